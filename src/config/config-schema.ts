@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/**
+ * The shape of backstop.yaml. Key names are a contract (DESIGN.md, Configuration): add keys freely, rename none.
+ * Objects are strict so that a misspelt key is reported instead of silently ignored. Every message says what to
+ * write instead, because a person reads it at start-up.
+ */
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" and "_", starting with a letter or digit');
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'write a PostgreSQL URL such as postgres://user:password@host:5432/dbname');
+
+const s3Connection = z.strictObject({
+  endpoint: z.url('write the endpoint as a URL, e.g. https://s3.eu-central-1.amazonaws.com').optional(),
+  region: z.string().default('us-east-1'),
+  forcePathStyle: z.boolean().default(false),
+  accessKeyId: z.string().optional(),
+  secretAccessKey: z.string().optional(),
+  sessionToken: z.string().optional(),
+});
+
+const storageClass = z.enum([
+  'STANDARD',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER_IR',
+  'REDUCED_REDUNDANCY',
+]);
+
+const s3Storage = s3Connection.extend({
+  bucket: z.string().min(3, 'write the bucket name, e.g. bucket: my-backups'),
+  prefix: z.string().default(''),
+  storageClass: storageClass.default('STANDARD_IA'),
+  serverSideEncryption: z.enum(['AES256', 'aws:kms']).optional(),
+  kmsKeyId: z.string().optional(),
+});
+
+const storage = z
+  .strictObject({
+    dir: z.string().min(1).optional(),
+    s3: s3Storage.optional(),
+  })
+  .refine((value) => !(value.dir && value.s3), {
+    message: 'choose one: either storage.dir (a directory) or storage.s3 (a bucket), not both',
+  });
+
+const parts = z.enum(['db', 'media', 'db+media']);
+
+const schedule = z.union([
+  z.literal('off'),
+  z.strictObject({
+    cron: z.string().default('0 2 * * *'),
+    timezone: z.string().default('UTC'),
+    parts: parts.default('db+media'),
+  }),
+]);
+
+const retention = z.strictObject({
+  onDemand: z.strictObject({ keepLast: z.int().min(0).default(3), maxAgeDays: z.int().min(0).default(30) }).optional(),
+  scheduled: z
+    .strictObject({
+      daily: z.int().min(0).default(7),
+      weekly: z.int().min(0).default(4),
+      monthly: z.int().min(0).default(12),
+    })
+    .optional(),
+});
+
+const environment = z
+  .strictObject({
+    database: postgresUrl.optional(),
+    media: z.string().min(1, 'write a directory path or an s3://bucket/prefix URL').optional(),
+    mediaS3: s3Connection.optional(),
+    protected: z.boolean().default(false),
+    schedule: schedule.optional(),
+    retention: retention.optional(),
+    /** pg_dump compression level (0-9); lower is faster and larger. Default: pg_dump's own. */
+    compressionLevel: z.int().min(0).max(9).optional(),
+  })
+  .refine((env) => env.database !== undefined || env.media !== undefined, {
+    message: 'an environment needs a database: URL, a media: location, or both',
+  });
+
+const app = z.strictObject({
+  environments: z.record(name, environment).refine((envs) => Object.keys(envs).length > 0, {
+    message: 'list at least one environment, e.g. environments: { live: { database: postgres://... } }',
+  }),
+  retention: retention.optional(),
+  access: z.record(z.string(), z.array(z.string())).optional(),
+  channels: z.array(z.string()).optional(),
+  compressionLevel: z.int().min(0).max(9).optional(),
+});
+
+const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'write a duration such as 30m, 24h or 7d');
+
+export const configSchema = z.strictObject({
+  dataDir: z.string().default('./.backstop'),
+  database: postgresUrl.optional(),
+  storage: storage.optional(),
+  encryption: z
+    .strictObject({
+      recipients: z.array(z.string().regex(/^age1[0-9a-z]+$/, 'a recipient looks like age1... (from backstop keygen)')),
+      identities: z.array(z.string().min(1)).default([]),
+    })
+    .optional(),
+  apps: z.record(name, app).default({}),
+  downloads: z.strictObject({ linkTtl: duration.default('24h') }).optional(),
+  http: z
+    .strictObject({
+      port: z.int().min(0).max(65535).default(8080),
+      host: z.string().default('127.0.0.1'),
+      publicUrl: z.url().optional(),
+    })
+    .optional(),
+  // Sections used by the chat, email and webhook parts; validated by those parts.
+  chat: z.unknown().optional(),
+  email: z.unknown().optional(),
+  people: z.unknown().optional(),
+  webhooks: z.unknown().optional(),
+});
+
+export type ConfigFile = z.infer<typeof configSchema>;
+export type EnvironmentConfig = z.infer<typeof environment>;
+export type S3ConnectionConfig = z.infer<typeof s3Connection>;
+export type S3StorageConfig = z.infer<typeof s3Storage>;
+export type PartsChoice = z.infer<typeof parts>;

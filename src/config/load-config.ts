@@ -1,0 +1,231 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { isMap, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { BackstopError } from '../backstop-error.ts';
+import { closestWord } from '../closest-word.ts';
+import type { BackstopConfig, MediaLocation, Target } from './backstop-config.ts';
+import { type ConfigFile, configSchema } from './config-schema.ts';
+import { interpolate } from './interpolate.ts';
+
+export interface LoadConfigOptions {
+  /** `--config` from the command line: must exist when given. */
+  explicitPath?: string;
+  /** The process environment: the config loader is the only part of Backstop that reads it. */
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/**
+ * Finds, reads and validates the configuration: `--config`, else BACKSTOP_CONFIG, else ./backstop.yaml, else the
+ * built-in defaults (embedded state and storage under ./.backstop, no apps). Every problem is reported at once, each
+ * as `file:line path: what is wrong and what to write`, in a BackstopError with code `config-invalid` (or
+ * `config-missing` for a named file that does not exist).
+ */
+export function loadConfig(options: LoadConfigOptions): BackstopConfig {
+  const path = findConfigFile(options);
+  if (path === undefined) return resolveConfig(configSchema.parse({}), undefined, options);
+  const text = readFileSync(path, 'utf8');
+  return parseConfig(text, path, options);
+}
+
+function findConfigFile({ explicitPath, env, cwd }: LoadConfigOptions): string | undefined {
+  const named = explicitPath ?? env['BACKSTOP_CONFIG'];
+  if (named !== undefined && named !== '') {
+    const path = resolve(cwd, named);
+    if (!existsSync(path)) {
+      const how = explicitPath === undefined ? 'BACKSTOP_CONFIG names' : '--config names';
+      const message = `${how} ${path}, which does not exist; create it (see examples/backstop.yaml) or fix the path`;
+      throw new BackstopError('config-missing', message, { userMessage: message });
+    }
+    return path;
+  }
+  const local = resolve(cwd, 'backstop.yaml');
+  return existsSync(local) ? local : undefined;
+}
+
+/** Parses and validates config text; `path` is used for messages and to resolve relative paths. */
+export function parseConfig(text: string, path: string, options: LoadConfigOptions): BackstopConfig {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const lineOf = (keyPath: readonly PropertyKey[]): number | undefined => {
+    for (let depth = keyPath.length; depth >= 0; depth--) {
+      const node = document.getIn(keyPath.slice(0, depth) as unknown[], true) as { range?: [number] } | undefined;
+      if (node?.range) return lines.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+  const problems: string[] = [];
+  for (const error of document.errors) {
+    const line = error.linePos?.[0]?.line;
+    problems.push(`${path}${line ? `:${line}` : ''}: ${error.message.split('\n')[0]} (this is not valid YAML)`);
+  }
+  if (problems.length > 0) throw configError(problems);
+  if (document.contents !== null && !isMap(document.contents)) {
+    throw configError([`${path}: the file must be a mapping of keys such as apps:, storage:, encryption:`]);
+  }
+
+  const raw = interpolateTree(document.toJS() ?? {}, [], options.env, (keyPath, variables) => {
+    const line = lineOf(keyPath);
+    problems.push(
+      `${path}${line ? `:${line}` : ''}: ${formatPath(keyPath)}: the environment variable ${variables.join(', ')} is not set; ` +
+        `set it, or write \${${variables[0]}:-default} for a default`,
+    );
+  });
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(describeIssue(issue, path, lineOf));
+  }
+  if (problems.length > 0 || !parsed.success) throw configError(problems);
+  return resolveConfig(parsed.data, path, options);
+}
+
+function configError(problems: string[]): BackstopError {
+  const message = `The configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.map((p) => `  ${p}`).join('\n')}`;
+  return new BackstopError('config-invalid', message, { userMessage: message });
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  file: string,
+  lineOf: (p: readonly PropertyKey[]) => number | undefined,
+): string {
+  const line = lineOf(issue.path);
+  const where = `${file}${line ? `:${line}` : ''}: ${formatPath(issue.path) || '(top level)'}`;
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(issue.path);
+    const hints = issue.keys.map((key) => {
+      const suggestion = closestWord(key, known);
+      return suggestion ? `'${key}' (did you mean '${suggestion}'?)` : `'${key}'`;
+    });
+    const keyPath = [...issue.path, issue.keys[0]!];
+    const keyLine = lineOf(keyPath);
+    return `${file}${keyLine ? `:${keyLine}` : ''}: ${formatPath(issue.path) || '(top level)'}: unknown key ${hints.join(', ')}; known keys here: ${known.join(', ')}`;
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: is required (${issue.message})`;
+  // Messages never echo the value: it may be a secret (a database URL with its password).
+  return `${where}: ${issue.message}`;
+}
+
+/** The keys the schema accepts at an object path, for "did you mean" hints on misspelt keys. */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  let schema: unknown = configSchema;
+  for (const segment of path) {
+    schema = unwrap(schema);
+    const def = (
+      schema as { def?: { type?: string; shape?: Record<string, unknown>; valueType?: unknown; element?: unknown } }
+    ).def;
+    if (def?.type === 'object' && def.shape && typeof segment === 'string') schema = def.shape[segment];
+    else if (def?.type === 'record') schema = def.valueType;
+    else if (def?.type === 'array') schema = def.element;
+    else return [];
+  }
+  const def = (unwrap(schema) as { def?: { type?: string; shape?: Record<string, unknown> } }).def;
+  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+function unwrap(schema: unknown): unknown {
+  let current = schema as { def?: { type?: string; innerType?: unknown; in?: unknown; options?: unknown[] } };
+  for (;;) {
+    const def = current?.def;
+    if (!def) return current;
+    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') {
+      current = def.innerType as typeof current;
+    } else if (def.type === 'pipe') {
+      current = def.in as typeof current;
+    } else if (def.type === 'union' && def.options) {
+      current = (def.options.find((o) => (o as typeof current).def?.type === 'object') ??
+        def.options[0]) as typeof current;
+    } else return current;
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((segment) => (typeof segment === 'number' ? `[${segment}]` : String(segment)))
+    .join('.')
+    .replace(/\.\[/g, '[');
+}
+
+function interpolateTree(
+  value: unknown,
+  path: PropertyKey[],
+  env: Record<string, string | undefined>,
+  onMissing: (path: PropertyKey[], variables: string[]) => void,
+): unknown {
+  if (typeof value === 'string') {
+    const { value: result, missing } = interpolate(value, env);
+    if (missing.length > 0) onMissing(path, missing);
+    // An optional setting written as ${VAR:-} and left empty counts as not set.
+    return result === '' && value !== '' ? undefined : result;
+  }
+  if (Array.isArray(value)) return value.map((item, index) => interpolateTree(item, [...path, index], env, onMissing));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, interpolateTree(item, [...path, key], env, onMissing)]),
+    );
+  }
+  return value;
+}
+
+function resolveConfig(file: ConfigFile, path: string | undefined, options: LoadConfigOptions): BackstopConfig {
+  const base = path === undefined ? options.cwd : dirname(path);
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const dataDir = abs(file.dataDir);
+  const storage: BackstopConfig['storage'] = file.storage?.s3
+    ? { type: 's3', ...file.storage.s3, prefix: normalisePrefix(file.storage.s3.prefix) }
+    : { type: 'dir', path: abs(file.storage?.dir ?? join(dataDir, 'backups')) };
+  const encryption: BackstopConfig['encryption'] = file.encryption
+    ? { recipients: file.encryption.recipients, identityFiles: file.encryption.identities.map(abs), generated: false }
+    : { recipients: [], identityFiles: [join(dataDir, 'keys', 'backstop.key')], generated: true };
+
+  const targets: Target[] = [];
+  for (const [app, appConfig] of Object.entries(file.apps)) {
+    for (const [env, envConfig] of Object.entries(appConfig.environments)) {
+      const target: Target = {
+        app,
+        env,
+        protected: envConfig.protected,
+        schedule: envConfig.schedule ?? { cron: '0 2 * * *', timezone: 'UTC', parts: 'db+media' },
+      };
+      if (envConfig.database !== undefined) target.database = envConfig.database;
+      if (envConfig.media !== undefined) target.media = mediaLocation(envConfig.media, envConfig.mediaS3, abs);
+      const level = envConfig.compressionLevel ?? appConfig.compressionLevel;
+      if (level !== undefined) target.compressionLevel = level;
+      targets.push(target);
+    }
+  }
+  return {
+    source: path,
+    dataDir,
+    stateDatabaseUrl: file.database ?? emptyToUndefined(options.env['DATABASE_URL']),
+    storage,
+    encryption,
+    targets,
+    raw: file,
+  };
+}
+
+function mediaLocation(
+  media: string,
+  connection: ConfigFile['apps'][string]['environments'][string]['mediaS3'],
+  abs: (p: string) => string,
+): MediaLocation {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(media);
+  if (!match) return { type: 'dir', path: abs(media) };
+  return {
+    type: 's3',
+    bucket: match[1]!,
+    prefix: normalisePrefix(match[2] ?? ''),
+    connection: connection ?? { region: 'us-east-1', forcePathStyle: false },
+  };
+}
+
+function normalisePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+|\/+$/g, '');
+  return trimmed === '' ? '' : `${trimmed}/`;
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -1,0 +1,93 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { migrations } from '../../migrations/index.ts';
+import { BackstopError } from '../backstop-error.ts';
+import { PGliteDialect } from './pglite-dialect.ts';
+import type { StateTables } from './tables.ts';
+
+export type StateDb = Kysely<StateTables>;
+
+export interface State {
+  db: StateDb;
+  /** "PostgreSQL" or "embedded PGlite in <dir>", for people. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens Backstop's own state: PostgreSQL when `databaseUrl` is given (any number of processes), else embedded PGlite
+ * under `dataDir/state` (one process at a time: a lock file with the holder's pid guards it, and a second process is
+ * refused with a message naming the holder).
+ */
+export async function openState(options: { databaseUrl: string | undefined; dataDir: string }): Promise<State> {
+  if (options.databaseUrl !== undefined) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    const db = new Kysely<StateTables>({ dialect: new PostgresDialect({ pool }) });
+    return { db, description: 'PostgreSQL (DATABASE_URL)', close: () => db.destroy() };
+  }
+  const dir = join(options.dataDir, 'state');
+  mkdirSync(dir, { recursive: true });
+  const releaseLock = takeLock(join(options.dataDir, 'state.lock'));
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = new Kysely<StateTables>({ dialect: new PGliteDialect(() => PGlite.create(dir)) });
+    return {
+      db,
+      description: `embedded PGlite in ${dir}`,
+      close: async () => {
+        await db.destroy();
+        releaseLock();
+      },
+    };
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+}
+
+/** Brings the schema up to date; returns the names of the migrations applied now. */
+export async function migrateToLatest(db: StateDb): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    throw new BackstopError('migration-failed', `migrating the state database failed: ${String(error)}`, {
+      cause: error,
+      userMessage: 'Migrating Backstop’s state database failed; see the log.',
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+function takeLock(path: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(path, 'utf8'));
+      if (!isAlive(holder)) {
+        rmSync(path, { force: true }); // left by a process that died: take it over
+        continue;
+      }
+      const message =
+        `Backstop's embedded state in ${path.replace(/state\.lock$/, '')} is in use by process ${holder} ` +
+        '(a running `backstop serve`?). Stop that process, or run this command against it, or set DATABASE_URL ' +
+        'to share state in PostgreSQL between processes.';
+      throw new BackstopError('state-locked', message, { userMessage: message });
+    }
+  }
+  throw new BackstopError('state-locked', `could not take the lock ${path}`);
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,61 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Backstop's own state. Timestamps are timestamptz; byte counts are bigint (read back as string or number). */
+export interface StateTables {
+  backups: BackupsTable;
+  backup_parts: BackupPartsTable;
+  restores: RestoresTable;
+}
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type BigCount = ColumnType<string | number | bigint, number, number>;
+
+export type BackupStatus = 'queued' | 'running' | 'completed' | 'failed';
+export type Trigger = 'scheduled' | 'on-demand';
+
+export interface BackupsTable {
+  id: string;
+  app: string;
+  env: string;
+  trigger: Trigger;
+  status: BackupStatus;
+  /** The parts asked for: db, media or db+media. */
+  parts: string;
+  note: string | null;
+  requested_by: string | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  error: string | null;
+  pinned: Generated<boolean>;
+  tool_version: string;
+  verified_at: Timestamp | null;
+  verify_error: string | null;
+}
+
+export interface BackupPartsTable {
+  backup_id: string;
+  kind: 'db' | 'media';
+  key: string;
+  size_bytes: BigCount;
+  sha256: string;
+  stored_size_bytes: BigCount;
+  stored_sha256: string;
+}
+
+export type RestoreStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface RestoresTable {
+  id: string;
+  backup_id: string;
+  parts: string;
+  dest_app: string;
+  dest_env: string;
+  status: RestoreStatus;
+  safety_backup_id: string | null;
+  requested_by: string | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  error: string | null;
+}
