@@ -1,0 +1,7 @@
+export { createDecryptStream } from './decrypt-stream.ts';
+export { createEncryptStream } from './encrypt-stream.ts';
+export { generateIdentity } from './generate-identity.ts';
+export { parseIdentityFile } from './parse-identity-file.ts';
+export { parseRecipient } from './parse-recipient.ts';
+export { readIdentityFiles } from './read-identity-files.ts';
+export { recipientOf } from './recipient-of.ts';
