@@ -32,6 +32,8 @@ export interface RestoreSummary {
  *   resolved (the caller checks the plaintext's hash there). If `input` errors, `beforeCommit` rejects, or anything
  *   else fails, `restore` rejects and the destination is unchanged.
  * - `describe` says in a few words what a restore would overwrite ("database shop_staging on db.internal:5432").
+ * - `exists` is false when there is nothing there yet that a restore could overwrite (a media directory that was
+ *   never created), so the safety backup before a restore skips it instead of failing; true otherwise.
  */
 export interface Source {
   readonly kind: PartKind;
@@ -41,4 +43,5 @@ export interface Source {
     options: { beforeCommit: () => Promise<void>; signal?: AbortSignal; onProgress?: ProgressListener },
   ): Promise<RestoreSummary>;
   describe(): Promise<string>;
+  exists(): Promise<boolean>;
 }

@@ -1,0 +1,120 @@
+import * as nodeFs from 'node:fs';
+import { join } from 'node:path';
+import { createBreather } from './media-breather.ts';
+import { walkMediaDir } from './media-dir-walk.ts';
+import { unreadable } from './media-errors.ts';
+import type { MediaTarEntry, MediaTarSkip } from './media-tar-writer.ts';
+
+/** The node:fs calls the directory source reads with; tests pass a wrapper that changes a file mid-backup. */
+export type MediaFs = Pick<typeof nodeFs, 'openSync' | 'fstatSync' | 'readSync' | 'closeSync' | 'read'>;
+
+/**
+ * O_NOFOLLOW: a file replaced by a symlink since listing is not followed out of the tree. O_NONBLOCK: one replaced by
+ * a FIFO does not hang the backup in open(); it is then skipped as not a regular file.
+ */
+const READ_FLAGS = nodeFs.constants.O_RDONLY | nodeFs.constants.O_NOFOLLOW | nodeFs.constants.O_NONBLOCK;
+
+/** Files up to this size are read whole with one synchronous call; larger ones asynchronously in chunks this big. */
+const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * The files below `root` as tar entries, in walk order. Each file is opened and then stat'ed through its descriptor,
+ * so the size in the tar header and the bytes read belong to the same file even if the name is replaced meanwhile.
+ * The descriptor is closed once the tar has taken the file (the generator resumes) or the tar is abandoned.
+ */
+export async function* readMediaDir(root: string, fs: MediaFs = nodeFs): AsyncGenerator<MediaTarEntry> {
+  const breathe = createBreather();
+  for await (const item of walkMediaDir(root)) {
+    if (item.kind === 'skipped') {
+      yield item;
+      continue;
+    }
+    const opened = openRegular(fs, root, item.path);
+    if (opened.kind === 'skipped') {
+      yield opened;
+      continue;
+    }
+    const { fd, size, mtime } = opened;
+    try {
+      const content = size <= CHUNK_BYTES ? readWhole(fs, fd, size, item.path) : readChunks(fs, fd, size, item.path);
+      yield { kind: 'file', path: item.path, size, mtime, content };
+    } finally {
+      fs.closeSync(fd);
+    }
+    await breathe();
+  }
+}
+
+type Opened = { kind: 'open'; fd: number; size: number; mtime: Date } | MediaTarSkip;
+
+function openRegular(fs: MediaFs, root: string, path: string): Opened {
+  let fd: number;
+  try {
+    fd = fs.openSync(join(root, path), READ_FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'skipped', path, reason: 'vanished while reading' };
+    if (code === 'ELOOP') return { kind: 'skipped', path, reason: 'symlink' };
+    throw unreadable(path, error);
+  }
+  try {
+    const stats = fs.fstatSync(fd);
+    if (stats.isFile()) return { kind: 'open', fd, size: stats.size, mtime: stats.mtime };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw unreadable(path, error);
+  }
+  fs.closeSync(fd);
+  return { kind: 'skipped', path, reason: 'not a regular file' };
+}
+
+/**
+ * Reads a small file asking for one byte more than its size: getting it means the file grew, and the tar writer
+ * fails with `media-changed`. A short read before `size` is retried; at `size` it is the end of the file.
+ */
+function readWhole(fs: MediaFs, fd: number, size: number, path: string): Buffer {
+  const buffer = Buffer.allocUnsafe(size + 1);
+  let filled = 0;
+  try {
+    do {
+      const bytesRead = fs.readSync(fd, buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    } while (filled < size);
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  return buffer.subarray(0, filled);
+}
+
+/**
+ * Reads up to `size + 1` bytes (one more reveals growth) in chunks, the next chunk being read while the tar hashes
+ * and copies the current one. Fresh buffers: the tar holds each chunk until its reader took it.
+ */
+async function* readChunks(fs: MediaFs, fd: number, size: number, path: string): AsyncGenerator<Buffer> {
+  let next: Promise<Buffer | Error> | undefined = readAt(fs, fd, Math.min(CHUNK_BYTES, size + 1), 0);
+  try {
+    for (let position = 0; next !== undefined; ) {
+      const chunk: Buffer | Error = await next;
+      if (chunk instanceof Error) throw unreadable(path, chunk);
+      position += chunk.length;
+      const remaining = size + 1 - position;
+      const more: boolean = chunk.length > 0 && remaining > 0;
+      next = more ? readAt(fs, fd, Math.min(CHUNK_BYTES, remaining), position) : undefined;
+      if (chunk.length > 0) yield chunk;
+    }
+  } finally {
+    // The caller closes the descriptor next; a read still in flight must not outlive it.
+    await next;
+  }
+}
+
+/** Reads at `position`; resolves to the error instead of rejecting, as it may settle while nobody awaits it yet. */
+function readAt(fs: MediaFs, fd: number, length: number, position: number): Promise<Buffer | Error> {
+  const buffer = Buffer.allocUnsafe(length);
+  return new Promise((resolve) => {
+    fs.read(fd, buffer, 0, length, position, (error, bytesRead) => {
+      resolve(error ?? buffer.subarray(0, bytesRead));
+    });
+  });
+}

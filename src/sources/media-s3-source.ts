@@ -1,0 +1,53 @@
+import { tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { MediaS3Location } from './media-s3-location.ts';
+import { readMediaS3 } from './media-s3-reader.ts';
+import { restoreMediaS3 } from './media-s3-restore.ts';
+import { formatMediaSize } from './media-size.ts';
+import { writeMediaTar } from './media-tar-writer.ts';
+import type { ProgressListener, RestoreSummary, Source } from './source.ts';
+
+/**
+ * Media kept in an S3 prefix (`s3://shop-media/live/`) as a media tar with manifest, each file carrying its object's
+ * Content-Type; restores upload the files, then delete what the backup does not hold (see media-s3-restore.ts).
+ * Other object metadata (Cache-Control, user metadata, ACLs) and modification times are not restored: S3 sets
+ * LastModified itself.
+ */
+export class MediaS3Source implements Source {
+  readonly kind = 'media';
+  private readonly location: MediaS3Location;
+  private readonly tempDir: string;
+
+  /** `tempDir` is where a restore spools the tar before touching the bucket; it needs room for the whole media. */
+  constructor(options: { client: S3Client; bucket: string; prefix: string; tempDir?: string }) {
+    this.location = new MediaS3Location(options.client, options.bucket, options.prefix);
+    this.tempDir = options.tempDir ?? tmpdir();
+  }
+
+  open(options: { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Readable {
+    return writeMediaTar(readMediaS3(this.location), options);
+  }
+
+  restore(
+    input: Readable,
+    options: { beforeCommit: () => Promise<void>; signal?: AbortSignal; onProgress?: ProgressListener },
+  ): Promise<RestoreSummary> {
+    return restoreMediaS3(this.location, input, { ...options, tempDir: this.tempDir });
+  }
+
+  /** A prefix always exists: an empty one backs up as an empty tar. */
+  async exists(): Promise<boolean> {
+    return true;
+  }
+
+  async describe(): Promise<string> {
+    let files = 0;
+    let bytes = 0;
+    for await (const { size } of this.location.list()) {
+      files += 1;
+      bytes += size;
+    }
+    return `media ${this.location.url} (${formatMediaSize(files, bytes)})`;
+  }
+}
