@@ -1,0 +1,81 @@
+import { Readable } from 'node:stream';
+import { BackstopError } from '../backstop-error.ts';
+import { PgProcess, type Spawn } from './pg-process.ts';
+import type { ProgressListener } from './source.ts';
+
+export interface PgDumpStreamOptions {
+  spawn: Spawn;
+  /** Resolves to the pg_dump to run (it may first ask the server its version). */
+  pgDump: () => Promise<string>;
+  args: readonly string[];
+  env: NodeJS.ProcessEnv;
+  redact: (text: string) => string;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
+/** How much dump output may wait in the stream for a slow consumer before pg_dump is paused. */
+const HIGH_WATER_MARK = 1024 * 1024;
+
+function aborted(reason: unknown): BackstopError {
+  return new BackstopError('aborted', 'pg_dump was aborted', {
+    userMessage: 'The database backup was cancelled.',
+    cause: reason,
+  });
+}
+
+/**
+ * pg_dump's stdout as a stream that ends only after pg_dump exited 0. A failing pg_dump still writes a few bytes of
+ * archive header, so the bytes pass through as they come but the end of the stream is held back until the exit
+ * code is known: on failure the stream is destroyed instead (BackstopError `pg-dump-failed` with pg_dump's stderr),
+ * and a consumer never sees a normal end. Destroying the stream, or aborting `signal`, kills pg_dump.
+ */
+export function streamPgDump(options: PgDumpStreamOptions): Readable {
+  let dump: PgProcess | undefined;
+  const output = new Readable({
+    highWaterMark: HIGH_WATER_MARK,
+    read() {
+      dump?.stdout.resume();
+    },
+    destroy(error, callback) {
+      dump?.stop();
+      options.signal?.removeEventListener('abort', onAbort);
+      callback(error);
+    },
+  });
+  const onAbort = () => output.destroy(aborted(options.signal?.reason));
+  if (options.signal?.aborted) {
+    onAbort();
+    return output;
+  }
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const run = async () => {
+    const command = await options.pgDump();
+    if (output.destroyed) return;
+    const started = new PgProcess(options.spawn, command, options.args, {
+      env: options.env,
+      stdin: 'ignore',
+      stdout: 'pipe',
+      redact: options.redact,
+    });
+    dump = started;
+    let bytesDone = 0;
+    started.stdout.on('data', (chunk: Buffer) => {
+      bytesDone += chunk.length;
+      options.onProgress?.({ phase: 'dump', bytesDone });
+      if (!output.push(chunk)) started.stdout.pause();
+    });
+    const exit = await started.exited;
+    if (output.destroyed) return;
+    if (exit.code === 0) {
+      options.signal?.removeEventListener('abort', onAbort);
+      output.push(null);
+      return;
+    }
+    const failure = started.describeFailure(exit);
+    throw new BackstopError('pg-dump-failed', failure, { userMessage: `The database backup failed: ${failure}` });
+  };
+  run().catch((error: unknown) => output.destroy(error as Error));
+  return output;
+}

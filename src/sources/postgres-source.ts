@@ -1,0 +1,132 @@
+import { spawn as nodeSpawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { BackstopError } from '../backstop-error.ts';
+import { PgConnection } from './pg-connection.ts';
+import { streamPgDump } from './pg-dump-stream.ts';
+import type { Spawn } from './pg-process.ts';
+import { restorePreamble } from './pg-restore-preamble.ts';
+import { runPgRestore } from './pg-restore-run.ts';
+import { findPgTools, type PgTools } from './pg-tools.ts';
+import type { PartKind, ProgressListener, RestoreSummary, Source } from './source.ts';
+
+export interface PostgresSourceOptions {
+  /** postgres:// or postgresql:// URL of the database; query parameters are libpq's (sslmode, host=/socket/dir). */
+  url: string;
+  /** Starts pg_dump, pg_restore and psql; default node's `child_process.spawn`. */
+  spawn?: Spawn;
+  /** pg_dump's compression level, 0 (none) to 9; default pg_dump's own. */
+  compressionLevel?: number;
+  /** Where versioned client tools live (`<binRoot>/<major>/bin`); default /usr/lib/postgresql. */
+  binRoot?: string;
+  /** How long a restore waits for another session's lock before failing; default 30 s. */
+  lockTimeoutMs?: number;
+}
+
+const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+
+/**
+ * A PostgreSQL database as a Source: backups are `pg_dump --format=custom` archives, restores replace the whole
+ * database in one transaction (see runPgRestore). Connection details reach the tools only through PG* environment
+ * variables, never their command line, and error messages carry no password.
+ */
+export class PostgresSource implements Source {
+  readonly kind: PartKind = 'db';
+  readonly #connection: PgConnection;
+  readonly #spawn: Spawn;
+  readonly #compressionLevel: number | undefined;
+  readonly #binRoot: string | undefined;
+  readonly #lockTimeoutMs: number;
+
+  /** Checks the options at once, so that a bad URL fails at start rather than at the first backup. */
+  constructor(options: PostgresSourceOptions) {
+    const { compressionLevel, lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS } = options;
+    if (
+      compressionLevel !== undefined &&
+      !(Number.isInteger(compressionLevel) && compressionLevel >= 0 && compressionLevel <= 9)
+    ) {
+      throw new BackstopError(
+        'invalid-option',
+        `compressionLevel must be an integer from 0 to 9, not ${compressionLevel}`,
+      );
+    }
+    if (!(Number.isInteger(lockTimeoutMs) && lockTimeoutMs > 0)) {
+      throw new BackstopError('invalid-option', `lockTimeoutMs must be a positive integer, not ${lockTimeoutMs}`);
+    }
+    this.#connection = PgConnection.fromUrl(options.url);
+    this.#spawn = options.spawn ?? nodeSpawn;
+    this.#compressionLevel = compressionLevel;
+    this.#binRoot = options.binRoot;
+    this.#lockTimeoutMs = lockTimeoutMs;
+  }
+
+  open(options: { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Readable {
+    const level = this.#compressionLevel;
+    return streamPgDump({
+      spawn: this.#spawn,
+      pgDump: async () => (await this.#tools()).pgDump,
+      args: ['--format=custom', '--no-password', ...(level === undefined ? [] : [`--compress=${level}`])],
+      env: this.#environment(),
+      redact: (text) => this.#connection.redact(text),
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+  }
+
+  async restore(
+    input: Readable,
+    options: { beforeCommit: () => Promise<void>; signal?: AbortSignal; onProgress?: ProgressListener },
+  ): Promise<RestoreSummary> {
+    let tools: PgTools;
+    try {
+      tools = await this.#tools();
+    } catch (error) {
+      // Nothing will read the input: release whoever produces it.
+      input.destroy();
+      throw error;
+    }
+    const bytesRead = await runPgRestore({
+      spawn: this.#spawn,
+      tools,
+      env: this.#environment(),
+      redact: (text) => this.#connection.redact(text),
+      preamble: restorePreamble(this.#lockTimeoutMs),
+      input,
+      beforeCommit: options.beforeCommit,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    // The restore has committed: a failure to describe the result must not turn it into a failure.
+    const description = await this.describe().catch(() => String(this.#connection));
+    return { description: `restored ${description}`, bytesRead };
+  }
+
+  /** A database to restore into must exist already (Backstop never creates databases), so there is always one. */
+  async exists(): Promise<boolean> {
+    return true;
+  }
+
+  /** "database shop_staging on 127.0.0.1:5432 (23 tables, 48 MB)". */
+  async describe(): Promise<string> {
+    const client = await this.#connection.connect();
+    try {
+      const result = await client.query<{ tables: string; size: string }>(
+        `SELECT (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema') AS tables,
+                pg_catalog.pg_size_pretty(pg_catalog.pg_database_size(pg_catalog.current_database())) AS size`,
+      );
+      const row = result.rows[0]!;
+      return `${this.#connection} (${row.tables} ${row.tables === '1' ? 'table' : 'tables'}, ${row.size})`;
+    } finally {
+      await client.end();
+    }
+  }
+
+  #tools(): Promise<PgTools> {
+    return findPgTools(this.#connection, this.#binRoot === undefined ? {} : { binRoot: this.#binRoot });
+  }
+
+  // The tools inherit Backstop's environment (PATH, HOME for ~/.pgpass, locale) except for PG* variables.
+  #environment(): NodeJS.ProcessEnv {
+    return this.#connection.environment(process.env);
+  }
+}

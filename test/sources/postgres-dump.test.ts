@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresSource } from '../../src/sources/postgres-source.ts';
+import { createDatabase, databaseUrl, dropDatabase, sql } from '../support/postgres.ts';
+import { readAll } from './postgres-fingerprint.ts';
+import { fillShopDatabase } from './postgres-fixture.ts';
+import { ended, recordingSpawn, type SpawnCall } from './postgres-recording-spawn.ts';
+
+/** Resolves once `bytesDone()` has stopped growing: the producer is held back, or done. */
+async function settled(bytesDone: () => number): Promise<number> {
+  let last = -1;
+  while (bytesDone() !== last || last <= 0) {
+    last = bytesDone();
+    await sleep(200);
+  }
+  return last;
+}
+
+describe('PostgresSource.open', () => {
+  let source: { name: string; url: string };
+  let directory: string;
+  const missingUrl = databaseUrl(`backstop_missing_${randomBytes(4).toString('hex')}`);
+
+  beforeAll(async () => {
+    source = await createDatabase('source');
+    await fillShopDatabase(source.url, { orders: 100_000 });
+    directory = await mkdtemp(join(tmpdir(), 'backstop-dump-'));
+  });
+
+  afterAll(async () => {
+    await dropDatabase(source.name);
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it("destroys the stream with pg-dump-failed and pg_dump's error when the database does not exist", async () => {
+    await expect(readAll(new PostgresSource({ url: missingUrl }).open())).rejects.toMatchObject({
+      code: 'pg-dump-failed',
+      userMessage: expect.stringMatching(
+        /pg_dump exited with code 1: .*database "backstop_missing_\w+" does not exist/,
+      ),
+    });
+  });
+
+  it('makes a consumer writing to a file see an error, not a normal end', async () => {
+    const file = join(directory, 'missing.dump');
+    await expect(
+      pipeline(new PostgresSource({ url: missingUrl }).open(), createWriteStream(file)),
+    ).rejects.toMatchObject({ code: 'pg-dump-failed' });
+  });
+
+  it('passes bytes on as they come but fails, not ends, when pg_dump dies midway', async () => {
+    let bytesDone = 0;
+    const stream = new PostgresSource({ url: source.url, compressionLevel: 0 }).open({
+      onProgress: (progress) => {
+        bytesDone = progress.bytesDone;
+      },
+    });
+    // Unread, the stream holds pg_dump back in the middle of the orders table; then its session is killed.
+    await settled(() => bytesDone);
+    const [killed] = await sql<{ count: number }>(
+      source.url,
+      `SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity
+       WHERE datname = $1 AND application_name = 'backstop' AND pid <> pg_backend_pid()`,
+      [source.name],
+    );
+    expect(killed?.count).toBe(1);
+
+    const file = join(directory, 'killed.dump');
+    await expect(pipeline(stream, createWriteStream(file))).rejects.toMatchObject({
+      code: 'pg-dump-failed',
+      userMessage: expect.stringMatching(/pg_dump exited with code 1: pg_dump: error: .*(server closed|terminating)/),
+    });
+    expect((await stat(file)).size).toBeGreaterThan(0);
+  });
+
+  it('holds pg_dump back while the stream is not read, and passes -Z as --compress', async () => {
+    const calls: SpawnCall[] = [];
+    let bytesDone = 0;
+    const stream = new PostgresSource({ url: source.url, compressionLevel: 0, spawn: recordingSpawn(calls) }).open({
+      onProgress: (progress) => {
+        bytesDone = progress.bytesDone;
+      },
+    });
+
+    const heldAt = await settled(() => bytesDone);
+    const dump = await readAll(stream);
+
+    expect(calls.map((call) => call.args)).toEqual([['--format=custom', '--no-password', '--compress=0']]);
+    expect(heldAt).toBeLessThan(4 * 1024 * 1024);
+    expect(dump.length).toBeGreaterThan(2 * heldAt);
+    expect(bytesDone).toBe(dump.length);
+  });
+
+  it('kills pg_dump when the signal aborts', async () => {
+    const calls: SpawnCall[] = [];
+    const controller = new AbortController();
+    let bytesDone = 0;
+    const stream = new PostgresSource({ url: source.url, spawn: recordingSpawn(calls) }).open({
+      signal: controller.signal,
+      onProgress: (progress) => {
+        bytesDone = progress.bytesDone;
+      },
+    });
+    await settled(() => bytesDone);
+    controller.abort();
+
+    await expect(readAll(stream)).rejects.toMatchObject({ code: 'aborted' });
+    // pg_dump catches SIGTERM to cancel its query, then exits 1 (or dies of SIGPIPE, its stdout being closed).
+    expect(await ended(calls[0]!.child)).not.toEqual({ code: 0, signal: null });
+  });
+
+  it('kills pg_dump when the consumer destroys the stream', async () => {
+    const calls: SpawnCall[] = [];
+    const stream = new PostgresSource({ url: source.url, spawn: recordingSpawn(calls) }).open();
+    for await (const _ of stream) break;
+
+    expect(stream.destroyed).toBe(true);
+    expect(await ended(calls[0]!.child)).not.toEqual({ code: 0, signal: null });
+  });
+
+  it('fails with pg-dump-failed when pg_dump cannot be started', async () => {
+    const spawn = recordingSpawn([], (_command, args) => ({ command: '/nonexistent/pg_dump', args }));
+    await expect(readAll(new PostgresSource({ url: source.url, spawn }).open())).rejects.toMatchObject({
+      code: 'pg-dump-failed',
+      userMessage: expect.stringContaining('pg_dump could not be started (spawn /nonexistent/pg_dump ENOENT)'),
+    });
+  });
+
+  it('refuses bad options when constructed', () => {
+    expect(() => new PostgresSource({ url: source.url, compressionLevel: 10 })).toThrow(
+      expect.objectContaining({ code: 'invalid-option' }),
+    );
+    expect(() => new PostgresSource({ url: 'mysql://root@localhost/shop' })).toThrow(
+      expect.objectContaining({ code: 'pg-url-invalid' }),
+    );
+  });
+});
