@@ -42,6 +42,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('dest_app', 'text', (c) => c.notNull())
     .addColumn('dest_env', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('queued', 'running', 'succeeded', 'failed')`))
+    .addColumn('safety_backup', 'boolean', (c) => c.notNull())
     .addColumn('safety_backup_id', 'text')
     .addColumn('requested_by', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())

@@ -56,6 +56,7 @@ export function parseConfig(text: string, path: string, options: LoadConfigOptio
     return undefined;
   };
   const problems: string[] = [];
+  const missingPaths: PropertyKey[][] = [];
   for (const error of document.errors) {
     const line = error.linePos?.[0]?.line;
     problems.push(`${path}${line ? `:${line}` : ''}: ${error.message.split('\n')[0]} (this is not valid YAML)`);
@@ -66,6 +67,7 @@ export function parseConfig(text: string, path: string, options: LoadConfigOptio
   }
 
   const raw = interpolateTree(document.toJS() ?? {}, [], options.env, (keyPath, variables) => {
+    missingPaths.push(keyPath);
     const line = lineOf(keyPath);
     problems.push(
       `${path}${line ? `:${line}` : ''}: ${formatPath(keyPath)}: the environment variable ${variables.join(', ')} is not set; ` +
@@ -74,10 +76,23 @@ export function parseConfig(text: string, path: string, options: LoadConfigOptio
   });
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(describeIssue(issue, path, lineOf));
+    // A setting whose variable is missing was already reported; its consequences ("needs a database") would only
+    // repeat it.
+    const related = (a: readonly PropertyKey[], b: readonly PropertyKey[]) => a.every((segment, i) => b[i] === segment);
+    for (const issue of parsed.error.issues) {
+      const consequence = (missing: PropertyKey[]) =>
+        related(missing, issue.path) || (issue.code === 'custom' && related(issue.path, missing));
+      if (missingPaths.some(consequence)) continue;
+      problems.push(describeIssue(issue, path, lineOf));
+    }
   }
-  if (problems.length > 0 || !parsed.success) throw configError(problems);
+  if (problems.length > 0 || !parsed.success) throw configError(sortByLine(problems));
   return resolveConfig(parsed.data, path, options);
+}
+
+function sortByLine(problems: string[]): string[] {
+  const line = (problem: string) => Number(/^[^:]*:(\d+):/.exec(problem)?.[1] ?? 0);
+  return [...problems].sort((a, b) => line(a) - line(b));
 }
 
 function configError(problems: string[]): BackstopError {
@@ -103,6 +118,8 @@ function describeIssue(
     return `${file}${keyLine ? `:${keyLine}` : ''}: ${formatPath(issue.path) || '(top level)'}: unknown key ${hints.join(', ')}; known keys here: ${known.join(', ')}`;
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: is required (${issue.message})`;
+  if (issue.code === 'invalid_key')
+    return `${where}: this name is not allowed: ${issue.issues[0]?.message ?? issue.message}`;
   // Messages never echo the value: it may be a secret (a database URL with its password).
   return `${where}: ${issue.message}`;
 }

@@ -52,6 +52,8 @@ export interface RestoresTable {
   dest_app: string;
   dest_env: string;
   status: RestoreStatus;
+  /** Whether a safety backup of the destination is taken first. */
+  safety_backup: boolean;
   safety_backup_id: string | null;
   requested_by: string | null;
   created_at: Timestamp;

@@ -1,0 +1,105 @@
+import { BackstopError } from '../backstop-error.ts';
+import type { Backup } from './catalog.ts';
+
+/**
+ * backup.json: what a person (or `catalog rebuild`) needs to understand a backup folder without Backstop. It holds
+ * ids, target, trigger, note, times and, per part, the object name, sizes and sha256 of the plaintext and of the
+ * stored object. Never secrets, never data.
+ */
+export interface BackupMetadata {
+  format: 'backstop-backup/1';
+  id: string;
+  app: string;
+  env: string;
+  trigger: Backup['trigger'];
+  parts: string;
+  note: string | null;
+  requestedBy: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string;
+  toolVersion: string;
+  encryption: 'age-v1';
+  objects: Array<{
+    kind: 'db' | 'media';
+    key: string;
+    file: string;
+    format: string;
+    sizeBytes: number;
+    sha256: string;
+    storedSizeBytes: number;
+    storedSha256: string;
+  }>;
+}
+
+export function backupMetadata(backup: Backup, completedAt: Date): BackupMetadata {
+  return {
+    format: 'backstop-backup/1',
+    id: backup.id,
+    app: backup.app,
+    env: backup.env,
+    trigger: backup.trigger,
+    parts: backup.parts,
+    note: backup.note,
+    requestedBy: backup.requestedBy,
+    createdAt: backup.createdAt.toISOString(),
+    startedAt: backup.startedAt?.toISOString() ?? null,
+    completedAt: completedAt.toISOString(),
+    toolVersion: backup.toolVersion,
+    encryption: 'age-v1',
+    objects: backup.storedParts.map((part) => ({
+      kind: part.kind,
+      key: part.key,
+      file: part.key.slice(part.key.lastIndexOf('/') + 1),
+      format:
+        part.kind === 'db' ? 'pg_dump --format=custom, age-encrypted' : 'tar with manifest.json last, age-encrypted',
+      sizeBytes: part.sizeBytes,
+      sha256: part.sha256,
+      storedSizeBytes: part.storedSizeBytes,
+      storedSha256: part.storedSha256,
+    })),
+  };
+}
+
+/** Reads a backup.json back into a completed backup, or throws `bad-metadata` naming what is wrong. */
+export function parseBackupMetadata(text: string, origin: string): Backup {
+  let data: BackupMetadata;
+  try {
+    data = JSON.parse(text) as BackupMetadata;
+  } catch (error) {
+    throw new BackstopError('bad-metadata', `${origin} is not valid JSON`, { cause: error });
+  }
+  const problems: string[] = [];
+  if (data.format !== 'backstop-backup/1') problems.push(`unknown format ${JSON.stringify(data.format)}`);
+  for (const field of ['id', 'app', 'env', 'trigger', 'parts', 'createdAt', 'completedAt'] as const) {
+    if (typeof data[field] !== 'string') problems.push(`missing ${field}`);
+  }
+  if (!Array.isArray(data.objects) || data.objects.length === 0) problems.push('no objects');
+  if (problems.length > 0) throw new BackstopError('bad-metadata', `${origin}: ${problems.join(', ')}`);
+  return {
+    id: data.id,
+    app: data.app,
+    env: data.env,
+    trigger: data.trigger,
+    status: 'completed',
+    parts: data.parts,
+    note: data.note ?? null,
+    requestedBy: data.requestedBy ?? null,
+    createdAt: new Date(data.createdAt),
+    startedAt: data.startedAt ? new Date(data.startedAt) : null,
+    completedAt: new Date(data.completedAt),
+    error: null,
+    pinned: false,
+    toolVersion: data.toolVersion ?? 'unknown',
+    verifiedAt: null,
+    verifyError: null,
+    storedParts: data.objects.map((o) => ({
+      kind: o.kind,
+      key: o.key,
+      sizeBytes: o.sizeBytes,
+      sha256: o.sha256,
+      storedSizeBytes: o.storedSizeBytes,
+      storedSha256: o.storedSha256,
+    })),
+  };
+}

@@ -1,0 +1,344 @@
+import type { Selectable } from 'kysely';
+import { BackstopError } from '../backstop-error.ts';
+import type { PartKind } from '../sources/source.ts';
+import type { StateDb } from '../state/state.ts';
+import type {
+  BackupPartsTable,
+  BackupStatus,
+  BackupsTable,
+  RestoreStatus,
+  RestoresTable,
+  Trigger,
+} from '../state/tables.ts';
+
+export interface BackupPart {
+  kind: PartKind;
+  key: string;
+  /** Size and sha256 of the plaintext (the pg_dump file, the tar). */
+  sizeBytes: number;
+  sha256: string;
+  /** Size and sha256 of the stored, encrypted object. */
+  storedSizeBytes: number;
+  storedSha256: string;
+}
+
+export interface Backup {
+  id: string;
+  app: string;
+  env: string;
+  trigger: Trigger;
+  status: BackupStatus;
+  parts: string;
+  note: string | null;
+  requestedBy: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  error: string | null;
+  pinned: boolean;
+  toolVersion: string;
+  verifiedAt: Date | null;
+  verifyError: string | null;
+  storedParts: BackupPart[];
+}
+
+export interface Restore {
+  id: string;
+  backupId: string;
+  parts: string;
+  destApp: string;
+  destEnv: string;
+  status: RestoreStatus;
+  safetyBackup: boolean;
+  safetyBackupId: string | null;
+  requestedBy: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  error: string | null;
+}
+
+export type NewBackup = Pick<Backup, 'app' | 'env' | 'trigger' | 'parts' | 'note' | 'requestedBy'>;
+export type NewRestore = Pick<Restore, 'backupId' | 'parts' | 'destApp' | 'destEnv' | 'requestedBy' | 'safetyBackup'>;
+
+/**
+ * The catalogue of backups and restores in the state database. It records; it does not decide: the use cases in
+ * engine/ call it at each step, and a row says `completed` only after every object of the backup was written.
+ */
+export class Catalog {
+  constructor(
+    private readonly db: StateDb,
+    private readonly newId: () => string,
+    private readonly toolVersion: string,
+  ) {}
+
+  async insertBackup(backup: NewBackup, now: Date, id?: string): Promise<Backup> {
+    const row = await this.withFreshId(id, (candidate) =>
+      this.db
+        .insertInto('backups')
+        .values({
+          id: candidate,
+          app: backup.app,
+          env: backup.env,
+          trigger: backup.trigger,
+          status: 'queued',
+          parts: backup.parts,
+          note: backup.note,
+          requested_by: backup.requestedBy,
+          created_at: now,
+          started_at: null,
+          completed_at: null,
+          error: null,
+          tool_version: this.toolVersion,
+          verified_at: null,
+          verify_error: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+    return toBackup(row, []);
+  }
+
+  async markBackupRunning(id: string, now: Date): Promise<void> {
+    await this.db.updateTable('backups').set({ status: 'running', started_at: now }).where('id', '=', id).execute();
+  }
+
+  /** Records the parts and marks the backup completed, in one transaction. */
+  async completeBackup(id: string, parts: BackupPart[], now: Date): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('backup_parts').where('backup_id', '=', id).execute();
+      for (const part of parts) {
+        await trx
+          .insertInto('backup_parts')
+          .values({
+            backup_id: id,
+            kind: part.kind,
+            key: part.key,
+            size_bytes: part.sizeBytes,
+            sha256: part.sha256,
+            stored_size_bytes: part.storedSizeBytes,
+            stored_sha256: part.storedSha256,
+          })
+          .execute();
+      }
+      await trx
+        .updateTable('backups')
+        .set({ status: 'completed', completed_at: now, error: null })
+        .where('id', '=', id)
+        .execute();
+    });
+  }
+
+  async failBackup(id: string, error: string, now: Date): Promise<void> {
+    await this.db
+      .updateTable('backups')
+      .set({ status: 'failed', completed_at: now, error })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async recordVerification(id: string, now: Date, error: string | null): Promise<void> {
+    await this.db.updateTable('backups').set({ verified_at: now, verify_error: error }).where('id', '=', id).execute();
+  }
+
+  /** Adds a completed backup known from its backup.json; returns false when its id is already catalogued. */
+  async importBackup(backup: Backup): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('backups').select('id').where('id', '=', backup.id).executeTakeFirst();
+      if (existing) return false;
+      await trx
+        .insertInto('backups')
+        .values({
+          id: backup.id,
+          app: backup.app,
+          env: backup.env,
+          trigger: backup.trigger,
+          status: 'completed',
+          parts: backup.parts,
+          note: backup.note,
+          requested_by: backup.requestedBy,
+          created_at: backup.createdAt,
+          started_at: backup.startedAt,
+          completed_at: backup.completedAt,
+          error: null,
+          tool_version: backup.toolVersion,
+          verified_at: null,
+          verify_error: null,
+        })
+        .execute();
+      for (const part of backup.storedParts) {
+        await trx
+          .insertInto('backup_parts')
+          .values({
+            backup_id: backup.id,
+            kind: part.kind,
+            key: part.key,
+            size_bytes: part.sizeBytes,
+            sha256: part.sha256,
+            stored_size_bytes: part.storedSizeBytes,
+            stored_sha256: part.storedSha256,
+          })
+          .execute();
+      }
+      return true;
+    });
+  }
+
+  async findBackup(id: string): Promise<Backup | undefined> {
+    const row = await this.db.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const parts = await this.db.selectFrom('backup_parts').selectAll().where('backup_id', '=', id).execute();
+    return toBackup(row, parts);
+  }
+
+  /** The backup with this id, or a `backup-not-found` error that a person can act on. */
+  async getBackup(id: string): Promise<Backup> {
+    const backup = await this.findBackup(id);
+    if (!backup) {
+      const message = `There is no backup ${id}. List backups with: backstop list`;
+      throw new BackstopError('backup-not-found', message, { userMessage: message });
+    }
+    return backup;
+  }
+
+  /** Backups, newest first, optionally of one target. */
+  async listBackups(filter: { app?: string; env?: string; trigger?: Trigger; limit?: number } = {}): Promise<Backup[]> {
+    let query = this.db.selectFrom('backups').selectAll();
+    if (filter.app !== undefined) query = query.where('app', '=', filter.app);
+    if (filter.env !== undefined) query = query.where('env', '=', filter.env);
+    if (filter.trigger !== undefined) query = query.where('trigger', '=', filter.trigger);
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(filter.limit ?? 1000)
+      .execute();
+    if (rows.length === 0) return [];
+    const parts = await this.db
+      .selectFrom('backup_parts')
+      .selectAll()
+      .where(
+        'backup_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
+    return rows.map((row) =>
+      toBackup(
+        row,
+        parts.filter((p) => p.backup_id === row.id),
+      ),
+    );
+  }
+
+  async insertRestore(restore: NewRestore, now: Date): Promise<Restore> {
+    const row = await this.withFreshId(undefined, (candidate) =>
+      this.db
+        .insertInto('restores')
+        .values({
+          id: candidate,
+          backup_id: restore.backupId,
+          parts: restore.parts,
+          dest_app: restore.destApp,
+          dest_env: restore.destEnv,
+          status: 'queued',
+          safety_backup: restore.safetyBackup,
+          safety_backup_id: null,
+          requested_by: restore.requestedBy,
+          created_at: now,
+          started_at: null,
+          completed_at: null,
+          error: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+    return toRestore(row);
+  }
+
+  async updateRestore(
+    id: string,
+    changes: Partial<Pick<Restore, 'status' | 'safetyBackupId' | 'startedAt' | 'completedAt' | 'error'>>,
+  ): Promise<void> {
+    await this.db
+      .updateTable('restores')
+      .set({
+        ...(changes.status !== undefined && { status: changes.status }),
+        ...(changes.safetyBackupId !== undefined && { safety_backup_id: changes.safetyBackupId }),
+        ...(changes.startedAt !== undefined && { started_at: changes.startedAt }),
+        ...(changes.completedAt !== undefined && { completed_at: changes.completedAt }),
+        ...(changes.error !== undefined && { error: changes.error }),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async getRestore(id: string): Promise<Restore> {
+    const row = await this.db.selectFrom('restores').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row)
+      throw new BackstopError('restore-not-found', `There is no restore ${id}.`, {
+        userMessage: `There is no restore ${id}.`,
+      });
+    return toRestore(row);
+  }
+
+  /** Inserts with a new random id, retrying on the rare clash (a given id is used as is). */
+  private async withFreshId<T>(given: string | undefined, insert: (id: string) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await insert(given ?? this.newId());
+      } catch (error) {
+        const clash = (error as { code?: string }).code === '23505';
+        if (!clash || given !== undefined || attempt >= 5) throw error;
+      }
+    }
+  }
+}
+
+function toBackup(row: Selectable<BackupsTable>, parts: Selectable<BackupPartsTable>[]): Backup {
+  return {
+    id: row.id,
+    app: row.app,
+    env: row.env,
+    trigger: row.trigger,
+    status: row.status,
+    parts: row.parts,
+    note: row.note,
+    requestedBy: row.requested_by,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    error: row.error,
+    pinned: row.pinned,
+    toolVersion: row.tool_version,
+    verifiedAt: row.verified_at,
+    verifyError: row.verify_error,
+    storedParts: parts
+      .map((p) => ({
+        kind: p.kind,
+        key: p.key,
+        sizeBytes: Number(p.size_bytes),
+        sha256: p.sha256,
+        storedSizeBytes: Number(p.stored_size_bytes),
+        storedSha256: p.stored_sha256,
+      }))
+      .sort((a, b) => a.kind.localeCompare(b.kind)),
+  };
+}
+
+function toRestore(row: Selectable<RestoresTable>): Restore {
+  return {
+    id: row.id,
+    backupId: row.backup_id,
+    parts: row.parts,
+    destApp: row.dest_app,
+    destEnv: row.dest_env,
+    status: row.status,
+    safetyBackup: row.safety_backup,
+    safetyBackupId: row.safety_backup_id,
+    requestedBy: row.requested_by,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    error: row.error,
+  };
+}

@@ -1,0 +1,40 @@
+import { text } from 'node:stream/consumers';
+import { parseBackupMetadata } from './backup-metadata.ts';
+import type { EngineContext } from './engine-context.ts';
+
+export interface RebuildReport {
+  /** backup.json files found in the store. */
+  found: number;
+  /** Backups added to the catalogue. */
+  added: string[];
+  /** Backups the catalogue already had. */
+  present: number;
+  /** backup.json files that could not be read, with the reason. */
+  unreadable: Array<{ key: string; reason: string }>;
+}
+
+/**
+ * Rebuilds the catalogue from the backup.json files in the store, e.g. after Backstop's state was lost. A backup.json
+ * is written only once all of its backup's objects are, so each one found describes a complete backup; its parts are
+ * checked to exist before it is added.
+ */
+export async function rebuildCatalog(ctx: EngineContext): Promise<RebuildReport> {
+  const report: RebuildReport = { found: 0, added: [], present: 0, unreadable: [] };
+  for await (const object of ctx.store.list('')) {
+    if (!object.key.endsWith('/backup.json') || object.key.startsWith('downloads/')) continue;
+    report.found += 1;
+    try {
+      const backup = parseBackupMetadata(await text(await ctx.store.read(object.key)), object.key);
+      for (const part of backup.storedParts) {
+        const stat = await ctx.store.stat(part.key);
+        if (!stat) throw new Error(`its object ${part.key} is missing`);
+        if (stat.sizeBytes !== part.storedSizeBytes) throw new Error(`its object ${part.key} has the wrong size`);
+      }
+      if (await ctx.catalog.importBackup(backup)) report.added.push(backup.id);
+      else report.present += 1;
+    } catch (error) {
+      report.unreadable.push({ key: object.key, reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return report;
+}

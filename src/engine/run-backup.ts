@@ -1,0 +1,97 @@
+import { pipeline, Readable } from 'node:stream';
+import { BackstopError } from '../backstop-error.ts';
+import { createEncryptStream } from '../crypto/index.ts';
+import type { PartKind } from '../sources/source.ts';
+import { backupMetadata } from './backup-metadata.ts';
+import type { Backup, BackupPart, NewBackup } from './catalog.ts';
+import type { EngineContext, RunOptions } from './engine-context.ts';
+import { findTarget } from './find-target.ts';
+import { HashCounter } from './hash-counter.ts';
+import { partFileName, partKinds } from './parts.ts';
+import { settleAll } from './settle-all.ts';
+
+/** Records a new queued backup. */
+export function queueBackup(ctx: EngineContext, backup: NewBackup): Promise<Backup> {
+  findTarget(ctx.targets, backup.app, backup.env);
+  partKinds(backup.parts);
+  return ctx.catalog.insertBackup(backup, ctx.clock());
+}
+
+/**
+ * Runs a queued backup: each part is read from its source, hashed, age-encrypted and streamed into the store (parts
+ * run side by side), then backup.json is written, and only then does the row say `completed`. On any failure every
+ * object this run wrote is deleted, the row says `failed` with the reason, and the error is rethrown.
+ */
+export async function runBackup(ctx: EngineContext, backupId: string, options: RunOptions = {}): Promise<Backup> {
+  const backup = await ctx.catalog.getBackup(backupId);
+  const target = findTarget(ctx.targets, backup.app, backup.env);
+  const startedAt = ctx.clock();
+  await ctx.catalog.markBackupRunning(backup.id, startedAt);
+  const folder = `${backup.app}/${backup.env}/${backup.id}`;
+  const written = new Set<string>();
+  const abort = new AbortController();
+  const stop = () => abort.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    const kinds = partKinds(backup.parts);
+    // Resolve every source first, so a part that is not configured fails before anything is written.
+    const sources = kinds.map((kind) => ({ kind, source: ctx.sourceFor(target, kind) }));
+    const recipients = await ctx.recipients();
+    const parts = await settleAll(
+      sources.map(async ({ kind, source }) => {
+        const key = `${folder}/${partFileName(kind)}`;
+        written.add(key);
+        return writePart(ctx, kind, key, source.open({ signal: abort.signal, ...progressFor(options) }), recipients);
+      }),
+      () => abort.abort(),
+    );
+    const completedAt = ctx.clock();
+    const done: Backup = { ...backup, startedAt, storedParts: parts };
+    const metadataKey = `${folder}/backup.json`;
+    written.add(metadataKey);
+    const metadata = `${JSON.stringify(backupMetadata(done, completedAt), null, 2)}\n`;
+    await ctx.store.write(metadataKey, Readable.from([Buffer.from(metadata)]), { contentType: 'application/json' });
+    await ctx.catalog.completeBackup(backup.id, parts, completedAt);
+    ctx.log(`backup ${backup.id} of ${backup.app}/${backup.env} completed`);
+    return ctx.catalog.getBackup(backup.id);
+  } catch (error) {
+    const results = await Promise.allSettled([...written].map((key) => ctx.store.delete(key)));
+    const leftover = results.filter((r) => r.status === 'rejected').length;
+    if (leftover > 0) ctx.log(`backup ${backup.id}: ${leftover} objects could not be deleted after the failure`);
+    await ctx.catalog.failBackup(backup.id, reasonOf(error), ctx.clock());
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+  }
+}
+
+async function writePart(
+  ctx: EngineContext,
+  kind: PartKind,
+  key: string,
+  plaintext: Readable,
+  recipients: string[],
+): Promise<BackupPart> {
+  const plain = new HashCounter();
+  const stored = new HashCounter();
+  const body = pipeline(plaintext, plain, createEncryptStream(recipients), stored, () => {});
+  await ctx.store.write(key, body);
+  return {
+    kind,
+    key,
+    sizeBytes: plain.bytes,
+    sha256: plain.sha256,
+    storedSizeBytes: stored.bytes,
+    storedSha256: stored.sha256,
+  };
+}
+
+function progressFor(options: RunOptions) {
+  return options.onProgress ? { onProgress: options.onProgress } : {};
+}
+
+/** The text recorded on a failed row and shown to people: a BackstopError's userMessage, else its message. */
+export function reasonOf(error: unknown): string {
+  if (error instanceof BackstopError) return error.userMessage ?? error.message;
+  return error instanceof Error ? error.message : String(error);
+}

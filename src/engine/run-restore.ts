@@ -1,0 +1,173 @@
+import { pipeline } from 'node:stream';
+import { BackstopError } from '../backstop-error.ts';
+import { type Target, targetName } from '../config/backstop-config.ts';
+import { createDecryptStream } from '../crypto/index.ts';
+import type { PartKind } from '../sources/source.ts';
+import type { Backup, BackupPart, Restore } from './catalog.ts';
+import { CommitBarrier } from './commit-barrier.ts';
+import type { EngineContext, RunOptions } from './engine-context.ts';
+import { findTarget } from './find-target.ts';
+import { HashCounter } from './hash-counter.ts';
+import { partKinds, partsChoice } from './parts.ts';
+import { queueBackup, reasonOf, runBackup } from './run-backup.ts';
+import { settleAll } from './settle-all.ts';
+
+export interface RestoreRequest {
+  backupId: string;
+  /** db, media or db+media; default: every part the backup holds. */
+  parts?: string;
+  /** Destination; default: the backup's own target. */
+  to?: { app: string; env: string };
+  safetyBackup: boolean;
+  requestedBy: string | null;
+}
+
+/** Checks a restore request against the catalogue and records it as queued. */
+export async function queueRestore(ctx: EngineContext, request: RestoreRequest): Promise<Restore> {
+  const backup = await ctx.catalog.getBackup(request.backupId);
+  const dest = request.to ?? { app: backup.app, env: backup.env };
+  const target = findTarget(ctx.targets, dest.app, dest.env);
+  const parts = request.parts ?? backup.parts;
+  restorableParts(backup, parts);
+  for (const kind of partKinds(parts)) ctx.sourceFor(target, kind);
+  return ctx.catalog.insertRestore(
+    {
+      backupId: backup.id,
+      parts,
+      destApp: dest.app,
+      destEnv: dest.env,
+      requestedBy: request.requestedBy,
+      safetyBackup: request.safetyBackup,
+    },
+    ctx.clock(),
+  );
+}
+
+/**
+ * Runs a queued restore: first a safety backup of the destination's same parts (unless the request said not to),
+ * then every part streams from the store through age decryption and a sha256 check into its source's restore. The
+ * parts commit together (CommitBarrier) and only once each has been decrypted, authenticated and matched its
+ * recorded sha256, so a tampered or truncated backup leaves the destination untouched.
+ */
+export async function runRestore(ctx: EngineContext, restoreId: string, options: RunOptions = {}): Promise<Restore> {
+  const restore = await ctx.catalog.getRestore(restoreId);
+  const backup = await ctx.catalog.getBackup(restore.backupId);
+  const target = findTarget(ctx.targets, restore.destApp, restore.destEnv);
+  await ctx.catalog.updateRestore(restore.id, { status: 'running', startedAt: ctx.clock() });
+  try {
+    const parts = restorableParts(backup, restore.parts);
+    if (restore.safetyBackup) await takeSafetyBackup(ctx, restore, backup, target, options);
+    const identities = await ctx.identities();
+    const barrier = new CommitBarrier(parts.length);
+    const abort = new AbortController();
+    await settleAll(
+      parts.map(async (part) => {
+        try {
+          await restorePart(ctx, target, part, identities, barrier, abort.signal, options);
+        } catch (error) {
+          barrier.fail(error);
+          throw error;
+        }
+      }),
+      () => abort.abort(),
+    );
+    await ctx.catalog.updateRestore(restore.id, { status: 'succeeded', completedAt: ctx.clock() });
+    ctx.log(`restore ${restore.id} of backup ${backup.id} into ${targetName(target)} succeeded`);
+  } catch (error) {
+    await ctx.catalog.updateRestore(restore.id, { status: 'failed', completedAt: ctx.clock(), error: reasonOf(error) });
+    throw error;
+  }
+  return ctx.catalog.getRestore(restore.id);
+}
+
+/**
+ * Backs up the destination's parts that exist (a media directory never created has nothing to lose) before they
+ * are overwritten. Its failure stops the restore: the safety net is the point.
+ */
+async function takeSafetyBackup(
+  ctx: EngineContext,
+  restore: Restore,
+  backup: Backup,
+  target: Target,
+  options: RunOptions,
+): Promise<void> {
+  const present: PartKind[] = [];
+  for (const kind of partKinds(restore.parts)) {
+    if (await ctx.sourceFor(target, kind).exists()) present.push(kind);
+  }
+  if (present.length === 0) {
+    ctx.log(`restore ${restore.id}: ${targetName(target)} holds nothing yet, so no safety backup was needed`);
+    return;
+  }
+  const safety = await queueBackup(ctx, {
+    app: target.app,
+    env: target.env,
+    trigger: 'on-demand',
+    parts: partsChoice(present),
+    note: `before restore of ${backup.id}`,
+    requestedBy: restore.requestedBy,
+  });
+  await ctx.catalog.updateRestore(restore.id, { safetyBackupId: safety.id });
+  try {
+    await runBackup(ctx, safety.id, options);
+  } catch (error) {
+    const message =
+      `The safety backup of ${targetName(target)} failed (${reasonOf(error)}), so nothing was restored. ` +
+      'Fix the cause, or restore without a safety backup with --no-safety-backup.';
+    throw new BackstopError('safety-backup-failed', message, { userMessage: message, cause: error });
+  }
+}
+
+async function restorePart(
+  ctx: EngineContext,
+  target: Target,
+  part: BackupPart,
+  identities: string[],
+  barrier: CommitBarrier,
+  signal: AbortSignal,
+  options: RunOptions,
+): Promise<void> {
+  const source = ctx.sourceFor(target, part.kind);
+  const stored = await ctx.store.read(part.key);
+  const plain = new HashCounter();
+  let readError: unknown;
+  const plaintext = pipeline(stored, createDecryptStream(identities), plain, (error) => {
+    readError = error ?? undefined;
+  });
+  try {
+    await source.restore(plaintext, {
+      signal,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      beforeCommit: async () => {
+        if (plain.bytes !== part.sizeBytes || plain.sha256 !== part.sha256) {
+          const message =
+            `The ${part.kind} part of backup ${part.key} does not match its recorded sha256 and size, ` +
+            'so nothing was restored. The object may have been replaced; run verify on the backup.';
+          throw new BackstopError('backup-mismatch', message, { userMessage: message });
+        }
+        await barrier.arrive();
+      },
+    });
+  } catch (error) {
+    // A source reports a failed input as its own failure; the reading side (a damaged object, a failing store)
+    // is the cause a person must act on. A reading side that only stopped because the source gave up is not.
+    const stoppedBySource = (readError as { code?: string } | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+    throw readError !== undefined && !stoppedBySource ? readError : error;
+  }
+}
+
+/** The stored parts a restore of `parts` needs; an error names what the backup lacks. */
+function restorableParts(backup: Backup, parts: string): BackupPart[] {
+  if (backup.status !== 'completed') {
+    const message = `Backup ${backup.id} is ${backup.status}, not completed: only a completed backup can be restored.`;
+    throw new BackstopError('backup-not-restorable', message, { userMessage: message });
+  }
+  return partKinds(parts).map((kind) => {
+    const part = backup.storedParts.find((p) => p.kind === kind);
+    if (!part) {
+      const message = `Backup ${backup.id} has no ${kind} part (it holds ${backup.parts}).`;
+      throw new BackstopError('part-missing', message, { userMessage: message });
+    }
+    return part;
+  });
+}

@@ -1,0 +1,140 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the configuration syntax under test.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { interpolate } from '../../src/config/interpolate.ts';
+import { loadConfig, parseConfig } from '../../src/config/load-config.ts';
+
+const options = { env: {}, cwd: '/srv' };
+
+function problemsOf(text: string, env: Record<string, string> = {}): string {
+  let message = '';
+  try {
+    parseConfig(text, '/etc/backstop.yaml', { env, cwd: '/' });
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  expect(message).not.toBe('');
+  return message;
+}
+
+describe('interpolate', () => {
+  test.each([
+    ['${A}', { A: 'x' }, 'x', []],
+    ['pre-${A}-post', { A: 'x' }, 'pre-x-post', []],
+    ['${MISSING}', {}, '', ['MISSING']],
+    ['${EMPTY:-fallback}', { EMPTY: '' }, 'fallback', []],
+    ['${MISSING:-}', {}, '', []],
+    ['$${A}', { A: 'x' }, '${A}', []],
+  ])('%s', (text, env, value, missing) => {
+    expect(interpolate(text, env)).toEqual({ value, missing });
+  });
+});
+
+describe('loadConfig', () => {
+  test('without a file it runs on embedded defaults in ./.backstop', () => {
+    const config = loadConfig({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'backstop-config-')) });
+    expect(config.source).toBeUndefined();
+    expect(config.stateDatabaseUrl).toBeUndefined();
+    expect(config.storage).toEqual({ type: 'dir', path: join(config.dataDir, 'backups') });
+    expect(config.encryption.generated).toBe(true);
+    expect(config.targets).toEqual([]);
+  });
+
+  test('DATABASE_URL selects PostgreSQL for the state', () => {
+    const config = loadConfig({
+      env: { DATABASE_URL: 'postgres://x@db/state' },
+      cwd: mkdtempSync(join(tmpdir(), 'b-')),
+    });
+    expect(config.stateDatabaseUrl).toBe('postgres://x@db/state');
+  });
+
+  test('a named file that does not exist is refused with its path', () => {
+    expect(() => loadConfig({ ...options, explicitPath: 'nope.yaml' })).toThrow(
+      expect.objectContaining({ code: 'config-missing', message: expect.stringContaining('/srv/nope.yaml') }),
+    );
+  });
+
+  test('the example configuration is valid', () => {
+    const config = loadConfig({
+      explicitPath: join(import.meta.dirname, '../../examples/backstop.yaml'),
+      env: { SHOP_LIVE_DATABASE_URL: 'postgres://shop@db/live', SHOP_MEDIA_KEY: 'k', SHOP_MEDIA_SECRET: 's' },
+      cwd: '/',
+    });
+    expect(config.targets.map((t) => `${t.app}/${t.env}`)).toEqual(['shop/live', 'shop/staging']);
+    expect(config.targets[1]?.media).toMatchObject({ type: 's3', bucket: 'shop-media', prefix: 'staging/' });
+  });
+
+  test('paths are resolved against the file, defaults applied, environments read', () => {
+    const config = parseConfig(
+      `dataDir: data
+storage:
+  s3: { bucket: backups, prefix: /team/x/, endpoint: "http://127.0.0.1:9000", forcePathStyle: true }
+apps:
+  shop:
+    environments:
+      live: { database: "\${LIVE_URL}", media: ./media, protected: true }
+`,
+      '/etc/backstop/backstop.yaml',
+      { env: { LIVE_URL: 'postgres://u:secret@h/db' }, cwd: '/' },
+    );
+    expect(config.dataDir).toBe('/etc/backstop/data');
+    expect(config.storage).toMatchObject({
+      type: 's3',
+      bucket: 'backups',
+      prefix: 'team/x/',
+      storageClass: 'STANDARD_IA',
+    });
+    expect(config.targets).toEqual([
+      {
+        app: 'shop',
+        env: 'live',
+        database: 'postgres://u:secret@h/db',
+        media: { type: 'dir', path: '/etc/backstop/media' },
+        protected: true,
+        schedule: { cron: '0 2 * * *', timezone: 'UTC', parts: 'db+media' },
+      },
+    ]);
+  });
+
+  test('every mistake is named with its line, its path and what to write', () => {
+    const message = problemsOf(`dataDir: ./data
+databse: x
+apps:
+  shop:
+    environments:
+      live:
+        database: \${SHOP_LIVE_URL}
+        protectd: true
+      staging:
+        database: mysql://root:hunter2@db/shop
+`);
+    expect(message).toContain('4 problems');
+    expect(message.indexOf(':2:')).toBeLessThan(message.indexOf(':7:'));
+    expect(message).toContain("/etc/backstop.yaml:2: (top level): unknown key 'databse' (did you mean 'database'?)");
+    expect(message).toContain(
+      '/etc/backstop.yaml:7: apps.shop.environments.live.database: the environment variable SHOP_LIVE_URL is not set',
+    );
+    expect(message).toContain(
+      "/etc/backstop.yaml:8: apps.shop.environments.live: unknown key 'protectd' (did you mean 'protected'?)",
+    );
+    expect(message).toContain('/etc/backstop.yaml:10: apps.shop.environments.staging.database: write a PostgreSQL URL');
+    expect(message).not.toContain('hunter2');
+  });
+
+  test.each([
+    ['storage: { dir: ./a, s3: { bucket: abc } }', 'choose one: either storage.dir'],
+    [
+      'apps: { shop: { environments: { live: {} } } }',
+      'an environment needs a database: URL, a media: location, or both',
+    ],
+    ['apps: { Shop!: { environments: { live: { media: /m } } } }', 'use lower-case letters'],
+    ['encryption: { recipients: [AGE-SECRET-KEY-1XYZ] }', 'a recipient looks like age1...'],
+    ['apps: [1, 2]', 'apps'],
+    ['a: [unclosed', 'not valid YAML'],
+    ['- just\n- a list', 'must be a mapping'],
+  ])('%s is refused', (text, expected) => {
+    expect(problemsOf(text)).toContain(expected);
+  });
+});
