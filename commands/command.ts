@@ -1,0 +1,19 @@
+import type { PartsChoice } from '../src/engine/parts.ts';
+import type { Trigger } from '../src/state/tables.ts';
+
+/** A target as written in a command: `app/env`, or just `env` where the channel is bound to an app. */
+export interface TargetRef {
+  app?: string;
+  env: string;
+}
+
+/** A parsed /backup command: what every adapter (CLI, Slack, Discord) hands to the handlers. */
+export type Command =
+  | { name: 'help'; topic?: string }
+  | { name: 'list'; target?: TargetRef; trigger?: Trigger }
+  | { name: 'create'; parts: PartsChoice; target?: TargetRef; note?: string }
+  | { name: 'show'; id: string }
+  | { name: 'restore'; id: string; parts?: PartsChoice; to?: TargetRef; safetyBackup: boolean }
+  | { name: 'verify'; id: string };
+
+export type CommandName = Command['name'];

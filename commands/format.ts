@@ -1,0 +1,70 @@
+import type { Backup, Restore } from '../src/engine/catalog.ts';
+
+/** 1536 -> "1.5 KB" (powers of 1024, as `du -h` and most UIs show sizes). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** "2026-11-27 10:04 UTC" */
+export function formatTime(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** The backup shape of DESIGN.md's --json contract (add fields freely, rename none). */
+export function backupJson(backup: Backup) {
+  return {
+    id: backup.id,
+    app: backup.app,
+    env: backup.env,
+    trigger: backup.trigger,
+    status: backup.status,
+    note: backup.note,
+    requestedBy: backup.requestedBy,
+    createdAt: backup.createdAt.toISOString(),
+    completedAt: backup.completedAt?.toISOString() ?? null,
+    parts: backup.storedParts.map((p) => ({
+      kind: p.kind,
+      key: p.key,
+      sizeBytes: p.sizeBytes,
+      sha256: p.sha256,
+      storedSizeBytes: p.storedSizeBytes,
+      storedSha256: p.storedSha256,
+    })),
+    requestedParts: backup.parts,
+    pinned: backup.pinned,
+    error: backup.error,
+    verifiedAt: backup.verifiedAt?.toISOString() ?? null,
+    verifyError: backup.verifyError,
+  };
+}
+
+/** The restore shape of DESIGN.md's --json contract. */
+export function restoreJson(restore: Restore) {
+  return {
+    id: restore.id,
+    backupId: restore.backupId,
+    parts: restore.parts,
+    destination: { app: restore.destApp, env: restore.destEnv },
+    status: restore.status,
+    safetyBackupId: restore.safetyBackupId,
+    requestedBy: restore.requestedBy,
+    createdAt: restore.createdAt.toISOString(),
+    completedAt: restore.completedAt?.toISOString() ?? null,
+    error: restore.error,
+  };
+}
+
+/** One line per backup for lists: id, target, trigger, status, when, size, note. */
+export function backupLine(backup: Backup): string {
+  const size = backup.storedParts.reduce((sum, p) => sum + p.storedSizeBytes, 0);
+  const note = backup.note ? `  "${backup.note}"` : '';
+  const state = backup.status === 'completed' ? backup.parts : `${backup.parts} ${backup.status.toUpperCase()}`;
+  return `${backup.id}  ${backup.app}/${backup.env}  ${formatTime(backup.createdAt)}  ${backup.trigger}  ${state}  ${formatBytes(size)}${note}`;
+}

@@ -1,0 +1,27 @@
+import type { Command } from '../command.ts';
+import { backupJson, backupLine } from '../format.ts';
+import type { HandlerContext, Reply } from '../reply.ts';
+import { resolveTarget } from '../resolve-target.ts';
+
+/** `list [target] [trigger]`: backups, newest first. */
+export async function handleList(ctx: HandlerContext, command: Extract<Command, { name: 'list' }>): Promise<Reply> {
+  const target =
+    command.target !== undefined || ctx.binding?.env !== undefined
+      ? resolveTarget(ctx, command.target, 'list')
+      : undefined;
+  const app = target?.app ?? ctx.binding?.app;
+  const backups = await ctx.engine.catalog.listBackups({
+    ...(app !== undefined && { app }),
+    ...(target !== undefined && { env: target.env }),
+    ...(command.trigger !== undefined && { trigger: command.trigger }),
+  });
+  const scope = target ? ` of ${target.app}/${target.env}` : app ? ` of ${app}` : '';
+  const text =
+    backups.length === 0
+      ? `No backups${scope} yet. Take one with: create db+media <app/env> "a note"`
+      : [
+          `${backups.length} backup${backups.length === 1 ? '' : 's'}${scope}, newest first:`,
+          ...backups.map(backupLine),
+        ].join('\n');
+  return { outcome: 'ok', text, data: backups.map(backupJson) };
+}

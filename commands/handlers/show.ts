@@ -1,0 +1,28 @@
+import type { Command } from '../command.ts';
+import { backupJson, formatBytes, formatTime } from '../format.ts';
+import type { HandlerContext, Reply } from '../reply.ts';
+
+/** `show <id>`: one backup in detail. */
+export async function handleShow(ctx: HandlerContext, command: Extract<Command, { name: 'show' }>): Promise<Reply> {
+  const backup = await ctx.engine.catalog.getBackup(command.id);
+  const lines = [
+    `Backup ${backup.id} of ${backup.app}/${backup.env}: ${backup.status}`,
+    `  trigger:   ${backup.trigger}${backup.requestedBy ? ` by ${backup.requestedBy}` : ''}`,
+    `  created:   ${formatTime(backup.createdAt)}`,
+  ];
+  if (backup.completedAt) lines.push(`  finished:  ${formatTime(backup.completedAt)}`);
+  if (backup.note) lines.push(`  note:      ${backup.note}`);
+  if (backup.error) lines.push(`  error:     ${backup.error}`);
+  for (const part of backup.storedParts) {
+    lines.push(
+      `  ${part.kind.padEnd(5)}      ${formatBytes(part.sizeBytes)} (${formatBytes(part.storedSizeBytes)} stored)  sha256 ${part.sha256}`,
+      `             ${ctx.engine.store.describe()}/${part.key}`,
+    );
+  }
+  if (backup.verifiedAt) {
+    lines.push(
+      `  verified:  ${formatTime(backup.verifiedAt)} ${backup.verifyError ? `FAILED: ${backup.verifyError}` : 'ok'}`,
+    );
+  }
+  return { outcome: 'ok', text: lines.join('\n'), data: backupJson(backup) };
+}

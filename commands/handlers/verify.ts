@@ -1,0 +1,32 @@
+import type { PlaintextCheck } from '../../src/engine/verify-backup.ts';
+import { verifyBackup } from '../../src/engine/verify-backup.ts';
+import type { PartKind } from '../../src/sources/source.ts';
+import type { Command } from '../command.ts';
+import { backupJson } from '../format.ts';
+import type { HandlerContext, Reply } from '../reply.ts';
+
+/** `verify <id>`: reads the backup back and checks every checksum; fails when any part does not check out. */
+export async function handleVerify(
+  ctx: HandlerContext,
+  command: Extract<Command, { name: 'verify' }>,
+  checks: Partial<Record<PartKind, PlaintextCheck>>,
+): Promise<Reply> {
+  const { backup, parts } = await verifyBackup(
+    ctx.engine,
+    command.id,
+    checks,
+    ctx.onProgress ? { onProgress: ctx.onProgress } : {},
+  );
+  const ok = parts.every((p) => p.ok);
+  const lines = parts.map(
+    (p) => `  ${p.kind}: ${p.ok ? 'ok (decrypted, authenticated, sha256 and size match)' : `FAILED: ${p.problem}`}`,
+  );
+  return {
+    outcome: ok ? 'ok' : 'failed',
+    text: [
+      `Backup ${backup.id} of ${backup.app}/${backup.env} ${ok ? 'verified' : 'FAILED verification'}:`,
+      ...lines,
+    ].join('\n'),
+    data: { ...backupJson(backup), verification: { ok, parts } },
+  };
+}

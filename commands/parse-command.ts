@@ -1,0 +1,168 @@
+import { closestWord } from '../src/closest-word.ts';
+import type { PartsChoice } from '../src/engine/parts.ts';
+import type { Trigger } from '../src/state/tables.ts';
+import type { Command, CommandName, TargetRef } from './command.ts';
+import { commandNames, usage } from './usage.ts';
+
+export type ParseResult =
+  | { ok: true; command: Command }
+  | { ok: false; message: string; usage: string | undefined; suggestion?: string };
+
+export interface ParseContext {
+  /** When the channel is bound to an app: its environments, so a bare `staging` can name a target. */
+  boundAppEnvironments?: readonly string[];
+}
+
+const partsWords: readonly string[] = ['db', 'media', 'db+media'];
+const idPattern = /^[a-z0-9]{4,16}$/;
+
+/**
+ * Parses the words of a /backup command (after `/backup` or `backstop`). Pure: never throws, never looks anything
+ * up; a usage error names the problem, shows the command's usage line and suggests the nearest word for a typo.
+ */
+export function parseCommand(words: readonly string[], context: ParseContext = {}): ParseResult {
+  const [first, ...rest] = words;
+  if (first === undefined || first === '') return { ok: true, command: { name: 'help' } };
+  const name = first.toLowerCase();
+  if (!isCommandName(name)) {
+    const suggestion = closestWord(name, commandNames);
+    return {
+      ok: false,
+      message: `unknown command '${first}'${suggestion ? `: did you mean '${suggestion}'?` : ''}`,
+      usage: undefined,
+      ...(suggestion ? { suggestion } : {}),
+    };
+  }
+  const reader = new WordReader(name, rest, context);
+  try {
+    const command = parsers[name](reader);
+    reader.expectEnd();
+    return { ok: true, command };
+  } catch (error) {
+    if (error instanceof UsageError) return { ok: false, message: error.message, usage: usage[name].line };
+    throw error;
+  }
+}
+
+function isCommandName(word: string): word is CommandName {
+  return (commandNames as string[]).includes(word);
+}
+
+const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { name: K }> } = {
+  help(reader) {
+    const topic = reader.next();
+    return topic === undefined ? { name: 'help' } : { name: 'help', topic: topic.toLowerCase() };
+  },
+  list(reader) {
+    const command: Extract<Command, { name: 'list' }> = { name: 'list' };
+    for (let word = reader.next(); word !== undefined; word = reader.next()) {
+      if (word === 'scheduled' || word === 'on-demand') command.trigger = word as Trigger;
+      else if (command.target === undefined) command.target = reader.target(word);
+      else reader.unexpected(word);
+    }
+    return command;
+  },
+  create(reader) {
+    const command: Extract<Command, { name: 'create' }> = { name: 'create', parts: 'db+media' };
+    const parts = reader.peek();
+    if (parts !== undefined && partsWords.includes(parts.toLowerCase())) {
+      command.parts = parts.toLowerCase() as PartsChoice;
+      reader.next();
+    }
+    const maybeTarget = reader.peek();
+    if (maybeTarget !== undefined && reader.looksLikeTarget(maybeTarget)) {
+      command.target = reader.target(maybeTarget);
+      reader.next();
+    }
+    const note = reader.rest().join(' ').trim();
+    if (note !== '') command.note = note;
+    return command;
+  },
+  show(reader) {
+    return { name: 'show', id: reader.id() };
+  },
+  verify(reader) {
+    return { name: 'verify', id: reader.id() };
+  },
+  restore(reader) {
+    const command: Extract<Command, { name: 'restore' }> = { name: 'restore', id: reader.id(), safetyBackup: true };
+    for (let word = reader.next(); word !== undefined; word = reader.next()) {
+      const lower = word.toLowerCase();
+      if (partsWords.includes(lower) && command.parts === undefined) command.parts = lower as PartsChoice;
+      else if (lower === 'to') {
+        const target = reader.next();
+        if (target === undefined) throw new UsageError("'to' needs a destination, e.g. to shop/staging");
+        command.to = reader.target(target);
+      } else if (lower === '--no-safety-backup') command.safetyBackup = false;
+      else reader.unexpected(word);
+    }
+    return command;
+  },
+};
+
+class UsageError extends Error {}
+
+/** Reads the words of one command, with the errors every command shares. */
+class WordReader {
+  private index = 0;
+
+  constructor(
+    private readonly command: CommandName,
+    private readonly words: readonly string[],
+    private readonly context: ParseContext,
+  ) {}
+
+  peek(): string | undefined {
+    return this.words[this.index];
+  }
+
+  next(): string | undefined {
+    const word = this.words[this.index];
+    if (word !== undefined) this.index += 1;
+    return word;
+  }
+
+  rest(): string[] {
+    const words = this.words.slice(this.index);
+    this.index = this.words.length;
+    return [...words];
+  }
+
+  id(): string {
+    const word = this.next();
+    if (word === undefined) throw new UsageError(`${this.command} needs a backup id (see list)`);
+    if (!idPattern.test(word.toLowerCase()))
+      throw new UsageError(`'${word}' is not a backup id (ids look like 7k3qx2)`);
+    return word.toLowerCase();
+  }
+
+  looksLikeTarget(word: string): boolean {
+    return (
+      /^[a-z0-9][a-z0-9_-]*\/[a-z0-9][a-z0-9_-]*$/i.test(word) ||
+      (this.context.boundAppEnvironments ?? []).includes(word)
+    );
+  }
+
+  target(word: string): TargetRef {
+    const slash = word.indexOf('/');
+    if (slash > 0 && slash < word.length - 1 && word.indexOf('/', slash + 1) === -1) {
+      return { app: word.slice(0, slash).toLowerCase(), env: word.slice(slash + 1).toLowerCase() };
+    }
+    if (slash === -1 && this.context.boundAppEnvironments !== undefined) return { env: word.toLowerCase() };
+    if (slash === -1 && /^[a-z0-9][a-z0-9_-]*$/i.test(word)) {
+      throw new UsageError(`'${word}' is not a target: write app/env, e.g. shop/${word}`);
+    }
+    throw new UsageError(`'${word}' is not a target: write app/env, e.g. shop/live`);
+  }
+
+  unexpected(word: string): never {
+    const flags = this.command === 'restore' ? ['--no-safety-backup'] : [];
+    const suggestion = word.startsWith('-') ? closestWord(word, flags) : undefined;
+    throw new UsageError(`unexpected '${word}'${suggestion ? `: did you mean '${suggestion}'?` : ''}`);
+  }
+
+  expectEnd(): void {
+    const word = this.next();
+    if (word !== undefined) this.unexpected(word);
+  }
+}

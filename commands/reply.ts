@@ -1,0 +1,24 @@
+import type { EngineContext } from '../src/engine/engine-context.ts';
+import type { ProgressListener } from '../src/sources/source.ts';
+
+/**
+ * A platform-neutral answer to a command: adapters render `text` (plain lines, `*bold*` allowed) and scripts read
+ * `data` (the --json shapes of DESIGN.md).
+ * `outcome`: `ok` did what was asked; `failed` the operation ran and failed; `refused` a usage, configuration or
+ * permission problem (nothing ran).
+ */
+export interface Reply {
+  outcome: 'ok' | 'failed' | 'refused';
+  text: string;
+  data?: unknown;
+}
+
+/** What a handler gets besides the command: the engine, who is asking, and where progress goes. */
+export interface HandlerContext {
+  engine: EngineContext;
+  /** The principal asking: `cli:<user>`, `slack:U123`, `discord:456`. */
+  caller: string;
+  /** The app (or target) the channel is bound to, so commands may omit it. */
+  binding?: { app: string; env?: string };
+  onProgress?: ProgressListener;
+}

@@ -1,0 +1,20 @@
+import type { CommandName } from './command.ts';
+
+/** One usage line and a one-sentence purpose per command, as `help` shows them. */
+export const usage: Record<CommandName, { line: string; purpose: string }> = {
+  help: { line: 'help [<command>]', purpose: 'show the commands, or one command in detail' },
+  list: { line: 'list [<app/env>] [scheduled|on-demand]', purpose: 'list backups, newest first' },
+  create: {
+    line: 'create [db|media|db+media] [<app/env>] [note...]',
+    purpose: 'take a backup now (default: db+media), with an optional note',
+  },
+  show: { line: 'show <id>', purpose: 'show one backup: parts, sizes, checksums, note' },
+  restore: {
+    line: 'restore <id> [db|media|db+media] [to <app/env>] [--no-safety-backup]',
+    purpose:
+      'overwrite an environment with a backup (default: its own environment, every part); a safety backup of the destination is taken first',
+  },
+  verify: { line: 'verify <id>', purpose: 'read a backup back, decrypt it and check every checksum' },
+};
+
+export const commandNames = Object.keys(usage) as CommandName[];

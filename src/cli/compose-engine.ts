@@ -1,0 +1,110 @@
+import { join } from 'node:path';
+import { BackstopError } from '../backstop-error.ts';
+import { type BackstopConfig, type Target, targetName } from '../config/backstop-config.ts';
+import { readIdentityFiles, recipientOf } from '../crypto/index.ts';
+import { Catalog } from '../engine/catalog.ts';
+import type { EngineContext } from '../engine/engine-context.ts';
+import { newId } from '../engine/new-id.ts';
+import { MediaDirSource } from '../sources/media-dir-source.ts';
+import { MediaS3Source } from '../sources/media-s3-source.ts';
+import { PostgresSource } from '../sources/postgres-source.ts';
+import type { PartKind, Source } from '../sources/source.ts';
+import type { State } from '../state/state.ts';
+import { DownloadLinkSigner } from '../storage/download-link-signer.ts';
+import { FsStore } from '../storage/fs-store.ts';
+import { S3Store } from '../storage/s3-store.ts';
+import type { Store } from '../storage/store.ts';
+import { ensureGeneratedIdentity, ensureSecretFile } from './local-secrets.ts';
+import { createS3Client } from './s3-client.ts';
+import { toolVersion } from './tool-version.ts';
+
+/**
+ * The composition root of the engine: picks the concrete store, sources and keys the configuration names. This is
+ * the only place that knows which drivers exist.
+ */
+export function composeEngine(
+  config: BackstopConfig,
+  state: State,
+  hooks: { log: (line: string) => void; clock?: () => Date },
+): EngineContext {
+  const clock = hooks.clock ?? (() => new Date());
+  const identities = lazy(async () => {
+    if (config.encryption.generated) {
+      const { created } = ensureGeneratedIdentity(config.encryption.identityFiles[0]!, clock());
+      if (created) {
+        hooks.log(
+          `Generated a new encryption key in ${config.encryption.identityFiles[0]}. Keep a copy somewhere safe: ` +
+            'without it no backup can be decrypted.',
+        );
+      }
+    }
+    return readIdentityFiles(config.encryption.identityFiles);
+  });
+  const recipients = lazy(async () =>
+    config.encryption.generated ? (await identities()).map(recipientOf) : config.encryption.recipients,
+  );
+  return {
+    catalog: new Catalog(state.db, () => newId(), toolVersion),
+    store: createStore(config),
+    recipients,
+    identities,
+    targets: config.targets,
+    sourceFor: (target, kind) => createSource(target, kind),
+    clock,
+    log: hooks.log,
+  };
+}
+
+export function createStore(config: BackstopConfig): Store {
+  if (config.storage.type === 's3') {
+    const { bucket, prefix, storageClass, serverSideEncryption, kmsKeyId } = config.storage;
+    return new S3Store({
+      client: createS3Client(config.storage),
+      bucket,
+      prefix,
+      storageClass,
+      ...(serverSideEncryption !== undefined && { serverSideEncryption }),
+      ...(kmsKeyId !== undefined && { kmsKeyId }),
+    });
+  }
+  const http = config.raw.http;
+  const publicUrl = http?.publicUrl ?? `http://${http?.host ?? '127.0.0.1'}:${http?.port ?? 8080}`;
+  return new FsStore({
+    root: config.storage.path,
+    links: new DownloadLinkSigner({ publicUrl, secret: ensureSecretFile(join(config.dataDir, 'keys', 'link-secret')) }),
+  });
+}
+
+function createSource(target: Target, kind: PartKind): Source {
+  if (kind === 'db') {
+    if (target.database === undefined) throw notConfigured(target, 'database');
+    return new PostgresSource({
+      url: target.database,
+      ...(target.compressionLevel !== undefined && { compressionLevel: target.compressionLevel }),
+    });
+  }
+  if (target.media === undefined) throw notConfigured(target, 'media');
+  if (target.media.type === 'dir') return new MediaDirSource({ path: target.media.path });
+  return new MediaS3Source({
+    client: createS3Client(target.media.connection),
+    bucket: target.media.bucket,
+    prefix: target.media.prefix,
+  });
+}
+
+function notConfigured(target: Target, what: 'database' | 'media'): BackstopError {
+  const parts = what === 'database' ? 'media' : 'db';
+  const message =
+    `${targetName(target)} has no ${what} configured: add ${what}: to apps.${target.app}.environments.${target.env} ` +
+    `in the config, or ask for the ${parts} part only.`;
+  return new BackstopError('part-not-configured', message, { userMessage: message });
+}
+
+/** Runs `load` once, on first call, and shares its promise. */
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => {
+    promise ??= load();
+    return promise;
+  };
+}

@@ -1,0 +1,38 @@
+/** Options every `backstop` command accepts, wherever they stand on the line. */
+export interface GlobalOptions {
+  config?: string;
+  json: boolean;
+  yes: boolean;
+  help: boolean;
+}
+
+/**
+ * Takes the global options out of argv and returns them with the remaining words. `--` ends option parsing (so a
+ * note may start with a dash). Command-specific flags (`--no-safety-backup`, `-i`, `-o`) stay in `words`.
+ */
+export function splitGlobalOptions(argv: readonly string[]): {
+  options: GlobalOptions;
+  words: string[];
+  problem?: string;
+} {
+  const options: GlobalOptions = { json: false, yes: false, help: false };
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      words.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg === '--json') options.json = true;
+    else if (arg === '--yes' || arg === '-y') options.yes = true;
+    else if (arg === '--help' || arg === '-h') options.help = true;
+    else if (arg === '--config' || arg === '-c') {
+      const value = argv[i + 1];
+      if (value === undefined) return { options, words, problem: '--config needs a file path' };
+      options.config = value;
+      i += 1;
+    } else if (arg.startsWith('--config=')) options.config = arg.slice('--config='.length);
+    else words.push(arg);
+  }
+  return { options, words };
+}

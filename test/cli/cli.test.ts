@@ -1,0 +1,238 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runBackstop } from '../support/cli.ts';
+import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
+
+describe('the backstop command without configuration', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'backstop-cli-'));
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+  test('with no words it prints help and succeeds', async () => {
+    const run = await runBackstop([], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('backstop restore <id> [db|media|db+media] [to <app/env>] [--no-safety-backup]');
+    expect(run.stdout).toContain('backstop keygen');
+  });
+
+  test('a mistyped command gets a suggestion and exit status 2', async () => {
+    const run = await runBackstop(['restor', '7k3qx2'], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("unknown command 'restor': did you mean 'restore'?");
+  });
+
+  test('a usage error shows the command usage line', async () => {
+    const run = await runBackstop(['show'], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Usage: backstop show <id>');
+  });
+
+  test('--help on a command shows its usage and runs nothing', async () => {
+    const run = await runBackstop(['restore', '--help'], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: backstop restore <id>/);
+    expect(existsSync(join(cwd, '.backstop'))).toBe(false);
+  });
+
+  test('a configuration error exits 2 and names the file and line', async () => {
+    writeFileSync(join(cwd, 'bad.yaml'), 'apps:\n  shop:\n    environmnets: {}\n');
+    const run = await runBackstop(['--config', 'bad.yaml', 'list'], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `${join(cwd, 'bad.yaml')}:3: apps.shop: unknown key 'environmnets' (did you mean 'environments'?)`,
+    );
+  });
+
+  test('an unknown target is refused with the configured ones listed', async () => {
+    writeFileSync(
+      join(cwd, 'one.yaml'),
+      'dataDir: ./one-data\napps: { shop: { environments: { live: { media: ./m } } } }\n',
+    );
+    const run = await runBackstop(['--config', 'one.yaml', 'create', 'media', 'shop/lvie'], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Unknown target shop/lvie. Did you mean shop/live?');
+  });
+
+  test('keygen writes an identity the age CLI decrypts with, and decrypt reads what age encrypted', async () => {
+    const keygen = await runBackstop(['keygen', '-o', 'keys/me.key', '--json'], { cwd });
+    expect(keygen.code).toBe(0);
+    const { recipient, identityFile } = keygen.json();
+    expect(recipient).toMatch(/^age1[0-9a-z]{58}$/);
+    expect(readFileSync(identityFile, 'utf8')).toMatch(/^AGE-SECRET-KEY-1[0-9A-Z]{58}$/m);
+    expect((await runBackstop(['keygen', '-o', 'keys/me.key'], { cwd })).code).toBe(2);
+
+    const secret = Buffer.from('plaintext for the age CLI\n'.repeat(5000));
+    const encrypted = execFileSync('age', ['-r', recipient], { input: secret });
+    writeFileSync(join(cwd, 'object.age'), encrypted);
+    const decrypt = await runBackstop(['decrypt', 'object.age', '-i', 'keys/me.key', '-o', 'plain.out'], { cwd });
+    expect(decrypt.code).toBe(0);
+    expect(readFileSync(join(cwd, 'plain.out'))).toEqual(secret);
+    expect(execFileSync('age', ['-d', '-i', identityFile], { input: encrypted })).toEqual(secret);
+
+    const damaged = Buffer.from(encrypted);
+    damaged[damaged.length - 20] = damaged[damaged.length - 20]! ^ 0xff;
+    writeFileSync(join(cwd, 'damaged.age'), damaged);
+    const refused = await runBackstop(['decrypt', 'damaged.age', '-i', 'keys/me.key', '-o', 'damaged.out'], { cwd });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/altered|damaged/);
+    expect(existsSync(join(cwd, 'damaged.out'))).toBe(false);
+  });
+});
+
+describe('the backstop command on a configured app', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'backstop-cli-app-'));
+  const databases: string[] = [];
+  let liveUrl: string;
+  let stagingUrl: string;
+
+  beforeAll(async () => {
+    const live = await createDatabase('cli_live');
+    const staging = await createDatabase('cli_staging');
+    databases.push(live.name, staging.name);
+    liveUrl = live.url;
+    stagingUrl = staging.url;
+    await sql(
+      liveUrl,
+      "create table notes (id int primary key, body text); insert into notes values (1, 'hello'), (2, 'Grüße');",
+    );
+    await sql(stagingUrl, 'create table stale (x int);');
+    mkdirSync(join(cwd, 'media', 'live'), { recursive: true });
+    writeFileSync(join(cwd, 'media', 'live', 'logo.png'), Buffer.alloc(5000, 3));
+    writeFileSync(
+      join(cwd, 'backstop.yaml'),
+      `apps:
+  shop:
+    environments:
+      live: { database: "\${LIVE_URL}", media: ./media/live }
+      staging: { database: "\${STAGING_URL}", media: ./media/staging }
+      broken: { database: "\${LIVE_URL}_missing" }
+`,
+    );
+  });
+
+  afterAll(async () => {
+    for (const name of databases) await dropDatabase(name);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  const env = () => ({ LIVE_URL: liveUrl, STAGING_URL: stagingUrl });
+
+  test('create, list, show, restore and verify speak the --json contract', async () => {
+    const create = await runBackstop(['create', 'db+media', 'shop/live', 'before deploy', '--json'], {
+      cwd,
+      env: env(),
+    });
+    expect(create.code).toBe(0);
+    const backup = create.json();
+    expect(backup).toMatchObject({
+      app: 'shop',
+      env: 'live',
+      trigger: 'on-demand',
+      status: 'completed',
+      note: 'before deploy',
+      requestedBy: expect.stringMatching(/^cli:/),
+      pinned: false,
+      parts: [
+        {
+          kind: 'db',
+          key: `shop/live/${backup.id}/db.dump.age`,
+          sizeBytes: expect.any(Number),
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
+        {
+          kind: 'media',
+          key: `shop/live/${backup.id}/media.tar.age`,
+          sizeBytes: expect.any(Number),
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
+      ],
+    });
+    expect(create.stderr).toContain('Generated a new encryption key');
+
+    const list = await runBackstop(['list', '--json'], { cwd, env: env() });
+    expect(list.json().map((b: { id: string }) => b.id)).toEqual([backup.id]);
+    const listText = await runBackstop(['list', 'shop/live'], { cwd, env: env() });
+    expect(listText.stdout).toContain(`${backup.id}  shop/live`);
+    expect(listText.stdout).toContain('"before deploy"');
+
+    const show = await runBackstop(['show', backup.id, '--json'], { cwd, env: env() });
+    expect(show.json()).toEqual(backup);
+
+    const refused = await runBackstop(['restore', backup.id, 'to', 'shop/staging'], { cwd, env: env() });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('Without a terminal to confirm on, add --yes');
+    expect(await sql(stagingUrl, "select count(*)::int as n from pg_tables where tablename = 'stale'")).toEqual([
+      { n: 1 },
+    ]);
+
+    const wrongName = await runBackstop(['restore', backup.id, 'to', 'shop/staging'], {
+      cwd,
+      env: env(),
+      tty: true,
+      answers: ['shop/live'],
+    });
+    expect(wrongName.code).toBe(2);
+    expect(wrongName.stderr).toContain('This restore OVERWRITES shop/staging');
+    expect(wrongName.prompts).toEqual(['Type shop/staging to go on: ']);
+    expect(wrongName.stderr).toContain('Nothing was restored');
+
+    const restore = await runBackstop(['restore', backup.id, 'to', 'shop/staging', '--json'], {
+      cwd,
+      env: env(),
+      tty: true,
+      answers: ['shop/staging'],
+    });
+    expect(restore.code).toBe(0);
+    expect(restore.json()).toMatchObject({
+      backupId: backup.id,
+      parts: 'db+media',
+      destination: { app: 'shop', env: 'staging' },
+      status: 'succeeded',
+      safetyBackupId: expect.any(String),
+    });
+    expect(await sql(stagingUrl, 'select body from notes order by id')).toEqual([{ body: 'hello' }, { body: 'Grüße' }]);
+    expect(await sql(stagingUrl, "select count(*)::int as n from pg_tables where tablename = 'stale'")).toEqual([
+      { n: 0 },
+    ]);
+    expect(readFileSync(join(cwd, 'media', 'staging', 'logo.png'))).toEqual(Buffer.alloc(5000, 3));
+
+    const verify = await runBackstop(['verify', backup.id], { cwd, env: env() });
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toContain(`Backup ${backup.id} of shop/live verified`);
+
+    const yes = await runBackstop(
+      ['restore', backup.id, 'db', 'to', 'shop/staging', '--yes', '--no-safety-backup', '--json'],
+      {
+        cwd,
+        env: env(),
+      },
+    );
+    expect(yes.json()).toMatchObject({ parts: 'db', status: 'succeeded', safetyBackupId: null });
+  });
+
+  test('a failed backup exits 1 with the reason, and a missing backup exits 2', async () => {
+    const failed = await runBackstop(['create', 'db', 'shop/broken'], { cwd, env: env() });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/Backup \w+ of shop\/broken failed: .*does not exist/);
+    const missing = await runBackstop(['show', 'zzzzzz'], { cwd, env: env() });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('There is no backup zzzzzz');
+  });
+
+  test('catalog rebuild restores the catalogue from storage after the state is lost', async () => {
+    const before = (await runBackstop(['list', '--json'], { cwd, env: env() }))
+      .json()
+      .filter((b: { status: string }) => b.status === 'completed');
+    rmSync(join(cwd, '.backstop', 'state'), { recursive: true });
+    expect((await runBackstop(['list', '--json'], { cwd, env: env() })).json()).toEqual([]);
+    const rebuild = await runBackstop(['catalog', 'rebuild', '--json'], { cwd, env: env() });
+    expect(rebuild.code).toBe(0);
+    expect(rebuild.json().added.sort()).toEqual(before.map((b: { id: string }) => b.id).sort());
+    const after = (await runBackstop(['list', '--json'], { cwd, env: env() })).json();
+    expect(after.map((b: { id: string; parts: unknown }) => [b.id, b.parts])).toEqual(
+      before.map((b: { id: string; parts: unknown }) => [b.id, b.parts]),
+    );
+  });
+});
