@@ -25,14 +25,20 @@ import { toolVersion } from './tool-version.ts';
 export function composeEngine(
   config: BackstopConfig,
   state: State,
-  hooks: { log: (line: string) => void; clock?: () => Date },
+  hooks: {
+    /** Progress of the engine's work, for the log (the CLI shows it with --verbose). */
+    log: (line: string) => void;
+    /** What a person must read now, whatever the verbosity (a key was generated). */
+    notice: (line: string) => void;
+    clock?: () => Date;
+  },
 ): EngineContext {
   const clock = hooks.clock ?? (() => new Date());
   const identities = lazy(async () => {
     if (config.encryption.generated) {
       const { created } = ensureGeneratedIdentity(config.encryption.identityFiles[0]!, clock());
       if (created) {
-        hooks.log(
+        hooks.notice(
           `Generated a new encryption key in ${config.encryption.identityFiles[0]}. Keep a copy somewhere safe: ` +
             'without it no backup can be decrypted.',
         );

@@ -4,6 +4,7 @@ export interface GlobalOptions {
   json: boolean;
   yes: boolean;
   help: boolean;
+  verbose: boolean;
 }
 
 /**
@@ -15,7 +16,7 @@ export function splitGlobalOptions(argv: readonly string[]): {
   words: string[];
   problem?: string;
 } {
-  const options: GlobalOptions = { json: false, yes: false, help: false };
+  const options: GlobalOptions = { json: false, yes: false, help: false, verbose: false };
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -26,6 +27,7 @@ export function splitGlobalOptions(argv: readonly string[]): {
     if (arg === '--json') options.json = true;
     else if (arg === '--yes' || arg === '-y') options.yes = true;
     else if (arg === '--help' || arg === '-h') options.help = true;
+    else if (arg === '--verbose' || arg === '-v') options.verbose = true;
     else if (arg === '--config' || arg === '-c') {
       const value = argv[i + 1];
       if (value === undefined) return { options, words, problem: '--config needs a file path' };

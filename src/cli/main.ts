@@ -157,7 +157,8 @@ async function withEngine(
   const state = await openState({ databaseUrl: loaded.stateDatabaseUrl, dataDir: loaded.dataDir });
   try {
     await migrateToLatest(state.db);
-    return await fn(composeEngine(loaded, state, { log: (line) => io.stderr.write(`${line}\n`) }));
+    const print = (line: string) => io.stderr.write(`${line}\n`);
+    return await fn(composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print }));
   } finally {
     await state.close();
   }
@@ -181,7 +182,7 @@ function printHelp(io: CliIo): number {
       'Administration:',
       ...Object.values(adminUsage).map((line) => `  ${line}`),
       '',
-      'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --yes, --help',
+      'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --yes, --verbose, --help',
       'Exit status: 0 ok, 1 the operation failed, 2 usage or configuration error.',
       '',
     ].join('\n'),
