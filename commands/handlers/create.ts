@@ -1,5 +1,6 @@
 import { targetName } from '../../src/config/backstop-config.ts';
-import { queueBackup, reasonOf, runBackup } from '../../src/engine/run-backup.ts';
+import { reasonOf } from '../../src/engine/reason-of.ts';
+import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
 import type { Command } from '../command.ts';
 import { backupJson, formatBytes } from '../format.ts';
 import type { HandlerContext, Reply } from '../reply.ts';

@@ -1,4 +1,4 @@
-import { reasonOf } from '../../src/engine/run-backup.ts';
+import { reasonOf } from '../../src/engine/reason-of.ts';
 import { queueRestore, runRestore } from '../../src/engine/run-restore.ts';
 import type { Command } from '../command.ts';
 import { restoreJson } from '../format.ts';

@@ -1,5 +1,4 @@
 import { pipeline, Readable } from 'node:stream';
-import { BackstopError } from '../backstop-error.ts';
 import { createEncryptStream } from '../crypto/index.ts';
 import type { PartKind } from '../sources/source.ts';
 import { backupMetadata } from './backup-metadata.ts';
@@ -8,6 +7,7 @@ import type { EngineContext, RunOptions } from './engine-context.ts';
 import { findTarget } from './find-target.ts';
 import { HashCounter } from './hash-counter.ts';
 import { partFileName, partKinds } from './parts.ts';
+import { reasonOf } from './reason-of.ts';
 import { settleAll } from './settle-all.ts';
 
 /** Records a new queued backup. */
@@ -88,10 +88,4 @@ async function writePart(
 
 function progressFor(options: RunOptions) {
   return options.onProgress ? { onProgress: options.onProgress } : {};
-}
-
-/** The text recorded on a failed row and shown to people: a BackstopError's userMessage, else its message. */
-export function reasonOf(error: unknown): string {
-  if (error instanceof BackstopError) return error.userMessage ?? error.message;
-  return error instanceof Error ? error.message : String(error);
 }

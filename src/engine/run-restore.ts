@@ -9,7 +9,8 @@ import type { EngineContext, RunOptions } from './engine-context.ts';
 import { findTarget } from './find-target.ts';
 import { HashCounter } from './hash-counter.ts';
 import { partKinds, partsChoice } from './parts.ts';
-import { queueBackup, reasonOf, runBackup } from './run-backup.ts';
+import { reasonOf } from './reason-of.ts';
+import { queueBackup, runBackup } from './run-backup.ts';
 import { settleAll } from './settle-all.ts';
 
 export interface RestoreRequest {

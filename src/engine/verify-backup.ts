@@ -6,7 +6,7 @@ import type { PartKind } from '../sources/source.ts';
 import type { Backup, BackupPart } from './catalog.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
 import { HashCounter } from './hash-counter.ts';
-import { reasonOf } from './run-backup.ts';
+import { reasonOf } from './reason-of.ts';
 
 /**
  * Checks a plaintext's own format (a tar against its manifest, a dump's header): reads the stream to its end and
