@@ -74,7 +74,9 @@ describe('PostgresSource.open', () => {
     const file = join(directory, 'killed.dump');
     await expect(pipeline(stream, createWriteStream(file))).rejects.toMatchObject({
       code: 'pg-dump-failed',
-      userMessage: expect.stringMatching(/pg_dump exited with code 1: pg_dump: error: [\s\S]*(server closed|terminating)/),
+      userMessage: expect.stringMatching(
+        /pg_dump exited with code 1: pg_dump: error: [\s\S]*(server closed|terminating)/,
+      ),
     });
     expect((await stat(file)).size).toBeGreaterThan(0);
   });
