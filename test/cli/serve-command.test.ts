@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { expect, test } from 'vitest';
+import { serveCommand } from '../../src/cli/serve-command.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { openState } from '../../src/state/state.ts';
+import { runBackstop } from '../support/cli.ts';
+
+test('serve migrates, holds the embedded state until stopped, and tells a second process who holds it', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'backstop-serve-'));
+  const config = loadConfig({ env: {}, cwd });
+  const lines: string[] = [];
+  const stderr = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(String(chunk));
+      callback();
+    },
+  });
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const io = { stdout: stderr, stderr, stdin: process.stdin, env: {}, cwd, prompt: async () => '' };
+  const serving = serveCommand(config, io, stopped);
+  await expect.poll(() => lines.join(''), { timeout: 30_000 }).toContain('Backstop is running on embedded PGlite');
+
+  const second = await runBackstop(['list'], { cwd });
+  expect(second.code).toBe(2);
+  expect(second.stderr).toContain(`is in use by process ${process.pid}`);
+
+  stop();
+  expect(await serving).toBe(0);
+  const reopened = await openState({ databaseUrl: undefined, dataDir: config.dataDir });
+  await reopened.close();
+  rmSync(cwd, { recursive: true, force: true });
+});
