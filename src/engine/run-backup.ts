@@ -1,13 +1,12 @@
 import { pipeline, Readable } from 'node:stream';
-import { createEncryptStream } from '../crypto/index.ts';
 import type { PartKind } from '../sources/source.ts';
 import { backupMetadata } from './backup-metadata.ts';
 import type { Backup, BackupPart, NewBackup } from './catalog.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
 import { findTarget } from './find-target.ts';
-import { HashCounter } from './hash-counter.ts';
 import { partFileName, partKinds } from './parts.ts';
 import { reasonOf } from './reason-of.ts';
+import { SealStream } from './seal-stream.ts';
 import { settleAll } from './settle-all.ts';
 
 /** Records a new queued backup. */
@@ -72,10 +71,12 @@ async function writePart(
   plaintext: Readable,
   recipients: string[],
 ): Promise<BackupPart> {
-  const plain = new HashCounter();
-  const stored = new HashCounter();
-  const body = pipeline(plaintext, plain, createEncryptStream(recipients), stored, () => {});
-  await ctx.store.write(key, body);
+  const sealed = new SealStream(recipients);
+  await ctx.store.write(
+    key,
+    pipeline(plaintext, sealed, () => {}),
+  );
+  const { plain, stored } = sealed.digests!;
   return {
     kind,
     key,

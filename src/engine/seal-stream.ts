@@ -1,0 +1,101 @@
+import { Duplex } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { BackstopError } from '../backstop-error.ts';
+import { parseRecipient } from '../crypto/index.ts';
+
+/** Plaintext chunks handed to the worker and not yet taken: bounds the memory between the two threads. */
+const MAX_IN_FLIGHT = 8;
+
+/** Size and sha256 of a byte stream. */
+export interface Digest {
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Age-encrypts a stream to `recipients` in a worker thread, hashing the plaintext on the way in and the age file on
+ * the way out, so that on a backup the hashing and encryption run on a second core while this thread reads the
+ * source. Write plaintext, read the age file; once it has ended, `digests` holds the size and sha256 of both.
+ * Backpressure holds both ways: at most MAX_IN_FLIGHT chunks wait for the worker, and the worker is fed no more
+ * while the reader does not read.
+ */
+export class SealStream extends Duplex {
+  digests: { plain: Digest; stored: Digest } | undefined;
+  private readonly worker: Worker;
+  private inFlight = 0;
+  private waitingWrite: (() => void) | undefined;
+  private finishing: ((error?: Error | null) => void) | undefined;
+  private readerWants = true;
+
+  constructor(recipients: readonly string[]) {
+    super({ readableHighWaterMark: 1 << 20 });
+    for (const recipient of recipients) parseRecipient(recipient); // fail here, at once, on a bad recipient
+    this.worker = new Worker(new URL('./seal-worker-entry.mjs', import.meta.url), {
+      workerData: { recipients: [...recipients] },
+    });
+    this.worker.on('message', (message) => this.onMessage(message));
+    this.worker.on('error', (error) => this.destroy(error));
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    // A fresh copy: the chunk's memory may be shared (Buffer pools) and is transferred away.
+    const copy = new Uint8Array(chunk.byteLength);
+    copy.set(chunk);
+    this.worker.postMessage(copy, [copy.buffer]);
+    this.inFlight += 1;
+    if (this.canAcceptMore()) callback();
+    else this.waitingWrite = () => callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.finishing = callback;
+    this.worker.postMessage('end');
+  }
+
+  override _read(): void {
+    this.readerWants = true;
+    this.releaseWrite();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.worker.terminate().then(
+      () => callback(error),
+      () => callback(error),
+    );
+  }
+
+  private onMessage(
+    message:
+      | 'ack'
+      | { data: ArrayBuffer }
+      | { done: { plain: Digest; stored: Digest } }
+      | { error: { code: string; message: string; userMessage?: string } },
+  ): void {
+    if (message === 'ack') {
+      this.inFlight -= 1;
+      this.releaseWrite();
+    } else if ('data' in message) {
+      this.readerWants = this.push(Buffer.from(message.data));
+    } else if ('done' in message) {
+      this.digests = message.done;
+      this.push(null);
+      this.finishing?.();
+      void this.worker.terminate();
+    } else {
+      const { code, message: text, userMessage } = message.error;
+      this.destroy(new BackstopError(code, text, userMessage === undefined ? {} : { userMessage }));
+    }
+  }
+
+  private canAcceptMore(): boolean {
+    return this.inFlight < MAX_IN_FLIGHT && this.readerWants;
+  }
+
+  private releaseWrite(): void {
+    if (this.waitingWrite && this.canAcceptMore()) {
+      const release = this.waitingWrite;
+      this.waitingWrite = undefined;
+      release();
+    }
+  }
+}
