@@ -22,6 +22,7 @@ import { decryptCommand, decryptUsage } from './decrypt-command.ts';
 import { type GlobalOptions, splitGlobalOptions } from './global-options.ts';
 import { keygenCommand, keygenUsage } from './keygen-command.ts';
 import { rebuildCommand } from './rebuild-command.ts';
+import { retentionCommand, retentionUsage } from './retention-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { toolVersion } from './tool-version.ts';
 
@@ -31,6 +32,7 @@ const adminUsage: Record<string, string> = {
   keygen: keygenUsage,
   decrypt: decryptUsage,
   catalog: 'backstop catalog rebuild   rebuild the catalogue from the backup.json files in storage',
+  retention: retentionUsage,
   version: 'backstop version',
 };
 
@@ -64,6 +66,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
           );
           return exitCodes.ok;
         });
+      case 'retention':
+        return retentionCommand(args, io, options.json, new Date());
       case 'serve':
         return await serveCommand(config(options, io), io);
       case 'catalog':
