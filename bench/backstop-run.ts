@@ -1,0 +1,77 @@
+/**
+ * Runs one Backstop operation through the engine (the same runBackup/runRestore the CLI uses) and prints
+ * {"seconds": ...} for the operation alone, so start-up does not blur the comparison with a shell pipeline.
+ * The state lives in PostgreSQL (the shared-state configuration), the store is a directory.
+ *
+ *   backstop-run.ts backup  <stateUrl> <storeDir> <identityFile> <db|media> <dbUrl|mediaDir> [compressionLevel]
+ *   backstop-run.ts restore <stateUrl> <storeDir> <identityFile> <backupId> <db|media> <dbUrl|mediaDir>
+ */
+import { readIdentityFiles, recipientOf } from '../src/crypto/index.ts';
+import { Catalog } from '../src/engine/catalog.ts';
+import { newId } from '../src/engine/new-id.ts';
+import { queueBackup, runBackup } from '../src/engine/run-backup.ts';
+import { queueRestore, runRestore } from '../src/engine/run-restore.ts';
+import { MediaDirSource } from '../src/sources/media-dir-source.ts';
+import { PostgresSource } from '../src/sources/postgres-source.ts';
+import { migrateToLatest, openState } from '../src/state/state.ts';
+import { DownloadLinkSigner } from '../src/storage/download-link-signer.ts';
+import { FsStore } from '../src/storage/fs-store.ts';
+
+const [operation, stateUrl, storeDir, identityFile, ...rest] = process.argv.slice(2);
+if (!operation || !stateUrl || !storeDir || !identityFile) throw new Error('usage: see the comment at the top');
+
+const state = await openState({ databaseUrl: stateUrl, dataDir: '/nonexistent' });
+await migrateToLatest(state.db);
+const identities = await readIdentityFiles([identityFile]);
+
+function engineFor(kind: string, location: string, compressionLevel?: number) {
+  const target = { app: 'bench', env: 'main', protected: false, schedule: 'off' as const };
+  return {
+    catalog: new Catalog(state.db, () => newId(), 'bench'),
+    store: new FsStore({
+      root: storeDir!,
+      links: new DownloadLinkSigner({ publicUrl: 'http://127.0.0.1', secret: 'b'.repeat(32) }),
+    }),
+    recipients: async () => identities.map(recipientOf),
+    identities: async () => identities,
+    targets: [target],
+    sourceFor: () =>
+      kind === 'db'
+        ? new PostgresSource({ url: location, ...(compressionLevel !== undefined && { compressionLevel }) })
+        : new MediaDirSource({ path: location }),
+    clock: () => new Date(),
+    log: () => {},
+  };
+}
+
+let result: Record<string, unknown>;
+if (operation === 'backup') {
+  const [kind, location, level] = rest;
+  const ctx = engineFor(kind!, location!, level === undefined ? undefined : Number(level));
+  const queued = await queueBackup(ctx, {
+    app: 'bench',
+    env: 'main',
+    trigger: 'on-demand',
+    parts: kind!,
+    note: null,
+    requestedBy: null,
+  });
+  const started = performance.now();
+  const backup = await runBackup(ctx, queued.id);
+  result = {
+    seconds: (performance.now() - started) / 1000,
+    backupId: backup.id,
+    storedBytes: backup.storedParts[0]?.storedSizeBytes,
+  };
+} else if (operation === 'restore') {
+  const [backupId, kind, location] = rest;
+  const ctx = engineFor(kind!, location!);
+  const queued = await queueRestore(ctx, { backupId: backupId!, parts: kind!, safetyBackup: false, requestedBy: null });
+  const started = performance.now();
+  await runRestore(ctx, queued.id);
+  result = { seconds: (performance.now() - started) / 1000 };
+} else {
+  throw new Error(`unknown operation ${operation}`);
+}
+await state.close();
+console.log(JSON.stringify(result));

@@ -1,0 +1,220 @@
+/**
+ * Runs Backstop and its peers on the same data in one run and prints paired ratios and peak memory; with --record it
+ * also adds the table to bench/RESULTS.md with the command that produced it.
+ *
+ *   node --import tsx bench/generate-data.ts [--scale S]
+ *   node --import tsx bench/run.ts [--scale S] [--runs N] [--record]
+ *
+ * Peers: `pg_dump -Fc | age -r KEY > file`, `age -d | pg_restore --single-transaction`, `tar -cf - | age -r KEY`,
+ * and `restic backup` on a fresh repository (installed with apt-get when missing and allowed). Each pair runs N times,
+ * alternating who goes first; the table shows medians. Backstop's time is the operation alone (its process start-up
+ * is listed apart); peak memory is the largest resident set of any process of the run (GNU time's %M).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { benchConfig } from './bench-config.ts';
+
+const argv = process.argv.slice(2);
+const { dataDir, adminUrl, databaseName, runs, scale } = benchConfig(argv);
+const work = join(dataDir, 'work');
+const repo = join(import.meta.dirname, '..');
+const stateDb = 'backstop_bench_state';
+
+interface Measure {
+  seconds: number;
+  peakMb: number;
+  /** Whole-process wall time, where it differs from `seconds` (Backstop: start-up included). */
+  wallSeconds?: number;
+}
+
+function urlOf(database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs a command under GNU time; returns wall seconds, peak RSS and stdout. */
+function timed(command: string[], env: Record<string, string> = {}): Measure & { stdout: string } {
+  const report = join(work, 'time.txt');
+  const run = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', report, ...command], {
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (run.status !== 0) throw new Error(`${command.join(' ')} failed (${run.status}):\n${run.stderr}`);
+  const [seconds, kb] = readFileSync(report, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { seconds: seconds!, peakMb: kb! / 1024, stdout: run.stdout };
+}
+
+function sh(script: string, env: Record<string, string> = {}): Measure {
+  return timed(['sh', '-c', script], env);
+}
+
+function backstop(args: string[]): Measure & { result: Record<string, unknown> } {
+  const run = timed(['node', '--import', 'tsx', join(repo, 'bench', 'backstop-run.ts'), ...args]);
+  const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+  return { seconds: result['seconds'] as number, peakMb: run.peakMb, wallSeconds: run.seconds, result };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+interface Row {
+  name: string;
+  backstop: Measure[];
+  peers: Record<string, Measure[]>;
+}
+
+function summarise(row: Row): string[] {
+  const b = median(row.backstop.map((m) => m.seconds));
+  const bWall = median(row.backstop.map((m) => m.wallSeconds ?? m.seconds));
+  const bMem = Math.max(...row.backstop.map((m) => m.peakMb));
+  return Object.entries(row.peers).map(([peer, measures]) => {
+    const p = median(measures.map((m) => m.seconds));
+    const pMem = Math.max(...measures.map((m) => m.peakMb));
+    return `| ${row.name} | \`${peer.replaceAll('|', '\\|')}\` | ${b.toFixed(2)} s (${bWall.toFixed(2)} s with start-up) | ${p.toFixed(2)} s | **${(b / p).toFixed(2)}x** | ${bMem.toFixed(0)} MB | ${pMem.toFixed(0)} MB |`;
+  });
+}
+
+function ensureRestic(): boolean {
+  if (spawnSync('restic', ['version']).status === 0) return true;
+  if (process.getuid?.() === 0) spawnSync('apt-get', ['install', '-y', '-qq', 'restic'], { stdio: 'ignore' });
+  return spawnSync('restic', ['version']).status === 0;
+}
+
+async function main(): Promise<void> {
+  for (const needed of ['media-large', 'media-small']) {
+    if (!existsSync(join(dataDir, needed)))
+      throw new Error(`no ${needed}: run bench/generate-data.ts${scale === 1 ? '' : ` --scale ${scale}`} first`);
+  }
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const keyFile = join(work, 'key.txt');
+  execFileSync('age-keygen', ['-o', keyFile], { stdio: 'ignore' });
+  const recipient = execFileSync('age-keygen', ['-y', keyFile], { encoding: 'utf8' }).trim();
+  await admin(`drop database if exists ${stateDb} with (force)`);
+  await admin(`create database ${stateDb}`);
+  const stateUrl = urlOf(stateDb);
+  const store = join(work, 'store');
+  const hasRestic = ensureRestic();
+  const rows: Row[] = [];
+
+  // Database backup: the same pg_dump, at its default compression, on both sides.
+  {
+    const row: Row = { name: 'database backup', backstop: [], peers: { 'pg_dump -Fc | age': [] } };
+    let lastBackup = '';
+    for (let i = 0; i < runs; i++) {
+      const peer = () =>
+        row.peers['pg_dump -Fc | age']!.push(
+          sh(`pg_dump -Fc '${urlOf(databaseName)}' | age -r ${recipient} > '${join(work, 'db.dump.age')}'`),
+        );
+      const ours = () => {
+        const m = backstop(['backup', stateUrl, store, keyFile, 'db', urlOf(databaseName)]);
+        lastBackup = m.result['backupId'] as string;
+        row.backstop.push(m);
+      };
+      if (i % 2 === 0) {
+        peer();
+        ours();
+      } else {
+        ours();
+        peer();
+      }
+    }
+    rows.push(row);
+
+    // Database restore into a fresh database, from the files just written.
+    const restoreRow: Row = {
+      name: 'database restore',
+      backstop: [],
+      peers: { 'age -d | pg_restore --single-transaction': [] },
+    };
+    for (let i = 0; i < runs; i++) {
+      const peer = async () => {
+        await admin('drop database if exists backstop_bench_peer with (force)');
+        await admin('create database backstop_bench_peer');
+        restoreRow.peers['age -d | pg_restore --single-transaction']!.push(
+          sh(
+            `age -d -i '${keyFile}' '${join(work, 'db.dump.age')}' | pg_restore --single-transaction --no-owner --no-acl -d '${urlOf('backstop_bench_peer')}'`,
+          ),
+        );
+      };
+      const ours = async () => {
+        await admin('drop database if exists backstop_bench_ours with (force)');
+        await admin('create database backstop_bench_ours');
+        restoreRow.backstop.push(
+          backstop(['restore', stateUrl, store, keyFile, lastBackup, 'db', urlOf('backstop_bench_ours')]),
+        );
+      };
+      if (i % 2 === 0) {
+        await peer();
+        await ours();
+      } else {
+        await ours();
+        await peer();
+      }
+    }
+    rows.push(restoreRow);
+  }
+
+  // Media backups of both trees.
+  for (const tree of ['media-large', 'media-small']) {
+    const dir = join(dataDir, tree);
+    const row: Row = { name: `${tree} backup`, backstop: [], peers: { 'tar -cf - | age': [] } };
+    if (hasRestic) row.peers['restic backup (fresh repo)'] = [];
+    for (let i = 0; i < runs; i++) {
+      const tarAge = () =>
+        row.peers['tar -cf - | age']!.push(
+          sh(`tar -cf - -C '${dir}' . | age -r ${recipient} > '${join(work, 'media.tar.age')}'`),
+        );
+      const ours = () => row.backstop.push(backstop(['backup', stateUrl, store, keyFile, 'media', dir]));
+      const restic = () => {
+        if (!hasRestic) return;
+        const resticRepo = join(work, 'restic');
+        rmSync(resticRepo, { recursive: true, force: true });
+        execFileSync('restic', ['-r', resticRepo, 'init', '-q'], { env: { ...process.env, RESTIC_PASSWORD: 'bench' } });
+        row.peers['restic backup (fresh repo)']!.push(
+          sh(`restic -r '${resticRepo}' backup -q '${dir}'`, { RESTIC_PASSWORD: 'bench' }),
+        );
+      };
+      const order = i % 2 === 0 ? [tarAge, ours, restic] : [ours, tarAge, restic];
+      for (const step of order) step();
+    }
+    rows.push(row);
+  }
+
+  const command = `node --import tsx bench/run.ts${scale === 1 ? '' : ` --scale ${scale}`} --runs ${runs}`;
+  const table = [
+    '| what | peer | Backstop | peer | Backstop / peer | Backstop peak memory | peer peak memory |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.flatMap(summarise),
+  ];
+  const section = [
+    `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `Command: \`${command}\` (data: \`node --import tsx bench/generate-data.ts${scale === 1 ? '' : ` --scale ${scale}`}\`), ` +
+      `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, directory store, warm cache, medians of ${runs} runs.`,
+    '',
+    ...table,
+    '',
+  ].join('\n');
+  console.log(section);
+  if (argv.includes('--record')) appendFileSync(join(import.meta.dirname, 'RESULTS.md'), `\n${section}`);
+  await admin(`drop database if exists ${stateDb} with (force)`);
+  await admin('drop database if exists backstop_bench_peer with (force)');
+  await admin('drop database if exists backstop_bench_ours with (force)');
+}
+
+await main();
