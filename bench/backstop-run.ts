@@ -11,6 +11,7 @@ import { Catalog } from '../src/engine/catalog.ts';
 import { newId } from '../src/engine/new-id.ts';
 import { queueBackup, runBackup } from '../src/engine/run-backup.ts';
 import { queueRestore, runRestore } from '../src/engine/run-restore.ts';
+import { defaultRetentionPolicy } from '../src/retention/retention-policy.ts';
 import { MediaDirSource } from '../src/sources/media-dir-source.ts';
 import { PostgresSource } from '../src/sources/postgres-source.ts';
 import { migrateToLatest, openState } from '../src/state/state.ts';
@@ -25,7 +26,13 @@ await migrateToLatest(state.db);
 const identities = await readIdentityFiles([identityFile]);
 
 function engineFor(kind: string, location: string, compressionLevel?: number) {
-  const target = { app: 'bench', env: 'main', protected: false, schedule: 'off' as const };
+  const target = {
+    app: 'bench',
+    env: 'main',
+    protected: false,
+    schedule: 'off' as const,
+    retention: defaultRetentionPolicy,
+  };
   return {
     catalog: new Catalog(state.db, () => newId(), 'bench'),
     store: new FsStore({

@@ -14,6 +14,9 @@ export type Command =
   | { name: 'create'; parts: PartsChoice; target?: TargetRef; note?: string }
   | { name: 'show'; id: string }
   | { name: 'restore'; id: string; parts?: PartsChoice; to?: TargetRef; safetyBackup: boolean }
-  | { name: 'verify'; id: string };
+  | { name: 'verify'; id: string }
+  | { name: 'pin'; id: string }
+  | { name: 'unpin'; id: string }
+  | { name: 'prune'; target?: TargetRef; dryRun: boolean };
 
 export type CommandName = Command['name'];

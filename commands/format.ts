@@ -1,4 +1,5 @@
 import type { Backup, Restore } from '../src/engine/catalog.ts';
+import type { RetentionDecision } from '../src/retention/retention-decision.ts';
 
 /** 1536 -> "1.5 KB" (powers of 1024, as `du -h` and most UIs show sizes). */
 export function formatBytes(bytes: number): string {
@@ -18,7 +19,7 @@ export function formatTime(date: Date): string {
 }
 
 /** The backup shape of DESIGN.md's --json contract (add fields freely, rename none). */
-export function backupJson(backup: Backup) {
+export function backupJson(backup: Backup, retention?: RetentionDecision) {
   return {
     id: backup.id,
     app: backup.app,
@@ -38,6 +39,7 @@ export function backupJson(backup: Backup) {
       storedSha256: p.storedSha256,
     })),
     requestedParts: backup.parts,
+    ...(retention !== undefined && { retention: { keep: retention.keep, reason: retention.reason } }),
     pinned: backup.pinned,
     error: backup.error,
     verifiedAt: backup.verifiedAt?.toISOString() ?? null,
@@ -61,10 +63,16 @@ export function restoreJson(restore: Restore) {
   };
 }
 
-/** One line per backup for lists: id, target, trigger, status, when, size, note. */
-export function backupLine(backup: Backup): string {
+/** One line per backup for lists: id, target, trigger, status, when, size, retention, note. */
+export function backupLine(backup: Backup, retention?: RetentionDecision): string {
   const size = backup.storedParts.reduce((sum, p) => sum + p.storedSizeBytes, 0);
   const note = backup.note ? `  "${backup.note}"` : '';
   const state = backup.status === 'completed' ? backup.parts : `${backup.parts} ${backup.status.toUpperCase()}`;
-  return `${backup.id}  ${backup.app}/${backup.env}  ${formatTime(backup.createdAt)}  ${backup.trigger}  ${state}  ${formatBytes(size)}${note}`;
+  const kept =
+    retention === undefined
+      ? ''
+      : retention.keep
+        ? `  [${retention.reason}]`
+        : `  [pending deletion: ${retention.reason}]`;
+  return `${backup.id}  ${backup.app}/${backup.env}  ${formatTime(backup.createdAt)}  ${backup.trigger}  ${state}  ${formatBytes(size)}${kept}${note}`;
 }

@@ -84,6 +84,21 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
   verify(reader) {
     return { name: 'verify', id: reader.id() };
   },
+  pin(reader) {
+    return { name: 'pin', id: reader.id() };
+  },
+  unpin(reader) {
+    return { name: 'unpin', id: reader.id() };
+  },
+  prune(reader) {
+    const command: Extract<Command, { name: 'prune' }> = { name: 'prune', dryRun: false };
+    for (let word = reader.next(); word !== undefined; word = reader.next()) {
+      if (word === '--dry-run') command.dryRun = true;
+      else if (command.target === undefined) command.target = reader.target(word);
+      else reader.unexpected(word);
+    }
+    return command;
+  },
   restore(reader) {
     const command: Extract<Command, { name: 'restore' }> = { name: 'restore', id: reader.id(), safetyBackup: true };
     for (let word = reader.next(); word !== undefined; word = reader.next()) {
@@ -156,7 +171,7 @@ class WordReader {
   }
 
   unexpected(word: string): never {
-    const flags = this.command === 'restore' ? ['--no-safety-backup'] : [];
+    const flags = this.command === 'restore' ? ['--no-safety-backup'] : this.command === 'prune' ? ['--dry-run'] : [];
     const suggestion = word.startsWith('-') ? closestWord(word, flags) : undefined;
     throw new UsageError(`unexpected '${word}'${suggestion ? `: did you mean '${suggestion}'?` : ''}`);
   }

@@ -5,6 +5,8 @@ import type { Command } from './command.ts';
 import { handleCreate } from './handlers/create.ts';
 import { handleHelp } from './handlers/help.ts';
 import { handleList } from './handlers/list.ts';
+import { handlePin } from './handlers/pin.ts';
+import { handlePrune } from './handlers/prune.ts';
 import { handleRestore } from './handlers/restore.ts';
 import { handleShow } from './handlers/show.ts';
 import { handleVerify } from './handlers/verify.ts';
@@ -36,6 +38,11 @@ export async function runCommand(ctx: HandlerContext, command: Command, options:
         return await handleRestore(ctx, command);
       case 'verify':
         return await handleVerify(ctx, command, options.checks);
+      case 'pin':
+      case 'unpin':
+        return await handlePin(ctx, command);
+      case 'prune':
+        return await handlePrune(ctx, command);
     }
   } catch (error) {
     if (error instanceof BackstopError && error.userMessage !== undefined) {

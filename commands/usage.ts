@@ -15,6 +15,12 @@ export const usage: Record<CommandName, { line: string; purpose: string }> = {
       'overwrite an environment with a backup (default: its own environment, every part); a safety backup of the destination is taken first',
   },
   verify: { line: 'verify <id>', purpose: 'read a backup back, decrypt it and check every checksum' },
+  pin: { line: 'pin <id>', purpose: 'keep a backup whatever the retention policy says' },
+  unpin: { line: 'unpin <id>', purpose: 'let the retention policy decide about a backup again' },
+  prune: {
+    line: 'prune [<app/env>] [--dry-run]',
+    purpose: 'delete the backups the retention policy no longer keeps (every target when none is named)',
+  },
 };
 
 export const commandNames = Object.keys(usage) as CommandName[];

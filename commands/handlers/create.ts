@@ -1,4 +1,6 @@
-import { targetName } from '../../src/config/backstop-config.ts';
+import { type Target, targetName } from '../../src/config/backstop-config.ts';
+import { planBackupsRetention } from '../../src/engine/plan-target-retention.ts';
+import { pruneTarget } from '../../src/engine/prune-target.ts';
 import { reasonOf } from '../../src/engine/reason-of.ts';
 import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
 import type { Command } from '../command.ts';
@@ -20,10 +22,12 @@ export async function handleCreate(ctx: HandlerContext, command: Extract<Command
   try {
     const backup = await runBackup(ctx.engine, queued.id, ctx.onProgress ? { onProgress: ctx.onProgress } : {});
     const parts = backup.storedParts.map((p) => `${p.kind} ${formatBytes(p.storedSizeBytes)}`).join(', ');
+    const pruned = await pruneAfterBackup(ctx, target);
+    const retention = (await planBackupsRetention(ctx.engine, [backup], ctx.engine.clock())).get(backup.id);
     return {
       outcome: 'ok',
-      text: `Backup ${backup.id} of ${targetName(target)} completed: ${parts}.${backup.note ? ` Note: "${backup.note}".` : ''}`,
-      data: backupJson(backup),
+      text: `Backup ${backup.id} of ${targetName(target)} completed: ${parts}.${backup.note ? ` Note: "${backup.note}".` : ''}${pruned}`,
+      data: backupJson(backup, retention),
     };
   } catch (error) {
     const failed = await ctx.engine.catalog.getBackup(queued.id);
@@ -32,5 +36,21 @@ export async function handleCreate(ctx: HandlerContext, command: Extract<Command
       text: `Backup ${queued.id} of ${targetName(target)} failed: ${reasonOf(error)}`,
       data: backupJson(failed),
     };
+  }
+}
+
+/**
+ * Retention runs after each backup. The backup has succeeded whatever happens here: a failed prune is only
+ * reported (and tried again after the next backup).
+ */
+async function pruneAfterBackup(ctx: HandlerContext, target: Target): Promise<string> {
+  try {
+    const report = await pruneTarget(ctx.engine, target, { dryRun: false });
+    if (report.failed.length > 0) return ` Retention could not delete ${report.failed.map((f) => f.id).join(', ')}.`;
+    return report.deleted.length === 0
+      ? ''
+      : ` Retention deleted ${report.deleted.map((d) => `${d.id} (${d.reason})`).join(', ')}.`;
+  } catch (error) {
+    return ` Retention was not applied: ${reasonOf(error)}.`;
   }
 }

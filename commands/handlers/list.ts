@@ -1,3 +1,4 @@
+import { planBackupsRetention } from '../../src/engine/plan-target-retention.ts';
 import type { Command } from '../command.ts';
 import { backupJson, backupLine } from '../format.ts';
 import type { HandlerContext, Reply } from '../reply.ts';
@@ -15,13 +16,14 @@ export async function handleList(ctx: HandlerContext, command: Extract<Command, 
     ...(target !== undefined && { env: target.env }),
     ...(command.trigger !== undefined && { trigger: command.trigger }),
   });
+  const retention = await planBackupsRetention(ctx.engine, backups, ctx.engine.clock());
   const scope = target ? ` of ${target.app}/${target.env}` : app ? ` of ${app}` : '';
   const text =
     backups.length === 0
       ? `No backups${scope} yet. Take one with: create db+media <app/env> "a note"`
       : [
           `${backups.length} backup${backups.length === 1 ? '' : 's'}${scope}, newest first:`,
-          ...backups.map(backupLine),
+          ...backups.map((b) => backupLine(b, retention.get(b.id))),
         ].join('\n');
-  return { outcome: 'ok', text, data: backups.map(backupJson) };
+  return { outcome: 'ok', text, data: backups.map((b) => backupJson(b, retention.get(b.id))) };
 }

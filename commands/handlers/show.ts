@@ -1,3 +1,4 @@
+import { planBackupsRetention } from '../../src/engine/plan-target-retention.ts';
 import type { Command } from '../command.ts';
 import { backupJson, formatBytes, formatTime } from '../format.ts';
 import type { HandlerContext, Reply } from '../reply.ts';
@@ -19,10 +20,16 @@ export async function handleShow(ctx: HandlerContext, command: Extract<Command, 
       `             ${ctx.engine.store.describe()}/${part.key}`,
     );
   }
+  const retention = (await planBackupsRetention(ctx.engine, [backup], ctx.engine.clock())).get(backup.id);
+  if (retention)
+    lines.push(
+      `  retention: ${retention.keep ? `kept: ${retention.reason}` : `pending deletion: ${retention.reason}`}`,
+    );
+  if (backup.pinned) lines.push('  pinned:    yes (never deleted by retention)');
   if (backup.verifiedAt) {
     lines.push(
       `  verified:  ${formatTime(backup.verifiedAt)} ${backup.verifyError ? `FAILED: ${backup.verifyError}` : 'ok'}`,
     );
   }
-  return { outcome: 'ok', text: lines.join('\n'), data: backupJson(backup) };
+  return { outcome: 'ok', text: lines.join('\n'), data: backupJson(backup, retention) };
 }

@@ -1,3 +1,4 @@
+import type { RetentionPolicy } from '../retention/retention-policy.ts';
 import type { ConfigFile, PartsChoice, S3ConnectionConfig, S3StorageConfig } from './config-schema.ts';
 
 /** Where a target's media lives. */
@@ -14,6 +15,8 @@ export interface Target {
   protected: boolean;
   compressionLevel?: number;
   schedule: 'off' | { cron: string; timezone: string; parts: PartsChoice };
+  /** What to keep of this target's backups: the environment's policy, else the app's, else the defaults. */
+  retention: RetentionPolicy;
 }
 
 /** The validated configuration with defaults applied and relative paths made absolute. Holds secrets: never print. */

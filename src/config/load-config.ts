@@ -4,6 +4,7 @@ import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { BackstopError } from '../backstop-error.ts';
 import { closestWord } from '../closest-word.ts';
+import { defaultRetentionPolicy } from '../retention/retention-policy.ts';
 import type { BackstopConfig, MediaLocation, Target } from './backstop-config.ts';
 import { type ConfigFile, configSchema } from './config-schema.ts';
 import { interpolate } from './interpolate.ts';
@@ -199,11 +200,18 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
   const targets: Target[] = [];
   for (const [app, appConfig] of Object.entries(file.apps)) {
     for (const [env, envConfig] of Object.entries(appConfig.environments)) {
+      const schedule = envConfig.schedule ?? { cron: '0 2 * * *', timezone: 'UTC', parts: 'db+media' as const };
       const target: Target = {
         app,
         env,
         protected: envConfig.protected,
-        schedule: envConfig.schedule ?? { cron: '0 2 * * *', timezone: 'UTC', parts: 'db+media' },
+        schedule,
+        retention: {
+          onDemand: envConfig.retention?.onDemand ?? appConfig.retention?.onDemand ?? defaultRetentionPolicy.onDemand,
+          scheduled:
+            envConfig.retention?.scheduled ?? appConfig.retention?.scheduled ?? defaultRetentionPolicy.scheduled,
+          timezone: schedule === 'off' ? 'UTC' : schedule.timezone,
+        },
       };
       if (envConfig.database !== undefined) target.database = envConfig.database;
       if (envConfig.media !== undefined) target.media = mediaLocation(envConfig.media, envConfig.mediaS3, abs);

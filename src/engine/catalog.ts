@@ -184,6 +184,15 @@ export class Catalog {
     });
   }
 
+  async setPinned(id: string, pinned: boolean): Promise<void> {
+    await this.db.updateTable('backups').set({ pinned }).where('id', '=', id).execute();
+  }
+
+  /** Removes a backup's row and its parts' rows; the caller has deleted its objects first. */
+  async deleteBackup(id: string): Promise<void> {
+    await this.db.deleteFrom('backups').where('id', '=', id).execute();
+  }
+
   async findBackup(id: string): Promise<Backup | undefined> {
     const row = await this.db.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
@@ -201,7 +210,7 @@ export class Catalog {
     return backup;
   }
 
-  /** Backups, newest first, optionally of one target. */
+  /** Backups, newest first, optionally of one target (at most `limit`, default 1000). */
   async listBackups(filter: { app?: string; env?: string; trigger?: Trigger; limit?: number } = {}): Promise<Backup[]> {
     let query = this.db.selectFrom('backups').selectAll();
     if (filter.app !== undefined) query = query.where('app', '=', filter.app);

@@ -153,6 +153,7 @@ describe('the backstop command on a configured app', () => {
 
     const list = await runBackstop(['list', '--json'], { cwd, env: env() });
     expect(list.json().map((b: { id: string }) => b.id)).toEqual([backup.id]);
+    expect(list.json()[0].retention).toEqual({ keep: true, reason: expect.stringContaining('3 newest') });
     const listText = await runBackstop(['list', 'shop/live'], { cwd, env: env() });
     expect(listText.stdout).toContain(`${backup.id}  shop/live`);
     expect(listText.stdout).toContain('"before deploy"');
@@ -219,6 +220,22 @@ describe('the backstop command on a configured app', () => {
     const missing = await runBackstop(['show', 'zzzzzz'], { cwd, env: env() });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('There is no backup zzzzzz');
+  });
+
+  test('pin, unpin and prune --dry-run speak of retention', async () => {
+    const [newest] = (await runBackstop(['list', 'shop/live', '--json'], { cwd, env: env() })).json();
+    const pin = await runBackstop(['pin', newest.id, '--json'], { cwd, env: env() });
+    expect(pin.json()).toMatchObject({ id: newest.id, pinned: true });
+    const shown = await runBackstop(['show', newest.id], { cwd, env: env() });
+    expect(shown.stdout).toContain('retention: kept: pinned');
+    expect((await runBackstop(['unpin', newest.id, '--json'], { cwd, env: env() })).json()).toMatchObject({
+      pinned: false,
+    });
+    const prune = await runBackstop(['prune', 'shop/live', '--dry-run', '--json'], { cwd, env: env() });
+    expect(prune.code).toBe(0);
+    expect(prune.json()).toEqual([
+      { app: 'shop', env: 'live', dryRun: true, deleted: [], kept: expect.any(Number), failed: [] },
+    ]);
   });
 
   test('catalog rebuild restores the catalogue from storage after the state is lost', async () => {

@@ -26,6 +26,10 @@ describe('parseCommand', () => {
     ],
     ['create “smart quotes note”', { name: 'create', parts: 'db+media', note: 'smart quotes note' }],
     ['show 7k3qx2', { name: 'show', id: '7k3qx2' }],
+    ['pin 7k3qx2', { name: 'pin', id: '7k3qx2' }],
+    ['unpin 7k3qx2', { name: 'unpin', id: '7k3qx2' }],
+    ['prune', { name: 'prune', dryRun: false }],
+    ['prune shop/live --dry-run', { name: 'prune', target: { app: 'shop', env: 'live' }, dryRun: true }],
     ['verify 7K3QX2', { name: 'verify', id: '7k3qx2' }],
     ['restore 7k3qx2', { name: 'restore', id: '7k3qx2', safetyBackup: true }],
     [
@@ -50,6 +54,8 @@ describe('parseCommand', () => {
       expect.any(String),
     ],
     ['list shop/live shop/staging', "unexpected 'shop/staging'", expect.any(String)],
+    ['prune --dryrun', "'--dryrun' is not a target: write app/env, e.g. shop/live", 'prune [<app/env>] [--dry-run]'],
+    ['prune shop/live --dryrun', "unexpected '--dryrun': did you mean '--dry-run'?", 'prune [<app/env>] [--dry-run]'],
   ])('%j is a usage error', (text, message, usageLine) => {
     const result = parseCommand(tokenize(text));
     expect(result).toMatchObject({ ok: false, message, usage: usageLine });

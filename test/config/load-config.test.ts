@@ -94,6 +94,11 @@ apps:
         media: { type: 'dir', path: '/etc/backstop/media' },
         protected: true,
         schedule: { cron: '0 2 * * *', timezone: 'UTC', parts: 'db+media' },
+        retention: {
+          onDemand: { keepLast: 3, maxAgeDays: 30 },
+          scheduled: { daily: 7, weekly: 4, monthly: 12 },
+          timezone: 'UTC',
+        },
       },
     ]);
   });

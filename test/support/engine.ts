@@ -6,6 +6,7 @@ import { generateIdentity, recipientOf } from '../../src/crypto/index.ts';
 import { Catalog } from '../../src/engine/catalog.ts';
 import type { EngineContext } from '../../src/engine/engine-context.ts';
 import { newId } from '../../src/engine/new-id.ts';
+import { defaultRetentionPolicy } from '../../src/retention/retention-policy.ts';
 import { MediaDirSource } from '../../src/sources/media-dir-source.ts';
 import { PostgresSource } from '../../src/sources/postgres-source.ts';
 import type { Source } from '../../src/sources/source.ts';
@@ -96,6 +97,7 @@ export function target(
     env,
     protected: isProtected,
     schedule: 'off',
+    retention: defaultRetentionPolicy,
     ...(parts.database !== undefined && { database: parts.database }),
     ...(parts.mediaDir !== undefined && { media: { type: 'dir' as const, path: parts.mediaDir } }),
   };

@@ -1,0 +1,17 @@
+import type { Command } from '../command.ts';
+import { backupJson } from '../format.ts';
+import type { HandlerContext, Reply } from '../reply.ts';
+
+/** `pin <id>` / `unpin <id>`: a pinned backup is never deleted by retention. */
+export async function handlePin(
+  ctx: HandlerContext,
+  command: Extract<Command, { name: 'pin' | 'unpin' }>,
+): Promise<Reply> {
+  const backup = await ctx.engine.catalog.getBackup(command.id);
+  const pinned = command.name === 'pin';
+  await ctx.engine.catalog.setPinned(backup.id, pinned);
+  const text = pinned
+    ? `Backup ${backup.id} of ${backup.app}/${backup.env} is pinned: retention will never delete it.`
+    : `Backup ${backup.id} of ${backup.app}/${backup.env} is no longer pinned: the retention policy decides about it again.`;
+  return { outcome: 'ok', text, data: backupJson(await ctx.engine.catalog.getBackup(backup.id)) };
+}

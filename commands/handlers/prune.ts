@@ -1,0 +1,27 @@
+import { targetName } from '../../src/config/backstop-config.ts';
+import { type PruneReport, pruneTarget } from '../../src/engine/prune-target.ts';
+import type { Command } from '../command.ts';
+import type { HandlerContext, Reply } from '../reply.ts';
+import { resolveTarget } from '../resolve-target.ts';
+
+/** `prune [target] [--dry-run]`: deletes what the retention policy no longer keeps, and says what and why. */
+export async function handlePrune(ctx: HandlerContext, command: Extract<Command, { name: 'prune' }>): Promise<Reply> {
+  const targets =
+    command.target !== undefined || ctx.binding?.env !== undefined
+      ? [resolveTarget(ctx, command.target, 'prune')]
+      : ctx.engine.targets.filter((t) => ctx.binding === undefined || t.app === ctx.binding.app);
+  const reports: PruneReport[] = [];
+  for (const target of targets) reports.push(await pruneTarget(ctx.engine, target, { dryRun: command.dryRun }));
+  const verb = command.dryRun ? 'would delete' : 'deleted';
+  const lines = reports.flatMap((report) => [
+    `${targetName(report)}: ${verb} ${report.deleted.length}, kept ${report.kept}${report.failed.length > 0 ? `, ${report.failed.length} could not be deleted` : ''}`,
+    ...report.deleted.map((d) => `  ${d.id}  ${d.reason}`),
+    ...report.failed.map((f) => `  ${f.id}  FAILED: ${f.reason}`),
+  ]);
+  const failed = reports.some((r) => r.failed.length > 0);
+  return {
+    outcome: failed ? 'failed' : 'ok',
+    text: lines.length > 0 ? lines.join('\n') : 'No targets are configured.',
+    data: reports,
+  };
+}

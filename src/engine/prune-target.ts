@@ -1,0 +1,65 @@
+import type { Target } from '../config/backstop-config.ts';
+import type { Backup } from './catalog.ts';
+import type { EngineContext } from './engine-context.ts';
+import { planTarget } from './plan-target-retention.ts';
+import { reasonOf } from './reason-of.ts';
+
+export interface PruneReport {
+  app: string;
+  env: string;
+  dryRun: boolean;
+  /** Deleted (or, on a dry run, to be deleted), with the reason. */
+  deleted: Array<{ id: string; reason: string }>;
+  kept: number;
+  /** Backups whose deletion failed; they stay catalogued and are tried again next time. */
+  failed: Array<{ id: string; reason: string }>;
+}
+
+/**
+ * Applies the target's retention policy now: every backup the policy does not keep is deleted, its objects first
+ * (backup.json before the parts, so a half-deleted folder is never taken for a complete backup by `catalog
+ * rebuild`), then its row. With `dryRun` nothing is deleted and the report says what would be.
+ */
+export async function pruneTarget(
+  ctx: EngineContext,
+  target: Target,
+  options: { dryRun: boolean },
+): Promise<PruneReport> {
+  const { backups, decisions } = await planTarget(ctx, { app: target.app, env: target.env, target }, ctx.clock());
+  const report: PruneReport = {
+    app: target.app,
+    env: target.env,
+    dryRun: options.dryRun,
+    deleted: [],
+    kept: 0,
+    failed: [],
+  };
+  for (const [index, backup] of backups.entries()) {
+    const decision = decisions[index]!;
+    if (decision.keep) {
+      report.kept += 1;
+      continue;
+    }
+    if (options.dryRun) {
+      report.deleted.push({ id: backup.id, reason: decision.reason });
+      continue;
+    }
+    try {
+      await deleteBackup(ctx, backup);
+      report.deleted.push({ id: backup.id, reason: decision.reason });
+    } catch (error) {
+      report.failed.push({ id: backup.id, reason: reasonOf(error) });
+    }
+  }
+  if (!options.dryRun && report.deleted.length > 0) {
+    ctx.log(`pruned ${report.deleted.length} backups of ${target.app}/${target.env}`);
+  }
+  return report;
+}
+
+async function deleteBackup(ctx: EngineContext, backup: Backup): Promise<void> {
+  const folder = `${backup.app}/${backup.env}/${backup.id}/`;
+  await ctx.store.delete(`${folder}backup.json`);
+  for await (const object of ctx.store.list(folder)) await ctx.store.delete(object.key);
+  await ctx.catalog.deleteBackup(backup.id);
+}
