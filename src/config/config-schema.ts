@@ -51,11 +51,20 @@ const storage = z
 
 const parts = z.enum(['db', 'media', 'db+media']);
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const schedule = z.union([
   z.literal('off'),
   z.strictObject({
     cron: z.string().default('0 2 * * *'),
-    timezone: z.string().default('UTC'),
+    timezone: z.string().refine(isTimeZone, 'write an IANA time zone such as Europe/Zurich or UTC').default('UTC'),
     parts: parts.default('db+media'),
   }),
 ]);

@@ -103,6 +103,32 @@ apps:
     ]);
   });
 
+  test('retention comes from the environment, else the app, else the defaults, in the schedule time zone', () => {
+    const config = parseConfig(
+      `apps:
+  shop:
+    retention: { onDemand: { keepLast: 5 } }
+    environments:
+      live:
+        media: /m
+        schedule: { timezone: Europe/Zurich }
+        retention: { scheduled: { daily: 14 } }
+      staging: { media: /s, schedule: off }
+`,
+      '/etc/backstop.yaml',
+      { env: {}, cwd: '/' },
+    );
+    expect(config.targets.map((t) => t.retention)).toEqual([
+      {
+        onDemand: { keepLast: 5, maxAgeDays: 30 },
+        scheduled: { daily: 14, weekly: 4, monthly: 12 },
+        timezone: 'Europe/Zurich',
+      },
+      { onDemand: { keepLast: 5, maxAgeDays: 30 }, scheduled: { daily: 7, weekly: 4, monthly: 12 }, timezone: 'UTC' },
+    ]);
+    expect(config.targets[1]?.schedule).toBe('off');
+  });
+
   test('every mistake is named with its line, its path and what to write', () => {
     const message = problemsOf(`dataDir: ./data
 databse: x
@@ -138,6 +164,10 @@ apps:
     ['encryption: { recipients: [AGE-SECRET-KEY-1XYZ] }', 'a recipient looks like age1...'],
     ['apps: [1, 2]', 'apps'],
     ['a: [unclosed', 'not valid YAML'],
+    [
+      'apps: { shop: { environments: { live: { media: /m, schedule: { timezone: Mars/Olympus } } } } }',
+      'IANA time zone',
+    ],
     ['- just\n- a list', 'must be a mapping'],
   ])('%s is refused', (text, expected) => {
     expect(problemsOf(text)).toContain(expected);
