@@ -107,20 +107,7 @@ export class Catalog {
   async completeBackup(id: string, parts: BackupPart[], now: Date): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('backup_parts').where('backup_id', '=', id).execute();
-      for (const part of parts) {
-        await trx
-          .insertInto('backup_parts')
-          .values({
-            backup_id: id,
-            kind: part.kind,
-            key: part.key,
-            size_bytes: part.sizeBytes,
-            sha256: part.sha256,
-            stored_size_bytes: part.storedSizeBytes,
-            stored_sha256: part.storedSha256,
-          })
-          .execute();
-      }
+      await insertParts(trx, id, parts);
       await trx
         .updateTable('backups')
         .set({ status: 'completed', completed_at: now, error: null })
@@ -166,20 +153,7 @@ export class Catalog {
           verify_error: null,
         })
         .execute();
-      for (const part of backup.storedParts) {
-        await trx
-          .insertInto('backup_parts')
-          .values({
-            backup_id: backup.id,
-            kind: part.kind,
-            key: part.key,
-            size_bytes: part.sizeBytes,
-            sha256: part.sha256,
-            stored_size_bytes: part.storedSizeBytes,
-            stored_sha256: part.storedSha256,
-          })
-          .execute();
-      }
+      await insertParts(trx, backup.id, backup.storedParts);
       return true;
     });
   }
@@ -301,6 +275,24 @@ export class Catalog {
       }
     }
   }
+}
+
+async function insertParts(db: StateDb, backupId: string, parts: readonly BackupPart[]): Promise<void> {
+  if (parts.length === 0) return;
+  await db
+    .insertInto('backup_parts')
+    .values(
+      parts.map((part) => ({
+        backup_id: backupId,
+        kind: part.kind,
+        key: part.key,
+        size_bytes: part.sizeBytes,
+        sha256: part.sha256,
+        stored_size_bytes: part.storedSizeBytes,
+        stored_sha256: part.storedSha256,
+      })),
+    )
+    .execute();
 }
 
 function toBackup(row: Selectable<BackupsTable>, parts: Selectable<BackupPartsTable>[]): Backup {
