@@ -76,7 +76,10 @@ async function verifyPart(
     () => {},
   );
   if (check) {
-    await check(plaintext);
+    await check(plaintext).catch((error: unknown) => {
+      plaintext.destroy(); // stop reading the object: the verdict is in
+      throw error;
+    });
   } else {
     plaintext.pipe(new Writable({ write: (_chunk, _encoding, callback) => callback() }));
   }
