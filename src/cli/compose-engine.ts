@@ -6,23 +6,20 @@ import { Catalog } from '../engine/catalog.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import { newId } from '../engine/new-id.ts';
 import { MediaDirSource } from '../sources/media-dir-source.ts';
-import { MediaS3Source } from '../sources/media-s3-source.ts';
 import { PostgresSource } from '../sources/postgres-source.ts';
 import type { PartKind, Source } from '../sources/source.ts';
 import type { State } from '../state/state.ts';
 import { DownloadLinkSigner } from '../storage/download-link-signer.ts';
 import { FsStore } from '../storage/fs-store.ts';
-import { S3Store } from '../storage/s3-store.ts';
 import type { Store } from '../storage/store.ts';
 import { ensureGeneratedIdentity, ensureSecretFile } from './local-secrets.ts';
-import { createS3Client } from './s3-client.ts';
 import { toolVersion } from './tool-version.ts';
 
 /**
  * The composition root of the engine: picks the concrete store, sources and keys the configuration names. This is
  * the only place that knows which drivers exist.
  */
-export function composeEngine(
+export async function composeEngine(
   config: BackstopConfig,
   state: State,
   hooks: {
@@ -32,7 +29,9 @@ export function composeEngine(
     notice: (line: string) => void;
     clock?: () => Date;
   },
-): EngineContext {
+): Promise<EngineContext> {
+  // The AWS SDK takes a noticeable time to load: only when the configuration names a bucket.
+  const s3 = usesS3(config) ? await import('./s3-drivers.ts') : undefined;
   const clock = hooks.clock ?? (() => new Date());
   const identities = lazy(async () => {
     if (config.encryption.generated) {
@@ -51,21 +50,27 @@ export function composeEngine(
   );
   return {
     catalog: new Catalog(state.db, () => newId(), toolVersion),
-    store: createStore(config),
+    store: createStore(config, s3),
     recipients,
     identities,
     targets: config.targets,
-    sourceFor: (target, kind) => createSource(target, kind),
+    sourceFor: (target, kind) => createSource(target, kind, s3),
     clock,
     log: hooks.log,
   };
 }
 
-export function createStore(config: BackstopConfig): Store {
+type S3Drivers = typeof import('./s3-drivers.ts');
+
+function usesS3(config: BackstopConfig): boolean {
+  return config.storage.type === 's3' || config.targets.some((target) => target.media?.type === 's3');
+}
+
+function createStore(config: BackstopConfig, s3: S3Drivers | undefined): Store {
   if (config.storage.type === 's3') {
     const { bucket, prefix, storageClass, serverSideEncryption, kmsKeyId } = config.storage;
-    return new S3Store({
-      client: createS3Client(config.storage),
+    return new s3!.S3Store({
+      client: s3!.createS3Client(config.storage),
       bucket,
       prefix,
       storageClass,
@@ -81,7 +86,7 @@ export function createStore(config: BackstopConfig): Store {
   });
 }
 
-function createSource(target: Target, kind: PartKind): Source {
+function createSource(target: Target, kind: PartKind, s3: S3Drivers | undefined): Source {
   if (kind === 'db') {
     if (target.database === undefined) throw notConfigured(target, 'database');
     return new PostgresSource({
@@ -91,8 +96,8 @@ function createSource(target: Target, kind: PartKind): Source {
   }
   if (target.media === undefined) throw notConfigured(target, 'media');
   if (target.media.type === 'dir') return new MediaDirSource({ path: target.media.path });
-  return new MediaS3Source({
-    client: createS3Client(target.media.connection),
+  return new s3!.MediaS3Source({
+    client: s3!.createS3Client(target.media.connection),
     bucket: target.media.bucket,
     prefix: target.media.prefix,
   });

@@ -1,0 +1,116 @@
+import { userInfo } from 'node:os';
+import { confirmRestore } from '../../adapters/console/confirm-restore.ts';
+import { ProgressLine } from '../../adapters/console/progress-line.ts';
+import type { Command } from '../../commands/command.ts';
+import type { HandlerContext } from '../../commands/reply.ts';
+import { runCommand } from '../../commands/run-command.ts';
+import type { BackstopConfig } from '../config/backstop-config.ts';
+import { describeRestore } from '../engine/describe-restore.ts';
+import type { EngineContext } from '../engine/engine-context.ts';
+import { checkMediaTar } from '../sources/media-tar-check.ts';
+import { checkPgDump } from '../sources/pg-dump-check.ts';
+import { migrateToLatest, openState, type State } from '../state/state.ts';
+import { type CliIo, exitCodes } from './cli-io.ts';
+import { composeEngine } from './compose-engine.ts';
+import type { GlobalOptions } from './global-options.ts';
+import { rebuildCommand } from './rebuild-command.ts';
+import { render } from './render-reply.ts';
+
+/** The CLI's commands that open the state and the engine (main.ts loads this module only for them). */
+
+/** `backstop migrate`. */
+export function migrate(config: BackstopConfig, options: GlobalOptions, io: CliIo): Promise<number> {
+  return withState(config, async (state) => {
+    const applied = await migrateToLatest(state.db);
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify({ applied })}\n`
+        : `${applied.length === 0 ? 'The state database is up to date' : `Applied ${applied.join(', ')}`} (${state.description}).\n`,
+    );
+    return exitCodes.ok;
+  });
+}
+
+/** `backstop catalog rebuild`. */
+export function rebuild(config: BackstopConfig, options: GlobalOptions, io: CliIo): Promise<number> {
+  return withEngine(config, options, io, (engine) => rebuildCommand(engine, io, options.json));
+}
+
+/** A command of the /backup language, with the terminal's restore confirmation and progress line. */
+export function run(command: Command, config: BackstopConfig, options: GlobalOptions, io: CliIo): Promise<number> {
+  return withEngine(config, options, io, async (engine) => {
+    if (command.name === 'restore' && !(await confirmed(engine, command, io, options))) return exitCodes.usage;
+    const progress = !options.json && io.stderr.isTTY ? new ProgressLine(io.stderr) : undefined;
+    const reply = await runCommand(cliHandlerContext(engine, io, progress), command, { prefix: 'backstop ', checks });
+    progress?.done();
+    return render(io, options, reply);
+  });
+}
+
+const checks = { db: checkPgDump, media: checkMediaTar };
+
+function cliHandlerContext(engine: EngineContext, io: CliIo, progress: ProgressLine | undefined): HandlerContext {
+  return {
+    engine,
+    caller: `cli:${io.env['USER'] ?? safeUserName()}`,
+    ...(progress ? { onProgress: progress.update } : {}),
+  };
+}
+
+async function confirmed(
+  engine: EngineContext,
+  command: Extract<Command, { name: 'restore' }>,
+  io: CliIo,
+  options: GlobalOptions,
+): Promise<boolean> {
+  if (options.yes) return true;
+  const to = command.to?.app !== undefined ? { app: command.to.app, env: command.to.env } : undefined;
+  const preview = await describeRestore(engine, {
+    backupId: command.id,
+    ...(command.parts !== undefined && { parts: command.parts }),
+    ...(to !== undefined && { to }),
+  });
+  if (!io.stdin.isTTY) {
+    io.stderr.write(
+      `restore overwrites ${preview.destination} (${preview.overwrites.join('; ')}).\n` +
+        'Without a terminal to confirm on, add --yes to go ahead.\n',
+    );
+    return false;
+  }
+  const ok = await confirmRestore(io, preview, command.safetyBackup);
+  if (!ok) io.stderr.write('Nothing was restored: the name typed did not match.\n');
+  return ok;
+}
+
+async function withState(loaded: BackstopConfig, fn: (state: State) => Promise<number>): Promise<number> {
+  const state = await openState({ databaseUrl: loaded.stateDatabaseUrl, dataDir: loaded.dataDir });
+  try {
+    return await fn(state);
+  } finally {
+    await state.close();
+  }
+}
+
+async function withEngine(
+  loaded: BackstopConfig,
+  options: GlobalOptions,
+  io: CliIo,
+  fn: (engine: EngineContext) => Promise<number>,
+): Promise<number> {
+  const state = await openState({ databaseUrl: loaded.stateDatabaseUrl, dataDir: loaded.dataDir });
+  try {
+    await migrateToLatest(state.db);
+    const print = (line: string) => io.stderr.write(`${line}\n`);
+    return await fn(await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print }));
+  } finally {
+    await state.close();
+  }
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
