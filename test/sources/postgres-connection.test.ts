@@ -1,19 +1,10 @@
 import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { PgConnection } from '../../src/sources/pg-connection.ts';
+import { thrownBy } from '../support/thrown-by.ts';
 
 const PASSWORD = 'pä ss:w@rd/#?&+%';
 const ENCODED = encodeURIComponent(PASSWORD);
-
-/** The error `action` throws; fails the test when it throws nothing. */
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, but none was thrown');
-}
 
 function pgVariables(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('PG')));

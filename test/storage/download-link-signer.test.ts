@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DownloadLinkSigner } from '../../src/storage/download-link-signer.ts';
 import { ManualClock } from '../support/manual-clock.ts';
+import { thrownBy } from '../support/thrown-by.ts';
 
 const PUBLIC_URL = 'https://backstop.example.com';
 const SECRET = 'download-link-test-secret-0123456789';
@@ -8,16 +9,6 @@ const BASE = `${PUBLIC_URL}/downloads/`;
 
 function signer(clock = new ManualClock(new Date('2026-11-26T10:00:00Z')), secret = SECRET): DownloadLinkSigner {
   return new DownloadLinkSigner({ publicUrl: PUBLIC_URL, secret, now: clock.now });
-}
-
-/** The error `action` throws; fails the test when it throws nothing. */
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, but none was thrown');
 }
 
 function tokenOf(url: string): string {
