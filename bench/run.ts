@@ -63,8 +63,13 @@ function sh(script: string, env: Record<string, string> = {}): Measure {
   return timed(['sh', '-c', script], env);
 }
 
+/** The compiled runner (`npm run build`), as Backstop runs in production; the TypeScript one through tsx otherwise. */
+const runner = existsSync(join(repo, 'dist', 'bench', 'backstop-run.js'))
+  ? ['node', join(repo, 'dist', 'bench', 'backstop-run.js')]
+  : ['node', '--import', 'tsx', join(repo, 'bench', 'backstop-run.ts')];
+
 function backstop(args: string[]): Measure & { result: Record<string, unknown> } {
-  const run = timed(['node', '--import', 'tsx', join(repo, 'bench', 'backstop-run.ts'), ...args]);
+  const run = timed([...runner, ...args]);
   const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
   return { seconds: result['seconds'] as number, peakMb: run.peakMb, wallSeconds: run.seconds, result };
 }

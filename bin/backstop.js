@@ -1,12 +1,21 @@
 #!/usr/bin/env node
-// Backstop runs from its TypeScript sources through tsx's loader: one code path for the CLI, the tests and the demo.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, built by `npm run build`, which `npm ci` runs); in a checkout that was never built,
+// runs the TypeScript sources through tsx instead.
+import { existsSync } from 'node:fs';
 
-register();
 // A reader that goes away (`backstop list | head`) is not an error worth a stack trace.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-const { runCli } = await import('../src/cli/main.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+
+const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
+let main;
+if (existsSync(compiled)) {
+  main = await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  main = await import('../src/cli/main.ts');
+}
+process.exitCode = await main.runCli(process.argv.slice(2));

@@ -3,6 +3,15 @@ import { Worker } from 'node:worker_threads';
 import { BackstopError } from '../backstop-error.ts';
 import { parseRecipient } from '../crypto/index.ts';
 
+/**
+ * The worker's code: compiled, next to this file; from the TypeScript sources, through an entry that registers the
+ * TypeScript loader in the worker thread (threads do not inherit it).
+ */
+const workerFile = new URL(
+  import.meta.url.endsWith('.ts') ? './seal-worker-entry.mjs' : './seal-worker.js',
+  import.meta.url,
+);
+
 /** Plaintext chunks handed to the worker and not yet taken: bounds the memory between the two threads. */
 const MAX_IN_FLIGHT = 8;
 
@@ -30,7 +39,7 @@ export class SealStream extends Duplex {
   constructor(recipients: readonly string[]) {
     super({ readableHighWaterMark: 1 << 20 });
     for (const recipient of recipients) parseRecipient(recipient); // fail here, at once, on a bad recipient
-    this.worker = new Worker(new URL('./seal-worker-entry.mjs', import.meta.url), {
+    this.worker = new Worker(workerFile, {
       workerData: { recipients: [...recipients] },
     });
     this.worker.on('message', (message) => this.onMessage(message));
