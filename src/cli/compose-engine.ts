@@ -62,6 +62,11 @@ export async function composeEngine(
 
 type S3Drivers = typeof import('./s3-drivers.ts');
 
+/** The store the configuration names, on its own (for the HTTP server's readiness check). */
+export async function composeStore(config: BackstopConfig): Promise<Store> {
+  return createStore(config, usesS3(config) ? await import('./s3-drivers.ts') : undefined);
+}
+
 function usesS3(config: BackstopConfig): boolean {
   return config.storage.type === 's3' || config.targets.some((target) => target.media?.type === 's3');
 }

@@ -17,7 +17,7 @@ import { toolVersion } from './tool-version.ts';
 const session = () => import('./engine-session.ts');
 
 const adminUsage: Record<string, string> = {
-  serve: 'backstop serve      run Backstop as a service (state migrations, then waits; scheduler and HTTP to come)',
+  serve: 'backstop serve      run Backstop as a service: migrates the state, serves /healthz and /readyz on http.port',
   migrate: 'backstop migrate    bring the state database up to date',
   keygen: keygenUsage,
   decrypt: decryptUsage,
@@ -104,7 +104,14 @@ function usageError(io: CliIo, message: string, line: string | undefined): numbe
   return exitCodes.usage;
 }
 
-const usageCodes = new Set(['config-invalid', 'config-missing', 'unknown-target', 'target-required', 'state-locked']);
+const usageCodes = new Set([
+  'config-invalid',
+  'config-missing',
+  'unknown-target',
+  'target-required',
+  'state-locked',
+  'http-listen-failed',
+]);
 
 function reportError(io: CliIo, options: GlobalOptions, error: unknown): number {
   const known = error instanceof BackstopError && error.userMessage !== undefined;

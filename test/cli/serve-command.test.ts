@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -10,6 +10,7 @@ import { runBackstop } from '../support/cli.ts';
 
 test('serve migrates, holds the embedded state until stopped, and tells a second process who holds it', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'backstop-serve-'));
+  writeFileSync(join(cwd, 'backstop.yaml'), 'http: { port: 0 }\n');
   const config = loadConfig({ env: {}, cwd });
   const lines: string[] = [];
   const stderr = new Writable({
@@ -25,6 +26,11 @@ test('serve migrates, holds the embedded state until stopped, and tells a second
   const io = { stdout: stderr, stderr, stdin: process.stdin, env: {}, cwd, prompt: async () => '' };
   const serving = serveCommand(config, io, stopped);
   await expect.poll(() => lines.join(''), { timeout: 30_000 }).toContain('Backstop is running on embedded PGlite');
+  const url = /HTTP on (http:\/\/[\d.]+:\d+)/.exec(lines.join(''))![1];
+  const health = await fetch(`${url}/healthz`);
+  expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+  const ready = await fetch(`${url}/readyz`);
+  expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { state: 'ok', store: 'ok' } }]);
 
   const second = await runBackstop(['list'], { cwd });
   expect(second.code).toBe(2);
@@ -32,6 +38,7 @@ test('serve migrates, holds the embedded state until stopped, and tells a second
 
   stop();
   expect(await serving).toBe(0);
+  await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   const reopened = await openState({ databaseUrl: undefined, dataDir: config.dataDir });
   await reopened.close();
   rmSync(cwd, { recursive: true, force: true });
