@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import { runCli } from '../src/cli/main.ts';
 
@@ -88,7 +89,7 @@ async function backstop(args: string[]): Promise<number> {
 async function backstopJson(args: string[]): Promise<unknown> {
   const chunks: string[] = [];
   const stdout = Object.assign(
-    new (await import('node:stream')).Writable({
+    new Writable({
       write(chunk, _encoding, callback) {
         chunks.push(String(chunk));
         callback();

@@ -20,6 +20,13 @@ if ((${#missing[@]} > 0)); then
   fi
 fi
 
+if [ -n "${BACKSTOP_TEST_PG_URL:-}" ]; then
+  # The tests use that server (see test/support/postgres.ts): check it, start nothing.
+  pg_isready -q -d "$BACKSTOP_TEST_PG_URL" && exit 0
+  echo "BACKSTOP_TEST_PG_URL names a PostgreSQL server that does not answer; start it or unset the variable." >&2
+  exit 1
+fi
+
 pg_host="${PGHOST:-127.0.0.1}"
 pg_port="${PGPORT:-5432}"
 if ! pg_isready -q -h "$pg_host" -p "$pg_port"; then

@@ -97,14 +97,11 @@ async function withEngine(
   io: CliIo,
   fn: (engine: EngineContext) => Promise<number>,
 ): Promise<number> {
-  const state = await openState({ databaseUrl: loaded.stateDatabaseUrl, dataDir: loaded.dataDir });
-  try {
+  return withState(loaded, async (state) => {
     await migrateToLatest(state.db);
     const print = (line: string) => io.stderr.write(`${line}\n`);
-    return await fn(await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print }));
-  } finally {
-    await state.close();
-  }
+    return fn(await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print }));
+  });
 }
 
 function safeUserName(): string {

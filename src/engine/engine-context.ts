@@ -3,7 +3,7 @@ import type { PartKind, ProgressListener, Source } from '../sources/source.ts';
 import type { Store } from '../storage/store.ts';
 import type { Catalog } from './catalog.ts';
 
-/** Everything the use cases need, chosen by the composition root (src/cli/main.ts); tests build their own. */
+/** Everything the use cases need, chosen by the composition root (src/cli/compose-engine.ts); tests build their own. */
 export interface EngineContext {
   catalog: Catalog;
   store: Store;
