@@ -11,6 +11,8 @@ import { Catalog } from '../src/engine/catalog.ts';
 import { newId } from '../src/engine/new-id.ts';
 import { queueBackup, runBackup } from '../src/engine/run-backup.ts';
 import { queueRestore, runRestore } from '../src/engine/run-restore.ts';
+import { EventLog } from '../src/jobs/event-log.ts';
+import { OperationQueue } from '../src/jobs/operation-queue.ts';
 import { defaultRetentionPolicy } from '../src/retention/retention-policy.ts';
 import { MediaDirSource } from '../src/sources/media-dir-source.ts';
 import { PostgresSource } from '../src/sources/postgres-source.ts';
@@ -35,6 +37,8 @@ function engineFor(kind: string, location: string, compressionLevel?: number) {
   };
   return {
     catalog: new Catalog(state.db, () => newId(), 'bench'),
+    operations: new OperationQueue(state.db, () => newId()),
+    events: new EventLog(state.db),
     store: new FsStore({
       root: storeDir!,
       links: new DownloadLinkSigner({ publicUrl: 'http://127.0.0.1', secret: 'b'.repeat(32) }),

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as backupsAndRestores from './0001-backups-and-restores.ts';
+import * as operationsSchedulesEvents from './0002-operations-schedules-events.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run: a new migration takes the next number
@@ -7,4 +8,5 @@ import * as backupsAndRestores from './0001-backups-and-restores.ts';
  */
 export const migrations: Record<string, Migration> = {
   '0001-backups-and-restores': backupsAndRestores,
+  '0002-operations-schedules-events': operationsSchedulesEvents,
 };

@@ -5,6 +5,8 @@ import { readIdentityFiles, recipientOf } from '../crypto/index.ts';
 import { Catalog } from '../engine/catalog.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import { newId } from '../engine/new-id.ts';
+import { EventLog } from '../jobs/event-log.ts';
+import { OperationQueue } from '../jobs/operation-queue.ts';
 import { MediaDirSource } from '../sources/media-dir-source.ts';
 import { PostgresSource } from '../sources/postgres-source.ts';
 import type { PartKind, Source } from '../sources/source.ts';
@@ -50,6 +52,8 @@ export async function composeEngine(
   );
   return {
     catalog: new Catalog(state.db, () => newId(), toolVersion),
+    operations: new OperationQueue(state.db, () => newId()),
+    events: new EventLog(state.db),
     store: createStore(config, s3),
     recipients,
     identities,

@@ -1,3 +1,4 @@
+import cronParser from 'cron-parser';
 import { z } from 'zod';
 
 /**
@@ -60,12 +61,28 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+function isCron(expression: string): boolean {
+  // Five fields (minute hour day month weekday), or six with seconds first.
+  const fields = expression.trim().split(/\s+/).length;
+  if (fields !== 5 && fields !== 6) return false;
+  try {
+    cronParser.parseExpression(expression);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const schedule = z.union([
   z.literal('off'),
   z.strictObject({
-    cron: z.string().default('0 2 * * *'),
+    cron: z
+      .string()
+      .refine(isCron, 'write a cron expression of 5 fields (minute hour day month weekday), e.g. "0 2 * * *"')
+      .default('0 2 * * *'),
     timezone: z.string().refine(isTimeZone, 'write an IANA time zone such as Europe/Zurich or UTC').default('UTC'),
-    parts: parts.default('db+media'),
+    /** Default: every part the environment has (db, media or both). */
+    parts: parts.optional(),
   }),
 ]);
 
@@ -93,7 +110,24 @@ const environment = z
   })
   .refine((env) => env.database !== undefined || env.media !== undefined, {
     message: 'an environment needs a database: URL, a media: location, or both',
+  })
+  .refine((env) => !schedulesMissingPart(env, 'db', env.database), {
+    message: 'the schedule backs up db, but this environment has no database: add one, or set schedule.parts: media',
+    path: ['schedule', 'parts'],
+  })
+  .refine((env) => !schedulesMissingPart(env, 'media', env.media), {
+    message: 'the schedule backs up media, but this environment has no media: add it, or set schedule.parts: db',
+    path: ['schedule', 'parts'],
   });
+
+function schedulesMissingPart(
+  env: { schedule?: 'off' | { parts?: string | undefined } | undefined },
+  part: 'db' | 'media',
+  configured: string | undefined,
+): boolean {
+  const parts = env.schedule === undefined || env.schedule === 'off' ? undefined : env.schedule.parts;
+  return parts !== undefined && parts.split('+').includes(part) && configured === undefined;
+}
 
 const app = z.strictObject({
   environments: z.record(name, environment).refine((envs) => Object.keys(envs).length > 0, {

@@ -200,7 +200,14 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
   const targets: Target[] = [];
   for (const [app, appConfig] of Object.entries(file.apps)) {
     for (const [env, envConfig] of Object.entries(appConfig.environments)) {
-      const schedule = envConfig.schedule ?? { cron: '0 2 * * *', timezone: 'UTC', parts: 'db+media' as const };
+      const configured =
+        envConfig.database !== undefined && envConfig.media !== undefined
+          ? 'db+media'
+          : envConfig.database !== undefined
+            ? 'db'
+            : 'media';
+      const given = envConfig.schedule ?? { cron: '0 2 * * *', timezone: 'UTC' };
+      const schedule: Target['schedule'] = given === 'off' ? 'off' : { ...given, parts: given.parts ?? configured };
       const target: Target = {
         app,
         env,

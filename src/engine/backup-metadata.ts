@@ -18,6 +18,8 @@ export interface BackupMetadata {
   createdAt: string;
   startedAt: string | null;
   completedAt: string;
+  /** For a scheduled backup, the scheduled time it was taken for. */
+  slot?: string | null;
   toolVersion: string;
   encryption: 'age-v1';
   objects: Array<{
@@ -45,6 +47,7 @@ export function backupMetadata(backup: Backup, completedAt: Date): BackupMetadat
     createdAt: backup.createdAt.toISOString(),
     startedAt: backup.startedAt?.toISOString() ?? null,
     completedAt: completedAt.toISOString(),
+    slot: backup.slot?.toISOString() ?? null,
     toolVersion: backup.toolVersion,
     encryption: 'age-v1',
     objects: backup.storedParts.map((part) => ({
@@ -93,6 +96,7 @@ export function parseBackupMetadata(text: string, origin: string): Backup {
     toolVersion: data.toolVersion ?? 'unknown',
     verifiedAt: null,
     verifyError: null,
+    slot: typeof data.slot === 'string' ? new Date(data.slot) : null,
     storedParts: data.objects.map((o) => ({
       kind: o.kind,
       key: o.key,

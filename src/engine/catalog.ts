@@ -39,6 +39,8 @@ export interface Backup {
   toolVersion: string;
   verifiedAt: Date | null;
   verifyError: string | null;
+  /** For a scheduled backup, the scheduled time it was taken for. */
+  slot: Date | null;
   storedParts: BackupPart[];
 }
 
@@ -99,6 +101,57 @@ export class Catalog {
     return toBackup(row, []);
   }
 
+  /**
+   * Records the scheduled backup of one slot, unless it exists: however many instances fire the schedule, exactly
+   * one insert wins. Returns undefined to the others.
+   */
+  async insertScheduledBackup(
+    backup: Pick<Backup, 'app' | 'env' | 'parts'>,
+    slot: Date,
+    now: Date,
+  ): Promise<Backup | undefined> {
+    const row = await this.withFreshId(undefined, (candidate) =>
+      this.db
+        .insertInto('backups')
+        .values({
+          id: candidate,
+          app: backup.app,
+          env: backup.env,
+          trigger: 'scheduled',
+          status: 'queued',
+          parts: backup.parts,
+          note: null,
+          requested_by: 'schedule',
+          created_at: now,
+          started_at: null,
+          completed_at: null,
+          error: null,
+          tool_version: this.toolVersion,
+          verified_at: null,
+          verify_error: null,
+          slot,
+        })
+        .onConflict((oc) => oc.columns(['app', 'env', 'slot']).doNothing())
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    return row ? toBackup(row, []) : undefined;
+  }
+
+  /** Puts a backup back to queued for another attempt (its objects were discarded). */
+  async requeueBackup(id: string): Promise<void> {
+    await this.db
+      .updateTable('backups')
+      .set({ status: 'queued', started_at: null, completed_at: null, error: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Runs `fn` in one transaction of the state database, with a catalogue bound to it. */
+  transaction<T>(fn: (catalog: Catalog, db: StateDb) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new Catalog(trx, this.newId, this.toolVersion), trx));
+  }
+
   async markBackupRunning(id: string, now: Date): Promise<void> {
     await this.db.updateTable('backups').set({ status: 'running', started_at: now }).where('id', '=', id).execute();
   }
@@ -151,6 +204,7 @@ export class Catalog {
           tool_version: backup.toolVersion,
           verified_at: null,
           verify_error: null,
+          slot: backup.slot,
         })
         .execute();
       await insertParts(trx, backup.id, backup.storedParts);
@@ -246,10 +300,10 @@ export class Catalog {
       .updateTable('restores')
       .set({
         ...(changes.status !== undefined && { status: changes.status }),
-        ...(changes.safetyBackupId !== undefined && { safety_backup_id: changes.safetyBackupId }),
+        ...('safetyBackupId' in changes && { safety_backup_id: changes.safetyBackupId ?? null }),
         ...(changes.startedAt !== undefined && { started_at: changes.startedAt }),
         ...(changes.completedAt !== undefined && { completed_at: changes.completedAt }),
-        ...(changes.error !== undefined && { error: changes.error }),
+        ...('error' in changes && { error: changes.error ?? null }),
       })
       .where('id', '=', id)
       .execute();
@@ -313,6 +367,7 @@ function toBackup(row: Selectable<BackupsTable>, parts: Selectable<BackupPartsTa
     toolVersion: row.tool_version,
     verifiedAt: row.verified_at,
     verifyError: row.verify_error,
+    slot: row.slot ?? null,
     storedParts: parts
       .map((p) => ({
         kind: p.kind,

@@ -1,4 +1,6 @@
 import type { Target } from '../config/backstop-config.ts';
+import type { EventLog } from '../jobs/event-log.ts';
+import type { OperationQueue } from '../jobs/operation-queue.ts';
 import type { PartKind, ProgressListener, Source } from '../sources/source.ts';
 import type { Store } from '../storage/store.ts';
 import type { Catalog } from './catalog.ts';
@@ -6,6 +8,10 @@ import type { Catalog } from './catalog.ts';
 /** Everything the use cases need, chosen by the composition root (src/cli/compose-engine.ts); tests build their own. */
 export interface EngineContext {
   catalog: Catalog;
+  /** The job queue: backups and restores run as operations claimed by workers. */
+  operations: OperationQueue;
+  /** Outcomes, for notifications to deliver. */
+  events: EventLog;
   store: Store;
   /** age recipients every part is encrypted to. */
   recipients: () => Promise<string[]>;
@@ -22,4 +28,14 @@ export interface EngineContext {
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: ProgressListener;
+  /**
+   * Called just before the outcome is recorded as completed; throws when this run may no longer record it (its
+   * worker lost the operation's lease to another worker).
+   */
+  fence?: () => Promise<void>;
+  /**
+   * True when this run was given up by its worker (lease lost, shutting down): a failing run then leaves its objects
+   * and rows for the worker that takes the operation over, instead of cleaning up under its feet.
+   */
+  abandoned?: () => boolean;
 }

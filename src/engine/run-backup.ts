@@ -51,11 +51,14 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
     const metadataKey = `${folder}/backup.json`;
     written.add(metadataKey);
     const metadata = `${JSON.stringify(backupMetadata(done, completedAt), null, 2)}\n`;
+    await options.fence?.();
     await ctx.store.write(metadataKey, Readable.from([Buffer.from(metadata)]), { contentType: 'application/json' });
+    await options.fence?.();
     await ctx.catalog.completeBackup(backup.id, parts, completedAt);
     ctx.log(`backup ${backup.id} of ${backup.app}/${backup.env} completed`);
     return ctx.catalog.getBackup(backup.id);
   } catch (error) {
+    if (options.abandoned?.()) throw error;
     const results = await Promise.allSettled([...written].map((key) => ctx.store.delete(key)));
     const leftover = results.filter((r) => r.status === 'rejected').length;
     if (leftover > 0) ctx.log(`backup ${backup.id}: ${leftover} objects could not be deleted after the failure`);

@@ -61,6 +61,8 @@ export async function runRestore(ctx: EngineContext, restoreId: string, options:
     const identities = await ctx.identities();
     const barrier = new CommitBarrier(parts.length);
     const abort = new AbortController();
+    options.signal?.throwIfAborted();
+    options.signal?.addEventListener('abort', () => abort.abort(options.signal?.reason), { once: true });
     await settleAll(
       parts.map(async (part) => {
         try {
@@ -75,6 +77,7 @@ export async function runRestore(ctx: EngineContext, restoreId: string, options:
     await ctx.catalog.updateRestore(restore.id, { status: 'succeeded', completedAt: ctx.clock() });
     ctx.log(`restore ${restore.id} of backup ${backup.id} into ${targetName(target)} succeeded`);
   } catch (error) {
+    if (options.abandoned?.()) throw error;
     await ctx.catalog.updateRestore(restore.id, { status: 'failed', completedAt: ctx.clock(), error: reasonOf(error) });
     throw error;
   }
@@ -146,6 +149,7 @@ async function restorePart(
             'so nothing was restored. The object may have been replaced; run verify on the backup.';
           throw new BackstopError('backup-mismatch', message, { userMessage: message });
         }
+        await options.fence?.();
         await barrier.arrive();
       },
     });

@@ -5,6 +5,9 @@ export interface StateTables {
   backups: BackupsTable;
   backup_parts: BackupPartsTable;
   restores: RestoresTable;
+  operations: OperationsTable;
+  schedules: SchedulesTable;
+  events: EventsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -31,6 +34,8 @@ export interface BackupsTable {
   tool_version: string;
   verified_at: Timestamp | null;
   verify_error: string | null;
+  /** The scheduled time a scheduled backup was taken for; unique per target. Null for on-demand backups. */
+  slot: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface BackupPartsTable {
@@ -60,4 +65,46 @@ export interface RestoresTable {
   started_at: Timestamp | null;
   completed_at: Timestamp | null;
   error: string | null;
+}
+
+export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface OperationsTable {
+  id: string;
+  seq: Generated<string>;
+  kind: string;
+  subject_id: string;
+  target: string | null;
+  status: OperationStatus;
+  attempts: Generated<number>;
+  max_attempts: number;
+  lease_owner: string | null;
+  lease_expires_at: Timestamp | null;
+  cancel_requested_by: string | null;
+  phase: string | null;
+  bytes_done: ColumnType<string | number | bigint, number | undefined, number>;
+  bytes_expected: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
+  requested_by: string | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  error: string | null;
+}
+
+export interface SchedulesTable {
+  app: string;
+  env: string;
+  first_seen_at: Timestamp;
+}
+
+export interface EventsTable {
+  id: Generated<string>;
+  type: string;
+  app: string | null;
+  env: string | null;
+  subject_id: string | null;
+  /** JSON: what a notification needs to say what happened. */
+  data: string;
+  created_at: Timestamp;
+  dedupe_key: string | null;
 }

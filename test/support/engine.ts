@@ -6,6 +6,8 @@ import { generateIdentity, recipientOf } from '../../src/crypto/index.ts';
 import { Catalog } from '../../src/engine/catalog.ts';
 import type { EngineContext } from '../../src/engine/engine-context.ts';
 import { newId } from '../../src/engine/new-id.ts';
+import { EventLog } from '../../src/jobs/event-log.ts';
+import { OperationQueue } from '../../src/jobs/operation-queue.ts';
 import { defaultRetentionPolicy } from '../../src/retention/retention-policy.ts';
 import { MediaDirSource } from '../../src/sources/media-dir-source.ts';
 import { PostgresSource } from '../../src/sources/postgres-source.ts';
@@ -59,6 +61,8 @@ export async function makeEngine(options: {
   const logs: string[] = [];
   const ctx: EngineContext = {
     catalog: new Catalog(state.db, () => newId(), 'test'),
+    operations: new OperationQueue(state.db, () => newId()),
+    events: new EventLog(state.db),
     store: options.store,
     recipients: async () => [recipientOf(identity)],
     identities: async () => [identity],

@@ -1,0 +1,82 @@
+import type { Target } from '../config/backstop-config.ts';
+import { targetName } from '../config/backstop-config.ts';
+import type { Backup, NewBackup, Restore } from '../engine/catalog.ts';
+import type { EngineContext } from '../engine/engine-context.ts';
+import { partKinds } from '../engine/parts.ts';
+import { queueBackup } from '../engine/run-backup.ts';
+import { queueRestore, type RestoreRequest } from '../engine/run-restore.ts';
+import type { Operation } from './operation-queue.ts';
+
+/** Records a backup and the operation that runs it, together (one transaction), and wakes this process's workers. */
+export async function enqueueBackup(
+  ctx: EngineContext,
+  request: NewBackup,
+): Promise<{ backup: Backup; operation: Operation }> {
+  const queued = await inTransaction(ctx, async (trx) => {
+    const target = ctx.targets.find((t) => t.app === request.app && t.env === request.env);
+    // A part the target lacks is refused now, not when a worker gets to it.
+    if (target) for (const kind of partKinds(request.parts)) trx.sourceFor(target, kind);
+    const backup = await queueBackup(trx, request);
+    const operation = await trx.operations.enqueue(
+      { kind: 'backup', subjectId: backup.id, target: targetName(backup), requestedBy: request.requestedBy },
+      ctx.clock(),
+    );
+    return { backup, operation };
+  });
+  ctx.operations.notifyEnqueued();
+  return queued;
+}
+
+/**
+ * Records the scheduled backup of `slot` and its operation, unless an instance already did: the unique slot makes
+ * any number of instances create it exactly once. Undefined when it existed.
+ */
+export async function enqueueScheduledBackup(
+  ctx: EngineContext,
+  target: Target,
+  parts: string,
+  slot: Date,
+): Promise<{ backup: Backup; operation: Operation } | undefined> {
+  const queued = await inTransaction(ctx, async (trx) => {
+    const backup = await trx.catalog.insertScheduledBackup(
+      { app: target.app, env: target.env, parts },
+      slot,
+      ctx.clock(),
+    );
+    if (!backup) return undefined;
+    const operation = await trx.operations.enqueue(
+      { kind: 'backup', subjectId: backup.id, target: targetName(target), requestedBy: 'schedule' },
+      ctx.clock(),
+    );
+    return { backup, operation };
+  });
+  if (queued) ctx.operations.notifyEnqueued();
+  return queued;
+}
+
+/** Checks a restore request, records it and the operation that runs it (on the destination's turn). */
+export async function enqueueRestore(
+  ctx: EngineContext,
+  request: RestoreRequest,
+): Promise<{ restore: Restore; operation: Operation }> {
+  const queued = await inTransaction(ctx, async (trx) => {
+    const restore = await queueRestore(trx, request);
+    const operation = await trx.operations.enqueue(
+      {
+        kind: 'restore',
+        subjectId: restore.id,
+        target: `${restore.destApp}/${restore.destEnv}`,
+        requestedBy: request.requestedBy,
+      },
+      ctx.clock(),
+    );
+    return { restore, operation };
+  });
+  ctx.operations.notifyEnqueued();
+  return queued;
+}
+
+/** Runs `fn` with an engine whose catalogue and queue work inside one transaction. */
+function inTransaction<T>(ctx: EngineContext, fn: (trx: EngineContext) => Promise<T>): Promise<T> {
+  return ctx.catalog.transaction((catalog, db) => fn({ ...ctx, catalog, operations: ctx.operations.within(db) }));
+}

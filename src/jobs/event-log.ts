@@ -1,0 +1,86 @@
+import type { Selectable } from 'kysely';
+import type { StateDb } from '../state/state.ts';
+import type { EventsTable } from '../state/tables.ts';
+
+export type EventType =
+  | 'backup.succeeded'
+  | 'backup.failed'
+  | 'backup.missed'
+  | 'restore.succeeded'
+  | 'restore.failed'
+  | 'retention.pruned'
+  | 'download.ready';
+
+/** Something that happened, for notifications (webhooks, chat, email) to announce. */
+export interface BackstopEvent {
+  id: string;
+  type: EventType;
+  app: string | null;
+  env: string | null;
+  /** The backup, restore or download it is about. */
+  subjectId: string | null;
+  /** What a message needs to say what happened: target, trigger, sizes, duration, note, reason, hint. */
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface NewEvent {
+  type: EventType;
+  app: string | null;
+  env: string | null;
+  subjectId: string | null;
+  data: Record<string, unknown>;
+  /** Set for events that must be recorded once however many instances notice them; a repeat is ignored. */
+  dedupeKey?: string;
+}
+
+/**
+ * The event log in the state database: every outcome is recorded here, durably, and the notifiers deliver from it.
+ */
+export class EventLog {
+  constructor(private readonly db: StateDb) {}
+
+  /** Records an event; returns false when an event with the same dedupe key exists. */
+  async record(event: NewEvent, now: Date): Promise<boolean> {
+    const result = await this.db
+      .insertInto('events')
+      .values({
+        type: event.type,
+        app: event.app,
+        env: event.env,
+        subject_id: event.subjectId,
+        data: JSON.stringify(event.data),
+        created_at: now,
+        dedupe_key: event.dedupeKey ?? null,
+      })
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  /** Events, oldest first, optionally only of some types or after an event id. */
+  async list(
+    filter: { types?: readonly EventType[]; afterId?: string; limit?: number } = {},
+  ): Promise<BackstopEvent[]> {
+    let query = this.db.selectFrom('events').selectAll();
+    if (filter.types !== undefined && filter.types.length > 0) query = query.where('type', 'in', [...filter.types]);
+    if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
+    const rows = await query
+      .orderBy('id')
+      .limit(filter.limit ?? 1000)
+      .execute();
+    return rows.map(toEvent);
+  }
+}
+
+function toEvent(row: Selectable<EventsTable>): BackstopEvent {
+  return {
+    id: String(row.id),
+    type: row.type as EventType,
+    app: row.app,
+    env: row.env,
+    subjectId: row.subject_id,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,354 @@
+import { type Selectable, sql } from 'kysely';
+import { BackstopError } from '../backstop-error.ts';
+import type { StateDb } from '../state/state.ts';
+import type { OperationStatus, OperationsTable } from '../state/tables.ts';
+
+export type OperationKind = 'backup' | 'restore';
+
+/** One unit of background work: a backup or a restore (later a download preparation, a webhook delivery). */
+export interface Operation {
+  id: string;
+  kind: string;
+  /** The backup or restore this operation runs. */
+  subjectId: string;
+  /** "app/env" for work that must not overlap with other work on that target; null otherwise. */
+  target: string | null;
+  status: OperationStatus;
+  attempts: number;
+  maxAttempts: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  cancelRequestedBy: string | null;
+  phase: string | null;
+  bytesDone: number;
+  bytesExpected: number | null;
+  requestedBy: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: string | null;
+}
+
+export interface NewOperation {
+  kind: OperationKind;
+  subjectId: string;
+  target: string | null;
+  requestedBy: string | null;
+  maxAttempts?: number;
+}
+
+/** A claimed operation, or one whose attempts ran out when its last worker vanished (already marked failed). */
+export type Claim = { operation: Operation; exhausted: false } | { operation: Operation; exhausted: true };
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** Serialises claims across every process sharing the state, so the per-target check cannot race. */
+const CLAIM_LOCK = 0x6b_5c_0b_ac;
+
+/**
+ * The durable job queue in the state database.
+ *
+ * Contract:
+ * - `enqueue` records a queued operation; operations of one target run one at a time, in the order enqueued.
+ * - `claim` hands the oldest runnable operation to one worker: queued, or running with an expired lease (its worker
+ *   vanished), and not behind an earlier unfinished operation of the same target nor beside a running one. Rows are
+ *   locked `FOR UPDATE SKIP LOCKED` and claims are serialised by an advisory lock, so two workers never get the same
+ *   operation and never two of one target. Each claim counts an attempt; an expired operation that has used all its
+ *   attempts is marked failed and returned as `exhausted` for its subject to be cleaned up.
+ * - `heartbeat` renews the lease and records progress, only while `owner` still holds it; it tells the worker when
+ *   the lease was lost or a cancel was asked for.
+ * - `finish` records the outcome, only while `owner` holds the lease (a worker that lost it changes nothing).
+ */
+export class OperationQueue {
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly db: StateDb,
+    private readonly newId: () => string,
+  ) {}
+
+  /** The same queue, working inside the transaction `db`. */
+  within(db: StateDb): OperationQueue {
+    return new OperationQueue(db, this.newId);
+  }
+
+  /** Calls `listener` when work was queued in this process (the workers here then claim it at once). */
+  onEnqueued(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tells this process's listeners that work was queued (after the enqueueing transaction committed). */
+  notifyEnqueued(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  async enqueue(operation: NewOperation, now: Date): Promise<Operation> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const row = await this.db
+          .insertInto('operations')
+          .values({
+            id: this.newId(),
+            kind: operation.kind,
+            subject_id: operation.subjectId,
+            target: operation.target,
+            status: 'queued',
+            max_attempts: operation.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+            requested_by: operation.requestedBy,
+            created_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toOperation(row);
+      } catch (error) {
+        const clash = (error as { code?: string; constraint?: string }).code === '23505';
+        if (!clash || attempt >= 5 || String((error as Error).message).includes('operations_subject')) throw error;
+      }
+    }
+  }
+
+  /**
+   * Claims the next runnable operation for `owner` with a lease of `leaseMs` (only `onlyId`, if given, and only
+   * operations of `kinds`). Undefined when there is nothing to run.
+   */
+  async claim(
+    owner: string,
+    leaseMs: number,
+    now: Date,
+    options: { onlyId?: string; kinds?: readonly string[] } = {},
+  ): Promise<Claim | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`.execute(trx);
+      const onlyId = options.onlyId === undefined ? sql`` : sql`and o.id = ${options.onlyId}`;
+      const kinds = options.kinds === undefined ? sql`` : sql`and o.kind in (${sql.join(options.kinds)})`;
+      const found = await sql<{ id: string; status: OperationStatus; attempts: number; max_attempts: number }>`
+        select o.id, o.status, o.attempts, o.max_attempts from operations o
+        where (o.status = 'queued' or (o.status = 'running' and o.lease_expires_at < ${now}))
+          ${onlyId}
+          ${kinds}
+          and (o.target is null or not exists (
+            select 1 from operations p
+            where p.target = o.target and p.id <> o.id and (
+              (p.status = 'running' and p.lease_expires_at >= ${now})
+              or (p.status in ('queued', 'running') and p.seq < o.seq)
+            )
+          ))
+        order by o.seq
+        limit 1
+        for update of o skip locked
+      `.execute(trx);
+      const candidate = found.rows[0];
+      if (!candidate) return undefined;
+      if (candidate.status === 'running' && candidate.attempts >= candidate.max_attempts) {
+        const row = await trx
+          .updateTable('operations')
+          .set({
+            status: 'failed',
+            finished_at: now,
+            lease_owner: null,
+            lease_expires_at: null,
+            error:
+              `its worker stopped responding during each of ${candidate.attempts} attempts ` +
+              '(killed, out of memory, or cut off from the state database); see the workers’ logs',
+          })
+          .where('id', '=', candidate.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { operation: toOperation(row), exhausted: true };
+      }
+      const row = await trx
+        .updateTable('operations')
+        .set((eb) => ({
+          status: 'running',
+          attempts: eb('attempts', '+', 1),
+          lease_owner: owner,
+          lease_expires_at: new Date(now.getTime() + leaseMs),
+          started_at: eb.fn.coalesce('started_at', sql<Date>`${now}::timestamptz`),
+          phase: null,
+          bytes_done: 0,
+          bytes_expected: null,
+        }))
+        .where('id', '=', candidate.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { operation: toOperation(row), exhausted: false };
+    });
+  }
+
+  /** Renews `owner`'s lease and records progress. `held: false` when the lease was lost (another worker took over). */
+  async heartbeat(
+    id: string,
+    owner: string,
+    leaseMs: number,
+    now: Date,
+    progress?: { phase: string; bytesDone: number; bytesExpected: number | null },
+  ): Promise<{ held: boolean; cancelRequestedBy: string | null }> {
+    const row = await this.db
+      .updateTable('operations')
+      .set({
+        lease_expires_at: new Date(now.getTime() + leaseMs),
+        ...(progress && {
+          phase: progress.phase,
+          bytes_done: progress.bytesDone,
+          bytes_expected: progress.bytesExpected,
+        }),
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'running')
+      .returning(['cancel_requested_by'])
+      .executeTakeFirst();
+    return row ? { held: true, cancelRequestedBy: row.cancel_requested_by } : { held: false, cancelRequestedBy: null };
+  }
+
+  /** Records the outcome of `owner`'s attempt; false (and nothing changed) when `owner` no longer holds the lease. */
+  async finish(
+    id: string,
+    owner: string,
+    outcome: { status: 'succeeded' | 'failed' | 'cancelled'; error?: string | null },
+    now: Date,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('operations')
+      .set({
+        status: outcome.status,
+        error: outcome.error ?? null,
+        finished_at: now,
+        lease_owner: null,
+        lease_expires_at: null,
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Gives a running operation back to the queue (its worker is shutting down and has cleaned up after itself); the
+   * attempt is not counted. False when `owner` no longer held it.
+   */
+  async release(id: string, owner: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('operations')
+      .set((eb) => ({
+        status: 'queued',
+        attempts: eb('attempts', '-', 1),
+        lease_owner: null,
+        lease_expires_at: null,
+        phase: null,
+        bytes_done: 0,
+        bytes_expected: null,
+      }))
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Asks for an operation to stop. A queued one is cancelled at once (returned with `status: 'cancelled'`); a running
+   * one is flagged, and its worker stops it at its next heartbeat. Finished operations are refused.
+   */
+  async requestCancel(id: string, by: string, now: Date): Promise<Operation> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('operations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!row) throw notFound(id);
+      if (row.status === 'queued') {
+        const cancelled = await trx
+          .updateTable('operations')
+          .set({ status: 'cancelled', cancel_requested_by: by, finished_at: now, error: `cancelled by ${by}` })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toOperation(cancelled);
+      }
+      if (row.status === 'running') {
+        const flagged = await trx
+          .updateTable('operations')
+          .set({ cancel_requested_by: by })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toOperation(flagged);
+      }
+      const message = `Operation ${id} has already ${row.status === 'succeeded' ? 'succeeded' : `ended (${row.status})`}: there is nothing to cancel.`;
+      throw new BackstopError('operation-finished', message, { userMessage: message });
+    });
+  }
+
+  async find(id: string): Promise<Operation | undefined> {
+    const row = await this.db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toOperation(row) : undefined;
+  }
+
+  async get(id: string): Promise<Operation> {
+    const operation = await this.find(id);
+    if (!operation) throw notFound(id);
+    return operation;
+  }
+
+  /** The operation that runs a backup or restore. */
+  async findBySubject(kind: OperationKind, subjectId: string): Promise<Operation | undefined> {
+    const row = await this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('subject_id', '=', subjectId)
+      .executeTakeFirst();
+    return row ? toOperation(row) : undefined;
+  }
+
+  /** Queued and running operations, in the order they run. */
+  async listActive(): Promise<Operation[]> {
+    const rows = await this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('status', 'in', ['queued', 'running'])
+      .orderBy('seq')
+      .execute();
+    return rows.map(toOperation);
+  }
+
+  /** Operations by status, for figures (queue depth, outcomes). */
+  async countByStatus(): Promise<Record<OperationStatus, number>> {
+    const rows = await this.db
+      .selectFrom('operations')
+      .select(['status', (eb) => eb.fn.countAll<string>().as('count')])
+      .groupBy('status')
+      .execute();
+    const counts: Record<OperationStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    for (const row of rows) counts[row.status] = Number(row.count);
+    return counts;
+  }
+}
+
+function notFound(id: string): BackstopError {
+  const message = `There is no operation ${id}. See queued and running operations with: status`;
+  return new BackstopError('operation-not-found', message, { userMessage: message });
+}
+
+function toOperation(row: Selectable<OperationsTable>): Operation {
+  return {
+    id: row.id,
+    kind: row.kind,
+    subjectId: row.subject_id,
+    target: row.target,
+    status: row.status,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at,
+    cancelRequestedBy: row.cancel_requested_by,
+    phase: row.phase,
+    bytesDone: Number(row.bytes_done),
+    bytesExpected: row.bytes_expected === null ? null : Number(row.bytes_expected),
+    requestedBy: row.requested_by,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    error: row.error,
+  };
+}

@@ -1,0 +1,201 @@
+import type { Backup } from '../engine/catalog.ts';
+import type { EngineContext } from '../engine/engine-context.ts';
+import { pruneTarget } from '../engine/prune-target.ts';
+import { reasonOf } from '../engine/reason-of.ts';
+import { runBackup } from '../engine/run-backup.ts';
+import { runRestore } from '../engine/run-restore.ts';
+import type { NewEvent } from './event-log.ts';
+import type { Operation } from './operation-queue.ts';
+import { OperationStopped } from './operation-stopped.ts';
+import type { OperationRunner, OperationRunners } from './worker.ts';
+
+/** The runners of backups and restores over one engine. */
+export function engineRunners(ctx: EngineContext): OperationRunners {
+  return { backup: backupRunner(ctx), restore: restoreRunner(ctx) };
+}
+
+/**
+ * A backup operation: the backup, then retention for its target (in the same operation, so pruning never overlaps
+ * another backup of the target), then the events `backup.succeeded` / `backup.failed` and `retention.pruned`.
+ */
+function backupRunner(ctx: EngineContext): OperationRunner {
+  return {
+    async run(operation, options) {
+      const startedAt = ctx.clock();
+      let backup: Backup;
+      try {
+        backup = await runBackup(ctx, operation.subjectId, options);
+      } catch (error) {
+        if (!options.abandoned() && !isCancel(error)) {
+          await recordFailure(ctx, await ctx.catalog.getBackup(operation.subjectId), reasonOf(error));
+        }
+        throw error;
+      }
+      await record(ctx, {
+        type: 'backup.succeeded',
+        app: backup.app,
+        env: backup.env,
+        subjectId: backup.id,
+        data: {
+          ...backupFacts(backup),
+          sizeBytes: backup.storedParts.reduce((sum, p) => sum + p.storedSizeBytes, 0),
+          durationMs: ctx.clock().getTime() - startedAt.getTime(),
+        },
+      });
+      await pruneAfterBackup(ctx, backup);
+    },
+    async discard(operation) {
+      const backup = await ctx.catalog.findBackup(operation.subjectId);
+      if (!backup) return;
+      await deleteObjects(ctx, backup);
+      await ctx.catalog.requeueBackup(backup.id);
+    },
+    async abandon(operation, reason) {
+      const backup = await ctx.catalog.findBackup(operation.subjectId);
+      if (!backup || backup.status === 'completed' || backup.status === 'failed') return;
+      await deleteObjects(ctx, backup);
+      await ctx.catalog.failBackup(backup.id, reason, ctx.clock());
+      if (!operation.cancelRequestedBy) await recordFailure(ctx, backup, reason);
+    },
+  };
+}
+
+/** A restore operation, then `restore.succeeded` / `restore.failed`. */
+function restoreRunner(ctx: EngineContext): OperationRunner {
+  return {
+    async run(operation, options) {
+      const startedAt = ctx.clock();
+      try {
+        const restore = await runRestore(ctx, operation.subjectId, options);
+        await record(ctx, {
+          type: 'restore.succeeded',
+          app: restore.destApp,
+          env: restore.destEnv,
+          subjectId: restore.id,
+          data: {
+            restoreId: restore.id,
+            backupId: restore.backupId,
+            parts: restore.parts,
+            destination: `${restore.destApp}/${restore.destEnv}`,
+            safetyBackupId: restore.safetyBackupId,
+            requestedBy: restore.requestedBy,
+            durationMs: ctx.clock().getTime() - startedAt.getTime(),
+          },
+        });
+      } catch (error) {
+        if (!options.abandoned() && !isCancel(error)) {
+          await recordRestoreFailure(ctx, operation, reasonOf(error));
+        }
+        throw error;
+      }
+    },
+    async discard(operation) {
+      const restore = await ctx.catalog.getRestore(operation.subjectId);
+      if (restore.safetyBackupId !== null) {
+        const safety = await ctx.catalog.findBackup(restore.safetyBackupId);
+        if (safety && safety.status !== 'completed') {
+          await deleteObjects(ctx, safety);
+          await ctx.catalog.failBackup(
+            safety.id,
+            'its restore was interrupted; a new safety backup was taken',
+            ctx.clock(),
+          );
+        }
+      }
+      await ctx.catalog.updateRestore(restore.id, { status: 'queued', safetyBackupId: null, error: null });
+    },
+    async abandon(operation, reason) {
+      const restore = await ctx.catalog.getRestore(operation.subjectId);
+      if (restore.status === 'succeeded' || restore.status === 'failed') return;
+      await ctx.catalog.updateRestore(restore.id, { status: 'failed', completedAt: ctx.clock(), error: reason });
+      if (!operation.cancelRequestedBy) await recordRestoreFailure(ctx, operation, reason);
+    },
+  };
+}
+
+/**
+ * Retention runs after each backup. The backup has succeeded whatever happens here: a failed prune is logged and
+ * tried again after the next backup and by the daily prune.
+ */
+async function pruneAfterBackup(ctx: EngineContext, backup: Backup): Promise<void> {
+  const target = ctx.targets.find((t) => t.app === backup.app && t.env === backup.env);
+  if (!target) return;
+  try {
+    const report = await pruneTarget(ctx, target, { dryRun: false });
+    if (report.failed.length > 0) {
+      ctx.log(`retention could not delete ${report.failed.map((f) => `${f.id} (${f.reason})`).join(', ')}`);
+    }
+    if (report.deleted.length > 0) {
+      await record(ctx, {
+        type: 'retention.pruned',
+        app: target.app,
+        env: target.env,
+        subjectId: backup.id,
+        data: { deleted: report.deleted, kept: report.kept },
+      });
+    }
+  } catch (error) {
+    ctx.log(`retention was not applied to ${backup.app}/${backup.env}: ${reasonOf(error)}`);
+  }
+}
+
+/** Removes every object under the backup's folder, backup.json first (so no half-deleted folder looks complete). */
+async function deleteObjects(ctx: EngineContext, backup: Backup): Promise<void> {
+  const folder = `${backup.app}/${backup.env}/${backup.id}/`;
+  await ctx.store.delete(`${folder}backup.json`);
+  for await (const object of ctx.store.list(folder)) await ctx.store.delete(object.key);
+}
+
+function backupFacts(backup: Backup): Record<string, unknown> {
+  return {
+    backupId: backup.id,
+    app: backup.app,
+    env: backup.env,
+    trigger: backup.trigger,
+    parts: backup.parts,
+    note: backup.note,
+    requestedBy: backup.requestedBy,
+    slot: backup.slot?.toISOString() ?? null,
+  };
+}
+
+function recordFailure(ctx: EngineContext, backup: Backup, reason: string): Promise<void> {
+  return record(ctx, {
+    type: 'backup.failed',
+    app: backup.app,
+    env: backup.env,
+    subjectId: backup.id,
+    data: { ...backupFacts(backup), reason },
+  });
+}
+
+async function recordRestoreFailure(ctx: EngineContext, operation: Operation, reason: string): Promise<void> {
+  const restore = await ctx.catalog.getRestore(operation.subjectId);
+  await record(ctx, {
+    type: 'restore.failed',
+    app: restore.destApp,
+    env: restore.destEnv,
+    subjectId: restore.id,
+    data: {
+      restoreId: restore.id,
+      backupId: restore.backupId,
+      parts: restore.parts,
+      destination: `${restore.destApp}/${restore.destEnv}`,
+      requestedBy: restore.requestedBy,
+      reason,
+    },
+  });
+}
+
+/** Records an event; a state database that refuses it is logged, never a reason to fail the operation. */
+async function record(ctx: EngineContext, event: NewEvent): Promise<void> {
+  try {
+    await ctx.events.record(event, ctx.clock());
+  } catch (error) {
+    ctx.log(`could not record the event ${event.type} of ${event.subjectId}: ${reasonOf(error)}`);
+  }
+}
+
+function isCancel(error: unknown): boolean {
+  return error instanceof OperationStopped && error.stopCause === 'cancelled';
+}

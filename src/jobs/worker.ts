@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { reasonOf } from '../engine/reason-of.ts';
+import type { Progress, ProgressListener } from '../sources/source.ts';
+import type { Operation, OperationQueue } from './operation-queue.ts';
+import { OperationStopped } from './operation-stopped.ts';
+
+/** How one kind of operation runs. Implementations: src/jobs/operation-runners.ts. */
+export interface OperationRunner {
+  /**
+   * Runs the operation's subject to its end; throws on failure. Honours `signal` (its reason is an
+   * OperationStopped), calls `fence` before recording success, and leaves its objects in place when `abandoned()`.
+   */
+  run(
+    operation: Operation,
+    options: {
+      signal: AbortSignal;
+      onProgress: ProgressListener;
+      fence: () => Promise<void>;
+      abandoned: () => boolean;
+    },
+  ): Promise<void>;
+  /** Before another attempt (or after a shutdown): removes what an unfinished attempt left, requeues the subject. */
+  discard(operation: Operation): Promise<void>;
+  /** The operation ended without running to its end (cancelled while queued, attempts used up): fail its subject. */
+  abandon(operation: Operation, reason: string): Promise<void>;
+}
+
+export type OperationRunners = Readonly<Record<string, OperationRunner>>;
+
+export interface WorkerOptions {
+  queue: OperationQueue;
+  runners: OperationRunners;
+  /** Operations run side by side in this process. */
+  concurrency: number;
+  /** How long a claim holds without a heartbeat; another worker takes the operation over after that. */
+  leaseMs: number;
+  heartbeatMs: number;
+  /** How often an idle worker looks for work (a `wake()` in this process looks at once). */
+  pollMs: number;
+  clock: () => Date;
+  log: (line: string) => void;
+  /** Identifies this worker in the lease (default: host, pid and a random suffix). */
+  owner?: string;
+}
+
+/**
+ * Claims and runs operations from the queue until stopped: `concurrency` loops, each claiming one operation at a
+ * time, holding it by heartbeat, recording progress, and recording the outcome. A cancel request stops the run (it
+ * cleans up after itself); a lost lease or `stop()` gives the operation back for another attempt.
+ */
+export class Worker {
+  readonly owner: string;
+  private readonly loops: Promise<void>[] = [];
+  private readonly running = new Map<string, AbortController>();
+  private stopping = false;
+  /** Idle loops waiting for their next poll; `wake()` ends their wait. */
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(private readonly options: WorkerOptions) {
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  }
+
+  start(): void {
+    for (let i = 0; i < this.options.concurrency; i++) this.loops.push(this.loop());
+  }
+
+  /** New work was queued in this process: look now instead of at the next poll. */
+  wake(): void {
+    for (const sleeper of [...this.sleepers]) sleeper();
+  }
+
+  /**
+   * Stops claiming, stops running operations and gives them back to the queue (after removing their partial
+   * objects), and resolves when every loop has ended.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const controller of this.running.values()) {
+      controller.abort(new OperationStopped('shutdown', 'Backstop is shutting down; the operation will run again.'));
+    }
+    this.wake();
+    await Promise.all(this.loops);
+  }
+
+  /** Claims and runs one operation (only `onlyId`, if given); false when there was none to claim. */
+  async runOnce(onlyId?: string): Promise<boolean> {
+    const claim = await this.options.queue.claim(this.owner, this.options.leaseMs, this.options.clock(), {
+      kinds: Object.keys(this.options.runners),
+      ...(onlyId !== undefined && { onlyId }),
+    });
+    if (!claim) return false;
+    const runner = this.options.runners[claim.operation.kind]!;
+    if (claim.exhausted) {
+      this.options.log(`operation ${claim.operation.id} failed: ${claim.operation.error}`);
+      await runner.abandon(claim.operation, claim.operation.error ?? 'abandoned');
+      return true;
+    }
+    await this.execute(claim.operation, runner);
+    return true;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let worked = false;
+      try {
+        worked = await this.runOnce();
+      } catch (error) {
+        this.options.log(`worker ${this.owner}: ${reasonOf(error)}`);
+      }
+      if (!worked && !this.stopping) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.options.pollMs);
+      this.sleepers.add(done);
+    });
+  }
+
+  private async execute(operation: Operation, runner: OperationRunner): Promise<void> {
+    const { queue, clock, leaseMs, log } = this.options;
+    const controller = new AbortController();
+    this.running.set(operation.id, controller);
+    const phases = new Map<string, Progress>();
+    let lastHeld = clock().getTime();
+    const stop = (cause: OperationStopped) => {
+      if (!controller.signal.aborted) controller.abort(cause);
+    };
+    const beat = async (): Promise<boolean> => {
+      const now = clock();
+      try {
+        const result = await queue.heartbeat(operation.id, this.owner, leaseMs, now, summarise(phases));
+        if (!result.held) {
+          stop(new OperationStopped('lease-lost', `operation ${operation.id} was taken over by another worker`));
+          return false;
+        }
+        lastHeld = now.getTime();
+        if (result.cancelRequestedBy !== null) {
+          stop(new OperationStopped('cancelled', `cancelled by ${result.cancelRequestedBy}`));
+        }
+        return true;
+      } catch (error) {
+        log(`operation ${operation.id}: heartbeat failed: ${reasonOf(error)}`);
+        // Without a heartbeat the lease runs out and another worker may start: stop before that happens.
+        if (now.getTime() - lastHeld > leaseMs * 0.8) {
+          stop(new OperationStopped('lease-lost', `operation ${operation.id} lost its lease (state unreachable)`));
+        }
+        return false;
+      }
+    };
+    let beating = Promise.resolve(true);
+    const timer = setInterval(() => {
+      beating = beating.then(beat);
+    }, this.options.heartbeatMs);
+    const stoppedBy = () =>
+      controller.signal.reason instanceof OperationStopped ? controller.signal.reason : undefined;
+    try {
+      if (operation.attempts > 1) await runner.discard(operation);
+      await runner.run(operation, {
+        signal: controller.signal,
+        onProgress: (progress) => phases.set(progress.phase, progress),
+        fence: async () => {
+          if (!(await beat()))
+            throw stoppedBy() ?? new OperationStopped('lease-lost', 'the lease could not be renewed');
+        },
+        abandoned: () => stoppedBy()?.givesBack === true,
+      });
+      clearInterval(timer);
+      await beating;
+      if (!(await queue.finish(operation.id, this.owner, { status: 'succeeded' }, clock()))) {
+        log(`operation ${operation.id} succeeded, but another worker had taken it over`);
+      }
+    } catch (error) {
+      clearInterval(timer);
+      await beating;
+      const stopped = stoppedBy();
+      if (stopped?.stopCause === 'lease-lost') {
+        log(`operation ${operation.id}: ${stopped.message}; left to it`);
+      } else if (stopped?.stopCause === 'shutdown') {
+        await runner.discard(operation).catch((e) => log(`operation ${operation.id}: cleanup failed: ${reasonOf(e)}`));
+        await queue.release(operation.id, this.owner);
+        log(`operation ${operation.id} given back to the queue (shutting down)`);
+      } else if (stopped?.stopCause === 'cancelled') {
+        await queue.finish(operation.id, this.owner, { status: 'cancelled', error: stopped.message }, clock());
+        log(`operation ${operation.id} ${stopped.message}`);
+      } else {
+        await queue.finish(operation.id, this.owner, { status: 'failed', error: reasonOf(error) }, clock());
+        log(`operation ${operation.id} failed: ${reasonOf(error)}`);
+      }
+    } finally {
+      clearInterval(timer);
+      this.running.delete(operation.id);
+    }
+  }
+}
+
+/** One line of progress for the operation's row: phases joined, bytes summed. */
+function summarise(
+  phases: Map<string, Progress>,
+): { phase: string; bytesDone: number; bytesExpected: number | null } | undefined {
+  if (phases.size === 0) return undefined;
+  const all = [...phases.values()];
+  const known = all.every((p) => p.bytesExpected !== undefined);
+  return {
+    phase: [...phases.keys()].join(', '),
+    bytesDone: all.reduce((sum, p) => sum + p.bytesDone, 0),
+    bytesExpected: known ? all.reduce((sum, p) => sum + (p.bytesExpected ?? 0), 0) : null,
+  };
+}

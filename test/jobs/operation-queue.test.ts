@@ -1,0 +1,192 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { newId } from '../../src/engine/new-id.ts';
+import { OperationQueue } from '../../src/jobs/operation-queue.ts';
+import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+import { createDatabase, dropDatabase } from '../support/postgres.ts';
+
+const LEASE = 30_000;
+
+const dialects: Array<[string, () => Promise<{ state: State; cleanup: () => Promise<void> }>]> = [
+  [
+    'embedded PGlite',
+    async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'backstop-queue-'));
+      const state = await openState({ databaseUrl: undefined, dataDir });
+      return { state, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const database = await createDatabase('queue');
+      const state = await openState({ databaseUrl: database.url, dataDir: '/nonexistent' });
+      return { state, cleanup: () => dropDatabase(database.name) };
+    },
+  ],
+];
+
+describe.each(dialects)('OperationQueue on %s', (_name, open) => {
+  let state: State;
+  let cleanup: () => Promise<void>;
+  let queue: OperationQueue;
+  const clock = new ManualClock(new Date('2026-11-27T10:00:00Z'));
+
+  beforeAll(async () => {
+    ({ state, cleanup } = await open());
+    await migrateToLatest(state.db);
+    queue = new OperationQueue(state.db, () => newId());
+  });
+  afterAll(async () => {
+    await state.close();
+    await cleanup();
+  });
+  beforeEach(async () => {
+    await state.db.deleteFrom('operations').execute();
+  });
+
+  const enqueue = (subjectId: string, target: string | null = 'shop/live', maxAttempts?: number) =>
+    queue.enqueue(
+      {
+        kind: 'backup',
+        subjectId,
+        target,
+        requestedBy: 'cli:ana',
+        ...(maxAttempts !== undefined && { maxAttempts }),
+      },
+      clock.now(),
+    );
+
+  test('operations of one target run one at a time, in the order queued; other targets run beside them', async () => {
+    const first = await enqueue('b1', 'shop/live');
+    const second = await enqueue('b2', 'shop/live');
+    const other = await enqueue('b3', 'shop/staging');
+
+    const a = await queue.claim('w1', LEASE, clock.now());
+    expect(a?.operation.id).toBe(first.id);
+    expect(a?.operation).toMatchObject({ status: 'running', attempts: 1, leaseOwner: 'w1' });
+    const b = await queue.claim('w2', LEASE, clock.now());
+    expect(b?.operation.id).toBe(other.id);
+    expect(await queue.claim('w3', LEASE, clock.now())).toBeUndefined();
+
+    expect(await queue.finish(first.id, 'w1', { status: 'succeeded' }, clock.now())).toBe(true);
+    const c = await queue.claim('w3', LEASE, clock.now());
+    expect(c?.operation.id).toBe(second.id);
+  });
+
+  test('work without a target is not held back by anything', async () => {
+    await enqueue('b1', 'shop/live');
+    await queue.claim('w1', LEASE, clock.now());
+    const free1 = await enqueue('d1', null);
+    const free2 = await enqueue('d2', null);
+    expect((await queue.claim('w2', LEASE, clock.now()))?.operation.id).toBe(free1.id);
+    expect((await queue.claim('w3', LEASE, clock.now()))?.operation.id).toBe(free2.id);
+  });
+
+  test('many concurrent claims never hand one operation to two workers', async () => {
+    const ids = [];
+    for (let i = 0; i < 30; i++) ids.push((await enqueue(`b${i}`, null)).id);
+    const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => queue.claim(`w${i}`, LEASE, clock.now())));
+    const claimed = claims.filter((c) => c !== undefined).map((c) => c.operation.id);
+    expect(new Set(claimed).size).toBe(claimed.length);
+    expect(claimed.length).toBeLessThanOrEqual(30);
+    // Whatever was skipped while locked is claimed by later calls; all 30 run exactly once.
+    for (;;) {
+      const next = await queue.claim('late', LEASE, clock.now());
+      if (!next) break;
+      claimed.push(next.operation.id);
+    }
+    expect(claimed.sort()).toEqual([...ids].sort());
+  });
+
+  test('a heartbeat renews the lease; an expired lease is claimed again, counting the attempt', async () => {
+    const op = await enqueue('b1');
+    await queue.claim('w1', LEASE, clock.now());
+    clock.advance(20);
+    expect(await queue.heartbeat(op.id, 'w1', LEASE, clock.now())).toEqual({ held: true, cancelRequestedBy: null });
+    clock.advance(20); // 40 s after the claim, 20 s after the heartbeat: still held
+    expect(await queue.claim('w2', LEASE, clock.now())).toBeUndefined();
+    clock.advance(11);
+    const taken = await queue.claim('w2', LEASE, clock.now());
+    expect(taken?.operation).toMatchObject({ id: op.id, attempts: 2, leaseOwner: 'w2' });
+    expect(taken?.exhausted).toBe(false);
+    // The first worker has lost it: its heartbeat and its outcome change nothing.
+    expect((await queue.heartbeat(op.id, 'w1', LEASE, clock.now())).held).toBe(false);
+    expect(await queue.finish(op.id, 'w1', { status: 'failed', error: 'late' }, clock.now())).toBe(false);
+    expect((await queue.get(op.id)).status).toBe('running');
+  });
+
+  test('an operation abandoned on every attempt is failed with the reason', async () => {
+    const op = await enqueue('b1', 'shop/live', 2);
+    await queue.claim('w1', LEASE, clock.now());
+    clock.advance(31);
+    await queue.claim('w2', LEASE, clock.now());
+    clock.advance(31);
+    const last = await queue.claim('w3', LEASE, clock.now());
+    expect(last?.exhausted).toBe(true);
+    expect(last?.operation).toMatchObject({ id: op.id, status: 'failed', attempts: 2 });
+    expect(last?.operation.error).toMatch(/stopped responding during each of 2 attempts/);
+    expect(await queue.claim('w4', LEASE, clock.now())).toBeUndefined();
+  });
+
+  test('progress goes on the row with the heartbeat', async () => {
+    const op = await enqueue('b1');
+    await queue.claim('w1', LEASE, clock.now());
+    await queue.heartbeat(op.id, 'w1', LEASE, clock.now(), {
+      phase: 'db, media',
+      bytesDone: 1234,
+      bytesExpected: 5000,
+    });
+    expect(await queue.get(op.id)).toMatchObject({ phase: 'db, media', bytesDone: 1234, bytesExpected: 5000 });
+  });
+
+  test('cancel: a queued operation ends at once, a running one is flagged for its worker, a finished one is refused', async () => {
+    const running = await enqueue('b1');
+    const queued = await enqueue('b2');
+    await queue.claim('w1', LEASE, clock.now());
+
+    expect(await queue.requestCancel(queued.id, 'cli:ana', clock.now())).toMatchObject({
+      status: 'cancelled',
+      error: 'cancelled by cli:ana',
+    });
+    expect(await queue.requestCancel(running.id, 'cli:bob', clock.now())).toMatchObject({
+      status: 'running',
+      cancelRequestedBy: 'cli:bob',
+    });
+    expect(await queue.heartbeat(running.id, 'w1', LEASE, clock.now())).toEqual({
+      held: true,
+      cancelRequestedBy: 'cli:bob',
+    });
+    await queue.finish(running.id, 'w1', { status: 'cancelled', error: 'cancelled by cli:bob' }, clock.now());
+    await expect(queue.requestCancel(running.id, 'cli:ana', clock.now())).rejects.toMatchObject({
+      code: 'operation-finished',
+    });
+    await expect(queue.requestCancel('nosuch', 'cli:ana', clock.now())).rejects.toMatchObject({
+      code: 'operation-not-found',
+    });
+  });
+
+  test('release gives an operation back without counting the attempt', async () => {
+    const op = await enqueue('b1');
+    await queue.claim('w1', LEASE, clock.now());
+    expect(await queue.release(op.id, 'w1')).toBe(true);
+    expect(await queue.get(op.id)).toMatchObject({ status: 'queued', attempts: 0, leaseOwner: null });
+    expect((await queue.claim('w2', LEASE, clock.now()))?.operation.attempts).toBe(1);
+  });
+
+  test('a claim can be limited to one operation and to the kinds a worker knows', async () => {
+    const a = await enqueue('b1', null);
+    const b = await enqueue('b2', null);
+    expect((await queue.claim('w1', LEASE, clock.now(), { onlyId: b.id }))?.operation.id).toBe(b.id);
+    expect(await queue.claim('w1', LEASE, clock.now(), { kinds: ['restore'] })).toBeUndefined();
+    expect((await queue.claim('w1', LEASE, clock.now(), { kinds: ['backup'] }))?.operation.id).toBe(a.id);
+  });
+
+  test('one operation per subject', async () => {
+    await enqueue('b1');
+    await expect(enqueue('b1')).rejects.toMatchObject({ code: '23505' });
+  });
+});
