@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the compiled CLI (dist/, built by `npm run build`, which `npm ci` runs); in a checkout that was never built,
-// runs the TypeScript sources through tsx instead.
+// runs the TypeScript sources through tsx instead (also when BACKSTOP_FROM_SOURCE=1, as the tests do).
 import { existsSync } from 'node:fs';
 
 // A reader that goes away (`backstop list | head`) is not an error worth a stack trace.
@@ -11,7 +11,7 @@ process.stdout.on('error', (error) => {
 
 const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
 let main;
-if (existsSync(compiled)) {
+if (existsSync(compiled) && process.env.BACKSTOP_FROM_SOURCE !== '1') {
   main = await import(compiled.href);
 } else {
   const { register } = await import('tsx/esm/api');

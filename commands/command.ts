@@ -17,6 +17,9 @@ export type Command =
   | { name: 'verify'; id: string }
   | { name: 'pin'; id: string }
   | { name: 'unpin'; id: string }
-  | { name: 'prune'; target?: TargetRef; dryRun: boolean };
+  | { name: 'prune'; target?: TargetRef; dryRun: boolean }
+  | { name: 'schedule'; target?: TargetRef }
+  | { name: 'status' }
+  | { name: 'cancel'; id: string };
 
 export type CommandName = Command['name'];

@@ -1,4 +1,5 @@
 import type { Backup, Restore } from '../src/engine/catalog.ts';
+import type { Operation } from '../src/jobs/operation-queue.ts';
 import type { RetentionDecision } from '../src/retention/retention-decision.ts';
 
 /** 1536 -> "1.5 KB" (powers of 1024, as `du -h` and most UIs show sizes). */
@@ -75,4 +76,41 @@ export function backupLine(backup: Backup, retention?: RetentionDecision): strin
         ? `  [${retention.reason}]`
         : `  [pending deletion: ${retention.reason}]`;
   return `${backup.id}  ${backup.app}/${backup.env}  ${formatTime(backup.createdAt)}  ${backup.trigger}  ${state}  ${formatBytes(size)}${kept}${note}`;
+}
+
+/** An operation (a queued or running backup or restore) for --json: `status` and `cancel` print these. */
+export function operationJson(operation: Operation) {
+  return {
+    id: operation.id,
+    kind: operation.kind,
+    subjectId: operation.subjectId,
+    target: operation.target,
+    status: operation.status,
+    attempts: operation.attempts,
+    maxAttempts: operation.maxAttempts,
+    phase: operation.phase,
+    bytesDone: operation.bytesDone,
+    bytesExpected: operation.bytesExpected,
+    requestedBy: operation.requestedBy,
+    cancelRequestedBy: operation.cancelRequestedBy,
+    createdAt: operation.createdAt.toISOString(),
+    startedAt: operation.startedAt?.toISOString() ?? null,
+    finishedAt: operation.finishedAt?.toISOString() ?? null,
+    error: operation.error,
+  };
+}
+
+/** "op 4tq9zz  backup 7k3qx2 of shop/live  running, attempt 1/3: db 12.0 MB / 40.0 MB  by cli:ana" */
+export function operationLine(operation: Operation): string {
+  const what = `${operation.kind} ${operation.subjectId}${operation.target ? ` of ${operation.target}` : ''}`;
+  let state: string = operation.status;
+  if (operation.status === 'running') {
+    const total = operation.bytesExpected !== null ? ` / ${formatBytes(operation.bytesExpected)}` : '';
+    const progress = operation.phase ? `: ${operation.phase} ${formatBytes(operation.bytesDone)}${total}` : '';
+    state = `running, attempt ${operation.attempts}/${operation.maxAttempts}${progress}`;
+    if (operation.cancelRequestedBy) state += ` (cancel asked by ${operation.cancelRequestedBy})`;
+  } else if (operation.status === 'queued') {
+    state = `queued since ${formatTime(operation.createdAt)}`;
+  }
+  return `op ${operation.id}  ${what}  ${state}${operation.requestedBy ? `  by ${operation.requestedBy}` : ''}`;
 }

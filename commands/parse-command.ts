@@ -99,6 +99,16 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
     }
     return command;
   },
+  schedule(reader) {
+    const word = reader.next();
+    return word === undefined ? { name: 'schedule' } : { name: 'schedule', target: reader.target(word) };
+  },
+  status() {
+    return { name: 'status' };
+  },
+  cancel(reader) {
+    return { name: 'cancel', id: reader.id('an operation id (see status)', 'an operation id') };
+  },
   restore(reader) {
     const command: Extract<Command, { name: 'restore' }> = { name: 'restore', id: reader.id(), safetyBackup: true };
     for (let word = reader.next(); word !== undefined; word = reader.next()) {
@@ -143,11 +153,10 @@ class WordReader {
     return [...words];
   }
 
-  id(): string {
+  id(needs = 'a backup id (see list)', what = 'a backup id'): string {
     const word = this.next();
-    if (word === undefined) throw new UsageError(`${this.command} needs a backup id (see list)`);
-    if (!idPattern.test(word.toLowerCase()))
-      throw new UsageError(`'${word}' is not a backup id (ids look like 7k3qx2)`);
+    if (word === undefined) throw new UsageError(`${this.command} needs ${needs}`);
+    if (!idPattern.test(word.toLowerCase())) throw new UsageError(`'${word}' is not ${what} (ids look like 7k3qx2)`);
     return word.toLowerCase();
   }
 

@@ -1,4 +1,5 @@
 import type { EngineContext } from '../src/engine/engine-context.ts';
+import type { Operation } from '../src/jobs/operation-queue.ts';
 import type { ProgressListener } from '../src/sources/source.ts';
 
 /**
@@ -21,4 +22,9 @@ export interface HandlerContext {
   /** The app (or target) the channel is bound to, so commands may omit it. */
   binding?: { app: string; env?: string };
   onProgress?: ProgressListener;
+  /**
+   * Follows a queued operation to its end and resolves to it as it ended (the CLI with --wait; chat adapters that
+   * edit a message as it progresses). Without it, commands that start work reply as soon as it is queued.
+   */
+  follow?: (operation: Operation) => Promise<Operation>;
 }

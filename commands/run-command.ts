@@ -2,13 +2,16 @@ import { BackstopError } from '../src/backstop-error.ts';
 import type { PlaintextCheck } from '../src/engine/verify-backup.ts';
 import type { PartKind } from '../src/sources/source.ts';
 import type { Command } from './command.ts';
+import { handleCancel } from './handlers/cancel.ts';
 import { handleCreate } from './handlers/create.ts';
 import { handleHelp } from './handlers/help.ts';
 import { handleList } from './handlers/list.ts';
 import { handlePin } from './handlers/pin.ts';
 import { handlePrune } from './handlers/prune.ts';
 import { handleRestore } from './handlers/restore.ts';
+import { handleSchedule } from './handlers/schedule.ts';
 import { handleShow } from './handlers/show.ts';
+import { handleStatus } from './handlers/status.ts';
 import { handleVerify } from './handlers/verify.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 
@@ -43,6 +46,12 @@ export async function runCommand(ctx: HandlerContext, command: Command, options:
         return await handlePin(ctx, command);
       case 'prune':
         return await handlePrune(ctx, command);
+      case 'schedule':
+        return await handleSchedule(ctx, command);
+      case 'status':
+        return await handleStatus(ctx);
+      case 'cancel':
+        return await handleCancel(ctx, command);
     }
   } catch (error) {
     if (error instanceof BackstopError && error.userMessage !== undefined) {

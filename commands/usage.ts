@@ -21,6 +21,15 @@ export const usage: Record<CommandName, { line: string; purpose: string }> = {
     line: 'prune [<app/env>] [--dry-run]',
     purpose: 'delete the backups the retention policy no longer keeps (every target when none is named)',
   },
+  schedule: {
+    line: 'schedule [<app/env>]',
+    purpose: 'show each schedule, its next run, its last result and its retention policy',
+  },
+  status: { line: 'status', purpose: 'show queued and running operations (backups, restores) with their progress' },
+  cancel: {
+    line: 'cancel <operation-id>',
+    purpose: 'stop a queued or running operation (a backup or restore id works too); its partial objects are removed',
+  },
 };
 
 export const commandNames = Object.keys(usage) as CommandName[];

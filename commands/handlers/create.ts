@@ -1,17 +1,18 @@
-import { type Target, targetName } from '../../src/config/backstop-config.ts';
+import { targetName } from '../../src/config/backstop-config.ts';
 import { planBackupsRetention } from '../../src/engine/plan-target-retention.ts';
-import { pruneTarget } from '../../src/engine/prune-target.ts';
-import { reasonOf } from '../../src/engine/reason-of.ts';
-import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
+import { enqueueBackup } from '../../src/jobs/enqueue.ts';
 import type { Command } from '../command.ts';
 import { backupJson, formatBytes } from '../format.ts';
 import type { HandlerContext, Reply } from '../reply.ts';
 import { resolveTarget } from '../resolve-target.ts';
 
-/** `create [parts] [target] [note]`: takes an on-demand backup and reports its parts. */
+/**
+ * `create [parts] [target] [note]`: queues an on-demand backup. With a way to follow it (`ctx.follow`), waits for its
+ * end and reports its parts; otherwise replies with the queued backup and its operation.
+ */
 export async function handleCreate(ctx: HandlerContext, command: Extract<Command, { name: 'create' }>): Promise<Reply> {
   const target = resolveTarget(ctx, command.target, 'create');
-  const queued = await queueBackup(ctx.engine, {
+  const { backup: queued, operation } = await enqueueBackup(ctx.engine, {
     app: target.app,
     env: target.env,
     trigger: 'on-demand',
@@ -19,38 +20,30 @@ export async function handleCreate(ctx: HandlerContext, command: Extract<Command
     note: command.note ?? null,
     requestedBy: ctx.caller,
   });
-  try {
-    const backup = await runBackup(ctx.engine, queued.id, ctx.onProgress ? { onProgress: ctx.onProgress } : {});
-    const parts = backup.storedParts.map((p) => `${p.kind} ${formatBytes(p.storedSizeBytes)}`).join(', ');
-    const pruned = await pruneAfterBackup(ctx, target);
-    const retention = (await planBackupsRetention(ctx.engine, [backup], ctx.engine.clock())).get(backup.id);
+  if (!ctx.follow) {
     return {
       outcome: 'ok',
-      text: `Backup ${backup.id} of ${targetName(target)} completed: ${parts}.${backup.note ? ` Note: "${backup.note}".` : ''}${pruned}`,
-      data: backupJson(backup, retention),
+      text:
+        `Backup ${queued.id} of ${targetName(target)} is queued (operation ${operation.id}). ` +
+        `Follow it with: status; see it with: show ${queued.id}`,
+      data: { ...backupJson(queued), operationId: operation.id },
     };
-  } catch (error) {
-    const failed = await ctx.engine.catalog.getBackup(queued.id);
+  }
+  const ended = await ctx.follow(operation);
+  const backup = await ctx.engine.catalog.getBackup(queued.id);
+  if (backup.status !== 'completed') {
+    const why = ended.status === 'cancelled' ? ended.error : (backup.error ?? ended.error);
     return {
       outcome: 'failed',
-      text: `Backup ${queued.id} of ${targetName(target)} failed: ${reasonOf(error)}`,
-      data: backupJson(failed),
+      text: `Backup ${backup.id} of ${targetName(target)} ${ended.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${why}`,
+      data: { ...backupJson(backup), operationId: operation.id },
     };
   }
-}
-
-/**
- * Retention runs after each backup. The backup has succeeded whatever happens here: a failed prune is only
- * reported (and tried again after the next backup).
- */
-async function pruneAfterBackup(ctx: HandlerContext, target: Target): Promise<string> {
-  try {
-    const report = await pruneTarget(ctx.engine, target, { dryRun: false });
-    if (report.failed.length > 0) return ` Retention could not delete ${report.failed.map((f) => f.id).join(', ')}.`;
-    return report.deleted.length === 0
-      ? ''
-      : ` Retention deleted ${report.deleted.map((d) => `${d.id} (${d.reason})`).join(', ')}.`;
-  } catch (error) {
-    return ` Retention was not applied: ${reasonOf(error)}.`;
-  }
+  const parts = backup.storedParts.map((p) => `${p.kind} ${formatBytes(p.storedSizeBytes)}`).join(', ');
+  const retention = (await planBackupsRetention(ctx.engine, [backup], ctx.engine.clock())).get(backup.id);
+  return {
+    outcome: 'ok',
+    text: `Backup ${backup.id} of ${targetName(target)} completed: ${parts}.${backup.note ? ` Note: "${backup.note}".` : ''}`,
+    data: { ...backupJson(backup, retention), operationId: operation.id },
+  };
 }

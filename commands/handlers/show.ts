@@ -31,5 +31,13 @@ export async function handleShow(ctx: HandlerContext, command: Extract<Command, 
       `  verified:  ${formatTime(backup.verifiedAt)} ${backup.verifyError ? `FAILED: ${backup.verifyError}` : 'ok'}`,
     );
   }
-  return { outcome: 'ok', text: lines.join('\n'), data: backupJson(backup, retention) };
+  const operation = await ctx.engine.operations.findBySubject('backup', backup.id);
+  if (operation && (operation.status === 'queued' || operation.status === 'running')) {
+    lines.push(`  operation: ${operation.id} (${operation.status}; cancel with: cancel ${operation.id})`);
+  }
+  return {
+    outcome: 'ok',
+    text: lines.join('\n'),
+    data: { ...backupJson(backup, retention), ...(operation && { operationId: operation.id }) },
+  };
 }

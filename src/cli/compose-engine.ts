@@ -52,7 +52,7 @@ export async function composeEngine(
   );
   return {
     catalog: new Catalog(state.db, () => newId(), toolVersion),
-    operations: new OperationQueue(state.db, () => newId()),
+    operations: new OperationQueue(state.db, () => newId(), config.raw.workers?.maxAttempts),
     events: new EventLog(state.db),
     store: createStore(config, s3),
     recipients,

@@ -7,6 +7,9 @@ import { runCommand } from '../../commands/run-command.ts';
 import type { BackstopConfig } from '../config/backstop-config.ts';
 import { describeRestore } from '../engine/describe-restore.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
+import { followOperation } from '../jobs/follow-operation.ts';
+import { engineRunners } from '../jobs/operation-runners.ts';
+import { Worker } from '../jobs/worker.ts';
 import { checkMediaTar } from '../sources/media-tar-check.ts';
 import { checkPgDump } from '../sources/pg-dump-check.ts';
 import { migrateToLatest, openState, type State } from '../state/state.ts';
@@ -15,6 +18,7 @@ import { composeEngine } from './compose-engine.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { rebuildCommand } from './rebuild-command.ts';
 import { render } from './render-reply.ts';
+import { workerSettings } from './worker-settings.ts';
 
 /** The CLI's commands that open the state and the engine (main.ts loads this module only for them). */
 
@@ -36,15 +40,54 @@ export function rebuild(config: BackstopConfig, options: GlobalOptions, io: CliI
   return withEngine(config, options, io, (engine) => rebuildCommand(engine, io, options.json));
 }
 
-/** A command of the /backup language, with the terminal's restore confirmation and progress line. */
+/**
+ * A command of the /backup language, with the terminal's restore confirmation and progress line. This process holds
+ * the state, so it also runs the work it queues when following it: on the embedded state nothing else could, so
+ * `create` and `restore` always follow; with a shared database they follow with --wait (else a worker runs them).
+ */
 export function run(command: Command, config: BackstopConfig, options: GlobalOptions, io: CliIo): Promise<number> {
-  return withEngine(config, options, io, async (engine) => {
-    if (command.name === 'restore' && !(await confirmed(engine, command, io, options))) return exitCodes.usage;
-    const progress = !options.json && io.stderr.isTTY ? new ProgressLine(io.stderr) : undefined;
-    const reply = await runCommand(cliHandlerContext(engine, io, progress), command, { prefix: 'backstop ', checks });
-    progress?.done();
-    return render(io, options, reply);
+  return withEngine(config, options, io, (engine) => {
+    const embedded = config.stateDatabaseUrl === undefined;
+    const runHere = new Worker({
+      ...workerSettings(config),
+      concurrency: 1,
+      queue: engine.operations,
+      runners: engineRunners(engine),
+      clock: engine.clock,
+      log: engine.log,
+    });
+    return runWithEngine(engine, command, options, io, {
+      follow: options.wait || (embedded && command.name !== 'cancel'),
+      runHere,
+    });
   });
+}
+
+/**
+ * Runs a command against an engine someone else opened: this process's own (`run`), or a server's, for a command
+ * handed over to it. `follow` waits for queued work to end (`runHere`: a worker in this process may run it).
+ */
+export async function runWithEngine(
+  engine: EngineContext,
+  command: Command,
+  options: GlobalOptions,
+  io: CliIo,
+  how: { follow: boolean; runHere?: Worker; signal?: AbortSignal },
+): Promise<number> {
+  if (command.name === 'restore' && !(await confirmed(engine, command, io, options))) return exitCodes.usage;
+  const progress = !options.json && io.stderr.isTTY ? new ProgressLine(io.stderr) : undefined;
+  const ctx = cliHandlerContext(engine, io, progress);
+  if (how.follow) {
+    ctx.follow = (operation) =>
+      followOperation(engine, operation, {
+        ...(progress && { onProgress: progress.update }),
+        ...(how.runHere && { runHere: how.runHere }),
+        ...(how.signal && { signal: how.signal }),
+      });
+  }
+  const reply = await runCommand(ctx, command, { prefix: 'backstop ', checks });
+  progress?.done();
+  return render(io, options, reply);
 }
 
 const checks = { db: checkPgDump, media: checkMediaTar };

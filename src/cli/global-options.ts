@@ -5,6 +5,8 @@ export interface GlobalOptions {
   yes: boolean;
   help: boolean;
   verbose: boolean;
+  /** Follow an operation that `create` / `restore` queued to its end (implied when nothing else could run it). */
+  wait: boolean;
 }
 
 /**
@@ -16,7 +18,7 @@ export function splitGlobalOptions(argv: readonly string[]): {
   words: string[];
   problem?: string;
 } {
-  const options: GlobalOptions = { json: false, yes: false, help: false, verbose: false };
+  const options: GlobalOptions = { json: false, yes: false, help: false, verbose: false, wait: false };
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -28,6 +30,7 @@ export function splitGlobalOptions(argv: readonly string[]): {
     else if (arg === '--yes' || arg === '-y') options.yes = true;
     else if (arg === '--help' || arg === '-h') options.help = true;
     else if (arg === '--verbose' || arg === '-v') options.verbose = true;
+    else if (arg === '--wait' || arg === '-w') options.wait = true;
     else if (arg === '--config' || arg === '-c') {
       const value = argv[i + 1];
       if (value === undefined) return { options, words, problem: '--config needs a file path' };

@@ -1,12 +1,19 @@
 import { connect, type Socket } from 'node:net';
 import { BackstopError } from '../backstop-error.ts';
 import type { CliIo } from './cli-io.ts';
-import { decodeFrame, encodeFrame, handOffEnvironment, readLines, serverFrame } from './hand-off-protocol.ts';
+import {
+  decodeFrame,
+  encodeFrame,
+  handOffEnvironment,
+  readLines,
+  serverFrame,
+  writtenSoFar,
+} from './hand-off-protocol.ts';
 
 /**
  * Hands `argv` to the Backstop server listening on `socketPath` and runs it there as if in this terminal: the server's
  * output is written to `io.stdout` / `io.stderr` byte for byte, its questions are answered with `io.prompt`, and the
- * promise resolves to the command's exit code. Only a safe subset of `io.env` is sent (see `handOffEnvironment`).
+ * promise resolves to the command's exit code once that output has been through both streams. Only a safe subset of `io.env` is sent (see `handOffEnvironment`).
  * Rejects with a `hand-off-unavailable` BackstopError when no server listens there (no socket file, or nobody
  * accepting on it), `hand-off-failed` when connecting fails otherwise, and `hand-off-broken` when the server closes
  * the connection before sending an exit code.
@@ -58,11 +65,14 @@ export async function handOff(socketPath: string, argv: string[], io: CliIo): Pr
               send({ type: 'answer', id: frame.id, error: error instanceof Error ? error.message : String(error) }),
           );
           return;
-        case 'exit':
-          exitCode = frame.code;
-          resolve(frame.code);
+        case 'exit': {
+          const code = frame.code;
+          exitCode = code;
           socket.end();
+          // The caller may exit the process at once: let the terminal take the last output first.
+          Promise.all([writtenSoFar(io.stdout), writtenSoFar(io.stderr)]).then(() => resolve(code));
           return;
+        }
       }
     });
 

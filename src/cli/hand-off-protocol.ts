@@ -10,6 +10,7 @@
  * goes, and the client reports a broken hand-off when the server goes.
  */
 import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { BackstopError } from '../backstop-error.ts';
 
@@ -105,4 +106,14 @@ export function readLines(socket: Socket, onLine: (line: string) => void): void 
     }
     if (rest.length > 0) partial.push(rest);
   });
+}
+
+/**
+ * Resolves once everything written to `writable` so far has been through its `write` implementation (an empty write
+ * queues behind the earlier chunks and completes right after them). Used to keep a prompt or an exit code behind the
+ * output written before it.
+ */
+export function writtenSoFar(writable: Writable): Promise<void> {
+  if (writable.writableEnded || writable.destroyed) return Promise.resolve();
+  return new Promise((resolve) => writable.write(Buffer.alloc(0), () => resolve()));
 }

@@ -13,6 +13,7 @@ import {
   outputFrameBytes,
   readLines,
   type ServerFrame,
+  writtenSoFar,
 } from './hand-off-protocol.ts';
 
 /**
@@ -139,12 +140,8 @@ function serveConnection(socket: Socket, run: HandOffRunner, log: (line: string)
 
   socket.on('error', (error) => log(`hand-off connection error: ${error.message}`));
   socket.once('close', () => {
-    const gone = () =>
-      new BackstopError('hand-off-disconnected', 'The terminal that handed off this command disconnected', {
-        userMessage: 'The terminal that ran this command went away.',
-      });
-    if (running) aborter.abort(gone());
-    for (const waiting of prompts.values()) waiting.reject(gone());
+    if (running) aborter.abort(disconnected());
+    for (const waiting of prompts.values()) waiting.reject(disconnected());
     prompts.clear();
   });
 
@@ -154,10 +151,10 @@ function serveConnection(socket: Socket, run: HandOffRunner, log: (line: string)
     let nextPromptId = 1;
     const prompt = async (question: string): Promise<string> => {
       // A question must not overtake the output written before it (which may still wait for the socket to drain).
-      await Promise.all([handedToSocket(stdout), handedToSocket(stderr)]);
+      await Promise.all([writtenSoFar(stdout), writtenSoFar(stderr)]);
       return new Promise((resolve, reject) => {
         if (!socket.writable) {
-          reject(new BackstopError('hand-off-disconnected', 'The terminal that handed off this command disconnected'));
+          reject(disconnected());
           return;
         }
         const id = nextPromptId++;
@@ -250,6 +247,13 @@ function serveConnection(socket: Socket, run: HandOffRunner, log: (line: string)
   });
 }
 
+/** Why a runner's signal aborted or its prompt failed: the client that handed the command over is gone. */
+function disconnected(): BackstopError {
+  return new BackstopError('hand-off-disconnected', 'The terminal that handed off this command disconnected', {
+    userMessage: 'The terminal that ran this command went away.',
+  });
+}
+
 /** The command's stdin: input is not forwarded, so it ends at once (its `isTTY` still says what the client has). */
 function emptyStdin(): Readable {
   return new Readable({
@@ -268,15 +272,6 @@ function whenDrainedOrClosed(socket: Socket, done: () => void): void {
   };
   socket.on('drain', once);
   socket.on('close', once);
-}
-
-/**
- * Resolves once everything written to `writable` so far has reached its `write` implementation (and so the socket):
- * an empty write queues behind the earlier chunks and completes right after them.
- */
-function handedToSocket(writable: Writable): Promise<void> {
-  if (writable.writableEnded || writable.destroyed) return Promise.resolve();
-  return new Promise((resolve) => writable.write(Buffer.alloc(0), () => resolve()));
 }
 
 /** Ends `writable` (unless the runner did) and waits until its last chunk reached the socket. */

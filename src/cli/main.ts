@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { handleHelp } from '../../commands/handlers/help.ts';
 import { parseCommand } from '../../commands/parse-command.ts';
 import { usage } from '../../commands/usage.ts';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError, isBackstopError } from '../backstop-error.ts';
 import type { BackstopConfig } from '../config/backstop-config.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { type CliIo, exitCodes } from './cli-io.ts';
@@ -17,7 +17,8 @@ import { toolVersion } from './tool-version.ts';
 const session = () => import('./engine-session.ts');
 
 const adminUsage: Record<string, string> = {
-  serve: 'backstop serve      run Backstop as a service: migrates the state, serves /healthz and /readyz on http.port',
+  serve: 'backstop serve      run Backstop: workers, scheduled backups, HTTP (/healthz, /readyz on http.port)',
+  worker: 'backstop worker     run queued operations only (more workers beside serve, with a shared DATABASE_URL)',
   migrate: 'backstop migrate    bring the state database up to date',
   keygen: keygenUsage,
   decrypt: decryptUsage,
@@ -52,6 +53,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         return retentionCommand(args, io, options.json, new Date());
       case 'serve':
         return await (await import('./serve-command.ts')).serveCommand(config(options, io), io);
+      case 'worker':
+        return await (await import('./worker-command.ts')).workerCommand(config(options, io), io);
       case 'catalog':
         if (args[0] !== 'rebuild' || args.length > 1)
           return usageError(io, 'catalog takes one subcommand: rebuild', adminUsage['catalog']);
@@ -67,8 +70,22 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
     return await (await session()).run(parsed.command, config(options, io), options, io);
   } catch (error) {
+    if (isBackstopError(error, 'state-locked') && name !== 'serve') {
+      // A server holds the embedded state: hand the command to it, or say who holds the state if it cannot take it.
+      const handed = await handOverToServer(argv, io, options).catch((handOffError: unknown) =>
+        isBackstopError(handOffError, 'hand-off-unavailable') ? undefined : handOffError,
+      );
+      if (typeof handed === 'number') return handed;
+      return reportError(io, options, handed ?? error);
+    }
     return reportError(io, options, error);
   }
+}
+
+async function handOverToServer(argv: string[], io: CliIo, options: GlobalOptions): Promise<number> {
+  const { handOff } = await import('./hand-off-client.ts');
+  const { handOffSocketPath } = await import('./hand-off-socket-path.ts');
+  return handOff(handOffSocketPath(config(options, io).dataDir), argv, io);
 }
 
 function config(options: GlobalOptions, io: CliIo): BackstopConfig {
@@ -91,7 +108,7 @@ function printHelp(io: CliIo): number {
       'Administration:',
       ...Object.values(adminUsage).map((line) => `  ${line}`),
       '',
-      'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --yes, --verbose, --help',
+      'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --wait, --yes, --verbose, --help',
       'Exit status: 0 ok, 1 the operation failed, 2 usage or configuration error.',
       '',
     ].join('\n'),

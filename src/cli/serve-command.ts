@@ -4,49 +4,75 @@ import type { Express } from 'express';
 import { BackstopError } from '../backstop-error.ts';
 import type { BackstopConfig } from '../config/backstop-config.ts';
 import { createHttpApp } from '../http/create-http-app.ts';
+import { engineRunners } from '../jobs/operation-runners.ts';
+import { Scheduler } from '../jobs/scheduler.ts';
+import { Worker } from '../jobs/worker.ts';
 import { migrateToLatest, openState } from '../state/state.ts';
 import { type CliIo, exitCodes } from './cli-io.ts';
-import { composeStore } from './compose-engine.ts';
+import { composeEngine } from './compose-engine.ts';
+import { listenForHandOff } from './hand-off-server.ts';
+import { handOffSocketPath } from './hand-off-socket-path.ts';
+import { runHandedOff } from './handed-off-command.ts';
+import { signalled } from './signalled.ts';
+import { workerSettings } from './worker-settings.ts';
 
 /**
- * `backstop serve`: opens and migrates the state (holding the embedded state's lock, so other processes are told a
- * server runs), serves HTTP (`/healthz`, `/readyz`) on `http.host:http.port`, then waits for SIGINT or SIGTERM and
- * closes cleanly. The scheduler and workers join it as they are built.
+ * `backstop serve`: opens and migrates the state (holding the embedded state's lock), then runs the workers, the
+ * scheduler and the HTTP server (`/healthz`, `/readyz` on `http.host:http.port`); on the embedded state it also takes
+ * commands handed over by other `backstop` processes on a local socket. Waits for SIGINT or SIGTERM (or `stop`),
+ * then stops taking work, gives running operations back to the queue and closes cleanly.
  */
 export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Promise<void>): Promise<number> {
   const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
+  const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
   try {
     const applied = await migrateToLatest(state.db);
-    const app = createHttpApp({ state: state.db, store: await composeStore(config) });
+    const engine = await composeEngine(config, state, { log, notice: log });
+    const settings = workerSettings(config);
+    const worker = new Worker({
+      ...settings,
+      queue: engine.operations,
+      runners: engineRunners(engine),
+      clock: engine.clock,
+      log,
+    });
+    const stopWaking = engine.operations.onEnqueued(() => worker.wake());
+    const scheduler = new Scheduler(engine);
+    const app = createHttpApp({ state: state.db, store: engine.store });
     const server = await listen(app, config.raw.http?.port ?? 8080, config.raw.http?.host ?? '127.0.0.1');
-    const { address, port } = server.address() as AddressInfo;
+    const embedded = config.stateDatabaseUrl === undefined;
+    const handOff = embedded
+      ? await listenForHandOff(
+          handOffSocketPath(config.dataDir),
+          (argv, clientIo, signal) => runHandedOff(engine, argv, clientIo, signal),
+          log,
+        )
+      : undefined;
     try {
+      worker.start();
+      await scheduler.start();
+      const { address, port } = server.address() as AddressInfo;
       io.stderr.write(
         `Backstop is running on ${state.description}${applied.length > 0 ? ` (applied ${applied.join(', ')})` : ''}; ` +
           `${config.targets.length} target${config.targets.length === 1 ? '' : 's'} configured; ` +
+          `${settings.concurrency} worker${settings.concurrency === 1 ? '' : 's'}; ` +
           `HTTP on http://${address}:${port} (/healthz, /readyz). Stop with Ctrl-C.\n`,
       );
       await (stop ?? signalled());
     } finally {
+      io.stderr.write('Backstop is stopping: running operations go back to the queue.\n');
+      await scheduler.stop();
+      await handOff?.close();
+      await worker.stop();
+      stopWaking();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
     }
     io.stderr.write('Backstop stopped.\n');
     return exitCodes.ok;
   } finally {
     await state.close();
   }
-}
-
-function signalled(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
 }
 
 /** Starts listening; a port in use is a configuration problem with a clear message, not a stack trace. */

@@ -160,6 +160,14 @@ export const configSchema = z.strictObject({
       publicUrl: z.url().optional(),
     })
     .optional(),
+  /** Background work: how many operations one process runs side by side, and how long a claim holds. */
+  workers: z
+    .strictObject({
+      concurrency: z.int().min(1).max(64).default(2),
+      leaseSeconds: z.int().min(2).max(3600).default(30),
+      maxAttempts: z.int().min(1).max(20).default(3),
+    })
+    .optional(),
   // Sections used by the chat, email and webhook parts; validated by those parts.
   chat: z.unknown().optional(),
   email: z.unknown().optional(),

@@ -57,7 +57,10 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
     await ctx.catalog.completeBackup(backup.id, parts, completedAt);
     ctx.log(`backup ${backup.id} of ${backup.app}/${backup.env} completed`);
     return ctx.catalog.getBackup(backup.id);
-  } catch (error) {
+  } catch (thrown) {
+    // Stopped on purpose (cancelled): the reason to record is the stop's, not how the source noticed it.
+    const error: unknown =
+      options.signal?.aborted && options.signal.reason !== undefined ? options.signal.reason : thrown;
     if (options.abandoned?.()) throw error;
     const results = await Promise.allSettled([...written].map((key) => ctx.store.delete(key)));
     const leftover = results.filter((r) => r.status === 'rejected').length;

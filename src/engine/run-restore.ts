@@ -76,7 +76,9 @@ export async function runRestore(ctx: EngineContext, restoreId: string, options:
     );
     await ctx.catalog.updateRestore(restore.id, { status: 'succeeded', completedAt: ctx.clock() });
     ctx.log(`restore ${restore.id} of backup ${backup.id} into ${targetName(target)} succeeded`);
-  } catch (error) {
+  } catch (thrown) {
+    const error: unknown =
+      options.signal?.aborted && options.signal.reason !== undefined ? options.signal.reason : thrown;
     if (options.abandoned?.()) throw error;
     await ctx.catalog.updateRestore(restore.id, { status: 'failed', completedAt: ctx.clock(), error: reasonOf(error) });
     throw error;

@@ -37,7 +37,10 @@ export interface NewOperation {
   maxAttempts?: number;
 }
 
-/** A claimed operation, or one whose attempts ran out when its last worker vanished (already marked failed). */
+/**
+ * A claimed operation, or one that ended when its last worker vanished (`exhausted`: already marked failed because
+ * its attempts ran out, or cancelled because a cancel was asked for); its subject is then the claimer's to clean up.
+ */
 export type Claim = { operation: Operation; exhausted: false } | { operation: Operation; exhausted: true };
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -65,11 +68,13 @@ export class OperationQueue {
   constructor(
     private readonly db: StateDb,
     private readonly newId: () => string,
+    /** Attempts an operation gets when its enqueuer does not say. */
+    private readonly defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS,
   ) {}
 
   /** The same queue, working inside the transaction `db`. */
   within(db: StateDb): OperationQueue {
-    return new OperationQueue(db, this.newId);
+    return new OperationQueue(db, this.newId, this.defaultMaxAttempts);
   }
 
   /** Calls `listener` when work was queued in this process (the workers here then claim it at once). */
@@ -94,7 +99,7 @@ export class OperationQueue {
             subject_id: operation.subjectId,
             target: operation.target,
             status: 'queued',
-            max_attempts: operation.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+            max_attempts: operation.maxAttempts ?? this.defaultMaxAttempts,
             requested_by: operation.requestedBy,
             created_at: now,
           })
@@ -109,23 +114,31 @@ export class OperationQueue {
   }
 
   /**
-   * Claims the next runnable operation for `owner` with a lease of `leaseMs` (only `onlyId`, if given, and only
-   * operations of `kinds`). Undefined when there is nothing to run.
+   * Claims the next runnable operation for `owner` with a lease of `leaseMs` (only `onlyId` or only operations of
+   * `onlyTarget`, if given, and only operations of `kinds`). Undefined when there is nothing to run.
    */
   async claim(
     owner: string,
     leaseMs: number,
     now: Date,
-    options: { onlyId?: string; kinds?: readonly string[] } = {},
+    options: { onlyId?: string; onlyTarget?: string; kinds?: readonly string[] } = {},
   ): Promise<Claim | undefined> {
     return this.db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`.execute(trx);
       const onlyId = options.onlyId === undefined ? sql`` : sql`and o.id = ${options.onlyId}`;
+      const onlyTarget = options.onlyTarget === undefined ? sql`` : sql`and o.target = ${options.onlyTarget}`;
       const kinds = options.kinds === undefined ? sql`` : sql`and o.kind in (${sql.join(options.kinds)})`;
-      const found = await sql<{ id: string; status: OperationStatus; attempts: number; max_attempts: number }>`
-        select o.id, o.status, o.attempts, o.max_attempts from operations o
+      const found = await sql<{
+        id: string;
+        status: OperationStatus;
+        attempts: number;
+        max_attempts: number;
+        cancel_requested_by: string | null;
+      }>`
+        select o.id, o.status, o.attempts, o.max_attempts, o.cancel_requested_by from operations o
         where (o.status = 'queued' or (o.status = 'running' and o.lease_expires_at < ${now}))
           ${onlyId}
+          ${onlyTarget}
           ${kinds}
           and (o.target is null or not exists (
             select 1 from operations p
@@ -140,6 +153,22 @@ export class OperationQueue {
       `.execute(trx);
       const candidate = found.rows[0];
       if (!candidate) return undefined;
+      if (candidate.status === 'running' && candidate.cancel_requested_by !== null) {
+        // Cancelled while its worker vanished: nothing more to run.
+        const row = await trx
+          .updateTable('operations')
+          .set({
+            status: 'cancelled',
+            finished_at: now,
+            lease_owner: null,
+            lease_expires_at: null,
+            error: `cancelled by ${candidate.cancel_requested_by}`,
+          })
+          .where('id', '=', candidate.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { operation: toOperation(row), exhausted: true };
+      }
       if (candidate.status === 'running' && candidate.attempts >= candidate.max_attempts) {
         const row = await trx
           .updateTable('operations')

@@ -83,16 +83,20 @@ export class Worker {
     await Promise.all(this.loops);
   }
 
-  /** Claims and runs one operation (only `onlyId`, if given); false when there was none to claim. */
-  async runOnce(onlyId?: string): Promise<boolean> {
+  /**
+   * Claims and runs one operation (only `only.id` or only one of `only.target`, if given); false when there was none
+   * to claim.
+   */
+  async runOnce(only: { id?: string; target?: string } = {}): Promise<boolean> {
     const claim = await this.options.queue.claim(this.owner, this.options.leaseMs, this.options.clock(), {
       kinds: Object.keys(this.options.runners),
-      ...(onlyId !== undefined && { onlyId }),
+      ...(only.id !== undefined && { onlyId: only.id }),
+      ...(only.target !== undefined && { onlyTarget: only.target }),
     });
     if (!claim) return false;
     const runner = this.options.runners[claim.operation.kind]!;
     if (claim.exhausted) {
-      this.options.log(`operation ${claim.operation.id} failed: ${claim.operation.error}`);
+      this.options.log(`operation ${claim.operation.id} ended ${claim.operation.status}: ${claim.operation.error}`);
       await runner.abandon(claim.operation, claim.operation.error ?? 'abandoned');
       return true;
     }

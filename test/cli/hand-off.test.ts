@@ -98,7 +98,12 @@ test('stdout and stderr bytes arrive exactly and separately, including non-ASCII
 
   expect(await handOff(socketPath, ['list'], client.io)).toBe(0);
 
-  const expected = Buffer.concat([Buffer.from('Grüße aus Zürich, 日本語 ✓\n'), archive, large, Buffer.from('the end\n')]);
+  const expected = Buffer.concat([
+    Buffer.from('Grüße aus Zürich, 日本語 ✓\n'),
+    archive,
+    large,
+    Buffer.from('the end\n'),
+  ]);
   expect(client.stdout().equals(expected)).toBe(true);
   expect(client.stderr().toString('utf8')).toBe('Warnung: Speicher fast voll ⚠\ndone\n');
 });

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import { openState } from '../../src/state/state.ts';
 import { runBackstop } from '../support/cli.ts';
 
-test('serve migrates, holds the embedded state until stopped, and tells a second process who holds it', async () => {
+test('serve migrates, holds the embedded state until stopped, and takes other commands handed to it, and refuses a second server', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'backstop-serve-'));
   writeFileSync(join(cwd, 'backstop.yaml'), 'http: { port: 0 }\n');
   const config = loadConfig({ env: {}, cwd });
@@ -32,7 +32,10 @@ test('serve migrates, holds the embedded state until stopped, and tells a second
   const ready = await fetch(`${url}/readyz`);
   expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { state: 'ok', store: 'ok' } }]);
 
-  const second = await runBackstop(['list'], { cwd });
+  // Another command is handed to the server; another server is refused, naming the holder.
+  const handed = await runBackstop(['list'], { cwd });
+  expect([handed.code, handed.stdout]).toEqual([0, expect.stringContaining('No backups yet')]);
+  const second = await runBackstop(['serve'], { cwd });
   expect(second.code).toBe(2);
   expect(second.stderr).toContain(`is in use by process ${process.pid}`);
 

@@ -29,11 +29,12 @@ export async function databaseFingerprint(url: string): Promise<{ schema: string
 }
 
 /**
- * An mtime to the millisecond, as manifests keep it. Setting a time goes through seconds as a double, so a restored
- * 849 ms can read back as 848.999999 ms: the nudge absorbs that without hiding a real difference.
+ * An mtime to the millisecond, as manifests keep it: rounded, as Node's `stats.mtime` rounds the file's
+ * sub-millisecond time (truncating instead made the comparison depend on the clock: a file written at .9996 ms would
+ * differ from its exact restore). A restored time reads back within a microsecond of the whole millisecond.
  */
 function wholeMilliseconds(mtimeMs: number): number {
-  return Math.floor(mtimeMs + 0.001);
+  return Math.round(mtimeMs);
 }
 
 /** Every regular file under `root`: relative path -> size, content and mtime (to the millisecond). */

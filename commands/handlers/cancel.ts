@@ -1,0 +1,33 @@
+import { cancelOperation } from '../../src/jobs/cancel-operation.ts';
+import type { Command } from '../command.ts';
+import { operationJson } from '../format.ts';
+import type { HandlerContext, Reply } from '../reply.ts';
+
+/**
+ * `cancel <id>`: stops a queued or running operation (the id of the operation, or of its backup or restore). A running
+ * one stops at its worker's next heartbeat; with `ctx.follow` the reply waits until it has.
+ */
+export async function handleCancel(ctx: HandlerContext, command: Extract<Command, { name: 'cancel' }>): Promise<Reply> {
+  const asked = await cancelOperation(ctx.engine, command.id, ctx.caller);
+  const what = `${asked.kind} ${asked.subjectId}${asked.target ? ` of ${asked.target}` : ''}`;
+  if (asked.status === 'cancelled') {
+    return {
+      outcome: 'ok',
+      text: `Cancelled the ${what} (operation ${asked.id}); it had not started.`,
+      data: operationJson(asked),
+    };
+  }
+  if (!ctx.follow) {
+    return {
+      outcome: 'ok',
+      text: `Asked the worker running the ${what} (operation ${asked.id}) to stop; it removes what it wrote. Check with: status`,
+      data: operationJson(asked),
+    };
+  }
+  const ended = await ctx.follow(asked);
+  const text =
+    ended.status === 'cancelled'
+      ? `Cancelled the ${what} (operation ${asked.id}); what it had written was removed.`
+      : `The ${what} (operation ${asked.id}) ended ${ended.status} before it could be stopped.`;
+  return { outcome: 'ok', text, data: operationJson(ended) };
+}

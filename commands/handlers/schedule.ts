@@ -1,0 +1,67 @@
+import { targetName } from '../../src/config/backstop-config.ts';
+import { describeSchedules, type ScheduleSummary } from '../../src/jobs/schedule-summary.ts';
+import type { Command } from '../command.ts';
+import { formatTime } from '../format.ts';
+import type { HandlerContext, Reply } from '../reply.ts';
+import { resolveTarget } from '../resolve-target.ts';
+
+/** `schedule [target]`: each target's schedule, next run, last scheduled result and retention policy. */
+export async function handleSchedule(
+  ctx: HandlerContext,
+  command: Extract<Command, { name: 'schedule' }>,
+): Promise<Reply> {
+  const target =
+    command.target !== undefined || ctx.binding?.env !== undefined
+      ? resolveTarget(ctx, command.target, 'schedule')
+      : undefined;
+  const app = target?.app ?? ctx.binding?.app;
+  const summaries = await describeSchedules(
+    ctx.engine,
+    { ...(app !== undefined && { app }), ...(target !== undefined && { env: target.env }) },
+    ctx.engine.clock(),
+  );
+  const text =
+    summaries.length === 0 ? 'No targets are configured.' : summaries.map((s) => scheduleText(s)).join('\n\n');
+  return { outcome: 'ok', text, data: summaries.map(scheduleJson) };
+}
+
+function scheduleText(summary: ScheduleSummary): string {
+  const name = targetName(summary);
+  const { scheduled, onDemand } = summary.retention;
+  const retention =
+    `retention: scheduled ${scheduled.daily} daily / ${scheduled.weekly} weekly / ${scheduled.monthly} monthly` +
+    `, on-demand ${onDemand.keepLast} newest + ${onDemand.maxAgeDays} days`;
+  if (summary.schedule === 'off') return `*${name}*: no schedule (schedule: off)\n  ${retention}`;
+  const last = summary.lastBackup;
+  const lastText =
+    last === null
+      ? 'no scheduled backup yet'
+      : `${last.id} ${last.status} (${formatTime(last.createdAt)})${last.error ? `: ${last.error}` : ''}`;
+  return [
+    `*${name}*: ${summary.schedule.parts} at "${summary.schedule.cron}" (${summary.schedule.timezone})`,
+    `  next run: ${summary.nextRunAt ? formatTime(summary.nextRunAt) : 'none'}`,
+    `  last: ${lastText}`,
+    `  ${retention}`,
+  ].join('\n');
+}
+
+function scheduleJson(summary: ScheduleSummary) {
+  return {
+    app: summary.app,
+    env: summary.env,
+    schedule: summary.schedule,
+    nextRunAt: summary.nextRunAt?.toISOString() ?? null,
+    lastBackup:
+      summary.lastBackup === null
+        ? null
+        : {
+            id: summary.lastBackup.id,
+            status: summary.lastBackup.status,
+            createdAt: summary.lastBackup.createdAt.toISOString(),
+            completedAt: summary.lastBackup.completedAt?.toISOString() ?? null,
+            error: summary.lastBackup.error,
+          },
+    lastCompletedAt: summary.lastCompletedAt?.toISOString() ?? null,
+    retention: summary.retention,
+  };
+}

@@ -1,0 +1,62 @@
+import type { EngineContext } from '../engine/engine-context.ts';
+import { reasonOf } from '../engine/reason-of.ts';
+import type { ProgressListener } from '../sources/source.ts';
+import type { Operation } from './operation-queue.ts';
+import type { Worker } from './worker.ts';
+
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * Follows an operation until it has ended and resolves to it as it ended, reporting its recorded progress on the
+ * way. With `runHere`, this process also offers to run it: whichever worker claims it first runs it (the CLI holding
+ * the state itself has no other worker; with a shared database a running `backstop worker` may be first). With
+ * `signal`, stops following when aborted (the operation goes on) and rejects with the abort reason.
+ */
+export async function followOperation(
+  ctx: EngineContext,
+  operation: Operation,
+  options: { onProgress?: ProgressListener; runHere?: Worker; pollMs?: number; signal?: AbortSignal } = {},
+): Promise<Operation> {
+  const pollMs = options.pollMs ?? 500;
+  let runningHere: Promise<unknown> | undefined;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const current = await ctx.operations.get(operation.id);
+    if (FINISHED.has(current.status)) {
+      await runningHere;
+      return current;
+    }
+    if (options.runHere && runningHere === undefined && current.status === 'queued') {
+      const worker = options.runHere;
+      // Its own operation, else the one of its target that must run first (nothing else may run it here). When
+      // neither is runnable yet (its target is busy in another process), the next poll tries again.
+      runningHere = worker
+        .runOnce({ id: operation.id })
+        .then((ran) => ran || (operation.target !== null && worker.runOnce({ target: operation.target })))
+        .catch((error: unknown) => ctx.log(`operation ${operation.id}: ${reasonOf(error)}`))
+        .finally(() => {
+          runningHere = undefined;
+        });
+    }
+    if (current.status === 'running' && current.phase !== null && options.onProgress) {
+      options.onProgress({
+        phase: current.phase,
+        bytesDone: current.bytesDone,
+        ...(current.bytesExpected !== null && { bytesExpected: current.bytesExpected }),
+      });
+    }
+    await sleep(pollMs, options.signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

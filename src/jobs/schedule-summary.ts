@@ -1,0 +1,88 @@
+import type { Target } from '../config/backstop-config.ts';
+import type { Backup } from '../engine/catalog.ts';
+import type { EngineContext } from '../engine/engine-context.ts';
+import type { BackupStatus } from '../state/tables.ts';
+import { nextSlot } from './cron-slots.ts';
+
+/** What `schedules` shows for one target: when it runs next, how its last scheduled backup went, what it keeps. */
+export interface ScheduleSummary {
+  app: string;
+  env: string;
+  schedule: Target['schedule'];
+  /** The next slot after `now`; null when the schedule is off. */
+  nextRunAt: Date | null;
+  /** The newest scheduled backup, whatever its status. */
+  lastBackup: {
+    id: string;
+    status: BackupStatus;
+    createdAt: Date;
+    completedAt: Date | null;
+    error: string | null;
+  } | null;
+  /** When the newest completed scheduled backup completed. */
+  lastCompletedAt: Date | null;
+  retention: Target['retention'];
+}
+
+/**
+ * One summary per configured target, in configuration order, optionally only those of `filter.app` and
+ * `filter.env` (a filter naming no configured target gives an empty list). Reads only; schedules nothing.
+ */
+export async function describeSchedules(
+  ctx: EngineContext,
+  filter: { app?: string; env?: string } = {},
+  now: Date,
+): Promise<ScheduleSummary[]> {
+  const targets = ctx.targets.filter(
+    (t) => (filter.app === undefined || t.app === filter.app) && (filter.env === undefined || t.env === filter.env),
+  );
+  const summaries: ScheduleSummary[] = [];
+  for (const target of targets) {
+    const backups = await scheduledBackupsOf(ctx, target);
+    const last = newest(backups);
+    const lastCompleted = newest(backups.filter((b) => b.status === 'completed'));
+    summaries.push({
+      app: target.app,
+      env: target.env,
+      schedule: target.schedule,
+      nextRunAt: target.schedule === 'off' ? null : nextSlot(target.schedule, now),
+      lastBackup: last
+        ? {
+            id: last.id,
+            status: last.status,
+            createdAt: last.createdAt,
+            completedAt: last.completedAt,
+            error: last.error,
+          }
+        : null,
+      lastCompletedAt: lastCompleted?.completedAt ?? null,
+      retention: target.retention,
+    });
+  }
+  return summaries;
+}
+
+/** The newest completed scheduled backup of `target` (by the slot it was taken for), or undefined. */
+export async function lastCompletedScheduledBackup(
+  ctx: EngineContext,
+  target: Pick<Target, 'app' | 'env'>,
+): Promise<Backup | undefined> {
+  return newest((await scheduledBackupsOf(ctx, target)).filter((b) => b.status === 'completed'));
+}
+
+/** The time a scheduled backup stands for: its slot (a catch-up is created after it), else when it was created. */
+export function scheduledTimeOf(backup: Backup): Date {
+  return backup.slot ?? backup.createdAt;
+}
+
+function scheduledBackupsOf(ctx: EngineContext, target: Pick<Target, 'app' | 'env'>): Promise<Backup[]> {
+  return ctx.catalog.listBackups({ app: target.app, env: target.env, trigger: 'scheduled' });
+}
+
+function newest(backups: readonly Backup[]): Backup | undefined {
+  let found: Backup | undefined;
+  for (const backup of backups) {
+    if (!found || scheduledTimeOf(backup).getTime() > scheduledTimeOf(found).getTime()) found = backup;
+  }
+  return found;
+}

@@ -1,0 +1,279 @@
+import { createHash } from 'node:crypto';
+import schedule, { type Job } from 'node-schedule';
+import { BackstopError } from '../backstop-error.ts';
+import { type Target, targetName } from '../config/backstop-config.ts';
+import type { Backup } from '../engine/catalog.ts';
+import type { EngineContext } from '../engine/engine-context.ts';
+import { pruneTarget } from '../engine/prune-target.ts';
+import { reasonOf } from '../engine/reason-of.ts';
+import { nextSlot, previousSlot, schedulePeriodMs } from './cron-slots.ts';
+import { enqueueScheduledBackup } from './enqueue.ts';
+import { lastCompletedScheduledBackup, scheduledTimeOf } from './schedule-summary.ts';
+
+export interface SchedulerOptions {
+  /** How often to look for targets whose scheduled backups stopped completing (default one minute). */
+  missedCheckMs?: number;
+}
+
+type ScheduledTarget = Target & { schedule: Exclude<Target['schedule'], 'off'> };
+
+/** The daily prune, in UTC: after the default 02:00 backups, before anyone starts work in Europe. */
+const DAILY_PRUNE = { rule: '30 3 * * *', tz: 'UTC' };
+
+const MISSED_HINT =
+  'Check that backstop serve (or a worker) is running and look at the failed backups of this target with: ' +
+  'backstop list app/env';
+
+/**
+ * Takes scheduled backups in every running instance (DESIGN.md "Jobs and scale").
+ *
+ * Contract:
+ * - Each firing of a target's cron queues the backup of that slot; the slot's unique index makes any number of
+ *   instances queue it exactly once (`fire`).
+ * - On start, the latest slot that passed while no instance ran is queued once (`catchUp`), unless it lies before
+ *   the target's schedule was first seen (a new install does not back up at once).
+ * - A target whose last completed scheduled backup is older than two periods gets one `backup.missed` event per
+ *   stretch, whichever instance notices first (`checkMissed`).
+ * - Every target is pruned daily at 03:30 UTC (`pruneAll`).
+ * - Nothing the timers run can crash the process: failures are logged. `stop()` cancels only this scheduler's jobs
+ *   and timers and waits for what they started.
+ */
+export class Scheduler {
+  private readonly missedCheckMs: number;
+  private readonly jobs: Job[] = [];
+  private missedTimer: NodeJS.Timeout | undefined;
+  private checkingMissed = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private running = false;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    options: SchedulerOptions = {},
+  ) {
+    this.missedCheckMs = options.missedCheckMs ?? 60_000;
+  }
+
+  /**
+   * Records when each scheduled target was first seen, catches up missed slots, then schedules every target's cron,
+   * the missed-backup check and the daily prune. Resolves once all are scheduled; failures are logged, not thrown.
+   */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.track('catching up missed slots', () => this.catchUp(this.ctx.clock()));
+    if (!this.running) return; // stopped while catching up
+    for (const target of scheduledTargets(this.ctx.targets)) this.scheduleTarget(target);
+    this.missedTimer = setInterval(() => this.checkMissedInBackground(), this.missedCheckMs);
+    this.addJob('the daily prune', DAILY_PRUNE, () => this.track('pruning', () => this.pruneAll()));
+  }
+
+  /** Cancels this scheduler's jobs and timer, then waits for the work they started to end. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const job of this.jobs.splice(0)) job.cancel();
+    clearInterval(this.missedTimer);
+    this.missedTimer = undefined;
+    await Promise.all([...this.inFlight]);
+  }
+
+  /**
+   * Queues the scheduled backup of `target` for `slot` (cut to whole seconds) with the schedule's parts. True when
+   * this call created it, false when it existed (another instance, or an earlier call, queued it).
+   */
+  async fire(target: Target, slot: Date): Promise<boolean> {
+    return (await this.queue(target, slot)) !== undefined;
+  }
+
+  /**
+   * For each scheduled target, queues the latest slot at or before `now` if it is later than the target's first
+   * sighting and has no backup yet. Returns the ids of the backups this call created. A target that fails is logged
+   * and the others go on.
+   */
+  async catchUp(now: Date): Promise<string[]> {
+    const created: string[] = [];
+    for (const target of scheduledTargets(this.ctx.targets)) {
+      await this.forTarget('catching up', target, async () => {
+        const firstSeen = await this.firstSeen(target, now);
+        const slot = previousSlot(target.schedule, now);
+        if (slot.getTime() <= firstSeen.getTime()) return;
+        const backup = await this.queue(target, slot);
+        if (backup) created.push(backup.id);
+      });
+    }
+    return created;
+  }
+
+  /**
+   * Records a `backup.missed` event for each scheduled target that has had no completed scheduled backup for more
+   * than two periods, counted from the newest completed one's slot, else from when the schedule was first seen.
+   * Once per stretch: the dedupe key names the stretch's start. Returns how many events this call recorded.
+   */
+  async checkMissed(now: Date): Promise<number> {
+    let recorded = 0;
+    for (const target of scheduledTargets(this.ctx.targets)) {
+      await this.forTarget('checking for missed backups of', target, async () => {
+        const firstSeen = await this.firstSeen(target, now);
+        const last = await lastCompletedScheduledBackup(this.ctx, target);
+        const reference = last ? scheduledTimeOf(last) : firstSeen;
+        const period = schedulePeriodMs(target.schedule, reference);
+        if (now.getTime() <= missedAfter(target.schedule, reference, period).getTime()) return;
+        const name = targetName(target);
+        const isNew = await this.ctx.events.record(
+          {
+            type: 'backup.missed',
+            app: target.app,
+            env: target.env,
+            subjectId: null,
+            data: {
+              app: target.app,
+              env: target.env,
+              lastCompletedBackupId: last?.id ?? null,
+              lastCompletedAt: last?.completedAt?.toISOString() ?? null,
+              expectedEveryMs: period,
+              schedule: { cron: target.schedule.cron, timezone: target.schedule.timezone },
+              hint: MISSED_HINT.replace('app/env', name),
+            },
+            dedupeKey: `backup.missed:${name}:${reference.toISOString()}`,
+          },
+          now,
+        );
+        if (!isNew) return;
+        recorded += 1;
+        this.ctx.log(`no scheduled backup of ${name} completed since ${reference.toISOString()}: backup.missed`);
+      });
+    }
+    return recorded;
+  }
+
+  /**
+   * Applies retention to every configured target (scheduled or not) and records a `retention.pruned` event for each
+   * that lost backups. A target that fails is logged and the others go on.
+   */
+  async pruneAll(): Promise<void> {
+    for (const target of this.ctx.targets) {
+      await this.forTarget('pruning', target, async () => {
+        const report = await pruneTarget(this.ctx, target, { dryRun: false });
+        if (report.failed.length > 0) {
+          const failures = report.failed.map((f) => `${f.id} (${f.reason})`).join(', ');
+          this.ctx.log(`retention could not delete these backups of ${targetName(target)}: ${failures}`);
+        }
+        if (report.deleted.length === 0) return;
+        const deletedIds = report.deleted.map((d) => d.id).sort();
+        const digest = createHash('sha256').update(deletedIds.join(',')).digest('hex');
+        await this.ctx.events.record(
+          {
+            type: 'retention.pruned',
+            app: target.app,
+            env: target.env,
+            subjectId: null,
+            data: { deleted: report.deleted, kept: report.kept },
+            // Instances pruning at the same time delete the same backups (a backup id is deleted once, ever): one
+            // event tells of it.
+            dedupeKey: `retention.pruned:${targetName(target)}:${digest}`,
+          },
+          this.ctx.clock(),
+        );
+      });
+    }
+  }
+
+  private async queue(target: Target, slot: Date): Promise<Backup | undefined> {
+    if (target.schedule === 'off') {
+      throw new BackstopError('schedule-off', `${targetName(target)} has no schedule; nothing to fire`);
+    }
+    const at = new Date(Math.floor(slot.getTime() / 1000) * 1000);
+    const queued = await enqueueScheduledBackup(this.ctx, target, target.schedule.parts, at);
+    if (!queued) return undefined;
+    this.ctx.log(`scheduled backup ${queued.backup.id} of ${targetName(target)} for ${at.toISOString()} queued`);
+    return queued.backup;
+  }
+
+  /**
+   * When this target's schedule was first seen by any instance; records `now` if never. Concurrent instances agree:
+   * the first insert wins and everyone reads it back.
+   */
+  private firstSeen(target: Target, now: Date): Promise<Date> {
+    // The engine context exposes the state database only through the catalogue's transactions.
+    return this.ctx.catalog.transaction(async (_catalog, db) => {
+      await db
+        .insertInto('schedules')
+        .values({ app: target.app, env: target.env, first_seen_at: now })
+        .onConflict((oc) => oc.columns(['app', 'env']).doNothing())
+        .execute();
+      const row = await db
+        .selectFrom('schedules')
+        .select('first_seen_at')
+        .where('app', '=', target.app)
+        .where('env', '=', target.env)
+        .executeTakeFirstOrThrow();
+      return row.first_seen_at;
+    });
+  }
+
+  private scheduleTarget(target: ScheduledTarget): void {
+    const name = targetName(target);
+    try {
+      // node-schedule reads a cron it cannot parse as an object spec and fires every minute: check it first.
+      nextSlot(target.schedule, this.ctx.clock());
+    } catch (error) {
+      this.ctx.log(
+        `the schedule of ${name} (${target.schedule.cron}) is not usable, so it is not scheduled: ${reasonOf(error)}`,
+      );
+      return;
+    }
+    this.addJob(`the schedule of ${name}`, { rule: target.schedule.cron, tz: target.schedule.timezone }, (fireDate) =>
+      // The date node-schedule passes is the firing's scheduled time, not the wall clock: it names the slot.
+      this.track(`firing the schedule of ${name}`, () => this.fire(target, fireDate)),
+    );
+  }
+
+  private addJob(what: string, spec: { rule: string; tz: string }, run: (fireDate: Date) => Promise<void>): void {
+    const job = schedule.scheduleJob(spec, run);
+    if (job) this.jobs.push(job);
+    else this.ctx.log(`${what} has no future firing, so it is not scheduled`);
+  }
+
+  private checkMissedInBackground(): void {
+    // A check slower than the interval is not stacked up behind itself.
+    if (this.checkingMissed) return;
+    this.checkingMissed = true;
+    void this.track('checking for missed backups', () => this.checkMissed(this.ctx.clock())).finally(() => {
+      this.checkingMissed = false;
+    });
+  }
+
+  /** Runs work started by a timer: logged if it fails, never rejected, and awaited by `stop()`. */
+  private track(what: string, work: () => Promise<unknown>): Promise<void> {
+    const done = (async () => {
+      try {
+        await work();
+      } catch (error) {
+        this.ctx.log(`scheduler: ${what} failed: ${reasonOf(error)}`);
+      }
+    })();
+    this.inFlight.add(done);
+    void done.finally(() => this.inFlight.delete(done));
+    return done;
+  }
+
+  private async forTarget(what: string, target: Target, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.ctx.log(`scheduler: ${what} ${targetName(target)} failed: ${reasonOf(error)}`);
+    }
+  }
+}
+
+function scheduledTargets(targets: readonly Target[]): ScheduledTarget[] {
+  return targets.filter((t): t is ScheduledTarget => t.schedule !== 'off');
+}
+
+/**
+ * When a target counts as missed: twice its period after the reference, and not before the second firing after it
+ * (so a weekday-only cron is not reported missed over a weekend).
+ */
+function missedAfter(cron: ScheduledTarget['schedule'], reference: Date, periodMs: number): Date {
+  const secondFiring = nextSlot(cron, nextSlot(cron, reference));
+  return new Date(Math.max(reference.getTime() + 2 * periodMs, secondFiring.getTime()));
+}

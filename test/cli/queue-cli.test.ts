@@ -1,0 +1,182 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { handOffSocketPath } from '../../src/cli/hand-off-socket-path.ts';
+import { serveCommand } from '../../src/cli/serve-command.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { runBackstop } from '../support/cli.ts';
+import { createDatabase, dropDatabase } from '../support/postgres.ts';
+
+function project(prefix: string, extra = ''): string {
+  const cwd = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(cwd, 'media', 'live'), { recursive: true });
+  for (let i = 0; i < 5; i++) writeFileSync(join(cwd, 'media', 'live', `photo-${i}.jpg`), Buffer.alloc(20_000, i));
+  writeFileSync(
+    join(cwd, 'backstop.yaml'),
+    `apps:
+  shop:
+    environments:
+      live:
+        media: ./media/live
+        schedule: { cron: "30 3 * * *", timezone: Europe/Zurich }
+      staging: { media: ./media/staging, schedule: off }
+${extra}`,
+  );
+  return cwd;
+}
+
+describe('queued work on a shared PostgreSQL state', () => {
+  const cwd = project('backstop-queue-cli-');
+  let database: { name: string; url: string };
+  const env = () => ({ DATABASE_URL: database.url, USER: 'ana' });
+
+  beforeAll(async () => {
+    database = await createDatabase('queue_cli');
+  });
+  afterAll(async () => {
+    await dropDatabase(database.name);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  test('create queues and returns at once; status lists it; cancel by backup id ends it before it runs', async () => {
+    const create = await runBackstop(['create', 'media', 'shop/live', 'queued only', '--json'], { cwd, env: env() });
+    expect(create.code).toBe(0);
+    const queued = create.json();
+    expect(queued).toMatchObject({ status: 'queued', note: 'queued only', operationId: expect.any(String) });
+
+    const status = await runBackstop(['status', '--json'], { cwd, env: env() });
+    expect(status.json()).toEqual([
+      expect.objectContaining({
+        id: queued.operationId,
+        kind: 'backup',
+        subjectId: queued.id,
+        target: 'shop/live',
+        status: 'queued',
+        requestedBy: 'cli:ana',
+      }),
+    ]);
+    const statusText = await runBackstop(['status'], { cwd, env: env() });
+    expect(statusText.stdout).toContain(`op ${queued.operationId}  backup ${queued.id} of shop/live  queued since`);
+
+    const cancel = await runBackstop(['cancel', queued.id], { cwd, env: env() });
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toContain(`Cancelled the backup ${queued.id} of shop/live`);
+    const show = await runBackstop(['show', queued.id, '--json'], { cwd, env: env() });
+    expect(show.json()).toMatchObject({ status: 'failed', error: 'cancelled by cli:ana' });
+    expect((await runBackstop(['status'], { cwd, env: env() })).stdout).toContain('Nothing is queued or running.');
+
+    const again = await runBackstop(['cancel', queued.operationId], { cwd, env: env() });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('there is nothing to cancel');
+    const unknown = await runBackstop(['cancel', 'zzzzzz'], { cwd, env: env() });
+    expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringContaining('There is no operation zzzzzz')]);
+  });
+
+  test('--wait follows the backup to its end, running it in this process when no worker does', async () => {
+    const create = await runBackstop(['create', 'media', 'shop/live', '--wait', '--json'], { cwd, env: env() });
+    expect(create.code).toBe(0);
+    expect(create.json()).toMatchObject({ status: 'completed', parts: [{ kind: 'media' }] });
+    const ops = await runBackstop(['status', '--json'], { cwd, env: env() });
+    expect(ops.json()).toEqual([]);
+  });
+
+  test('a failing backup followed with --wait exits 1 with the reason', async () => {
+    rmSync(join(cwd, 'media', 'staging'), { recursive: true, force: true });
+    const create = await runBackstop(['create', 'media', 'shop/staging', '--wait'], { cwd, env: env() });
+    expect(create.code).toBe(1);
+    expect(create.stderr).toMatch(/Backup \w+ of shop\/staging failed: /);
+  });
+
+  test('schedule shows each schedule with its next run, last result and retention policy', async () => {
+    const text = await runBackstop(['schedule'], { cwd, env: env() });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('*shop/live*: media at "30 3 * * *" (Europe/Zurich)');
+    expect(text.stdout).toContain('next run: ');
+    expect(text.stdout).toContain('retention: scheduled 7 daily / 4 weekly / 12 monthly, on-demand 3 newest + 30 days');
+    expect(text.stdout).toContain('*shop/staging*: no schedule (schedule: off)');
+    const json = await runBackstop(['schedule', 'shop/live', '--json'], { cwd, env: env() });
+    const [live] = json.json();
+    expect(live).toMatchObject({
+      app: 'shop',
+      env: 'live',
+      schedule: { cron: '30 3 * * *', timezone: 'Europe/Zurich', parts: 'media' },
+      lastBackup: null,
+    });
+    // 03:30 in Zurich is 02:30 UTC in winter.
+    expect(live.nextRunAt).toMatch(/T02:30:00\.000Z$/);
+  });
+});
+
+describe('a command while `backstop serve` holds the embedded state', () => {
+  const cwd = project('backstop-handoff-cli-', 'http: { port: 0 }\n');
+  const lines: string[] = [];
+  let stop!: () => void;
+  let serving: Promise<number>;
+
+  beforeAll(async () => {
+    const stderr = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const config = loadConfig({ env: {}, cwd });
+    serving = serveCommand(
+      config,
+      { stdout: stderr, stderr, stdin: process.stdin, env: {}, cwd, prompt: async () => '' },
+      stopped,
+    );
+    for (let waited = 0; !lines.join('').includes('Backstop is running on embedded PGlite'); waited += 100) {
+      if (waited > 30_000) throw new Error(`serve did not start:\n${lines.join('')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    stop();
+    expect(await serving).toBe(0);
+    expect(existsSync(handOffSocketPath(join(cwd, '.backstop')))).toBe(false);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  test('is handed to the server: create --wait is run by its workers, list and show read its state', async () => {
+    const create = await runBackstop(['create', 'media', 'shop/live', 'via the server', '--wait', '--json'], {
+      cwd,
+      env: { USER: 'bob' },
+    });
+    expect(create.code).toBe(0);
+    const backup = create.json();
+    expect(backup).toMatchObject({ status: 'completed', note: 'via the server', requestedBy: 'cli:bob' });
+    expect(lines.join('')).toContain(`backup ${backup.id} of shop/live completed`);
+
+    const list = await runBackstop(['list', '--json'], { cwd });
+    expect(list.json().map((b: { id: string }) => b.id)).toContain(backup.id);
+  });
+
+  test('create without --wait answers at once and the server finishes the backup', async () => {
+    const create = await runBackstop(['create', 'media', 'shop/live', '--json'], { cwd });
+    expect(create.code).toBe(0);
+    const queued = create.json();
+    expect(queued.status).toMatch(/queued|running/);
+    await expect
+      .poll(async () => (await runBackstop(['show', queued.id, '--json'], { cwd })).json().status, {
+        timeout: 30_000,
+      })
+      .toBe('completed');
+  });
+
+  test('a usage error and migrate are answered by the server too; a second serve is refused', async () => {
+    const typo = await runBackstop(['crate', 'media'], { cwd });
+    expect([typo.code, typo.stderr]).toEqual([2, expect.stringContaining("did you mean 'create'")]);
+    const migrate = await runBackstop(['migrate'], { cwd });
+    expect([migrate.code, migrate.stdout]).toEqual([0, expect.stringContaining('up to date')]);
+    const second = await runBackstop(['serve'], { cwd });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`is in use by process ${process.pid}`);
+  });
+});

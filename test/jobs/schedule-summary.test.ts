@@ -1,0 +1,108 @@
+import schedule from 'node-schedule';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Target } from '../../src/config/backstop-config.ts';
+import { describeSchedules } from '../../src/jobs/schedule-summary.ts';
+import { defaultRetentionPolicy } from '../../src/retention/retention-policy.ts';
+import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
+
+const at = (iso: string) => new Date(iso);
+const now = at('2026-11-27T12:00:00Z');
+const database = { database: 'postgres://127.0.0.1:1/never' };
+
+const shopLive: Target = {
+  ...target('shop', 'live', database),
+  schedule: { cron: '0 2 * * *', timezone: 'Europe/Zurich', parts: 'db' },
+  retention: { ...defaultRetentionPolicy, scheduled: { daily: 14, weekly: 4, monthly: 12 }, timezone: 'Europe/Zurich' },
+};
+const shopStaging = target('shop', 'staging', database); // schedule: off
+const blogLive: Target = {
+  ...target('blog', 'live', database),
+  schedule: { cron: '*/15 * * * *', timezone: 'UTC', parts: 'db' },
+};
+
+let engine: TestEngine;
+let cleanup: () => Promise<void>;
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  let store: Awaited<ReturnType<typeof makeStore>>['store'];
+  ({ store, cleanup } = await makeStore('directory'));
+  engine = await makeEngine({ store, targets: [shopLive, shopStaging, blogLive], clock: () => now });
+  const catalog = engine.ctx.catalog;
+  const shop = { app: 'shop', env: 'live', parts: 'db' };
+
+  const completed = await catalog.insertScheduledBackup(shop, at('2026-11-25T01:00:00Z'), at('2026-11-25T01:00:00Z'));
+  await catalog.completeBackup(completed!.id, [], at('2026-11-25T01:12:00Z'));
+  ids['completed'] = completed!.id;
+  const failed = await catalog.insertScheduledBackup(shop, at('2026-11-26T01:00:00Z'), at('2026-11-26T01:00:00Z'));
+  await catalog.failBackup(failed!.id, 'pg_dump: connection refused', at('2026-11-26T01:00:30Z'));
+  ids['failed'] = failed!.id;
+  // Newer, but on demand: not the schedule's.
+  const onDemand = await catalog.insertBackup(
+    { app: 'shop', env: 'live', trigger: 'on-demand', parts: 'db', note: null, requestedBy: 'slack:U1' },
+    at('2026-11-27T09:00:00Z'),
+  );
+  await catalog.completeBackup(onDemand.id, [], at('2026-11-27T09:05:00Z'));
+});
+
+afterAll(async () => {
+  await engine.close();
+  await cleanup();
+});
+
+test('one summary per configured target, in configuration order', async () => {
+  const summaries = await describeSchedules(engine.ctx, {}, now);
+  expect(summaries).toEqual([
+    {
+      app: 'shop',
+      env: 'live',
+      schedule: { cron: '0 2 * * *', timezone: 'Europe/Zurich', parts: 'db' },
+      // 02:00 in Zurich, winter time.
+      nextRunAt: at('2026-11-28T01:00:00Z'),
+      lastBackup: {
+        id: ids['failed'],
+        status: 'failed',
+        createdAt: at('2026-11-26T01:00:00Z'),
+        completedAt: at('2026-11-26T01:00:30Z'),
+        error: 'pg_dump: connection refused',
+      },
+      lastCompletedAt: at('2026-11-25T01:12:00Z'),
+      retention: shopLive.retention,
+    },
+    {
+      app: 'shop',
+      env: 'staging',
+      schedule: 'off',
+      nextRunAt: null,
+      lastBackup: null,
+      lastCompletedAt: null,
+      retention: defaultRetentionPolicy,
+    },
+    {
+      app: 'blog',
+      env: 'live',
+      schedule: { cron: '*/15 * * * *', timezone: 'UTC', parts: 'db' },
+      nextRunAt: at('2026-11-27T12:15:00Z'),
+      lastBackup: null,
+      lastCompletedAt: null,
+      retention: defaultRetentionPolicy,
+    },
+  ]);
+});
+
+test('a filter picks an app, an environment, or both; one naming nothing gives nothing', async () => {
+  const names = async (filter: { app?: string; env?: string }) =>
+    (await describeSchedules(engine.ctx, filter, now)).map((s) => `${s.app}/${s.env}`);
+  expect(await names({ app: 'shop' })).toEqual(['shop/live', 'shop/staging']);
+  expect(await names({ env: 'live' })).toEqual(['shop/live', 'blog/live']);
+  expect(await names({ app: 'shop', env: 'staging' })).toEqual(['shop/staging']);
+  expect(await names({ app: 'nope' })).toEqual([]);
+});
+
+test('describing schedules only reads: no first sighting recorded, nothing scheduled', async () => {
+  const jobs = Object.keys(schedule.scheduledJobs).length;
+  await describeSchedules(engine.ctx, {}, now);
+  expect(await engine.state.db.selectFrom('schedules').selectAll().execute()).toEqual([]);
+  expect(Object.keys(schedule.scheduledJobs)).toHaveLength(jobs);
+  expect(await engine.ctx.catalog.listBackups({ app: 'shop', env: 'live' })).toHaveLength(3);
+});
