@@ -78,7 +78,10 @@ const schedule = z.union([
   z.strictObject({
     cron: z
       .string()
-      .refine(isCron, 'write a cron expression of 5 fields (minute hour day month weekday), e.g. "0 2 * * *"')
+      .refine(
+        isCron,
+        'write a cron expression of 5 fields (minute hour day month weekday), e.g. "0 2 * * *", or 6 with seconds first',
+      )
       .default('0 2 * * *'),
     timezone: z.string().refine(isTimeZone, 'write an IANA time zone such as Europe/Zurich or UTC').default('UTC'),
     /** Default: every part the environment has (db, media or both). */

@@ -7,6 +7,7 @@ import { runRestore } from '../engine/run-restore.ts';
 import type { NewEvent } from './event-log.ts';
 import type { Operation } from './operation-queue.ts';
 import { OperationStopped } from './operation-stopped.ts';
+import { prunedEvent } from './pruned-event.ts';
 import type { OperationRunner, OperationRunners } from './worker.ts';
 
 /** The runners of backups and restores over one engine. */
@@ -125,15 +126,7 @@ async function pruneAfterBackup(ctx: EngineContext, backup: Backup): Promise<voi
     if (report.failed.length > 0) {
       ctx.log(`retention could not delete ${report.failed.map((f) => `${f.id} (${f.reason})`).join(', ')}`);
     }
-    if (report.deleted.length > 0) {
-      await record(ctx, {
-        type: 'retention.pruned',
-        app: target.app,
-        env: target.env,
-        subjectId: backup.id,
-        data: { deleted: report.deleted, kept: report.kept },
-      });
-    }
+    if (report.deleted.length > 0) await record(ctx, prunedEvent(report));
   } catch (error) {
     ctx.log(`retention was not applied to ${backup.app}/${backup.env}: ${reasonOf(error)}`);
   }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import schedule, { type Job } from 'node-schedule';
 import { BackstopError } from '../backstop-error.ts';
 import { type Target, targetName } from '../config/backstop-config.ts';
@@ -8,6 +7,7 @@ import { pruneTarget } from '../engine/prune-target.ts';
 import { reasonOf } from '../engine/reason-of.ts';
 import { nextSlot, previousSlot, schedulePeriodMs } from './cron-slots.ts';
 import { enqueueScheduledBackup } from './enqueue.ts';
+import { prunedEvent } from './pruned-event.ts';
 import { lastCompletedScheduledBackup, scheduledTimeOf } from './schedule-summary.ts';
 
 export interface SchedulerOptions {
@@ -60,6 +60,7 @@ export class Scheduler {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    await this.track('forgetting schedules turned off', () => this.forgetSchedulesOff());
     await this.track('catching up missed slots', () => this.catchUp(this.ctx.clock()));
     if (!this.running) return; // stopped while catching up
     for (const target of scheduledTargets(this.ctx.targets)) this.scheduleTarget(target);
@@ -105,7 +106,8 @@ export class Scheduler {
 
   /**
    * Records a `backup.missed` event for each scheduled target that has had no completed scheduled backup for more
-   * than two periods, counted from the newest completed one's slot, else from when the schedule was first seen.
+   * than two periods, counted from the newest completed one's slot or from when the schedule was first seen,
+   * whichever is later.
    * Once per stretch: the dedupe key names the stretch's start. Returns how many events this call recorded.
    */
   async checkMissed(now: Date): Promise<number> {
@@ -114,7 +116,9 @@ export class Scheduler {
       await this.forTarget('checking for missed backups of', target, async () => {
         const firstSeen = await this.firstSeen(target, now);
         const last = await lastCompletedScheduledBackup(this.ctx, target);
-        const reference = last ? scheduledTimeOf(last) : firstSeen;
+        // The later of the two: a schedule turned back on is counted from then, not from its last backup before.
+        const lastAt = last ? scheduledTimeOf(last) : undefined;
+        const reference = lastAt && lastAt.getTime() > firstSeen.getTime() ? lastAt : firstSeen;
         const period = schedulePeriodMs(target.schedule, reference);
         if (now.getTime() <= missedAfter(target.schedule, reference, period).getTime()) return;
         const name = targetName(target);
@@ -158,21 +162,7 @@ export class Scheduler {
           this.ctx.log(`retention could not delete these backups of ${targetName(target)}: ${failures}`);
         }
         if (report.deleted.length === 0) return;
-        const deletedIds = report.deleted.map((d) => d.id).sort();
-        const digest = createHash('sha256').update(deletedIds.join(',')).digest('hex');
-        await this.ctx.events.record(
-          {
-            type: 'retention.pruned',
-            app: target.app,
-            env: target.env,
-            subjectId: null,
-            data: { deleted: report.deleted, kept: report.kept },
-            // Instances pruning at the same time delete the same backups (a backup id is deleted once, ever): one
-            // event tells of it.
-            dedupeKey: `retention.pruned:${targetName(target)}:${digest}`,
-          },
-          this.ctx.clock(),
-        );
+        await this.ctx.events.record(prunedEvent(report), this.ctx.clock());
       });
     }
   }
@@ -186,6 +176,20 @@ export class Scheduler {
     if (!queued) return undefined;
     this.ctx.log(`scheduled backup ${queued.backup.id} of ${targetName(target)} for ${at.toISOString()} queued`);
     return queued.backup;
+  }
+
+  /**
+   * A schedule turned off and on again starts afresh: its first sighting is forgotten while it is off, so the
+   * months it was off are neither caught up nor reported missed.
+   */
+  private async forgetSchedulesOff(): Promise<void> {
+    const off = this.ctx.targets.filter((t) => t.schedule === 'off');
+    if (off.length === 0) return;
+    await this.ctx.catalog.transaction(async (_catalog, db) => {
+      for (const target of off) {
+        await db.deleteFrom('schedules').where('app', '=', target.app).where('env', '=', target.env).execute();
+      }
+    });
   }
 
   /**

@@ -32,7 +32,16 @@ export async function createDatabase(label = 'test'): Promise<{ name: string; ur
 }
 
 export async function dropDatabase(name: string): Promise<void> {
-  await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  await withAdmin(async (client) => {
+    // A pool's end() resolves before its sockets have closed; forcing the drop then kills clients that have no error
+    // handler left, which the test runner reports as unhandled errors. Give them a moment to go first.
+    for (let waited = 0; waited < 5000; waited += 50) {
+      const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+      if (rows[0].n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  });
 }
 
 /** Runs SQL (several statements allowed) against a database and returns the last result's rows. */
