@@ -7,6 +7,7 @@ import { runCommand } from '../../commands/run-command.ts';
 import type { BackstopConfig } from '../config/backstop-config.ts';
 import { describeRestore } from '../engine/describe-restore.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
+import { cancelOperation } from '../jobs/cancel-operation.ts';
 import { followOperation } from '../jobs/follow-operation.ts';
 import { engineRunners } from '../jobs/operation-runners.ts';
 import { Worker } from '../jobs/worker.ts';
@@ -78,12 +79,24 @@ export async function runWithEngine(
   const progress = !options.json && io.stderr.isTTY ? new ProgressLine(io.stderr) : undefined;
   const ctx = cliHandlerContext(engine, io, progress);
   if (how.follow) {
-    ctx.follow = (operation) =>
-      followOperation(engine, operation, {
-        ...(progress && { onProgress: progress.update }),
-        ...(how.runHere && { runHere: how.runHere }),
-        ...(how.signal && { signal: how.signal }),
-      });
+    ctx.follow = async (operation) => {
+      // Ctrl-C while this process follows (and maybe runs) the work cancels it cleanly; a second Ctrl-C exits.
+      const cancelOnInterrupt = () => {
+        process.off('SIGINT', cancelOnInterrupt);
+        io.stderr.write(`\nCancelling operation ${operation.id} (Ctrl-C again to leave it running)...\n`);
+        cancelOperation(engine, operation.id, ctx.caller).catch(() => undefined);
+      };
+      if (how.runHere) process.on('SIGINT', cancelOnInterrupt);
+      try {
+        return await followOperation(engine, operation, {
+          ...(progress && { onProgress: progress.update }),
+          ...(how.runHere && { runHere: how.runHere }),
+          ...(how.signal && { signal: how.signal }),
+        });
+      } finally {
+        process.off('SIGINT', cancelOnInterrupt);
+      }
+    };
   }
   const reply = await runCommand(ctx, command, { prefix: 'backstop ', checks });
   progress?.done();

@@ -36,6 +36,10 @@ describe('parseCommand', () => {
       'restore 7k3qx2 db to shop/staging --no-safety-backup',
       { name: 'restore', id: '7k3qx2', parts: 'db', to: { app: 'shop', env: 'staging' }, safetyBackup: false },
     ],
+    ['status', { name: 'status' }],
+    ['cancel 4tq9zz', { name: 'cancel', id: '4tq9zz' }],
+    ['schedule', { name: 'schedule' }],
+    ['schedule shop/live', { name: 'schedule', target: { app: 'shop', env: 'live' } }],
   ])('%j', (text, expected) => {
     expect(parseCommand(tokenize(text))).toEqual({ ok: true, command: expected });
   });
@@ -56,6 +60,9 @@ describe('parseCommand', () => {
     ['list shop/live shop/staging', "unexpected 'shop/staging'", expect.any(String)],
     ['prune --dryrun', "'--dryrun' is not a target: write app/env, e.g. shop/live", 'prune [<app/env>] [--dry-run]'],
     ['prune shop/live --dryrun', "unexpected '--dryrun': did you mean '--dry-run'?", 'prune [<app/env>] [--dry-run]'],
+    ['cancel', 'cancel needs an operation id (see status)', 'cancel <operation-id>'],
+    ['status now', "unexpected 'now'", 'status'],
+    ['shedule', "unknown command 'shedule': did you mean 'schedule'?", undefined],
   ])('%j is a usage error', (text, message, usageLine) => {
     const result = parseCommand(tokenize(text));
     expect(result).toMatchObject({ ok: false, message, usage: usageLine });

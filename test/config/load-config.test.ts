@@ -169,7 +169,40 @@ apps:
       'IANA time zone',
     ],
     ['- just\n- a list', 'must be a mapping'],
+    [
+      'apps: { shop: { environments: { live: { media: /m, schedule: { cron: "every day" } } } } }',
+      'write a cron expression of 5 fields',
+    ],
+    ['apps: { shop: { environments: { live: { media: /m, schedule: { cron: "0 25 * * *" } } } } }', 'cron expression'],
+    [
+      'apps: { shop: { environments: { live: { media: /m, schedule: { parts: db+media } } } } }',
+      'the schedule backs up db, but this environment has no database',
+    ],
+    ['workers: { concurrency: 0 }', 'workers.concurrency'],
   ])('%s is refused', (text, expected) => {
     expect(problemsOf(text)).toContain(expected);
+  });
+});
+
+describe('schedules', () => {
+  test('every environment is backed up daily at 02:00 UTC unless told otherwise, of the parts it has', () => {
+    const config = parseConfig(
+      `apps:
+  shop:
+    environments:
+      live: { database: postgres://db/live, media: /m }
+      files: { media: /f }
+      zurich: { media: /z, schedule: { cron: "*/5 * * * * *", timezone: Europe/Zurich } }
+      test: { media: /t, schedule: off }
+`,
+      '/etc/backstop.yaml',
+      options,
+    );
+    expect(config.targets.map((t) => [t.env, t.schedule])).toEqual([
+      ['live', { cron: '0 2 * * *', timezone: 'UTC', parts: 'db+media' }],
+      ['files', { cron: '0 2 * * *', timezone: 'UTC', parts: 'media' }],
+      ['zurich', { cron: '*/5 * * * * *', timezone: 'Europe/Zurich', parts: 'media' }],
+      ['test', 'off'],
+    ]);
   });
 });
