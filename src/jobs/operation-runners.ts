@@ -1,5 +1,6 @@
 import type { Backup } from '../engine/catalog.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
+import { partFileName } from '../engine/parts.ts';
 import { pruneTarget } from '../engine/prune-target.ts';
 import { reasonOf } from '../engine/reason-of.ts';
 import { runBackup } from '../engine/run-backup.ts';
@@ -132,10 +133,14 @@ async function pruneAfterBackup(ctx: EngineContext, backup: Backup): Promise<voi
   }
 }
 
-/** Removes every object under the backup's folder, backup.json first (so no half-deleted folder looks complete). */
+/**
+ * Removes every object under the backup's folder, backup.json first (so no half-deleted folder looks complete), and
+ * its parts' keys by name too: deleting a key also removes what a writer killed mid-write left of it.
+ */
 async function deleteObjects(ctx: EngineContext, backup: Backup): Promise<void> {
   const folder = `${backup.app}/${backup.env}/${backup.id}/`;
   await ctx.store.delete(`${folder}backup.json`);
+  for (const kind of ['db', 'media'] as const) await ctx.store.delete(`${folder}${partFileName(kind)}`);
   for await (const object of ctx.store.list(folder)) await ctx.store.delete(object.key);
 }
 

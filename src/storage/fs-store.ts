@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { type FileHandle, open, readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BackstopError } from '../backstop-error.ts';
@@ -7,7 +7,7 @@ import { CountedSource } from './counted-source.ts';
 import type { DownloadLinkSigner } from './download-link-signer.ts';
 import type { Store, StoredObject } from './store.ts';
 import { assertValidKey, assertValidPrefix, compareKeys, keyBasename } from './store-key.ts';
-import { isTemporaryName, writeFileAtomically } from './write-file-atomically.ts';
+import { isTemporaryFileOf, isTemporaryName, writeFileAtomically } from './write-file-atomically.ts';
 
 export interface FsStoreOptions {
   /** The directory holding the objects; created on the first write. */
@@ -81,7 +81,26 @@ export class FsStore implements Store {
       // EISDIR: the key names a directory ("a" beside "a/b"), so no object.
       if (!ABSENT.has(errorCode(error)) && errorCode(error) !== 'EISDIR') throw storeError(error, 'delete', key);
     }
+    await this.#removeUnfinishedWrites(path, key);
     await this.#removeEmptyParents(path);
+  }
+
+  /**
+   * Removes the temporary files of writes to `path` that never finished: a process killed mid-write leaves one, and
+   * deleting the key is how its abandoned attempt is discarded. (A write still running loses its temporary file and
+   * fails, which is right: the key was deleted after it started.)
+   */
+  async #removeUnfinishedWrites(path: string, key: string): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(dirname(path));
+    } catch (error) {
+      if (ABSENT.has(errorCode(error))) return;
+      throw storeError(error, 'delete', key);
+    }
+    for (const name of names) {
+      if (isTemporaryFileOf(name, path)) await rm(join(dirname(path), name), { force: true });
+    }
   }
 
   async link(key: string, ttlSeconds: number, options: { filename?: string } = {}): Promise<string> {

@@ -9,6 +9,11 @@ export function isTemporaryName(name: string): boolean {
   return TEMPORARY_NAME.test(name);
 }
 
+/** True when `name` is a temporary file of a write to `file` (one a killed process may have left behind). */
+export function isTemporaryFileOf(name: string, file: string): boolean {
+  return isTemporaryName(name) && name.slice(1, name.lastIndexOf('.tmp-')) === basename(file);
+}
+
 /**
  * Writes `chunks` to `file` so that readers see either the old file or the complete new one, also after a crash:
  * the bytes go to a temporary file in the same directory (so the rename cannot cross file systems), are fsynced,

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -83,6 +83,17 @@ describe('FsStore on disk', () => {
     ).rejects.toBe(failure);
 
     expect(await entriesOnDisk()).toEqual(['shop', 'shop/live', 'shop/live/1', 'shop/live/1/db.dump.age']);
+  });
+
+  it('deleting a key also removes what a killed writer left of it, and only of it', async () => {
+    await store.write('shop/live/1/db.dump.age', streamOf([Buffer.from('done')]));
+    // A process killed mid-write leaves its temporary file; one of another key stays.
+    writeFileSync(join(root, 'shop/live/1/.media.tar.age.tmp-0123456789ab'), 'half written');
+    writeFileSync(join(root, 'shop/live/1/.db.dump.age.tmp-ba9876543210'), 'half of another');
+    await store.delete('shop/live/1/media.tar.age');
+    expect(await readdir(join(root, 'shop/live/1'))).toEqual(['.db.dump.age.tmp-ba9876543210', 'db.dump.age']);
+    await store.delete('shop/live/1/db.dump.age');
+    expect(await entriesOnDisk()).toEqual([]);
   });
 
   it('removes the folders a delete leaves empty, up to but not including the root', async () => {
