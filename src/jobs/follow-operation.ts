@@ -26,7 +26,8 @@ export async function followOperation(
       await runningHere;
       return current;
     }
-    if (options.runHere && runningHere === undefined && current.status === 'queued') {
+    const abandoned = current.status === 'running' && (current.leaseExpiresAt?.getTime() ?? 0) < ctx.clock().getTime();
+    if (options.runHere && runningHere === undefined && (current.status === 'queued' || abandoned)) {
       const worker = options.runHere;
       // Its own operation, else the one of its target that must run first (nothing else may run it here). When
       // neither is runnable yet (its target is busy in another process), the next poll tries again.

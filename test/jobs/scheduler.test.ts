@@ -375,6 +375,31 @@ describe('missed backups', () => {
     expect(events.every((event) => event.env === 'live')).toBe(true);
   });
 
+  test('a schedule turned off and on again is counted from when it came back, not from its old backups', async () => {
+    const clock = new ManualClock(at('2026-01-10T10:00:00Z'));
+    const scheduler = new Scheduler(contextWith([liveTarget], clock));
+    await scheduler.fire(liveTarget, at('2026-01-10T02:00:00Z'));
+    const [old] = await scheduledBackups(liveTarget);
+    await engine.ctx.catalog.completeBackup(old!.id, [], at('2026-01-10T02:10:00Z'));
+    expect(await scheduler.checkMissed(at('2026-01-10T10:00:00Z'))).toBe(0);
+
+    // Months with the schedule off: an instance starting then forgets its first sighting.
+    const liveOff = { ...liveTarget, schedule: 'off' as const };
+    clock.set(at('2026-06-01T10:00:00Z'));
+    const whileOff = schedulerOf(contextWith([liveOff], clock), { missedCheckMs: 3_600_000 });
+    await whileOff.start();
+    await whileOff.stop();
+
+    // Back on: nothing is missed, and nothing from the months off is caught up.
+    clock.set(at('2026-06-20T10:00:00Z'));
+    const back = schedulerOf(contextWith([liveTarget], clock), { missedCheckMs: 3_600_000 });
+    await back.start();
+    expect(await back.checkMissed(at('2026-06-20T10:00:00Z'))).toBe(0);
+    expect(await back.checkMissed(at('2026-06-22T09:59:59Z'))).toBe(0);
+    expect(await back.checkMissed(at('2026-06-22T10:00:01Z'))).toBe(1);
+    expect((await scheduledBackups(liveTarget)).map((b) => b.id)).toEqual([old!.id]);
+  });
+
   test('a weekday schedule is not missed over the weekend', async () => {
     const weekdays = scheduled('shop', 'live', '0 2 * * 1-5');
     const clock = new ManualClock(at('2026-11-20T10:00:00Z'));
