@@ -120,11 +120,14 @@ function notConfigured(target: Target, what: 'database' | 'media'): BackstopErro
   return new BackstopError('part-not-configured', message, { userMessage: message });
 }
 
-/** Runs `load` once, on first call, and shares its promise. */
+/** Runs `load` once, on first call, and shares its promise; a failed load is tried again on the next call. */
 function lazy<T>(load: () => Promise<T>): () => Promise<T> {
   let promise: Promise<T> | undefined;
   return () => {
-    promise ??= load();
+    promise ??= load().catch((error: unknown) => {
+      promise = undefined;
+      throw error;
+    });
     return promise;
   };
 }

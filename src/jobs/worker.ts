@@ -100,6 +100,12 @@ export class Worker {
       await runner.abandon(claim.operation, claim.operation.error ?? 'abandoned');
       return true;
     }
+    if (claim.operation.attempts > 1) {
+      this.options.log(
+        `operation ${claim.operation.id} (${claim.operation.kind} ${claim.operation.subjectId}) taken over: ` +
+          `attempt ${claim.operation.attempts} of ${claim.operation.maxAttempts}, after its previous worker stopped responding`,
+      );
+    }
     await this.execute(claim.operation, runner);
     return true;
   }
