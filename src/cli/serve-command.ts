@@ -4,9 +4,7 @@ import type { Express } from 'express';
 import { BackstopError } from '../backstop-error.ts';
 import type { BackstopConfig } from '../config/backstop-config.ts';
 import { createHttpApp } from '../http/create-http-app.ts';
-import { engineRunners } from '../jobs/operation-runners.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
-import { Worker } from '../jobs/worker.ts';
 import { migrateToLatest, openState } from '../state/state.ts';
 import { type CliIo, exitCodes } from './cli-io.ts';
 import { composeEngine } from './compose-engine.ts';
@@ -14,7 +12,7 @@ import { listenForHandOff } from './hand-off-server.ts';
 import { handOffSocketPath } from './hand-off-socket-path.ts';
 import { runHandedOff } from './handed-off-command.ts';
 import { signalled } from './signalled.ts';
-import { workerSettings } from './worker-settings.ts';
+import { createWorker, workerSettings } from './worker-settings.ts';
 
 /**
  * `backstop serve`: opens and migrates the state (holding the embedded state's lock), then runs the workers, the
@@ -29,13 +27,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const applied = await migrateToLatest(state.db);
     const engine = await composeEngine(config, state, { log, notice: log });
     const settings = workerSettings(config);
-    const worker = new Worker({
-      ...settings,
-      queue: engine.operations,
-      runners: engineRunners(engine),
-      clock: engine.clock,
-      log,
-    });
+    const worker = createWorker(config, engine, log);
     const stopWaking = engine.operations.onEnqueued(() => worker.wake());
     const scheduler = new Scheduler(engine);
     const app = createHttpApp({ state: state.db, store: engine.store });

@@ -1,11 +1,9 @@
 import type { BackstopConfig } from '../config/backstop-config.ts';
-import { engineRunners } from '../jobs/operation-runners.ts';
-import { Worker } from '../jobs/worker.ts';
 import { migrateToLatest, openState } from '../state/state.ts';
 import { type CliIo, exitCodes } from './cli-io.ts';
 import { composeEngine } from './compose-engine.ts';
 import { signalled } from './signalled.ts';
-import { workerSettings } from './worker-settings.ts';
+import { createWorker, workerSettings } from './worker-settings.ts';
 
 /**
  * `backstop worker`: runs operations from the queue (no scheduler, no HTTP) until SIGINT or SIGTERM (or `stop`), then
@@ -19,13 +17,7 @@ export async function workerCommand(config: BackstopConfig, io: CliIo, stop?: Pr
     await migrateToLatest(state.db);
     const engine = await composeEngine(config, state, { log, notice: log });
     const settings = workerSettings(config);
-    const worker = new Worker({
-      ...settings,
-      queue: engine.operations,
-      runners: engineRunners(engine),
-      clock: engine.clock,
-      log,
-    });
+    const worker = createWorker(config, engine, log);
     worker.start();
     io.stderr.write(
       `Backstop worker ${worker.owner} is running ${settings.concurrency} operation${settings.concurrency === 1 ? '' : 's'} ` +

@@ -1,4 +1,7 @@
 import type { BackstopConfig } from '../config/backstop-config.ts';
+import type { EngineContext } from '../engine/engine-context.ts';
+import { engineRunners } from '../jobs/operation-runners.ts';
+import { Worker } from '../jobs/worker.ts';
 
 /** Background-work settings from the config (`workers:`), with defaults: 2 side by side, 30-second leases. */
 export function workerSettings(config: BackstopConfig) {
@@ -11,4 +14,15 @@ export function workerSettings(config: BackstopConfig) {
     heartbeatMs: Math.min(1000, leaseMs / 3),
     pollMs: 1000,
   };
+}
+
+/** The workers of a `serve` or `worker` process: the configured settings, running backups and restores. */
+export function createWorker(config: BackstopConfig, engine: EngineContext, log: (line: string) => void): Worker {
+  return new Worker({
+    ...workerSettings(config),
+    queue: engine.operations,
+    runners: engineRunners(engine),
+    clock: engine.clock,
+    log,
+  });
 }

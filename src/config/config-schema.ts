@@ -129,7 +129,7 @@ function schedulesMissingPart(
   configured: string | undefined,
 ): boolean {
   const parts = env.schedule === undefined || env.schedule === 'off' ? undefined : env.schedule.parts;
-  return parts !== undefined && parts.split('+').includes(part) && configured === undefined;
+  return (parts?.split('+').includes(part) ?? false) && configured === undefined;
 }
 
 const app = z.strictObject({

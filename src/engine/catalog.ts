@@ -78,23 +78,7 @@ export class Catalog {
     const row = await this.withFreshId(id, (candidate) =>
       this.db
         .insertInto('backups')
-        .values({
-          id: candidate,
-          app: backup.app,
-          env: backup.env,
-          trigger: backup.trigger,
-          status: 'queued',
-          parts: backup.parts,
-          note: backup.note,
-          requested_by: backup.requestedBy,
-          created_at: now,
-          started_at: null,
-          completed_at: null,
-          error: null,
-          tool_version: this.toolVersion,
-          verified_at: null,
-          verify_error: null,
-        })
+        .values(this.newBackupRow(candidate, backup, now, null))
         .returningAll()
         .executeTakeFirstOrThrow(),
     );
@@ -110,32 +94,37 @@ export class Catalog {
     slot: Date,
     now: Date,
   ): Promise<Backup | undefined> {
+    const scheduled: NewBackup = { ...backup, trigger: 'scheduled', note: null, requestedBy: 'schedule' };
     const row = await this.withFreshId(undefined, (candidate) =>
       this.db
         .insertInto('backups')
-        .values({
-          id: candidate,
-          app: backup.app,
-          env: backup.env,
-          trigger: 'scheduled',
-          status: 'queued',
-          parts: backup.parts,
-          note: null,
-          requested_by: 'schedule',
-          created_at: now,
-          started_at: null,
-          completed_at: null,
-          error: null,
-          tool_version: this.toolVersion,
-          verified_at: null,
-          verify_error: null,
-          slot,
-        })
+        .values(this.newBackupRow(candidate, scheduled, now, slot))
         .onConflict((oc) => oc.columns(['app', 'env', 'slot']).doNothing())
         .returningAll()
         .executeTakeFirst(),
     );
     return row ? toBackup(row, []) : undefined;
+  }
+
+  private newBackupRow(id: string, backup: NewBackup, now: Date, slot: Date | null) {
+    return {
+      id,
+      app: backup.app,
+      env: backup.env,
+      trigger: backup.trigger,
+      status: 'queued' as const,
+      parts: backup.parts,
+      note: backup.note,
+      requested_by: backup.requestedBy,
+      created_at: now,
+      started_at: null,
+      completed_at: null,
+      error: null,
+      tool_version: this.toolVersion,
+      verified_at: null,
+      verify_error: null,
+      slot,
+    };
   }
 
   /** Puts a backup back to queued for another attempt (its objects were discarded). */

@@ -1,4 +1,4 @@
-import type { Backup } from '../engine/catalog.ts';
+import type { Backup, Restore } from '../engine/catalog.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import { partFileName } from '../engine/parts.ts';
 import { pruneTarget } from '../engine/prune-target.ts';
@@ -69,21 +69,10 @@ function restoreRunner(ctx: EngineContext): OperationRunner {
       const startedAt = ctx.clock();
       try {
         const restore = await runRestore(ctx, operation.subjectId, options);
-        await record(ctx, {
-          type: 'restore.succeeded',
-          app: restore.destApp,
-          env: restore.destEnv,
-          subjectId: restore.id,
-          data: {
-            restoreId: restore.id,
-            backupId: restore.backupId,
-            parts: restore.parts,
-            destination: `${restore.destApp}/${restore.destEnv}`,
-            safetyBackupId: restore.safetyBackupId,
-            requestedBy: restore.requestedBy,
-            durationMs: ctx.clock().getTime() - startedAt.getTime(),
-          },
-        });
+        await record(
+          ctx,
+          restoreEvent('restore.succeeded', restore, { durationMs: ctx.clock().getTime() - startedAt.getTime() }),
+        );
       } catch (error) {
         if (!options.abandoned() && !isCancel(error)) {
           await recordRestoreFailure(ctx, operation, reasonOf(error));
@@ -169,8 +158,16 @@ function recordFailure(ctx: EngineContext, backup: Backup, reason: string): Prom
 
 async function recordRestoreFailure(ctx: EngineContext, operation: Operation, reason: string): Promise<void> {
   const restore = await ctx.catalog.getRestore(operation.subjectId);
-  await record(ctx, {
-    type: 'restore.failed',
+  await record(ctx, restoreEvent('restore.failed', restore, { reason }));
+}
+
+function restoreEvent(
+  type: 'restore.succeeded' | 'restore.failed',
+  restore: Restore,
+  extra: Record<string, unknown>,
+): NewEvent {
+  return {
+    type,
     app: restore.destApp,
     env: restore.destEnv,
     subjectId: restore.id,
@@ -179,10 +176,11 @@ async function recordRestoreFailure(ctx: EngineContext, operation: Operation, re
       backupId: restore.backupId,
       parts: restore.parts,
       destination: `${restore.destApp}/${restore.destEnv}`,
+      safetyBackupId: restore.safetyBackupId,
       requestedBy: restore.requestedBy,
-      reason,
+      ...extra,
     },
-  });
+  };
 }
 
 /** Records an event; a state database that refuses it is logged, never a reason to fail the operation. */
