@@ -341,6 +341,16 @@ export class OperationQueue {
     return rows.map(toOperation);
   }
 
+  /** Removes operations that finished before `before` (the queue's history); returns how many. */
+  async deleteFinishedBefore(before: Date): Promise<number> {
+    const result = await this.db
+      .deleteFrom('operations')
+      .where('status', 'in', ['succeeded', 'failed', 'cancelled'])
+      .where('finished_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Operations by status, for figures (queue depth, outcomes). */
   async countByStatus(): Promise<Record<OperationStatus, number>> {
     const rows = await this.db

@@ -38,6 +38,9 @@ const MISSED_HINT =
  * - Nothing the timers run can crash the process: failures are logged. `stop()` cancels only this scheduler's jobs
  *   and timers and waits for what they started.
  */
+/** How long finished operations stay in the queue's table. */
+const FINISHED_OPERATIONS_KEPT_MS = 30 * 24 * 60 * 60 * 1000;
+
 export class Scheduler {
   private readonly missedCheckMs: number;
   private readonly jobs: Job[] = [];
@@ -165,6 +168,10 @@ export class Scheduler {
         await this.ctx.events.record(prunedEvent(report), this.ctx.clock());
       });
     }
+    // The queue's history: finished operations are kept a while for `status`-style questions, then dropped.
+    const before = new Date(this.ctx.clock().getTime() - FINISHED_OPERATIONS_KEPT_MS);
+    const dropped = await this.ctx.operations.deleteFinishedBefore(before);
+    if (dropped > 0) this.ctx.log(`dropped ${dropped} operations finished before ${before.toISOString()}`);
   }
 
   private async queue(target: Target, slot: Date): Promise<Backup | undefined> {

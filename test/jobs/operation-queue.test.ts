@@ -185,6 +185,20 @@ describe.each(dialects)('OperationQueue on %s', (_name, open) => {
     expect((await queue.claim('w1', LEASE, clock.now(), { kinds: ['backup'] }))?.operation.id).toBe(a.id);
   });
 
+  test('finished operations older than a date are dropped; queued and running ones never', async () => {
+    const done = await enqueue('b1', null);
+    const running = await enqueue('b2', null);
+    const queued = await enqueue('b3', null);
+    await queue.claim('w1', LEASE, clock.now(), { onlyId: done.id });
+    await queue.finish(done.id, 'w1', { status: 'succeeded' }, clock.now());
+    await queue.claim('w1', LEASE, clock.now(), { onlyId: running.id });
+    clock.advance(3600);
+    expect(await queue.deleteFinishedBefore(clock.now())).toBe(1);
+    expect(await queue.find(done.id)).toBeUndefined();
+    expect((await queue.get(running.id)).status).toBe('running');
+    expect((await queue.get(queued.id)).status).toBe('queued');
+  });
+
   test('one operation per subject', async () => {
     await enqueue('b1');
     await expect(enqueue('b1')).rejects.toMatchObject({ code: '23505' });
