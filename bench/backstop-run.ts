@@ -8,6 +8,7 @@
  */
 import { readIdentityFiles, recipientOf } from '../src/crypto/index.ts';
 import { Catalog } from '../src/engine/catalog.ts';
+import { DownloadBook } from '../src/engine/downloads.ts';
 import { newId } from '../src/engine/new-id.ts';
 import { queueBackup, runBackup } from '../src/engine/run-backup.ts';
 import { queueRestore, runRestore } from '../src/engine/run-restore.ts';
@@ -39,6 +40,10 @@ function engineFor(kind: string, location: string, compressionLevel?: number) {
     catalog: new Catalog(state.db, () => newId(), 'bench'),
     operations: new OperationQueue(state.db, () => newId()),
     events: new EventLog(state.db),
+    downloads: new DownloadBook(state.db, () => newId()),
+    mailer: undefined,
+    people: {},
+    linkTtlSeconds: 24 * 3600,
     store: new FsStore({
       root: storeDir!,
       links: new DownloadLinkSigner({ publicUrl: 'http://127.0.0.1', secret: 'b'.repeat(32) }),

@@ -19,6 +19,7 @@ export type Command =
   | { name: 'unpin'; id: string }
   | { name: 'prune'; target?: TargetRef; dryRun: boolean }
   | { name: 'schedule'; target?: TargetRef }
+  | { name: 'download'; id: string; parts?: PartsChoice; email?: string }
   | { name: 'status' }
   | { name: 'cancel'; id: string };
 

@@ -1,4 +1,5 @@
 import type { Backup, Restore } from '../src/engine/catalog.ts';
+import type { Download } from '../src/engine/downloads.ts';
 import type { Operation } from '../src/jobs/operation-queue.ts';
 import type { RetentionDecision } from '../src/retention/retention-decision.ts';
 
@@ -113,4 +114,21 @@ export function operationLine(operation: Operation): string {
     state = `queued since ${formatTime(operation.createdAt)}`;
   }
   return `op ${operation.id}  ${what}  ${state}${operation.requestedBy ? `  by ${operation.requestedBy}` : ''}`;
+}
+
+/** The download shape of DESIGN.md's --json contract. */
+export function downloadJson(download: Download) {
+  return {
+    id: download.id,
+    backupId: download.backupId,
+    status: download.status,
+    expiresAt: download.expiresAt?.toISOString() ?? null,
+    links: download.files.map((f) => ({ kind: f.kind, url: f.url, filename: f.filename, sizeBytes: f.sizeBytes })),
+    parts: download.parts,
+    requestedBy: download.requestedBy,
+    email: download.email,
+    createdAt: download.createdAt.toISOString(),
+    readyAt: download.readyAt?.toISOString() ?? null,
+    error: download.error,
+  };
 }

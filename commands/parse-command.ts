@@ -103,6 +103,21 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
     const word = reader.next();
     return word === undefined ? { name: 'schedule' } : { name: 'schedule', target: reader.target(word) };
   },
+  download(reader) {
+    const command: Extract<Command, { name: 'download' }> = { name: 'download', id: reader.id() };
+    for (let word = reader.next(); word !== undefined; word = reader.next()) {
+      const lower = word.toLowerCase();
+      if (partsWords.includes(lower) && command.parts === undefined) command.parts = lower as PartsChoice;
+      else if (lower === '--email' || lower.startsWith('--email=')) {
+        const address = lower === '--email' ? reader.next() : word.slice('--email='.length);
+        if (address === undefined || !/^[^\s@]+@[^\s@]+$/.test(address)) {
+          throw new UsageError('--email needs an address, e.g. --email ana@example.com');
+        }
+        command.email = address;
+      } else reader.unexpected(word);
+    }
+    return command;
+  },
   status() {
     return { name: 'status' };
   },
@@ -180,7 +195,14 @@ class WordReader {
   }
 
   unexpected(word: string): never {
-    const flags = this.command === 'restore' ? ['--no-safety-backup'] : this.command === 'prune' ? ['--dry-run'] : [];
+    const flags =
+      this.command === 'restore'
+        ? ['--no-safety-backup']
+        : this.command === 'prune'
+          ? ['--dry-run']
+          : this.command === 'download'
+            ? ['--email']
+            : [];
     const suggestion = word.startsWith('-') ? closestWord(word, flags) : undefined;
     throw new UsageError(`unexpected '${word}'${suggestion ? `: did you mean '${suggestion}'?` : ''}`);
   }

@@ -4,6 +4,7 @@ import type { PartKind } from '../src/sources/source.ts';
 import type { Command } from './command.ts';
 import { handleCancel } from './handlers/cancel.ts';
 import { handleCreate } from './handlers/create.ts';
+import { handleDownload } from './handlers/download.ts';
 import { handleHelp } from './handlers/help.ts';
 import { handleList } from './handlers/list.ts';
 import { handlePin } from './handlers/pin.ts';
@@ -48,6 +49,8 @@ export async function runCommand(ctx: HandlerContext, command: Command, options:
         return await handlePrune(ctx, command);
       case 'schedule':
         return await handleSchedule(ctx, command);
+      case 'download':
+        return await handleDownload(ctx, command);
       case 'status':
         return await handleStatus(ctx);
       case 'cancel':

@@ -25,6 +25,11 @@ export const usage: Record<CommandName, { line: string; purpose: string }> = {
     line: 'schedule [<app/env>]',
     purpose: 'show each schedule, its next run, its last result and its retention policy',
   },
+  download: {
+    line: 'download <id> [db|media|db+media] [--email <address>]',
+    purpose:
+      'prepare plaintext copies of a backup (a pg_dump file, a media tar) and send expiring links, by email too when known',
+  },
   status: { line: 'status', purpose: 'show queued and running operations (backups, restores) with their progress' },
   cancel: {
     line: 'cancel <operation-id>',

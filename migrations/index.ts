@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as backupsAndRestores from './0001-backups-and-restores.ts';
 import * as operationsSchedulesEvents from './0002-operations-schedules-events.ts';
+import * as downloadsDeliveriesTokens from './0003-downloads-deliveries-tokens.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run: a new migration takes the next number
@@ -9,4 +10,5 @@ import * as operationsSchedulesEvents from './0002-operations-schedules-events.t
 export const migrations: Record<string, Migration> = {
   '0001-backups-and-restores': backupsAndRestores,
   '0002-operations-schedules-events': operationsSchedulesEvents,
+  '0003-downloads-deliveries-tokens': downloadsDeliveriesTokens,
 };

@@ -3,10 +3,12 @@ import { BackstopError } from '../backstop-error.ts';
 import { type BackstopConfig, type Target, targetName } from '../config/backstop-config.ts';
 import { readIdentityFiles, recipientOf } from '../crypto/index.ts';
 import { Catalog } from '../engine/catalog.ts';
+import { DownloadBook } from '../engine/downloads.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import { newId } from '../engine/new-id.ts';
 import { EventLog } from '../jobs/event-log.ts';
 import { OperationQueue } from '../jobs/operation-queue.ts';
+import { createSmtpMailer } from '../notify/mailer.ts';
 import { MediaDirSource } from '../sources/media-dir-source.ts';
 import { PostgresSource } from '../sources/postgres-source.ts';
 import type { PartKind, Source } from '../sources/source.ts';
@@ -54,6 +56,10 @@ export async function composeEngine(
     catalog: new Catalog(state.db, () => newId(), toolVersion),
     operations: new OperationQueue(state.db, () => newId(), config.raw.workers?.maxAttempts),
     events: new EventLog(state.db),
+    downloads: new DownloadBook(state.db, () => newId()),
+    linkTtlSeconds: config.downloads.linkTtlSeconds,
+    mailer: config.email ? createSmtpMailer(config.email) : undefined,
+    people: config.people,
     store: createStore(config, s3),
     recipients,
     identities,

@@ -35,6 +35,11 @@ export interface BackstopConfig {
   };
   targets: Target[];
   raw: ConfigFile;
+  downloads: { linkTtlSeconds: number };
+  /** SMTP settings for download links; undefined when email is not configured. */
+  email: ConfigFile['email'];
+  /** Email addresses by principal (slack:U1, cli:ana). */
+  people: Record<string, string>;
 }
 
 export function targetName(target: { app: string; env: string }): string {

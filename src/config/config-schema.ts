@@ -144,39 +144,81 @@ const app = z.strictObject({
 
 const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'write a duration such as 30m, 24h or 7d');
 
-export const configSchema = z.strictObject({
-  dataDir: z.string().default('./.backstop'),
-  database: postgresUrl.optional(),
-  storage: storage.optional(),
-  encryption: z
-    .strictObject({
-      recipients: z.array(z.string().regex(/^age1[0-9a-z]+$/, 'a recipient looks like age1... (from backstop keygen)')),
-      identities: z.array(z.string().min(1)).default([]),
-    })
-    .optional(),
-  apps: z.record(name, app).default({}),
-  downloads: z.strictObject({ linkTtl: duration.default('24h') }).optional(),
-  http: z
-    .strictObject({
-      port: z.int().min(0).max(65535).default(8080),
-      host: z.string().default('127.0.0.1'),
-      publicUrl: z.url().optional(),
-    })
-    .optional(),
-  /** Background work: how many operations one process runs side by side, and how long a claim holds. */
-  workers: z
-    .strictObject({
-      concurrency: z.int().min(1).max(64).default(2),
-      leaseSeconds: z.int().min(2).max(3600).default(30),
-      maxAttempts: z.int().min(1).max(20).default(3),
-    })
-    .optional(),
-  // Sections used by the chat, email and webhook parts; validated by those parts.
-  chat: z.unknown().optional(),
-  email: z.unknown().optional(),
-  people: z.unknown().optional(),
-  webhooks: z.unknown().optional(),
-});
+export const configSchema = z
+  .strictObject({
+    dataDir: z.string().default('./.backstop'),
+    database: postgresUrl.optional(),
+    storage: storage.optional(),
+    encryption: z
+      .strictObject({
+        recipients: z.array(
+          z.string().regex(/^age1[0-9a-z]+$/, 'a recipient looks like age1... (from backstop keygen)'),
+        ),
+        identities: z.array(z.string().min(1)).default([]),
+      })
+      .optional(),
+    apps: z.record(name, app).default({}),
+    downloads: z.strictObject({ linkTtl: duration.default('24h') }).optional(),
+    http: z
+      .strictObject({
+        port: z.int().min(0).max(65535).default(8080),
+        host: z.string().default('127.0.0.1'),
+        publicUrl: z.url().optional(),
+      })
+      .optional(),
+    /** Background work: how many operations one process runs side by side, and how long a claim holds. */
+    workers: z
+      .strictObject({
+        concurrency: z.int().min(1).max(64).default(2),
+        leaseSeconds: z.int().min(2).max(3600).default(30),
+        maxAttempts: z.int().min(1).max(20).default(3),
+      })
+      .optional(),
+    /** Where download links are emailed from. Without it, links are only shown (and Backstop says so). */
+    email: z
+      .strictObject({
+        smtp: z.strictObject({
+          host: z.string().min(1, 'write the SMTP server name, e.g. smtp.example.com'),
+          port: z.int().min(1).max(65535).default(587),
+          /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+          secure: z.boolean().default(false),
+          user: z.string().optional(),
+          password: z.string().optional(),
+          /** Never upgrade to TLS (a local relay without a certificate). */
+          ignoreTLS: z.boolean().default(false),
+        }),
+        from: z.string().regex(/^[^\s@]+@[^\s@]+$|<[^\s@]+@[^\s@]+>$/, 'write an address, e.g. backups@example.com'),
+      })
+      .optional(),
+    /** People's email addresses by principal (slack:U1, discord:42, cli:ana), for download links. */
+    people: z
+      .record(z.string(), z.string().regex(/^[^\s@]+@[^\s@]+$/, 'write an email address, e.g. ana@example.com'))
+      .default({}),
+    // Sections used by the chat and webhook parts; validated by those parts.
+    chat: z.unknown().optional(),
+    webhooks: z.unknown().optional(),
+  })
+  .superRefine((config, ctx) => {
+    const ttl = config.downloads?.linkTtl;
+    if (config.storage?.s3 !== undefined && ttl !== undefined && durationSeconds(ttl) > MAX_S3_LINK_TTL_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['downloads', 'linkTtl'],
+        message: 'S3 download links live at most 7 days: write 7d or less',
+      });
+    }
+  });
+
+/** S3 presigned URLs live at most 7 days. */
+export const MAX_S3_LINK_TTL_SECONDS = 7 * 24 * 3600;
+
+/** "30m" -> 1800 (the duration format of the config file). */
+export function durationSeconds(text: string): number {
+  const match = /^(\d+)(s|m|h|d)$/.exec(text);
+  if (!match) throw new Error(`not a duration: ${text}`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
 
 export type ConfigFile = z.infer<typeof configSchema>;
 export type EnvironmentConfig = z.infer<typeof environment>;

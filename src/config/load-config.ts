@@ -6,7 +6,7 @@ import { BackstopError } from '../backstop-error.ts';
 import { closestWord } from '../closest-word.ts';
 import { defaultRetentionPolicy } from '../retention/retention-policy.ts';
 import type { BackstopConfig, MediaLocation, Target } from './backstop-config.ts';
-import { type ConfigFile, configSchema } from './config-schema.ts';
+import { type ConfigFile, configSchema, durationSeconds } from './config-schema.ts';
 import { interpolate } from './interpolate.ts';
 
 export interface LoadConfigOptions {
@@ -235,6 +235,9 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
     encryption,
     targets,
     raw: file,
+    downloads: { linkTtlSeconds: durationSeconds(file.downloads?.linkTtl ?? '24h') },
+    email: file.email,
+    people: file.people,
   };
 }
 

@@ -1,6 +1,8 @@
+import { BackstopError } from '../backstop-error.ts';
 import type { Target } from '../config/backstop-config.ts';
 import { targetName } from '../config/backstop-config.ts';
 import type { Backup, NewBackup, Restore } from '../engine/catalog.ts';
+import type { Download } from '../engine/downloads.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import { partKinds } from '../engine/parts.ts';
 import { queueBackup } from '../engine/run-backup.ts';
@@ -76,7 +78,44 @@ export async function enqueueRestore(
   return queued;
 }
 
-/** Runs `fn` with an engine whose catalogue and queue work inside one transaction. */
+/**
+ * Records a download of a completed backup's parts (default: all it holds) and the operation that prepares it. It
+ * runs beside the target's backups and restores (it only reads a completed backup).
+ */
+export async function enqueueDownload(
+  ctx: EngineContext,
+  request: { backupId: string; parts?: string; requestedBy: string | null; email: string | null },
+): Promise<{ download: Download; operation: Operation }> {
+  const backup = await ctx.catalog.getBackup(request.backupId);
+  if (backup.status !== 'completed') {
+    const message = `Backup ${backup.id} is ${backup.status}: only a completed backup can be downloaded.`;
+    throw new BackstopError('backup-not-downloadable', message, { userMessage: message });
+  }
+  const parts = request.parts ?? backup.parts;
+  for (const kind of partKinds(parts)) {
+    if (!backup.storedParts.some((p) => p.kind === kind)) {
+      const message = `Backup ${backup.id} has no ${kind} part (it holds ${backup.parts}).`;
+      throw new BackstopError('part-missing', message, { userMessage: message });
+    }
+  }
+  const queued = await inTransaction(ctx, async (trx) => {
+    const download = await trx.downloads.insert(
+      { backupId: backup.id, parts, requestedBy: request.requestedBy, email: request.email },
+      ctx.clock(),
+    );
+    const operation = await trx.operations.enqueue(
+      { kind: 'download', subjectId: download.id, target: null, requestedBy: request.requestedBy },
+      ctx.clock(),
+    );
+    return { download, operation };
+  });
+  ctx.operations.notifyEnqueued();
+  return queued;
+}
+
+/** Runs `fn` with an engine whose catalogue, downloads and queue work inside one transaction. */
 function inTransaction<T>(ctx: EngineContext, fn: (trx: EngineContext) => Promise<T>): Promise<T> {
-  return ctx.catalog.transaction((catalog, db) => fn({ ...ctx, catalog, operations: ctx.operations.within(db) }));
+  return ctx.catalog.transaction((catalog, db) =>
+    fn({ ...ctx, catalog, downloads: ctx.downloads.within(db), operations: ctx.operations.within(db) }),
+  );
 }

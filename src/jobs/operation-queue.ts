@@ -3,7 +3,7 @@ import { BackstopError } from '../backstop-error.ts';
 import type { StateDb } from '../state/state.ts';
 import type { OperationStatus, OperationsTable } from '../state/tables.ts';
 
-export type OperationKind = 'backup' | 'restore';
+export type OperationKind = 'backup' | 'restore' | 'download' | 'delivery';
 
 /** One unit of background work: a backup or a restore (later a download preparation, a webhook delivery). */
 export interface Operation {
@@ -27,6 +27,8 @@ export interface Operation {
   startedAt: Date | null;
   finishedAt: Date | null;
   error: string | null;
+  /** Not claimed before this time. */
+  runAfter: Date | null;
 }
 
 export interface NewOperation {
@@ -35,6 +37,8 @@ export interface NewOperation {
   target: string | null;
   requestedBy: string | null;
   maxAttempts?: number;
+  /** Not run before this time. */
+  runAfter?: Date;
 }
 
 /**
@@ -102,6 +106,7 @@ export class OperationQueue {
             max_attempts: operation.maxAttempts ?? this.defaultMaxAttempts,
             requested_by: operation.requestedBy,
             created_at: now,
+            run_after: operation.runAfter ?? null,
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -136,7 +141,8 @@ export class OperationQueue {
         cancel_requested_by: string | null;
       }>`
         select o.id, o.status, o.attempts, o.max_attempts, o.cancel_requested_by from operations o
-        where (o.status = 'queued' or (o.status = 'running' and o.lease_expires_at < ${now}))
+        where ((o.status = 'queued' and (o.run_after is null or o.run_after <= ${now}))
+            or (o.status = 'running' and o.lease_expires_at < ${now}))
           ${onlyId}
           ${onlyTarget}
           ${kinds}
@@ -247,6 +253,21 @@ export class OperationQueue {
         lease_owner: null,
         lease_expires_at: null,
       })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Puts `owner`'s running operation back in the queue to be tried again at `runAfter` (a delivery whose endpoint
+   * failed), keeping the attempt counted and the error for people to read. False when `owner` no longer held it.
+   */
+  async retryLater(id: string, owner: string, runAfter: Date, error: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('operations')
+      .set({ status: 'queued', run_after: runAfter, error, lease_owner: null, lease_expires_at: null })
       .where('id', '=', id)
       .where('lease_owner', '=', owner)
       .where('status', '=', 'running')
@@ -389,5 +410,6 @@ function toOperation(row: Selectable<OperationsTable>): Operation {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     error: row.error,
+    runAfter: row.run_after,
   };
 }

@@ -1,10 +1,12 @@
 import type { Backup, Restore } from '../engine/catalog.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import { partFileName } from '../engine/parts.ts';
+import { deleteDownloadObjects, prepareDownload } from '../engine/prepare-download.ts';
 import { pruneTarget } from '../engine/prune-target.ts';
 import { reasonOf } from '../engine/reason-of.ts';
 import { runBackup } from '../engine/run-backup.ts';
 import { runRestore } from '../engine/run-restore.ts';
+import { downloadEmail } from '../notify/download-email.ts';
 import type { NewEvent } from './event-log.ts';
 import type { Operation } from './operation-queue.ts';
 import { OperationStopped } from './operation-stopped.ts';
@@ -13,7 +15,7 @@ import type { OperationRunner, OperationRunners } from './worker.ts';
 
 /** The runners of backups and restores over one engine. */
 export function engineRunners(ctx: EngineContext): OperationRunners {
-  return { backup: backupRunner(ctx), restore: restoreRunner(ctx) };
+  return { backup: backupRunner(ctx), restore: restoreRunner(ctx), download: downloadRunner(ctx) };
 }
 
 /**
@@ -100,6 +102,57 @@ function restoreRunner(ctx: EngineContext): OperationRunner {
       if (restore.status === 'succeeded' || restore.status === 'failed') return;
       await ctx.catalog.updateRestore(restore.id, { status: 'failed', completedAt: ctx.clock(), error: reason });
       if (!operation.cancelRequestedBy) await recordRestoreFailure(ctx, operation, reason);
+    },
+  };
+}
+
+/**
+ * A download operation: the plaintext files and their links, then the `download.ready` event and, when the
+ * requester's address is known and email is configured, an email with the links (a mail server that refuses it is
+ * logged; the download stays ready and the links are in the event and the reply).
+ */
+function downloadRunner(ctx: EngineContext): OperationRunner {
+  return {
+    async run(operation, options) {
+      const download = await prepareDownload(ctx, operation.subjectId, options);
+      const backup = await ctx.catalog.getBackup(download.backupId);
+      await record(ctx, {
+        type: 'download.ready',
+        app: backup.app,
+        env: backup.env,
+        subjectId: download.id,
+        data: {
+          downloadId: download.id,
+          backupId: backup.id,
+          app: backup.app,
+          env: backup.env,
+          note: backup.note,
+          requestedBy: download.requestedBy,
+          expiresAt: download.expiresAt?.toISOString() ?? null,
+          links: download.files.map((f) => ({
+            kind: f.kind,
+            url: f.url,
+            filename: f.filename,
+            sizeBytes: f.sizeBytes,
+          })),
+        },
+      });
+      if (download.email !== null && ctx.mailer !== undefined) {
+        try {
+          await ctx.mailer.send(downloadEmail(download, backup, download.email));
+          ctx.log(`download ${download.id}: links emailed to ${download.email}`);
+        } catch (error) {
+          ctx.log(`download ${download.id}: the links could not be emailed to ${download.email}: ${reasonOf(error)}`);
+        }
+      }
+    },
+    async discard(operation) {
+      await deleteDownloadObjects(ctx, operation.subjectId);
+      await ctx.downloads.update(operation.subjectId, { status: 'queued', error: null });
+    },
+    async abandon(operation, reason) {
+      await deleteDownloadObjects(ctx, operation.subjectId);
+      await ctx.downloads.update(operation.subjectId, { status: 'failed', error: reason });
     },
   };
 }

@@ -3,6 +3,7 @@ import { BackstopError } from '../backstop-error.ts';
 import { type Target, targetName } from '../config/backstop-config.ts';
 import type { Backup } from '../engine/catalog.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
+import { expireDownloads } from '../engine/expire-downloads.ts';
 import { pruneTarget } from '../engine/prune-target.ts';
 import { reasonOf } from '../engine/reason-of.ts';
 import { nextSlot, previousSlot, schedulePeriodMs } from './cron-slots.ts';
@@ -248,7 +249,11 @@ export class Scheduler {
     // A check slower than the interval is not stacked up behind itself.
     if (this.checkingMissed) return;
     this.checkingMissed = true;
-    void this.track('checking for missed backups', () => this.checkMissed(this.ctx.clock())).finally(() => {
+    void this.track('checking for missed backups and expired downloads', async () => {
+      await this.checkMissed(this.ctx.clock());
+      // Expired links no longer work; their plaintext files go within a minute, not at the next daily prune.
+      await expireDownloads(this.ctx, this.ctx.clock());
+    }).finally(() => {
       this.checkingMissed = false;
     });
   }

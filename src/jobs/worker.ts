@@ -4,6 +4,7 @@ import { reasonOf } from '../engine/reason-of.ts';
 import type { Progress, ProgressListener } from '../sources/source.ts';
 import type { Operation, OperationQueue } from './operation-queue.ts';
 import { OperationStopped } from './operation-stopped.ts';
+import { RetryLater } from './retry-later.ts';
 
 /** How one kind of operation runs. Implementations: src/jobs/operation-runners.ts. */
 export interface OperationRunner {
@@ -100,7 +101,8 @@ export class Worker {
       await runner.abandon(claim.operation, claim.operation.error ?? 'abandoned');
       return true;
     }
-    if (claim.operation.attempts > 1) {
+    // A later attempt without a planned retry time is one whose previous worker vanished.
+    if (claim.operation.attempts > 1 && claim.operation.runAfter === null) {
       this.options.log(
         `operation ${claim.operation.id} (${claim.operation.kind} ${claim.operation.subjectId}) taken over: ` +
           `attempt ${claim.operation.attempts} of ${claim.operation.maxAttempts}, after its previous worker stopped responding`,
@@ -200,6 +202,12 @@ export class Worker {
       } else if (stopped?.stopCause === 'cancelled') {
         await queue.finish(operation.id, this.owner, { status: 'cancelled', error: stopped.message }, clock());
         log(`operation ${operation.id} ${stopped.message}`);
+      } else if (error instanceof RetryLater && operation.attempts < operation.maxAttempts) {
+        const runAfter = new Date(clock().getTime() + error.delayMs);
+        await queue.retryLater(operation.id, this.owner, runAfter, error.message);
+        log(
+          `operation ${operation.id}: ${error.message}; attempt ${operation.attempts + 1} at ${runAfter.toISOString()}`,
+        );
       } else {
         await queue.finish(operation.id, this.owner, { status: 'failed', error: reasonOf(error) }, clock());
         log(`operation ${operation.id} failed: ${reasonOf(error)}`);

@@ -8,6 +8,11 @@ export interface StateTables {
   operations: OperationsTable;
   schedules: SchedulesTable;
   events: EventsTable;
+  downloads: DownloadsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  event_cursors: EventCursorsTable;
+  api_tokens: ApiTokensTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -89,6 +94,8 @@ export interface OperationsTable {
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
   error: string | null;
+  /** Not claimed before this time (a retry waiting out its backoff). */
+  run_after: Timestamp | null;
 }
 
 export interface SchedulesTable {
@@ -107,4 +114,58 @@ export interface EventsTable {
   data: string;
   created_at: Timestamp;
   dedupe_key: string | null;
+}
+
+export type DownloadStatus = 'queued' | 'running' | 'ready' | 'failed' | 'expired';
+
+export interface DownloadsTable {
+  id: string;
+  backup_id: string;
+  parts: string;
+  status: DownloadStatus;
+  requested_by: string | null;
+  email: string | null;
+  created_at: Timestamp;
+  ready_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  error: string | null;
+  /** JSON: [{ kind, key, filename, url, sizeBytes }] */
+  files: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint: string;
+  event_id: ColumnType<string | null, string | number | null, string | number | null>;
+  digest_day: string | null;
+  status: 'pending' | 'delivered' | 'failed';
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+  error: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  at: Timestamp;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
+export interface EventCursorsTable {
+  name: string;
+  last_event_id: ColumnType<string, string | number, string | number>;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  secret_sha256: string;
+  role: 'viewer' | 'operator' | 'restorer' | 'approver';
+  /** JSON array of app names, or ["*"]. */
+  apps: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
 }

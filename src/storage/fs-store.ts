@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BackstopError } from '../backstop-error.ts';
 import { CountedSource } from './counted-source.ts';
-import type { DownloadLinkSigner } from './download-link-signer.ts';
+import type { DownloadGrant, DownloadLinkSigner } from './download-link-signer.ts';
 import type { Store, StoredObject } from './store.ts';
 import { assertValidKey, assertValidPrefix, compareKeys, keyBasename } from './store-key.ts';
 import { isTemporaryFileOf, isTemporaryName, writeFileAtomically } from './write-file-atomically.ts';
@@ -101,6 +101,14 @@ export class FsStore implements Store {
     for (const name of names) {
       if (isTemporaryFileOf(name, path)) await rm(join(dirname(path), name), { force: true });
     }
+  }
+
+  /**
+   * What the token of one of this store's links grants (for Backstop's `/downloads/<token>` route); throws
+   * `link-invalid` or `link-expired`.
+   */
+  grant(token: string): DownloadGrant {
+    return this.#links.verify(token);
   }
 
   async link(key: string, ttlSeconds: number, options: { filename?: string } = {}): Promise<string> {

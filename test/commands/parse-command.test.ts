@@ -37,6 +37,11 @@ describe('parseCommand', () => {
       { name: 'restore', id: '7k3qx2', parts: 'db', to: { app: 'shop', env: 'staging' }, safetyBackup: false },
     ],
     ['status', { name: 'status' }],
+    ['download 7k3qx2', { name: 'download', id: '7k3qx2' }],
+    [
+      'download 7k3qx2 db --email ana@example.com',
+      { name: 'download', id: '7k3qx2', parts: 'db', email: 'ana@example.com' },
+    ],
     ['cancel 4tq9zz', { name: 'cancel', id: '4tq9zz' }],
     ['schedule', { name: 'schedule' }],
     ['schedule shop/live', { name: 'schedule', target: { app: 'shop', env: 'live' } }],
@@ -62,6 +67,8 @@ describe('parseCommand', () => {
     ['prune shop/live --dryrun', "unexpected '--dryrun': did you mean '--dry-run'?", 'prune [<app/env>] [--dry-run]'],
     ['cancel', 'cancel needs an operation id (see status)', 'cancel <operation-id>'],
     ['status now', "unexpected 'now'", 'status'],
+    ['download 7k3qx2 --email', '--email needs an address, e.g. --email ana@example.com', expect.any(String)],
+    ['download 7k3qx2 --emial a@b.c', "unexpected '--emial': did you mean '--email'?", expect.any(String)],
     ['shedule', "unknown command 'shedule': did you mean 'schedule'?", undefined],
   ])('%j is a usage error', (text, message, usageLine) => {
     const result = parseCommand(tokenize(text));

@@ -179,6 +179,9 @@ apps:
       'the schedule backs up db, but this environment has no database',
     ],
     ['workers: { concurrency: 0 }', 'workers.concurrency'],
+    ['storage: { s3: { bucket: b } }\ndownloads: { linkTtl: 8d }', 'S3 download links live at most 7 days'],
+    ['email: { smtp: { host: mail }, from: nobody }', 'write an address, e.g. backups@example.com'],
+    ['people: { "slack:U1": not-an-address }', 'write an email address'],
   ])('%s is refused', (text, expected) => {
     expect(problemsOf(text)).toContain(expected);
   });
@@ -204,5 +207,29 @@ describe('schedules', () => {
       ['zurich', { cron: '*/5 * * * * *', timezone: 'Europe/Zurich', parts: 'media' }],
       ['test', 'off'],
     ]);
+  });
+});
+
+describe('downloads and email', () => {
+  test('link lifetime, SMTP settings and the people map are read with their defaults', () => {
+    const config = parseConfig(
+      `downloads: { linkTtl: 2h }
+email: { smtp: { host: smtp.example.com }, from: backups@example.com }
+people: { "slack:U1": ana@example.com }
+`,
+      '/etc/backstop.yaml',
+      options,
+    );
+    expect(config.downloads).toEqual({ linkTtlSeconds: 7200 });
+    expect(config.email).toEqual({
+      smtp: { host: 'smtp.example.com', port: 587, secure: false, ignoreTLS: false },
+      from: 'backups@example.com',
+    });
+    expect(config.people).toEqual({ 'slack:U1': 'ana@example.com' });
+    expect(parseConfig('{}', '/etc/backstop.yaml', options)).toMatchObject({
+      downloads: { linkTtlSeconds: 86400 },
+      email: undefined,
+      people: {},
+    });
   });
 });

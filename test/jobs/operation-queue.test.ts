@@ -199,6 +199,19 @@ describe.each(dialects)('OperationQueue on %s', (_name, open) => {
     expect((await queue.get(queued.id)).status).toBe('queued');
   });
 
+  test('an operation to retry later is not claimed before its time, and keeps its attempt and error', async () => {
+    const op = await enqueue('d1', null);
+    await queue.claim('w1', LEASE, clock.now());
+    const at = new Date(clock.now().getTime() + 60_000);
+    expect(await queue.retryLater(op.id, 'w1', at, 'endpoint answered 503')).toBe(true);
+    expect(await queue.get(op.id)).toMatchObject({ status: 'queued', attempts: 1, error: 'endpoint answered 503' });
+    clock.advance(59);
+    expect(await queue.claim('w2', LEASE, clock.now())).toBeUndefined();
+    clock.advance(1);
+    expect((await queue.claim('w2', LEASE, clock.now()))?.operation).toMatchObject({ id: op.id, attempts: 2 });
+    expect(await queue.retryLater(op.id, 'w1', at, 'late')).toBe(false);
+  });
+
   test('one operation per subject', async () => {
     await enqueue('b1');
     await expect(enqueue('b1')).rejects.toMatchObject({ code: '23505' });

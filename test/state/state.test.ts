@@ -54,7 +54,11 @@ describe.each(dialects)('state on %s', (_name, open) => {
   });
 
   test('migrations apply once and then report nothing new', async () => {
-    expect(await migrateToLatest(state.db)).toEqual(['0001-backups-and-restores', '0002-operations-schedules-events']);
+    expect(await migrateToLatest(state.db)).toEqual([
+      '0001-backups-and-restores',
+      '0002-operations-schedules-events',
+      '0003-downloads-deliveries-tokens',
+    ]);
     expect(await migrateToLatest(state.db)).toEqual([]);
   });
 

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import type { Target } from '../../src/config/backstop-config.ts';
 import { generateIdentity, recipientOf } from '../../src/crypto/index.ts';
 import { Catalog } from '../../src/engine/catalog.ts';
+import { DownloadBook } from '../../src/engine/downloads.ts';
 import type { EngineContext } from '../../src/engine/engine-context.ts';
 import { newId } from '../../src/engine/new-id.ts';
 import { EventLog } from '../../src/jobs/event-log.ts';
 import { OperationQueue } from '../../src/jobs/operation-queue.ts';
+import type { Mailer } from '../../src/notify/mailer.ts';
 import { defaultRetentionPolicy } from '../../src/retention/retention-policy.ts';
 import { MediaDirSource } from '../../src/sources/media-dir-source.ts';
 import { PostgresSource } from '../../src/sources/postgres-source.ts';
@@ -53,6 +55,9 @@ export async function makeEngine(options: {
   targets: Target[];
   sourceFor?: (target: Target, kind: 'db' | 'media') => Source;
   clock?: () => Date;
+  linkTtlSeconds?: number;
+  mailer?: Mailer;
+  people?: Record<string, string>;
 }): Promise<TestEngine> {
   const dataDir = await mkdtemp(join(tmpdir(), 'backstop-engine-'));
   const state = await openState({ databaseUrl: undefined, dataDir });
@@ -63,6 +68,10 @@ export async function makeEngine(options: {
     catalog: new Catalog(state.db, () => newId(), 'test'),
     operations: new OperationQueue(state.db, () => newId()),
     events: new EventLog(state.db),
+    downloads: new DownloadBook(state.db, () => newId()),
+    mailer: options.mailer,
+    people: options.people ?? {},
+    linkTtlSeconds: options.linkTtlSeconds ?? 24 * 3600,
     store: options.store,
     recipients: async () => [recipientOf(identity)],
     identities: async () => [identity],

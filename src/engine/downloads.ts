@@ -1,0 +1,119 @@
+import type { Selectable } from 'kysely';
+import { BackstopError } from '../backstop-error.ts';
+import type { PartKind } from '../sources/source.ts';
+import type { StateDb } from '../state/state.ts';
+import type { DownloadStatus, DownloadsTable } from '../state/tables.ts';
+
+/** One plaintext file of a prepared download and the link it is fetched by. */
+export interface DownloadFile {
+  kind: PartKind;
+  key: string;
+  filename: string;
+  url: string;
+  sizeBytes: number;
+}
+
+/** A download: a backup's parts decrypted into plaintext objects under `downloads/<id>/`, with expiring links. */
+export interface Download {
+  id: string;
+  backupId: string;
+  parts: string;
+  status: DownloadStatus;
+  requestedBy: string | null;
+  email: string | null;
+  createdAt: Date;
+  readyAt: Date | null;
+  expiresAt: Date | null;
+  error: string | null;
+  files: DownloadFile[];
+}
+
+export type NewDownload = Pick<Download, 'backupId' | 'parts' | 'requestedBy' | 'email'>;
+
+/** The downloads in the state database. Records; the use cases in engine/ decide. */
+export class DownloadBook {
+  constructor(
+    private readonly db: StateDb,
+    private readonly newId: () => string,
+  ) {}
+
+  within(db: StateDb): DownloadBook {
+    return new DownloadBook(db, this.newId);
+  }
+
+  async insert(download: NewDownload, now: Date): Promise<Download> {
+    const row = await this.db
+      .insertInto('downloads')
+      .values({
+        id: this.newId(),
+        backup_id: download.backupId,
+        parts: download.parts,
+        status: 'queued',
+        requested_by: download.requestedBy,
+        email: download.email,
+        created_at: now,
+        files: '[]',
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toDownload(row);
+  }
+
+  async update(
+    id: string,
+    changes: Partial<Pick<Download, 'status' | 'readyAt' | 'expiresAt' | 'error' | 'files'>>,
+  ): Promise<void> {
+    await this.db
+      .updateTable('downloads')
+      .set({
+        ...(changes.status !== undefined && { status: changes.status }),
+        ...('readyAt' in changes && { ready_at: changes.readyAt ?? null }),
+        ...('expiresAt' in changes && { expires_at: changes.expiresAt ?? null }),
+        ...('error' in changes && { error: changes.error ?? null }),
+        ...(changes.files !== undefined && { files: JSON.stringify(changes.files) }),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async find(id: string): Promise<Download | undefined> {
+    const row = await this.db.selectFrom('downloads').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toDownload(row) : undefined;
+  }
+
+  async get(id: string): Promise<Download> {
+    const download = await this.find(id);
+    if (!download) {
+      const message = `There is no download ${id}.`;
+      throw new BackstopError('download-not-found', message, { userMessage: message });
+    }
+    return download;
+  }
+
+  /** Ready downloads whose links have expired by `now`: their objects are to be deleted. */
+  async listExpired(now: Date): Promise<Download[]> {
+    const rows = await this.db
+      .selectFrom('downloads')
+      .selectAll()
+      .where('status', '=', 'ready')
+      .where('expires_at', '<=', now)
+      .execute();
+    return rows.map(toDownload);
+  }
+}
+
+function toDownload(row: Selectable<DownloadsTable>): Download {
+  return {
+    id: row.id,
+    backupId: row.backup_id,
+    parts: row.parts,
+    status: row.status,
+    requestedBy: row.requested_by,
+    email: row.email,
+    createdAt: row.created_at,
+    readyAt: row.ready_at,
+    expiresAt: row.expires_at,
+    error: row.error,
+    files: JSON.parse(row.files) as DownloadFile[],
+  };
+}

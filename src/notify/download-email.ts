@@ -1,0 +1,40 @@
+import type { Backup } from '../engine/catalog.ts';
+import type { Download } from '../engine/downloads.ts';
+import type { MailMessage } from './mailer.ts';
+
+/** The email that brings a requester the links of a prepared download, in text and HTML. */
+export function downloadEmail(download: Download, backup: Backup, to: string): MailMessage {
+  const target = `${backup.app}/${backup.env}`;
+  const when = `${backup.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const until = download.expiresAt ? `${download.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+  const subject = `Backstop: your download of ${target} (backup ${backup.id}) is ready`;
+  const facts = [
+    `Backup ${backup.id} of ${target}, taken ${when}${backup.note ? `, note: "${backup.note}"` : ''}.`,
+    `The links work until ${until}.`,
+  ];
+  const describe = (kind: string) =>
+    kind === 'db' ? 'database (pg_dump custom format: pg_restore -d <db> <file>)' : 'media (tar with manifest.json)';
+  const text = [
+    ...facts,
+    '',
+    ...download.files.map((f) => `${describe(f.kind)}: ${f.filename} (${f.sizeBytes} bytes)\n  ${f.url}`),
+    '',
+    'The files are not encrypted: keep them safe and delete them when done.',
+    '',
+  ].join('\n');
+  const html = [
+    `<p>${facts.map(escapeHtml).join('<br>')}</p>`,
+    '<ul>',
+    ...download.files.map(
+      (f) =>
+        `<li>${escapeHtml(describe(f.kind))}: <a href="${escapeHtml(f.url)}">${escapeHtml(f.filename)}</a> (${f.sizeBytes} bytes)</li>`,
+    ),
+    '</ul>',
+    '<p>The files are not encrypted: keep them safe and delete them when done.</p>',
+  ].join('\n');
+  return { to, subject, text, html };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

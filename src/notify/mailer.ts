@@ -1,0 +1,38 @@
+import nodemailer from 'nodemailer';
+import type { ConfigFile } from '../config/config-schema.ts';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Sends email. Contract: resolves once the SMTP server accepted the message; rejects with the server's reason. */
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+  /** For people: "smtp.example.com:587". No credentials. */
+  describe(): string;
+}
+
+/** A Mailer over SMTP with nodemailer, from the config's `email:` section. */
+export function createSmtpMailer(email: NonNullable<ConfigFile['email']>): Mailer {
+  const { smtp } = email;
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    ignoreTLS: smtp.ignoreTLS,
+    ...(smtp.user !== undefined && { auth: { user: smtp.user, pass: smtp.password ?? '' } }),
+    // A slow mail server must not hold a worker for long.
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 30_000,
+  });
+  return {
+    async send(message) {
+      await transport.sendMail({ from: email.from, ...message });
+    },
+    describe: () => `${smtp.host}:${smtp.port}`,
+  };
+}
