@@ -50,6 +50,12 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
           `${settings.concurrency} worker${settings.concurrency === 1 ? '' : 's'}; ` +
           `HTTP on http://${address}:${port} (/healthz, /readyz). Stop with Ctrl-C.\n`,
       );
+      if (config.email === undefined) {
+        io.stderr.write(
+          'Email is not configured (email: in the config), so download links are not emailed: they are shown in ' +
+            'replies and in download.ready events.\n',
+        );
+      }
       await (stop ?? signalled());
     } finally {
       io.stderr.write('Backstop is stopping: running operations go back to the queue.\n');
