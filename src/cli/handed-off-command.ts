@@ -1,11 +1,13 @@
 import { handleHelp } from '../../commands/handlers/help.ts';
 import { parseCommand } from '../../commands/parse-command.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
+import type { StateDb } from '../state/state.ts';
 import { type CliIo, exitCodes } from './cli-io.ts';
 import { runWithEngine } from './engine-session.ts';
 import { splitGlobalOptions } from './global-options.ts';
 import { rebuildCommand } from './rebuild-command.ts';
 import { render } from './render-reply.ts';
+import { runTokenCommand } from './token-command.ts';
 
 /**
  * Runs a command another `backstop` process handed to this server (because the server holds the embedded state),
@@ -17,6 +19,8 @@ export async function runHandedOff(
   argv: string[],
   io: CliIo,
   signal: AbortSignal,
+  /** The server's state database, for `backstop token` (API tokens live there, beside the engine's tables). */
+  state?: StateDb,
 ): Promise<number> {
   const { options, words, problem } = splitGlobalOptions(argv);
   if (problem) return refuse(io, problem);
@@ -36,6 +40,9 @@ export async function runHandedOff(
     case 'catalog':
       if (args[0] !== 'rebuild' || args.length > 1) return refuse(io, 'catalog takes one subcommand: rebuild');
       return rebuildCommand(engine, io, options.json);
+    case 'token':
+      if (!state) return refuse(io, 'this server cannot manage API tokens for other processes');
+      return runTokenCommand(state, args, engine, io, options);
   }
   const parsed = parseCommand(words);
   if (!parsed.ok) return refuse(io, parsed.message);

@@ -17,13 +17,16 @@ import { toolVersion } from './tool-version.ts';
 const session = () => import('./engine-session.ts');
 
 const adminUsage: Record<string, string> = {
-  serve: 'backstop serve      run Backstop: workers, scheduled backups, HTTP (/healthz, /readyz on http.port)',
+  serve:
+    'backstop serve      run Backstop: workers, scheduled backups, HTTP (/api/v1, /metrics, /healthz, /readyz on http.port)',
   worker: 'backstop worker     run queued operations only (more workers beside serve, with a shared DATABASE_URL)',
   migrate: 'backstop migrate    bring the state database up to date',
   keygen: keygenUsage,
   decrypt: decryptUsage,
   catalog: 'backstop catalog rebuild   rebuild the catalogue from the backup.json files in storage',
   retention: retentionUsage,
+  token:
+    'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*> | list | revoke <id>   (HTTP API tokens)',
   version: 'backstop version',
 };
 
@@ -55,6 +58,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         return await (await import('./serve-command.ts')).serveCommand(config(options, io), io);
       case 'worker':
         return await (await import('./worker-command.ts')).workerCommand(config(options, io), io);
+      case 'token':
+        return await (await import('./token-command.ts')).tokenCommand(args, config(options, io), io, options);
       case 'catalog':
         if (args[0] !== 'rebuild' || args.length > 1)
           return usageError(io, 'catalog takes one subcommand: rebuild', adminUsage['catalog']);

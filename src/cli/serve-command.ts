@@ -30,13 +30,13 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const worker = createWorker(config, engine, log);
     const stopWaking = engine.operations.onEnqueued(() => worker.wake());
     const scheduler = new Scheduler(engine);
-    const app = createHttpApp({ state: state.db, store: engine.store });
+    const app = createHttpApp({ state: state.db, store: engine.store, engine });
     const server = await listen(app, config.raw.http?.port ?? 8080, config.raw.http?.host ?? '127.0.0.1');
     const embedded = config.stateDatabaseUrl === undefined;
     const handOff = embedded
       ? await listenForHandOff(
           handOffSocketPath(config.dataDir),
-          (argv, clientIo, signal) => runHandedOff(engine, argv, clientIo, signal),
+          (argv, clientIo, signal) => runHandedOff(engine, argv, clientIo, signal, state.db),
           log,
         )
       : undefined;
@@ -48,7 +48,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
         `Backstop is running on ${state.description}${applied.length > 0 ? ` (applied ${applied.join(', ')})` : ''}; ` +
           `${config.targets.length} target${config.targets.length === 1 ? '' : 's'} configured; ` +
           `${settings.concurrency} worker${settings.concurrency === 1 ? '' : 's'}; ` +
-          `HTTP on http://${address}:${port} (/healthz, /readyz). Stop with Ctrl-C.\n`,
+          `HTTP on http://${address}:${port} (/api/v1, /metrics, /healthz, /readyz). Stop with Ctrl-C.\n`,
       );
       if (config.email === undefined) {
         io.stderr.write(

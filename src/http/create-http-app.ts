@@ -1,19 +1,30 @@
 import express, { type Express } from 'express';
 import { sql } from 'kysely';
+import type { EngineContext } from '../engine/engine-context.ts';
 import type { StateDb } from '../state/state.ts';
 import type { Store } from '../storage/store.ts';
+import { createApiRouter } from './api/api-router.ts';
+import { downloadsRoute } from './downloads-route.ts';
+import { createMetricsRegistry, metricsHandler } from './metrics.ts';
 
 export interface HealthChecks {
   state: StateDb;
   store: Store;
 }
 
+export interface HttpAppOptions extends HealthChecks {
+  /** The engine the API works with; without it only `/healthz` and `/readyz` are served. */
+  engine?: EngineContext;
+}
+
 /**
  * Backstop's HTTP app. `/healthz`: the process answers (for liveness probes). `/readyz`: the state database and the
  * store both answer (for readiness probes and load balancers); 503 with the failing part named otherwise, never with
- * connection details. Chat endpoints, the API and downloads mount here as they are built.
+ * connection details. With an engine: the API under `/api/v1` (bearer tokens; see src/http/api/api-router.ts) and
+ * `/metrics` (Prometheus). Always: `/downloads/<token>`, the directory store's download links. No body parser is installed here: each mounted part parses its own bodies (chat
+ * adapters need them raw to check signatures).
  */
-export function createHttpApp(checks: HealthChecks): Express {
+export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_request, response) => {
@@ -21,13 +32,19 @@ export function createHttpApp(checks: HealthChecks): Express {
   });
   app.get('/readyz', async (_request, response) => {
     const results = await Promise.allSettled([
-      sql`select 1`.execute(checks.state),
+      sql`select 1`.execute(options.state),
       // Any answer from the store, "no such object" included, shows it is reachable.
-      checks.store.stat('.backstop-readiness-probe'),
+      options.store.stat('.backstop-readiness-probe'),
     ]);
     const [state, store] = results.map((r) => (r.status === 'fulfilled' ? 'ok' : 'unreachable'));
     const ready = state === 'ok' && store === 'ok';
     response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: { state, store } });
   });
+  // The directory store's download links point here (S3 links go to S3 itself).
+  app.use(downloadsRoute(options.store));
+  if (options.engine) {
+    app.get('/metrics', metricsHandler(createMetricsRegistry(options.state, options.engine.clock)));
+    app.use('/api/v1', createApiRouter({ engine: options.engine, state: options.state }));
+  }
   return app;
 }

@@ -386,7 +386,7 @@ export class OperationQueue {
 }
 
 function notFound(id: string): BackstopError {
-  const message = `There is no operation ${id}. See queued and running operations with: status`;
+  const message = `There is no operation ${id}.`;
   return new BackstopError('operation-not-found', message, { userMessage: message });
 }
 

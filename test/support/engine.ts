@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BackstopError } from '../../src/backstop-error.ts';
 import type { Target } from '../../src/config/backstop-config.ts';
 import { generateIdentity, recipientOf } from '../../src/crypto/index.ts';
 import { Catalog } from '../../src/engine/catalog.ts';
@@ -79,7 +80,13 @@ export async function makeEngine(options: {
     sourceFor:
       options.sourceFor ??
       ((target, kind) => {
-        if (kind === 'db') return new PostgresSource({ url: target.database! });
+        if (kind === 'db') {
+          if (target.database === undefined) {
+            const message = `${target.app}/${target.env} has no database configured`;
+            throw new BackstopError('part-not-configured', message, { userMessage: message });
+          }
+          return new PostgresSource({ url: target.database });
+        }
         if (target.media?.type !== 'dir') throw new Error('test targets keep media in directories');
         return new MediaDirSource({ path: target.media.path });
       }),

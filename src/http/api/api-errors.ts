@@ -1,0 +1,93 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import { BackstopError } from '../../backstop-error.ts';
+import { reasonOf } from '../../engine/reason-of.ts';
+
+/**
+ * An answer other than success, sent as `{ "error": { "code", "message", ...details } }`. `code` is stable for
+ * scripts; `message` says what to do.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Engine error codes that are not plain 400s. Any other BackstopError with a userMessage is the caller's mistake. */
+const statusOfCode: Record<string, number> = {
+  'backup-not-found': 404,
+  'restore-not-found': 404,
+  'download-not-found': 404,
+  'operation-not-found': 404,
+  'unknown-target': 404,
+  'not-found': 404,
+  'backup-not-restorable': 409,
+  'backup-not-downloadable': 409,
+  'backup-not-verifiable': 409,
+  'operation-finished': 409,
+};
+
+export function sendError(response: Response, error: ApiError): void {
+  if (error.status === 401) response.set('WWW-Authenticate', 'Bearer realm="backstop"');
+  response.status(error.status).json({ error: { code: error.code, message: error.message, ...error.details } });
+}
+
+/** Parses `value` with `schema`, or a 400 `invalid-request` naming each problem (`where` is "body" or "query"). */
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query'): z.infer<T> {
+  if (
+    where === 'body' &&
+    (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))
+  ) {
+    throw new ApiError(
+      400,
+      'invalid-request',
+      'The request body must be a JSON object, sent with Content-Type: application/json.',
+    );
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? `${where}.${issue.path.map(String).join('.')}` : where;
+    return `${path}: ${issue.message}`;
+  });
+  throw new ApiError(400, 'invalid-request', `The request is not valid: ${problems.join('; ')}.`);
+}
+
+/**
+ * The API's last error handler: ApiErrors as they are, malformed JSON as 400, engine errors with a message for people
+ * by their code, and anything else as a 500 `internal` without details (logged with `log`).
+ */
+export function apiErrorHandler(log: (line: string) => void): ErrorRequestHandler {
+  return (error: unknown, request, response, next) => {
+    if (response.headersSent) {
+      next(error);
+      return;
+    }
+    sendError(response, toApiError(error, `${request.method} ${request.originalUrl}`, log));
+  };
+}
+
+function toApiError(error: unknown, where: string, log: (line: string) => void): ApiError {
+  if (error instanceof ApiError) return error;
+  const parserError = error as { type?: string; status?: number };
+  if (parserError.type === 'entity.parse.failed') {
+    return new ApiError(400, 'invalid-json', 'The request body is not valid JSON.');
+  }
+  if (parserError.type === 'entity.too.large') {
+    return new ApiError(413, 'too-large', 'The request body is too large.');
+  }
+  if (typeof parserError.type === 'string' && typeof parserError.status === 'number' && parserError.status < 500) {
+    return new ApiError(parserError.status, 'invalid-request', 'The request body could not be read as JSON.');
+  }
+  if (error instanceof BackstopError && error.userMessage !== undefined) {
+    return new ApiError(statusOfCode[error.code] ?? 400, error.code, error.userMessage);
+  }
+  log(`HTTP API: ${where} failed: ${reasonOf(error)}`);
+  return new ApiError(500, 'internal', 'Something went wrong on the server; the details are in its log.');
+}

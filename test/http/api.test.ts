@@ -1,0 +1,304 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createToken, revokeToken, type TokenRole } from '../../src/http/api/api-tokens.ts';
+import { createHttpApp } from '../../src/http/create-http-app.ts';
+import { engineRunners } from '../../src/jobs/operation-runners.ts';
+import { Worker } from '../../src/jobs/worker.ts';
+import type { Store } from '../../src/storage/store.ts';
+import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
+import { listen } from './listen.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'backstop-api-'));
+const liveMedia = join(root, 'shop-live');
+const stagingMedia = join(root, 'shop-staging');
+let engine: TestEngine;
+let store: Store;
+let cleanupStore: () => Promise<void>;
+let worker: Worker;
+let server: { url: string; close: () => Promise<void> };
+const secrets: Record<string, string> = {};
+
+async function token(name: string, role: TokenRole, apps: string[]): Promise<string> {
+  const { secret } = await createToken(engine.state.db, { name, role, apps }, new Date());
+  return secret;
+}
+
+async function api(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: string } = {},
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON answer of any shape, checked by the assertions that read it.
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const headers: Record<string, string> = {};
+  if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  if (options.body !== undefined || options.rawBody !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers,
+    ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+    ...(options.rawBody !== undefined && { body: options.rawBody }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+beforeAll(async () => {
+  mkdirSync(join(liveMedia, 'uploads'), { recursive: true });
+  writeFileSync(join(liveMedia, 'uploads', 'cat.jpg'), 'meow'.repeat(1000));
+  writeFileSync(join(liveMedia, 'robots.txt'), 'User-agent: *\n');
+  ({ store, cleanup: cleanupStore } = await makeStore('directory'));
+  engine = await makeEngine({
+    store,
+    targets: [
+      target('shop', 'live', { mediaDir: liveMedia }),
+      target('shop', 'staging', { mediaDir: stagingMedia }),
+      target('shop', 'prod', { mediaDir: join(root, 'shop-prod') }, true),
+      target('blog', 'live', { mediaDir: join(root, 'blog-live') }),
+    ],
+  });
+  worker = new Worker({
+    queue: engine.ctx.operations,
+    runners: engineRunners(engine.ctx),
+    concurrency: 1,
+    leaseMs: 5000,
+    heartbeatMs: 200,
+    pollMs: 50,
+    clock: engine.ctx.clock,
+    log: (line) => engine.logs.push(line),
+  });
+  secrets['viewer'] = await token('dash', 'viewer', ['shop']);
+  secrets['operator'] = await token('ci-deploy', 'operator', ['shop']);
+  secrets['restorer'] = await token('ops-restore', 'restorer', ['shop']);
+  secrets['approver'] = await token('admin', 'approver', ['*']);
+  secrets['blog'] = await token('blog-ci', 'operator', ['blog']);
+  server = await listen(createHttpApp({ state: engine.state.db, store, engine: engine.ctx }));
+});
+
+afterAll(async () => {
+  await server?.close();
+  await engine?.close();
+  await cleanupStore?.();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('authentication', () => {
+  test('no token, a wrong token and a revoked token are all 401 unauthorized, with WWW-Authenticate', async () => {
+    const missing = await api('GET', '/backups');
+    expect([missing.status, missing.body.error.code]).toEqual([401, 'unauthorized']);
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(missing.body.error.message).toContain('Authorization: Bearer');
+
+    const wrong = await api('GET', '/backups', { token: `bst_${'A'.repeat(43)}` });
+    const garbage = await api('GET', '/backups', { token: 'hunter2' });
+    const { token: revoked, secret } = await createToken(
+      engine.state.db,
+      { name: 'old', role: 'approver', apps: ['*'] },
+      new Date(),
+    );
+    expect((await api('GET', '/backups', { token: secret })).status).toBe(200);
+    await revokeToken(engine.state.db, revoked.id, new Date());
+    const afterRevoke = await api('GET', '/backups', { token: secret });
+    // Unknown, malformed and revoked answer alike: nothing tells whether a token exists.
+    for (const answer of [wrong, garbage, afterRevoke]) {
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(answer.body).toEqual(wrong.body);
+    }
+    expect(wrong.body.error.code).toBe('unauthorized');
+  });
+});
+
+describe('backups, restores, downloads and operations', () => {
+  let backupId: string;
+  let operationId: string;
+
+  test('roles and apps are enforced: 403 forbidden naming the role or the app', async () => {
+    const viewer = await api('POST', '/backups', { token: secrets['viewer']!, body: { app: 'shop', env: 'live' } });
+    expect(viewer.status).toBe(403);
+    expect(viewer.body.error).toMatchObject({ code: 'forbidden', requiredRole: 'operator' });
+    expect(viewer.body.error.message).toContain('needs the operator role');
+
+    const otherApp = await api('POST', '/backups', { token: secrets['blog']!, body: { app: 'shop', env: 'live' } });
+    expect([otherApp.status, otherApp.body.error.code]).toEqual([403, 'forbidden']);
+    expect(otherApp.body.error.message).toContain('may not touch app shop');
+
+    const listOther = await api('GET', '/backups?app=shop', { token: secrets['blog']! });
+    expect(listOther.status).toBe(403);
+    expect(await engine.ctx.catalog.listBackups()).toEqual([]);
+  });
+
+  test('an operator creates a backup: 202 with the backup and its operation, which a worker then runs', async () => {
+    const created = await api('POST', '/backups', {
+      token: secrets['operator']!,
+      body: { app: 'shop', env: 'live', parts: 'media', note: 'before deploy 1.2.3' },
+    });
+    expect(created.status).toBe(202);
+    expect(created.body).toMatchObject({
+      app: 'shop',
+      env: 'live',
+      trigger: 'on-demand',
+      status: 'queued',
+      note: 'before deploy 1.2.3',
+      requestedBy: 'api:ci-deploy',
+      requestedParts: 'media',
+      operationId: expect.any(String),
+    });
+    backupId = created.body.id;
+    operationId = created.body.operationId;
+    expect(created.headers.get('location')).toBe(`/api/v1/operations/${operationId}`);
+
+    const queued = await api('GET', `/operations/${operationId}`, { token: secrets['viewer']! });
+    expect([queued.status, queued.body]).toEqual([
+      200,
+      expect.objectContaining({ id: operationId, kind: 'backup', subjectId: backupId, status: 'queued' }),
+    ]);
+
+    expect(await worker.runOnce({ id: operationId })).toBe(true);
+    const done = await api('GET', `/operations/${operationId}`, { token: secrets['viewer']! });
+    expect(done.body).toMatchObject({ status: 'succeeded', attempts: 1, target: 'shop/live' });
+
+    const shown = await api('GET', `/backups/${backupId}`, { token: secrets['viewer']! });
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ id: backupId, status: 'completed', operationId, pinned: false });
+    expect(shown.body.parts).toEqual([expect.objectContaining({ kind: 'media', sizeBytes: expect.any(Number) })]);
+    expect(shown.body.retention).toEqual({ keep: true, reason: expect.any(String) });
+  });
+
+  test('listing shows only the apps a token may touch, with filters', async () => {
+    const shop = await api('GET', '/backups', { token: secrets['viewer']! });
+    expect(shop.status).toBe(200);
+    expect(shop.body.map((b: { id: string }) => b.id)).toEqual([backupId]);
+    const scheduled = await api('GET', '/backups?app=shop&env=live&trigger=scheduled', { token: secrets['viewer']! });
+    expect(scheduled.body).toEqual([]);
+    const all = await api('GET', '/backups?limit=5', { token: secrets['approver']! });
+    expect(all.body).toHaveLength(1);
+
+    const blog = await api('GET', '/backups', { token: secrets['blog']! });
+    expect([blog.status, blog.body]).toEqual([200, []]);
+    const foreign = await api('GET', `/backups/${backupId}`, { token: secrets['blog']! });
+    expect([foreign.status, foreign.body.error.code]).toEqual([403, 'forbidden']);
+    const foreignOperation = await api('GET', `/operations/${operationId}`, { token: secrets['blog']! });
+    expect(foreignOperation.status).toBe(403);
+
+    const badLimit = await api('GET', '/backups?limit=0', { token: secrets['viewer']! });
+    expect([badLimit.status, badLimit.body.error.code]).toEqual([400, 'invalid-request']);
+    expect(badLimit.body.error.message).toContain('query.limit');
+  });
+
+  test('an operator may not restore; a restorer restores into an unprotected target', async () => {
+    const operator = await api('POST', '/restores', { token: secrets['operator']!, body: { backupId } });
+    expect(operator.status).toBe(403);
+    expect(operator.body.error).toMatchObject({ code: 'forbidden', requiredRole: 'restorer' });
+
+    const restored = await api('POST', '/restores', {
+      token: secrets['restorer']!,
+      body: { backupId, to: { app: 'shop', env: 'staging' } },
+    });
+    expect(restored.status).toBe(202);
+    expect(restored.body).toMatchObject({
+      backupId,
+      parts: 'media',
+      destination: { app: 'shop', env: 'staging' },
+      status: 'queued',
+      requestedBy: 'api:ops-restore',
+      operationId: expect.any(String),
+    });
+    expect(await worker.runOnce({ id: restored.body.operationId })).toBe(true);
+    const done = await api('GET', `/operations/${restored.body.operationId}`, { token: secrets['viewer']! });
+    expect(done.body).toMatchObject({ kind: 'restore', status: 'succeeded', target: 'shop/staging' });
+    expect(readFileSync(join(stagingMedia, 'uploads', 'cat.jpg'), 'utf8')).toBe('meow'.repeat(1000));
+  });
+
+  test('a restore into a protected target answers 403 approval-required, saying how to get approval', async () => {
+    for (const who of ['restorer', 'approver']) {
+      const refused = await api('POST', '/restores', {
+        token: secrets[who]!,
+        body: { backupId, parts: 'media', to: { app: 'shop', env: 'prod' }, safetyBackup: false },
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toMatchObject({
+        code: 'approval-required',
+        destination: 'shop/prod',
+        chatCommand: `/backup restore ${backupId} media to shop/prod --no-safety-backup`,
+        cliCommand: `backstop restore ${backupId} media to shop/prod --no-safety-backup`,
+      });
+      expect(refused.body.error.message).toContain('shop/prod is protected');
+      expect(refused.body.error.message).toContain('Slack or Discord');
+      expect(refused.body.error.message).toContain('approver role');
+      expect(refused.body.error.message).toContain('backstop restore');
+    }
+    expect((await engine.ctx.operations.listActive()).filter((o) => o.kind === 'restore')).toEqual([]);
+  });
+
+  test('an operator prepares a download: 202 with the download and its operation', async () => {
+    const viewer = await api('POST', '/downloads', { token: secrets['viewer']!, body: { backupId } });
+    expect(viewer.status).toBe(403);
+    const prepared = await api('POST', '/downloads', {
+      token: secrets['operator']!,
+      body: { backupId, email: 'ana@example.com' },
+    });
+    expect(prepared.status).toBe(202);
+    expect(prepared.body).toMatchObject({
+      backupId,
+      status: 'queued',
+      links: [],
+      requestedBy: 'api:ci-deploy',
+      operationId: expect.any(String),
+    });
+    const operation = await api('GET', `/operations/${prepared.body.operationId}`, { token: secrets['viewer']! });
+    expect(operation.body).toMatchObject({ kind: 'download', status: 'queued', target: null });
+    const foreign = await api('GET', `/operations/${prepared.body.operationId}`, { token: secrets['blog']! });
+    expect(foreign.status).toBe(403);
+    const shown = await api('GET', `/downloads/${prepared.body.id}`, { token: secrets['operator']! });
+    expect(shown.body).toMatchObject({ id: prepared.body.id, operationId: prepared.body.operationId });
+
+    const badEmail = await api('POST', '/downloads', {
+      token: secrets['operator']!,
+      body: { backupId, email: 'nope' },
+    });
+    expect([badEmail.status, badEmail.body.error.code]).toEqual([400, 'invalid-request']);
+  });
+
+  test('mistakes answer 400 or 404 with a code and a message; unexpected failures say nothing more', async () => {
+    const operator = secrets['operator']!;
+    const malformed = await api('POST', '/backups', { token: operator, rawBody: '{"app": "shop",' });
+    expect([malformed.status, malformed.body.error.code]).toEqual([400, 'invalid-json']);
+
+    const notJson = await fetch(`${server.url}/api/v1/backups`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'app=shop&env=live',
+    });
+    expect(notJson.status).toBe(400);
+    expect((await notJson.json()).error.message).toContain('Content-Type: application/json');
+
+    const typo = await api('POST', '/backups', { token: operator, body: { app: 'shop', env: 'live', prats: 'db' } });
+    expect([typo.status, typo.body.error.code]).toEqual([400, 'invalid-request']);
+    expect(typo.body.error.message).toContain('prats');
+
+    const badParts = await api('POST', '/backups', { token: operator, body: { app: 'shop', env: 'live', parts: 'x' } });
+    expect([badParts.status, badParts.body.error.message]).toEqual([
+      400,
+      expect.stringContaining('db, media or db+media'),
+    ]);
+
+    // shop/live has no database: the engine refuses the part (the code depends on the source), nothing is queued.
+    const noDb = await api('POST', '/backups', { token: operator, body: { app: 'shop', env: 'live', parts: 'db' } });
+    expect(noDb.status).toBe(400);
+    expect((await engine.ctx.catalog.listBackups()).map((b) => b.id)).toEqual([backupId]);
+
+    const unknownTarget = await api('POST', '/backups', { token: operator, body: { app: 'shop', env: 'lvie' } });
+    expect([unknownTarget.status, unknownTarget.body.error.code]).toEqual([404, 'unknown-target']);
+    expect(unknownTarget.body.error.message).toContain('shop/live');
+    expect(unknownTarget.body.error.message).not.toContain('blog');
+
+    const noBackup = await api('GET', '/backups/zzzzzz', { token: operator });
+    expect([noBackup.status, noBackup.body.error.code]).toEqual([404, 'backup-not-found']);
+    const noOperation = await api('GET', '/operations/zzzzzz', { token: operator });
+    expect([noOperation.status, noOperation.body.error.code]).toEqual([404, 'operation-not-found']);
+    const noRoute = await api('GET', '/nothing', { token: operator });
+    expect([noRoute.status, noRoute.body.error.code]).toEqual([404, 'not-found']);
+  });
+});
