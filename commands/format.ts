@@ -98,6 +98,7 @@ export function operationJson(operation: Operation) {
     startedAt: operation.startedAt?.toISOString() ?? null,
     finishedAt: operation.finishedAt?.toISOString() ?? null,
     error: operation.error,
+    runAfter: operation.runAfter?.toISOString() ?? null,
   };
 }
 
@@ -110,6 +111,8 @@ export function operationLine(operation: Operation): string {
     const progress = operation.phase ? `: ${operation.phase} ${formatBytes(operation.bytesDone)}${total}` : '';
     state = `running, attempt ${operation.attempts}/${operation.maxAttempts}${progress}`;
     if (operation.cancelRequestedBy) state += ` (cancel asked by ${operation.cancelRequestedBy})`;
+  } else if (operation.status === 'queued' && operation.runAfter !== null && operation.attempts > 0) {
+    state = `retrying at ${formatTime(operation.runAfter)} (attempt ${operation.attempts + 1}/${operation.maxAttempts}): ${operation.error}`;
   } else if (operation.status === 'queued') {
     state = `queued since ${formatTime(operation.createdAt)}`;
   }

@@ -5,6 +5,7 @@ import { BackstopError } from '../backstop-error.ts';
 import type { BackstopConfig } from '../config/backstop-config.ts';
 import { createHttpApp } from '../http/create-http-app.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
+import { WebhookNotifier } from '../notify/webhook-notifier.ts';
 import { migrateToLatest, openState } from '../state/state.ts';
 import { type CliIo, exitCodes } from './cli-io.ts';
 import { composeEngine } from './compose-engine.ts';
@@ -29,6 +30,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const settings = workerSettings(config);
     const worker = createWorker(config, engine, log);
     const stopWaking = engine.operations.onEnqueued(() => worker.wake());
+    const notifier = new WebhookNotifier(engine, config.webhooks);
     const scheduler = new Scheduler(engine);
     const app = createHttpApp({ state: state.db, store: engine.store, engine });
     const server = await listen(app, config.raw.http?.port ?? 8080, config.raw.http?.host ?? '127.0.0.1');
@@ -41,6 +43,8 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
         )
       : undefined;
     try {
+      // Before any work runs, so a new install's event cursor exists before its first event.
+      await notifier.start();
       worker.start();
       await scheduler.start();
       const { address, port } = server.address() as AddressInfo;
@@ -61,6 +65,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       io.stderr.write('Backstop is stopping: running operations go back to the queue.\n');
       await scheduler.stop();
       await handOff?.close();
+      await notifier.stop();
       await worker.stop();
       stopWaking();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -2,6 +2,7 @@ import type { BackstopConfig } from '../config/backstop-config.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import { engineRunners } from '../jobs/operation-runners.ts';
 import { Worker } from '../jobs/worker.ts';
+import { deliveryRunner } from '../notify/delivery-runner.ts';
 
 /** Background-work settings from the config (`workers:`), with defaults: 2 side by side, 30-second leases. */
 export function workerSettings(config: BackstopConfig) {
@@ -16,12 +17,12 @@ export function workerSettings(config: BackstopConfig) {
   };
 }
 
-/** The workers of a `serve` or `worker` process: the configured settings, running backups and restores. */
+/** The workers of a `serve` or `worker` process: the configured settings, running every kind of operation. */
 export function createWorker(config: BackstopConfig, engine: EngineContext, log: (line: string) => void): Worker {
   return new Worker({
     ...workerSettings(config),
     queue: engine.operations,
-    runners: engineRunners(engine),
+    runners: { ...engineRunners(engine), delivery: deliveryRunner(engine, config.webhooks) },
     clock: engine.clock,
     log,
   });

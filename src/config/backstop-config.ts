@@ -1,3 +1,4 @@
+import type { WebhookEndpoint } from '../notify/webhook-config.ts';
 import type { RetentionPolicy } from '../retention/retention-policy.ts';
 import type { ConfigFile, PartsChoice, S3ConnectionConfig, S3StorageConfig } from './config-schema.ts';
 
@@ -40,6 +41,8 @@ export interface BackstopConfig {
   email: ConfigFile['email'];
   /** Email addresses by principal (slack:U1, cli:ana). */
   people: Record<string, string>;
+  /** Webhook endpoints, with defaults applied. */
+  webhooks: WebhookEndpoint[];
 }
 
 export function targetName(target: { app: string; env: string }): string {

@@ -1,5 +1,6 @@
 import cronParser from 'cron-parser';
 import { z } from 'zod';
+import { webhooksSchema } from '../notify/webhook-config.ts';
 
 /**
  * The shape of backstop.yaml. Key names are a contract (DESIGN.md, Configuration): add keys freely, rename none.
@@ -194,9 +195,9 @@ export const configSchema = z
     people: z
       .record(z.string(), z.string().regex(/^[^\s@]+@[^\s@]+$/, 'write an email address, e.g. ana@example.com'))
       .default({}),
-    // Sections used by the chat and webhook parts; validated by those parts.
+    // Used by the chat adapters; validated there.
     chat: z.unknown().optional(),
-    webhooks: z.unknown().optional(),
+    webhooks: webhooksSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const ttl = config.downloads?.linkTtl;

@@ -4,6 +4,7 @@ import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { BackstopError } from '../backstop-error.ts';
 import { closestWord } from '../closest-word.ts';
+import { resolveWebhooks } from '../notify/webhook-config.ts';
 import { defaultRetentionPolicy } from '../retention/retention-policy.ts';
 import type { BackstopConfig, MediaLocation, Target } from './backstop-config.ts';
 import { type ConfigFile, configSchema, durationSeconds } from './config-schema.ts';
@@ -238,6 +239,7 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
     downloads: { linkTtlSeconds: durationSeconds(file.downloads?.linkTtl ?? '24h') },
     email: file.email,
     people: file.people,
+    webhooks: resolveWebhooks(file.webhooks),
   };
 }
 

@@ -2,10 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { handOffSocketPath } from '../../src/cli/hand-off-socket-path.ts';
 import { serveCommand } from '../../src/cli/serve-command.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
+import { Receiver } from '../notify/receiver.ts';
 import { runBackstop } from '../support/cli.ts';
 import { createDatabase, dropDatabase } from '../support/postgres.ts';
 
@@ -110,12 +112,19 @@ describe('queued work on a shared PostgreSQL state', () => {
 });
 
 describe('a command while `backstop serve` holds the embedded state', () => {
-  const cwd = project('backstop-handoff-cli-', 'http: { port: 0 }\n');
+  const secret = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
+  let cwd: string;
+  let receiver: Receiver;
   const lines: string[] = [];
   let stop!: () => void;
   let serving: Promise<number>;
 
   beforeAll(async () => {
+    receiver = await Receiver.start();
+    cwd = project(
+      'backstop-handoff-cli-',
+      `http: { port: 0 }\nwebhooks: [{ name: audit, url: "${receiver.url()}", format: generic, secret: "${secret}" }]\n`,
+    );
     const stderr = new Writable({
       write(chunk, _encoding, callback) {
         lines.push(String(chunk));
@@ -141,6 +150,7 @@ describe('a command while `backstop serve` holds the embedded state', () => {
     stop();
     expect(await serving).toBe(0);
     expect(existsSync(handOffSocketPath(join(cwd, '.backstop')))).toBe(false);
+    await receiver.close();
     rmSync(cwd, { recursive: true, force: true });
   });
 
@@ -156,6 +166,14 @@ describe('a command while `backstop serve` holds the embedded state', () => {
 
     const list = await runBackstop(['list', '--json'], { cwd });
     expect(list.json().map((b: { id: string }) => b.id)).toContain(backup.id);
+
+    // The server's notifier delivers the outcome to the configured webhook, signed.
+    await expect
+      .poll(() => receiver.to('/hook').map((r) => JSON.parse(r.body).data?.backupId), { timeout: 20_000 })
+      .toContain(backup.id);
+    const delivered = receiver.to('/hook').find((r) => JSON.parse(r.body).data?.backupId === backup.id)!;
+    expect(JSON.parse(delivered.body).type).toBe('backup.succeeded');
+    expect(() => new Webhook(secret).verify(delivered.body, delivered.headers)).not.toThrow();
   });
 
   test('create without --wait answers at once and the server finishes the backup', async () => {
