@@ -1,24 +1,10 @@
 import type { Backup, Restore } from '../src/engine/catalog.ts';
 import type { Download } from '../src/engine/downloads.ts';
+import { formatBytes, formatTime } from '../src/format-units.ts';
 import type { Operation } from '../src/jobs/operation-queue.ts';
 import type { RetentionDecision } from '../src/retention/retention-decision.ts';
 
-/** 1536 -> "1.5 KB" (powers of 1024, as `du -h` and most UIs show sizes). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
-/** "2026-11-27 10:04 UTC" */
-export function formatTime(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
+export { formatBytes, formatTime };
 
 /** The backup shape of DESIGN.md's --json contract (add fields freely, rename none). */
 export function backupJson(backup: Backup, retention?: RetentionDecision) {

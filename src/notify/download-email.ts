@@ -1,12 +1,13 @@
 import type { Backup } from '../engine/catalog.ts';
 import type { Download } from '../engine/downloads.ts';
+import { formatTime } from '../format-units.ts';
 import type { MailMessage } from './mailer.ts';
 
 /** The email that brings a requester the links of a prepared download, in text and HTML. */
 export function downloadEmail(download: Download, backup: Backup, to: string): MailMessage {
   const target = `${backup.app}/${backup.env}`;
-  const when = `${backup.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  const until = download.expiresAt ? `${download.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+  const when = formatTime(backup.createdAt);
+  const until = download.expiresAt ? formatTime(download.expiresAt) : '';
   const subject = `Backstop: your download of ${target} (backup ${backup.id}) is ready`;
   const facts = [
     `Backup ${backup.id} of ${target}, taken ${when}${backup.note ? `, note: "${backup.note}"` : ''}.`,

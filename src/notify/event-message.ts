@@ -1,3 +1,4 @@
+import { formatBytes, formatTime } from '../format-units.ts';
 import type { BackstopEvent, EventType } from '../jobs/event-log.ts';
 
 /**
@@ -339,18 +340,6 @@ export function backupFailureHint(reason: string, event: Pick<BackstopEvent, 'ap
 
 // --- Formatting -------------------------------------------------------------------------------------------------
 
-/** 1536 -> "1.5 KB" (powers of 1024, as `du -h` and the command replies show sizes). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
 /** 850 -> "850 ms", 4200 -> "4.2 s", 65000 -> "1 min 5 s", 7380000 -> "2 h 3 min", 86400000 -> "1 day". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -370,11 +359,6 @@ export function formatDuration(ms: number): string {
   const days = Math.floor(totalHours / 24);
   const h = totalHours % 24;
   return `${plural(days, 'day')}${h > 0 ? ` ${h} h` : ''}`;
-}
-
-/** "2026-11-27 10:04 UTC" */
-export function formatTime(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 // --- Reading event data -----------------------------------------------------------------------------------------

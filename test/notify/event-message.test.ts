@@ -1,11 +1,10 @@
 import { describe, expect, test } from 'vitest';
+import { formatBytes, formatTime } from '../../src/format-units.ts';
 import {
   backupFailureHint,
   digestMessage,
   eventMessage,
-  formatBytes,
   formatDuration,
-  formatTime,
   messageLines,
 } from '../../src/notify/event-message.ts';
 import { asRecorded, sampleEvents } from './events.ts';
