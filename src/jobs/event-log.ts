@@ -73,7 +73,8 @@ export class EventLog {
   }
 }
 
-function toEvent(row: Selectable<EventsTable>): BackstopEvent {
+/** An events row as an event. */
+export function toEvent(row: Selectable<EventsTable>): BackstopEvent {
   return {
     id: String(row.id),
     type: row.type as EventType,

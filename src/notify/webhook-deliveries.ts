@@ -1,9 +1,9 @@
 import { type Selectable, sql } from 'kysely';
 import type { EngineContext } from '../engine/engine-context.ts';
 import { newId } from '../engine/new-id.ts';
-import type { BackstopEvent, EventType } from '../jobs/event-log.ts';
+import { type BackstopEvent, type EventType, toEvent } from '../jobs/event-log.ts';
 import type { StateDb } from '../state/state.ts';
-import type { EventsTable, WebhookAttemptsTable, WebhookDeliveriesTable } from '../state/tables.ts';
+import type { WebhookAttemptsTable, WebhookDeliveriesTable } from '../state/tables.ts';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
@@ -254,17 +254,5 @@ function toAttempt(row: Selectable<WebhookAttemptsTable>): DeliveryAttempt {
     durationMs: row.duration_ms,
     statusCode: row.status_code,
     error: row.error,
-  };
-}
-
-function toEvent(row: Selectable<EventsTable>): BackstopEvent {
-  return {
-    id: String(row.id),
-    type: row.type as EventType,
-    app: row.app,
-    env: row.env,
-    subjectId: row.subject_id,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    createdAt: row.created_at,
   };
 }
