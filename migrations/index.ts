@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as backupsAndRestores from './0001-backups-and-restores.ts';
 import * as operationsSchedulesEvents from './0002-operations-schedules-events.ts';
 import * as downloadsDeliveriesTokens from './0003-downloads-deliveries-tokens.ts';
+import * as auditAndApprovals from './0004-audit-and-approvals.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run: a new migration takes the next number
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001-backups-and-restores': backupsAndRestores,
   '0002-operations-schedules-events': operationsSchedulesEvents,
   '0003-downloads-deliveries-tokens': downloadsDeliveriesTokens,
+  '0004-audit-and-approvals': auditAndApprovals,
 };

@@ -101,8 +101,21 @@ const retention = z.strictObject({
     .optional(),
 });
 
+const principal = z
+  .string()
+  .regex(
+    /^(\*|(slack|slack-channel|discord|discord-role|discord-channel|cli|api):\S+)$/,
+    'write a principal: slack:U123, slack-channel:C123, discord:456, discord-role:789, discord-channel:987, or *',
+  );
+
+const channel = z
+  .string()
+  .regex(/^(slack|slack-channel|discord|discord-channel):\S+$/, 'write a channel: slack:C123 or discord:987');
+
 const environment = z
   .strictObject({
+    /** Chat channels bound to this environment (a target), so commands there may omit it. */
+    channels: z.array(channel).optional(),
     database: postgresUrl.optional(),
     media: z.string().min(1, 'write a directory path or an s3://bucket/prefix URL').optional(),
     mediaS3: s3Connection.optional(),
@@ -138,8 +151,17 @@ const app = z.strictObject({
     message: 'list at least one environment, e.g. environments: { live: { database: postgres://... } }',
   }),
   retention: retention.optional(),
-  access: z.record(z.string(), z.array(z.string())).optional(),
-  channels: z.array(z.string()).optional(),
+  /** Who may do what with this app in chat and the API: role -> principals. */
+  access: z
+    .strictObject({
+      viewer: z.array(principal).optional(),
+      operator: z.array(principal).optional(),
+      restorer: z.array(principal).optional(),
+      approver: z.array(principal).optional(),
+    })
+    .optional(),
+  /** Chat channels bound to this app, so commands there may omit it. */
+  channels: z.array(channel).optional(),
   compressionLevel: z.int().min(0).max(9).optional(),
 });
 
@@ -195,8 +217,30 @@ export const configSchema = z
     people: z
       .record(z.string(), z.string().regex(/^[^\s@]+@[^\s@]+$/, 'write an email address, e.g. ana@example.com'))
       .default({}),
-    // Used by the chat adapters; validated there.
-    chat: z.unknown().optional(),
+    /** Slack and Discord apps (see adapters/slack/README.md and adapters/discord/README.md). */
+    chat: z
+      .strictObject({
+        slack: z
+          .strictObject({
+            signingSecret: z.string().min(1),
+            botToken: z.string().min(1),
+            /** Only to point at a test double of Slack's Web API. */
+            apiUrl: z.url().optional(),
+          })
+          .optional(),
+        discord: z
+          .strictObject({
+            publicKey: z.string().regex(/^[0-9a-f]{64}$/i, 'the application public key: 64 hex digits'),
+            applicationId: z.string().regex(/^\d+$/, 'the application id: digits'),
+            botToken: z.string().min(1),
+            /** Only to point at a test double of Discord's API. */
+            apiUrl: z.url().optional(),
+          })
+          .optional(),
+        /** How long a restore request waits for an approver. */
+        approvalTtl: duration.default('30m'),
+      })
+      .optional(),
     webhooks: webhooksSchema.optional(),
   })
   .superRefine((config, ctx) => {

@@ -5,6 +5,7 @@ import type { Backup, NewBackup, Restore } from '../engine/catalog.ts';
 import type { Download } from '../engine/downloads.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import { partKinds } from '../engine/parts.ts';
+import type { RestoreRequest as PendingRestore, RestoreRequests } from '../engine/restore-requests.ts';
 import { queueBackup } from '../engine/run-backup.ts';
 import { queueRestore, type RestoreRequest } from '../engine/run-restore.ts';
 import type { Operation } from './operation-queue.ts';
@@ -111,6 +112,45 @@ export async function enqueueDownload(
   });
   ctx.operations.notifyEnqueued();
   return queued;
+}
+
+/**
+ * Approves a pending restore request and queues its restore, in one transaction: the approval and the restore
+ * exist together or not at all, and of concurrent approvals only one finds the request pending. Undefined when the
+ * request was decided before or has expired.
+ */
+export async function approveRestoreRequest(
+  ctx: EngineContext,
+  requests: RestoreRequests,
+  id: string,
+  by: string,
+): Promise<{ request: PendingRestore; restore: Restore; operation: Operation } | undefined> {
+  const approved = await ctx.catalog.transaction(async (catalog, db) => {
+    const trx: EngineContext = {
+      ...ctx,
+      catalog,
+      downloads: ctx.downloads.within(db),
+      operations: ctx.operations.within(db),
+    };
+    const book = requests.within(db);
+    const request = await book.decide(id, { status: 'approved', by }, ctx.clock());
+    if (!request) return undefined;
+    const restore = await queueRestore(trx, {
+      backupId: request.backupId,
+      parts: request.parts,
+      to: { app: request.destApp, env: request.destEnv },
+      safetyBackup: request.safetyBackup,
+      requestedBy: request.requestedBy,
+    });
+    const operation = await trx.operations.enqueue(
+      { kind: 'restore', subjectId: restore.id, target: `${restore.destApp}/${restore.destEnv}`, requestedBy: by },
+      ctx.clock(),
+    );
+    await book.setRestore(request.id, restore.id);
+    return { request: { ...request, restoreId: restore.id }, restore, operation };
+  });
+  if (approved) ctx.operations.notifyEnqueued();
+  return approved;
 }
 
 /** Runs `fn` with an engine whose catalogue, downloads and queue work inside one transaction. */

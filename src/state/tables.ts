@@ -13,6 +13,8 @@ export interface StateTables {
   webhook_attempts: WebhookAttemptsTable;
   event_cursors: EventCursorsTable;
   api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  restore_requests: RestoreRequestsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -168,4 +170,34 @@ export interface ApiTokensTable {
   created_at: Timestamp;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: Timestamp;
+  principal: string;
+  app: string | null;
+  action: string;
+  outcome: 'ok' | 'failed' | 'refused';
+  detail: string | null;
+}
+
+export type RestoreRequestStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'withdrawn';
+
+export interface RestoreRequestsTable {
+  id: string;
+  backup_id: string;
+  parts: string;
+  dest_app: string;
+  dest_env: string;
+  safety_backup: boolean;
+  requested_by: string;
+  status: RestoreRequestStatus;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  restore_id: string | null;
+  /** JSON: references of the posted cards. */
+  cards: Generated<string>;
 }

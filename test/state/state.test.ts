@@ -58,6 +58,7 @@ describe.each(dialects)('state on %s', (_name, open) => {
       '0001-backups-and-restores',
       '0002-operations-schedules-events',
       '0003-downloads-deliveries-tokens',
+      '0004-audit-and-approvals',
     ]);
     expect(await migrateToLatest(state.db)).toEqual([]);
   });

@@ -1,0 +1,57 @@
+import type { Reply } from '../reply.ts';
+
+/**
+ * The platform-neutral shape of chat: adapters (adapters/slack, adapters/discord) turn platform payloads into these
+ * and render what comes back. Nothing here knows Slack or Discord.
+ */
+
+/** Who is asking, where. Principals are written as in the config's access lists. */
+export interface ChatCaller {
+  platform: 'slack' | 'discord';
+  /** The person: `slack:U123`, `discord:456`. */
+  user: string;
+  /** Further principals the person holds: Discord roles as `discord-role:789`. */
+  groups: string[];
+  /** The channel: `slack-channel:C123`, `discord-channel:987` (bindings and `slack-channel:` grants match it). */
+  channel: string;
+  /** The person's email address when the platform tells it (Slack profile); else the config's people map is used. */
+  email?: string;
+}
+
+/** A button on a message. `action` comes back in a click: `approve:<request>`, `deny:<request>`, `download:<backup>`. */
+export interface ChatButton {
+  action: string;
+  label: string;
+  style: 'primary' | 'danger' | 'default';
+}
+
+/** What a chat message shows: the reply's text, plus labelled fields and buttons. */
+export interface ChatMessage extends Reply {
+  fields?: Array<{ label: string; value: string }>;
+  buttons?: ChatButton[];
+}
+
+/**
+ * Where a command's answers go. Contract: `update` replaces the message the command started (progress, then the
+ * outcome; the adapter may drop updates that come faster than the platform allows, but never the last one);
+ * `private` shows a message only to the caller (ephemeral or direct message); `announce` posts a new message in the
+ * channel (an approval card), resolving to a reference the adapter can later `edit`.
+ */
+export interface ChatOutput {
+  update(message: ChatMessage): Promise<void>;
+  private(message: ChatMessage): Promise<void>;
+  announce(message: ChatMessage): Promise<string>;
+  edit(reference: string, message: ChatMessage): Promise<void>;
+}
+
+/**
+ * What adapters call (implemented by commands/chat/chat-handler.ts). Contract: both return once the work they started
+ * has reported its end through `output` (a backup followed to its end, a card posted); they never throw for a user's
+ * mistake (that is a `refused` message through `output`), only for a bug or an outage.
+ */
+export interface ChatHandler {
+  /** `/backup <text>` typed by `caller`. */
+  command(caller: ChatCaller, text: string, output: ChatOutput): Promise<void>;
+  /** A click on a button whose `action` was given by a message Backstop posted. */
+  action(caller: ChatCaller, action: string, output: ChatOutput): Promise<void>;
+}

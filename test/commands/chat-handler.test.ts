@@ -1,0 +1,243 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { ChannelBindings } from '../../commands/chat/channel-bindings.ts';
+import { type ChatContext, createChatHandler } from '../../commands/chat/chat-handler.ts';
+import type { ChatCaller, ChatHandler, ChatMessage, ChatOutput } from '../../commands/chat/chat-types.ts';
+import { AccessPolicy } from '../../src/access/access-policy.ts';
+import { AuditLog } from '../../src/access/audit-log.ts';
+import { newId } from '../../src/engine/new-id.ts';
+import { RestoreRequests } from '../../src/engine/restore-requests.ts';
+import { engineRunners } from '../../src/jobs/operation-runners.ts';
+import { Worker } from '../../src/jobs/worker.ts';
+import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+
+/** A chat output that records everything, as an adapter would render it. */
+class RecordingOutput implements ChatOutput {
+  readonly updates: ChatMessage[] = [];
+  readonly privates: ChatMessage[] = [];
+  readonly announced: ChatMessage[] = [];
+  readonly edits: Array<{ reference: string; message: ChatMessage }> = [];
+  async update(message: ChatMessage) {
+    this.updates.push(message);
+  }
+  async private(message: ChatMessage) {
+    this.privates.push(message);
+  }
+  async announce(message: ChatMessage) {
+    this.announced.push(message);
+    return `card-${this.announced.length}`;
+  }
+  async edit(reference: string, message: ChatMessage) {
+    this.edits.push({ reference, message });
+  }
+  last(): ChatMessage {
+    return this.updates.at(-1)!;
+  }
+}
+
+const work = mkdtempSync(join(tmpdir(), 'backstop-chat-'));
+const live = join(work, 'live');
+const staging = join(work, 'staging');
+let engine: TestEngine;
+let cleanupStore: () => Promise<void>;
+let worker: Worker;
+let handler: ChatHandler;
+let chat: ChatContext;
+const clock = new ManualClock(new Date());
+
+const caller = (user: string, channel = 'slack-channel:C1'): ChatCaller => ({
+  platform: 'slack',
+  user,
+  groups: [],
+  channel,
+});
+const ana = caller('slack:UANA');
+const bob = caller('slack:UBOB');
+const eve = caller('slack:UEVE');
+
+beforeAll(async () => {
+  mkdirSync(live, { recursive: true });
+  writeFileSync(join(live, 'logo.png'), 'live pixels');
+  const { store, cleanup } = await makeStore('directory');
+  cleanupStore = cleanup;
+  engine = await makeEngine({
+    store,
+    targets: [target('shop', 'live', { mediaDir: live }, true), target('shop', 'staging', { mediaDir: staging })],
+    clock: () => clock.now(),
+  });
+  const apps = {
+    shop: {
+      environments: { live: { protected: true }, staging: { protected: false } },
+      access: { viewer: ['*'], operator: ['slack:UANA'], restorer: ['slack:UANA'], approver: ['slack:UBOB'] },
+      channels: ['slack:C1'],
+    },
+  } as never;
+  chat = {
+    engine: engine.ctx,
+    access: AccessPolicy.fromConfig(apps),
+    audit: new AuditLog(engine.state.db),
+    requests: new RestoreRequests(engine.state.db, () => newId()),
+    bindings: new ChannelBindings(apps),
+    approvalTtlMs: 30 * 60 * 1000,
+  };
+  handler = createChatHandler(chat);
+  worker = new Worker({
+    queue: engine.ctx.operations,
+    runners: engineRunners(engine.ctx),
+    concurrency: 2,
+    leaseMs: 30_000,
+    heartbeatMs: 100,
+    pollMs: 20,
+    clock: () => new Date(),
+    log: () => {},
+  });
+  worker.start();
+}, 60_000);
+
+afterAll(async () => {
+  await worker.stop();
+  await engine.close();
+  await cleanupStore();
+  rmSync(work, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  clock.set(new Date());
+});
+
+async function backupOfLive(note: string): Promise<string> {
+  const output = new RecordingOutput();
+  await handler.command(ana, `create media live "${note}"`, output);
+  expect(output.last()).toMatchObject({ outcome: 'ok', text: expect.stringContaining('completed') });
+  return (output.last().data as { id: string }).id;
+}
+
+describe('the /backup command in chat', () => {
+  test('create in a bound channel runs to the end and reports the completed backup, audited', async () => {
+    const output = new RecordingOutput();
+    await handler.command(ana, 'create media live "before deploy"', output);
+    expect(output.last().text).toMatch(/Backup \w+ of shop\/live completed: media /);
+    const [entry] = await chat.audit.list({ app: 'shop' });
+    expect(entry).toMatchObject({
+      principal: 'slack:UANA',
+      action: 'create media live "before deploy"',
+      outcome: 'ok',
+    });
+  });
+
+  test('a user without the role is refused, told which role, and the refusal is audited', async () => {
+    const output = new RecordingOutput();
+    await handler.command(eve, 'create media live', output);
+    expect(output.last()).toMatchObject({ outcome: 'refused' });
+    expect(output.last().text).toContain('create needs the operator role on shop');
+    expect(output.last().text).toContain('apps.shop.access.operator');
+    const [entry] = await chat.audit.list({ app: 'shop' });
+    expect(entry).toMatchObject({ principal: 'slack:UEVE', outcome: 'refused' });
+  });
+
+  test('a mistyped command gets the suggestion and the usage line', async () => {
+    const output = new RecordingOutput();
+    await handler.command(ana, 'restor abc123', output);
+    expect(output.last()).toMatchObject({
+      outcome: 'refused',
+      text: expect.stringContaining("did you mean 'restore'"),
+    });
+  });
+
+  test('a restore into a protected target posts a card; a second person approves; the destination is restored', async () => {
+    const id = await backupOfLive('good state');
+    writeFileSync(join(live, 'logo.png'), 'broken pixels');
+    const asked = new RecordingOutput();
+    await handler.command(ana, `restore ${id}`, asked);
+    expect(asked.last().text).toContain('is protected: restore request');
+    const [card] = asked.announced;
+    expect(card?.fields?.map((f) => f.label)).toEqual([
+      'Backup',
+      'Age',
+      'Note',
+      'Size',
+      'Parts',
+      'Destination',
+      'This overwrites',
+      'Safety backup first',
+    ]);
+    expect(card?.fields?.find((f) => f.label === 'Note')?.value).toBe('good state');
+    const approve = card!.buttons!.find((b) => b.label === 'Approve')!.action;
+    expect(readFileSync(join(live, 'logo.png'), 'utf8')).toBe('broken pixels');
+
+    // The requester cannot approve their own restore; someone without the approver role cannot either.
+    const self = new RecordingOutput();
+    await handler.action(ana, approve, self);
+    expect(self.privates[0]?.text).toContain('someone else with the approver role must approve it');
+    const stranger = new RecordingOutput();
+    await handler.action(eve, approve, stranger);
+    expect(stranger.privates[0]?.text).toContain('you need the approver role on shop');
+
+    // Two clicks at once (two copies of the card): exactly one restore.
+    const first = new RecordingOutput();
+    const second = new RecordingOutput();
+    await Promise.all([handler.action(bob, approve, first), handler.action(bob, approve, second)]);
+    const requestId = approve.split(':')[1]!;
+    const request = await chat.requests.get(requestId);
+    expect(request).toMatchObject({ status: 'approved', decidedBy: 'slack:UBOB', restoreId: expect.any(String) });
+    const restores = await engine.state.db.selectFrom('restores').selectAll().where('backup_id', '=', id).execute();
+    expect(restores).toHaveLength(1);
+    expect([...first.privates, ...second.privates].map((m) => m.text)).toEqual([
+      expect.stringContaining('was already approved by slack:UBOB'),
+    ]);
+    expect(readFileSync(join(live, 'logo.png'), 'utf8')).toBe('live pixels');
+    const finalCard = [...first.edits, ...second.edits].at(-1)!.message;
+    expect(finalCard.text).toContain('asked by slack:UANA, approved by slack:UBOB');
+    expect(finalCard.buttons).toBeUndefined();
+  }, 60_000);
+
+  test('an expired request cannot be approved, and its card says so', async () => {
+    const id = await backupOfLive('to expire');
+    const asked = new RecordingOutput();
+    await handler.command(ana, `restore ${id}`, asked);
+    const approve = asked.announced[0]!.buttons![0]!.action;
+    clock.advance(31 * 60);
+    const late = new RecordingOutput();
+    await handler.action(bob, approve, late);
+    expect(late.privates[0]?.text).toContain('expired');
+    expect(late.edits.at(-1)?.message.text).toContain('Expired at');
+    expect((await chat.requests.get(approve.split(':')[1]!)).status).toBe('expired');
+  }, 60_000);
+
+  test('the requester can withdraw; a denied request restores nothing', async () => {
+    const id = await backupOfLive('to withdraw');
+    for (const [verb, who, status] of [
+      ['withdraw', ana, 'withdrawn'],
+      ['deny', bob, 'denied'],
+    ] as const) {
+      const asked = new RecordingOutput();
+      await handler.command(ana, `restore ${id}`, asked);
+      const button = asked.announced[0]!.buttons!.find((b) => b.action.startsWith(verb))!.action;
+      const click = new RecordingOutput();
+      await handler.action(who, button, click);
+      expect((await chat.requests.get(button.split(':')[1]!)).status).toBe(status);
+      expect(click.edits.at(-1)?.message.text).toContain('nothing was restored');
+    }
+  }, 60_000);
+
+  test('a restore into an unprotected target runs at once', async () => {
+    const id = await backupOfLive('to staging');
+    const output = new RecordingOutput();
+    await handler.command(ana, `restore ${id} to staging`, output);
+    expect(output.announced).toEqual([]);
+    expect(output.last().text).toContain('into shop/staging');
+    expect(readFileSync(join(staging, 'logo.png'), 'utf8')).toBe('live pixels');
+  }, 60_000);
+
+  test('download links go to the requester privately; the channel only hears that they are ready', async () => {
+    const id = await backupOfLive('to download');
+    const output = new RecordingOutput();
+    await handler.command(ana, `download ${id}`, output);
+    expect(output.privates[0]?.text).toContain('/downloads/');
+    expect(output.last().text).toContain('the links were sent privately');
+    expect(output.last().text).not.toContain('/downloads/');
+  }, 60_000);
+});
