@@ -2,6 +2,7 @@ import { handleHelp } from '../../commands/handlers/help.ts';
 import { parseCommand } from '../../commands/parse-command.ts';
 import type { EngineContext } from '../engine/engine-context.ts';
 import type { StateDb } from '../state/state.ts';
+import { runAuditCommand } from './audit-command.ts';
 import { type CliIo, exitCodes } from './cli-io.ts';
 import { runWithEngine } from './engine-session.ts';
 import { splitGlobalOptions } from './global-options.ts';
@@ -40,6 +41,9 @@ export async function runHandedOff(
     case 'catalog':
       if (args[0] !== 'rebuild' || args.length > 1) return refuse(io, 'catalog takes one subcommand: rebuild');
       return rebuildCommand(engine, io, options.json);
+    case 'audit':
+      if (!state) return refuse(io, 'this server cannot read the audit log for other processes');
+      return runAuditCommand(state, args, io, options);
     case 'token':
       if (!state) return refuse(io, 'this server cannot manage API tokens for other processes');
       return runTokenCommand(state, args, engine, io, options);

@@ -27,6 +27,7 @@ const adminUsage: Record<string, string> = {
   retention: retentionUsage,
   token:
     'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*> | list | revoke <id>   (HTTP API tokens)',
+  audit: 'backstop audit [--app <app>] [--limit <n>]   who did what in chat and when, newest first',
   version: 'backstop version',
 };
 
@@ -58,6 +59,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         return await (await import('./serve-command.ts')).serveCommand(config(options, io), io);
       case 'worker':
         return await (await import('./worker-command.ts')).workerCommand(config(options, io), io);
+      case 'audit':
+        return await (await import('./audit-command.ts')).auditCommand(args, config(options, io), io, options);
       case 'token':
         return await (await import('./token-command.ts')).tokenCommand(args, config(options, io), io, options);
       case 'catalog':

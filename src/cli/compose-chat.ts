@@ -1,0 +1,24 @@
+import { ChannelBindings } from '../../commands/chat/channel-bindings.ts';
+import { type ChatContext, createChatHandler } from '../../commands/chat/chat-handler.ts';
+import type { ChatHandler } from '../../commands/chat/chat-types.ts';
+import { AccessPolicy } from '../access/access-policy.ts';
+import { AuditLog } from '../access/audit-log.ts';
+import type { BackstopConfig } from '../config/backstop-config.ts';
+import { durationSeconds } from '../config/config-schema.ts';
+import type { EngineContext } from '../engine/engine-context.ts';
+import { newId } from '../engine/new-id.ts';
+import { RestoreRequests } from '../engine/restore-requests.ts';
+import type { StateDb } from '../state/state.ts';
+
+/** The chat side of the composition root: access, audit, approvals and bindings from the config. */
+export function composeChat(config: BackstopConfig, engine: EngineContext, state: StateDb): ChatHandler {
+  const chat: ChatContext = {
+    engine,
+    access: AccessPolicy.fromConfig(config.raw.apps),
+    audit: new AuditLog(state),
+    requests: new RestoreRequests(state, () => newId()),
+    bindings: new ChannelBindings(config.raw.apps),
+    approvalTtlMs: durationSeconds(config.raw.chat?.approvalTtl ?? '30m') * 1000,
+  };
+  return createChatHandler(chat);
+}
