@@ -182,6 +182,16 @@ apps:
     ['storage: { s3: { bucket: b } }\ndownloads: { linkTtl: 8d }', 'S3 download links live at most 7 days'],
     ['email: { smtp: { host: mail }, from: nobody }', 'write an address, e.g. backups@example.com'],
     ['people: { "slack:U1": not-an-address }', 'write an email address'],
+    [
+      'apps: { shop: { environments: { live: { media: /m } }, access: { operater: ["*"] } } }',
+      "unknown key 'operater' (did you mean 'operator'?)",
+    ],
+    [
+      'apps: { shop: { environments: { live: { media: /m } }, access: { viewer: [U123] } } }',
+      'write a principal: slack:U123',
+    ],
+    ['apps: { shop: { environments: { live: { media: /m } }, channels: [C123] } }', 'write a channel: slack:C123'],
+    ['chat: { discord: { publicKey: xyz, applicationId: "1", botToken: t } }', '64 hex digits'],
   ])('%s is refused', (text, expected) => {
     expect(problemsOf(text)).toContain(expected);
   });
