@@ -28,6 +28,7 @@ const adminUsage: Record<string, string> = {
   token:
     'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*> | list | revoke <id>   (HTTP API tokens)',
   audit: 'backstop audit [--app <app>] [--limit <n>]   who did what in chat and when, newest first',
+  discord: 'backstop discord register [--guild <id>]   register the /backup command with Discord',
   version: 'backstop version',
 };
 
@@ -59,6 +60,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         return await (await import('./serve-command.ts')).serveCommand(config(options, io), io);
       case 'worker':
         return await (await import('./worker-command.ts')).workerCommand(config(options, io), io);
+      case 'discord':
+        return await (await import('./discord-command.ts')).discordCommand(args, config(options, io), io, options);
       case 'audit':
         return await (await import('./audit-command.ts')).auditCommand(args, config(options, io), io, options);
       case 'token':

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { mountDiscord } from '../../adapters/discord/discord-adapter.ts';
+import { mountSlack } from '../../adapters/slack/slack-adapter.ts';
 import { BackstopError } from '../backstop-error.ts';
 import type { BackstopConfig } from '../config/backstop-config.ts';
 import { createHttpApp } from '../http/create-http-app.ts';
@@ -8,6 +10,7 @@ import { Scheduler } from '../jobs/scheduler.ts';
 import { WebhookNotifier } from '../notify/webhook-notifier.ts';
 import { migrateToLatest, openState } from '../state/state.ts';
 import { type CliIo, exitCodes } from './cli-io.ts';
+import { composeChat } from './compose-chat.ts';
 import { composeEngine } from './compose-engine.ts';
 import { listenForHandOff } from './hand-off-server.ts';
 import { handOffSocketPath } from './hand-off-socket-path.ts';
@@ -33,6 +36,15 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const notifier = new WebhookNotifier(engine, config.webhooks);
     const scheduler = new Scheduler(engine);
     const app = createHttpApp({ state: state.db, store: engine.store, engine });
+    const chat = composeChat(config, engine, state.db);
+    const discordSettings = config.raw.chat?.discord;
+    const discord = discordSettings
+      ? mountDiscord(app, { ...discordSettings, handler: chat, log, clock: engine.clock })
+      : undefined;
+    const slackSettings = config.raw.chat?.slack;
+    const slack = slackSettings
+      ? mountSlack(app, { ...slackSettings, handler: chat, log, clock: engine.clock })
+      : undefined;
     const server = await listen(app, config.raw.http?.port ?? 8080, config.raw.http?.host ?? '127.0.0.1');
     const embedded = config.stateDatabaseUrl === undefined;
     const handOff = embedded
@@ -52,7 +64,8 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
         `Backstop is running on ${state.description}${applied.length > 0 ? ` (applied ${applied.join(', ')})` : ''}; ` +
           `${config.targets.length} target${config.targets.length === 1 ? '' : 's'} configured; ` +
           `${settings.concurrency} worker${settings.concurrency === 1 ? '' : 's'}; ` +
-          `HTTP on http://${address}:${port} (/api/v1, /metrics, /healthz, /readyz). Stop with Ctrl-C.\n`,
+          `HTTP on http://${address}:${port} (/api/v1, /metrics, /healthz, /readyz` +
+          `${slack ? ', /slack/events' : ''}${discord ? ', /discord/interactions' : ''}). Stop with Ctrl-C.\n`,
       );
       if (config.email === undefined) {
         io.stderr.write(
@@ -65,6 +78,9 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       io.stderr.write('Backstop is stopping: running operations go back to the queue.\n');
       await scheduler.stop();
       await handOff?.close();
+      // Chat first, so the last messages of running commands still go out.
+      await discord?.close();
+      await slack?.close();
       await notifier.stop();
       await worker.stop();
       stopWaking();

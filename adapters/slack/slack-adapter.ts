@@ -1,0 +1,251 @@
+import { App, ExpressReceiver, type Logger, LogLevel, type RespondFn, type SlashCommand } from '@slack/bolt';
+import type { Express, NextFunction, Request, Response } from 'express';
+import type { ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
+import { BackstopError, isBackstopError } from '../../src/backstop-error.ts';
+import { renderSlackMessage, type SlackMessage } from './render-slack-message.ts';
+import { slackCaller } from './slack-caller.ts';
+import { describe, SlackOutput, type UpdateTarget } from './slack-output.ts';
+import { type SlackWebApi, webClientApi } from './slack-web-api.ts';
+
+export interface SlackAdapterOptions {
+  /** The app's signing secret (Basic Information → App Credentials): requests not signed with it get 401. */
+  signingSecret: string;
+  /** The bot token `xoxb-...` (OAuth & Permissions). */
+  botToken: string;
+  /** The Web API's base URL, only to point at a test double (`http://127.0.0.1:PORT/api/`); Slack's by default. */
+  apiUrl?: string;
+  handler: ChatHandler;
+  log: (line: string) => void;
+  /** Paces the edits of a message. (Bolt checks a request's age against the system clock; it takes no clock.) */
+  clock?: () => Date;
+  /** The least time between two edits of one message; 3 seconds by default. */
+  updateIntervalMs?: number;
+}
+
+export interface MountedSlack {
+  /**
+   * Stops taking requests (503 from then on) and sends the updates still waiting for their turn. Does not wait for
+   * running commands: a followed backup may take hours, and its operation outlives the process anyway.
+   */
+  close(): Promise<void>;
+}
+
+/** The path Slack posts slash commands and button clicks to (the app's Request URL is `<publicUrl>/slack/events`). */
+export const slackEventsPath = '/slack/events';
+
+// Bolt asks auth.test who the bot is unless told; Backstop handles only commands and clicks, never events that could
+// come from itself, so placeholders do (and Backstop starts without reaching Slack).
+const botIdentity = { botId: 'B0BACKSTOP', botUserId: 'U0BACKSTOP' };
+
+/**
+ * Mounts Slack on Backstop's express app at `/slack/events`, through Bolt's ExpressReceiver (which checks each
+ * request's signature and age and answers 401 to a forged or stale one). Must be mounted before any body parser: Bolt
+ * reads the raw body to check the signature.
+ *
+ * A slash command (any command whose Request URL is this one, `/backup` by the README's manifest) is acknowledged at
+ * once with an empty 200, well within Slack's 3 seconds; then, in the background, a "Working on ..." message is posted
+ * in the channel, the caller's email is read from their profile, and the handler runs with an output whose `update`
+ * edits that message. A button click is acknowledged at once too; its `update` edits the clicked message.
+ */
+export function mountSlack(app: Express, options: SlackAdapterOptions): MountedSlack {
+  checkOptions(options);
+  const { handler, log } = options;
+  const clock = options.clock ?? (() => new Date());
+  const updateIntervalMs = options.updateIntervalMs ?? 3000;
+  const logger = boltLogger(log);
+  let closed = false;
+  const running = new Set<SlackOutput>();
+
+  // Ahead of the receiver's route: refuse requests while stopping.
+  app.use(slackEventsPath, (request: Request, response: Response, next: NextFunction) => {
+    if (closed) {
+      response.status(503).end();
+      return;
+    }
+    normaliseFormContentType(request);
+    next();
+  });
+  const receiver = new ExpressReceiver({
+    signingSecret: options.signingSecret,
+    app,
+    endpoints: slackEventsPath,
+    processBeforeResponse: false,
+    logger,
+  });
+  const bolt = new App({
+    receiver,
+    token: options.botToken,
+    tokenVerificationEnabled: false,
+    ...botIdentity,
+    ignoreSelf: false,
+    convoStore: false,
+    logger,
+    clientOptions: {
+      ...(options.apiUrl === undefined
+        ? { retryConfig: { retries: 5, factor: 3.86 } }
+        : { slackApiUrl: withTrailingSlash(options.apiUrl), retryConfig: { retries: 0 } }),
+    },
+  });
+  const api = webClientApi(bolt.client);
+
+  const run = async (output: SlackOutput, what: string, work: () => Promise<void>): Promise<void> => {
+    running.add(output);
+    try {
+      await work();
+    } catch (error) {
+      log(`slack: ${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      await output.update(failureMessage(error, what));
+    } finally {
+      await output.finish();
+      running.delete(output);
+    }
+  };
+
+  const startCommand = async (command: SlashCommand, respond: RespondFn): Promise<void> => {
+    const typed = `${command.command} ${command.text}`.trim();
+    const working = renderSlackMessage(
+      { outcome: 'ok', text: `Working on \`${typed.replace(/`/g, "'")}\`...` },
+      { user: command.user_id },
+    );
+    const [target, email] = await Promise.all([
+      api.postMessage(command.channel_id, working).then(
+        (posted): UpdateTarget => ({ kind: 'message', channel: posted.channel, ts: posted.ts }),
+        (error: unknown): UpdateTarget => {
+          log(
+            `slack: could not post in channel ${command.channel_id} (${describe(error)}); answering through the ` +
+              "command's response URL instead (invite the app to the channel to see progress)",
+          );
+          const inChannel = (message: SlackMessage) => answer(respond, { response_type: 'in_channel', ...message });
+          return { kind: 'response-url', respond: inChannel };
+        },
+      ),
+      emailOf(api, command.user_id, log),
+    ]);
+    const output = new SlackOutput({
+      api,
+      channel: command.channel_id,
+      user: command.user_id,
+      target,
+      request: { user: command.user_id, command: typed },
+      updateIntervalMs,
+      now: () => clock().getTime(),
+      log,
+    });
+    const caller = slackCaller(command.user_id, command.channel_id, email);
+    await run(output, `\`${typed}\``, () => handler.command(caller, command.text, output));
+  };
+
+  const startAction = async (user: string, channel: string, value: string, target: UpdateTarget): Promise<void> => {
+    const email = await emailOf(api, user, log);
+    const output = new SlackOutput({ api, channel, user, target, updateIntervalMs, now: () => clock().getTime(), log });
+    await run(output, 'that button', () => handler.action(slackCaller(user, channel, email), value, output));
+  };
+
+  // Any slash command pointed at this URL speaks the /backup language. Acknowledge first, work after: never await
+  // the work before ack().
+  bolt.command(/.*/, async ({ command, ack, respond }) => {
+    await ack();
+    startCommand(command, respond).catch((error: unknown) =>
+      log(`slack: ${command.command} failed: ${describe(error)}`),
+    );
+  });
+
+  // Every block action is acknowledged (Slack wants an answer even for clicks Backstop ignores).
+  bolt.action(/.*/, async ({ body, action, ack, respond }) => {
+    await ack();
+    if (body.type !== 'block_actions' || action.type !== 'button' || action.value === undefined) return;
+    const channel = body.channel?.id ?? (body.container['channel_id'] as string | undefined);
+    if (channel === undefined) {
+      log(`slack: ignored a click on "${action.value}" from outside a channel`);
+      return;
+    }
+    // A click on an ephemeral message comes without `message`: only its response URL can replace it.
+    const target: UpdateTarget =
+      body.message?.ts !== undefined
+        ? { kind: 'message', channel, ts: body.message.ts }
+        : { kind: 'response-url', respond: (message) => answer(respond, { replace_original: true, ...message }) };
+    const value = action.value;
+    startAction(body.user.id, channel, value, target).catch((error: unknown) =>
+      log(`slack: the button "${value}" failed: ${describe(error)}`),
+    );
+  });
+
+  bolt.error(async (error) => {
+    log(`slack: ${describe(error)}`);
+  });
+
+  return {
+    async close() {
+      closed = true;
+      await Promise.allSettled([...running].map((output) => output.finish()));
+    },
+  };
+}
+
+function checkOptions(options: SlackAdapterOptions): void {
+  for (const key of ['signingSecret', 'botToken'] as const) {
+    if (typeof options[key] !== 'string' || options[key].trim() === '') {
+      const message = `chat.slack.${key} is empty: copy it from the Slack app's settings (see adapters/slack/README.md)`;
+      throw new BackstopError('slack-config-invalid', message, { userMessage: message });
+    }
+  }
+  if (options.apiUrl !== undefined && !/^https?:\/\/[^/]/.test(options.apiUrl)) {
+    const message = `chat.slack.apiUrl must be an http(s) URL such as http://127.0.0.1:3000/api/ (it is only for tests)`;
+    throw new BackstopError('slack-config-invalid', message, { userMessage: message });
+  }
+}
+
+/** The caller's profile email, or none when Slack hides it or cannot be reached (the config's `people` map then). */
+async function emailOf(api: SlackWebApi, user: string, log: (line: string) => void): Promise<string | undefined> {
+  try {
+    return await api.userEmail(user);
+  } catch (error) {
+    log(`slack: could not read the email of ${user}: ${describe(error)}`);
+    return undefined;
+  }
+}
+
+async function answer(respond: RespondFn, message: Parameters<RespondFn>[0]): Promise<void> {
+  await respond(message);
+}
+
+function failureMessage(error: unknown, what: string): ChatMessage {
+  const text =
+    isBackstopError(error) && error.userMessage !== undefined
+      ? error.userMessage
+      : `Something went wrong with ${what}; the details are in Backstop's log.`;
+  return { outcome: 'failed', text };
+}
+
+/**
+ * Bolt parses a body as a form only when the content type is exactly `application/x-www-form-urlencoded` (Slack's);
+ * a client that adds `; charset=utf-8` would otherwise get a 400.
+ */
+function normaliseFormContentType(request: Request): void {
+  const type = request.headers['content-type'];
+  if (type !== undefined && /^application\/x-www-form-urlencoded\s*;/i.test(type)) {
+    request.headers['content-type'] = 'application/x-www-form-urlencoded';
+  }
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** Bolt's log lines go to Backstop's log; its debug chatter does not. */
+function boltLogger(log: (line: string) => void): Logger {
+  let level = LogLevel.INFO;
+  const write = (messages: unknown[]) =>
+    log(`slack: ${messages.map((m) => (m instanceof Error ? m.message : String(m))).join(' ')}`);
+  return {
+    debug: () => {},
+    info: (...messages: unknown[]) => write(messages),
+    warn: (...messages: unknown[]) => write(messages),
+    error: (...messages: unknown[]) => write(messages),
+    setLevel: (next: LogLevel) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}

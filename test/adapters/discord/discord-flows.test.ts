@@ -1,0 +1,200 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type MountedDiscord, mountDiscord } from '../../../adapters/discord/discord-adapter.ts';
+import { ChannelBindings } from '../../../commands/chat/channel-bindings.ts';
+import { createChatHandler } from '../../../commands/chat/chat-handler.ts';
+import { AccessPolicy } from '../../../src/access/access-policy.ts';
+import { AuditLog } from '../../../src/access/audit-log.ts';
+import { newId } from '../../../src/engine/new-id.ts';
+import { RestoreRequests } from '../../../src/engine/restore-requests.ts';
+import { engineRunners } from '../../../src/jobs/operation-runners.ts';
+import { Worker } from '../../../src/jobs/worker.ts';
+import { makeEngine, makeStore, type TestEngine, target } from '../../support/engine.ts';
+import { createDatabase, dropDatabase, sql } from '../../support/postgres.ts';
+import { type S3rverPeer, startS3rver } from '../../support/s3rver.ts';
+import { applicationId, buttonClick, DiscordSigner, FakeDiscordApi, slashCommand, userId } from './discord-fakes.ts';
+
+/**
+ * Whole flows through the real Discord endpoint: Ed25519-signed interactions into Backstop's express app, the real
+ * chat handler and engine (PostgreSQL databases, an s3rver store), and a local fake of Discord's REST API recording
+ * what Backstop sends back.
+ */
+const approverId = '999999999999999999'; // the clicker of buttonClick()
+let fake: FakeDiscordApi;
+let signer: DiscordSigner;
+let s3: S3rverPeer;
+let engine: TestEngine;
+let worker: Worker;
+let mounted: MountedDiscord;
+let server: Server;
+let endpoint: string;
+let audit: AuditLog;
+let cleanupStore: () => Promise<void>;
+const databases: Array<{ name: string; url: string }> = [];
+
+beforeAll(async () => {
+  const live = await createDatabase('discord_live');
+  databases.push(live);
+  await sql(live.url, 'create table orders (id int primary key, total int); insert into orders values (1, 100);');
+  s3 = await startS3rver();
+  const made = await makeStore('s3', s3);
+  cleanupStore = made.cleanup;
+  engine = await makeEngine({ store: made.store, targets: [target('shop', 'live', { database: live.url }, true)] });
+  const apps = {
+    shop: {
+      environments: { live: { protected: true } },
+      access: {
+        viewer: ['*'],
+        restorer: [`discord:${userId}`],
+        approver: ['discord-role:42'],
+      },
+      channels: ['discord:222222222222222222'],
+    },
+  } as never;
+  audit = new AuditLog(engine.state.db);
+  const handler = createChatHandler({
+    engine: engine.ctx,
+    access: AccessPolicy.fromConfig(apps),
+    audit,
+    requests: new RestoreRequests(engine.state.db, () => newId()),
+    bindings: new ChannelBindings(apps),
+    approvalTtlMs: 30 * 60 * 1000,
+  });
+  worker = new Worker({
+    queue: engine.ctx.operations,
+    runners: engineRunners(engine.ctx),
+    concurrency: 2,
+    leaseMs: 30_000,
+    heartbeatMs: 100,
+    pollMs: 20,
+    clock: engine.ctx.clock,
+    log: () => {},
+  });
+  worker.start();
+  fake = await new FakeDiscordApi().start();
+  signer = new DiscordSigner();
+  const app = express();
+  mounted = mountDiscord(app, {
+    publicKey: signer.publicKeyHex,
+    applicationId,
+    botToken: 'bot-token',
+    apiUrl: fake.apiUrl,
+    handler,
+    log: () => {},
+    updateIntervalMs: 100,
+  });
+  server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/discord/interactions`;
+}, 120_000);
+
+afterAll(async () => {
+  await mounted.close();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await worker.stop();
+  await fake.stop();
+  await engine.close();
+  await cleanupStore();
+  await s3.stop();
+  for (const db of databases) await dropDatabase(db.name);
+});
+
+async function post(interaction: unknown): Promise<number> {
+  const body = JSON.stringify(interaction);
+  const response = await fetch(endpoint, { method: 'POST', headers: signer.headers(body, new Date()), body });
+  await response.text();
+  return response.status;
+}
+
+const contents = (method: string, path: string | RegExp) =>
+  fake.find(method, path).map((r) => (r.body as { content?: string }).content ?? '');
+
+describe('Discord, end to end', () => {
+  test('create -> completed message; restore into a protected target -> card -> approved by another -> restored', async () => {
+    // Someone with only the viewer role may not create backups: refused, naming the role.
+    const viewer = { member: { user: { id: '123123123123123123', username: 'eve' }, roles: [] }, token: 't-refused' };
+    const createDb = [
+      { name: 'parts', type: 3, value: 'db' },
+      { name: 'target', type: 3, value: 'live' },
+    ];
+    expect(await post(slashCommand('create', createDb, viewer))).toBe(200);
+    await fake.waitFor(() => contents('PATCH', `/webhooks/${applicationId}/t-refused/messages/@original`).length > 0);
+    expect(contents('PATCH', `/webhooks/${applicationId}/t-refused/messages/@original`).at(-1)).toContain(
+      'needs the operator role on shop',
+    );
+
+    // The approver (role 42) creates a backup in the bound channel.
+    const creator = { member: { user: { id: approverId, username: 'bea' }, roles: ['42'] }, token: 't-create' };
+    expect(await post(slashCommand('create', createDb, creator))).toBe(200);
+    const createPath = `/webhooks/${applicationId}/t-create/messages/@original`;
+    await fake.waitFor(() => contents('PATCH', createPath).some((c) => c.includes('completed')), 60_000);
+    const [backup] = await engine.ctx.catalog.listBackups();
+    expect(backup).toMatchObject({ status: 'completed', requestedBy: `discord:${approverId}` });
+
+    // The restorer asks to restore it into shop/live, which is protected: a card with buttons is posted.
+    await sql(databases[0]!.url, 'update orders set total = 0');
+    expect(
+      await post(slashCommand('restore', [{ name: 'id', type: 3, value: backup!.id }], { token: 't-restore' })),
+    ).toBe(200);
+    await fake.waitFor(() => fake.find('POST', `/webhooks/${applicationId}/t-restore`).length > 0);
+    const card = fake.find('POST', `/webhooks/${applicationId}/t-restore`)[0]!.body as {
+      content: string;
+      components: Array<{ components: Array<{ custom_id: string; label: string }> }>;
+    };
+    expect(card.content).toContain('Restore request');
+    const buttons = card.components[0]!.components;
+    expect(buttons.map((b) => b.label)).toEqual(['Approve', 'Deny', 'Withdraw']);
+    const approve = buttons[0]!.custom_id;
+
+    // Self-approval is refused privately.
+    const self = { member: { user: { id: userId, username: 'ana' }, roles: [] }, token: 't-self' };
+    expect(await post(buttonClick(approve, self))).toBe(200);
+    await fake.waitFor(() => fake.find('POST', `/webhooks/${applicationId}/t-self`).length > 0);
+    const refusal = fake.find('POST', `/webhooks/${applicationId}/t-self`)[0]!.body as {
+      content: string;
+      flags: number;
+    };
+    expect(refusal.flags & 64).toBe(64);
+    expect(refusal.content).toContain('someone else with the approver role');
+    expect((await sql(databases[0]!.url, 'select total from orders'))[0]).toEqual({ total: 0 });
+
+    // The approver approves (twice, as a double click): one restore, the database is back, the card names both.
+    expect(await post(buttonClick(approve, { token: 't-approve-1' }))).toBe(200);
+    expect(await post(buttonClick(approve, { token: 't-approve-2' }))).toBe(200);
+    await fake.waitFor(
+      () =>
+        fake.requests.some((r) =>
+          String((r.body as { content?: string } | undefined)?.content ?? '').includes(
+            `Restored into shop/live, asked by discord:${userId}, approved by discord:${approverId}`,
+          ),
+        ),
+      60_000,
+    );
+    expect((await sql(databases[0]!.url, 'select total from orders'))[0]).toEqual({ total: 100 });
+    const restores = await engine.state.db
+      .selectFrom('restores')
+      .selectAll()
+      .where('backup_id', '=', backup!.id)
+      .execute();
+    expect(restores).toHaveLength(1);
+    const entries = await audit.list({ app: 'shop' });
+    expect(entries.map((e) => e.action)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^approve /), expect.stringMatching(/^restore /)]),
+    );
+    expect(entries.some((e) => e.outcome === 'refused' && e.principal === 'discord:123123123123123123')).toBe(true);
+    expect(entries.some((e) => e.outcome === 'refused' && e.principal === `discord:${userId}`)).toBe(true);
+  }, 120_000);
+
+  test('a forged signature gets 401 and nothing runs', async () => {
+    const body = JSON.stringify(slashCommand('status', [], { token: 't-forged' }));
+    const headers = new DiscordSigner().headers(body, new Date());
+    const response = await fetch(endpoint, { method: 'POST', headers, body });
+    expect(response.status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake.requests.filter((r) => r.path.includes('t-forged'))).toEqual([]);
+  });
+});

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { escapeSlackText, renderSlackMessage } from '../../../adapters/slack/render-slack-message.ts';
+import type { ChatMessage } from '../../../commands/chat/chat-types.ts';
+
+/** An approval card as commands post it: bold text, fields, Approve and Deny buttons. */
+function approvalCard(overrides: Partial<ChatMessage> = {}): ChatMessage {
+  return {
+    outcome: 'ok',
+    text: '*Restore into shop/live needs approval*\nThis overwrites the database of shop/live <production> & its media.',
+    fields: [
+      { label: 'Backup', value: '7k3q (2 hours old)' },
+      { label: 'Note', value: 'before deploy <v2>' },
+      { label: 'Parts', value: 'db+media' },
+      { label: 'Safety backup', value: 'yes' },
+    ],
+    buttons: [
+      { action: 'approve:r1', label: 'Approve', style: 'primary' },
+      { action: 'deny:r1', label: 'Deny', style: 'danger' },
+      { action: 'download:7k3q', label: 'Download', style: 'default' },
+    ],
+    ...overrides,
+  };
+}
+
+const approvalCardGolden = {
+  text:
+    '*Restore into shop/live needs approval*\nThis overwrites the database of shop/live &lt;production&gt; &amp; its ' +
+    'media.',
+  blocks: [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text:
+          '*Restore into shop/live needs approval*\nThis overwrites the database of shop/live &lt;production&gt; ' +
+          '&amp; its media.',
+      },
+    },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: '*Backup*\n7k3q (2 hours old)' },
+        { type: 'mrkdwn', text: '*Note*\nbefore deploy &lt;v2&gt;' },
+        { type: 'mrkdwn', text: '*Parts*\ndb+media' },
+        { type: 'mrkdwn', text: '*Safety backup*\nyes' },
+      ],
+    },
+    {
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: 'backstop.approve.0',
+          text: { type: 'plain_text', text: 'Approve', emoji: true },
+          value: 'approve:r1',
+          style: 'primary',
+        },
+        {
+          type: 'button',
+          action_id: 'backstop.deny.1',
+          text: { type: 'plain_text', text: 'Deny', emoji: true },
+          value: 'deny:r1',
+          style: 'danger',
+        },
+        {
+          type: 'button',
+          action_id: 'backstop.download.2',
+          text: { type: 'plain_text', text: 'Download', emoji: true },
+          value: 'download:7k3q',
+        },
+      ],
+    },
+  ],
+};
+
+describe('renderSlackMessage', () => {
+  it('renders text, fields and buttons as the golden blocks', () => {
+    expect(renderSlackMessage(approvalCard())).toEqual(approvalCardGolden);
+  });
+
+  it('is stable: the same message renders to the same blocks and action ids', () => {
+    expect(renderSlackMessage(approvalCard())).toEqual(renderSlackMessage(approvalCard()));
+  });
+
+  it('adds a context line naming who asked for what, with the command kept inside its code span', () => {
+    const rendered = renderSlackMessage(
+      { outcome: 'ok', text: 'Backup 7k3q completed' },
+      { user: 'U123', command: '/backup create db "a `quoted` <note>"' },
+    );
+    expect(rendered.blocks).toEqual([
+      { type: 'section', text: { type: 'mrkdwn', text: 'Backup 7k3q completed' } },
+      {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: 'Asked by <@U123>: `/backup create db "a \'quoted\' &lt;note&gt;"`' }],
+      },
+    ]);
+  });
+
+  it('marks failed and refused outcomes', () => {
+    expect(renderSlackMessage({ outcome: 'failed', text: 'Backup 7k3q failed' }).text).toBe(':x: Backup 7k3q failed');
+    expect(renderSlackMessage({ outcome: 'refused', text: 'You need the operator role' }).text).toBe(
+      ':warning: You need the operator role',
+    );
+    expect(renderSlackMessage({ outcome: 'ok', text: 'Done' }).text).toBe('Done');
+  });
+
+  it('puts at most 10 fields in a section', () => {
+    const fields = Array.from({ length: 23 }, (_, i) => ({ label: `F${i}`, value: String(i) }));
+    const rendered = renderSlackMessage({ outcome: 'ok', text: 'Many', fields });
+    const sections = rendered.blocks.filter((block) => 'fields' in block);
+    expect(sections.map((block) => ('fields' in block ? block.fields.length : 0))).toEqual([10, 10, 3]);
+    expect(sections.flatMap((block) => ('fields' in block ? block.fields.map((f) => f.text) : []))).toEqual(
+      fields.map((f) => `*${f.label}*\n${f.value}`),
+    );
+  });
+
+  it('splits text longer than a section allows at line ends', () => {
+    const lines = Array.from({ length: 200 }, (_, i) => `backup ${String(i).padStart(4, '0')} completed 12.3 MB`);
+    const rendered = renderSlackMessage({ outcome: 'ok', text: lines.join('\n') });
+    const texts = rendered.blocks.map((block) => ('text' in block ? block.text.text : ''));
+    expect(texts.length).toBeGreaterThan(1);
+    for (const text of texts) expect(text.length).toBeLessThanOrEqual(3000);
+    expect(texts.join('\n')).toBe(lines.join('\n'));
+  });
+
+  it('escapes only the characters Slack gives meaning to', () => {
+    expect(escapeSlackText('<@U1> & <!channel> *bold* `code`')).toBe(
+      '&lt;@U1&gt; &amp; &lt;!channel&gt; *bold* `code`',
+    );
+  });
+});

@@ -1,0 +1,426 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderSlackMessage } from '../../../adapters/slack/render-slack-message.ts';
+import { type MountedSlack, mountSlack } from '../../../adapters/slack/slack-adapter.ts';
+import type { ChatHandler, ChatMessage } from '../../../commands/chat/chat-types.ts';
+import { listen } from '../../http/listen.ts';
+import { FakeSlackApi, type SlackApiCall } from './fake-slack-api.ts';
+import { RecordingChatHandler } from './recording-chat-handler.ts';
+import {
+  blockActions,
+  formBody,
+  payloadBody,
+  postSigned,
+  signingSecret,
+  slackSignature,
+  slashCommand,
+} from './slack-requests.ts';
+
+const botToken = 'xoxb-1234-5678-test';
+
+interface Running {
+  url: string;
+  fake: FakeSlackApi;
+  slack: MountedSlack;
+  logs: string[];
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Backstop's express app with Slack mounted first and a body-parsing API beside it, as `serve` mounts them. */
+async function startSlack(handler: ChatHandler): Promise<Running> {
+  const fake = await FakeSlackApi.start();
+  cleanups.push(() => fake.close());
+  fake.emails.set('U123', 'ana@example.com');
+  fake.emails.set('U456', 'ben@example.com');
+  const app = express();
+  const logs: string[] = [];
+  const slack = mountSlack(app, { signingSecret, botToken, apiUrl: fake.apiUrl, handler, log: (l) => logs.push(l) });
+  app.use('/api/v1', express.json(), (request, response) => {
+    response.json({ echo: request.body });
+  });
+  const server = await listen(app);
+  cleanups.push(async () => {
+    await slack.close();
+    await server.close();
+  });
+  return { url: server.url, fake, slack, logs };
+}
+
+function text(call: SlackApiCall | undefined): string {
+  return String(call?.body['text']);
+}
+
+describe('Slack adapter: slash commands', () => {
+  it('acknowledges at once while the handler takes 5 s, then runs it with the caller, the text and the email', async () => {
+    const handler = new RecordingChatHandler({
+      command: async (_caller, _text, output) => {
+        await sleep(5000);
+        await output.update({ outcome: 'ok', text: '*Backup 7k3q completed* (12.3 MB)' });
+      },
+    });
+    const { url, fake } = await startSlack(handler);
+    // A slow users.info too: the acknowledgement must wait for neither.
+    fake.delays.set('users.info', 3500);
+
+    const started = Date.now();
+    const response = await postSigned(url, formBody(slashCommand({ text: 'create db' })));
+    const elapsed = Date.now() - started;
+
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
+    // Slack's protocol bound: an answer within 3 seconds or the user sees "operation_timeout".
+    expect(elapsed).toBeLessThan(3000);
+
+    const call = await fake.waitFor(() => handler.calls[0]);
+    expect(call.kind).toBe('command');
+    expect(call.input).toBe('create db');
+    expect(call.caller).toEqual({
+      platform: 'slack',
+      user: 'slack:U123',
+      groups: [],
+      channel: 'slack-channel:C123',
+      email: 'ana@example.com',
+    });
+
+    const working = fake.callsTo('chat.postMessage')[0];
+    expect(working?.body['channel']).toBe('C123');
+    expect(text(working)).toBe('Working on `/backup create db`...');
+    expect(working?.token).toBe(botToken);
+    expect(fake.callsTo('users.info')[0]?.body['user']).toBe('U123');
+
+    await call.done;
+    const outcome = await fake.waitFor(() => fake.callsTo('chat.update')[0]);
+    expect(outcome.body['channel']).toBe('C123');
+    expect(outcome.body['ts']).toBe(working?.answer?.['ts']);
+    expect(outcome.body['blocks']).toEqual(
+      renderSlackMessage(
+        { outcome: 'ok', text: '*Backup 7k3q completed* (12.3 MB)' },
+        { user: 'U123', command: '/backup create db' },
+      ).blocks,
+    );
+  });
+
+  it('throttles updates: 10 within a second become a few chat.update calls, in order, ending with the last', async () => {
+    const handler = new RecordingChatHandler({
+      command: async (_caller, _text, output) => {
+        for (let i = 1; i <= 9; i += 1) {
+          void output.update({ outcome: 'ok', text: `Backing up: ${i * 10}%` });
+          await sleep(100);
+        }
+        await output.update({ outcome: 'ok', text: 'Backup 7k3q completed' });
+      },
+    });
+    const { url, fake } = await startSlack(handler);
+
+    await postSigned(url, formBody(slashCommand({ text: 'create db' })));
+    const call = await fake.waitFor(() => handler.calls[0]);
+    await call.done;
+    // The handler has returned; the last update goes out when its turn comes.
+    await fake.waitFor(() => text(fake.callsTo('chat.update').at(-1)) === 'Backup 7k3q completed');
+    await sleep(3500);
+
+    const updates = fake.callsTo('chat.update');
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    expect(updates.length).toBeLessThanOrEqual(3);
+    expect(text(updates.at(-1))).toBe('Backup 7k3q completed');
+    const percents = updates.slice(0, -1).map((u) => Number(/(\d+)%/.exec(text(u))?.[1]));
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    for (let i = 1; i < updates.length; i += 1) {
+      expect(updates[i]!.at - updates[i - 1]!.at).toBeGreaterThanOrEqual(2900);
+    }
+  });
+
+  it('sends a private message as an ephemeral message to the caller in the channel', async () => {
+    const handler = new RecordingChatHandler({
+      command: async (_caller, _text, output) => {
+        await output.private({ outcome: 'ok', text: 'Your download: https://backstop.example.com/downloads/abc' });
+      },
+    });
+    const { url, fake } = await startSlack(handler);
+
+    await postSigned(url, formBody(slashCommand({ text: 'download 7k3q', channel_id: 'C777', user_id: 'U123' })));
+    const ephemeral = await fake.waitFor(() => fake.callsTo('chat.postEphemeral')[0]);
+
+    expect(ephemeral.body).toMatchObject({ channel: 'C777', user: 'U123' });
+    expect(text(ephemeral)).toBe('Your download: https://backstop.example.com/downloads/abc');
+  });
+
+  it('sends a private message as a direct message where the bot cannot post ephemerally', async () => {
+    const handler = new RecordingChatHandler({
+      command: async (_caller, _text, output) => {
+        await output.private({ outcome: 'ok', text: 'Your download link' });
+      },
+    });
+    const { url, fake, logs } = await startSlack(handler);
+    fake.failures.set('chat.postEphemeral', 'not_in_channel');
+
+    await postSigned(url, formBody(slashCommand({ text: 'download 7k3q' })));
+    await (await fake.waitFor(() => handler.calls[0])).done;
+
+    expect(fake.callsTo('conversations.open')[0]?.body['users']).toBe('U123');
+    const direct = fake.callsTo('chat.postMessage').find((c) => c.body['channel'] === 'D123');
+    expect(text(direct)).toBe('Your download link');
+    expect(logs.join('\n')).toContain('not_in_channel');
+  });
+
+  it('announces a new message with its buttons and edits it through the reference', async () => {
+    const card: ChatMessage = {
+      outcome: 'ok',
+      text: '*Restore into shop/live needs approval*',
+      fields: [{ label: 'Backup', value: '7k3q' }],
+      buttons: [
+        { action: 'approve:r1', label: 'Approve', style: 'primary' },
+        { action: 'deny:r1', label: 'Deny', style: 'danger' },
+      ],
+    };
+    const references: string[] = [];
+    const handler = new RecordingChatHandler({
+      command: async (_caller, _text, output) => {
+        const reference = await output.announce(card);
+        references.push(reference);
+        await output.edit(reference, { outcome: 'ok', text: 'Restore approved by <@U456>' });
+      },
+    });
+    const { url, fake } = await startSlack(handler);
+
+    await postSigned(url, formBody(slashCommand({ text: 'restore 7k3q to shop/live' })));
+    await (await fake.waitFor(() => handler.calls[0])).done;
+
+    const [working, announced] = fake.callsTo('chat.postMessage');
+    expect(text(working)).toContain('restore 7k3q to shop/live');
+    expect(announced?.body['channel']).toBe('C123');
+    expect(announced?.body['blocks']).toEqual(renderSlackMessage(card).blocks);
+    expect(announced?.body['blocks']).toContainEqual({
+      type: 'actions',
+      elements: [
+        expect.objectContaining({ type: 'button', value: 'approve:r1', style: 'primary' }),
+        expect.objectContaining({ type: 'button', value: 'deny:r1', style: 'danger' }),
+      ],
+    });
+    expect(references).toEqual([`C123:${announced?.answer?.['ts']}`]);
+    const edit = fake.callsTo('chat.update')[0];
+    expect(edit?.body).toMatchObject({ channel: 'C123', ts: announced?.answer?.['ts'] });
+    expect(text(edit)).toBe('Restore approved by &lt;@U456&gt;');
+  });
+
+  it('tells the user when the handler fails, with the details only in the log', async () => {
+    const handler = new RecordingChatHandler({
+      command: async () => {
+        throw new Error('connection to postgres://admin:secret@db/state refused');
+      },
+    });
+    const { url, fake, logs } = await startSlack(handler);
+
+    await postSigned(url, formBody(slashCommand({ text: 'status' })));
+    const update = await fake.waitFor(() => fake.callsTo('chat.update')[0]);
+
+    expect(text(update)).toBe(":x: Something went wrong with `/backup status`; the details are in Backstop's log.");
+    expect(text(update)).not.toContain('secret');
+    expect(logs.join('\n')).toContain('connection to postgres');
+  });
+
+  it('calls the handler without an email when users.info fails', async () => {
+    const handler = new RecordingChatHandler();
+    const { url, fake } = await startSlack(handler);
+    fake.failures.set('users.info', 'missing_scope');
+
+    await postSigned(url, formBody(slashCommand({ text: 'list' })));
+    const call = await fake.waitFor(() => handler.calls[0]);
+
+    expect(call.caller).toEqual({ platform: 'slack', user: 'slack:U123', groups: [], channel: 'slack-channel:C123' });
+  });
+
+  it("answers through the command's response URL where the bot cannot post: the first update and the last", async () => {
+    const handler = new RecordingChatHandler({
+      command: async (_caller, _text, output) => {
+        await output.update({ outcome: 'ok', text: 'Backing up: 10%' });
+        await output.update({ outcome: 'ok', text: 'Backing up: 50%' });
+        await output.update({ outcome: 'ok', text: 'Backup 7k3q completed' });
+      },
+    });
+    const { url, fake } = await startSlack(handler);
+    fake.failures.set('chat.postMessage', 'not_in_channel');
+
+    await postSigned(url, formBody(slashCommand({ text: 'create db', response_url: fake.responseUrl('cmd1') })));
+    await (await fake.waitFor(() => handler.calls[0])).done;
+
+    const answers = await fake.waitFor(() => {
+      const posts = fake.callsTo('response:cmd1');
+      return posts.length === 2 && posts;
+    });
+    expect(answers.map((a) => [a.body['response_type'], a.body['text']])).toEqual([
+      ['in_channel', 'Backing up: 10%'],
+      ['in_channel', 'Backup 7k3q completed'],
+    ]);
+  });
+});
+
+describe('Slack adapter: buttons', () => {
+  it('passes a click to the handler with the action and the clicker; update edits the clicked message', async () => {
+    const handler = new RecordingChatHandler({
+      action: async (_caller, _action, output) => {
+        await output.update({ outcome: 'ok', text: 'Restore approved' });
+        await output.private({ outcome: 'ok', text: 'You approved restore r1' });
+      },
+    });
+    const { url, fake } = await startSlack(handler);
+
+    const started = Date.now();
+    const response = await postSigned(
+      url,
+      payloadBody(blockActions({ user: 'U456', channel: 'C123', messageTs: '1700000000.000555', value: 'approve:r1' })),
+    );
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(3000);
+
+    const call = await fake.waitFor(() => handler.calls[0]);
+    expect(call.kind).toBe('action');
+    expect(call.input).toBe('approve:r1');
+    expect(call.caller).toEqual({
+      platform: 'slack',
+      user: 'slack:U456',
+      groups: [],
+      channel: 'slack-channel:C123',
+      email: 'ben@example.com',
+    });
+    await call.done;
+    expect(fake.callsTo('chat.update')[0]?.body).toMatchObject({ channel: 'C123', ts: '1700000000.000555' });
+    expect(text(fake.callsTo('chat.update')[0])).toBe('Restore approved');
+    expect(fake.callsTo('chat.postEphemeral')[0]?.body).toMatchObject({ channel: 'C123', user: 'U456' });
+  });
+
+  it('replaces a clicked ephemeral message through the response URL', async () => {
+    const handler = new RecordingChatHandler({
+      action: async (_caller, _action, output) => {
+        await output.update({ outcome: 'ok', text: 'Preparing the download of 7k3q' });
+      },
+    });
+    const { url, fake } = await startSlack(handler);
+
+    await postSigned(
+      url,
+      payloadBody(blockActions({ messageTs: null, value: 'download:7k3q', responseUrl: fake.responseUrl('click1') })),
+    );
+    const answer = await fake.waitFor(() => fake.callsTo('response:click1')[0]);
+
+    expect(handler.calls[0]?.input).toBe('download:7k3q');
+    expect(answer.body).toMatchObject({ replace_original: true, text: 'Preparing the download of 7k3q' });
+    expect(fake.callsTo('chat.update')).toEqual([]);
+  });
+});
+
+describe('Slack adapter: request verification', () => {
+  const body = formBody(slashCommand({ text: 'restore 7k3q to shop/live --no-safety-backup' }));
+  const now = Math.floor(Date.now() / 1000);
+
+  it.each([
+    ['a signature made with another secret', { secret: 'not-the-signing-secret' }, 'Signature mismatch'],
+    ['a forged signature', { signature: `v0=${'0'.repeat(64)}` }, 'Signature mismatch'],
+    [
+      'a signature of another version',
+      { timestamp: now, signature: slackSignature(signingSecret, now, body).replace('v0=', 'v1=') },
+      'Signature mismatch',
+    ],
+    ['a stale timestamp (6 minutes old), correctly signed', { timestamp: now - 6 * 60 }, 'Timestamp is too old'],
+  ])('answers 401 to %s and never calls the handler', async (_name, sign, reason) => {
+    const handler = new RecordingChatHandler();
+    const { url, fake, logs } = await startSlack(handler);
+
+    const response = await postSigned(url, body, sign);
+
+    expect(response.status).toBe(401);
+    // Nothing about why goes back to the caller; the log says.
+    expect(await response.text()).toBe('');
+    expect(logs.join('\n')).toContain(reason);
+    await sleep(200);
+    expect(handler.calls).toEqual([]);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('answers 401 to a body changed after signing and to a request without signature headers', async () => {
+    const handler = new RecordingChatHandler();
+    const { url } = await startSlack(handler);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = slackSignature(signingSecret, timestamp, body);
+
+    const tampered = await postSigned(url, body.replace('U123', 'U999'), { timestamp, signature });
+    const unsigned = await fetch(`${url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+
+    expect(tampered.status).toBe(401);
+    expect(unsigned.status).toBe(401);
+    await sleep(200);
+    expect(handler.calls).toEqual([]);
+  });
+
+  it('leaves the body parsers of other routes working beside it', async () => {
+    const { url } = await startSlack(new RecordingChatHandler());
+    const response = await fetch(`${url}/api/v1/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ a: 1 }),
+    });
+    expect(await response.json()).toEqual({ echo: { a: 1 } });
+  });
+
+  it('accepts a form content type with a charset, which Bolt alone would answer with 400', async () => {
+    const handler = new RecordingChatHandler();
+    const { url, fake } = await startSlack(handler);
+
+    const response = await postSigned(url, body, { contentType: 'application/x-www-form-urlencoded; charset=utf-8' });
+
+    expect(response.status).toBe(200);
+    expect((await fake.waitFor(() => handler.calls[0])).input).toBe('restore 7k3q to shop/live --no-safety-backup');
+  });
+
+  it('delivers the update still waiting for its turn when closed, then answers 503', async () => {
+    const handler = new RecordingChatHandler({
+      command: async (_caller, _text, output) => {
+        await output.update({ outcome: 'ok', text: 'Backing up: 10%' });
+        await output.update({ outcome: 'ok', text: 'Backup 7k3q completed' });
+      },
+    });
+    const { url, fake, slack } = await startSlack(handler);
+    await postSigned(url, body);
+    await (await fake.waitFor(() => handler.calls[0])).done;
+
+    await slack.close();
+
+    expect(fake.callsTo('chat.update').map(text)).toEqual(['Backing up: 10%', 'Backup 7k3q completed']);
+    const response = await postSigned(url, body);
+    expect(response.status).toBe(503);
+    expect(handler.calls).toHaveLength(1);
+  });
+
+  it('answers 503 once closed', async () => {
+    const handler = new RecordingChatHandler();
+    const { url, slack } = await startSlack(handler);
+    await slack.close();
+
+    const response = await postSigned(url, body);
+
+    expect(response.status).toBe(503);
+    expect(handler.calls).toEqual([]);
+  });
+});
+
+describe('mountSlack options', () => {
+  it('refuses an empty signing secret or bot token, naming the config key', () => {
+    const handler = new RecordingChatHandler();
+    expect(() => mountSlack(express(), { signingSecret: '', botToken, handler, log: () => {} })).toThrow(
+      'chat.slack.signingSecret is empty',
+    );
+    expect(() => mountSlack(express(), { signingSecret, botToken: ' ', handler, log: () => {} })).toThrow(
+      'chat.slack.botToken is empty',
+    );
+  });
+});

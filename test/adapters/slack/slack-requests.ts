@@ -1,0 +1,126 @@
+import { createHmac } from 'node:crypto';
+
+export const signingSecret = '8f742231b10e8888abcd99yyyzzz85a5';
+
+/** The form fields Slack posts for a slash command (https://api.slack.com/interactivity/slash-commands). */
+export function slashCommand(overrides: Partial<Record<SlashCommandField, string>> = {}): Record<string, string> {
+  return {
+    token: 'gIkuvaNzQIHg97ATvDxqgjtO',
+    team_id: 'T0001',
+    team_domain: 'example',
+    enterprise_id: 'E0001',
+    enterprise_name: 'Globular Construct Inc',
+    channel_id: 'C123',
+    channel_name: 'ops',
+    user_id: 'U123',
+    user_name: 'ana',
+    command: '/backup',
+    text: 'create db',
+    response_url: 'https://hooks.slack.com/commands/1234/5678',
+    trigger_id: '13345224609.738474920.8088930838d88f008e0',
+    api_app_id: 'A123456',
+    ...overrides,
+  };
+}
+
+type SlashCommandField =
+  | 'token'
+  | 'team_id'
+  | 'team_domain'
+  | 'enterprise_id'
+  | 'enterprise_name'
+  | 'channel_id'
+  | 'channel_name'
+  | 'user_id'
+  | 'user_name'
+  | 'command'
+  | 'text'
+  | 'response_url'
+  | 'trigger_id'
+  | 'api_app_id';
+
+export interface BlockActionsOverrides {
+  user?: string;
+  channel?: string;
+  /** The clicked message's ts; `null` for a click on an ephemeral message (Slack sends no `message` then). */
+  messageTs?: string | null;
+  actionId?: string;
+  value?: string;
+  responseUrl?: string;
+}
+
+/** The `payload` Slack posts when someone clicks a button of a message (type `block_actions`). */
+export function blockActions(overrides: BlockActionsOverrides = {}): Record<string, unknown> {
+  const channel = overrides.channel ?? 'C123';
+  const messageTs = overrides.messageTs === undefined ? '1700000000.000100' : overrides.messageTs;
+  const action = {
+    type: 'button',
+    block_id: 'b1',
+    action_id: overrides.actionId ?? 'backstop.approve.0',
+    text: { type: 'plain_text', text: 'Approve', emoji: true },
+    value: overrides.value ?? 'approve:r1',
+    style: 'primary',
+    action_ts: '1700000100.000200',
+  };
+  return {
+    type: 'block_actions',
+    user: { id: overrides.user ?? 'U456', username: 'ben', name: 'ben', team_id: 'T0001' },
+    api_app_id: 'A123456',
+    token: 'gIkuvaNzQIHg97ATvDxqgjtO',
+    container:
+      messageTs === null
+        ? { type: 'message', message_ts: '1700000000.000900', channel_id: channel, is_ephemeral: true }
+        : { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: false },
+    trigger_id: '13345224609.738474920.8088930838d88f008e0',
+    team: { id: 'T0001', domain: 'example' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: channel, name: 'ops' },
+    ...(messageTs === null
+      ? {}
+      : { message: { type: 'message', user: 'U0BACKSTOP', ts: messageTs, text: 'Approve restore?', blocks: [] } }),
+    state: { values: {} },
+    response_url: overrides.responseUrl ?? 'https://hooks.slack.com/actions/T0001/1/abc',
+    actions: [action],
+  };
+}
+
+/** A form body as Slack encodes it. */
+export function formBody(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+/** A click's body: the JSON payload in one form field. */
+export function payloadBody(payload: unknown): string {
+  return formBody({ payload: JSON.stringify(payload) });
+}
+
+/** Slack's signature: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret. */
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface SignOptions {
+  secret?: string;
+  /** Seconds since the epoch; now by default. */
+  timestamp?: number;
+  /** Sent instead of the correct signature. */
+  signature?: string;
+  /** Slack's is exactly `application/x-www-form-urlencoded`. */
+  contentType?: string;
+}
+
+/** Posts `body` to `<baseUrl>/slack/events` exactly as Slack does: form-encoded, with its timestamp and signature. */
+export async function postSigned(baseUrl: string, body: string, options: SignOptions = {}): Promise<Response> {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  return fetch(`${baseUrl}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': options.signature ?? slackSignature(options.secret ?? signingSecret, timestamp, body),
+      'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+    },
+    body,
+  });
+}
