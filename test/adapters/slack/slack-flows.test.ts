@@ -1,0 +1,164 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type MountedSlack, mountSlack } from '../../../adapters/slack/slack-adapter.ts';
+import { ChannelBindings } from '../../../commands/chat/channel-bindings.ts';
+import { createChatHandler } from '../../../commands/chat/chat-handler.ts';
+import { AccessPolicy } from '../../../src/access/access-policy.ts';
+import { AuditLog } from '../../../src/access/audit-log.ts';
+import { newId } from '../../../src/engine/new-id.ts';
+import { RestoreRequests } from '../../../src/engine/restore-requests.ts';
+import { engineRunners } from '../../../src/jobs/operation-runners.ts';
+import { Worker } from '../../../src/jobs/worker.ts';
+import { makeEngine, makeStore, type TestEngine, target } from '../../support/engine.ts';
+import { FakeSlackApi } from './fake-slack-api.ts';
+import { blockActions, formBody, payloadBody, postSigned, signingSecret, slashCommand } from './slack-requests.ts';
+
+/**
+ * Whole flows through the real Slack endpoint: signed slash commands and `payload=` clicks into Backstop's express
+ * app, the real chat handler and engine, and a local fake of Slack's Web API recording what Backstop sends.
+ */
+const work = mkdtempSync(join(tmpdir(), 'backstop-slack-flow-'));
+const media = join(work, 'live');
+let fake: FakeSlackApi;
+let engine: TestEngine;
+let worker: Worker;
+let mounted: MountedSlack;
+let server: Server;
+let base: string;
+let audit: AuditLog;
+let cleanupStore: () => Promise<void>;
+
+beforeAll(async () => {
+  mkdirSync(media, { recursive: true });
+  writeFileSync(join(media, 'logo.png'), 'good pixels');
+  const made = await makeStore('directory');
+  cleanupStore = made.cleanup;
+  engine = await makeEngine({ store: made.store, targets: [target('shop', 'live', { mediaDir: media }, true)] });
+  const apps = {
+    shop: {
+      environments: { live: { protected: true, channels: ['slack:C123'] } },
+      access: { viewer: ['*'], restorer: ['slack:UANA'], approver: ['slack:UBOB'] },
+    },
+  } as never;
+  audit = new AuditLog(engine.state.db);
+  const handler = createChatHandler({
+    engine: engine.ctx,
+    access: AccessPolicy.fromConfig(apps),
+    audit,
+    requests: new RestoreRequests(engine.state.db, () => newId()),
+    bindings: new ChannelBindings(apps),
+    approvalTtlMs: 30 * 60 * 1000,
+  });
+  worker = new Worker({
+    queue: engine.ctx.operations,
+    runners: engineRunners(engine.ctx),
+    concurrency: 2,
+    leaseMs: 30_000,
+    heartbeatMs: 100,
+    pollMs: 20,
+    clock: engine.ctx.clock,
+    log: () => {},
+  });
+  worker.start();
+  fake = await FakeSlackApi.start();
+  fake.emails.set('UANA', 'ana@example.com');
+  const app = express();
+  mounted = mountSlack(app, {
+    signingSecret,
+    botToken: 'xoxb-test',
+    apiUrl: fake.apiUrl,
+    handler,
+    log: () => {},
+    updateIntervalMs: 100,
+  });
+  server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 120_000);
+
+afterAll(async () => {
+  await mounted.close();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await worker.stop();
+  await fake.close();
+  await engine.close();
+  await cleanupStore();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const texts = (method: string) => fake.callsTo(method).map((c) => String(c.body['text'] ?? ''));
+
+describe('Slack, end to end', () => {
+  test('create -> completed; protected restore -> card -> approved by another -> restored; refusals audited', async () => {
+    // In the channel bound to shop/live, the approver creates a backup without naming the target.
+    const create = await postSigned(base, formBody(slashCommand({ user_id: 'UBOB', text: 'create media "good"' })));
+    expect(create.status).toBe(200);
+    await fake.waitFor(() => texts('chat.update').some((t) => t.includes('completed')), 30_000);
+    const [backup] = await engine.ctx.catalog.listBackups();
+    expect(backup).toMatchObject({ status: 'completed', note: 'good', requestedBy: 'slack:UBOB' });
+    writeFileSync(join(media, 'logo.png'), 'broken pixels');
+
+    // A user without a role is refused, told which role is needed.
+    await postSigned(base, formBody(slashCommand({ user_id: 'UEVE', text: 'create media' })));
+    await fake.waitFor(() => texts('chat.update').some((t) => t.includes('needs the operator role on shop')), 30_000);
+
+    // The restorer asks for a restore of the protected target: a card with Approve / Deny / Withdraw is posted.
+    await postSigned(base, formBody(slashCommand({ user_id: 'UANA', text: `restore ${backup!.id}` })));
+    const card = await fake.waitFor(
+      () => fake.callsTo('chat.postMessage').find((c) => String(c.body['text'] ?? '').includes('Restore request')),
+      30_000,
+    );
+    const cardTs = String(card.answer?.['ts']);
+    const blocks = JSON.stringify(card.body['blocks']);
+    expect(blocks).toContain('Approve');
+    const approve = /"value":"(approve:[a-z0-9]+)"/.exec(blocks)![1]!;
+
+    // Self-approval is refused (privately); the approver's click restores, once, and the card names both.
+    await postSigned(base, payloadBody(blockActions({ user: 'UANA', messageTs: cardTs, value: approve })));
+    await fake.waitFor(
+      () => texts('chat.postEphemeral').some((t) => t.includes('someone else with the approver role')),
+      30_000,
+    );
+    expect(readFileSync(join(media, 'logo.png'), 'utf8')).toBe('broken pixels');
+    await Promise.all([
+      postSigned(base, payloadBody(blockActions({ user: 'UBOB', messageTs: cardTs, value: approve }))),
+      postSigned(base, payloadBody(blockActions({ user: 'UBOB', messageTs: cardTs, value: approve }))),
+    ]);
+    await fake.waitFor(
+      () => texts('chat.update').some((t) => t.includes('asked by slack:UANA, approved by slack:UBOB')),
+      60_000,
+    );
+    expect(readFileSync(join(media, 'logo.png'), 'utf8')).toBe('good pixels');
+    const restores = await engine.state.db.selectFrom('restores').selectAll().execute();
+    expect(restores.filter((r) => r.backup_id === backup!.id)).toHaveLength(1);
+    const entries = await audit.list({ app: 'shop' });
+    expect(entries.some((e) => e.principal === 'slack:UEVE' && e.outcome === 'refused')).toBe(true);
+    expect(entries.some((e) => e.principal === 'slack:UBOB' && e.action.startsWith('approve'))).toBe(true);
+  }, 120_000);
+
+  test('download links go privately to the requester', async () => {
+    const [backup] = await engine.ctx.catalog.listBackups();
+    await postSigned(base, formBody(slashCommand({ user_id: 'UBOB', text: `download ${backup!.id}` })));
+    const link = await fake.waitFor(
+      () => fake.callsTo('chat.postEphemeral').find((c) => String(c.body['text'] ?? '').includes('/downloads/')),
+      30_000,
+    );
+    expect(link.body['user']).toBe('UBOB');
+    await fake.waitFor(() => texts('chat.update').some((t) => t.includes('the links were sent privately')), 30_000);
+  }, 60_000);
+
+  test('a forged signature gets 401 and nothing runs', async () => {
+    const before = fake.calls.length;
+    const response = await postSigned(base, formBody(slashCommand({ text: 'status' })), { secret: 'not-the-secret' });
+    expect(response.status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake.calls.length).toBe(before);
+  });
+});
