@@ -1,10 +1,11 @@
-import { REST } from 'discord.js';
+import { REST, Routes } from 'discord.js';
 import express, { type Express, type Request, type Response } from 'express';
-import type { ChatCaller, ChatHandler } from '../../commands/chat/chat-types.ts';
+import type { ChatCaller, ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
 import { BackstopError } from '../../src/backstop-error.ts';
 import { createDiscordChatOutput, type DiscordChatOutput } from './discord-chat-output.ts';
 import { type DiscordCommandOption, interactionToText } from './discord-commands.ts';
 import { DiscordMessenger, describeDiscordError, type InteractionContext } from './discord-messenger.ts';
+import { renderDiscordMessage } from './render-discord-message.ts';
 import { discordPublicKey, verifyDiscordRequest } from './verify-discord-request.ts';
 
 export interface MountDiscordOptions {
@@ -30,6 +31,8 @@ export interface MountedDiscord {
    * last updates. Never rejects.
    */
   close(): Promise<void>;
+  /** Posts a message in a channel with the bot token (a bound channel hearing of a scheduled backup). */
+  post(channelId: string, message: ChatMessage): Promise<void>;
 }
 
 export const discordInteractionsPath = '/discord/interactions';
@@ -189,6 +192,9 @@ export function mountDiscord(app: Express, options: MountDiscordOptions): Mounte
   app.post(discordInteractionsPath, express.raw({ type: () => true, limit: '1mb' }), receive);
 
   return {
+    async post(channelId, message) {
+      await rest.post(Routes.channelMessages(channelId), { body: renderDiscordMessage(message) });
+    },
     async close() {
       closed = true;
       // Waiting updates go out now rather than after the throttle interval.

@@ -28,6 +28,8 @@ export interface MountedSlack {
    * running commands: a followed backup may take hours, and its operation outlives the process anyway.
    */
   close(): Promise<void>;
+  /** Posts a message in a channel (a bound channel hearing of a scheduled backup); rejects when Slack refuses. */
+  post(channelId: string, message: ChatMessage): Promise<void>;
 }
 
 /** The path Slack posts slash commands and button clicks to (the app's Request URL is `<publicUrl>/slack/events`). */
@@ -175,6 +177,9 @@ export function mountSlack(app: Express, options: SlackAdapterOptions): MountedS
   });
 
   return {
+    async post(channelId, message) {
+      await api.postMessage(channelId, renderSlackMessage(message));
+    },
     async close() {
       closed = true;
       await Promise.allSettled([...running].map((output) => output.finish()));

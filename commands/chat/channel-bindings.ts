@@ -27,9 +27,11 @@ export class ChannelBindings {
     return this.byChannel.get(normalise(channel));
   }
 
-  /** Channels bound to `app` (any of its environments included), as callers name them. */
-  channelsOf(app: string): string[] {
-    return [...this.byChannel.entries()].filter(([, binding]) => binding.app === app).map(([channel]) => channel);
+  /** Channels bound to `app` or to its environment `env`, as callers name them. */
+  channelsOf(app: string, env: string | null): string[] {
+    return [...this.byChannel.entries()]
+      .filter(([, binding]) => binding.app === app && (binding.env === undefined || binding.env === env))
+      .map(([channel]) => channel);
   }
 }
 

@@ -55,3 +55,11 @@ export interface ChatHandler {
   /** A click on a button whose `action` was given by a message Backstop posted. */
   action(caller: ChatCaller, action: string, output: ChatOutput): Promise<void>;
 }
+
+/** Posts messages in channels of one platform, outside any command (scheduled results, missed backups). */
+export interface ChatAnnouncer {
+  /** The channel prefix it serves: `slack-channel:` or `discord-channel:`. */
+  channelPrefix: string;
+  /** Posts in the channel with this id (the part after the prefix); rejects when the platform refuses. */
+  post(channelId: string, message: ChatMessage): Promise<void>;
+}

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { mountDiscord } from '../../adapters/discord/discord-adapter.ts';
 import { mountSlack } from '../../adapters/slack/slack-adapter.ts';
+import { ChannelAnnouncements } from '../../commands/chat/channel-announcements.ts';
+import { ChannelBindings } from '../../commands/chat/channel-bindings.ts';
 import { BackstopError } from '../backstop-error.ts';
 import type { BackstopConfig } from '../config/backstop-config.ts';
 import { createHttpApp } from '../http/create-http-app.ts';
@@ -45,6 +47,10 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const slack = slackSettings
       ? mountSlack(app, { ...slackSettings, handler: chat, log, clock: engine.clock })
       : undefined;
+    const announcements = new ChannelAnnouncements(engine, new ChannelBindings(config.raw.apps), [
+      ...(slack ? [{ channelPrefix: 'slack-channel:', post: slack.post }] : []),
+      ...(discord ? [{ channelPrefix: 'discord-channel:', post: discord.post }] : []),
+    ]);
     const server = await listen(app, config.raw.http?.port ?? 8080, config.raw.http?.host ?? '127.0.0.1');
     const embedded = config.stateDatabaseUrl === undefined;
     const handOff = embedded
@@ -57,6 +63,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     try {
       // Before any work runs, so a new install's event cursor exists before its first event.
       await notifier.start();
+      await announcements.start();
       worker.start();
       await scheduler.start();
       const { address, port } = server.address() as AddressInfo;
@@ -79,6 +86,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       await scheduler.stop();
       await handOff?.close();
       // Chat first, so the last messages of running commands still go out.
+      await announcements.stop();
       await discord?.close();
       await slack?.close();
       await notifier.stop();

@@ -1,0 +1,626 @@
+/**
+ * Slack acknowledgement latency under a burst: N concurrent, correctly signed `/backup create media live "bench <n>"`
+ * slash commands against a real `backstop serve`, and the same N signed POSTs against a bare express app that only
+ * checks the signature (the floor on this machine).
+ *
+ *   node --import tsx bench/slack-ack-bench.ts [--commands N]
+ *
+ * Backstop: `node bin/backstop.js serve --config <temp file>` with BACKSTOP_FROM_SOURCE=1 (the current sources through
+ * tsx), its state in a fresh PostgreSQL database (created here on BACKSTOP_BENCH_PG_URL's server, default
+ * postgres://postgres@127.0.0.1:5432/postgres, and dropped at the end), one app `shop` with environment `live` whose
+ * media is a tiny temp directory (schedule off), everyone operator, channel C0BENCH bound to it, 2 workers, and
+ * `chat.slack.apiUrl` pointing at a fake of Slack's Web API (a worker thread of this process, so its answers do not
+ * share the event loop that times the acknowledgements). Each command comes from its own user id with a unique note.
+ * Latency is the time from issuing a request to the end of its response (an empty 200), one fresh connection each, all
+ * N issued in one tick; signatures are computed before the clock starts.
+ *
+ * Peer: a child process running this file with `--bare-server`: express, `express.raw()` on /slack/events, the same
+ * HMAC-SHA256 check and 5-minute age check as Bolt's, then an empty 200. Measured first, and stopped before Backstop
+ * starts.
+ *
+ * Then it waits until every backup has ended and checks (thrown errors): exactly N on-demand backups, one per note,
+ * each asked for by the user who sent that note, completed, with exactly one backup operation, succeeded on the first
+ * attempt; N audit rows with outcome ok; and on the fake Slack, N "Working on" messages and, for every backup, an edit
+ * saying it completed. Reports how long the backups took (first created_at to last completed_at) and the serve
+ * process's peak RSS (VmHWM, after the burst and at the end). The serve process, the database and the temp
+ * directories are removed even on failure or Ctrl-C.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
+import express from 'express';
+import pg from 'pg';
+
+const argv = process.argv.slice(2);
+const repo = join(import.meta.dirname, '..');
+
+// ---------------------------------------------------------------------------------------------------------------
+// The peer: express that verifies Slack's signature and answers 200, nothing else.
+
+function bareServer(): void {
+  const secret = process.env['BENCH_SLACK_SIGNING_SECRET'];
+  if (!secret) throw new Error('BENCH_SLACK_SIGNING_SECRET is not set');
+  const app = express();
+  app.post('/slack/events', express.raw({ type: '*/*' }), (request, response) => {
+    const timestamp = Number(request.headers['x-slack-request-timestamp']);
+    const signature = request.headers['x-slack-signature'];
+    const body: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    if (
+      !Number.isInteger(timestamp) ||
+      Math.abs(Date.now() / 1000 - timestamp) > 300 ||
+      typeof signature !== 'string'
+    ) {
+      response.status(401).end();
+      return;
+    }
+    const expected = Buffer.from(
+      `v0=${createHmac('sha256', secret)
+        .update(`v0:${timestamp}:${body.toString('utf8')}`)
+        .digest('hex')}`,
+    );
+    const given = Buffer.from(signature);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      response.status(401).end();
+      return;
+    }
+    response.status(200).end();
+  });
+  const server = app.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
+  });
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Options and clean-up.
+
+function option(name: string, fallback: string): number {
+  const index = argv.indexOf(name);
+  const value = Number(index >= 0 ? argv[index + 1] : fallback);
+  if (!(Number.isInteger(value) && value >= 1)) throw new Error(`${name} takes a positive integer`);
+  return value;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        console.error(`clean-up: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no free port');
+  return address.port;
+}
+
+/** Stops a child with SIGTERM (SIGKILL after `graceMs`); resolves to its exit code, or the signal that ended it. */
+async function stopChild(child: ChildProcess, graceMs = 30_000): Promise<string> {
+  if (child.exitCode !== null || child.signalCode !== null) return String(child.exitCode ?? child.signalCode);
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code === null ? String(signal) : String(code))),
+  );
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const how = await exited;
+  clearTimeout(timer);
+  return how;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A fake of Slack's Web API in a worker thread: chat.postMessage, chat.update, chat.postEphemeral, users.info,
+// conversations.open and response URLs all answer ok. Asked with 'report', it sends the calls per method and the
+// text of every chat.update.
+
+const fakeSlackSource = `
+const { createServer } = require('node:http');
+const { parentPort } = require('node:worker_threads');
+const counts = {};
+const updates = [];
+let nextTs = 1700000000000100;
+const newTs = () => { const n = nextTs++; return Math.floor(n / 1e6) + '.' + String(n % 1e6).padStart(6, '0'); };
+const server = createServer((request, response) => {
+  const chunks = [];
+  request.on('data', (chunk) => chunks.push(chunk));
+  request.on('end', () => {
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const path = new URL(request.url || '/', 'http://x').pathname;
+    const method = path.startsWith('/api/') ? path.slice(5) : 'response-url';
+    const type = request.headers['content-type'] || '';
+    const body = raw === '' ? {} : type.startsWith('application/json') ? JSON.parse(raw)
+      : Object.fromEntries(new URLSearchParams(raw));
+    counts[method] = (counts[method] || 0) + 1;
+    let answer;
+    switch (method) {
+      case 'chat.postMessage': answer = { ok: true, channel: body.channel, ts: newTs() }; break;
+      case 'chat.update':
+        updates.push(String(body.text));
+        answer = { ok: true, channel: body.channel, ts: body.ts, text: body.text };
+        break;
+      case 'chat.postEphemeral': answer = { ok: true, message_ts: newTs() }; break;
+      case 'conversations.open': answer = { ok: true, channel: { id: 'D' + String(body.users).slice(1) } }; break;
+      case 'users.info': answer = { ok: true, user: { id: body.user, profile: {} } }; break;
+      default: answer = method === 'response-url' ? { ok: true } : { ok: false, error: 'unknown_method' };
+    }
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(answer));
+  });
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on('message', (message) => {
+  if (message === 'report') parentPort.postMessage({ counts, updates });
+  if (message === 'close') { server.close(); server.closeAllConnections(); parentPort.close(); }
+});
+`;
+
+interface FakeReport {
+  counts: Record<string, number>;
+  updates: string[];
+}
+
+class FakeSlack {
+  private constructor(
+    private readonly worker: Worker,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<FakeSlack> {
+    const worker = new Worker(fakeSlackSource, { eval: true });
+    const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    return new FakeSlack(worker, port);
+  }
+
+  report(): Promise<FakeReport> {
+    return new Promise((resolve) => {
+      this.worker.once('message', resolve);
+      this.worker.postMessage('report');
+    });
+  }
+
+  async close(): Promise<void> {
+    this.worker.postMessage('close');
+    await this.worker.terminate();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The burst: N signed slash commands, all issued in one tick, each on its own connection.
+
+interface Signed {
+  body: string;
+  headers: Record<string, string>;
+}
+
+function signedCommands(count: number, secret: string, responseBase: string): Signed[] {
+  const timestamp = Math.floor(Date.now() / 1000);
+  return Array.from({ length: count }, (_, i) => {
+    const n = i + 1;
+    const body = new URLSearchParams({
+      token: 'bench-verification-token',
+      team_id: 'T0BENCH',
+      team_domain: 'bench',
+      channel_id: 'C0BENCH',
+      channel_name: 'bench',
+      user_id: userOf(n),
+      user_name: `bench${n}`,
+      command: '/backup',
+      text: `create media live "bench ${n}"`,
+      response_url: `${responseBase}/response/${n}`,
+      trigger_id: `${n}.${timestamp}.bench`,
+      api_app_id: 'A0BENCH',
+    }).toString();
+    const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+    return {
+      body,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'content-length': String(Buffer.byteLength(body)),
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': signature,
+        'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+        connection: 'close',
+      },
+    };
+  });
+}
+
+function userOf(n: number): string {
+  return `U0BENCH${String(n).padStart(5, '0')}`;
+}
+
+interface Burst {
+  /** Per request, in the order issued: ms to the end of the response, and its status (0 for a network error). */
+  ms: number[];
+  statuses: number[];
+  /** From the first request issued to the last response ended. */
+  wallMs: number;
+}
+
+async function burst(port: number, commands: readonly Signed[]): Promise<Burst> {
+  const ms: number[] = new Array(commands.length).fill(0);
+  const statuses: number[] = new Array(commands.length).fill(0);
+  const start = performance.now();
+  await Promise.all(
+    commands.map(
+      (command, i) =>
+        new Promise<void>((resolve) => {
+          const t0 = performance.now();
+          const done = (status: number) => {
+            ms[i] = performance.now() - t0;
+            statuses[i] = status;
+            resolve();
+          };
+          const request = httpRequest(
+            { host: '127.0.0.1', port, path: '/slack/events', method: 'POST', headers: command.headers, agent: false },
+            (response) => {
+              response.resume();
+              response.once('end', () => done(response.statusCode ?? 0));
+              response.once('error', () => done(0));
+            },
+          );
+          request.once('error', () => done(0));
+          request.end(command.body);
+        }),
+    ),
+  );
+  return { ms, statuses, wallMs: performance.now() - start };
+}
+
+const percentile = (sorted: readonly number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+
+interface Summary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  min: number;
+  non200: number;
+  wallMs: number;
+}
+
+function summarise(result: Burst): Summary {
+  const sorted = [...result.ms].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1]!,
+    min: sorted[0]!,
+    non200: result.statuses.filter((s) => s !== 200).length,
+    wallMs: result.wallMs,
+  };
+}
+
+/** Latency by position in the burst (tenths), to see whether late requests wait for early commands' work. */
+function byDecile(result: Burst): string {
+  const size = Math.ceil(result.ms.length / 10);
+  const parts: string[] = [];
+  for (let i = 0; i < result.ms.length; i += size) {
+    const slice = result.ms.slice(i, i + size).sort((a, b) => a - b);
+    parts.push(percentile(slice, 50).toFixed(0));
+  }
+  return parts.join(' / ');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Processes.
+
+/** Starts a child and resolves once `ready` matches what it wrote (stdout or stderr); its output goes to `logFile`. */
+async function startChild(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  ready: RegExp,
+  timeoutMs = 120_000,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(command[0]!, command.slice(1), { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(logFile);
+  let seen = '';
+  let found: RegExpExecArray | null = null;
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${command.join(' ')} not ready after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      log.write(chunk);
+      if (found) return;
+      seen += chunk.toString('utf8');
+      found = ready.exec(seen);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${command.join(' ')} exited (${code ?? signal}) before it was ready:\n${seen.slice(-3000)}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  return { child, match };
+}
+
+/** The peak resident set (VmHWM) of a process so far, in MB. */
+function peakRssMb(pid: number): number {
+  const line = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!line) throw new Error(`no VmHWM for ${pid}`);
+  return Number(line[1]) / 1024;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const count = option('--commands', '200');
+  const adminUrl = process.env['BACKSTOP_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const secret = randomBytes(16).toString('hex');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`${signal}: cleaning up`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
+  try {
+    await run(count, adminUrl, secret);
+  } finally {
+    await cleanUp();
+  }
+}
+
+async function run(count: number, adminUrl: string, secret: string): Promise<void> {
+  console.log(
+    `# ${count} concurrent signed slash commands; ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
+      `node ${process.version}, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+  );
+  const work = mkdtempSync(join(tmpdir(), 'backstop-slack-bench-'));
+  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+
+  const fake = await FakeSlack.start();
+  cleanups.push(() => fake.close());
+  const fakeUrl = `http://127.0.0.1:${fake.port}`;
+  const commands = () => signedCommands(count, secret, fakeUrl);
+
+  // The peer first, alone on the machine.
+  const bare = await startChild(
+    [process.execPath, '--import', 'tsx', join(import.meta.dirname, 'slack-ack-bench.ts'), '--bare-server'],
+    { ...process.env, BENCH_SLACK_SIGNING_SECRET: secret },
+    join(work, 'bare.log'),
+    /\{"port":(\d+)\}/,
+  );
+  cleanups.push(async () => void (await stopChild(bare.child)));
+  const bareResult = await burst(Number(bare.match[1]), commands());
+  const bareRssMb = peakRssMb(bare.child.pid!);
+  await stopChild(bare.child);
+  const bareSummary = summarise(bareResult);
+  console.error(`bare express: ${JSON.stringify(bareSummary)}; median by tenth of the burst ${byDecile(bareResult)}`);
+
+  // A fresh database for Backstop's state, shared with this process to count rows.
+  const dbName = `backstop_slack_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  cleanups.push(() => admin.end());
+  await admin.query(`create database ${dbName}`);
+  cleanups.push(async () => void (await admin.query(`drop database if exists ${dbName} with (force)`)));
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${dbName}`;
+
+  const media = join(work, 'media');
+  mkdirSync(join(media, 'img'), { recursive: true });
+  writeFileSync(join(media, 'index.html'), '<p>shop</p>\n');
+  writeFileSync(join(media, 'img', 'logo.bin'), randomBytes(4096));
+  writeFileSync(join(media, 'robots.txt'), 'User-agent: *\n');
+  const port = await freePort();
+  const config = {
+    dataDir: join(work, 'data'),
+    http: { port },
+    chat: { slack: { signingSecret: secret, botToken: 'xoxb-test', apiUrl: `${fakeUrl}/api/` } },
+    apps: {
+      shop: {
+        access: { viewer: ['*'], operator: ['*'] },
+        channels: ['slack:C0BENCH'],
+        environments: { live: { media, schedule: 'off' } },
+      },
+    },
+    workers: { concurrency: 2 },
+  };
+  const configFile = join(work, 'backstop.yaml');
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  const serveLog = join(work, 'serve.log');
+  // For diagnosis only, e.g. BACKSTOP_BENCH_SERVE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (not in the results).
+  const serveNodeArgs = (process.env['BACKSTOP_BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const serve = await startChild(
+    [process.execPath, ...serveNodeArgs, join(repo, 'bin', 'backstop.js'), 'serve', '--config', configFile],
+    {
+      ...process.env,
+      BACKSTOP_FROM_SOURCE: '1',
+      DATABASE_URL: dbUrl.toString(),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    serveLog,
+    /Backstop is running/,
+  );
+  cleanups.push(async () => void (await stopChild(serve.child)));
+  const pid = serve.child.pid!;
+  const idleRssMb = peakRssMb(pid);
+
+  const state = new pg.Client({ connectionString: dbUrl.toString() });
+  await state.connect();
+  cleanups.push(() => state.end());
+
+  const ours = await burst(port, commands());
+  const oursSummary = summarise(ours);
+  const burstRssMb = peakRssMb(pid);
+  console.error(`Backstop: ${JSON.stringify(oursSummary)}; median by tenth of the burst ${byDecile(ours)}`);
+
+  // Wait until every backup has ended: N on-demand backups, all ended, and no backup operation left to run.
+  const t0 = Date.now();
+  let last = '';
+  let lastChange = Date.now();
+  for (;;) {
+    const { rows } = await state.query<{ total: number; ended: number; open: number }>(
+      `select (select count(*) from backups where trigger = 'on-demand')::int as total,
+              (select count(*) from backups where trigger = 'on-demand' and status in ('completed', 'failed'))::int as ended,
+              (select count(*) from operations where status in ('queued', 'running'))::int as open`,
+    );
+    const { total, ended, open } = rows[0]!;
+    if (total >= count && ended === total && open === 0) break;
+    const now = `${total} ${ended} ${open}`;
+    if (now !== last) {
+      last = now;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > 60_000) {
+      throw new Error(`no progress for 60 s: ${total} backups, ${ended} ended, ${open} operations open (${serveLog})`);
+    }
+    if (Date.now() - t0 > 600_000) throw new Error(`backups not done after 10 minutes: ${now}`);
+    await sleep(250);
+  }
+  const observedMs = Date.now() - t0;
+
+  // Checks.
+  const problems: string[] = [];
+  const { rows: backups } = await state.query<{
+    id: string;
+    note: string | null;
+    status: string;
+    requested_by: string | null;
+    operations: number;
+    succeeded: number;
+    first_attempt: number;
+  }>(
+    `select b.id, b.note, b.status, b.requested_by,
+            count(o.id)::int as operations,
+            count(o.id) filter (where o.status = 'succeeded')::int as succeeded,
+            count(o.id) filter (where o.attempts = 1)::int as first_attempt
+     from backups b left join operations o on o.subject_id = b.id and o.kind = 'backup'
+     where b.trigger = 'on-demand'
+     group by b.id`,
+  );
+  if (backups.length !== count) problems.push(`${backups.length} on-demand backups, not ${count}`);
+  const notes = new Map<string, number>();
+  for (const b of backups) notes.set(b.note ?? '', (notes.get(b.note ?? '') ?? 0) + 1);
+  for (let n = 1; n <= count; n++) {
+    const times = notes.get(`bench ${n}`) ?? 0;
+    if (times !== 1) problems.push(`note "bench ${n}": ${times} backups`);
+  }
+  for (const b of backups) {
+    const n = Number(/^bench (\d+)$/.exec(b.note ?? '')?.[1]);
+    if (b.requested_by !== `slack:${userOf(n)}`) problems.push(`${b.id} ("${b.note}") asked by ${b.requested_by}`);
+    if (b.status !== 'completed') problems.push(`${b.id} is ${b.status}`);
+    if (b.operations !== 1 || b.succeeded !== 1 || b.first_attempt !== 1)
+      problems.push(`${b.id}: ${b.operations} operations, ${b.succeeded} succeeded, ${b.first_attempt} first attempt`);
+  }
+  const { rows: opsByKind } = await state.query<{ kind: string; status: string; n: number }>(
+    `select kind, status, count(*)::int as n from operations group by kind, status order by kind, status`,
+  );
+  const backupOps = opsByKind.filter((r) => r.kind === 'backup').reduce((sum, r) => sum + r.n, 0);
+  if (backupOps !== count) problems.push(`${backupOps} backup operations, not ${count}`);
+  const { rows: timing } = await state.query<{ seconds: number; per_backup_ms: number; first_wait_ms: number }>(
+    `select extract(epoch from max(completed_at) - min(created_at))::float8 as seconds,
+            (extract(epoch from avg(completed_at - started_at)) * 1000)::float8 as per_backup_ms,
+            (extract(epoch from min(started_at) - min(created_at)) * 1000)::float8 as first_wait_ms
+     from backups where trigger = 'on-demand'`,
+  );
+
+  // The chat side ends a little after the backups: the follower's poll, the reply, the audit row, the last edit.
+  let audit = { ok: 0, other: 0 };
+  let report: FakeReport = { counts: {}, updates: [] };
+  let missingEdits: string[] = [];
+  const chatDeadline = Date.now() + 60_000;
+  for (;;) {
+    const { rows } = await state.query<{ ok: number; other: number }>(
+      `select count(*) filter (where outcome = 'ok')::int as ok, count(*) filter (where outcome <> 'ok')::int as other
+       from audit_log where action like 'create media live%'`,
+    );
+    audit = rows[0]!;
+    report = await fake.report();
+    const completed = report.updates.filter((text) => text.includes('completed'));
+    missingEdits = backups.filter((b) => !completed.some((text) => text.includes(b.id))).map((b) => b.id);
+    if ((audit.ok + audit.other >= count && missingEdits.length === 0) || Date.now() > chatDeadline) break;
+    await sleep(250);
+  }
+  if (audit.ok !== count || audit.other !== 0) problems.push(`audit log: ${audit.ok} ok, ${audit.other} other`);
+  if ((report.counts['chat.postMessage'] ?? 0) !== count)
+    problems.push(`${report.counts['chat.postMessage'] ?? 0} "Working on" messages posted, not ${count}`);
+  if (missingEdits.length > 0) problems.push(`${missingEdits.length} backups never shown as completed in Slack`);
+  const endRssMb = peakRssMb(pid);
+  const serveLines = readFileSync(serveLog, 'utf8').split('\n');
+  const complaints = serveLines.filter((line) => /fail|error|could not/i.test(line));
+  const exit = await stopChild(serve.child);
+  if (exit !== '0') problems.push(`backstop serve exited with ${exit}`);
+  if (problems.length > 0) {
+    throw new Error(
+      `checks failed:\n- ${problems.slice(0, 20).join('\n- ')}${problems.length > 20 ? `\n- ... ${problems.length - 20} more` : ''}` +
+        `\nserve log (last lines):\n${serveLines.slice(-30).join('\n')}`,
+    );
+  }
+
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  const ratio = oursSummary.p99 / bareSummary.p99;
+  const t = timing[0]!;
+  console.log(
+    '\n| server | p50 | p90 | p99 | max | min | non-200 | burst (first sent to last ack) | peak RSS (VmHWM) |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const [name, s, rss] of [
+    [
+      '`backstop serve` (Bolt on express, PostgreSQL state)',
+      oursSummary,
+      `${burstRssMb.toFixed(0)} MB after the burst (${idleRssMb.toFixed(0)} MB idle, ${endRssMb.toFixed(0)} MB at the end)`,
+    ],
+    ['bare express, signature check only', bareSummary, `${bareRssMb.toFixed(0)} MB`],
+  ] as const) {
+    console.log(
+      `| ${name} | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${ms(s.max)} | ${ms(s.min)} | ${s.non200} | ${ms(s.wallMs)} | ${rss} |`,
+    );
+  }
+  console.log(
+    `\np99 Backstop / bare: **${ratio.toFixed(1)}x**; goal p99 < 300 ms: ${oursSummary.p99 < 300 ? 'met' : 'NOT met'}`,
+  );
+  console.log(`median ack by tenth of the burst (ms): Backstop ${byDecile(ours)}; bare ${byDecile(bareResult)}`);
+  console.log(
+    `backups: ${backups.length} on-demand, one per note, each with one backup operation, all succeeded on the first ` +
+      `attempt; ${audit.ok} audit rows ok; Slack: ${JSON.stringify(report.counts)}`,
+  );
+  console.log(
+    `${count} backups done in ${t.seconds.toFixed(1)} s (first created to last completed; ${(count / t.seconds).toFixed(1)} ` +
+      `backups/s, ${t.per_backup_ms.toFixed(0)} ms each from start to completion, the first started ` +
+      `${t.first_wait_ms.toFixed(0)} ms after the first was created; seen done ${(observedMs / 1000).toFixed(1)} s after the last ack)`,
+  );
+  console.log(`operations: ${opsByKind.map((r) => `${r.kind} ${r.status} ${r.n}`).join(', ')}`);
+  console.log(`serve log: ${serveLines.length} lines, ${complaints.length} mentioning fail/error/could not`);
+  for (const line of complaints.slice(0, 5)) console.log(`  ${line.slice(0, 240)}`);
+}
+
+// Last, so that every module-level binding above is initialised first.
+if (argv.includes('--bare-server')) {
+  bareServer();
+} else {
+  await main();
+}

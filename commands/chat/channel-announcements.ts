@@ -1,0 +1,87 @@
+import type { EngineContext } from '../../src/engine/engine-context.ts';
+import { reasonOf } from '../../src/engine/reason-of.ts';
+import type { BackstopEvent } from '../../src/jobs/event-log.ts';
+import { eventMessage } from '../../src/notify/event-message.ts';
+import { withDeliveries } from '../../src/notify/webhook-deliveries.ts';
+import type { ChannelBindings } from './channel-bindings.ts';
+import type { ChatAnnouncer, ChatMessage } from './chat-types.ts';
+
+const CURSOR = 'chat-channels';
+
+/** Events a bound channel hears without asking: scheduled results and missed backups. */
+export function isAnnounced(event: BackstopEvent): boolean {
+  if (event.type === 'backup.missed') return true;
+  return (event.type === 'backup.succeeded' || event.type === 'backup.failed') && event.data['trigger'] === 'scheduled';
+}
+
+/**
+ * Posts scheduled backups' results and missed-backup alerts to the channels bound to their app. Events are taken
+ * from the event log by advancing a shared cursor first (instances take turns on it), so each is announced by one
+ * instance, at most once: a channel that cannot be reached is logged, not retried (webhooks are the durable path).
+ */
+export class ChannelAnnouncements {
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly engine: EngineContext,
+    private readonly bindings: ChannelBindings,
+    private readonly announcers: readonly ChatAnnouncer[],
+    private readonly everyMs = 5000,
+  ) {}
+
+  /** Creates the cursor (a new install does not announce history), then checks every `everyMs`. */
+  async start(): Promise<void> {
+    if (this.announcers.length === 0) return;
+    await withDeliveries(this.engine, (deliveries) => deliveries.lockCursor(CURSOR));
+    this.timer = setInterval(() => {
+      this.ticking = this.ticking
+        .then(() => this.tick())
+        .catch((error: unknown) => {
+          this.engine.log(`announcing to chat channels failed: ${reasonOf(error)}`);
+        });
+    }, this.everyMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.ticking;
+  }
+
+  /** Announces the events recorded since the last tick; returns how many messages were posted. */
+  async tick(): Promise<number> {
+    const events = await withDeliveries(this.engine, async (deliveries) => {
+      const after = await deliveries.lockCursor(CURSOR);
+      const batch = await deliveries.eventsAfter(after, 200);
+      if (batch.length > 0) await deliveries.advanceCursor(CURSOR, batch.at(-1)!.id);
+      return batch;
+    });
+    let posted = 0;
+    for (const event of events.filter(isAnnounced)) {
+      if (event.app === null) continue;
+      const message = chatMessageOf(event);
+      for (const channel of this.bindings.channelsOf(event.app, event.env)) {
+        const announcer = this.announcers.find((a) => channel.startsWith(a.channelPrefix));
+        if (!announcer) continue;
+        try {
+          await announcer.post(channel.slice(announcer.channelPrefix.length), message);
+          posted += 1;
+        } catch (error) {
+          this.engine.log(
+            `could not announce ${event.type} of ${event.app}/${event.env} in ${channel}: ${reasonOf(error)}`,
+          );
+        }
+      }
+    }
+    return posted;
+  }
+}
+
+function chatMessageOf(event: BackstopEvent): ChatMessage {
+  const message = eventMessage(event);
+  return {
+    outcome: message.severity === 'failure' ? 'failed' : 'ok',
+    text: `*${message.title}*\n${message.summary}`,
+    fields: message.fields.map((f) => ({ label: f.label, value: f.value })),
+  };
+}
