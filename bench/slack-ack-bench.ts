@@ -136,6 +136,7 @@ const { createServer } = require('node:http');
 const { parentPort } = require('node:worker_threads');
 const counts = {};
 const updates = [];
+const at = {};
 let nextTs = 1700000000000100;
 const newTs = () => { const n = nextTs++; return Math.floor(n / 1e6) + '.' + String(n % 1e6).padStart(6, '0'); };
 const server = createServer((request, response) => {
@@ -149,6 +150,7 @@ const server = createServer((request, response) => {
     const body = raw === '' ? {} : type.startsWith('application/json') ? JSON.parse(raw)
       : Object.fromEntries(new URLSearchParams(raw));
     counts[method] = (counts[method] || 0) + 1;
+    (at[method] = at[method] || []).push(Date.now());
     let answer;
     switch (method) {
       case 'chat.postMessage': answer = { ok: true, channel: body.channel, ts: newTs() }; break;
@@ -167,7 +169,7 @@ const server = createServer((request, response) => {
 });
 server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
 parentPort.on('message', (message) => {
-  if (message === 'report') parentPort.postMessage({ counts, updates });
+  if (message === 'report') parentPort.postMessage({ counts, updates, at });
   if (message === 'close') { server.close(); server.closeAllConnections(); parentPort.close(); }
 });
 `;
@@ -175,6 +177,8 @@ parentPort.on('message', (message) => {
 interface FakeReport {
   counts: Record<string, number>;
   updates: string[];
+  /** When each call arrived (Date.now()), by method. */
+  at: Record<string, number[]>;
 }
 
 class FakeSlack {
@@ -256,6 +260,8 @@ interface Burst {
   statuses: number[];
   /** From the first request issued to the last response ended. */
   wallMs: number;
+  /** Date.now() when the last response ended. */
+  lastAckAt: number;
 }
 
 async function burst(port: number, commands: readonly Signed[]): Promise<Burst> {
@@ -285,7 +291,7 @@ async function burst(port: number, commands: readonly Signed[]): Promise<Burst> 
         }),
     ),
   );
-  return { ms, statuses, wallMs: performance.now() - start };
+  return { ms, statuses, wallMs: performance.now() - start, lastAckAt: Date.now() };
 }
 
 const percentile = (sorted: readonly number[], p: number) =>
@@ -415,6 +421,7 @@ async function run(count: number, adminUrl: string, secret: string): Promise<voi
     /\{"port":(\d+)\}/,
   );
   cleanups.push(async () => void (await stopChild(bare.child)));
+  const loadBare = loadavg()[0]!;
   const bareResult = await burst(Number(bare.match[1]), commands());
   const bareRssMb = peakRssMb(bare.child.pid!);
   await stopChild(bare.child);
@@ -474,9 +481,19 @@ async function run(count: number, adminUrl: string, secret: string): Promise<voi
   await state.connect();
   cleanups.push(() => state.end());
 
+  const loadBefore = loadavg()[0]!;
   const ours = await burst(port, commands());
   const oursSummary = summarise(ours);
   const burstRssMb = peakRssMb(pid);
+  // What Backstop's background work had already done when it sent its last acknowledgement.
+  const early = await fake.report();
+  const callsBeforeLastAck = Object.entries(early.at)
+    .map(([method, times]) => `${times.filter((t) => t <= ours.lastAckAt).length} ${method}`)
+    .join(', ');
+  const { rows: createdEarly } = await state.query<{ n: number }>(
+    'select count(*)::int as n from backups where created_at <= $1',
+    [new Date(ours.lastAckAt)],
+  );
   console.error(`Backstop: ${JSON.stringify(oursSummary)}; median by tenth of the burst ${byDecile(ours)}`);
 
   // Wait until every backup has ended: N on-demand backups, all ended, and no backup operation left to run.
@@ -550,7 +567,7 @@ async function run(count: number, adminUrl: string, secret: string): Promise<voi
 
   // The chat side ends a little after the backups: the follower's poll, the reply, the audit row, the last edit.
   let audit = { ok: 0, other: 0 };
-  let report: FakeReport = { counts: {}, updates: [] };
+  let report: FakeReport = { counts: {}, updates: [], at: {} };
   let missingEdits: string[] = [];
   const chatDeadline = Date.now() + 60_000;
   for (;;) {
@@ -604,6 +621,13 @@ async function run(count: number, adminUrl: string, secret: string): Promise<voi
     `\np99 Backstop / bare: **${ratio.toFixed(1)}x**; goal p99 < 300 ms: ${oursSummary.p99 < 300 ? 'met' : 'NOT met'}`,
   );
   console.log(`median ack by tenth of the burst (ms): Backstop ${byDecile(ours)}; bare ${byDecile(bareResult)}`);
+  console.log(
+    `before its last acknowledgement Backstop had already made ${callsBeforeLastAck || 'no'} Web API calls and ` +
+      `recorded ${createdEarly[0]!.n} backups with their operations`,
+  );
+  console.log(
+    `load average (1 min) before the Backstop burst: ${loadBefore.toFixed(1)}; before the bare burst: ${loadBare.toFixed(1)}`,
+  );
   console.log(
     `backups: ${backups.length} on-demand, one per note, each with one backup operation, all succeeded on the first ` +
       `attempt; ${audit.ok} audit rows ok; Slack: ${JSON.stringify(report.counts)}`,

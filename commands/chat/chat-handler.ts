@@ -49,7 +49,7 @@ const neededRole: Record<Exclude<Command['name'], 'help'>, Role> = {
  * approval card, and write every command and click to the audit log.
  */
 export function createChatHandler(chat: ChatContext): ChatHandler {
-  return {
+  const handler: ChatHandler = {
     async command(caller, text, output) {
       const binding = chat.bindings.of(caller.channel);
       const parsed = parseCommand(tokenize(text), {
@@ -100,7 +100,14 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
             return;
           }
         }
-        const reply = await runCommand(ctx, withCallerEmail(command, caller), { prefix: '/backup ', checks: {} });
+        const reply: ChatMessage = await runCommand(ctx, withCallerEmail(command, caller), {
+          prefix: '/backup ',
+          checks: {},
+        });
+        const completed = (reply.data as { id?: string; status?: string } | undefined) ?? {};
+        if ((command.name === 'create' || command.name === 'show') && completed.status === 'completed') {
+          reply.buttons = [{ action: `download:${completed.id}`, label: 'Prepare download', style: 'default' }];
+        }
         if (command.name === 'download' && reply.outcome === 'ok') {
           await output.private(reply);
           await output.update({ outcome: 'ok', text: publicDownloadText(reply) });
@@ -122,10 +129,21 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
         await audit(chat, caller, outcome.app, `${verb} ${id}`, outcome.outcome, outcome.detail);
         return;
       }
+      if (verb === 'download' && id) {
+        // The clicker's own download: everything it says goes to them alone, the backup's message stays as it is.
+        await handler.command(caller, `download ${id}`, {
+          update: (message) => output.private(message),
+          private: (message) => output.private(message),
+          announce: (message) => output.announce(message),
+          edit: (reference, message) => output.edit(reference, message),
+        });
+        return;
+      }
       await output.private({ outcome: 'refused', text: 'That button is not known to this Backstop.' });
       await audit(chat, caller, null, action, 'refused', 'unknown action');
     },
   };
+  return handler;
 }
 
 /** The apps a command touches: its target's, or its backup's, or its operation's; all configured apps otherwise. */

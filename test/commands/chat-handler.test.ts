@@ -240,4 +240,18 @@ describe('the /backup command in chat', () => {
     expect(output.last().text).toContain('the links were sent privately');
     expect(output.last().text).not.toContain('/downloads/');
   }, 60_000);
+
+  test('a completed backup offers "Prepare download"; a click sends the clicker the links privately', async () => {
+    const output = new RecordingOutput();
+    await handler.command(ana, 'create media live', output);
+    const button = output.last().buttons?.find((b) => b.label === 'Prepare download');
+    expect(button?.action).toMatch(/^download:[a-z0-9]+$/);
+    const click = new RecordingOutput();
+    await handler.action(ana, button!.action, click);
+    expect(click.updates).toEqual([]);
+    expect(click.privates.map((m) => m.text).join('\n')).toContain('/downloads/');
+    const refused = new RecordingOutput();
+    await handler.action(eve, button!.action, refused);
+    expect(refused.privates[0]?.text).toContain('download needs the operator role on shop');
+  }, 60_000);
 });
