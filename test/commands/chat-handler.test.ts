@@ -239,6 +239,11 @@ describe('the /backup command in chat', () => {
     expect(output.privates[0]?.text).toContain('/downloads/');
     expect(output.last().text).toContain('the links were sent privately');
     expect(output.last().text).not.toContain('/downloads/');
+    // The address the platform knows (Slack's profile) is where the links are emailed.
+    const withEmail = new RecordingOutput();
+    await handler.command({ ...ana, email: 'ana@example.com' }, `download ${id}`, withEmail);
+    const downloadId = (withEmail.privates[0]?.data as { id: string }).id;
+    expect((await engine.ctx.downloads.get(downloadId)).email).toBe('ana@example.com');
   }, 60_000);
 
   test('a completed backup offers "Prepare download"; a click sends the clicker the links privately', async () => {
