@@ -242,7 +242,7 @@ describe('the /backup command in chat', () => {
     // The address the platform knows (Slack's profile) is where the links are emailed.
     const withEmail = new RecordingOutput();
     await handler.command({ ...ana, email: 'ana@example.com' }, `download ${id}`, withEmail);
-    const downloadId = (withEmail.privates[0]?.data as { id: string }).id;
+    const downloadId = (withEmail.privates[0]!.data as { id: string }).id;
     expect((await engine.ctx.downloads.get(downloadId)).email).toBe('ana@example.com');
   }, 60_000);
 
