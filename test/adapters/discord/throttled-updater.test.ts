@@ -58,7 +58,8 @@ describe('ThrottledUpdater', () => {
     void updater.push(2);
     const started = performance.now();
     await updater.flush();
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Far less than the 60 s interval (a generous bound, so a loaded machine cannot fail it).
+    expect(performance.now() - started).toBeLessThan(30_000);
     expect(sent.map((s) => s.value)).toEqual([1, 2]);
   });
 
