@@ -24,6 +24,13 @@
  * saying it completed. Reports how long the backups took (first created_at to last completed_at) and the serve
  * process's peak RSS (VmHWM, after the burst and at the end). The serve process, the database and the temp
  * directories are removed even on failure or Ctrl-C.
+ *
+ * To explain slow acknowledgements it also prints: the median latency by tenth of the burst (in the order issued);
+ * how much of the commands' background work (Web API calls on the fake, backups recorded) had happened before the
+ * last acknowledgement; the serve main thread's time on a CPU and waiting for one during the burst
+ * (/proc/<pid>/task/<pid>/schedstat) and the whole process's CPU time; and when the client's last connection was
+ * established. BACKSTOP_BENCH_SERVE_NODE_ARGS adds node flags to the serve process (e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof`), for diagnosis only.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -262,11 +269,14 @@ interface Burst {
   wallMs: number;
   /** Date.now() when the last response ended. */
   lastAckAt: number;
+  /** From the first request issued to the last connection established (the TCP handshake done). */
+  lastConnectedMs: number;
 }
 
 async function burst(port: number, commands: readonly Signed[]): Promise<Burst> {
   const ms: number[] = new Array(commands.length).fill(0);
   const statuses: number[] = new Array(commands.length).fill(0);
+  let lastConnected = 0;
   const start = performance.now();
   await Promise.all(
     commands.map(
@@ -287,11 +297,22 @@ async function burst(port: number, commands: readonly Signed[]): Promise<Burst> 
             },
           );
           request.once('error', () => done(0));
+          request.once('socket', (socket) =>
+            socket.once('connect', () => {
+              lastConnected = Math.max(lastConnected, performance.now());
+            }),
+          );
           request.end(command.body);
         }),
     ),
   );
-  return { ms, statuses, wallMs: performance.now() - start, lastAckAt: Date.now() };
+  return {
+    ms,
+    statuses,
+    wallMs: performance.now() - start,
+    lastAckAt: Date.now(),
+    lastConnectedMs: lastConnected - start,
+  };
 }
 
 const percentile = (sorted: readonly number[], p: number) =>
@@ -305,6 +326,7 @@ interface Summary {
   min: number;
   non200: number;
   wallMs: number;
+  lastConnectedMs: number;
 }
 
 function summarise(result: Burst): Summary {
@@ -317,6 +339,7 @@ function summarise(result: Burst): Summary {
     min: sorted[0]!,
     non200: result.statuses.filter((s) => s !== 200).length,
     wallMs: result.wallMs,
+    lastConnectedMs: result.lastConnectedMs,
   };
 }
 
@@ -370,6 +393,19 @@ async function startChild(
   });
   child.removeAllListeners('exit');
   return { child, match };
+}
+
+/** A thread's time on a CPU and waiting for one (ms), from /proc/<pid>/task/<tid>/schedstat. */
+function schedstat(pid: number, tid = pid): { runMs: number; waitMs: number } {
+  const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+  return { runMs: run! / 1e6, waitMs: wait! / 1e6 };
+}
+
+/** The CPU time of a whole process, all threads (ms), from /proc/<pid>/stat. */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 /** The peak resident set (VmHWM) of a process so far, in MB. */
@@ -482,7 +518,11 @@ async function run(count: number, adminUrl: string, secret: string): Promise<voi
   cleanups.push(() => state.end());
 
   const loadBefore = loadavg()[0]!;
+  const mainBefore = schedstat(pid);
+  const cpuBefore = processCpuMs(pid);
   const ours = await burst(port, commands());
+  const mainAfter = schedstat(pid);
+  const cpuDuring = processCpuMs(pid) - cpuBefore;
   const oursSummary = summarise(ours);
   const burstRssMb = peakRssMb(pid);
   // What Backstop's background work had already done when it sent its last acknowledgement.
@@ -624,6 +664,15 @@ async function run(count: number, adminUrl: string, secret: string): Promise<voi
   console.log(
     `before its last acknowledgement Backstop had already made ${callsBeforeLastAck || 'no'} Web API calls and ` +
       `recorded ${createdEarly[0]!.n} backups with their operations`,
+  );
+  console.log(
+    `during the Backstop burst (${ms(ours.wallMs)}), serve's main thread ran ${ms(mainAfter.runMs - mainBefore.runMs)} ` +
+      `and waited ${ms(mainAfter.waitMs - mainBefore.waitMs)} for a CPU; the whole serve process (all threads) used ` +
+      `${cpuDuring.toFixed(0)} ms of CPU`,
+  );
+  console.log(
+    `every connection was established ${ms(oursSummary.lastConnectedMs)} after the first request was issued ` +
+      `(Backstop burst; ${ms(bareSummary.lastConnectedMs)} in the bare one)`,
   );
   console.log(
     `load average (1 min) before the Backstop burst: ${loadBefore.toFixed(1)}; before the bare burst: ${loadBare.toFixed(1)}`,
