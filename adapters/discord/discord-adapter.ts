@@ -1,14 +1,15 @@
 import { REST, Routes } from 'discord.js';
-import express, { type Express, type Request, type Response } from 'express';
 import type { ChatCaller, ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
 import { BackstopError } from '../../src/backstop-error.ts';
+import type { ChatEndpoint } from '../http-front/acknowledgement.ts';
+import { type DiscordDelivery, type InteractionPayload, interactionType } from './acknowledge-discord-interaction.ts';
 import { createDiscordChatOutput, type DiscordChatOutput } from './discord-chat-output.ts';
-import { type DiscordCommandOption, interactionToText } from './discord-commands.ts';
+import { interactionToText } from './discord-commands.ts';
 import { DiscordMessenger, describeDiscordError, type InteractionContext } from './discord-messenger.ts';
 import { renderDiscordMessage } from './render-discord-message.ts';
-import { discordPublicKey, verifyDiscordRequest } from './verify-discord-request.ts';
+import { discordPublicKey } from './verify-discord-request.ts';
 
-export interface MountDiscordOptions {
+export interface DiscordOptions {
   /** The application's Public Key from the developer portal (64 hex characters). */
   publicKey: string;
   applicationId: string;
@@ -25,10 +26,12 @@ export interface MountDiscordOptions {
   closeTimeoutMs?: number;
 }
 
-export interface MountedDiscord {
+export interface DiscordChat {
+  /** `/discord/interactions`, for the HTTP front (adapters/http-front), which checks and answers each interaction. */
+  endpoint: ChatEndpoint;
   /**
-   * Stops taking interactions (503 from then on), waits up to `closeTimeoutMs` for running commands and sends their
-   * last updates. Never rejects.
+   * Stops starting work for new interactions (the front should refuse them first), waits up to `closeTimeoutMs` for
+   * running commands and sends their last updates. Never rejects.
    */
   close(): Promise<void>;
   /** Posts a message in a channel with the bot token (a bound channel hearing of a scheduled backup). */
@@ -37,36 +40,18 @@ export interface MountedDiscord {
 
 export const discordInteractionsPath = '/discord/interactions';
 
-/** Interaction and response types (https://discord.com/developers/docs/interactions/receiving-and-responding). */
-const interactionType = { ping: 1, applicationCommand: 2, messageComponent: 3 } as const;
-const responseType = { pong: 1, message: 4, deferredMessage: 5, deferredUpdate: 6 } as const;
-const ephemeralFlag = 64;
-
-/** The subset of an interaction this adapter reads. */
-interface InteractionPayload {
-  type?: number;
-  token?: string;
-  data?: { name?: string; options?: DiscordCommandOption[]; custom_id?: string };
-  member?: { user?: { id?: string }; roles?: string[] };
-  user?: { id?: string };
-  channel_id?: string;
-  channel?: { id?: string };
-  message?: { id?: string };
-}
-
 const internalErrorText = 'Backstop could not finish this because of an internal error; the details are in its log.';
 
 /**
- * Mounts Discord's HTTP interactions endpoint on `app` (`POST /discord/interactions`, raw body on that route only, so
- * it is indifferent to other parsers). Every request must carry a valid Ed25519 signature from the application's key
- * and a fresh timestamp, else 401 with no detail. PING is answered with PONG (Discord checks the endpoint that way).
- * `/backup` is answered at once with a deferred reply, which Discord must get within 3 seconds, and the command then
- * runs in the background: `handler.command` with the words as typed, its output editing the reply. A button click is
- * answered with a deferred update and runs `handler.action` with the button's action. Options are checked here, so
- * a wrong config fails at start.
+ * Discord for Backstop: its HTTP interactions endpoint (`/discord/interactions`), answered by the HTTP front on its
+ * own thread (acknowledge-discord-interaction.ts: signature, PING, a deferred reply to `/backup` and a deferred update
+ * to a click, within Discord's 3 seconds). Each acknowledged interaction is delivered here and runs in the
+ * background: a command through `handler.command` with the words as typed, its output editing the deferred reply; a
+ * click through `handler.action` with the button's action. Options are checked here, so a wrong config fails at
+ * start.
  */
-export function mountDiscord(app: Express, options: MountDiscordOptions): MountedDiscord {
-  const publicKey = discordPublicKey(options.publicKey);
+export function createDiscord(options: DiscordOptions): DiscordChat {
+  discordPublicKey(options.publicKey);
   if (!/^\d{15,25}$/.test(options.applicationId)) {
     throw new BackstopError('discord-config', 'chat.discord.applicationId is not a Discord id', {
       userMessage:
@@ -133,65 +118,31 @@ export function mountDiscord(app: Express, options: MountDiscordOptions): Mounte
     });
   }
 
-  function receive(request: Request, response: Response): void {
+  function deliver({ interaction }: DiscordDelivery): void {
     if (closed) {
-      response.status(503).json({ error: 'shutting down' });
-      return;
-    }
-    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const verdict = verifyDiscordRequest(
-      { signature: request.get('x-signature-ed25519'), timestamp: request.get('x-signature-timestamp'), rawBody },
-      publicKey,
-      clock(),
-    );
-    if (!verdict.ok) {
-      log(`discord: refused a request to ${discordInteractionsPath} (${verdict.failure})`);
-      response.status(401).json({ error: 'invalid request signature' });
-      return;
-    }
-    let interaction: InteractionPayload;
-    try {
-      interaction = JSON.parse(rawBody.toString('utf8')) as InteractionPayload;
-    } catch {
-      response.status(400).json({ error: 'bad request' });
-      return;
-    }
-    if (interaction.type === interactionType.ping) {
-      response.json({ type: responseType.pong });
+      log('discord: an interaction acknowledged while stopping was not started');
       return;
     }
     const caller = callerOf(interaction);
-    const context = contextOf(interaction, clock());
+    // Its token lasts 15 minutes from the acknowledgement, a moment ago: read on the clock the messenger goes by.
+    const context = contextOf(interaction, clock().getTime());
     if (caller === undefined || context === undefined) {
-      response.status(400).json({ error: 'bad request' });
+      log('discord: an interaction came without a user, a channel or a token');
       return;
     }
     if (interaction.type === interactionType.applicationCommand) {
-      if (interaction.data?.name !== 'backup') {
-        response.json({
-          type: responseType.message,
-          data: { content: 'Backstop only answers /backup.', flags: ephemeralFlag },
-        });
-        return;
-      }
-      const text = interactionToText({ name: 'backup', options: interaction.data.options ?? [] });
-      response.json({ type: responseType.deferredMessage });
-      // Only once Discord has its answer: an edit of the deferred reply before it exists would fail.
-      response.once('finish', () => runCommand(caller, text, context));
-      return;
+      runCommand(caller, interactionToText({ name: 'backup', options: interaction.data?.options ?? [] }), context);
+    } else if (typeof interaction.data?.custom_id === 'string') {
+      runAction(caller, interaction.data.custom_id, context, interaction.message?.id);
     }
-    if (interaction.type === interactionType.messageComponent && typeof interaction.data?.custom_id === 'string') {
-      const action = interaction.data.custom_id;
-      response.json({ type: responseType.deferredUpdate });
-      response.once('finish', () => runAction(caller, action, context, interaction.message?.id));
-      return;
-    }
-    response.status(400).json({ error: 'unsupported interaction' });
   }
 
-  app.post(discordInteractionsPath, express.raw({ type: () => true, limit: '1mb' }), receive);
-
   return {
+    endpoint: {
+      path: discordInteractionsPath,
+      settings: { platform: 'discord', publicKey: options.publicKey },
+      deliver: (delivery) => deliver(delivery as DiscordDelivery),
+    },
     async post(channelId, message) {
       await rest.post(Routes.channelMessages(channelId), { body: renderDiscordMessage(message) });
     },
@@ -236,9 +187,9 @@ function callerOf(interaction: InteractionPayload): ChatCaller | undefined {
   };
 }
 
-function contextOf(interaction: InteractionPayload, now: Date): InteractionContext | undefined {
+function contextOf(interaction: InteractionPayload, receivedAt: number): InteractionContext | undefined {
   const userId = interaction.member?.user?.id ?? interaction.user?.id;
   const channelId = interaction.channel_id ?? interaction.channel?.id;
   if (userId === undefined || channelId === undefined || typeof interaction.token !== 'string') return undefined;
-  return { token: interaction.token, receivedAt: now.getTime(), channelId, userId };
+  return { token: interaction.token, receivedAt, channelId, userId };
 }

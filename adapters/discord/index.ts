@@ -1,8 +1,8 @@
 export {
+  createDiscord,
+  type DiscordChat,
+  type DiscordOptions,
   discordInteractionsPath,
-  type MountDiscordOptions,
-  type MountedDiscord,
-  mountDiscord,
 } from './discord-adapter.ts';
 export { backupCommand, discordCommands, interactionToText } from './discord-commands.ts';
 export { type RegisterDiscordCommandsOptions, registerDiscordCommands } from './register-commands.ts';

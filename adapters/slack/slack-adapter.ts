@@ -1,7 +1,8 @@
-import { App, ExpressReceiver, type Logger, LogLevel, type RespondFn, type SlashCommand } from '@slack/bolt';
-import type { Express, NextFunction, Request, Response } from 'express';
+import { App, type Logger, LogLevel, type Receiver, type RespondFn, type SlashCommand } from '@slack/bolt';
 import type { ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
 import { BackstopError, isBackstopError } from '../../src/backstop-error.ts';
+import type { ChatEndpoint } from '../http-front/acknowledgement.ts';
+import type { SlackDelivery } from './acknowledge-slack-request.ts';
 import { renderSlackMessage, type SlackMessage } from './render-slack-message.ts';
 import { slackCaller } from './slack-caller.ts';
 import { describe, SlackOutput, type UpdateTarget } from './slack-output.ts';
@@ -16,16 +17,19 @@ export interface SlackAdapterOptions {
   apiUrl?: string;
   handler: ChatHandler;
   log: (line: string) => void;
-  /** Paces the edits of a message. (Bolt checks a request's age against the system clock; it takes no clock.) */
+  /** Paces the edits of a message. (A request's age is checked against the system clock, on the front's thread.) */
   clock?: () => Date;
   /** The least time between two edits of one message; 3 seconds by default. */
   updateIntervalMs?: number;
 }
 
-export interface MountedSlack {
+export interface SlackChat {
+  /** `/slack/events`, for the HTTP front (adapters/http-front), which checks and acknowledges each request. */
+  endpoint: ChatEndpoint;
   /**
-   * Stops taking requests (503 from then on) and sends the updates still waiting for their turn. Does not wait for
-   * running commands: a followed backup may take hours, and its operation outlives the process anyway.
+   * Stops starting work for new requests (the front should refuse them first) and sends the updates still waiting
+   * for their turn. Does not wait for running commands: a followed backup may take hours, and its operation outlives
+   * the process anyway.
    */
   close(): Promise<void>;
   /** Posts a message in a channel (a bound channel hearing of a scheduled backup); rejects when Slack refuses. */
@@ -40,16 +44,16 @@ export const slackEventsPath = '/slack/events';
 const botIdentity = { botId: 'B0BACKSTOP', botUserId: 'U0BACKSTOP' };
 
 /**
- * Mounts Slack on Backstop's express app at `/slack/events`, through Bolt's ExpressReceiver (which checks each
- * request's signature and age and answers 401 to a forged or stale one). Must be mounted before any body parser: Bolt
- * reads the raw body to check the signature.
+ * Slack for Backstop: a Bolt app whose requests come from the HTTP front. The front checks each request's signature
+ * and age (401 to a forged or stale one) and acknowledges it at once with an empty 200, well within Slack's 3
+ * seconds, on its own thread (acknowledge-slack-request.ts); its delivery then comes here and Bolt dispatches it.
  *
- * A slash command (any command whose Request URL is this one, `/backup` by the README's manifest) is acknowledged at
- * once with an empty 200, well within Slack's 3 seconds; then, in the background, a "Working on ..." message is posted
- * in the channel, the caller's email is read from their profile, and the handler runs with an output whose `update`
- * edits that message. A button click is acknowledged at once too; its `update` edits the clicked message.
+ * A slash command (any command whose Request URL is this one, `/backup` by the README's manifest): a "Working on ..."
+ * message is posted in the channel and the handler runs with an output whose `update` edits that message; the
+ * caller's email is read from their profile only for `download`, the one command that sends mail. A button click: its
+ * `update` edits the clicked message.
  */
-export function mountSlack(app: Express, options: SlackAdapterOptions): MountedSlack {
+export function createSlack(options: SlackAdapterOptions): SlackChat {
   checkOptions(options);
   const { handler, log } = options;
   const clock = options.clock ?? (() => new Date());
@@ -58,22 +62,7 @@ export function mountSlack(app: Express, options: SlackAdapterOptions): MountedS
   let closed = false;
   const running = new Set<SlackOutput>();
 
-  // Ahead of the receiver's route: refuse requests while stopping.
-  app.use(slackEventsPath, (request: Request, response: Response, next: NextFunction) => {
-    if (closed) {
-      response.status(503).end();
-      return;
-    }
-    normaliseFormContentType(request);
-    next();
-  });
-  const receiver = new ExpressReceiver({
-    signingSecret: options.signingSecret,
-    app,
-    endpoints: slackEventsPath,
-    processBeforeResponse: false,
-    logger,
-  });
+  const receiver = new DeliveredReceiver();
   const bolt = new App({
     receiver,
     token: options.botToken,
@@ -109,20 +98,17 @@ export function mountSlack(app: Express, options: SlackAdapterOptions): MountedS
       { outcome: 'ok', text: `Working on \`${typed.replace(/`/g, "'")}\`...` },
       { user: command.user_id },
     );
-    const [target, email] = await Promise.all([
-      api.postMessage(command.channel_id, working).then(
-        (posted): UpdateTarget => ({ kind: 'message', channel: posted.channel, ts: posted.ts }),
-        (error: unknown): UpdateTarget => {
-          log(
-            `slack: could not post in channel ${command.channel_id} (${describe(error)}); answering through the ` +
-              "command's response URL instead (invite the app to the channel to see progress)",
-          );
-          const inChannel = (message: SlackMessage) => answer(respond, { response_type: 'in_channel', ...message });
-          return { kind: 'response-url', respond: inChannel };
-        },
-      ),
-      emailOf(api, command.user_id, log),
-    ]);
+    const target = await api.postMessage(command.channel_id, working).then(
+      (posted): UpdateTarget => ({ kind: 'message', channel: posted.channel, ts: posted.ts }),
+      (error: unknown): UpdateTarget => {
+        log(
+          `slack: could not post in channel ${command.channel_id} (${describe(error)}); answering through the ` +
+            "command's response URL instead (invite the app to the channel to see progress)",
+        );
+        const inChannel = (message: SlackMessage) => answer(respond, { response_type: 'in_channel', ...message });
+        return { kind: 'response-url', respond: inChannel };
+      },
+    );
     const output = new SlackOutput({
       api,
       channel: command.channel_id,
@@ -133,18 +119,18 @@ export function mountSlack(app: Express, options: SlackAdapterOptions): MountedS
       now: () => clock().getTime(),
       log,
     });
-    const caller = slackCaller(command.user_id, command.channel_id, email);
+    const caller = slackCaller(command.user_id, command.channel_id, () => emailOf(api, command.user_id, log));
     await run(output, `\`${typed}\``, () => handler.command(caller, command.text, output));
   };
 
   const startAction = async (user: string, channel: string, value: string, target: UpdateTarget): Promise<void> => {
-    const email = await emailOf(api, user, log);
+    const email = () => emailOf(api, user, log);
     const output = new SlackOutput({ api, channel, user, target, updateIntervalMs, now: () => clock().getTime(), log });
     await run(output, 'that button', () => handler.action(slackCaller(user, channel, email), value, output));
   };
 
-  // Any slash command pointed at this URL speaks the /backup language. Acknowledge first, work after: never await
-  // the work before ack().
+  // Any slash command pointed at this URL speaks the /backup language. The front has acknowledged it already; ack()
+  // is Bolt's protocol and does nothing here.
   bolt.command(/.*/, async ({ command, ack, respond }) => {
     await ack();
     startCommand(command, respond).catch((error: unknown) =>
@@ -177,6 +163,17 @@ export function mountSlack(app: Express, options: SlackAdapterOptions): MountedS
   });
 
   return {
+    endpoint: {
+      path: slackEventsPath,
+      settings: { platform: 'slack', signingSecret: options.signingSecret },
+      deliver(delivery) {
+        if (closed) {
+          log('slack: a request acknowledged while stopping was not started');
+          return;
+        }
+        receiver.dispatch(delivery as SlackDelivery).catch((error: unknown) => log(`slack: ${describe(error)}`));
+      },
+    },
     async post(channelId, message) {
       await api.postMessage(channelId, renderSlackMessage(message));
     },
@@ -223,13 +220,23 @@ function failureMessage(error: unknown, what: string): ChatMessage {
 }
 
 /**
- * Bolt parses a body as a form only when the content type is exactly `application/x-www-form-urlencoded` (Slack's);
- * a client that adds `; charset=utf-8` would otherwise get a 400.
+ * Bolt's receiver for requests the front has already acknowledged: each delivery is dispatched with an `ack` that
+ * does nothing, since Slack has had its answer.
  */
-function normaliseFormContentType(request: Request): void {
-  const type = request.headers['content-type'];
-  if (type !== undefined && /^application\/x-www-form-urlencoded\s*;/i.test(type)) {
-    request.headers['content-type'] = 'application/x-www-form-urlencoded';
+class DeliveredReceiver implements Receiver {
+  private app: App | undefined;
+
+  init(app: App): void {
+    this.app = app;
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+
+  async dispatch(delivery: SlackDelivery): Promise<void> {
+    if (this.app === undefined) throw new Error('the Slack receiver was used before Bolt initialised it');
+    await this.app.processEvent({ ...delivery, ack: async () => {} });
   }
 }
 

@@ -100,7 +100,7 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
             return;
           }
         }
-        const reply: ChatMessage = await runCommand(ctx, withCallerEmail(command, caller), {
+        const reply: ChatMessage = await runCommand(ctx, await withCallerEmail(command, caller), {
           prefix: '/backup ',
           checks: {},
         });
@@ -199,9 +199,10 @@ function accessRefusal(chat: ChatContext, caller: ChatCaller, command: Command, 
   );
 }
 
-function withCallerEmail(command: Command, caller: ChatCaller): Command {
+async function withCallerEmail(command: Command, caller: ChatCaller): Promise<Command> {
   if (command.name === 'download' && command.email === undefined && caller.email !== undefined) {
-    return { ...command, email: caller.email };
+    const email = await caller.email();
+    if (email !== undefined) return { ...command, email };
   }
   return command;
 }

@@ -14,8 +14,12 @@ export interface ChatCaller {
   groups: string[];
   /** The channel: `slack-channel:C123`, `discord-channel:987` (bindings and `slack-channel:` grants match it). */
   channel: string;
-  /** The person's email address when the platform tells it (Slack profile); else the config's people map is used. */
-  email?: string;
+  /**
+   * Reads the person's email address where the platform tells it (Slack profile); asked only by a command that sends
+   * mail (download), since it costs a call to the platform. Without it, or when it gives none, the config's people
+   * map is used.
+   */
+  email?: () => Promise<string | undefined>;
 }
 
 /** A button on a message. `action` comes back in a click: `approve:<request>`, `deny:<request>`, `download:<backup>`. */

@@ -1,13 +1,13 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { mountDiscord } from '../../adapters/discord/discord-adapter.ts';
-import { mountSlack } from '../../adapters/slack/slack-adapter.ts';
+import { createDiscord } from '../../adapters/discord/discord-adapter.ts';
+import { startHttpFront } from '../../adapters/http-front/http-front.ts';
+import { createSlack } from '../../adapters/slack/slack-adapter.ts';
 import { ChannelAnnouncements } from '../../commands/chat/channel-announcements.ts';
 import { ChannelBindings } from '../../commands/chat/channel-bindings.ts';
-import { BackstopError } from '../backstop-error.ts';
 import type { BackstopConfig } from '../config/backstop-config.ts';
 import { createHttpApp } from '../http/create-http-app.ts';
+import { listenFailure } from '../http/listen-failure.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
 import { WebhookNotifier } from '../notify/webhook-notifier.ts';
 import { migrateToLatest, openState } from '../state/state.ts';
@@ -41,17 +41,23 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const chat = composeChat(config, engine, state.db);
     const discordSettings = config.raw.chat?.discord;
     const discord = discordSettings
-      ? mountDiscord(app, { ...discordSettings, handler: chat, log, clock: engine.clock })
+      ? createDiscord({ ...discordSettings, handler: chat, log, clock: engine.clock })
       : undefined;
     const slackSettings = config.raw.chat?.slack;
     const slack = slackSettings
-      ? mountSlack(app, { ...slackSettings, handler: chat, log, clock: engine.clock })
+      ? createSlack({ ...slackSettings, handler: chat, log, clock: engine.clock })
       : undefined;
     const announcements = new ChannelAnnouncements(engine, new ChannelBindings(config.raw.apps), [
       ...(slack ? [{ channelPrefix: 'slack-channel:', post: slack.post }] : []),
       ...(discord ? [{ channelPrefix: 'discord-channel:', post: discord.post }] : []),
     ]);
-    const server = await listen(app, config.raw.http?.port ?? 8080, config.raw.http?.host ?? '127.0.0.1');
+    const port = config.raw.http?.port ?? 8080;
+    const host = config.raw.http?.host ?? '127.0.0.1';
+    const endpoints = [slack?.endpoint, discord?.endpoint].filter((endpoint) => endpoint !== undefined);
+    // With chat, the public port is the HTTP front's, on a thread of its own that acknowledges chat requests however
+    // busy this thread is; without, the app listens itself.
+    const server =
+      endpoints.length > 0 ? await startHttpFront({ app, host, port, endpoints, log }) : await listen(app, port, host);
     const embedded = config.stateDatabaseUrl === undefined;
     const handOff = embedded
       ? await listenForHandOff(
@@ -66,12 +72,12 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       await announcements.start();
       worker.start();
       await scheduler.start();
-      const { address, port } = server.address() as AddressInfo;
+      const { address } = server;
       io.stderr.write(
         `Backstop is running on ${state.description}${applied.length > 0 ? ` (applied ${applied.join(', ')})` : ''}; ` +
           `${config.targets.length} target${config.targets.length === 1 ? '' : 's'} configured; ` +
           `${settings.concurrency} worker${settings.concurrency === 1 ? '' : 's'}; ` +
-          `HTTP on http://${address}:${port} (/api/v1, /metrics, /healthz, /readyz` +
+          `HTTP on http://${address}:${server.port} (/api/v1, /metrics, /healthz, /readyz` +
           `${slack ? ', /slack/events' : ''}${discord ? ', /discord/interactions' : ''}). Stop with Ctrl-C.\n`,
       );
       if (config.email === undefined) {
@@ -86,14 +92,14 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       await scheduler.stop();
       await handOff?.close();
       // Chat first, so the last messages of running commands still go out.
+      await server.refuseChat();
       await announcements.stop();
       await discord?.close();
       await slack?.close();
       await notifier.stop();
       await worker.stop();
       stopWaking();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
+      await server.close();
     }
     io.stderr.write('Backstop stopped.\n');
     return exitCodes.ok;
@@ -102,17 +108,27 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
   }
 }
 
-/** Starts listening; a port in use is a configuration problem with a clear message, not a stack trace. */
-function listen(app: Express, port: number, host: string): Promise<Server> {
+/** The app listening on the public port itself: the same shape as the HTTP front, with no chat paths to refuse. */
+function listen(
+  app: Express,
+  port: number,
+  host: string,
+): Promise<{ address: string; port: number; refuseChat(): Promise<void>; close(): Promise<void> }> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
-    server.once('listening', () => resolve(server));
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const message =
-        error.code === 'EADDRINUSE'
-          ? `Port ${port} on ${host} is in use (another backstop serve?). Set http.port in the config to another port.`
-          : `Backstop could not listen on ${host}:${port}: ${error.message}`;
-      reject(new BackstopError('http-listen-failed', message, { userMessage: message, cause: error }));
+    server.once('listening', () => {
+      const bound = server.address() as AddressInfo;
+      resolve({
+        address: bound.address,
+        port: bound.port,
+        refuseChat: async () => {},
+        close: () =>
+          new Promise<void>((closed) => {
+            server.close(() => closed());
+            server.closeAllConnections();
+          }),
+      });
     });
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenFailure(error, host, port)));
   });
 }

@@ -239,9 +239,23 @@ describe('the /backup command in chat', () => {
     expect(output.privates[0]?.text).toContain('/downloads/');
     expect(output.last().text).toContain('the links were sent privately');
     expect(output.last().text).not.toContain('/downloads/');
-    // The address the platform knows (Slack's profile) is where the links are emailed.
+    // The address the platform knows (Slack's profile) is where the links are emailed; it is read only for a
+    // command that sends mail.
+    let lookups = 0;
+    const anaWithProfile = {
+      ...ana,
+      email: async () => {
+        lookups += 1;
+        return 'ana@example.com';
+      },
+    };
+    const shown = new RecordingOutput();
+    await handler.command(anaWithProfile, `show ${id}`, shown);
+    expect(shown.last().outcome).toBe('ok');
+    expect(lookups).toBe(0);
     const withEmail = new RecordingOutput();
-    await handler.command({ ...ana, email: 'ana@example.com' }, `download ${id}`, withEmail);
+    await handler.command(anaWithProfile, `download ${id}`, withEmail);
+    expect(lookups).toBe(1);
     const downloadId = (withEmail.privates[0]!.data as { id: string }).id;
     expect((await engine.ctx.downloads.get(downloadId)).email).toBe('ana@example.com');
   }, 60_000);

@@ -1,10 +1,9 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { type MountedDiscord, mountDiscord } from '../../../adapters/discord/discord-adapter.ts';
+import { createDiscord, type DiscordChat } from '../../../adapters/discord/discord-adapter.ts';
 import type { ChatOutput } from '../../../commands/chat/chat-types.ts';
 import { BackstopError } from '../../../src/backstop-error.ts';
+import { serveBehindFront } from '../../support/http-front.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 import {
   applicationId,
@@ -26,13 +25,13 @@ let signer: DiscordSigner;
 let handler: RecordingHandler;
 let clock: ManualClock;
 let logs: string[];
-let server: Server;
-let mounted: MountedDiscord;
+let served: Awaited<ReturnType<typeof serveBehindFront>> | undefined;
+let discord: DiscordChat | undefined;
 let endpoint: string;
 
+/** The adapter behind the HTTP front, as `backstop serve` runs it; the front's log lines go to `logs` as well. */
 async function start(options: { updateIntervalMs?: number } = {}) {
-  const app = express();
-  mounted = mountDiscord(app, {
+  discord = createDiscord({
     publicKey: signer.publicKeyHex,
     applicationId,
     botToken,
@@ -42,10 +41,8 @@ async function start(options: { updateIntervalMs?: number } = {}) {
     clock: clock.now,
     ...options,
   });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/discord/interactions`;
+  served = await serveBehindFront(express(), [discord.endpoint], logs);
+  endpoint = `${served.url}/discord/interactions`;
 }
 
 beforeEach(async () => {
@@ -57,19 +54,23 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await mounted?.close();
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await served?.close();
+  await discord?.close();
+  served = undefined;
+  discord = undefined;
   await fake.stop();
 });
 
-/** Posts an interaction signed as Discord signs it (at the clock's time unless told otherwise). */
+/**
+ * Posts an interaction signed as Discord signs it, at the system's time unless told otherwise: the front checks a
+ * signature's age on its own thread against the system clock, never the manual one.
+ */
 async function post(interaction: unknown, headers: Record<string, string> = {}) {
   const body = JSON.stringify(interaction);
   const started = performance.now();
   const response = await fetch(endpoint, {
     method: 'POST',
-    headers: { ...signer.headers(body, clock.now()), ...headers },
+    headers: { ...signer.headers(body, new Date()), ...headers },
     body,
   });
   const text = await response.text();
@@ -78,7 +79,18 @@ async function post(interaction: unknown, headers: Record<string, string> = {}) 
 
 const contentOf = (body: unknown) => (body as { content: string }).content;
 
-describe('mountDiscord: request verification', () => {
+/** Waits until `predicate` holds: a delivery reaches the adapter a moment after the front has answered. */
+async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error('timed out waiting');
+    await sleep(10);
+  }
+}
+
+const refusalLog = (reason: string) => `discord: refused a request to /discord/interactions (${reason})`;
+
+describe('createDiscord behind the front: request verification', () => {
   beforeEach(() => start());
 
   test('answers PING with PONG', async () => {
@@ -88,50 +100,71 @@ describe('mountDiscord: request verification', () => {
 
   test('refuses a forged signature with 401, tells nothing, and never runs the handler', async () => {
     const interaction = slashCommand('status');
-    const forged = new DiscordSigner().headers(JSON.stringify(interaction), clock.now());
+    const forged = new DiscordSigner().headers(JSON.stringify(interaction), new Date());
     const response = await post(interaction, forged);
     expect(response.status).toBe(401);
     expect(response.text).not.toMatch(/signature.*(bad|stale|missing)|ed25519|timestamp/i);
     await sleep(100);
     expect(handler.calls).toEqual([]);
     expect(fake.requests).toEqual([]);
-    expect(logs).toContainEqual(expect.stringContaining('bad-signature'));
+    expect(logs).toContain(refusalLog('bad-signature'));
   });
 
   test('refuses a body changed after signing', async () => {
-    const signed = signer.headers(JSON.stringify(slashCommand('status')), clock.now());
+    const signed = signer.headers(JSON.stringify(slashCommand('status')), new Date());
     const response = await post(slashCommand('restore', [{ name: 'id', type: 3, value: '7k3qx2' }]), signed);
     expect(response.status).toBe(401);
     await sleep(100);
     expect(handler.calls).toEqual([]);
+    expect(logs).toContain(refusalLog('bad-signature'));
   });
 
-  test('refuses a timestamp older than five minutes, even with a valid signature', async () => {
+  test('refuses a timestamp older than five minutes (system time), even with a valid signature', async () => {
     const interaction = slashCommand('status');
-    const stale = signer.headers(JSON.stringify(interaction), new Date(clock.now().getTime() - 5 * 60_000 - 1000));
+    const stale = signer.headers(JSON.stringify(interaction), new Date(Date.now() - 5 * 60_000 - 1000));
     const response = await post(interaction, stale);
     expect(response.status).toBe(401);
     await sleep(100);
     expect(handler.calls).toEqual([]);
-    expect(logs).toContainEqual(expect.stringContaining('stale-timestamp'));
+    expect(fake.requests).toEqual([]);
+    expect(logs).toContain(refusalLog('stale-timestamp'));
     // Four minutes is still fine.
-    const fresh = signer.headers(JSON.stringify({ type: 1 }), new Date(clock.now().getTime() - 4 * 60_000));
+    const fresh = signer.headers(JSON.stringify({ type: 1 }), new Date(Date.now() - 4 * 60_000));
     expect((await post({ type: 1 }, fresh)).status).toBe(200);
+  });
+
+  test('goes by the system time, not the adapter clock, for a signature', async () => {
+    // The manual clock is far from now; a request signed at the system's time is fresh all the same.
+    clock.advance(365 * 24 * 3600);
+    expect((await post({ type: 1 })).status).toBe(200);
   });
 
   test('refuses a request without signature headers', async () => {
     const response = await fetch(endpoint, { method: 'POST', body: '{"type":1}' });
     expect(response.status).toBe(401);
+    expect(logs).toContain(refusalLog('missing-signature'));
   });
 
   test('answers a command other than /backup privately', async () => {
     const response = await post({ ...slashCommand('status'), data: { id: '1', name: 'other', type: 1 } });
     expect(response.json).toEqual({ type: 4, data: { content: 'Backstop only answers /backup.', flags: 64 } });
+    await sleep(100);
     expect(handler.calls).toEqual([]);
+    expect(fake.requests).toEqual([]);
+  });
+
+  test('refuses a signed interaction without a user, channel or token with 400, and runs nothing', async () => {
+    const { member: _member, ...withoutUser } = slashCommand('status');
+    const response = await post(withoutUser);
+    expect(response.status).toBe(400);
+    await sleep(100);
+    expect(handler.calls).toEqual([]);
+    expect(fake.requests).toEqual([]);
+    expect(logs).toContain(refusalLog('no user, channel or token'));
   });
 });
 
-describe('mountDiscord: /backup commands', () => {
+describe('createDiscord behind the front: /backup commands', () => {
   test('defers at once although the handler takes 5 s, then edits the reply with what the handler says', async () => {
     await start();
     handler.script = async (output) => {
@@ -149,6 +182,7 @@ describe('mountDiscord: /backup commands', () => {
     expect(response.status).toBe(200);
     expect(response.json).toEqual({ type: 5 });
     expect(response.ms).toBeLessThan(3000); // Discord's bound for the first answer
+    await until(() => handler.calls.length > 0);
     expect(handler.calls).toEqual([
       {
         kind: 'command',
@@ -315,7 +349,7 @@ describe('mountDiscord: /backup commands', () => {
   }, 30_000);
 });
 
-describe('mountDiscord: buttons', () => {
+describe('createDiscord behind the front: buttons', () => {
   test('a click is answered with a deferred update and reaches handler.action with the clicker', async () => {
     await start();
     let output: ChatOutput | undefined;
@@ -326,6 +360,7 @@ describe('mountDiscord: buttons', () => {
     const response = await post(buttonClick('approve:r1'));
     expect(response.json).toEqual({ type: 6 });
     expect(response.ms).toBeLessThan(3000);
+    await until(() => handler.calls.length > 0);
     expect(handler.calls).toEqual([
       {
         kind: 'action',
@@ -374,22 +409,29 @@ describe('mountDiscord: buttons', () => {
       await o.update({ outcome: 'ok', text: 'Expired' });
     };
     await post(buttonClick('deny:r1'));
+    // The token's 15 minutes count from the delivery, read on the adapter clock: move it only once that happened.
+    await until(() => handler.calls.length === 1);
     clock.advance(15 * 60);
     proceed();
     await fake.waitFor(() => fake.find('PATCH', `/channels/${channelId}/messages/121212121212121212`).length === 1);
   });
 });
 
-describe('mountDiscord: configuration and shutdown', () => {
+describe('createDiscord behind the front: configuration and shutdown', () => {
   test('refuses a malformed public key or application id at start', () => {
-    const app = express();
     const base = { publicKey: signer.publicKeyHex, applicationId, botToken, handler, log: () => {} };
-    expect(() => mountDiscord(app, { ...base, publicKey: 'not-a-key' })).toThrow(/not an Ed25519 public key/);
-    expect(() => mountDiscord(app, { ...base, applicationId: 'shop' })).toThrow(/applicationId/);
-    expect(() => mountDiscord(app, { ...base, botToken: ' ' })).toThrow(/botToken/);
+    expect(() => createDiscord({ ...base, publicKey: 'not-a-key' })).toThrow(/not an Ed25519 public key/);
+    expect(() => createDiscord({ ...base, applicationId: 'shop' })).toThrow(/applicationId/);
+    expect(() => createDiscord({ ...base, botToken: ' ' })).toThrow(/botToken/);
   });
 
-  test('close waits for a running command and sends its last update; later requests get 503', async () => {
+  test('its endpoint is /discord/interactions with the public key for the front', () => {
+    const chat = createDiscord({ publicKey: signer.publicKeyHex, applicationId, botToken, handler, log: () => {} });
+    expect(chat.endpoint.path).toBe('/discord/interactions');
+    expect(chat.endpoint.settings).toEqual({ platform: 'discord', publicKey: signer.publicKeyHex });
+  });
+
+  test('refuseChat makes later requests get 503; close waits for a running command and sends its last update', async () => {
     await start({ updateIntervalMs: 5000 });
     handler.script = async (output) => {
       await output.update({ outcome: 'ok', text: 'one' });
@@ -397,8 +439,21 @@ describe('mountDiscord: configuration and shutdown', () => {
     };
     await post(slashCommand('status'));
     await fake.waitFor(() => fake.find('PATCH', /@original$/).length === 1);
-    await mounted.close();
-    expect(fake.find('PATCH', /@original$/).map((e) => contentOf(e.body))).toEqual(['one', 'two']);
+    await served!.front.refuseChat();
     expect((await post({ type: 1 })).status).toBe(503);
+    expect((await post(slashCommand('status', [], { token: 'late-token' }))).status).toBe(503);
+    await discord!.close();
+    expect(fake.find('PATCH', /@original$/).map((e) => contentOf(e.body))).toEqual(['one', 'two']);
+    expect(handler.calls).toHaveLength(1);
+  });
+
+  test('an interaction delivered after close is not started, and the log says so', async () => {
+    await start();
+    await discord!.close();
+    discord!.endpoint.deliver({ interaction: slashCommand('status') });
+    await sleep(100);
+    expect(handler.calls).toEqual([]);
+    expect(fake.requests).toEqual([]);
+    expect(logs).toContain('discord: an interaction acknowledged while stopping was not started');
   });
 });

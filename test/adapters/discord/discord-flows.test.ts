@@ -1,8 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type MountedDiscord, mountDiscord } from '../../../adapters/discord/discord-adapter.ts';
+import { createDiscord, type DiscordChat } from '../../../adapters/discord/discord-adapter.ts';
 import { ChannelBindings } from '../../../commands/chat/channel-bindings.ts';
 import { createChatHandler } from '../../../commands/chat/chat-handler.ts';
 import { AccessPolicy } from '../../../src/access/access-policy.ts';
@@ -12,13 +10,14 @@ import { RestoreRequests } from '../../../src/engine/restore-requests.ts';
 import { engineRunners } from '../../../src/jobs/operation-runners.ts';
 import { Worker } from '../../../src/jobs/worker.ts';
 import { makeEngine, makeStore, type TestEngine, target } from '../../support/engine.ts';
+import { serveBehindFront } from '../../support/http-front.ts';
 import { createDatabase, dropDatabase, sql } from '../../support/postgres.ts';
 import { type S3rverPeer, startS3rver } from '../../support/s3rver.ts';
 import { applicationId, buttonClick, DiscordSigner, FakeDiscordApi, slashCommand, userId } from './discord-fakes.ts';
 
 /**
- * Whole flows through the real Discord endpoint: Ed25519-signed interactions into Backstop's express app, the real
- * chat handler and engine (PostgreSQL databases, an s3rver store), and a local fake of Discord's REST API recording
+ * Whole flows through the real Discord endpoint: Ed25519-signed interactions into Backstop's HTTP front (on its own
+ * thread, as `backstop serve` runs it), the real chat handler and engine (PostgreSQL databases, an s3rver store), and a local fake of Discord's REST API recording
  * what Backstop sends back.
  */
 const approverId = '999999999999999999'; // the clicker of buttonClick()
@@ -27,8 +26,8 @@ let signer: DiscordSigner;
 let s3: S3rverPeer;
 let engine: TestEngine;
 let worker: Worker;
-let mounted: MountedDiscord;
-let server: Server;
+let discord: DiscordChat;
+let served: Awaited<ReturnType<typeof serveBehindFront>>;
 let endpoint: string;
 let audit: AuditLog;
 let cleanupStore: () => Promise<void>;
@@ -75,8 +74,7 @@ beforeAll(async () => {
   worker.start();
   fake = await new FakeDiscordApi().start();
   signer = new DiscordSigner();
-  const app = express();
-  mounted = mountDiscord(app, {
+  discord = createDiscord({
     publicKey: signer.publicKeyHex,
     applicationId,
     botToken: 'bot-token',
@@ -85,16 +83,13 @@ beforeAll(async () => {
     log: () => {},
     updateIntervalMs: 100,
   });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/discord/interactions`;
+  served = await serveBehindFront(express(), [discord.endpoint]);
+  endpoint = `${served.url}/discord/interactions`;
 }, 120_000);
 
 afterAll(async () => {
-  await mounted.close();
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await served?.close();
+  await discord?.close();
   await worker.stop();
   await fake.stop();
   await engine.close();
@@ -196,5 +191,6 @@ describe('Discord, end to end', () => {
     expect(response.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(fake.requests.filter((r) => r.path.includes('t-forged'))).toEqual([]);
+    expect(served.logs).toContain('discord: refused a request to /discord/interactions (bad-signature)');
   });
 });

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { HttpFront } from '../../../adapters/http-front/http-front.ts';
 import { renderSlackMessage } from '../../../adapters/slack/render-slack-message.ts';
-import { type MountedSlack, mountSlack } from '../../../adapters/slack/slack-adapter.ts';
+import { createSlack, type SlackChat } from '../../../adapters/slack/slack-adapter.ts';
 import type { ChatHandler, ChatMessage } from '../../../commands/chat/chat-types.ts';
-import { listen } from '../../http/listen.ts';
+import { serveBehindFront } from '../../support/http-front.ts';
 import { FakeSlackApi, type SlackApiCall } from './fake-slack-api.ts';
 import { RecordingChatHandler } from './recording-chat-handler.ts';
 import {
@@ -22,7 +23,9 @@ const botToken = 'xoxb-1234-5678-test';
 interface Running {
   url: string;
   fake: FakeSlackApi;
-  slack: MountedSlack;
+  slack: SlackChat;
+  front: HttpFront;
+  /** The adapter's log lines and the front's, in one list. */
   logs: string[];
 }
 
@@ -32,7 +35,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Backstop's express app with Slack mounted first and a body-parsing API beside it, as `serve` mounts them. */
+/**
+ * Slack behind the HTTP front, as `serve` runs it: `/slack/events` acknowledged on the front's thread and delivered to
+ * the adapter; everything else (here a body-parsing API) proxied to Backstop's express app.
+ */
 async function startSlack(handler: ChatHandler): Promise<Running> {
   const fake = await FakeSlackApi.start();
   cleanups.push(() => fake.close());
@@ -40,16 +46,16 @@ async function startSlack(handler: ChatHandler): Promise<Running> {
   fake.emails.set('U456', 'ben@example.com');
   const app = express();
   const logs: string[] = [];
-  const slack = mountSlack(app, { signingSecret, botToken, apiUrl: fake.apiUrl, handler, log: (l) => logs.push(l) });
+  const slack = createSlack({ signingSecret, botToken, apiUrl: fake.apiUrl, handler, log: (l) => logs.push(l) });
   app.use('/api/v1', express.json(), (request, response) => {
     response.json({ echo: request.body });
   });
-  const server = await listen(app);
+  const served = await serveBehindFront(app, [slack.endpoint], logs);
   cleanups.push(async () => {
+    await served.close();
     await slack.close();
-    await server.close();
   });
-  return { url: server.url, fake, slack, logs };
+  return { url: served.url, fake, slack, front: served.front, logs };
 }
 
 function text(call: SlackApiCall | undefined): string {
@@ -65,8 +71,6 @@ describe('Slack adapter: slash commands', () => {
       },
     });
     const { url, fake } = await startSlack(handler);
-    // A slow users.info too: the acknowledgement must wait for neither.
-    fake.delays.set('users.info', 3500);
 
     const started = Date.now();
     const response = await postSigned(url, formBody(slashCommand({ text: 'create db' })));
@@ -85,14 +89,13 @@ describe('Slack adapter: slash commands', () => {
       user: 'slack:U123',
       groups: [],
       channel: 'slack-channel:C123',
-      email: 'ana@example.com',
+      email: expect.any(Function),
     });
 
     const working = fake.callsTo('chat.postMessage')[0];
     expect(working?.body['channel']).toBe('C123');
     expect(text(working)).toBe('Working on `/backup create db`...');
     expect(working?.token).toBe(botToken);
-    expect(fake.callsTo('users.info')[0]?.body['user']).toBe('U123');
 
     await call.done;
     const outcome = await fake.waitFor(() => fake.callsTo('chat.update')[0]);
@@ -104,6 +107,36 @@ describe('Slack adapter: slash commands', () => {
         { user: 'U123', command: '/backup create db' },
       ).blocks,
     );
+    // A command that sends no mail never asks Slack for the caller's profile...
+    expect(fake.callsTo('users.info')).toEqual([]);
+    // ...which the caller's email reads when asked.
+    expect(await call.caller.email?.()).toBe('ana@example.com');
+    expect(fake.callsTo('users.info').map((c) => c.body['user'])).toEqual(['U123']);
+  });
+
+  it("reads the caller's profile email only when a download asks for it, without delaying the acknowledgement", async () => {
+    const emails: Array<string | undefined> = [];
+    const handler = new RecordingChatHandler({
+      command: async (caller, _text, output) => {
+        // As commands/chat/chat-handler.ts does for `download` alone.
+        emails.push(await caller.email?.());
+        await output.update({ outcome: 'ok', text: 'The links were sent privately' });
+      },
+    });
+    const { url, fake } = await startSlack(handler);
+    // A slow users.info: the acknowledgement must not wait for it.
+    fake.delays.set('users.info', 3500);
+
+    const started = Date.now();
+    const response = await postSigned(url, formBody(slashCommand({ text: 'download 7k3q' })));
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(3000);
+
+    await (await fake.waitFor(() => handler.calls[0])).done;
+    expect(emails).toEqual(['ana@example.com']);
+    const lookups = fake.callsTo('users.info');
+    expect(lookups.map((c) => c.body['user'])).toEqual(['U123']);
+    expect(lookups[0]?.token).toBe(botToken);
   });
 
   it('throttles updates: 10 within a second become a few chat.update calls, in order, ending with the last', async () => {
@@ -225,15 +258,36 @@ describe('Slack adapter: slash commands', () => {
     expect(logs.join('\n')).toContain('connection to postgres');
   });
 
-  it('calls the handler without an email when users.info fails', async () => {
-    const handler = new RecordingChatHandler();
-    const { url, fake } = await startSlack(handler);
+  it('gives the handler no email, and logs why, when users.info fails', async () => {
+    const emails: Array<string | undefined> = [];
+    const handler = new RecordingChatHandler({
+      command: async (caller) => {
+        emails.push(await caller.email?.());
+      },
+    });
+    const { url, fake, logs } = await startSlack(handler);
     fake.failures.set('users.info', 'missing_scope');
 
-    await postSigned(url, formBody(slashCommand({ text: 'list' })));
+    await postSigned(url, formBody(slashCommand({ text: 'download 7k3q' })));
+    const call = await fake.waitFor(() => handler.calls[0]);
+    await call.done;
+
+    expect(call.caller).toMatchObject({ platform: 'slack', user: 'slack:U123', channel: 'slack-channel:C123' });
+    expect(emails).toEqual([undefined]);
+    expect(fake.callsTo('users.info')).toHaveLength(1);
+    expect(logs.join('\n')).toContain('slack: could not read the email of U123');
+    expect(logs.join('\n')).toContain('missing_scope');
+  });
+
+  it('gives the handler no email when the profile shows none', async () => {
+    const handler = new RecordingChatHandler();
+    const { url, fake } = await startSlack(handler);
+
+    await postSigned(url, formBody(slashCommand({ user_id: 'U789', text: 'download 7k3q' })));
     const call = await fake.waitFor(() => handler.calls[0]);
 
-    expect(call.caller).toEqual({ platform: 'slack', user: 'slack:U123', groups: [], channel: 'slack-channel:C123' });
+    expect(await call.caller.email?.()).toBeUndefined();
+    expect(fake.callsTo('users.info').map((c) => c.body['user'])).toEqual(['U789']);
   });
 
   it("answers through the command's response URL where the bot cannot post: the first update and the last", async () => {
@@ -287,9 +341,11 @@ describe('Slack adapter: buttons', () => {
       user: 'slack:U456',
       groups: [],
       channel: 'slack-channel:C123',
-      email: 'ben@example.com',
+      email: expect.any(Function),
     });
     await call.done;
+    expect(fake.callsTo('users.info')).toEqual([]);
+    expect(await call.caller.email?.()).toBe('ben@example.com');
     expect(fake.callsTo('chat.update')[0]?.body).toMatchObject({ channel: 'C123', ts: '1700000000.000555' });
     expect(text(fake.callsTo('chat.update')[0])).toBe('Restore approved');
     expect(fake.callsTo('chat.postEphemeral')[0]?.body).toMatchObject({ channel: 'C123', user: 'U456' });
@@ -320,14 +376,14 @@ describe('Slack adapter: request verification', () => {
   const now = Math.floor(Date.now() / 1000);
 
   it.each([
-    ['a signature made with another secret', { secret: 'not-the-signing-secret' }, 'Signature mismatch'],
-    ['a forged signature', { signature: `v0=${'0'.repeat(64)}` }, 'Signature mismatch'],
+    ['a signature made with another secret', { secret: 'not-the-signing-secret' }, 'signature mismatch'],
+    ['a forged signature', { signature: `v0=${'0'.repeat(64)}` }, 'signature mismatch'],
     [
       'a signature of another version',
       { timestamp: now, signature: slackSignature(signingSecret, now, body).replace('v0=', 'v1=') },
-      'Signature mismatch',
+      'signature mismatch',
     ],
-    ['a stale timestamp (6 minutes old), correctly signed', { timestamp: now - 6 * 60 }, 'Timestamp is too old'],
+    ['a stale timestamp (6 minutes old), correctly signed', { timestamp: now - 6 * 60 }, 'stale timestamp'],
   ])('answers 401 to %s and never calls the handler', async (_name, sign, reason) => {
     const handler = new RecordingChatHandler();
     const { url, fake, logs } = await startSlack(handler);
@@ -335,9 +391,9 @@ describe('Slack adapter: request verification', () => {
     const response = await postSigned(url, body, sign);
 
     expect(response.status).toBe(401);
-    // Nothing about why goes back to the caller; the log says.
-    expect(await response.text()).toBe('');
-    expect(logs.join('\n')).toContain(reason);
+    // Nothing about why goes back to the caller; the front's log says.
+    expect(await response.json()).toEqual({ error: 'invalid request signature' });
+    expect(logs).toContain(`slack: refused a request to /slack/events (${reason})`);
     await sleep(200);
     expect(handler.calls).toEqual([]);
     expect(fake.calls).toEqual([]);
@@ -345,7 +401,7 @@ describe('Slack adapter: request verification', () => {
 
   it('answers 401 to a body changed after signing and to a request without signature headers', async () => {
     const handler = new RecordingChatHandler();
-    const { url } = await startSlack(handler);
+    const { url, logs } = await startSlack(handler);
     const timestamp = Math.floor(Date.now() / 1000);
     const signature = slackSignature(signingSecret, timestamp, body);
 
@@ -358,11 +414,29 @@ describe('Slack adapter: request verification', () => {
 
     expect(tampered.status).toBe(401);
     expect(unsigned.status).toBe(401);
+    expect(logs).toContain('slack: refused a request to /slack/events (signature mismatch)');
+    expect(logs).toContain('slack: refused a request to /slack/events (no signature)');
     await sleep(200);
     expect(handler.calls).toEqual([]);
   });
 
-  it('leaves the body parsers of other routes working beside it', async () => {
+  it('answers the URL check Slack makes when the Request URL is saved', async () => {
+    const handler = new RecordingChatHandler();
+    const { url, fake } = await startSlack(handler);
+    const challenge = '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P';
+
+    const response = await postSigned(url, JSON.stringify({ token: 't', challenge, type: 'url_verification' }), {
+      contentType: 'application/json',
+    });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ challenge });
+    await sleep(200);
+    expect(handler.calls).toEqual([]);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('serves the API routes beside it through the front, their body parsers working', async () => {
     const { url } = await startSlack(new RecordingChatHandler());
     const response = await fetch(`${url}/api/v1/echo`, {
       method: 'POST',
@@ -389,38 +463,99 @@ describe('Slack adapter: request verification', () => {
         await output.update({ outcome: 'ok', text: 'Backup 7k3q completed' });
       },
     });
-    const { url, fake, slack } = await startSlack(handler);
+    const { url, fake, slack, front } = await startSlack(handler);
     await postSigned(url, body);
     await (await fake.waitFor(() => handler.calls[0])).done;
 
+    await front.refuseChat();
     await slack.close();
 
     expect(fake.callsTo('chat.update').map(text)).toEqual(['Backing up: 10%', 'Backup 7k3q completed']);
     const response = await postSigned(url, body);
     expect(response.status).toBe(503);
+    await sleep(200);
     expect(handler.calls).toHaveLength(1);
   });
 
-  it('answers 503 once closed', async () => {
+  it('answers 503 on /slack/events once the front refuses chat, still serving the other routes', async () => {
     const handler = new RecordingChatHandler();
-    const { url, slack } = await startSlack(handler);
-    await slack.close();
+    const { url, fake, front } = await startSlack(handler);
+    await front.refuseChat();
 
     const response = await postSigned(url, body);
+    const api = await fetch(`${url}/api/v1/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ still: 'served' }),
+    });
 
     expect(response.status).toBe(503);
+    expect(api.status).toBe(200);
+    expect(await api.json()).toEqual({ echo: { still: 'served' } });
+    await sleep(200);
     expect(handler.calls).toEqual([]);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('starts no work for a request acknowledged after it was closed', async () => {
+    const handler = new RecordingChatHandler();
+    const { url, fake, slack, logs } = await startSlack(handler);
+    await slack.close();
+
+    // The front had not yet been told to refuse: Slack has its 200, but nothing runs.
+    const response = await postSigned(url, body);
+    expect(response.status).toBe(200);
+    await fake.waitFor(() => logs.includes('slack: a request acknowledged while stopping was not started'));
+    await sleep(200);
+    expect(handler.calls).toEqual([]);
+    expect(fake.calls).toEqual([]);
   });
 });
 
-describe('mountSlack options', () => {
+describe('createSlack', () => {
   it('refuses an empty signing secret or bot token, naming the config key', () => {
     const handler = new RecordingChatHandler();
-    expect(() => mountSlack(express(), { signingSecret: '', botToken, handler, log: () => {} })).toThrow(
+    expect(() => createSlack({ signingSecret: '', botToken, handler, log: () => {} })).toThrow(
       'chat.slack.signingSecret is empty',
     );
-    expect(() => mountSlack(express(), { signingSecret, botToken: ' ', handler, log: () => {} })).toThrow(
+    expect(() => createSlack({ signingSecret, botToken: ' ', handler, log: () => {} })).toThrow(
       'chat.slack.botToken is empty',
     );
+  });
+
+  it('gives the front its path and signing secret, and delivers what the front acknowledged to the handler', async () => {
+    const handler = new RecordingChatHandler();
+    const fake = await FakeSlackApi.start();
+    cleanups.push(() => fake.close());
+    const slack = createSlack({ signingSecret, botToken, apiUrl: fake.apiUrl, handler, log: () => {} });
+    cleanups.push(() => slack.close());
+
+    expect(slack.endpoint.path).toBe('/slack/events');
+    expect(slack.endpoint.settings).toEqual({ platform: 'slack', signingSecret });
+
+    slack.endpoint.deliver({ body: slashCommand({ text: 'status', channel_id: 'C555' }) });
+    const call = await fake.waitFor(() => handler.calls[0]);
+    expect(call.input).toBe('status');
+    expect(call.caller.channel).toBe('slack-channel:C555');
+  });
+
+  it('posts a message in a channel outside any command', async () => {
+    const fake = await FakeSlackApi.start();
+    cleanups.push(() => fake.close());
+    const slack = createSlack({
+      signingSecret,
+      botToken,
+      apiUrl: fake.apiUrl,
+      handler: new RecordingChatHandler(),
+      log: () => {},
+    });
+    cleanups.push(() => slack.close());
+
+    await slack.post('C999', { outcome: 'ok', text: 'Scheduled backup 7k3q completed' });
+
+    const posted = fake.callsTo('chat.postMessage')[0];
+    expect(posted?.body['channel']).toBe('C999');
+    expect(text(posted)).toBe('Scheduled backup 7k3q completed');
+    expect(posted?.token).toBe(botToken);
   });
 });

@@ -1,11 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type MountedSlack, mountSlack } from '../../../adapters/slack/slack-adapter.ts';
+import { createSlack, type SlackChat } from '../../../adapters/slack/slack-adapter.ts';
 import { ChannelBindings } from '../../../commands/chat/channel-bindings.ts';
 import { createChatHandler } from '../../../commands/chat/chat-handler.ts';
 import { AccessPolicy } from '../../../src/access/access-policy.ts';
@@ -15,21 +13,24 @@ import { RestoreRequests } from '../../../src/engine/restore-requests.ts';
 import { engineRunners } from '../../../src/jobs/operation-runners.ts';
 import { Worker } from '../../../src/jobs/worker.ts';
 import { makeEngine, makeStore, type TestEngine, target } from '../../support/engine.ts';
+import { serveBehindFront } from '../../support/http-front.ts';
 import { FakeSlackApi } from './fake-slack-api.ts';
 import { blockActions, formBody, payloadBody, postSigned, signingSecret, slashCommand } from './slack-requests.ts';
 
 /**
- * Whole flows through the real Slack endpoint: signed slash commands and `payload=` clicks into Backstop's express
- * app, the real chat handler and engine, and a local fake of Slack's Web API recording what Backstop sends.
+ * Whole flows through the real Slack endpoint: signed slash commands and `payload=` clicks into the HTTP front (which
+ * acknowledges them on its thread) and the Slack adapter, the real chat handler and engine, and a local fake of
+ * Slack's Web API recording what Backstop sends.
  */
 const work = mkdtempSync(join(tmpdir(), 'backstop-slack-flow-'));
 const media = join(work, 'live');
 let fake: FakeSlackApi;
 let engine: TestEngine;
 let worker: Worker;
-let mounted: MountedSlack;
-let server: Server;
+let slack: SlackChat;
+let closeFront: () => Promise<void>;
 let base: string;
+const logs: string[] = [];
 let audit: AuditLog;
 let cleanupStore: () => Promise<void>;
 
@@ -68,24 +69,22 @@ beforeAll(async () => {
   fake = await FakeSlackApi.start();
   fake.emails.set('UANA', 'ana@example.com');
   const app = express();
-  mounted = mountSlack(app, {
+  slack = createSlack({
     signingSecret,
     botToken: 'xoxb-test',
     apiUrl: fake.apiUrl,
     handler,
-    log: () => {},
+    log: (line) => logs.push(line),
     updateIntervalMs: 100,
   });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const served = await serveBehindFront(app, [slack.endpoint], logs);
+  closeFront = served.close;
+  base = served.url;
 }, 120_000);
 
 afterAll(async () => {
-  await mounted.close();
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await closeFront?.();
+  await slack?.close();
   await worker.stop();
   await fake.close();
   await engine.close();
@@ -141,6 +140,8 @@ describe('Slack, end to end', () => {
     const entries = await audit.list({ app: 'shop' });
     expect(entries.some((e) => e.principal === 'slack:UEVE' && e.outcome === 'refused')).toBe(true);
     expect(entries.some((e) => e.principal === 'slack:UBOB' && e.action.startsWith('approve'))).toBe(true);
+    // None of these commands sends mail: Slack was never asked for a profile.
+    expect(fake.callsTo('users.info')).toEqual([]);
   }, 120_000);
 
   test('download links go privately to the requester', async () => {
@@ -152,12 +153,15 @@ describe('Slack, end to end', () => {
     );
     expect(link.body['user']).toBe('UBOB');
     await fake.waitFor(() => texts('chat.update').some((t) => t.includes('the links were sent privately')), 30_000);
+    // A download may mail its links: the requester's profile was read for an address.
+    expect(fake.callsTo('users.info').map((c) => c.body['user'])).toEqual(['UBOB']);
   }, 60_000);
 
   test('a forged signature gets 401 and nothing runs', async () => {
     const before = fake.calls.length;
     const response = await postSigned(base, formBody(slashCommand({ text: 'status' })), { secret: 'not-the-secret' });
     expect(response.status).toBe(401);
+    expect(logs).toContain('slack: refused a request to /slack/events (signature mismatch)');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(fake.calls.length).toBe(before);
   });

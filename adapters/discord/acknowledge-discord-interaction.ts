@@ -1,0 +1,78 @@
+import type { KeyObject } from 'node:crypto';
+import type { Acknowledgement } from '../http-front/acknowledgement.ts';
+import type { DiscordCommandOption } from './discord-commands.ts';
+import { verifyDiscordRequest } from './verify-discord-request.ts';
+
+/** Interaction and response types (https://discord.com/developers/docs/interactions/receiving-and-responding). */
+export const interactionType = { ping: 1, applicationCommand: 2, messageComponent: 3 } as const;
+export const responseType = { pong: 1, message: 4, deferredMessage: 5, deferredUpdate: 6 } as const;
+export const ephemeralFlag = 64;
+
+/** The subset of an interaction Backstop reads. */
+export interface InteractionPayload {
+  type?: number;
+  token?: string;
+  data?: { name?: string; options?: DiscordCommandOption[]; custom_id?: string };
+  member?: { user?: { id?: string }; roles?: string[] };
+  user?: { id?: string };
+  channel_id?: string;
+  channel?: { id?: string };
+  message?: { id?: string };
+}
+
+/** An interaction Discord was answered for with a deferred reply or update: the adapter runs it. */
+export interface DiscordDelivery {
+  interaction: InteractionPayload;
+}
+
+export interface DiscordRequest {
+  rawBody: Buffer;
+  /** The `x-signature-ed25519` and `x-signature-timestamp` headers. */
+  signature: string | undefined;
+  timestamp: string | undefined;
+}
+
+/**
+ * Answers a request to `/discord/interactions` on its own, without the engine: a valid Ed25519 signature by the
+ * application's key and a fresh timestamp, else 401 with no detail; PING gets PONG (Discord checks the endpoint that
+ * way); `/backup` gets a deferred reply and a component click a deferred update, which Discord must have within 3
+ * seconds, and both are delivered to be run; another command gets a private "only /backup" message; anything
+ * malformed 400.
+ */
+export function acknowledgeDiscordInteraction(
+  request: DiscordRequest,
+  publicKey: KeyObject,
+  now: Date,
+): Acknowledgement<DiscordDelivery> {
+  const verdict = verifyDiscordRequest(request, publicKey, now);
+  if (!verdict.ok) return { status: 401, json: { error: 'invalid request signature' }, refused: verdict.failure };
+  let interaction: InteractionPayload;
+  try {
+    interaction = JSON.parse(request.rawBody.toString('utf8')) as InteractionPayload;
+  } catch {
+    return { status: 400, json: { error: 'bad request' }, refused: 'unparsable body' };
+  }
+  if (typeof interaction !== 'object' || interaction === null) {
+    return { status: 400, json: { error: 'bad request' }, refused: 'not an interaction' };
+  }
+  if (interaction.type === interactionType.ping) return { status: 200, json: { type: responseType.pong } };
+  const userId = interaction.member?.user?.id ?? interaction.user?.id;
+  const channelId = interaction.channel_id ?? interaction.channel?.id;
+  if (userId === undefined || channelId === undefined || typeof interaction.token !== 'string') {
+    return { status: 400, json: { error: 'bad request' }, refused: 'no user, channel or token' };
+  }
+  const delivery = { interaction };
+  if (interaction.type === interactionType.applicationCommand) {
+    if (interaction.data?.name !== 'backup') {
+      return {
+        status: 200,
+        json: { type: responseType.message, data: { content: 'Backstop only answers /backup.', flags: ephemeralFlag } },
+      };
+    }
+    return { status: 200, json: { type: responseType.deferredMessage }, delivery };
+  }
+  if (interaction.type === interactionType.messageComponent && typeof interaction.data?.custom_id === 'string') {
+    return { status: 200, json: { type: responseType.deferredUpdate }, delivery };
+  }
+  return { status: 400, json: { error: 'unsupported interaction' }, refused: `interaction type ${interaction.type}` };
+}

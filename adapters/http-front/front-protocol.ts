@@ -1,0 +1,24 @@
+import type { AcknowledgerSettings } from './acknowledgement.ts';
+
+/** What the front thread is started with (its workerData). */
+export interface FrontSettings {
+  host: string;
+  port: number;
+  /** Where the main thread serves everything that is not a chat path. */
+  upstream: { host: string; port: number };
+  endpoints: Array<{ path: string; settings: AcknowledgerSettings }>;
+  /** The largest chat request read (Slack's and Discord's are a few kilobytes); larger ones get 413. */
+  bodyLimitBytes: number;
+}
+
+/** From the front thread to the main thread. */
+export type FrontMessage =
+  | { type: 'listening'; address: string; port: number }
+  | { type: 'listen-failed'; code: string | undefined; message: string }
+  | { type: 'delivery'; path: string; delivery: unknown }
+  | { type: 'log'; line: string }
+  | { type: 'chat-refused' }
+  | { type: 'closed' };
+
+/** From the main thread to the front thread. */
+export type MainMessage = { type: 'refuse-chat' } | { type: 'close' };

@@ -1,0 +1,137 @@
+/**
+ * The HTTP front's thread: owns the public listening socket. Requests to a chat path are checked and acknowledged here
+ * (see acknowledgers.ts) and their deliveries posted to the main thread once the answer is sent; every other request
+ * is proxied to the app the main thread serves on a loopback port. Nothing here waits for the main thread, so a
+ * burst of commands whose work keeps the main thread busy is still acknowledged within milliseconds.
+ *
+ * Messages in: `{ type: 'refuse-chat' }` (chat paths answer 503 from then on; answered with `chat-refused`),
+ * `{ type: 'close' }` (stop listening, drop connections; answered with `closed`).
+ * Messages out: `listening`, `listen-failed`, `delivery`, `log`, `chat-refused`, `closed`, as typed in
+ * front-protocol.ts.
+ */
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import { type Acknowledger, acknowledgerFor } from './acknowledgers.ts';
+import type { FrontMessage, FrontSettings, MainMessage } from './front-protocol.ts';
+import { proxyRequest } from './proxy-request.ts';
+
+const port = parentPort!;
+const settings = workerData as FrontSettings;
+const send = (message: FrontMessage) => port.postMessage(message);
+const log = (line: string) => send({ type: 'log', line });
+
+const acknowledgers = new Map<string, { platform: string; acknowledge: Acknowledger }>(
+  settings.endpoints.map((endpoint) => [
+    endpoint.path,
+    { platform: endpoint.settings.platform, acknowledge: acknowledgerFor(endpoint.settings, () => new Date()) },
+  ]),
+);
+const upstream = {
+  host: settings.upstream.host,
+  port: settings.upstream.port,
+  agent: new Agent({ keepAlive: true, maxSockets: 256 }),
+};
+let refusingChat = false;
+
+const server = createServer((request, response) => {
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  const endpoint = acknowledgers.get(path);
+  if (endpoint === undefined) {
+    proxyRequest(request, response, upstream);
+    return;
+  }
+  if (request.method !== 'POST') {
+    respond(response, 405, { error: 'method not allowed' }, { allow: 'POST' });
+    request.resume();
+    return;
+  }
+  if (refusingChat) {
+    respond(response, 503, { error: 'shutting down' });
+    request.resume();
+    return;
+  }
+  readBody(request, settings.bodyLimitBytes).then(
+    (rawBody) => {
+      if (rawBody === undefined) {
+        respond(response, 413, { error: 'request too large' });
+        return;
+      }
+      let answer: ReturnType<Acknowledger>;
+      try {
+        answer = endpoint.acknowledge({ rawBody, headers: request.headers });
+      } catch (error) {
+        log(`${endpoint.platform}: could not read a request to ${path}: ${String(error)}`);
+        respond(response, 500, { error: 'internal error' });
+        return;
+      }
+      if (answer.refused !== undefined) {
+        log(`${endpoint.platform}: refused a request to ${path} (${answer.refused})`);
+      }
+      const delivery = answer.delivery;
+      if (delivery !== undefined) {
+        response.once('finish', () => send({ type: 'delivery', path, delivery }));
+      }
+      respond(response, answer.status, answer.json);
+    },
+    () => response.destroy(),
+  );
+});
+
+server.once('error', (error: NodeJS.ErrnoException) => {
+  send({ type: 'listen-failed', code: error.code, message: error.message });
+});
+server.listen(settings.port, settings.host, () => {
+  const { address, port: listening } = server.address() as AddressInfo;
+  send({ type: 'listening', address, port: listening });
+});
+
+port.on('message', (message: MainMessage) => {
+  if (message.type === 'refuse-chat') {
+    refusingChat = true;
+    send({ type: 'chat-refused' });
+  } else if (message.type === 'close') {
+    server.close(() => {
+      upstream.agent.destroy();
+      send({ type: 'closed' });
+      port.close();
+    });
+    server.closeAllConnections();
+  }
+});
+
+function respond(
+  response: ServerResponse,
+  status: number,
+  json: unknown,
+  extraHeaders: Record<string, string> = {},
+): void {
+  if (json === undefined) {
+    response.writeHead(status, { 'content-length': '0', ...extraHeaders }).end();
+    return;
+  }
+  const body = Buffer.from(JSON.stringify(json));
+  response
+    .writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(body.length),
+      ...extraHeaders,
+    })
+    .end(body);
+}
+
+/** The whole body, or undefined once it passes `limit` bytes (the rest is drained, not kept). */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    request.once('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    request.once('error', reject);
+  });
+}

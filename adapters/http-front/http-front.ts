@@ -1,0 +1,156 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import type { Express } from 'express';
+import { listenFailure } from '../../src/http/listen-failure.ts';
+import type { ChatEndpoint } from './acknowledgement.ts';
+import type { FrontMessage, FrontSettings, MainMessage } from './front-protocol.ts';
+
+/** The thread's code: compiled, next to this file; from the TypeScript sources, through an entry that registers tsx. */
+const frontFile = new URL(
+  import.meta.url.endsWith('.ts') ? './front-thread-entry.mjs' : './front-thread.js',
+  import.meta.url,
+);
+
+export interface HttpFrontOptions {
+  /** Everything that is not a chat path: served by the main thread on a loopback port the front proxies to. */
+  app: Express;
+  host: string;
+  /** 0 for any free port. */
+  port: number;
+  endpoints: ChatEndpoint[];
+  log: (line: string) => void;
+}
+
+export interface HttpFront {
+  /** Where the front listens. */
+  address: string;
+  port: number;
+  /** Chat paths answer 503 from now on (the rest is still served); resolves once the front has heard. */
+  refuseChat(): Promise<void>;
+  /** Stops listening, drops open connections and ends the thread. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Backstop's public HTTP listener on a thread of its own (front-thread.ts), so that Slack's and Discord's
+ * requests are acknowledged however busy the main thread is with the work of earlier commands: both platforms give up
+ * after 3 seconds, and a burst of commands makes seconds of main-thread work. Each chat path is verified and answered
+ * there and its delivery handed to the endpoint's `deliver` here once the answer is sent; every other request is
+ * proxied to `app`, which listens on 127.0.0.1 at a free port. Rejects with a clear message when the port is taken.
+ */
+export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFront> {
+  const { log } = options;
+  const inner = await listenOnLoopback(options.app);
+  const endpoints = new Map(options.endpoints.map((endpoint) => [endpoint.path, endpoint]));
+  const settings: FrontSettings = {
+    host: options.host,
+    port: options.port,
+    upstream: { host: '127.0.0.1', port: (inner.address() as AddressInfo).port },
+    endpoints: options.endpoints.map(({ path, settings: endpointSettings }) => ({ path, settings: endpointSettings })),
+    bodyLimitBytes: 1 << 20,
+  };
+  const worker = new Worker(frontFile, { workerData: settings });
+  // Callers waiting for the front to confirm a message, by the confirmation's type (any number may wait at once).
+  const waiting = new Map<FrontMessage['type'], Array<() => void>>();
+  const heard = (type: FrontMessage['type']) =>
+    new Promise<void>((resolve) => {
+      waiting.set(type, [...(waiting.get(type) ?? []), resolve]);
+    });
+  const wake = (type: FrontMessage['type']) => {
+    for (const resolve of waiting.get(type) ?? []) resolve();
+    waiting.delete(type);
+  };
+  let stopped = false;
+  let exited = false;
+
+  const started = new Promise<{ address: string; port: number }>((resolve, reject) => {
+    worker.on('message', (message: FrontMessage) => {
+      switch (message.type) {
+        case 'listening':
+          resolve(message);
+          break;
+        case 'listen-failed':
+          reject(listenFailure(message, options.host, options.port));
+          break;
+        case 'delivery':
+          deliver(message.path, message.delivery);
+          break;
+        case 'log':
+          log(message.line);
+          break;
+        default:
+          wake(message.type);
+      }
+    });
+    worker.on('error', (error) => {
+      reject(error);
+      log(`http: the front thread failed: ${error.stack ?? error.message}`);
+    });
+    worker.once('exit', (code) => {
+      exited = true;
+      for (const type of [...waiting.keys()]) wake(type);
+      if (!stopped) {
+        reject(new Error(`the HTTP front thread exited (code ${code}) before listening`));
+        log(`http: the front thread exited (code ${code}); Backstop no longer answers HTTP requests`);
+      }
+    });
+  });
+
+  function deliver(path: string, delivery: unknown): void {
+    try {
+      endpoints.get(path)?.deliver(delivery);
+    } catch (error) {
+      log(`http: could not start the work of a request to ${path}: ${String(error)}`);
+    }
+  }
+
+  const post = (message: MainMessage) => worker.postMessage(message);
+  const closeInner = () =>
+    new Promise<void>((resolve) => {
+      inner.close(() => resolve());
+      inner.closeAllConnections();
+    });
+
+  let closing: Promise<void> | undefined;
+  let listening: { address: string; port: number };
+  try {
+    listening = await started;
+  } catch (error) {
+    stopped = true;
+    await worker.terminate();
+    await closeInner();
+    throw error;
+  }
+  return {
+    address: listening.address,
+    port: listening.port,
+    async refuseChat() {
+      if (stopped || exited) return;
+      const refused = heard('chat-refused');
+      post({ type: 'refuse-chat' });
+      await refused;
+    },
+    close() {
+      closing ??= (async () => {
+        stopped = true;
+        if (!exited) {
+          const closed = heard('closed');
+          post({ type: 'close' });
+          await closed;
+          await worker.terminate();
+        }
+        await closeInner();
+      })();
+      return closing;
+    },
+  };
+}
+
+function listenOnLoopback(app: Express): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1');
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}

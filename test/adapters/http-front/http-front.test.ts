@@ -1,0 +1,241 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { Agent, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
+import express from 'express';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { ChatEndpoint } from '../../../adapters/http-front/acknowledgement.ts';
+import { startHttpFront } from '../../../adapters/http-front/http-front.ts';
+import { proxyRequest } from '../../../adapters/http-front/proxy-request.ts';
+import { serveBehindFront } from '../../support/http-front.ts';
+
+const signingSecret = 'front-test-secret';
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function signed(body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': String(timestamp),
+    'x-slack-signature': signature,
+  };
+}
+
+/** A Slack-shaped endpoint that records what it is handed, and when. */
+function recordingEndpoint(): ChatEndpoint & { delivered: unknown[] } {
+  const delivered: unknown[] = [];
+  return {
+    path: '/slack/events',
+    settings: { platform: 'slack', signingSecret },
+    delivered,
+    deliver: (delivery) => delivered.push(delivery),
+  };
+}
+
+async function start(app = express()) {
+  const endpoint = recordingEndpoint();
+  const served = await serveBehindFront(app, [endpoint]);
+  cleanups.push(served.close);
+  return { ...served, endpoint };
+}
+
+async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
+  for (let i = 0; i < 200; i += 1) {
+    const value = probe();
+    if (value !== undefined) return value;
+    await sleep(10);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('HTTP front: chat paths', () => {
+  test('a signed request is answered 200 on the front and delivered afterwards, parsed', async () => {
+    const { url, endpoint } = await start();
+    const body = 'command=%2Fbackup&text=create+db&user_id=U1&channel_id=C1';
+    const response = await fetch(`${url}/slack/events`, { method: 'POST', body, headers: signed(body) });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
+    const delivery = await until(() => endpoint.delivered[0], 'the delivery');
+    expect(delivery).toEqual({ body: { command: '/backup', text: 'create db', user_id: 'U1', channel_id: 'C1' } });
+  });
+
+  test('a forged or stale request gets 401, is logged with its reason and delivers nothing', async () => {
+    const { url, endpoint, logs } = await start();
+    const body = 'command=%2Fbackup&text=restore+7k3qx2+to+live';
+    const forged = { ...signed(body), 'x-slack-signature': `v0=${'0'.repeat(64)}` };
+    expect((await fetch(`${url}/slack/events`, { method: 'POST', body, headers: forged })).status).toBe(401);
+    const stale = signed(body, Math.floor(Date.now() / 1000) - 301);
+    expect((await fetch(`${url}/slack/events`, { method: 'POST', body, headers: stale })).status).toBe(401);
+    expect((await fetch(`${url}/slack/events`, { method: 'POST', body })).status).toBe(401);
+    await until(() => (logs.length >= 3 ? logs : undefined), 'three log lines');
+    expect(logs).toEqual([
+      'slack: refused a request to /slack/events (signature mismatch)',
+      'slack: refused a request to /slack/events (stale timestamp)',
+      'slack: refused a request to /slack/events (no signature)',
+    ]);
+    expect(endpoint.delivered).toEqual([]);
+  });
+
+  test('only POST; a body over 1 MB gets 413; after refuseChat, 503 on chat paths while the rest is served', async () => {
+    const app = express();
+    app.get('/healthz', (_request, response) => {
+      response.json({ status: 'ok' });
+    });
+    const { url, endpoint, front } = await start(app);
+    const get = await fetch(`${url}/slack/events`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    const huge = 'text='.padEnd((1 << 20) + 10, 'x');
+    expect((await fetch(`${url}/slack/events`, { method: 'POST', body: huge, headers: signed(huge) })).status).toBe(
+      413,
+    );
+
+    await front.refuseChat();
+    const body = 'command=%2Fbackup&text=list';
+    expect((await fetch(`${url}/slack/events`, { method: 'POST', body, headers: signed(body) })).status).toBe(503);
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(endpoint.delivered).toEqual([]);
+  });
+
+  test('acknowledges while the main thread is blocked; deliveries follow once it is free', async () => {
+    const { url, endpoint } = await start();
+    const bodies = Array.from({ length: 20 }, (_, i) => `command=%2Fbackup&text=create+db+${i}`);
+    const requests = bodies.map((body) => ({ body, headers: signed(body) }));
+    // The client runs on a thread of its own, since this one is about to be busy; it counts its answers in shared
+    // memory, which this thread can watch without running any event.
+    const answeredCount = new Int32Array(new SharedArrayBuffer(4));
+    const client = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       parentPort.once('message', async () => {
+         const statuses = await Promise.all(workerData.requests.map(async (r) => {
+           const response = await fetch(workerData.url + '/slack/events', { method: 'POST', body: r.body, headers: r.headers });
+           Atomics.add(workerData.answered, 0, 1);
+           return response.status;
+         }));
+         parentPort.postMessage(statuses);
+       });
+       parentPort.postMessage('ready');`,
+      { eval: true, workerData: { url, requests, answered: answeredCount } },
+    );
+    cleanups.push(async () => {
+      await client.terminate();
+    });
+    await new Promise((resolve) => client.once('message', resolve));
+    const statuses = new Promise<number[]>((resolve) => client.once('message', resolve));
+    client.postMessage('go');
+    // Busy without yielding until all 20 are answered (or a minute passes): no event of this thread runs meanwhile,
+    // so the front cannot be relying on it.
+    const givingUpAt = Date.now() + 60_000;
+    while (Atomics.load(answeredCount, 0) < 20 && Date.now() < givingUpAt) {
+      /* the main thread's work */
+    }
+    expect(Atomics.load(answeredCount, 0)).toBe(20);
+    expect(endpoint.delivered).toEqual([]);
+    expect(await statuses).toEqual(bodies.map(() => 200));
+    await until(() => (endpoint.delivered.length === 20 ? true : undefined), '20 deliveries');
+    const texts = endpoint.delivered.map((d) => (d as { body: { text: string } }).body.text).sort();
+    expect(texts).toEqual(bodies.map((_, i) => `create db ${i}`).sort());
+  });
+});
+
+describe('HTTP front: everything else goes to the app', () => {
+  test('status, headers, query and bodies pass through byte for byte, both ways, with x-forwarded-for', async () => {
+    const app = express();
+    app.post('/echo-digest', (request, response) => {
+      const hash = createHash('sha256');
+      let bytes = 0;
+      request.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        hash.update(chunk);
+      });
+      request.on('end', () => {
+        response
+          .status(201)
+          .set('x-seen', `${request.query['q']};${request.get('x-forwarded-for')}`)
+          .json({ bytes, sha256: hash.digest('hex') });
+      });
+    });
+    const blob = randomBytes(6 * 1024 * 1024);
+    app.get('/blob', (_request, response) => {
+      response.type('application/octet-stream');
+      // In pieces, without a length: the front must stream it on.
+      let offset = 0;
+      const next = () => {
+        if (offset >= blob.length) {
+          response.end();
+          return;
+        }
+        const piece = blob.subarray(offset, offset + 65536);
+        offset += piece.length;
+        if (response.write(piece)) setImmediate(next);
+        else response.once('drain', next);
+      };
+      next();
+    });
+    app.get('/missing', (_request, response) => {
+      response.status(404).json({ error: 'not found' });
+    });
+    const { url } = await start(app);
+
+    const upload = randomBytes(5 * 1024 * 1024);
+    const posted = await fetch(`${url}/echo-digest?q=a%20b`, { method: 'POST', body: upload });
+    expect(posted.status).toBe(201);
+    expect(posted.headers.get('x-seen')).toBe('a b;127.0.0.1');
+    expect(await posted.json()).toEqual({
+      bytes: upload.length,
+      sha256: createHash('sha256').update(upload).digest('hex'),
+    });
+
+    const downloaded = Buffer.from(await (await fetch(`${url}/blob`)).arrayBuffer());
+    expect(downloaded.equals(blob)).toBe(true);
+    const missing = await fetch(`${url}/missing`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'not found' });
+  });
+
+  test('an upstream that cannot be reached gives 502', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const agent = new Agent();
+    const proxy = createServer((request, response) =>
+      proxyRequest(request, response, { host: '127.0.0.1', port: deadPort, agent }),
+    );
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          proxy.close(() => resolve());
+          proxy.closeAllConnections();
+        }),
+    );
+    const response = await fetch(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/readyz`);
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ error: 'upstream unavailable' });
+  });
+});
+
+describe('HTTP front: listening', () => {
+  test('a port in use is refused with the fix; close frees the port', async () => {
+    const { front } = await start();
+    await expect(
+      startHttpFront({ app: express(), host: '127.0.0.1', port: front.port, endpoints: [], log: () => {} }),
+    ).rejects.toThrow(`Port ${front.port} on 127.0.0.1 is in use (another backstop serve?). Set http.port`);
+    await front.close();
+    const again = await startHttpFront({
+      app: express(),
+      host: '127.0.0.1',
+      port: front.port,
+      endpoints: [],
+      log: () => {},
+    });
+    expect(again.port).toBe(front.port);
+    await again.close();
+  });
+});
