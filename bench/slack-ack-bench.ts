@@ -1,12 +1,15 @@
 /**
  * Slack acknowledgement latency under a burst: N concurrent, correctly signed `/backup create media live "bench <n>"`
- * slash commands against a real `backstop serve`, and the same N signed POSTs against a bare express app that only
- * checks the signature (the floor on this machine).
+ * slash commands against a real `backstop serve`, and the same N signed POSTs against two bare peers that only check
+ * the signature: a plain `node:http` server (the floor for a signed acknowledgement on this machine) and an express
+ * app (what Backstop answered Slack with before its HTTP front).
  *
  *   node --import tsx bench/slack-ack-bench.ts [--commands N]
  *
  * Backstop: `node bin/backstop.js serve --config <temp file>` with BACKSTOP_FROM_SOURCE=1 (the current sources through
- * tsx), its state in a fresh PostgreSQL database (created here on BACKSTOP_BENCH_PG_URL's server, default
+ * tsx), which answers Slack on its HTTP front (a worker thread with a plain `node:http` server that checks the
+ * signature, answers an empty 200 and hands the parsed body to Bolt on the main thread), its state in a fresh
+ * PostgreSQL database (created here on BACKSTOP_BENCH_PG_URL's server, default
  * postgres://postgres@127.0.0.1:5432/postgres, and dropped at the end), one app `shop` with environment `live` whose
  * media is a tiny temp directory (schedule off), everyone operator, channel C0BENCH bound to it, 2 workers, and
  * `chat.slack.apiUrl` pointing at a fake of Slack's Web API (a worker thread of this process, so its answers do not
@@ -14,9 +17,13 @@
  * Latency is the time from issuing a request to the end of its response (an empty 200), one fresh connection each, all
  * N issued in one tick; signatures are computed before the clock starts.
  *
- * Peer: a child process running this file with `--bare-server`: express, `express.raw()` on /slack/events, the same
- * HMAC-SHA256 check and 5-minute age check as Bolt's, then an empty 200. Measured first, and stopped before Backstop
- * starts.
+ * Peers: child processes running this file with `--bare-server node` and `--bare-server express` (`--bare-server`
+ * alone is express). Both read the raw body of a POST to /slack/events (node:http by collecting its chunks, express
+ * with `express.raw()`), make the same checks as Backstop's front and Bolt (the `v0=` HMAC-SHA256 signature over
+ * `v0:<timestamp>:<body>`, compared with timingSafeEqual, and a timestamp at most 5 minutes old), then answer an empty
+ * 200. The node:http peer does no more than Backstop's front has to before it answers, so it is the floor for a signed
+ * acknowledgement on this machine; the express peer shows what express alone costs. Each is measured alone with the
+ * same burst (node:http first, then express), and stopped before the next starts; both before Backstop starts.
  *
  * Then it waits until every backup has ended and checks (thrown errors): exactly N on-demand backups, one per note,
  * each asked for by the user who sent that note, completed, with exactly one backup operation, succeeded on the first
@@ -25,17 +32,17 @@
  * process's peak RSS (VmHWM, after the burst and at the end). The serve process, the database and the temp
  * directories are removed even on failure or Ctrl-C.
  *
- * To explain slow acknowledgements it also prints: the median latency by tenth of the burst (in the order issued);
- * how much of the commands' background work (Web API calls on the fake, backups recorded) had happened before the
- * last acknowledgement; the serve main thread's time on a CPU and waiting for one during the burst
- * (/proc/<pid>/task/<pid>/schedstat) and the whole process's CPU time; and when the client's last connection was
- * established. BACKSTOP_BENCH_SERVE_NODE_ARGS adds node flags to the serve process (e.g. `--cpu-prof
- * --cpu-prof-dir=/tmp/prof`), for diagnosis only.
+ * To explain slow acknowledgements it also prints: the median latency by tenth of the burst (in the order issued, for
+ * Backstop and both peers); how much of the commands' background work (Web API calls on the fake, backups recorded)
+ * had happened before the last acknowledgement; the serve main thread's time on a CPU and waiting for one during the
+ * burst (/proc/<pid>/task/<pid>/schedstat) and the whole process's CPU time; when the client's last connection was
+ * established, in each burst; and the load average before each burst. BACKSTOP_BENCH_SERVE_NODE_ARGS adds node flags
+ * to the serve process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), for diagnosis only.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -49,40 +56,67 @@ const argv = process.argv.slice(2);
 const repo = join(import.meta.dirname, '..');
 
 // ---------------------------------------------------------------------------------------------------------------
-// The peer: express that verifies Slack's signature and answers 200, nothing else.
+// The peers: a bare node:http server and a bare express app that verify Slack's signature and answer an empty 200,
+// nothing else.
 
-function bareServer(): void {
+type PeerKind = 'node' | 'express';
+
+const peerNames: Record<PeerKind, string> = { node: 'bare node:http', express: 'bare express' };
+
+/** `--bare-server node` or `--bare-server express`; `--bare-server` alone is express (as before the node:http peer). */
+function peerKind(): PeerKind {
+  const value = argv[argv.indexOf('--bare-server') + 1];
+  if (value === undefined || value.startsWith('--') || value === 'express') return 'express';
+  if (value === 'node') return 'node';
+  throw new Error(`--bare-server takes node or express, not ${value}`);
+}
+
+/** Slack's checks, as Backstop's front makes them: a timestamp at most 5 minutes old and the `v0=` HMAC-SHA256. */
+function signedBySlack(headers: Record<string, string | string[] | undefined>, body: Buffer, secret: string): boolean {
+  const timestamp = Number(headers['x-slack-request-timestamp']);
+  const signature = headers['x-slack-signature'];
+  if (!Number.isInteger(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > 300 || typeof signature !== 'string') {
+    return false;
+  }
+  const expected = Buffer.from(
+    `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`,
+  );
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function bareServer(kind: PeerKind): void {
   const secret = process.env['BENCH_SLACK_SIGNING_SECRET'];
   if (!secret) throw new Error('BENCH_SLACK_SIGNING_SECRET is not set');
-  const app = express();
-  app.post('/slack/events', express.raw({ type: '*/*' }), (request, response) => {
-    const timestamp = Number(request.headers['x-slack-request-timestamp']);
-    const signature = request.headers['x-slack-signature'];
-    const body: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    if (
-      !Number.isInteger(timestamp) ||
-      Math.abs(Date.now() / 1000 - timestamp) > 300 ||
-      typeof signature !== 'string'
-    ) {
-      response.status(401).end();
-      return;
-    }
-    const expected = Buffer.from(
-      `v0=${createHmac('sha256', secret)
-        .update(`v0:${timestamp}:${body.toString('utf8')}`)
-        .digest('hex')}`,
-    );
-    const given = Buffer.from(signature);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      response.status(401).end();
-      return;
-    }
-    response.status(200).end();
-  });
-  const server = app.listen(0, '127.0.0.1', () => {
+  let server: Server;
+  const ready = () => {
     const address = server.address();
     process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
-  });
+  };
+  if (kind === 'node') {
+    server = createHttpServer((request, response) => {
+      if (request.method !== 'POST' || new URL(request.url ?? '/', 'http://x').pathname !== '/slack/events') {
+        request.resume();
+        response.writeHead(404, { 'content-length': '0' }).end();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.once('end', () => {
+        const status = signedBySlack(request.headers, Buffer.concat(chunks), secret) ? 200 : 401;
+        response.writeHead(status, { 'content-length': '0' }).end();
+      });
+      request.once('error', () => response.destroy());
+    });
+    server.listen(0, '127.0.0.1', ready);
+  } else {
+    const app = express();
+    app.post('/slack/events', express.raw({ type: '*/*' }), (request, response) => {
+      const body: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      response.status(signedBySlack(request.headers, body, secret) ? 200 : 401).end();
+    });
+    server = app.listen(0, '127.0.0.1', ready);
+  }
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
@@ -329,6 +363,14 @@ interface Summary {
   lastConnectedMs: number;
 }
 
+/** A peer's burst: what it measured, its peak RSS (MB) and the 1-minute load average before it. */
+interface Peer {
+  result: Burst;
+  summary: Summary;
+  rssMb: number;
+  load: number;
+}
+
 function summarise(result: Burst): Summary {
   const sorted = [...result.ms].sort((a, b) => a - b);
   return {
@@ -449,20 +491,25 @@ async function run(count: number, adminUrl: string, secret: string): Promise<voi
   const fakeUrl = `http://127.0.0.1:${fake.port}`;
   const commands = () => signedCommands(count, secret, fakeUrl);
 
-  // The peer first, alone on the machine.
-  const bare = await startChild(
-    [process.execPath, '--import', 'tsx', join(import.meta.dirname, 'slack-ack-bench.ts'), '--bare-server'],
-    { ...process.env, BENCH_SLACK_SIGNING_SECRET: secret },
-    join(work, 'bare.log'),
-    /\{"port":(\d+)\}/,
-  );
-  cleanups.push(async () => void (await stopChild(bare.child)));
-  const loadBare = loadavg()[0]!;
-  const bareResult = await burst(Number(bare.match[1]), commands());
-  const bareRssMb = peakRssMb(bare.child.pid!);
-  await stopChild(bare.child);
-  const bareSummary = summarise(bareResult);
-  console.error(`bare express: ${JSON.stringify(bareSummary)}; median by tenth of the burst ${byDecile(bareResult)}`);
+  // The peers first, each alone on the machine: started, measured with the same burst, and stopped.
+  const measurePeer = async (kind: PeerKind): Promise<Peer> => {
+    const bare = await startChild(
+      [process.execPath, '--import', 'tsx', join(import.meta.dirname, 'slack-ack-bench.ts'), '--bare-server', kind],
+      { ...process.env, BENCH_SLACK_SIGNING_SECRET: secret },
+      join(work, `bare-${kind}.log`),
+      /\{"port":(\d+)\}/,
+    );
+    cleanups.push(async () => void (await stopChild(bare.child)));
+    const load = loadavg()[0]!;
+    const result = await burst(Number(bare.match[1]), commands());
+    const rssMb = peakRssMb(bare.child.pid!);
+    await stopChild(bare.child);
+    const summary = summarise(result);
+    console.error(`${peerNames[kind]}: ${JSON.stringify(summary)}; median by tenth of the burst ${byDecile(result)}`);
+    return { result, summary, rssMb, load };
+  };
+  const bareNode = await measurePeer('node');
+  const bareExpress = await measurePeer('express');
 
   // A fresh database for Backstop's state, shared with this process to count rows.
   const dbName = `backstop_slack_bench_${randomBytes(4).toString('hex')}`;
@@ -639,7 +686,7 @@ async function run(count: number, adminUrl: string, secret: string): Promise<voi
   }
 
   const ms = (value: number) => `${value.toFixed(1)} ms`;
-  const ratio = oursSummary.p99 / bareSummary.p99;
+  const ratio = (peer: Peer) => `**${(oursSummary.p99 / peer.summary.p99).toFixed(1)}x**`;
   const t = timing[0]!;
   console.log(
     '\n| server | p50 | p90 | p99 | max | min | non-200 | burst (first sent to last ack) | peak RSS (VmHWM) |',
@@ -647,20 +694,25 @@ async function run(count: number, adminUrl: string, secret: string): Promise<voi
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const [name, s, rss] of [
     [
-      '`backstop serve` (Bolt on express, PostgreSQL state)',
+      '`backstop serve` (HTTP front thread, Bolt behind it, PostgreSQL state)',
       oursSummary,
       `${burstRssMb.toFixed(0)} MB after the burst (${idleRssMb.toFixed(0)} MB idle, ${endRssMb.toFixed(0)} MB at the end)`,
     ],
-    ['bare express, signature check only', bareSummary, `${bareRssMb.toFixed(0)} MB`],
+    ['bare `node:http`, signature check only', bareNode.summary, `${bareNode.rssMb.toFixed(0)} MB`],
+    ['bare express, signature check only', bareExpress.summary, `${bareExpress.rssMb.toFixed(0)} MB`],
   ] as const) {
     console.log(
       `| ${name} | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${ms(s.max)} | ${ms(s.min)} | ${s.non200} | ${ms(s.wallMs)} | ${rss} |`,
     );
   }
   console.log(
-    `\np99 Backstop / bare: **${ratio.toFixed(1)}x**; goal p99 < 300 ms: ${oursSummary.p99 < 300 ? 'met' : 'NOT met'}`,
+    `\np99 Backstop / bare node:http: ${ratio(bareNode)}; / bare express: ${ratio(bareExpress)}; ` +
+      `goal p99 < 300 ms: ${oursSummary.p99 < 300 ? 'met' : 'NOT met'}`,
   );
-  console.log(`median ack by tenth of the burst (ms): Backstop ${byDecile(ours)}; bare ${byDecile(bareResult)}`);
+  console.log(
+    `median ack by tenth of the burst (ms): Backstop ${byDecile(ours)}; bare node:http ${byDecile(bareNode.result)}; ` +
+      `bare express ${byDecile(bareExpress.result)}`,
+  );
   console.log(
     `before its last acknowledgement Backstop had already made ${callsBeforeLastAck || 'no'} Web API calls and ` +
       `recorded ${createdEarly[0]!.n} backups with their operations`,
@@ -672,10 +724,12 @@ async function run(count: number, adminUrl: string, secret: string): Promise<voi
   );
   console.log(
     `every connection was established ${ms(oursSummary.lastConnectedMs)} after the first request was issued ` +
-      `(Backstop burst; ${ms(bareSummary.lastConnectedMs)} in the bare one)`,
+      `(Backstop burst; ${ms(bareNode.summary.lastConnectedMs)} in the bare node:http one, ` +
+      `${ms(bareExpress.summary.lastConnectedMs)} in the bare express one)`,
   );
   console.log(
-    `load average (1 min) before the Backstop burst: ${loadBefore.toFixed(1)}; before the bare burst: ${loadBare.toFixed(1)}`,
+    `load average (1 min) before the Backstop burst: ${loadBefore.toFixed(1)}; before the bare node:http burst: ` +
+      `${bareNode.load.toFixed(1)}; before the bare express burst: ${bareExpress.load.toFixed(1)}`,
   );
   console.log(
     `backups: ${backups.length} on-demand, one per note, each with one backup operation, all succeeded on the first ` +
@@ -693,7 +747,7 @@ async function run(count: number, adminUrl: string, secret: string): Promise<voi
 
 // Last, so that every module-level binding above is initialised first.
 if (argv.includes('--bare-server')) {
-  bareServer();
+  bareServer(peerKind());
 } else {
   await main();
 }
