@@ -1,8 +1,8 @@
 import type { ChatMessage, ChatOutput } from '../../commands/chat/chat-types.ts';
+import { UpdateThrottle } from '../../commands/chat/update-throttle.ts';
 import { type DiscordMessenger, describeDiscordError, type InteractionContext } from './discord-messenger.ts';
 import { decodeDiscordReference, encodeDiscordReference } from './discord-reference.ts';
 import { type DiscordMessageBody, renderDiscordMessage } from './render-discord-message.ts';
-import { ThrottledUpdater } from './throttled-updater.ts';
 
 /** A `ChatOutput` for one interaction, plus what the adapter needs to finish it. */
 export interface DiscordChatOutput extends ChatOutput {
@@ -34,14 +34,16 @@ export function createDiscordChatOutput(options: DiscordChatOutputOptions): Disc
   const { messenger, interaction, log } = options;
   let messageId = options.messageId;
   let updated = false;
-  const updater = new ThrottledUpdater<DiscordMessageBody>(async (body) => {
-    try {
+  const updater = new UpdateThrottle<DiscordMessageBody>(
+    async (body) => {
       const message = await messenger.editOriginal(interaction, body, messageId);
       if (message.id !== '') messageId = message.id;
-    } catch (error) {
-      log(`discord: ${describeDiscordError(error)}`);
-    }
-  }, options.updateIntervalMs);
+    },
+    {
+      intervalMs: options.updateIntervalMs,
+      onError: (error) => log(`discord: ${describeDiscordError(error)}`),
+    },
+  );
 
   return {
     get updated() {
@@ -66,7 +68,7 @@ export function createDiscordChatOutput(options: DiscordChatOutputOptions): Disc
     async edit(reference: string, message: ChatMessage): Promise<void> {
       await messenger.editMessage(decodeDiscordReference(reference), renderDiscordMessage(message));
     },
-    idle: () => updater.idle(),
+    idle: () => updater.finish(),
     flush: () => updater.flush(),
   };
 }

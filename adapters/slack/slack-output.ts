@@ -1,8 +1,8 @@
 import type { ChatMessage, ChatOutput } from '../../commands/chat/chat-types.ts';
+import { UpdateThrottle } from '../../commands/chat/update-throttle.ts';
 import { BackstopError } from '../../src/backstop-error.ts';
 import { renderSlackMessage, type SlackMessage, type SlackRequestLine } from './render-slack-message.ts';
 import type { SlackWebApi } from './slack-web-api.ts';
-import { UpdateThrottle } from './update-throttle.ts';
 
 /**
  * The message a command's or a click's `update` replaces: a message the bot posted (edited with `chat.update`), or,

@@ -8,6 +8,7 @@ import { partKinds } from '../engine/parts.ts';
 import type { RestoreRequest as PendingRestore, RestoreRequests } from '../engine/restore-requests.ts';
 import { queueBackup } from '../engine/run-backup.ts';
 import { queueRestore, type RestoreRequest } from '../engine/run-restore.ts';
+import type { StateDb } from '../state/state.ts';
 import type { Operation } from './operation-queue.ts';
 
 /** Records a backup and the operation that runs it, together (one transaction), and wakes this process's workers. */
@@ -125,13 +126,7 @@ export async function approveRestoreRequest(
   id: string,
   by: string,
 ): Promise<{ request: PendingRestore; restore: Restore; operation: Operation } | undefined> {
-  const approved = await ctx.catalog.transaction(async (catalog, db) => {
-    const trx: EngineContext = {
-      ...ctx,
-      catalog,
-      downloads: ctx.downloads.within(db),
-      operations: ctx.operations.within(db),
-    };
+  const approved = await inTransaction(ctx, async (trx, db) => {
     const book = requests.within(db);
     const request = await book.decide(id, { status: 'approved', by }, ctx.clock());
     if (!request) return undefined;
@@ -153,9 +148,12 @@ export async function approveRestoreRequest(
   return approved;
 }
 
-/** Runs `fn` with an engine whose catalogue, downloads and queue work inside one transaction. */
-function inTransaction<T>(ctx: EngineContext, fn: (trx: EngineContext) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` with an engine whose catalogue, downloads and queue work inside one transaction, and that transaction's
+ * `db`, for books the engine does not hold (the restore requests) to join it.
+ */
+function inTransaction<T>(ctx: EngineContext, fn: (trx: EngineContext, db: StateDb) => Promise<T>): Promise<T> {
   return ctx.catalog.transaction((catalog, db) =>
-    fn({ ...ctx, catalog, downloads: ctx.downloads.within(db), operations: ctx.operations.within(db) }),
+    fn({ ...ctx, catalog, downloads: ctx.downloads.within(db), operations: ctx.operations.within(db) }, db),
   );
 }

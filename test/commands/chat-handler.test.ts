@@ -2,16 +2,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { ChannelBindings } from '../../commands/chat/channel-bindings.ts';
-import { type ChatContext, createChatHandler } from '../../commands/chat/chat-handler.ts';
+import type { ChatContext } from '../../commands/chat/chat-handler.ts';
 import type { ChatCaller, ChatHandler, ChatMessage, ChatOutput } from '../../commands/chat/chat-types.ts';
-import { AccessPolicy } from '../../src/access/access-policy.ts';
-import { AuditLog } from '../../src/access/audit-log.ts';
-import { newId } from '../../src/engine/new-id.ts';
-import { RestoreRequests } from '../../src/engine/restore-requests.ts';
-import { engineRunners } from '../../src/jobs/operation-runners.ts';
-import { Worker } from '../../src/jobs/worker.ts';
-import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
+import { type ChatRig, startChatRig } from '../support/chat.ts';
+import { type TestEngine, target } from '../support/engine.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
 /** A chat output that records everything, as an adapter would render it. */
@@ -41,9 +35,8 @@ class RecordingOutput implements ChatOutput {
 const work = mkdtempSync(join(tmpdir(), 'backstop-chat-'));
 const live = join(work, 'live');
 const staging = join(work, 'staging');
+let rig: ChatRig;
 let engine: TestEngine;
-let cleanupStore: () => Promise<void>;
-let worker: Worker;
 let handler: ChatHandler;
 let chat: ChatContext;
 const clock = new ManualClock(new Date());
@@ -61,46 +54,22 @@ const eve = caller('slack:UEVE');
 beforeAll(async () => {
   mkdirSync(live, { recursive: true });
   writeFileSync(join(live, 'logo.png'), 'live pixels');
-  const { store, cleanup } = await makeStore('directory');
-  cleanupStore = cleanup;
-  engine = await makeEngine({
-    store,
+  rig = await startChatRig({
+    apps: {
+      shop: {
+        environments: { live: { protected: true }, staging: { protected: false } },
+        access: { viewer: ['*'], operator: ['slack:UANA'], restorer: ['slack:UANA'], approver: ['slack:UBOB'] },
+        channels: ['slack:C1'],
+      },
+    },
     targets: [target('shop', 'live', { mediaDir: live }, true), target('shop', 'staging', { mediaDir: staging })],
     clock: () => clock.now(),
   });
-  const apps = {
-    shop: {
-      environments: { live: { protected: true }, staging: { protected: false } },
-      access: { viewer: ['*'], operator: ['slack:UANA'], restorer: ['slack:UANA'], approver: ['slack:UBOB'] },
-      channels: ['slack:C1'],
-    },
-  } as never;
-  chat = {
-    engine: engine.ctx,
-    access: AccessPolicy.fromConfig(apps),
-    audit: new AuditLog(engine.state.db),
-    requests: new RestoreRequests(engine.state.db, () => newId()),
-    bindings: new ChannelBindings(apps),
-    approvalTtlMs: 30 * 60 * 1000,
-  };
-  handler = createChatHandler(chat);
-  worker = new Worker({
-    queue: engine.ctx.operations,
-    runners: engineRunners(engine.ctx),
-    concurrency: 2,
-    leaseMs: 30_000,
-    heartbeatMs: 100,
-    pollMs: 20,
-    clock: () => new Date(),
-    log: () => {},
-  });
-  worker.start();
+  ({ engine, handler, chat } = rig);
 }, 60_000);
 
 afterAll(async () => {
-  await worker.stop();
-  await engine.close();
-  await cleanupStore();
+  await rig?.close();
   rmSync(work, { recursive: true, force: true });
 });
 

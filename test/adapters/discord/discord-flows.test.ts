@@ -1,15 +1,9 @@
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDiscord, type DiscordChat } from '../../../adapters/discord/discord-adapter.ts';
-import { ChannelBindings } from '../../../commands/chat/channel-bindings.ts';
-import { createChatHandler } from '../../../commands/chat/chat-handler.ts';
-import { AccessPolicy } from '../../../src/access/access-policy.ts';
-import { AuditLog } from '../../../src/access/audit-log.ts';
-import { newId } from '../../../src/engine/new-id.ts';
-import { RestoreRequests } from '../../../src/engine/restore-requests.ts';
-import { engineRunners } from '../../../src/jobs/operation-runners.ts';
-import { Worker } from '../../../src/jobs/worker.ts';
-import { makeEngine, makeStore, type TestEngine, target } from '../../support/engine.ts';
+import type { AuditLog } from '../../../src/access/audit-log.ts';
+import { type ChatRig, startChatRig } from '../../support/chat.ts';
+import { type TestEngine, target } from '../../support/engine.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
 import { createDatabase, dropDatabase, sql } from '../../support/postgres.ts';
 import { type S3rverPeer, startS3rver } from '../../support/s3rver.ts';
@@ -24,13 +18,12 @@ const approverId = '999999999999999999'; // the clicker of buttonClick()
 let fake: FakeDiscordApi;
 let signer: DiscordSigner;
 let s3: S3rverPeer;
+let rig: ChatRig;
 let engine: TestEngine;
-let worker: Worker;
 let discord: DiscordChat;
 let served: Awaited<ReturnType<typeof serveBehindFront>>;
 let endpoint: string;
 let audit: AuditLog;
-let cleanupStore: () => Promise<void>;
 const databases: Array<{ name: string; url: string }> = [];
 
 beforeAll(async () => {
@@ -38,40 +31,23 @@ beforeAll(async () => {
   databases.push(live);
   await sql(live.url, 'create table orders (id int primary key, total int); insert into orders values (1, 100);');
   s3 = await startS3rver();
-  const made = await makeStore('s3', s3);
-  cleanupStore = made.cleanup;
-  engine = await makeEngine({ store: made.store, targets: [target('shop', 'live', { database: live.url }, true)] });
-  const apps = {
-    shop: {
-      environments: { live: { protected: true } },
-      access: {
-        viewer: ['*'],
-        restorer: [`discord:${userId}`],
-        approver: ['discord-role:42'],
+  rig = await startChatRig({
+    apps: {
+      shop: {
+        environments: { live: { protected: true } },
+        access: {
+          viewer: ['*'],
+          restorer: [`discord:${userId}`],
+          approver: ['discord-role:42'],
+        },
+        channels: ['discord:222222222222222222'],
       },
-      channels: ['discord:222222222222222222'],
     },
-  } as never;
-  audit = new AuditLog(engine.state.db);
-  const handler = createChatHandler({
-    engine: engine.ctx,
-    access: AccessPolicy.fromConfig(apps),
-    audit,
-    requests: new RestoreRequests(engine.state.db, () => newId()),
-    bindings: new ChannelBindings(apps),
-    approvalTtlMs: 30 * 60 * 1000,
+    targets: [target('shop', 'live', { database: live.url }, true)],
+    s3,
   });
-  worker = new Worker({
-    queue: engine.ctx.operations,
-    runners: engineRunners(engine.ctx),
-    concurrency: 2,
-    leaseMs: 30_000,
-    heartbeatMs: 100,
-    pollMs: 20,
-    clock: engine.ctx.clock,
-    log: () => {},
-  });
-  worker.start();
+  engine = rig.engine;
+  audit = rig.chat.audit;
   fake = await new FakeDiscordApi().start();
   signer = new DiscordSigner();
   discord = createDiscord({
@@ -79,7 +55,7 @@ beforeAll(async () => {
     applicationId,
     botToken: 'bot-token',
     apiUrl: fake.apiUrl,
-    handler,
+    handler: rig.handler,
     log: () => {},
     updateIntervalMs: 100,
   });
@@ -90,11 +66,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await served?.close();
   await discord?.close();
-  await worker.stop();
-  await fake.stop();
-  await engine.close();
-  await cleanupStore();
-  await s3.stop();
+  await fake?.stop();
+  await rig?.close();
+  await s3?.stop();
   for (const db of databases) await dropDatabase(db.name);
 });
 
@@ -191,6 +165,8 @@ describe('Discord, end to end', () => {
     expect(response.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(fake.requests.filter((r) => r.path.includes('t-forged'))).toEqual([]);
-    expect(served.logs).toContain('discord: refused a request to /discord/interactions (bad-signature)');
+    await expect
+      .poll(() => served.logs)
+      .toContain('discord: refused a request to /discord/interactions (bad-signature)');
   });
 });

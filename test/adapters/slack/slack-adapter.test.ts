@@ -393,7 +393,7 @@ describe('Slack adapter: request verification', () => {
     expect(response.status).toBe(401);
     // Nothing about why goes back to the caller; the front's log says.
     expect(await response.json()).toEqual({ error: 'invalid request signature' });
-    expect(logs).toContain(`slack: refused a request to /slack/events (${reason})`);
+    await expect.poll(() => logs).toContain(`slack: refused a request to /slack/events (${reason})`);
     await sleep(200);
     expect(handler.calls).toEqual([]);
     expect(fake.calls).toEqual([]);
@@ -414,8 +414,8 @@ describe('Slack adapter: request verification', () => {
 
     expect(tampered.status).toBe(401);
     expect(unsigned.status).toBe(401);
-    expect(logs).toContain('slack: refused a request to /slack/events (signature mismatch)');
-    expect(logs).toContain('slack: refused a request to /slack/events (no signature)');
+    await expect.poll(() => logs).toContain('slack: refused a request to /slack/events (signature mismatch)');
+    await expect.poll(() => logs).toContain('slack: refused a request to /slack/events (no signature)');
     await sleep(200);
     expect(handler.calls).toEqual([]);
   });

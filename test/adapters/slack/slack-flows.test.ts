@@ -4,15 +4,9 @@ import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSlack, type SlackChat } from '../../../adapters/slack/slack-adapter.ts';
-import { ChannelBindings } from '../../../commands/chat/channel-bindings.ts';
-import { createChatHandler } from '../../../commands/chat/chat-handler.ts';
-import { AccessPolicy } from '../../../src/access/access-policy.ts';
-import { AuditLog } from '../../../src/access/audit-log.ts';
-import { newId } from '../../../src/engine/new-id.ts';
-import { RestoreRequests } from '../../../src/engine/restore-requests.ts';
-import { engineRunners } from '../../../src/jobs/operation-runners.ts';
-import { Worker } from '../../../src/jobs/worker.ts';
-import { makeEngine, makeStore, type TestEngine, target } from '../../support/engine.ts';
+import type { AuditLog } from '../../../src/access/audit-log.ts';
+import { type ChatRig, startChatRig } from '../../support/chat.ts';
+import { type TestEngine, target } from '../../support/engine.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
 import { FakeSlackApi } from './fake-slack-api.ts';
 import { blockActions, formBody, payloadBody, postSigned, signingSecret, slashCommand } from './slack-requests.ts';
@@ -25,47 +19,28 @@ import { blockActions, formBody, payloadBody, postSigned, signingSecret, slashCo
 const work = mkdtempSync(join(tmpdir(), 'backstop-slack-flow-'));
 const media = join(work, 'live');
 let fake: FakeSlackApi;
+let rig: ChatRig;
 let engine: TestEngine;
-let worker: Worker;
 let slack: SlackChat;
 let closeFront: () => Promise<void>;
 let base: string;
 const logs: string[] = [];
 let audit: AuditLog;
-let cleanupStore: () => Promise<void>;
 
 beforeAll(async () => {
   mkdirSync(media, { recursive: true });
   writeFileSync(join(media, 'logo.png'), 'good pixels');
-  const made = await makeStore('directory');
-  cleanupStore = made.cleanup;
-  engine = await makeEngine({ store: made.store, targets: [target('shop', 'live', { mediaDir: media }, true)] });
-  const apps = {
-    shop: {
-      environments: { live: { protected: true, channels: ['slack:C123'] } },
-      access: { viewer: ['*'], restorer: ['slack:UANA'], approver: ['slack:UBOB'] },
+  rig = await startChatRig({
+    apps: {
+      shop: {
+        environments: { live: { protected: true, channels: ['slack:C123'] } },
+        access: { viewer: ['*'], restorer: ['slack:UANA'], approver: ['slack:UBOB'] },
+      },
     },
-  } as never;
-  audit = new AuditLog(engine.state.db);
-  const handler = createChatHandler({
-    engine: engine.ctx,
-    access: AccessPolicy.fromConfig(apps),
-    audit,
-    requests: new RestoreRequests(engine.state.db, () => newId()),
-    bindings: new ChannelBindings(apps),
-    approvalTtlMs: 30 * 60 * 1000,
+    targets: [target('shop', 'live', { mediaDir: media }, true)],
   });
-  worker = new Worker({
-    queue: engine.ctx.operations,
-    runners: engineRunners(engine.ctx),
-    concurrency: 2,
-    leaseMs: 30_000,
-    heartbeatMs: 100,
-    pollMs: 20,
-    clock: engine.ctx.clock,
-    log: () => {},
-  });
-  worker.start();
+  engine = rig.engine;
+  audit = rig.chat.audit;
   fake = await FakeSlackApi.start();
   fake.emails.set('UANA', 'ana@example.com');
   const app = express();
@@ -73,7 +48,7 @@ beforeAll(async () => {
     signingSecret,
     botToken: 'xoxb-test',
     apiUrl: fake.apiUrl,
-    handler,
+    handler: rig.handler,
     log: (line) => logs.push(line),
     updateIntervalMs: 100,
   });
@@ -85,10 +60,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await closeFront?.();
   await slack?.close();
-  await worker.stop();
-  await fake.close();
-  await engine.close();
-  await cleanupStore();
+  await fake?.close();
+  await rig?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -161,7 +134,7 @@ describe('Slack, end to end', () => {
     const before = fake.calls.length;
     const response = await postSigned(base, formBody(slashCommand({ text: 'status' })), { secret: 'not-the-secret' });
     expect(response.status).toBe(401);
-    expect(logs).toContain('slack: refused a request to /slack/events (signature mismatch)');
+    await expect.poll(() => logs).toContain('slack: refused a request to /slack/events (signature mismatch)');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(fake.calls.length).toBe(before);
   });

@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { FakeSlackApi } from '../adapters/slack/fake-slack-api.ts';
+import { formBody, postSigned, signingSecret, slashCommand } from '../adapters/slack/slack-requests.ts';
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'backstop.js');
+const cwd = mkdtempSync(join(tmpdir(), 'backstop-serve-chat-'));
+const cleanups: Array<() => Promise<void> | void> = [() => rmSync(cwd, { recursive: true, force: true })];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+// `backstop serve` as its own process (the compiled build after `npm ci`, as bin.test.ts runs it) with Slack
+// configured: its public port is the HTTP front's thread, which acknowledges the command and proxies the rest.
+test('serve with Slack: a signed /backup create is acknowledged, runs, and its message ends completed', async () => {
+  const fake = await FakeSlackApi.start();
+  cleanups.push(() => fake.close());
+  mkdirSync(join(cwd, 'media'));
+  writeFileSync(join(cwd, 'media', 'photo.jpg'), Buffer.alloc(100_000, 7));
+  const port = await freePort();
+  const config = {
+    http: { port },
+    chat: { slack: { signingSecret, botToken: 'xoxb-serve-test', apiUrl: fake.apiUrl } },
+    apps: {
+      site: {
+        access: { operator: ['slack:U123'] },
+        channels: ['slack:C123'],
+        environments: { live: { media: './media', schedule: 'off' } },
+      },
+    },
+  };
+  writeFileSync(join(cwd, 'backstop.yaml'), `${JSON.stringify(config)}\n`);
+  const child = spawn(process.execPath, [bin, 'serve'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = exited(child);
+  cleanups.push(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  await expect.poll(() => stderr, { timeout: 60_000, interval: 100 }).toContain('Backstop is running');
+  expect(stderr).toContain(`HTTP on http://127.0.0.1:${port} (/api/v1, /metrics, /healthz, /readyz, /slack/events)`);
+  const url = `http://127.0.0.1:${port}`;
+
+  // The app's own routes answer through the front.
+  const health = await fetch(`${url}/healthz`);
+  expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+
+  const forged = await postSigned(url, formBody(slashCommand({ text: 'create media' })), { secret: 'not-the-secret' });
+  expect(forged.status).toBe(401);
+
+  const response = await postSigned(url, formBody(slashCommand({ text: 'create media live "from slack"' })));
+  expect([response.status, await response.text()]).toEqual([200, '']);
+  const working = await fake.waitFor(() => fake.callsTo('chat.postMessage')[0], 30_000);
+  expect(working.body).toMatchObject({
+    channel: 'C123',
+    text: 'Working on `/backup create media live "from slack"`...',
+  });
+  const completed = await fake.waitFor(
+    () => fake.callsTo('chat.update').find((call) => /completed/.test(String(call.body['text']))),
+    60_000,
+  );
+  expect(completed.body['ts']).toBe(working.answer?.['ts']);
+  expect(String(completed.body['text'])).toMatch(/Backup \w+ of site\/live completed/);
+  // Only a download reads the caller's email.
+  expect(fake.callsTo('users.info')).toEqual([]);
+
+  child.kill('SIGTERM');
+  expect(await done).toBe(0);
+  expect(stderr).toContain('refused a request to /slack/events (signature mismatch)');
+  expect(stderr).toContain('Backstop stopped.');
+  await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+}, 120_000);

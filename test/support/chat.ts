@@ -1,0 +1,79 @@
+import { ChannelBindings } from '../../commands/chat/channel-bindings.ts';
+import { type ChatContext, createChatHandler } from '../../commands/chat/chat-handler.ts';
+import type { ChatHandler } from '../../commands/chat/chat-types.ts';
+import { AccessPolicy } from '../../src/access/access-policy.ts';
+import { AuditLog } from '../../src/access/audit-log.ts';
+import type { Target } from '../../src/config/backstop-config.ts';
+import type { ConfigFile } from '../../src/config/config-schema.ts';
+import { newId } from '../../src/engine/new-id.ts';
+import { RestoreRequests } from '../../src/engine/restore-requests.ts';
+import { engineRunners } from '../../src/jobs/operation-runners.ts';
+import { Worker } from '../../src/jobs/worker.ts';
+import { makeEngine, makeStore, type TestEngine } from './engine.ts';
+import type { S3rverPeer } from './s3rver.ts';
+
+export interface ChatRigOptions {
+  /** The `apps` section of the config: environments, access grants, channel bindings. */
+  apps: ConfigFile['apps'];
+  targets: Target[];
+  /** When given, the store is a fresh bucket on this s3rver; otherwise a fresh directory. */
+  s3?: S3rverPeer;
+  /** The engine's clock (default: wall time). The worker's leases always run on wall time. */
+  clock?: () => Date;
+}
+
+/** An engine with a worker running its operations, and the chat handler over it, as `backstop serve` wires them. */
+export interface ChatRig {
+  engine: TestEngine;
+  /** What the handler was built from: access policy, channel bindings, audit log, restore requests. */
+  chat: ChatContext;
+  handler: ChatHandler;
+  worker: Worker;
+  /** Stops the worker, closes the engine and removes the store. */
+  close(): Promise<void>;
+}
+
+/** Starts a chat rig; a restore request waits 30 minutes for an approver. */
+export async function startChatRig(options: ChatRigOptions): Promise<ChatRig> {
+  const access = AccessPolicy.fromConfig(options.apps);
+  const bindings = new ChannelBindings(options.apps);
+  const { store, cleanup } = await makeStore(options.s3 ? 's3' : 'directory', options.s3);
+  const engine = await makeEngine({
+    store,
+    targets: options.targets,
+    ...(options.clock && { clock: options.clock }),
+  }).catch(async (error: unknown) => {
+    await cleanup();
+    throw error;
+  });
+  const chat: ChatContext = {
+    engine: engine.ctx,
+    access,
+    audit: new AuditLog(engine.state.db),
+    requests: new RestoreRequests(engine.state.db, () => newId()),
+    bindings,
+    approvalTtlMs: 30 * 60 * 1000,
+  };
+  const worker = new Worker({
+    queue: engine.ctx.operations,
+    runners: engineRunners(engine.ctx),
+    concurrency: 2,
+    leaseMs: 30_000,
+    heartbeatMs: 100,
+    pollMs: 20,
+    clock: () => new Date(),
+    log: () => {},
+  });
+  worker.start();
+  return {
+    engine,
+    chat,
+    handler: createChatHandler(chat),
+    worker,
+    close: async () => {
+      await worker.stop();
+      await engine.close();
+      await cleanup();
+    },
+  };
+}
