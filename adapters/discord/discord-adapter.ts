@@ -1,11 +1,12 @@
 import { REST, Routes } from 'discord.js';
-import type { ChatCaller, ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
+import type { ChatAnnouncer, ChatCaller, ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
 import { BackstopError } from '../../src/backstop-error.ts';
 import type { ChatEndpoint } from '../http-front/acknowledgement.ts';
 import { type DiscordDelivery, type InteractionPayload, interactionType } from './acknowledge-discord-interaction.ts';
 import { createDiscordChatOutput, type DiscordChatOutput } from './discord-chat-output.ts';
 import { interactionToText } from './discord-commands.ts';
 import { DiscordMessenger, describeDiscordError, type InteractionContext } from './discord-messenger.ts';
+import { decodeDiscordReference, discordReferencePrefix } from './discord-reference.ts';
 import { renderDiscordMessage } from './render-discord-message.ts';
 import { discordPublicKey } from './verify-discord-request.ts';
 
@@ -34,8 +35,12 @@ export interface DiscordChat {
    * running commands and sends their last updates. Never rejects.
    */
   close(): Promise<void>;
-  /** Posts a message in a channel with the bot token (a bound channel hearing of a scheduled backup). */
-  post(channelId: string, message: ChatMessage): Promise<void>;
+  /**
+   * Discord outside any interaction: posts in a bound channel with the bot token (a scheduled backup's result) and
+   * edits a card by the reference its `announce` gave (an approval card that expired: through the interaction's
+   * webhook while its token lasts, the bot after); rejects when Discord refuses.
+   */
+  announcer: ChatAnnouncer;
 }
 
 export const discordInteractionsPath = '/discord/interactions';
@@ -143,8 +148,15 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
       settings: { platform: 'discord', publicKey: options.publicKey },
       deliver: (delivery) => deliver(delivery as DiscordDelivery),
     },
-    async post(channelId, message) {
-      await rest.post(Routes.channelMessages(channelId), { body: renderDiscordMessage(message) });
+    announcer: {
+      channelPrefix: 'discord-channel:',
+      async post(channelId, message) {
+        await rest.post(Routes.channelMessages(channelId), { body: renderDiscordMessage(message) });
+      },
+      owns: (reference) => reference.startsWith(discordReferencePrefix),
+      async edit(reference, message) {
+        await messenger.editMessage(decodeDiscordReference(reference), renderDiscordMessage(message));
+      },
     },
     async close() {
       closed = true;

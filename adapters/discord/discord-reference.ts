@@ -13,6 +13,8 @@ export interface DiscordMessageRef {
   token: string;
 }
 
+/** What every reference this adapter writes starts with (its version). */
+export const discordReferencePrefix = 'discord1.';
 const prefix = 'discord1';
 
 /** A reference as `ChatOutput.announce` returns it: one string, safe to keep in a database column. */

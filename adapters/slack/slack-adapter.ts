@@ -1,11 +1,11 @@
 import { App, type Logger, LogLevel, type Receiver, type RespondFn, type SlashCommand } from '@slack/bolt';
-import type { ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
+import type { ChatAnnouncer, ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
 import { BackstopError, isBackstopError } from '../../src/backstop-error.ts';
 import type { ChatEndpoint } from '../http-front/acknowledgement.ts';
 import type { SlackDelivery } from './acknowledge-slack-request.ts';
 import { renderSlackMessage, type SlackMessage } from './render-slack-message.ts';
 import { slackCaller } from './slack-caller.ts';
-import { describe, SlackOutput, type UpdateTarget } from './slack-output.ts';
+import { describe, parseMessageReference, SlackOutput, type UpdateTarget } from './slack-output.ts';
 import { type SlackWebApi, webClientApi } from './slack-web-api.ts';
 
 export interface SlackAdapterOptions {
@@ -32,8 +32,12 @@ export interface SlackChat {
    * the process anyway.
    */
   close(): Promise<void>;
-  /** Posts a message in a channel (a bound channel hearing of a scheduled backup); rejects when Slack refuses. */
-  post(channelId: string, message: ChatMessage): Promise<void>;
+  /**
+   * Slack outside any command: posts in a bound channel (a scheduled backup's result) and edits a card by the
+   * reference its `announce` gave (`C123:1700000000.000100`, an approval card that expired); rejects when Slack
+   * refuses.
+   */
+  announcer: ChatAnnouncer;
 }
 
 /** The path Slack posts slash commands and button clicks to (the app's Request URL is `<publicUrl>/slack/events`). */
@@ -174,8 +178,16 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
         receiver.dispatch(delivery as SlackDelivery).catch((error: unknown) => log(`slack: ${describe(error)}`));
       },
     },
-    async post(channelId, message) {
-      await api.postMessage(channelId, renderSlackMessage(message));
+    announcer: {
+      channelPrefix: 'slack-channel:',
+      async post(channelId, message) {
+        await api.postMessage(channelId, renderSlackMessage(message));
+      },
+      owns: (reference) => /^[A-Z0-9]+:\d+\.\d+$/.test(reference),
+      async edit(reference, message) {
+        const { channel, ts } = parseMessageReference(reference);
+        await api.updateMessage(channel, ts, renderSlackMessage(message));
+      },
     },
     async close() {
       closed = true;

@@ -57,6 +57,39 @@ export async function requestRestoreApproval(
   return request;
 }
 
+/**
+ * Marks the restore requests whose time ran out as expired, records it in the audit log and shows it on every copy
+ * of their cards through `edit` (so no card keeps offering Approve). Each request is taken by one caller only (see
+ * RestoreRequests.expireDue). A card that cannot be edited is logged; the request stays expired. Returns the
+ * requests expired.
+ */
+export async function expireDueRequests(
+  chat: ChatContext,
+  edit: (reference: string, message: ChatMessage) => Promise<void>,
+): Promise<RestoreRequest[]> {
+  const now = chat.engine.clock();
+  const expired = await chat.requests.expireDue(now);
+  for (const request of expired) {
+    await chat.audit.record(
+      {
+        principal: 'backstop',
+        app: request.destApp,
+        action: `expire ${request.id}`,
+        outcome: 'ok',
+        detail: `nobody approved it by ${formatTime(request.expiresAt)}`,
+      },
+      now,
+    );
+    const card = await cardOf(chat, request, `Expired at ${formatTime(request.expiresAt)}: nothing was restored.`);
+    for (const reference of request.cards) {
+      await edit(reference, card).catch((error: unknown) =>
+        chat.engine.log(`could not mark the card of restore request ${request.id} expired: ${String(error)}`),
+      );
+    }
+  }
+  return expired;
+}
+
 /** A click on a card's button. Returns what the audit log records. */
 export async function decideRestoreRequest(
   chat: ChatContext,

@@ -66,4 +66,8 @@ export interface ChatAnnouncer {
   channelPrefix: string;
   /** Posts in the channel with this id (the part after the prefix); rejects when the platform refuses. */
   post(channelId: string, message: ChatMessage): Promise<void>;
+  /** Whether a message reference (what `ChatOutput.announce` answered) is one of this platform's. */
+  owns(reference: string): boolean;
+  /** Edits the message a reference points to, outside any command (an approval card that expired). */
+  edit(reference: string, message: ChatMessage): Promise<void>;
 }

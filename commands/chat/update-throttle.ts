@@ -21,8 +21,8 @@ export interface UpdateThrottleOptions {
  * - One send at a time, in the order the values were pushed: an older value never lands after a newer one.
  * - The first value goes out at once. A value pushed while the interval since the last send's start has not passed
  *   (or while a send runs) waits; a newer push replaces it, and the replaced value is dropped, never sent late.
- * - The newest value always goes out: when the interval has passed (a timer, which then sends whatever the clock
- *   says, so a stopped test clock cannot hold a value forever), at once after `flush`, and, with an infinite
+ * - The newest value always goes out: when the interval has passed (by a timer; a clock that did not move while it
+ *   ran, as a test's stopped clock, does not hold the value back), at once after `flush`, and, with an infinite
  *   interval, at once after `finish`.
  * - `push` resolves once its value, or a newer one that replaced it, has been sent or has failed; it never rejects.
  * - `finish` and `flush` resolve once nothing waits and nothing is being sent, values pushed meanwhile included.
@@ -79,7 +79,7 @@ export class UpdateThrottle<T> {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Sends the waiting value if its turn has come, else arms a timer for it; `due` when that timer fired. */
+  /** Sends the waiting value if its turn has come, else arms a timer for it; `due` forces it (a stopped clock). */
   #pump(due: boolean): void {
     if (this.#sending) return;
     const pending = this.#pending;
@@ -93,9 +93,12 @@ export class UpdateThrottle<T> {
     const held = wait > 0 && !due && !this.#hurried && !(this.#finished && !Number.isFinite(wait));
     if (held) {
       if (this.#timer === undefined && Number.isFinite(wait)) {
+        const armedAt = this.#now();
         this.#timer = setTimeout(() => {
           this.#timer = undefined;
-          this.#pump(true);
+          // Timers may fire a little early (the event loop's time is read at the start of its turn): while the clock
+          // moves, wait out the rest; a clock that stood still (a test's) must not hold the value forever.
+          this.#pump(this.#now() === armedAt);
         }, wait);
       }
       return;

@@ -10,8 +10,15 @@ import { newId } from '../engine/new-id.ts';
 import { RestoreRequests } from '../engine/restore-requests.ts';
 import type { StateDb } from '../state/state.ts';
 
-/** The chat side of the composition root: access, audit, approvals and bindings from the config. */
-export function composeChat(config: BackstopConfig, engine: EngineContext, state: StateDb): ChatHandler {
+/**
+ * The chat side of the composition root: access, audit, approvals and bindings from the config; the handler every
+ * platform's commands go to, and the context the approvals' expiry works in.
+ */
+export function composeChat(
+  config: BackstopConfig,
+  engine: EngineContext,
+  state: StateDb,
+): { handler: ChatHandler; context: ChatContext } {
   const chat: ChatContext = {
     engine,
     access: AccessPolicy.fromConfig(config.raw.apps),
@@ -20,5 +27,5 @@ export function composeChat(config: BackstopConfig, engine: EngineContext, state
     bindings: new ChannelBindings(config.raw.apps),
     approvalTtlMs: durationSeconds(config.raw.chat?.approvalTtl ?? '30m') * 1000,
   };
-  return createChatHandler(chat);
+  return { handler: createChatHandler(chat), context: chat };
 }

@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { createDiscord } from '../../adapters/discord/discord-adapter.ts';
 import { startHttpFront } from '../../adapters/http-front/http-front.ts';
 import { createSlack } from '../../adapters/slack/slack-adapter.ts';
+import { ApprovalExpiry } from '../../commands/chat/approval-expiry.ts';
 import { ChannelAnnouncements } from '../../commands/chat/channel-announcements.ts';
 import { ChannelBindings } from '../../commands/chat/channel-bindings.ts';
 import type { BackstopConfig } from '../config/backstop-config.ts';
@@ -41,16 +42,15 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const chat = composeChat(config, engine, state.db);
     const discordSettings = config.raw.chat?.discord;
     const discord = discordSettings
-      ? createDiscord({ ...discordSettings, handler: chat, log, clock: engine.clock })
+      ? createDiscord({ ...discordSettings, handler: chat.handler, log, clock: engine.clock })
       : undefined;
     const slackSettings = config.raw.chat?.slack;
     const slack = slackSettings
-      ? createSlack({ ...slackSettings, handler: chat, log, clock: engine.clock })
+      ? createSlack({ ...slackSettings, handler: chat.handler, log, clock: engine.clock })
       : undefined;
-    const announcements = new ChannelAnnouncements(engine, new ChannelBindings(config.raw.apps), [
-      ...(slack ? [{ channelPrefix: 'slack-channel:', post: slack.post }] : []),
-      ...(discord ? [{ channelPrefix: 'discord-channel:', post: discord.post }] : []),
-    ]);
+    const platforms = [slack?.announcer, discord?.announcer].filter((platform) => platform !== undefined);
+    const announcements = new ChannelAnnouncements(engine, new ChannelBindings(config.raw.apps), platforms);
+    const approvalExpiry = new ApprovalExpiry(chat.context, platforms);
     const port = config.raw.http?.port ?? 8080;
     const host = config.raw.http?.host ?? '127.0.0.1';
     const endpoints = [slack?.endpoint, discord?.endpoint].filter((endpoint) => endpoint !== undefined);
@@ -70,6 +70,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       // Before any work runs, so a new install's event cursor exists before its first event.
       await notifier.start();
       await announcements.start();
+      approvalExpiry.start();
       worker.start();
       await scheduler.start();
       const { address } = server;
@@ -94,6 +95,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       // Chat first, so the last messages of running commands still go out.
       await server.refuseChat();
       await announcements.stop();
+      await approvalExpiry.stop();
       await discord?.close();
       await slack?.close();
       await notifier.stop();

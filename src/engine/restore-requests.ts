@@ -112,6 +112,21 @@ export class RestoreRequests {
     return undefined;
   }
 
+  /**
+   * Marks every pending request whose time ran out as expired and returns them. One conditional update: with several
+   * instances calling it, each request is returned to exactly one (which then says so on its cards).
+   */
+  async expireDue(now: Date): Promise<RestoreRequest[]> {
+    const rows = await this.db
+      .updateTable('restore_requests')
+      .set({ status: 'expired' })
+      .where('status', '=', 'pending')
+      .where('expires_at', '<=', now)
+      .returningAll()
+      .execute();
+    return rows.map(toRequest);
+  }
+
   async setRestore(id: string, restoreId: string): Promise<void> {
     await this.db.updateTable('restore_requests').set({ restore_id: restoreId }).where('id', '=', id).execute();
   }

@@ -27,6 +27,10 @@ function recorder(prefix: string, failing = false): ChatAnnouncer & { posts: Arr
       if (failing) throw new Error('channel_not_found');
       posts.push([channel, message]);
     },
+    owns: () => false,
+    async edit() {
+      throw new Error('announcements never edit');
+    },
   };
 }
 

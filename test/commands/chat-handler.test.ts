@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { ApprovalExpiry } from '../../commands/chat/approval-expiry.ts';
 import type { ChatContext } from '../../commands/chat/chat-handler.ts';
 import type { ChatCaller, ChatHandler, ChatMessage, ChatOutput } from '../../commands/chat/chat-types.ts';
 import { type ChatRig, startChatRig } from '../support/chat.ts';
@@ -174,6 +175,54 @@ describe('the /backup command in chat', () => {
     expect(late.privates[0]?.text).toContain('expired');
     expect(late.edits.at(-1)?.message.text).toContain('Expired at');
     expect((await chat.requests.get(approve.split(':')[1]!)).status).toBe('expired');
+  }, 60_000);
+
+  test('a request nobody decides expires on its own: its card says so at once, one instance edits it, audited', async () => {
+    const id = await backupOfLive('left waiting');
+    const asked = new RecordingOutput();
+    await handler.command(ana, `restore ${id}`, asked);
+    const requestId = asked.announced[0]!.buttons![0]!.action.split(':')[1]!;
+    const slackEdits: Array<{ reference: string; message: ChatMessage }> = [];
+    const platform = (prefix: string, owns: (reference: string) => boolean) => ({
+      channelPrefix: prefix,
+      post: async () => {},
+      owns,
+      edit: async (reference: string, message: ChatMessage) => {
+        slackEdits.push({ reference, message });
+      },
+    });
+    const expiry = new ApprovalExpiry(chat, [
+      platform('discord-channel:', (reference) => reference.startsWith('discord1.')),
+      platform('slack-channel:', (reference) => reference.startsWith('card-')),
+    ]);
+
+    // Not yet due: nothing changes.
+    clock.advance(29 * 60);
+    expect(await expiry.tick()).toBe(0);
+    expect((await chat.requests.get(requestId)).status).toBe('pending');
+
+    clock.advance(2 * 60);
+    // Two instances tick at once: the request is expired once and its card edited once.
+    const [first, second] = await Promise.all([expiry.tick(), new ApprovalExpiry(chat, []).tick()]);
+    expect(first + second).toBe(1);
+    expect((await chat.requests.get(requestId)).status).toBe('expired');
+    const edited = first === 1 ? slackEdits : [];
+    expect(edited.map((e) => e.reference)).toEqual(['card-1']);
+    expect(edited[0]?.message.text).toContain(`Restore request ${requestId}`);
+    expect(edited[0]?.message.text).toContain('Expired at');
+    expect(edited[0]?.message.buttons).toBeUndefined();
+    const audit = await chat.audit.list({ app: 'shop' });
+    expect(audit.find((entry) => entry.action === `expire ${requestId}`)).toMatchObject({
+      principal: 'backstop',
+      outcome: 'ok',
+    });
+    expect(await expiry.tick()).toBe(0);
+
+    // A late click is refused and restores nothing.
+    const late = new RecordingOutput();
+    await handler.action(bob, `approve:${requestId}`, late);
+    expect(late.privates[0]?.text).toContain('expired');
+    expect((await chat.requests.get(requestId)).restoreId).toBeNull();
   }, 60_000);
 
   test('the requester can withdraw; a denied request restores nothing', async () => {

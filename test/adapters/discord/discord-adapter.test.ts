@@ -1,6 +1,7 @@
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createDiscord, type DiscordChat } from '../../../adapters/discord/discord-adapter.ts';
+import { encodeDiscordReference } from '../../../adapters/discord/discord-reference.ts';
 import type { ChatOutput } from '../../../commands/chat/chat-types.ts';
 import { BackstopError } from '../../../src/backstop-error.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
@@ -455,5 +456,34 @@ describe('createDiscord behind the front: configuration and shutdown', () => {
     expect(handler.calls).toEqual([]);
     expect(fake.requests).toEqual([]);
     expect(logs).toContain('discord: an interaction acknowledged while stopping was not started');
+  });
+});
+
+describe('createDiscord: outside any interaction', () => {
+  test("edits a card by its reference: through the interaction's webhook while the token lasts, the bot after", async () => {
+    await start();
+    const announcer = discord!.announcer;
+    const fresh = encodeDiscordReference({
+      receivedAt: clock.now().getTime(),
+      channelId: '333',
+      messageId: '444',
+      token: 'interaction-token',
+    });
+    const stale = encodeDiscordReference({
+      receivedAt: clock.now().getTime() - 16 * 60 * 1000,
+      channelId: '333',
+      messageId: '555',
+      token: 'interaction-token',
+    });
+    expect([announcer.owns(fresh), announcer.owns('C123:1700000000.000100')]).toEqual([true, false]);
+
+    await announcer.edit(fresh, { outcome: 'ok', text: 'Expired at 10:30 UTC: nothing was restored.' });
+    await announcer.edit(stale, { outcome: 'ok', text: 'Expired at 10:30 UTC: nothing was restored.' });
+
+    const viaWebhook = fake.find('PATCH', `/webhooks/${applicationId}/interaction-token/messages/444`);
+    const viaBot = fake.find('PATCH', '/channels/333/messages/555');
+    expect(viaWebhook).toHaveLength(1);
+    expect(viaBot).toHaveLength(1);
+    expect(JSON.stringify(viaBot[0]!.body)).toContain('Expired at 10:30 UTC');
   });
 });

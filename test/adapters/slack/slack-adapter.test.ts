@@ -551,11 +551,32 @@ describe('createSlack', () => {
     });
     cleanups.push(() => slack.close());
 
-    await slack.post('C999', { outcome: 'ok', text: 'Scheduled backup 7k3q completed' });
+    await slack.announcer.post('C999', { outcome: 'ok', text: 'Scheduled backup 7k3q completed' });
 
     const posted = fake.callsTo('chat.postMessage')[0];
     expect(posted?.body['channel']).toBe('C999');
     expect(text(posted)).toBe('Scheduled backup 7k3q completed');
     expect(posted?.token).toBe(botToken);
+  });
+
+  it('edits a card by the reference its announce gave, and knows its references from others', async () => {
+    const fake = await FakeSlackApi.start();
+    cleanups.push(() => fake.close());
+    const slack = createSlack({
+      signingSecret,
+      botToken,
+      apiUrl: fake.apiUrl,
+      handler: new RecordingChatHandler(),
+      log: () => {},
+    });
+    cleanups.push(() => slack.close());
+    const reference = 'C123:1700000000.000100';
+    expect([slack.announcer.owns(reference), slack.announcer.owns('discord1.1.2.3.token')]).toEqual([true, false]);
+
+    await slack.announcer.edit(reference, { outcome: 'ok', text: 'Expired at 10:30 UTC: nothing was restored.' });
+
+    const edited = fake.callsTo('chat.update')[0];
+    expect(edited?.body).toMatchObject({ channel: 'C123', ts: '1700000000.000100' });
+    expect(text(edited)).toBe('Expired at 10:30 UTC: nothing was restored.');
   });
 });
