@@ -1,5 +1,5 @@
 import { REST, Routes } from 'discord.js';
-import type { ChatAnnouncer, ChatCaller, ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
+import type { ChatAnnouncer, ChatCaller, ChatHandler } from '../../commands/chat/chat-types.ts';
 import { BackstopError } from '../../src/backstop-error.ts';
 import type { ChatEndpoint } from '../http-front/acknowledgement.ts';
 import { type DiscordDelivery, type InteractionPayload, interactionType } from './acknowledge-discord-interaction.ts';
