@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { utimesSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, realpath, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BackstopError } from '../backstop-error.ts';
@@ -44,7 +44,8 @@ async function restoreThroughStaging(
   const destination = await realDestination(path);
   const existing = await existingDirectory(destination);
   await mkdir(dirname(destination), { recursive: true });
-  const staging = await mkdtemp(join(dirname(destination), `.${basename(destination)}.backstop-staging-`));
+  const leftovers = await removeLeftoverStaging(destination);
+  const staging = await mkdtemp(join(dirname(destination), stagingPrefix(destination)));
   try {
     // mkdtemp makes it private (0700); once swapped in it must be as readable as the directory it replaces.
     await chmod(staging, existing === undefined ? 0o755 : existing.mode & 0o7777);
@@ -56,7 +57,11 @@ async function restoreThroughStaging(
     if (options.signal?.aborted) throw aborted('restore', options.signal.reason);
     const leftover = await swap(staging, destination, existing !== undefined);
     const size = formatMediaSize(manifest.totals.files, manifest.totals.bytes);
-    const note = leftover === undefined ? '' : `; remove the previous content left at ${leftover}`;
+    const note =
+      (leftovers === 0
+        ? ''
+        : `; removed ${leftovers} staging director${leftovers === 1 ? 'y' : 'ies'} left by an interrupted restore`) +
+      (leftover === undefined ? '' : `; remove the previous content left at ${leftover}`);
     return {
       description: `restored ${size} into media directory ${destination}${note}`,
       files: manifest.totals.files,
@@ -68,6 +73,23 @@ async function restoreThroughStaging(
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
+}
+
+function stagingPrefix(destination: string): string {
+  return `.${basename(destination)}.backstop-staging-`;
+}
+
+/**
+ * Removes the staging directories of restores into `destination` that were killed before they finished (a process
+ * that dies cannot clean up). Safe because restores of one target never run side by side (the queue's rule), and a
+ * staging directory is never the only copy of anything: the destination is untouched until the swap. The previous
+ * content a swap moved aside (`.backstop-old-`) is never removed here.
+ */
+async function removeLeftoverStaging(destination: string): Promise<number> {
+  const prefix = stagingPrefix(destination);
+  const names = (await readdir(dirname(destination))).filter((name) => name.startsWith(prefix));
+  for (const name of names) await rm(join(dirname(destination), name), { recursive: true, force: true });
+  return names.length;
 }
 
 /**

@@ -73,6 +73,28 @@ describe('MediaDirSource round trip', () => {
     expect(listing(parent)).toEqual(['media']);
   });
 
+  it('removes the staging directories an interrupted restore left, and never the previous content set aside', async () => {
+    const source = join(await tempDir(), 'media');
+    writeTree(source, { 'keep.txt': { content: 'new', mtime: Date.UTC(2024, 0, 1) } });
+    const parent = await tempDir();
+    const destination = join(parent, 'media');
+    writeTree(destination, { 'keep.txt': 'old' });
+    // What a process killed mid-restore leaves: half-unpacked staging; and what a failed removal leaves, reported then.
+    writeTree(join(parent, '.media.backstop-staging-a1B2c3'), { 'half.bin': randomBytes(1000) });
+    mkdirSync(join(parent, '.media.backstop-staging-d4E5f6'));
+    writeTree(join(parent, '.media.backstop-old-0123456789ab'), { 'keep.txt': 'older' });
+    writeTree(join(parent, '.other.backstop-staging-x1'), { 'theirs.txt': 'another destination' });
+
+    const summary = await new MediaDirSource({ path: destination }).restore(
+      Readable.from([await backup(source)]),
+      commit,
+    );
+
+    expect(readTree(destination)).toEqual(readTree(source));
+    expect(listing(parent)).toEqual(['.media.backstop-old-0123456789ab', '.other.backstop-staging-x1', 'media']);
+    expect(summary.description).toContain('removed 2 staging directories left by an interrupted restore');
+  });
+
   it('creates a destination that does not exist, with its parents', async () => {
     const source = join(await tempDir(), 'media');
     writeTree(source, { 'x.txt': 'x' });
