@@ -1,4 +1,5 @@
 import type { EngineContext } from '../engine/engine-context.ts';
+import { abandonDelivery } from '../notify/delivery-runner.ts';
 import type { Operation, OperationQueue } from './operation-queue.ts';
 import { engineRunners } from './operation-runners.ts';
 
@@ -11,8 +12,10 @@ export async function cancelOperation(ctx: EngineContext, id: string, by: string
   const operation = await findOperation(ctx.operations, id);
   const after = await ctx.operations.requestCancel(operation.id, by, ctx.clock());
   if (after.status === 'cancelled') {
-    const runner = engineRunners(ctx)[after.kind];
-    await runner?.abandon(after, `cancelled by ${by}`);
+    const reason = `cancelled by ${by}`;
+    // A delivery's runner needs the webhook config, which this does not; its abandon does not.
+    if (after.kind === 'delivery') await abandonDelivery(ctx, after, reason);
+    else await engineRunners(ctx)[after.kind]?.abandon(after, reason);
   }
   return after;
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EngineContext } from '../engine/engine-context.ts';
 import { reasonOf } from '../engine/reason-of.ts';
+import type { Operation } from '../jobs/operation-queue.ts';
 import { OperationStopped } from '../jobs/operation-stopped.ts';
 import { RetryLater } from '../jobs/retry-later.ts';
 import type { OperationRunner } from '../jobs/worker.ts';
@@ -126,10 +127,16 @@ export function deliveryRunner(
     async discard() {
       // An unfinished attempt leaves nothing behind: its attempt row says what happened.
     },
-    async abandon(operation, reason) {
-      await withDeliveries(ctx, (d) => d.markFailed(operation.subjectId, reason));
-    },
+    abandon: (operation, reason) => abandonDelivery(ctx, operation, reason),
   };
+}
+
+/**
+ * Records a delivery whose operation ended without running (cancelled while queued, or out of attempts) as failed
+ * with the reason. Needs no webhook configuration, so whoever cancels an operation can call it.
+ */
+export async function abandonDelivery(ctx: EngineContext, operation: Operation, reason: string): Promise<void> {
+  await withDeliveries(ctx, (d) => d.markFailed(operation.subjectId, reason));
 }
 
 /** Marks the delivery failed, logs why, and fails the operation with the same words. */

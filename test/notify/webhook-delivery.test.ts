@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { cancelOperation } from '../../src/jobs/cancel-operation.ts';
 import { enqueueBackup } from '../../src/jobs/enqueue.ts';
 import type { NewEvent } from '../../src/jobs/event-log.ts';
 import { engineRunners } from '../../src/jobs/operation-runners.ts';
@@ -326,6 +327,20 @@ describe('delivering to real endpoints', () => {
     const logged = await attempts(delivery!.id);
     expect(logged.map((a) => a.statusCode)).toEqual([429, 200]);
     expect(logged[1]!.at.getTime() - logged[0]!.at.getTime()).toBeGreaterThanOrEqual(1000);
+  });
+
+  test('a delivery cancelled while queued is recorded failed, with who cancelled it', async () => {
+    await fresh();
+    const endpoints = parseWebhooks([{ name: 'later', url: receiver.url('/later'), format: 'slack' }]);
+    await recordAndDispatch(endpoints, sampleEvents.backupFailed);
+    const [queued] = await deliveries('later');
+    expect(queued!.status).toBe('pending');
+    const [operation] = (await engine.ctx.operations.listActive()).filter((o) => o.kind === 'delivery');
+    const cancelled = await cancelOperation(engine.ctx, operation!.id, 'cli:ana');
+    expect(cancelled.status).toBe('cancelled');
+    const [delivery] = await deliveries('later');
+    expect(delivery).toMatchObject({ status: 'failed', error: 'cancelled by cli:ana' });
+    expect(receiver.to('/later')).toHaveLength(0);
   });
 
   test('an endpoint no longer in the config fails its deliveries with a clear message', async () => {
