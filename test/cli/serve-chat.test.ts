@@ -36,12 +36,12 @@ test('serve with Slack: a signed /backup create is acknowledged, runs, and its m
   const port = await freePort();
   const config = {
     http: { port },
-    chat: { slack: { signingSecret, botToken: 'xoxb-serve-test', apiUrl: fake.apiUrl } },
+    chat: { slack: { signingSecret, botToken: 'xoxb-serve-test', apiUrl: fake.apiUrl }, approvalTtl: '1s' },
     apps: {
       site: {
-        access: { operator: ['slack:U123'] },
+        access: { restorer: ['slack:U123'], approver: ['slack:U456'] },
         channels: ['slack:C123'],
-        environments: { live: { media: './media', schedule: 'off' } },
+        environments: { live: { media: './media', schedule: 'off', protected: true } },
       },
     },
   };
@@ -81,6 +81,24 @@ test('serve with Slack: a signed /backup create is acknowledged, runs, and its m
   expect(String(completed.body['text'])).toMatch(/Backup \w+ of site\/live completed/);
   // Only a download reads the caller's email.
   expect(fake.callsTo('users.info')).toEqual([]);
+
+  // A restore into the protected target posts a card; nobody approves it within chat.approvalTtl, and serve edits
+  // the card to say so without anyone clicking.
+  const backupId = /Backup (\w+) of site\/live completed/.exec(String(completed.body['text']))![1]!;
+  const asked = await postSigned(url, formBody(slashCommand({ text: `restore ${backupId}` })));
+  expect(asked.status).toBe(200);
+  const card = await fake.waitFor(
+    () => fake.callsTo('chat.postMessage').find((call) => /Restore request \w+/.test(String(call.body['text']))),
+    30_000,
+  );
+  const expired = await fake.waitFor(
+    () =>
+      fake
+        .callsTo('chat.update')
+        .find((call) => call.body['ts'] === card.answer?.['ts'] && /Expired at/.test(String(call.body['text']))),
+    40_000,
+  );
+  expect(JSON.stringify(expired.body['blocks'])).not.toContain('Approve');
 
   child.kill('SIGTERM');
   expect(await done).toBe(0);
