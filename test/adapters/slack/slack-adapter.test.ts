@@ -523,12 +523,18 @@ describe('createSlack', () => {
     );
   });
 
-  it('gives the front its path and signing secret, and delivers what the front acknowledged to the handler', async () => {
-    const handler = new RecordingChatHandler();
+  /** The adapter alone, talking to a fake Web API, for what it does outside any request. */
+  async function slackWithoutFront(handler = new RecordingChatHandler()) {
     const fake = await FakeSlackApi.start();
     cleanups.push(() => fake.close());
     const slack = createSlack({ signingSecret, botToken, apiUrl: fake.apiUrl, handler, log: () => {} });
     cleanups.push(() => slack.close());
+    return { fake, slack };
+  }
+
+  it('gives the front its path and signing secret, and delivers what the front acknowledged to the handler', async () => {
+    const handler = new RecordingChatHandler();
+    const { fake, slack } = await slackWithoutFront(handler);
 
     expect(slack.endpoint.path).toBe('/slack/events');
     expect(slack.endpoint.settings).toEqual({ platform: 'slack', signingSecret });
@@ -540,16 +546,7 @@ describe('createSlack', () => {
   });
 
   it('posts a message in a channel outside any command', async () => {
-    const fake = await FakeSlackApi.start();
-    cleanups.push(() => fake.close());
-    const slack = createSlack({
-      signingSecret,
-      botToken,
-      apiUrl: fake.apiUrl,
-      handler: new RecordingChatHandler(),
-      log: () => {},
-    });
-    cleanups.push(() => slack.close());
+    const { fake, slack } = await slackWithoutFront();
 
     await slack.announcer.post('C999', { outcome: 'ok', text: 'Scheduled backup 7k3q completed' });
 
@@ -560,16 +557,7 @@ describe('createSlack', () => {
   });
 
   it('edits a card by the reference its announce gave, and knows its references from others', async () => {
-    const fake = await FakeSlackApi.start();
-    cleanups.push(() => fake.close());
-    const slack = createSlack({
-      signingSecret,
-      botToken,
-      apiUrl: fake.apiUrl,
-      handler: new RecordingChatHandler(),
-      log: () => {},
-    });
-    cleanups.push(() => slack.close());
+    const { fake, slack } = await slackWithoutFront();
     const reference = 'C123:1700000000.000100';
     expect([slack.announcer.owns(reference), slack.announcer.owns('discord1.1.2.3.token')]).toEqual([true, false]);
 
