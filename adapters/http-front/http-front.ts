@@ -20,6 +20,8 @@ export interface HttpFrontOptions {
   port: number;
   endpoints: ChatEndpoint[];
   log: (line: string) => void;
+  /** The thread's code; front-thread.ts unless a test puts another in its place. */
+  threadFile?: URL;
 }
 
 export interface HttpFront {
@@ -30,6 +32,11 @@ export interface HttpFront {
   refuseChat(): Promise<void>;
   /** Stops listening, drops open connections and ends the thread. */
   close(): Promise<void>;
+  /**
+   * Settles only if the thread fails or ends without being closed: from then on nothing answers on the port, so the
+   * process should stop (and its supervisor start it again) rather than run deaf.
+   */
+  failed: Promise<Error>;
 }
 
 /**
@@ -50,7 +57,7 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     endpoints: options.endpoints.map(({ path, settings: endpointSettings }) => ({ path, settings: endpointSettings })),
     bodyLimitBytes: 1 << 20,
   };
-  const worker = new Worker(frontFile, { workerData: settings });
+  const worker = new Worker(options.threadFile ?? frontFile, { workerData: settings });
   // Callers waiting for the front to confirm a message, by the confirmation's type (any number may wait at once).
   const waiting = new Map<FrontMessage['type'], Array<() => void>>();
   const heard = (type: FrontMessage['type']) =>
@@ -63,6 +70,10 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
   };
   let stopped = false;
   let exited = false;
+  let fail: (error: Error) => void = () => {};
+  const failed = new Promise<Error>((resolve) => {
+    fail = resolve;
+  });
 
   const started = new Promise<{ address: string; port: number }>((resolve, reject) => {
     worker.on('message', (message: FrontMessage) => {
@@ -86,13 +97,15 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     worker.on('error', (error) => {
       reject(error);
       log(`http: the front thread failed: ${error.stack ?? error.message}`);
+      fail(error);
     });
     worker.once('exit', (code) => {
       exited = true;
       for (const type of [...waiting.keys()]) wake(type);
       if (!stopped) {
-        reject(new Error(`the HTTP front thread exited (code ${code}) before listening`));
-        log(`http: the front thread exited (code ${code}); Backstop no longer answers HTTP requests`);
+        const error = new Error(`the HTTP front thread ended (exit code ${code}), so nothing answers on the port`);
+        reject(error);
+        fail(error);
       }
     });
   });
@@ -125,6 +138,7 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
   return {
     address: listening.address,
     port: listening.port,
+    failed,
     async refuseChat() {
       if (stopped || exited) return;
       const refused = heard('chat-refused');

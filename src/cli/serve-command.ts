@@ -56,6 +56,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const endpoints = [slack?.endpoint, discord?.endpoint].filter((endpoint) => endpoint !== undefined);
     // With chat, the public port is the HTTP front's, on a thread of its own that acknowledges chat requests however
     // busy this thread is; without, the app listens itself.
+    let failure: Error | undefined;
     const server =
       endpoints.length > 0 ? await startHttpFront({ app, host, port, endpoints, log }) : await listen(app, port, host);
     const embedded = config.stateDatabaseUrl === undefined;
@@ -87,7 +88,8 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
             'replies and in download.ready events.\n',
         );
       }
-      await (stop ?? signalled());
+      failure = await Promise.race([(stop ?? signalled()).then(() => undefined), server.failed]);
+      if (failure) io.stderr.write(`Backstop cannot go on: ${failure.message}.\n`);
     } finally {
       io.stderr.write('Backstop is stopping: running operations go back to the queue.\n');
       await scheduler.stop();
@@ -104,7 +106,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       await server.close();
     }
     io.stderr.write('Backstop stopped.\n');
-    return exitCodes.ok;
+    return failure ? exitCodes.failed : exitCodes.ok;
   } finally {
     await state.close();
   }
@@ -115,7 +117,13 @@ function listen(
   app: Express,
   port: number,
   host: string,
-): Promise<{ address: string; port: number; refuseChat(): Promise<void>; close(): Promise<void> }> {
+): Promise<{
+  address: string;
+  port: number;
+  failed: Promise<Error>;
+  refuseChat(): Promise<void>;
+  close(): Promise<void>;
+}> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.once('listening', () => {
@@ -123,6 +131,8 @@ function listen(
       resolve({
         address: bound.address,
         port: bound.port,
+        // A server that stops listening on its own has no cause node reports after start; nothing to watch.
+        failed: new Promise<Error>(() => {}),
         refuseChat: async () => {},
         close: () =>
           new Promise<void>((closed) => {

@@ -239,3 +239,38 @@ describe('HTTP front: listening', () => {
     await again.close();
   });
 });
+
+describe('HTTP front: a thread that fails', () => {
+  const failingThread = new URL('./failing-front-thread.mjs', import.meta.url);
+
+  test('a thread that throws after listening settles `failed` with its error, logged; close still resolves', async () => {
+    const logs: string[] = [];
+    const front = await startHttpFront({
+      app: express(),
+      host: '127.0.0.1',
+      port: 0,
+      endpoints: [],
+      log: (line) => logs.push(line),
+      threadFile: failingThread,
+    });
+    const error = await front.failed;
+    expect(error.message).toBe('the front broke');
+    expect(logs.some((line) => line.startsWith('http: the front thread failed: Error: the front broke'))).toBe(true);
+    await front.close();
+  });
+
+  test('a thread that ends without being closed settles `failed` too', async () => {
+    const front = await startHttpFront({
+      app: express(),
+      host: '127.0.0.1',
+      port: 0,
+      endpoints: [],
+      log: () => {},
+      threadFile: new URL('./ending-front-thread.mjs', import.meta.url),
+    });
+    expect((await front.failed).message).toBe(
+      'the HTTP front thread ended (exit code 0), so nothing answers on the port',
+    );
+    await front.close();
+  });
+});
