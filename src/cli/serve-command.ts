@@ -60,14 +60,15 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const server =
       endpoints.length > 0 ? await startHttpFront({ app, host, port, endpoints, log }) : await listen(app, port, host);
     const embedded = config.stateDatabaseUrl === undefined;
-    const handOff = embedded
-      ? await listenForHandOff(
-          handOffSocketPath(config.dataDir),
-          (argv, clientIo, signal) => runHandedOff(engine, argv, clientIo, signal, state.db),
-          log,
-        )
-      : undefined;
+    let handOff: Awaited<ReturnType<typeof listenForHandOff>> | undefined;
     try {
+      handOff = embedded
+        ? await listenForHandOff(
+            handOffSocketPath(config.dataDir),
+            (argv, clientIo, signal) => runHandedOff(engine, argv, clientIo, signal, state.db),
+            log,
+          )
+        : undefined;
       // Before any work runs, so a new install's event cursor exists before its first event.
       await notifier.start();
       await announcements.start();
