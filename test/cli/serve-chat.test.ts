@@ -4,6 +4,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
+import {
+  applicationId,
+  DiscordSigner,
+  slashCommand as discordCommand,
+  FakeDiscordApi,
+} from '../adapters/discord/discord-fakes.ts';
 import { FakeSlackApi } from '../adapters/slack/fake-slack-api.ts';
 import { formBody, postSigned, signingSecret, slashCommand } from '../adapters/slack/slack-requests.ts';
 
@@ -26,20 +32,27 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-// `backstop serve` as its own process (the compiled build after `npm ci`, as bin.test.ts runs it) with Slack
-// configured: its public port is the HTTP front's thread, which acknowledges the command and proxies the rest.
-test('serve with Slack: a signed /backup create is acknowledged, runs, and its message ends completed', async () => {
+// `backstop serve` as its own process (the compiled build after `npm ci`, as bin.test.ts runs it) with Slack and
+// Discord configured: its public port is the HTTP front's thread, which acknowledges commands and proxies the rest.
+test('serve with Slack and Discord: signed commands are acknowledged, run, and their messages end completed', async () => {
   const fake = await FakeSlackApi.start();
   cleanups.push(() => fake.close());
+  const discordApi = await new FakeDiscordApi().start();
+  cleanups.push(() => discordApi.stop());
+  const signer = new DiscordSigner();
   mkdirSync(join(cwd, 'media'));
   writeFileSync(join(cwd, 'media', 'photo.jpg'), Buffer.alloc(100_000, 7));
   const port = await freePort();
   const config = {
     http: { port },
-    chat: { slack: { signingSecret, botToken: 'xoxb-serve-test', apiUrl: fake.apiUrl }, approvalTtl: '1s' },
+    chat: {
+      slack: { signingSecret, botToken: 'xoxb-serve-test', apiUrl: fake.apiUrl },
+      discord: { publicKey: signer.publicKeyHex, applicationId, botToken: 'discord-bot', apiUrl: discordApi.apiUrl },
+      approvalTtl: '1s',
+    },
     apps: {
       site: {
-        access: { restorer: ['slack:U123'], approver: ['slack:U456'] },
+        access: { restorer: ['slack:U123', 'discord-role:777'], approver: ['slack:U456'] },
         channels: ['slack:C123'],
         environments: { live: { media: './media', schedule: 'off', protected: true } },
       },
@@ -56,7 +69,9 @@ test('serve with Slack: a signed /backup create is acknowledged, runs, and its m
     stderr += chunk.toString();
   });
   await expect.poll(() => stderr, { timeout: 60_000, interval: 100 }).toContain('Backstop is running');
-  expect(stderr).toContain(`HTTP on http://127.0.0.1:${port} (/api/v1, /metrics, /healthz, /readyz, /slack/events)`);
+  expect(stderr).toContain(
+    `HTTP on http://127.0.0.1:${port} (/api/v1, /metrics, /healthz, /readyz, /slack/events, /discord/interactions)`,
+  );
   const url = `http://127.0.0.1:${port}`;
 
   // The app's own routes answer through the front.
@@ -99,6 +114,28 @@ test('serve with Slack: a signed /backup create is acknowledged, runs, and its m
     40_000,
   );
   expect(JSON.stringify(expired.body['blocks'])).not.toContain('Approve');
+
+  // Discord: a signed /backup create gets its deferred reply from the front, then the reply is edited to completed.
+  const interaction = JSON.stringify(
+    discordCommand('create', [
+      { name: 'parts', type: 3, value: 'media' },
+      { name: 'target', type: 3, value: 'site/live' },
+    ]),
+  );
+  const deferred = await fetch(`${url}/discord/interactions`, {
+    method: 'POST',
+    headers: signer.headers(interaction, new Date()),
+    body: interaction,
+  });
+  expect([deferred.status, await deferred.json()]).toEqual([200, { type: 5 }]);
+  const original = `/webhooks/${applicationId}/command-token/messages/@original`;
+  await discordApi.waitFor(
+    () =>
+      discordApi
+        .find('PATCH', original)
+        .some((request) => /Backup \w+ of site\/live completed/.test(JSON.stringify(request.body))),
+    60_000,
+  );
 
   child.kill('SIGTERM');
   expect(await done).toBe(0);
