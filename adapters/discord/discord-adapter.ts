@@ -1,7 +1,7 @@
 import { REST, Routes } from 'discord.js';
-import type { ChatAnnouncer, ChatCaller, ChatHandler } from '../../commands/chat/chat-types.ts';
+import type { ChatCaller, ChatHandler } from '../../commands/chat/chat-types.ts';
 import { BackstopError } from '../../src/backstop-error.ts';
-import type { ChatEndpoint } from '../http-front/acknowledgement.ts';
+import type { ChatPlatform } from '../http-front/acknowledgement.ts';
 import { type DiscordDelivery, type InteractionPayload, interactionType } from './acknowledge-discord-interaction.ts';
 import { createDiscordChatOutput, type DiscordChatOutput } from './discord-chat-output.ts';
 import { interactionToText } from './discord-commands.ts';
@@ -27,21 +27,11 @@ export interface DiscordOptions {
   closeTimeoutMs?: number;
 }
 
-export interface DiscordChat {
-  /** `/discord/interactions`, for the HTTP front (adapters/http-front), which checks and answers each interaction. */
-  endpoint: ChatEndpoint;
-  /**
-   * Stops starting work for new interactions (the front should refuse them first), waits up to `closeTimeoutMs` for
-   * running commands and sends their last updates. Never rejects.
-   */
-  close(): Promise<void>;
-  /**
-   * Discord outside any interaction: posts in a bound channel with the bot token (a scheduled backup's result) and
-   * edits a card by the reference its `announce` gave (an approval card that expired: through the interaction's
-   * webhook while its token lasts, the bot after); rejects when Discord refuses.
-   */
-  announcer: ChatAnnouncer;
-}
+/**
+ * Discord for `serve`. `close` waits up to `closeTimeoutMs` for running commands and never rejects. The announcer
+ * posts with the bot token and edits a card through the interaction's webhook while its token lasts, the bot after.
+ */
+export type DiscordChat = ChatPlatform;
 
 export const discordInteractionsPath = '/discord/interactions';
 

@@ -1,3 +1,5 @@
+import type { ChatAnnouncer } from '../../commands/chat/chat-types.ts';
+
 /**
  * What the HTTP front answers to a chat platform's request, decided from the request alone (signature, parsing, the
  * protocol's fixed replies), and what it hands to the main thread to do afterwards. Everything here crosses a
@@ -11,6 +13,13 @@ export interface Acknowledgement<Delivery> {
   delivery?: Delivery;
   /** Why the request was refused, for the log only (never told to the sender). */
   refused?: string;
+}
+
+/** A chat platform's request as the front reads it: the raw body (signatures cover its bytes) and the headers. */
+export interface RawChatRequest {
+  rawBody: Buffer;
+  /** Header names in lower case, as node gives them. */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** Which platform answers a chat path, and the secret the front needs to check its requests. */
@@ -27,4 +36,14 @@ export interface ChatEndpoint {
   path: string;
   settings: AcknowledgerSettings;
   deliver(delivery: unknown): void;
+}
+
+/**
+ * What a chat adapter gives `serve`: its endpoint for the front, its announcer (bound channels, expired cards), and
+ * `close`, which stops starting work for new requests (the front refuses them first) and sends the last updates.
+ */
+export interface ChatPlatform {
+  endpoint: ChatEndpoint;
+  announcer: ChatAnnouncer;
+  close(): Promise<void>;
 }

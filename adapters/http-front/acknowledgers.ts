@@ -1,13 +1,7 @@
 import { acknowledgeDiscordInteraction } from '../discord/acknowledge-discord-interaction.ts';
 import { discordPublicKey } from '../discord/verify-discord-request.ts';
 import { acknowledgeSlackRequest } from '../slack/acknowledge-slack-request.ts';
-import type { Acknowledgement, AcknowledgerSettings } from './acknowledgement.ts';
-
-export interface RawChatRequest {
-  rawBody: Buffer;
-  /** Header names in lower case, as node gives them. */
-  headers: Record<string, string | string[] | undefined>;
-}
+import type { Acknowledgement, AcknowledgerSettings, RawChatRequest } from './acknowledgement.ts';
 
 export type Acknowledger = (request: RawChatRequest) => Acknowledgement<unknown>;
 

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseForm } from 'node:querystring';
-import type { Acknowledgement } from '../http-front/acknowledgement.ts';
+import type { Acknowledgement, RawChatRequest } from '../http-front/acknowledgement.ts';
 
 /** A request Slack sent, verified and parsed: what Bolt gets to dispatch (a slash command, a click, an event). */
 export interface SlackDelivery {
@@ -8,12 +8,6 @@ export interface SlackDelivery {
   /** Slack's `x-slack-retry-num`: set when Slack sends an event again after no answer. */
   retryNum?: number;
   retryReason?: string;
-}
-
-export interface SlackRequest {
-  rawBody: Buffer;
-  /** Header names in lower case, as node gives them. */
-  headers: Record<string, string | string[] | undefined>;
 }
 
 /** How far in the past a request's timestamp may be: older ones are refused as replays (Slack's rule). */
@@ -29,7 +23,7 @@ export const maxSlackRequestAgeSeconds = 5 * 60;
  * reason is returned for the log.
  */
 export function acknowledgeSlackRequest(
-  request: SlackRequest,
+  request: RawChatRequest,
   signingSecret: string,
   nowMs: number,
 ): Acknowledgement<SlackDelivery> {
@@ -60,7 +54,7 @@ export function acknowledgeSlackRequest(
   };
 }
 
-function signatureFailure(request: SlackRequest, signingSecret: string, nowMs: number): string | undefined {
+function signatureFailure(request: RawChatRequest, signingSecret: string, nowMs: number): string | undefined {
   const signature = header(request, 'x-slack-signature');
   const timestamp = header(request, 'x-slack-request-timestamp');
   if (signature === undefined || timestamp === undefined) return 'no signature';
@@ -84,7 +78,7 @@ function parseJson(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function header(request: SlackRequest, name: string): string | undefined {
+function header(request: RawChatRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

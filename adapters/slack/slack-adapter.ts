@@ -1,7 +1,7 @@
 import { App, type Logger, LogLevel, type Receiver, type RespondFn, type SlashCommand } from '@slack/bolt';
-import type { ChatAnnouncer, ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
+import type { ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
 import { BackstopError, isBackstopError } from '../../src/backstop-error.ts';
-import type { ChatEndpoint } from '../http-front/acknowledgement.ts';
+import type { ChatPlatform } from '../http-front/acknowledgement.ts';
 import type { SlackDelivery } from './acknowledge-slack-request.ts';
 import { renderSlackMessage, type SlackMessage } from './render-slack-message.ts';
 import { slackCaller } from './slack-caller.ts';
@@ -23,22 +23,11 @@ export interface SlackAdapterOptions {
   updateIntervalMs?: number;
 }
 
-export interface SlackChat {
-  /** `/slack/events`, for the HTTP front (adapters/http-front), which checks and acknowledges each request. */
-  endpoint: ChatEndpoint;
-  /**
-   * Stops starting work for new requests (the front should refuse them first) and sends the updates still waiting
-   * for their turn. Does not wait for running commands: a followed backup may take hours, and its operation outlives
-   * the process anyway.
-   */
-  close(): Promise<void>;
-  /**
-   * Slack outside any command: posts in a bound channel (a scheduled backup's result) and edits a card by the
-   * reference its `announce` gave (`C123:1700000000.000100`, an approval card that expired); rejects when Slack
-   * refuses.
-   */
-  announcer: ChatAnnouncer;
-}
+/**
+ * Slack for `serve`. `close` does not wait for running commands: a followed backup may take hours, and its operation
+ * outlives the process anyway. The announcer edits cards by the reference `announce` gave (`C123:1700000000.000100`).
+ */
+export type SlackChat = ChatPlatform;
 
 /** The path Slack posts slash commands and button clicks to (the app's Request URL is `<publicUrl>/slack/events`). */
 export const slackEventsPath = '/slack/events';

@@ -1,3 +1,6 @@
+import { createDiscord } from '../../adapters/discord/discord-adapter.ts';
+import type { ChatPlatform } from '../../adapters/http-front/acknowledgement.ts';
+import { createSlack } from '../../adapters/slack/slack-adapter.ts';
 import { ChannelBindings } from '../../commands/chat/channel-bindings.ts';
 import { type ChatContext, createChatHandler } from '../../commands/chat/chat-handler.ts';
 import type { ChatHandler } from '../../commands/chat/chat-types.ts';
@@ -28,4 +31,18 @@ export function composeChat(
     approvalTtlMs: durationSeconds(config.raw.chat?.approvalTtl ?? '30m') * 1000,
   };
   return { handler: createChatHandler(chat), context: chat };
+}
+
+/** The chat platforms the config sets up (`chat.slack`, `chat.discord`), Slack first, each taking commands to `handler`. */
+export function chatPlatforms(
+  config: BackstopConfig,
+  handler: ChatHandler,
+  engine: EngineContext,
+  log: (line: string) => void,
+): ChatPlatform[] {
+  const { slack, discord } = config.raw.chat ?? {};
+  return [
+    ...(slack ? [createSlack({ ...slack, handler, log, clock: engine.clock })] : []),
+    ...(discord ? [createDiscord({ ...discord, handler, log, clock: engine.clock })] : []),
+  ];
 }

@@ -1,8 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { createDiscord } from '../../adapters/discord/discord-adapter.ts';
 import { startHttpFront } from '../../adapters/http-front/http-front.ts';
-import { createSlack } from '../../adapters/slack/slack-adapter.ts';
 import { ApprovalExpiry } from '../../commands/chat/approval-expiry.ts';
 import { ChannelAnnouncements } from '../../commands/chat/channel-announcements.ts';
 import { ChannelBindings } from '../../commands/chat/channel-bindings.ts';
@@ -13,7 +11,7 @@ import { Scheduler } from '../jobs/scheduler.ts';
 import { WebhookNotifier } from '../notify/webhook-notifier.ts';
 import { migrateToLatest, openState } from '../state/state.ts';
 import { type CliIo, exitCodes } from './cli-io.ts';
-import { composeChat } from './compose-chat.ts';
+import { chatPlatforms, composeChat } from './compose-chat.ts';
 import { composeEngine } from './compose-engine.ts';
 import { listenForHandOff } from './hand-off-server.ts';
 import { handOffSocketPath } from './hand-off-socket-path.ts';
@@ -40,20 +38,13 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const scheduler = new Scheduler(engine);
     const app = createHttpApp({ state: state.db, store: engine.store, engine });
     const chat = composeChat(config, engine, state.db);
-    const discordSettings = config.raw.chat?.discord;
-    const discord = discordSettings
-      ? createDiscord({ ...discordSettings, handler: chat.handler, log, clock: engine.clock })
-      : undefined;
-    const slackSettings = config.raw.chat?.slack;
-    const slack = slackSettings
-      ? createSlack({ ...slackSettings, handler: chat.handler, log, clock: engine.clock })
-      : undefined;
-    const platforms = [slack?.announcer, discord?.announcer].filter((platform) => platform !== undefined);
-    const announcements = new ChannelAnnouncements(engine, new ChannelBindings(config.raw.apps), platforms);
-    const approvalExpiry = new ApprovalExpiry(chat.context, platforms);
+    const platforms = chatPlatforms(config, chat.handler, engine, log);
+    const announcers = platforms.map((platform) => platform.announcer);
+    const announcements = new ChannelAnnouncements(engine, new ChannelBindings(config.raw.apps), announcers);
+    const approvalExpiry = new ApprovalExpiry(chat.context, announcers);
     const port = config.raw.http?.port ?? 8080;
     const host = config.raw.http?.host ?? '127.0.0.1';
-    const endpoints = [slack?.endpoint, discord?.endpoint].filter((endpoint) => endpoint !== undefined);
+    const endpoints = platforms.map((platform) => platform.endpoint);
     // With chat, the public port is the HTTP front's, on a thread of its own that acknowledges chat requests however
     // busy this thread is; without, the app listens itself.
     let failure: Error | undefined;
@@ -81,7 +72,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
           `${config.targets.length} target${config.targets.length === 1 ? '' : 's'} configured; ` +
           `${settings.concurrency} worker${settings.concurrency === 1 ? '' : 's'}; ` +
           `HTTP on http://${address}:${server.port} (/api/v1, /metrics, /healthz, /readyz` +
-          `${slack ? ', /slack/events' : ''}${discord ? ', /discord/interactions' : ''}). Stop with Ctrl-C.\n`,
+          `${endpoints.map((endpoint) => `, ${endpoint.path}`).join('')}). Stop with Ctrl-C.\n`,
       );
       if (config.email === undefined) {
         io.stderr.write(
@@ -99,8 +90,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       await server.refuseChat();
       await announcements.stop();
       await approvalExpiry.stop();
-      await discord?.close();
-      await slack?.close();
+      for (const platform of platforms) await platform.close();
       await notifier.stop();
       await worker.stop();
       stopWaking();
