@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createToken, revokeToken, type TokenRole } from '../../src/http/api/api-tokens.ts';
 import { createHttpApp } from '../../src/http/create-http-app.ts';
-import { engineRunners } from '../../src/jobs/operation-runners.ts';
-import { Worker } from '../../src/jobs/worker.ts';
+import type { Worker } from '../../src/jobs/worker.ts';
 import type { Store } from '../../src/storage/store.ts';
-import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
+import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 import { listen } from './listen.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'backstop-api-'));
@@ -58,14 +57,10 @@ beforeAll(async () => {
       target('blog', 'live', { mediaDir: join(root, 'blog-live') }),
     ],
   });
-  worker = new Worker({
-    queue: engine.ctx.operations,
-    runners: engineRunners(engine.ctx),
+  worker = engineWorker(engine.ctx, {
     concurrency: 1,
-    leaseMs: 5000,
     heartbeatMs: 200,
     pollMs: 50,
-    clock: engine.ctx.clock,
     log: (line) => engine.logs.push(line),
   });
   secrets['viewer'] = await token('dash', 'viewer', ['shop']);

@@ -4,10 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createHttpApp } from '../../src/http/create-http-app.ts';
 import { enqueueBackup } from '../../src/jobs/enqueue.ts';
-import { engineRunners } from '../../src/jobs/operation-runners.ts';
-import { Worker } from '../../src/jobs/worker.ts';
 import type { Store } from '../../src/storage/store.ts';
-import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
+import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 import { listen } from './listen.ts';
 
 const media = mkdtempSync(join(tmpdir(), 'backstop-metrics-'));
@@ -68,14 +66,10 @@ test('/metrics is served only with an engine, in Prometheus text format, from th
     expect(sample(waiting, 'backstop_queue_depth')).toBe(1);
     expect(sample(waiting, 'backstop_operations{kind="backup",status="queued"}')).toBe(1);
 
-    const worker = new Worker({
-      queue: engine.ctx.operations,
-      runners: engineRunners(engine.ctx),
+    const worker = engineWorker(engine.ctx, {
       concurrency: 1,
-      leaseMs: 5000,
       heartbeatMs: 200,
       pollMs: 50,
-      clock: engine.ctx.clock,
       log: (line) => engine.logs.push(line),
     });
     expect(await worker.runOnce({ id: queued.operation.id })).toBe(true);

@@ -13,11 +13,10 @@ import { expireDownloads } from '../../src/engine/expire-downloads.ts';
 import { downloadsRoute } from '../../src/http/downloads-route.ts';
 import { enqueueBackup, enqueueDownload } from '../../src/jobs/enqueue.ts';
 import { followOperation } from '../../src/jobs/follow-operation.ts';
-import { engineRunners } from '../../src/jobs/operation-runners.ts';
-import { Worker } from '../../src/jobs/worker.ts';
+import type { Worker } from '../../src/jobs/worker.ts';
 import { createSmtpMailer } from '../../src/notify/mailer.ts';
 import type { Store } from '../../src/storage/store.ts';
-import { makeEngine, makeStore, type StoreKind, type TestEngine, target } from '../support/engine.ts';
+import { engineWorker, makeEngine, makeStore, type StoreKind, type TestEngine, target } from '../support/engine.ts';
 import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
 import { type S3rverPeer, startS3rver } from '../support/s3rver.ts';
 
@@ -90,16 +89,7 @@ describe.each<StoreKind>(['directory', 's3'])('downloads on the %s store', (stor
       }),
       people: { 'cli:ana': 'ana@example.com' },
     });
-    worker = new Worker({
-      queue: engine.ctx.operations,
-      runners: engineRunners(engine.ctx),
-      concurrency: 2,
-      leaseMs: 5000,
-      heartbeatMs: 100,
-      pollMs: 20,
-      clock: engine.ctx.clock,
-      log: (line) => engine.logs.push(line),
-    });
+    worker = engineWorker(engine.ctx, { log: (line) => engine.logs.push(line) });
     worker.start();
     // The directory store's links are served by Backstop's route; makeStore signs them for 127.0.0.1:8080, so the
     // test rewrites their origin to this server.
@@ -238,16 +228,7 @@ describe('a download when email is not configured', () => {
     writeFileSync(join(work, 'media', 'x.txt'), 'x');
     const { store, cleanup } = await makeStore('directory');
     const engine = await makeEngine({ store, targets: [target('shop', 'live', { mediaDir: join(work, 'media') })] });
-    const here = new Worker({
-      queue: engine.ctx.operations,
-      runners: engineRunners(engine.ctx),
-      concurrency: 1,
-      leaseMs: 5000,
-      heartbeatMs: 100,
-      pollMs: 20,
-      clock: engine.ctx.clock,
-      log: () => {},
-    });
+    const here = engineWorker(engine.ctx, { concurrency: 1 });
     const follow = (operation: Parameters<typeof followOperation>[1]) =>
       followOperation(engine.ctx, operation, { pollMs: 20, runHere: here });
     const ctx = { engine: engine.ctx, caller: 'cli:ana', follow };

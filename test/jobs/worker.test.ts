@@ -7,12 +7,11 @@ import type { Target } from '../../src/config/backstop-config.ts';
 import { cancelOperation } from '../../src/jobs/cancel-operation.ts';
 import { enqueueBackup, enqueueRestore } from '../../src/jobs/enqueue.ts';
 import { followOperation } from '../../src/jobs/follow-operation.ts';
-import { engineRunners } from '../../src/jobs/operation-runners.ts';
-import { Worker } from '../../src/jobs/worker.ts';
+import type { Worker, WorkerOptions } from '../../src/jobs/worker.ts';
 import { MediaDirSource } from '../../src/sources/media-dir-source.ts';
 import type { Source } from '../../src/sources/source.ts';
 import type { Store } from '../../src/storage/store.ts';
-import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
+import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 
 /**
  * A media source that streams a real tar of `dir` slowly when `slow` is set, so a test can act while a backup runs.
@@ -56,18 +55,9 @@ async function keys(prefix = 'shop/live/'): Promise<string[]> {
   return found;
 }
 
-function newWorker(overrides: Partial<ConstructorParameters<typeof Worker>[0]> = {}): Worker {
-  return new Worker({
-    queue: engine.ctx.operations,
-    runners: engineRunners(engine.ctx),
-    concurrency: 2,
-    leaseMs: 3000,
-    heartbeatMs: 100,
-    pollMs: 50,
-    clock: engine.ctx.clock,
-    log: (line) => engine.logs.push(line),
-    ...overrides,
-  });
+/** A worker over the file's engine: 3 s leases, 50 ms polls, logging to `engine.logs`. */
+function newWorker(overrides: Partial<WorkerOptions> = {}): Worker {
+  return engineWorker(engine.ctx, { leaseMs: 3000, pollMs: 50, log: (line) => engine.logs.push(line), ...overrides });
 }
 
 beforeAll(async () => {
@@ -217,16 +207,7 @@ describe('Worker', () => {
   test('a backup that fails is recorded failed with a backup.failed event naming the reason', async () => {
     const gone = target('shop', 'live', { mediaDir: join(media, 'missing') });
     const failing = await makeEngine({ store, targets: [gone] });
-    const failingWorker = new Worker({
-      queue: failing.ctx.operations,
-      runners: engineRunners(failing.ctx),
-      concurrency: 1,
-      leaseMs: 3000,
-      heartbeatMs: 100,
-      pollMs: 50,
-      clock: failing.ctx.clock,
-      log: () => {},
-    });
+    const failingWorker = engineWorker(failing.ctx, { concurrency: 1, leaseMs: 3000, pollMs: 50 });
     const queued = await enqueueBackup(failing.ctx, {
       app: 'shop',
       env: 'live',

@@ -7,14 +7,14 @@ import { cancelOperation } from '../../src/jobs/cancel-operation.ts';
 import { enqueueBackup } from '../../src/jobs/enqueue.ts';
 import type { NewEvent } from '../../src/jobs/event-log.ts';
 import { engineRunners } from '../../src/jobs/operation-runners.ts';
-import { type OperationRunners, Worker } from '../../src/jobs/worker.ts';
+import type { OperationRunners, Worker } from '../../src/jobs/worker.ts';
 import { deliveryRunner } from '../../src/notify/delivery-runner.ts';
 import { parseWebhooks, type WebhookEndpoint } from '../../src/notify/webhook-config.ts';
 import { type Delivery, withDeliveries } from '../../src/notify/webhook-deliveries.ts';
 import { dispatchEvents, enqueueDigests } from '../../src/notify/webhook-dispatcher.ts';
 import { WebhookNotifier } from '../../src/notify/webhook-notifier.ts';
 import { DISCORD_COLORS, type DiscordBody, type SlackBody } from '../../src/notify/webhook-payload.ts';
-import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
+import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 import { sampleEvents } from './events.ts';
 import { deadUrl, Receiver, waitFor } from './receiver.ts';
 
@@ -66,14 +66,10 @@ function startWorker(
   endpoints: readonly WebhookEndpoint[],
   options: { concurrency?: number; runners?: OperationRunners } = {},
 ): Worker {
-  const worker = new Worker({
-    queue: engine.ctx.operations,
+  const worker = engineWorker(engine.ctx, {
     runners: { ...options.runners, delivery: deliveryRunner(engine.ctx, endpoints) },
     concurrency: options.concurrency ?? 2,
     leaseMs: 3000,
-    heartbeatMs: 100,
-    pollMs: 20,
-    clock: engine.ctx.clock,
     log: (line) => engine.logs.push(line),
   });
   const stopWaking = engine.ctx.operations.onEnqueued(() => worker.wake());

@@ -8,13 +8,12 @@ import type { EngineContext } from '../../src/engine/engine-context.ts';
 import { newId } from '../../src/engine/new-id.ts';
 import { EventLog } from '../../src/jobs/event-log.ts';
 import { OperationQueue } from '../../src/jobs/operation-queue.ts';
-import { Worker } from '../../src/jobs/worker.ts';
 import { deliveryRunner } from '../../src/notify/delivery-runner.ts';
 import { parseWebhooks } from '../../src/notify/webhook-config.ts';
 import { withDeliveries } from '../../src/notify/webhook-deliveries.ts';
 import { dispatchEvents, enqueueDigests, WEBHOOK_CURSOR } from '../../src/notify/webhook-dispatcher.ts';
 import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
-import { makeEngine, makeStore } from '../support/engine.ts';
+import { engineWorker, makeEngine, makeStore } from '../support/engine.ts';
 import { createDatabase, dropDatabase } from '../support/postgres.ts';
 import { sampleEvents } from './events.ts';
 import { Receiver, waitFor } from './receiver.ts';
@@ -126,13 +125,10 @@ describe('two instances sharing PostgreSQL', () => {
       ]);
       await one.events.record(sampleEvents.backupMissed, new Date());
       expect(await dispatchEvents(one, pgEndpoints, new Date())).toBe(1);
-      const worker = new Worker({
-        queue: two.operations,
+      const worker = engineWorker(two, {
         runners: { delivery: deliveryRunner(two, pgEndpoints) },
         concurrency: 1,
         leaseMs: 3000,
-        heartbeatMs: 100,
-        pollMs: 20,
         clock: () => new Date(),
         log: (line) => logs.push(line),
       });

@@ -7,9 +7,8 @@ import type { Target } from '../../src/config/backstop-config.ts';
 import type { ConfigFile } from '../../src/config/config-schema.ts';
 import { newId } from '../../src/engine/new-id.ts';
 import { RestoreRequests } from '../../src/engine/restore-requests.ts';
-import { engineRunners } from '../../src/jobs/operation-runners.ts';
-import { Worker } from '../../src/jobs/worker.ts';
-import { makeEngine, makeStore, type TestEngine } from './engine.ts';
+import type { Worker } from '../../src/jobs/worker.ts';
+import { engineWorker, makeEngine, makeStore, type TestEngine } from './engine.ts';
 import type { S3rverPeer } from './s3rver.ts';
 
 export interface ChatRigOptions {
@@ -54,16 +53,7 @@ export async function startChatRig(options: ChatRigOptions): Promise<ChatRig> {
     bindings,
     approvalTtlMs: 30 * 60 * 1000,
   };
-  const worker = new Worker({
-    queue: engine.ctx.operations,
-    runners: engineRunners(engine.ctx),
-    concurrency: 2,
-    leaseMs: 30_000,
-    heartbeatMs: 100,
-    pollMs: 20,
-    clock: () => new Date(),
-    log: () => {},
-  });
+  const worker = engineWorker(engine.ctx, { leaseMs: 30_000, clock: () => new Date() });
   worker.start();
   return {
     engine,

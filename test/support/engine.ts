@@ -10,6 +10,8 @@ import type { EngineContext } from '../../src/engine/engine-context.ts';
 import { newId } from '../../src/engine/new-id.ts';
 import { EventLog } from '../../src/jobs/event-log.ts';
 import { OperationQueue } from '../../src/jobs/operation-queue.ts';
+import { engineRunners } from '../../src/jobs/operation-runners.ts';
+import { Worker, type WorkerOptions } from '../../src/jobs/worker.ts';
 import type { Mailer } from '../../src/notify/mailer.ts';
 import { defaultRetentionPolicy } from '../../src/retention/retention-policy.ts';
 import { MediaDirSource } from '../../src/sources/media-dir-source.ts';
@@ -103,6 +105,24 @@ export async function makeEngine(options: {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A worker (not started) over the engine's queue with the engine's runners and clock, a silent log and quick test
+ * timings; `overrides` replace any of these.
+ */
+export function engineWorker(ctx: EngineContext, overrides: Partial<WorkerOptions> = {}): Worker {
+  return new Worker({
+    queue: ctx.operations,
+    runners: engineRunners(ctx),
+    concurrency: 2,
+    leaseMs: 5000,
+    heartbeatMs: 100,
+    pollMs: 20,
+    clock: ctx.clock,
+    log: () => {},
+    ...overrides,
+  });
 }
 
 /** A target in the shape the config loader produces. */
