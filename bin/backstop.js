@@ -3,6 +3,15 @@
 // runs the TypeScript sources through tsx instead (also when BACKSTOP_FROM_SOURCE=1, as the tests do).
 import { existsSync } from 'node:fs';
 
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 22) {
+  process.stderr.write(
+    `backstop: needs Node.js 22 or newer (24 LTS recommended); this is ${process.version}. ` +
+      'In a checkout of Backstop, `bash scripts/with-node.sh node bin/backstop.js ...` fetches Node 24 into .node/.\n',
+  );
+  process.exit(2);
+}
+
 // A reader that goes away (`backstop list | head`) is not an error worth a stack trace.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
@@ -14,7 +23,11 @@ let main;
 if (existsSync(compiled) && process.env.BACKSTOP_FROM_SOURCE !== '1') {
   main = await import(compiled.href);
 } else {
-  const { register } = await import('tsx/esm/api');
+  // Only a development checkout has the sources and tsx (a dev dependency); an installed package has dist/.
+  const { register } = await import('tsx/esm/api').catch(() => {
+    process.stderr.write('backstop: dist/ is missing; build it with `npm run build`.\n');
+    process.exit(2);
+  });
   register();
   main = await import('../src/cli/main.ts');
 }

@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import * as backupsAndRestores from './0001-backups-and-restores.ts';
 import * as operationsSchedulesEvents from './0002-operations-schedules-events.ts';
 import * as downloadsDeliveriesTokens from './0003-downloads-deliveries-tokens.ts';
