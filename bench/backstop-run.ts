@@ -7,16 +7,16 @@
  *   backstop-run.ts restore <stateUrl> <storeDir> <identityFile> <backupId> <db|media> <dbUrl|mediaDir>
  */
 import { readIdentityFiles, recipientOf } from '../src/crypto/index.ts';
-import { Catalog } from '../src/engine/catalog.ts';
-import { DownloadBook } from '../src/engine/downloads.ts';
-import { newId } from '../src/engine/new-id.ts';
+import { newId } from '../src/domain/new-id.ts';
 import { queueBackup, runBackup } from '../src/engine/run-backup.ts';
 import { queueRestore, runRestore } from '../src/engine/run-restore.ts';
-import { EventLog } from '../src/jobs/event-log.ts';
 import { OperationQueue } from '../src/jobs/operation-queue.ts';
 import { defaultRetentionPolicy } from '../src/retention/retention-policy.ts';
 import { MediaDirSource } from '../src/sources/media-dir-source.ts';
 import { PostgresSource } from '../src/sources/postgres-source.ts';
+import { Catalog } from '../src/state/catalog.ts';
+import { DownloadBook } from '../src/state/download-book.ts';
+import { EventLog } from '../src/state/event-log.ts';
 import { migrateToLatest, openState } from '../src/state/state.ts';
 import { DownloadLinkSigner } from '../src/storage/download-link-signer.ts';
 import { FsStore } from '../src/storage/fs-store.ts';

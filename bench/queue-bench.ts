@@ -29,8 +29,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { newId } from '../src/engine/new-id.ts';
-import { type Claim, type OperationKind, OperationQueue } from '../src/jobs/operation-queue.ts';
+import { newId } from '../src/domain/new-id.ts';
+import type { OperationKind } from '../src/domain/operation.ts';
+import { type Claim, OperationQueue } from '../src/jobs/operation-queue.ts';
 import { type OperationRunner, Worker } from '../src/jobs/worker.ts';
 import { migrateToLatest, openState, type State, type StateDb } from '../src/state/state.ts';
 

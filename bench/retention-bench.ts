@@ -17,9 +17,10 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { RetentionPolicy } from '../src/domain/retention-policy.ts';
 import { planRetention } from '../src/retention/plan-retention.ts';
 import type { RetentionCandidate } from '../src/retention/retention-candidate.ts';
-import { defaultRetentionPolicy, type RetentionPolicy } from '../src/retention/retention-policy.ts';
+import { defaultRetentionPolicy } from '../src/retention/retention-policy.ts';
 
 const argv = process.argv.slice(2);
 function option(name: string, fallback: string): string {

@@ -18,7 +18,7 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
-const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
+const compiled = new URL('../dist/cli/main.js', import.meta.url);
 let main;
 if (existsSync(compiled) && process.env.BACKSTOP_FROM_SOURCE !== '1') {
   main = await import(compiled.href);
@@ -29,6 +29,6 @@ if (existsSync(compiled) && process.env.BACKSTOP_FROM_SOURCE !== '1') {
     process.exit(2);
   });
   register();
-  main = await import('../src/cli/main.ts');
+  main = await import('../cli/main.ts');
 }
 process.exitCode = await main.runCli(process.argv.slice(2));

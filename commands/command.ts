@@ -1,5 +1,5 @@
-import type { PartsChoice } from '../src/engine/parts.ts';
-import type { Trigger } from '../src/state/tables.ts';
+import type { Trigger } from '../src/domain/backup.ts';
+import type { PartsChoice } from '../src/domain/part-kind.ts';
 
 /** A target as written in a command: `app/env`, or just `env` where the channel is bound to an app. */
 export interface TargetRef {

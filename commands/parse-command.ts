@@ -1,6 +1,6 @@
-import { closestWord } from '../src/closest-word.ts';
-import type { PartsChoice } from '../src/engine/parts.ts';
-import type { Trigger } from '../src/state/tables.ts';
+import type { Trigger } from '../src/domain/backup.ts';
+import type { PartsChoice } from '../src/domain/part-kind.ts';
+import { closestWord } from '../src/text/closest-word.ts';
 import type { Command, CommandName, TargetRef } from './command.ts';
 import { commandNames, usage } from './usage.ts';
 

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
-import { runCli } from '../src/cli/main.ts';
+import { runCli } from '../cli/main.ts';
 
 const root = resolve('backstop-demo');
 const databases = { live: 'backstop_demo_live', staging: 'backstop_demo_staging' };

@@ -1,4 +1,4 @@
-import type { CliIo } from '../../src/cli/cli-io.ts';
+import type { CliIo } from './cli-io.ts';
 
 export interface RestorePreview {
   destination: string;

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { Acknowledgement } from '../http-front/acknowledgement.ts';
+import type { Acknowledgement } from '../chat-platform/chat-platform.ts';
 import type { DiscordCommandOption } from './discord-commands.ts';
 import { verifyDiscordRequest } from './verify-discord-request.ts';
 

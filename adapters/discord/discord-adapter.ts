@@ -1,7 +1,7 @@
 import { REST, Routes } from 'discord.js';
 import type { ChatCaller, ChatHandler } from '../../commands/chat/chat-types.ts';
-import { BackstopError } from '../../src/backstop-error.ts';
-import type { ChatPlatform } from '../http-front/acknowledgement.ts';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
+import type { ChatPlatform } from '../chat-platform/chat-platform.ts';
 import { type DiscordDelivery, type InteractionPayload, interactionType } from './acknowledge-discord-interaction.ts';
 import { createDiscordChatOutput, type DiscordChatOutput } from './discord-chat-output.ts';
 import { interactionToText } from './discord-commands.ts';

@@ -1,5 +1,5 @@
 import { DiscordAPIError, HTTPError, MessageFlags, type REST, Routes } from 'discord.js';
-import { BackstopError } from '../../src/backstop-error.ts';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
 import type { DiscordMessageRef } from './discord-reference.ts';
 import type { DiscordMessageBody } from './render-discord-message.ts';
 

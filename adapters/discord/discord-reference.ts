@@ -1,4 +1,4 @@
-import { BackstopError } from '../../src/backstop-error.ts';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
 
 /**
  * Where a posted message is, and how to edit it: through the interaction's webhook while its token lasts (15 minutes

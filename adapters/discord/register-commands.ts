@@ -1,5 +1,5 @@
 import { REST, Routes } from 'discord.js';
-import { BackstopError } from '../../src/backstop-error.ts';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
 import { discordCommands } from './discord-commands.ts';
 import { describeDiscordError } from './discord-messenger.ts';
 

@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { BackstopError } from '../../src/backstop-error.ts';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
 
 /** Why a request was refused; logged, never told to the sender. */
 export type DiscordRequestFailure = 'missing-signature' | 'stale-timestamp' | 'bad-signature';

@@ -1,7 +1,7 @@
+import type { Acknowledgement, AcknowledgerSettings, RawChatRequest } from '../chat-platform/chat-platform.ts';
 import { acknowledgeDiscordInteraction } from '../discord/acknowledge-discord-interaction.ts';
 import { discordPublicKey } from '../discord/verify-discord-request.ts';
 import { acknowledgeSlackRequest } from '../slack/acknowledge-slack-request.ts';
-import type { Acknowledgement, AcknowledgerSettings, RawChatRequest } from './acknowledgement.ts';
 
 export type Acknowledger = (request: RawChatRequest) => Acknowledgement<unknown>;
 

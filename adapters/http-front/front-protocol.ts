@@ -1,4 +1,4 @@
-import type { AcknowledgerSettings } from './acknowledgement.ts';
+import type { AcknowledgerSettings } from '../chat-platform/chat-platform.ts';
 
 /** What the front thread is started with (its workerData). */
 export interface FrontSettings {

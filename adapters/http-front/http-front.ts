@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { Express } from 'express';
 import { listenFailure } from '../../src/http/listen-failure.ts';
-import type { ChatEndpoint } from './acknowledgement.ts';
+import type { ChatEndpoint } from '../chat-platform/chat-platform.ts';
 import type { FrontMessage, FrontSettings, MainMessage } from './front-protocol.ts';
 
 /** The thread's code: compiled, next to this file; from the TypeScript sources, through an entry that registers tsx. */

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseForm } from 'node:querystring';
-import type { Acknowledgement, RawChatRequest } from '../http-front/acknowledgement.ts';
+import type { Acknowledgement, RawChatRequest } from '../chat-platform/chat-platform.ts';
 
 /** A request Slack sent, verified and parsed: what Bolt gets to dispatch (a slash command, a click, an event). */
 export interface SlackDelivery {

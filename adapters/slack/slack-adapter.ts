@@ -1,7 +1,7 @@
 import { App, type Logger, LogLevel, type Receiver, type RespondFn, type SlashCommand } from '@slack/bolt';
 import type { ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
-import { BackstopError, isBackstopError } from '../../src/backstop-error.ts';
-import type { ChatPlatform } from '../http-front/acknowledgement.ts';
+import { BackstopError, isBackstopError } from '../../src/domain/backstop-error.ts';
+import type { ChatPlatform } from '../chat-platform/chat-platform.ts';
 import type { SlackDelivery } from './acknowledge-slack-request.ts';
 import { renderSlackMessage, type SlackMessage } from './render-slack-message.ts';
 import { slackCaller } from './slack-caller.ts';

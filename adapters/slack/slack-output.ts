@@ -1,6 +1,6 @@
 import type { ChatMessage, ChatOutput } from '../../commands/chat/chat-types.ts';
 import { UpdateThrottle } from '../../commands/chat/update-throttle.ts';
-import { BackstopError } from '../../src/backstop-error.ts';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
 import { renderSlackMessage, type SlackMessage, type SlackRequestLine } from './render-slack-message.ts';
 import type { SlackWebApi } from './slack-web-api.ts';
 

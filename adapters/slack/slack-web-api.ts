@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import { BackstopError } from '../../src/backstop-error.ts';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
 import type { SlackMessage } from './render-slack-message.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { reasonOf } from '../../src/engine/reason-of.ts';
+import { reasonOf } from '../../src/domain/reason-of.ts';
 import { expireDueRequests } from './approvals.ts';
 import type { ChatContext } from './chat-handler.ts';
 import type { ChatAnnouncer, ChatMessage } from './chat-types.ts';

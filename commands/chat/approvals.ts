@@ -1,14 +1,14 @@
-import { targetName } from '../../src/config/backstop-config.ts';
+import { findTarget } from '../../src/domain/find-target.ts';
+import type { Operation } from '../../src/domain/operation.ts';
+import type { RestoreRequest } from '../../src/domain/restore-request.ts';
+import { targetName } from '../../src/domain/target.ts';
 import { describeRestore } from '../../src/engine/describe-restore.ts';
-import { findTarget } from '../../src/engine/find-target.ts';
-import type { RestoreRequest } from '../../src/engine/restore-requests.ts';
 import { approveRestoreRequest } from '../../src/jobs/enqueue.ts';
 import { followOperation } from '../../src/jobs/follow-operation.ts';
-import type { Operation } from '../../src/jobs/operation-queue.ts';
 import type { Command } from '../command.ts';
-import { formatBytes, formatTime } from '../format.ts';
-import type { HandlerContext } from '../reply.ts';
-import { resolveTarget } from '../resolve-target.ts';
+import { formatBytes, formatTime } from '../handlers/format.ts';
+import type { HandlerContext } from '../handlers/reply.ts';
+import { resolveTarget } from '../handlers/resolve-target.ts';
 import type { ChatContext } from './chat-handler.ts';
 import type { ChatCaller, ChatMessage, ChatOutput } from './chat-types.ts';
 

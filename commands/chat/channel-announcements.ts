@@ -1,8 +1,8 @@
-import type { EngineContext } from '../../src/engine/engine-context.ts';
-import { reasonOf } from '../../src/engine/reason-of.ts';
-import type { BackstopEvent } from '../../src/jobs/event-log.ts';
+import type { BackstopEvent } from '../../src/domain/events.ts';
+import { reasonOf } from '../../src/domain/reason-of.ts';
 import { eventMessage } from '../../src/notify/event-message.ts';
-import { withDeliveries } from '../../src/notify/webhook-deliveries.ts';
+import { withDeliveries } from '../../src/state/webhook-deliveries.ts';
+import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 import type { ChannelBindings } from './channel-bindings.ts';
 import type { ChatAnnouncer, ChatMessage } from './chat-types.ts';
 
@@ -24,7 +24,7 @@ export class ChannelAnnouncements {
   private ticking: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly engine: EngineContext,
+    private readonly engine: UseCaseContext,
     private readonly bindings: ChannelBindings,
     private readonly announcers: readonly ChatAnnouncer[],
     private readonly everyMs = 5000,

@@ -1,16 +1,16 @@
 import { type AccessPolicy, type Role, roles } from '../../src/access/access-policy.ts';
-import type { AuditLog } from '../../src/access/audit-log.ts';
-import type { EngineContext } from '../../src/engine/engine-context.ts';
-import { reasonOf } from '../../src/engine/reason-of.ts';
-import type { RestoreRequests } from '../../src/engine/restore-requests.ts';
-import { findOperation } from '../../src/jobs/cancel-operation.ts';
+import { reasonOf } from '../../src/domain/reason-of.ts';
 import { followOperation } from '../../src/jobs/follow-operation.ts';
+import type { AuditLog } from '../../src/state/audit-log.ts';
+import type { RestoreRequests } from '../../src/state/restore-requests.ts';
+import { findOperation } from '../../src/use-cases/cancel-operation.ts';
+import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 import type { Command } from '../command.ts';
-import { formatBytes } from '../format.ts';
+import { formatBytes } from '../handlers/format.ts';
 import { handleHelp } from '../handlers/help.ts';
+import type { HandlerContext, Reply } from '../handlers/reply.ts';
+import { runCommand } from '../handlers/run-command.ts';
 import { parseCommand } from '../parse-command.ts';
-import type { HandlerContext, Reply } from '../reply.ts';
-import { runCommand } from '../run-command.ts';
 import { tokenize } from '../tokenize.ts';
 import { decideRestoreRequest, requestRestoreApproval } from './approvals.ts';
 import type { ChannelBindings } from './channel-bindings.ts';
@@ -18,7 +18,7 @@ import type { ChatCaller, ChatHandler, ChatMessage, ChatOutput } from './chat-ty
 
 /** What the chat flow needs besides the engine. */
 export interface ChatContext {
-  engine: EngineContext;
+  engine: UseCaseContext;
   access: AccessPolicy;
   audit: AuditLog;
   requests: RestoreRequests;

@@ -1,4 +1,4 @@
-import type { Reply } from '../reply.ts';
+import type { Reply } from '../handlers/reply.ts';
 
 /**
  * The platform-neutral shape of chat: adapters (adapters/slack, adapters/discord) turn platform payloads into these

@@ -1,7 +1,7 @@
-import { cancelOperation } from '../../src/jobs/cancel-operation.ts';
+import { cancelOperation } from '../../src/use-cases/cancel-operation.ts';
+import { operationJson } from '../../src/use-cases/json-shapes.ts';
 import type { Command } from '../command.ts';
-import { operationJson } from '../format.ts';
-import type { HandlerContext, Reply } from '../reply.ts';
+import type { HandlerContext, Reply } from './reply.ts';
 
 /**
  * `cancel <id>`: stops a queued or running operation (the id of the operation, or of its backup or restore). A running

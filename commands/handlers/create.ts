@@ -1,10 +1,11 @@
-import { targetName } from '../../src/config/backstop-config.ts';
+import { targetName } from '../../src/domain/target.ts';
 import { planBackupsRetention } from '../../src/engine/plan-target-retention.ts';
 import { enqueueBackup } from '../../src/jobs/enqueue.ts';
+import { backupJson } from '../../src/use-cases/json-shapes.ts';
 import type { Command } from '../command.ts';
-import { backupJson, formatBytes } from '../format.ts';
-import type { HandlerContext, Reply } from '../reply.ts';
-import { resolveTarget } from '../resolve-target.ts';
+import { formatBytes } from './format.ts';
+import type { HandlerContext, Reply } from './reply.ts';
+import { resolveTarget } from './resolve-target.ts';
 
 /**
  * `create [parts] [target] [note]`: queues an on-demand backup. With a way to follow it (`ctx.follow`), waits for its

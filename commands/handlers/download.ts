@@ -1,7 +1,8 @@
 import { enqueueDownload } from '../../src/jobs/enqueue.ts';
+import { downloadJson } from '../../src/use-cases/json-shapes.ts';
 import type { Command } from '../command.ts';
-import { downloadJson, formatBytes, formatTime } from '../format.ts';
-import type { HandlerContext, Reply } from '../reply.ts';
+import { formatBytes, formatTime } from './format.ts';
+import type { HandlerContext, Reply } from './reply.ts';
 
 /**
  * `download <id> [parts] [--email address]`: queues the preparation of plaintext copies of a backup's parts and their

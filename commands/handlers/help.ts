@@ -1,7 +1,7 @@
-import { closestWord } from '../../src/closest-word.ts';
+import { closestWord } from '../../src/text/closest-word.ts';
 import type { Command } from '../command.ts';
-import type { Reply } from '../reply.ts';
 import { commandNames, usage } from '../usage.ts';
+import type { Reply } from './reply.ts';
 
 /** `help [command]`: every command's usage line, or one command's usage and purpose. */
 export function handleHelp(command: Extract<Command, { name: 'help' }>, prefix: string): Reply {

@@ -1,8 +1,9 @@
 import { planBackupsRetention } from '../../src/engine/plan-target-retention.ts';
+import { backupJson } from '../../src/use-cases/json-shapes.ts';
 import type { Command } from '../command.ts';
-import { backupJson, backupLine } from '../format.ts';
-import type { HandlerContext, Reply } from '../reply.ts';
-import { resolveTarget } from '../resolve-target.ts';
+import { backupLine } from './format.ts';
+import type { HandlerContext, Reply } from './reply.ts';
+import { resolveTarget } from './resolve-target.ts';
 
 /** `list [target] [trigger]`: backups, newest first. */
 export async function handleList(ctx: HandlerContext, command: Extract<Command, { name: 'list' }>): Promise<Reply> {

@@ -1,6 +1,6 @@
+import { backupJson } from '../../src/use-cases/json-shapes.ts';
 import type { Command } from '../command.ts';
-import { backupJson } from '../format.ts';
-import type { HandlerContext, Reply } from '../reply.ts';
+import type { HandlerContext, Reply } from './reply.ts';
 
 /** `pin <id>` / `unpin <id>`: a pinned backup is never deleted by retention. */
 export async function handlePin(

@@ -1,8 +1,8 @@
-import { targetName } from '../../src/config/backstop-config.ts';
+import { targetName } from '../../src/domain/target.ts';
 import { type PruneReport, pruneTarget } from '../../src/engine/prune-target.ts';
 import type { Command } from '../command.ts';
-import type { HandlerContext, Reply } from '../reply.ts';
-import { resolveTarget } from '../resolve-target.ts';
+import type { HandlerContext, Reply } from './reply.ts';
+import { resolveTarget } from './resolve-target.ts';
 
 /** `prune [target] [--dry-run]`: deletes what the retention policy no longer keeps, and says what and why. */
 export async function handlePrune(ctx: HandlerContext, command: Extract<Command, { name: 'prune' }>): Promise<Reply> {

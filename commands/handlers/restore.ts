@@ -1,8 +1,8 @@
 import { enqueueRestore } from '../../src/jobs/enqueue.ts';
+import { restoreJson } from '../../src/use-cases/json-shapes.ts';
 import type { Command } from '../command.ts';
-import { restoreJson } from '../format.ts';
-import type { HandlerContext, Reply } from '../reply.ts';
-import { resolveTarget } from '../resolve-target.ts';
+import type { HandlerContext, Reply } from './reply.ts';
+import { resolveTarget } from './resolve-target.ts';
 
 /**
  * `restore <id> [parts] [to target] [--no-safety-backup]`: queues a restore that overwrites the destination with the

@@ -1,9 +1,9 @@
-import { targetName } from '../../src/config/backstop-config.ts';
+import { targetName } from '../../src/domain/target.ts';
 import { describeSchedules, type ScheduleSummary } from '../../src/jobs/schedule-summary.ts';
 import type { Command } from '../command.ts';
-import { formatTime } from '../format.ts';
-import type { HandlerContext, Reply } from '../reply.ts';
-import { resolveTarget } from '../resolve-target.ts';
+import { formatTime } from './format.ts';
+import type { HandlerContext, Reply } from './reply.ts';
+import { resolveTarget } from './resolve-target.ts';
 
 /** `schedule [target]`: each target's schedule, next run, last scheduled result and retention policy. */
 export async function handleSchedule(

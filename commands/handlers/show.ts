@@ -1,7 +1,8 @@
 import { planBackupsRetention } from '../../src/engine/plan-target-retention.ts';
+import { backupJson } from '../../src/use-cases/json-shapes.ts';
 import type { Command } from '../command.ts';
-import { backupJson, formatBytes, formatTime } from '../format.ts';
-import type { HandlerContext, Reply } from '../reply.ts';
+import { formatBytes, formatTime } from './format.ts';
+import type { HandlerContext, Reply } from './reply.ts';
 
 /** `show <id>`: one backup in detail. */
 export async function handleShow(ctx: HandlerContext, command: Extract<Command, { name: 'show' }>): Promise<Reply> {

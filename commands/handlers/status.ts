@@ -1,5 +1,6 @@
-import { operationJson, operationLine } from '../format.ts';
-import type { HandlerContext, Reply } from '../reply.ts';
+import { operationJson } from '../../src/use-cases/json-shapes.ts';
+import { operationLine } from './format.ts';
+import type { HandlerContext, Reply } from './reply.ts';
 
 /** `status`: queued and running operations, in the order they run. */
 export async function handleStatus(ctx: HandlerContext): Promise<Reply> {

@@ -1,9 +1,9 @@
+import type { PartKind } from '../../src/domain/part-kind.ts';
 import type { PlaintextCheck } from '../../src/engine/verify-backup.ts';
 import { verifyBackup } from '../../src/engine/verify-backup.ts';
-import type { PartKind } from '../../src/sources/source.ts';
+import { backupJson } from '../../src/use-cases/json-shapes.ts';
 import type { Command } from '../command.ts';
-import { backupJson } from '../format.ts';
-import type { HandlerContext, Reply } from '../reply.ts';
+import type { HandlerContext, Reply } from './reply.ts';
 
 /** `verify <id>`: reads the backup back and checks every checksum; fails when any part does not check out. */
 export async function handleVerify(

@@ -1,24 +1,6 @@
-import type { WebhookEndpoint } from '../notify/webhook-config.ts';
-import type { RetentionPolicy } from '../retention/retention-policy.ts';
-import type { ConfigFile, PartsChoice, S3ConnectionConfig, S3StorageConfig } from './config-schema.ts';
-
-/** Where a target's media lives. */
-export type MediaLocation =
-  | { type: 'dir'; path: string }
-  | { type: 's3'; bucket: string; prefix: string; connection: S3ConnectionConfig };
-
-/** One application environment, `shop/live`. */
-export interface Target {
-  app: string;
-  env: string;
-  database?: string;
-  media?: MediaLocation;
-  protected: boolean;
-  compressionLevel?: number;
-  schedule: 'off' | { cron: string; timezone: string; parts: PartsChoice };
-  /** What to keep of this target's backups: the environment's policy, else the app's, else the defaults. */
-  retention: RetentionPolicy;
-}
+import type { Target } from '../domain/target.ts';
+import type { ConfigFile, S3StorageConfig } from './config-schema.ts';
+import type { WebhookEndpoint } from './webhook-config.ts';
 
 /** The validated configuration with defaults applied and relative paths made absolute. Holds secrets: never print. */
 export interface BackstopConfig {
@@ -43,8 +25,4 @@ export interface BackstopConfig {
   people: Record<string, string>;
   /** Webhook endpoints, with defaults applied. */
   webhooks: WebhookEndpoint[];
-}
-
-export function targetName(target: { app: string; env: string }): string {
-  return `${target.app}/${target.env}`;
 }

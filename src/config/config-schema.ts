@@ -1,6 +1,6 @@
 import cronParser from 'cron-parser';
 import { z } from 'zod';
-import { webhooksSchema } from '../notify/webhook-config.ts';
+import { webhooksSchema } from './webhook-config.ts';
 
 /**
  * The shape of backstop.yaml. Key names are a contract (DESIGN.md, Configuration): add keys freely, rename none.
@@ -269,4 +269,3 @@ export type ConfigFile = z.infer<typeof configSchema>;
 export type EnvironmentConfig = z.infer<typeof environment>;
 export type S3ConnectionConfig = z.infer<typeof s3Connection>;
 export type S3StorageConfig = z.infer<typeof s3Storage>;
-export type PartsChoice = z.infer<typeof parts>;

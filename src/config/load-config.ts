@@ -2,13 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { BackstopError } from '../backstop-error.ts';
-import { closestWord } from '../closest-word.ts';
-import { resolveWebhooks } from '../notify/webhook-config.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { MediaLocation, Target } from '../domain/target.ts';
 import { defaultRetentionPolicy } from '../retention/retention-policy.ts';
-import type { BackstopConfig, MediaLocation, Target } from './backstop-config.ts';
+import { closestWord } from '../text/closest-word.ts';
+import type { BackstopConfig } from './backstop-config.ts';
 import { type ConfigFile, configSchema, durationSeconds } from './config-schema.ts';
 import { interpolate } from './interpolate.ts';
+import { resolveWebhooks } from './webhook-config.ts';
 
 export interface LoadConfigOptions {
   /** `--config` from the command line: must exist when given. */

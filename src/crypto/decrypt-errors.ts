@@ -1,4 +1,4 @@
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 /**
  * The three ways decryption fails, as BackstopErrors whose userMessage a person can act on. `detail` says where the

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { headerMac } from './age-header.ts';
 import { ArmorDecoder } from './armor-decoder.ts';
 import { ByteQueue } from './byte-queue.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { encodeHeader, FILE_KEY_SIZE } from './age-header.ts';
 import { ByteQueue } from './byte-queue.ts';
 import { parseRecipient } from './parse-recipient.ts';

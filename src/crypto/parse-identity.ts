@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { decodeBech32 } from './bech32.ts';
 import { rawX25519PublicKey, X25519_KEY_LENGTH, x25519PrivateKey } from './x25519-keys.ts';
 

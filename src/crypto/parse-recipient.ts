@@ -1,4 +1,4 @@
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { decodeBech32 } from './bech32.ts';
 import { X25519_KEY_LENGTH } from './x25519-keys.ts';
 

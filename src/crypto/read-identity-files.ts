@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { parseIdentityFile } from './parse-identity-file.ts';
 
 /**

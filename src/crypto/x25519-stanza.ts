@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, diffieHellman, generateKeyPairSync } from 'node:crypto';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { FILE_KEY_SIZE, type Stanza } from './age-header.ts';
 import { corruptError, noIdentityError } from './decrypt-errors.ts';
 import { deriveKey } from './derive-key.ts';

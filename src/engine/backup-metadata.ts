@@ -1,5 +1,5 @@
-import { BackstopError } from '../backstop-error.ts';
-import type { Backup } from './catalog.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { Backup } from '../domain/backup.ts';
 
 /**
  * backup.json: what a person (or `catalog rebuild`) needs to understand a backup folder without Backstop. It holds

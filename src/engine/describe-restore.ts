@@ -1,7 +1,7 @@
-import { targetName } from '../config/backstop-config.ts';
+import { findTarget } from '../domain/find-target.ts';
+import { partKinds } from '../domain/parts.ts';
+import { targetName } from '../domain/target.ts';
 import type { EngineContext } from './engine-context.ts';
-import { findTarget } from './find-target.ts';
-import { partKinds } from './parts.ts';
 
 /**
  * What a restore would overwrite, in words, for the confirmation a person gives before it runs: the destination's

@@ -1,27 +1,21 @@
-import type { Target } from '../config/backstop-config.ts';
-import type { EventLog } from '../jobs/event-log.ts';
-import type { OperationQueue } from '../jobs/operation-queue.ts';
-import type { Mailer } from '../notify/mailer.ts';
-import type { PartKind, ProgressListener, Source } from '../sources/source.ts';
+import type { PartKind } from '../domain/part-kind.ts';
+import type { Target } from '../domain/target.ts';
+import type { ProgressListener, Source } from '../sources/source.ts';
+import type { Catalog } from '../state/catalog.ts';
+import type { DownloadBook } from '../state/download-book.ts';
 import type { Store } from '../storage/store.ts';
-import type { Catalog } from './catalog.ts';
-import type { DownloadBook } from './downloads.ts';
 
-/** Everything the use cases need, chosen by the composition root (src/cli/compose-engine.ts); tests build their own. */
+/**
+ * The engine's ports: the catalogue and download book it records in, the store, the keys, the targets and their
+ * sources, a clock and a log. Chosen by the composition root (cli/compose-engine.ts); tests build their own. What
+ * queues, announces or authorizes work is not here: see JobsContext (src/jobs) and UseCaseContext (src/use-cases).
+ */
 export interface EngineContext {
   catalog: Catalog;
-  /** The job queue: backups and restores run as operations claimed by workers. */
-  operations: OperationQueue;
-  /** Outcomes, for notifications to deliver. */
-  events: EventLog;
   /** Prepared downloads. */
   downloads: DownloadBook;
   /** How long a download's links (and its plaintext objects) live: `downloads.linkTtl`. */
   linkTtlSeconds: number;
-  /** Sends download links; undefined when email is not configured. */
-  mailer: Mailer | undefined;
-  /** Email addresses by principal (slack:U1, cli:ana): where links go when the caller gives none. */
-  people: Readonly<Record<string, string>>;
   store: Store;
   /** age recipients every part is encrypted to. */
   recipients: () => Promise<string[]>;

@@ -1,6 +1,6 @@
+import { reasonOf } from '../domain/reason-of.ts';
 import type { EngineContext } from './engine-context.ts';
 import { deleteDownloadObjects } from './prepare-download.ts';
-import { reasonOf } from './reason-of.ts';
 
 /**
  * Deletes the plaintext objects of downloads whose links have expired and marks them expired; returns how many. A

@@ -1,8 +1,8 @@
-import type { Target } from '../config/backstop-config.ts';
+import type { Backup } from '../domain/backup.ts';
+import type { Target } from '../domain/target.ts';
 import { planRetention } from '../retention/plan-retention.ts';
 import type { RetentionDecision } from '../retention/retention-decision.ts';
 import { defaultRetentionPolicy } from '../retention/retention-policy.ts';
-import type { Backup } from './catalog.ts';
 import type { EngineContext } from './engine-context.ts';
 
 /** More backups than one target will ever hold between two prunes; retention must see all of them. */

@@ -1,11 +1,11 @@
 import { pipeline } from 'node:stream';
-import { BackstopError } from '../backstop-error.ts';
 import { createDecryptStream } from '../crypto/index.ts';
-import type { BackupPart } from './catalog.ts';
-import type { Download, DownloadFile } from './downloads.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { BackupPart } from '../domain/backup.ts';
+import type { Download, DownloadFile } from '../domain/download.ts';
+import { partKinds } from '../domain/parts.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
 import { HashCounter } from './hash-counter.ts';
-import { partKinds } from './parts.ts';
 
 /** Where a download's plaintext files live in the store. */
 export function downloadFolder(downloadId: string): string {

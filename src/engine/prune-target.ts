@@ -1,8 +1,8 @@
-import type { Target } from '../config/backstop-config.ts';
-import type { Backup } from './catalog.ts';
+import type { Backup } from '../domain/backup.ts';
+import { reasonOf } from '../domain/reason-of.ts';
+import type { Target } from '../domain/target.ts';
 import type { EngineContext } from './engine-context.ts';
 import { planTarget } from './plan-target-retention.ts';
-import { reasonOf } from './reason-of.ts';
 
 export interface PruneReport {
   app: string;

@@ -1,13 +1,13 @@
 import { pipeline, Readable } from 'node:stream';
 import { createEncryptStream } from '../crypto/index.ts';
-import type { PartKind } from '../sources/source.ts';
+import type { Backup, BackupPart, NewBackup } from '../domain/backup.ts';
+import { findTarget } from '../domain/find-target.ts';
+import type { PartKind } from '../domain/part-kind.ts';
+import { partFileName, partKinds } from '../domain/parts.ts';
+import { reasonOf } from '../domain/reason-of.ts';
 import { backupMetadata } from './backup-metadata.ts';
-import type { Backup, BackupPart, NewBackup } from './catalog.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
-import { findTarget } from './find-target.ts';
 import { HashCounter } from './hash-counter.ts';
-import { partFileName, partKinds } from './parts.ts';
-import { reasonOf } from './reason-of.ts';
 import { type Digest, SealStream } from './seal-stream.ts';
 import { settleAll } from './settle-all.ts';
 

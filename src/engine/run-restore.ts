@@ -1,15 +1,15 @@
 import { pipeline } from 'node:stream';
-import { BackstopError } from '../backstop-error.ts';
-import { type Target, targetName } from '../config/backstop-config.ts';
 import { createDecryptStream } from '../crypto/index.ts';
-import type { PartKind } from '../sources/source.ts';
-import type { Backup, BackupPart, Restore } from './catalog.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { Backup, BackupPart, Restore } from '../domain/backup.ts';
+import { findTarget } from '../domain/find-target.ts';
+import type { PartKind } from '../domain/part-kind.ts';
+import { partKinds, partsChoice } from '../domain/parts.ts';
+import { reasonOf } from '../domain/reason-of.ts';
+import { type Target, targetName } from '../domain/target.ts';
 import { CommitBarrier } from './commit-barrier.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
-import { findTarget } from './find-target.ts';
 import { HashCounter } from './hash-counter.ts';
-import { partKinds, partsChoice } from './parts.ts';
-import { reasonOf } from './reason-of.ts';
 import { queueBackup, runBackup } from './run-backup.ts';
 import { settleAll } from './settle-all.ts';
 

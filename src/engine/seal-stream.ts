@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { BackstopError } from '../backstop-error.ts';
 import { parseRecipient } from '../crypto/index.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 /**
  * The worker's code: compiled, next to this file; from the TypeScript sources, through an entry that registers the

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { BackstopError } from '../backstop-error.ts';
 import { createEncryptStream } from '../crypto/index.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 const port = parentPort!;
 // Ciphertext leaves in pieces of about this size: fewer messages, and each piece is one fresh transferable buffer.

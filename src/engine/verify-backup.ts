@@ -1,12 +1,12 @@
 import { pipeline, type Readable, Transform, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { BackstopError } from '../backstop-error.ts';
 import { createDecryptStream } from '../crypto/index.ts';
-import type { PartKind } from '../sources/source.ts';
-import type { Backup, BackupPart } from './catalog.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { Backup, BackupPart } from '../domain/backup.ts';
+import type { PartKind } from '../domain/part-kind.ts';
+import { reasonOf } from '../domain/reason-of.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
 import { HashCounter } from './hash-counter.ts';
-import { reasonOf } from './reason-of.ts';
 
 /**
  * Checks a plaintext's own format (a tar against its manifest, a dump's header): reads the stream to its end and

@@ -1,8 +1,8 @@
 import express, { type Express } from 'express';
 import { sql } from 'kysely';
-import type { EngineContext } from '../engine/engine-context.ts';
 import type { StateDb } from '../state/state.ts';
 import type { Store } from '../storage/store.ts';
+import type { UseCaseContext } from '../use-cases/use-case-context.ts';
 import { createApiRouter } from './api/api-router.ts';
 import { downloadsRoute } from './downloads-route.ts';
 import { createMetricsRegistry, metricsHandler } from './metrics.ts';
@@ -14,7 +14,7 @@ export interface HealthChecks {
 
 export interface HttpAppOptions extends HealthChecks {
   /** The engine the API works with; without it only `/healthz` and `/readyz` are served. */
-  engine?: EngineContext;
+  engine?: UseCaseContext;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type Request, type Response, Router } from 'express';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { attachmentDisposition } from '../storage/attachment-disposition.ts';
 import type { DownloadGrant } from '../storage/download-link-signer.ts';
 import type { Store } from '../storage/store.ts';

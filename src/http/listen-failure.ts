@@ -1,4 +1,4 @@
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 /** A port in use is a configuration problem with a clear message and its fix, not a stack trace. */
 export function listenFailure(error: { code?: string; message: string }, host: string, port: number): BackstopError {

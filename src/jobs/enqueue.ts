@@ -1,19 +1,19 @@
-import { BackstopError } from '../backstop-error.ts';
-import type { Target } from '../config/backstop-config.ts';
-import { targetName } from '../config/backstop-config.ts';
-import type { Backup, NewBackup, Restore } from '../engine/catalog.ts';
-import type { Download } from '../engine/downloads.ts';
-import type { EngineContext } from '../engine/engine-context.ts';
-import { partKinds } from '../engine/parts.ts';
-import type { RestoreRequest as PendingRestore, RestoreRequests } from '../engine/restore-requests.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { Backup, NewBackup, Restore } from '../domain/backup.ts';
+import type { Download } from '../domain/download.ts';
+import type { Operation } from '../domain/operation.ts';
+import { partKinds } from '../domain/parts.ts';
+import type { RestoreRequest as PendingRestore } from '../domain/restore-request.ts';
+import { type Target, targetName } from '../domain/target.ts';
 import { queueBackup } from '../engine/run-backup.ts';
 import { queueRestore, type RestoreRequest } from '../engine/run-restore.ts';
+import type { RestoreRequests } from '../state/restore-requests.ts';
 import type { StateDb } from '../state/state.ts';
-import type { Operation } from './operation-queue.ts';
+import type { JobsContext } from './jobs-context.ts';
 
 /** Records a backup and the operation that runs it, together (one transaction), and wakes this process's workers. */
 export async function enqueueBackup(
-  ctx: EngineContext,
+  ctx: JobsContext,
   request: NewBackup,
 ): Promise<{ backup: Backup; operation: Operation }> {
   const queued = await inTransaction(ctx, async (trx) => {
@@ -36,7 +36,7 @@ export async function enqueueBackup(
  * any number of instances create it exactly once. Undefined when it existed.
  */
 export async function enqueueScheduledBackup(
-  ctx: EngineContext,
+  ctx: JobsContext,
   target: Target,
   parts: string,
   slot: Date,
@@ -60,7 +60,7 @@ export async function enqueueScheduledBackup(
 
 /** Checks a restore request, records it and the operation that runs it (on the destination's turn). */
 export async function enqueueRestore(
-  ctx: EngineContext,
+  ctx: JobsContext,
   request: RestoreRequest,
 ): Promise<{ restore: Restore; operation: Operation }> {
   const queued = await inTransaction(ctx, async (trx) => {
@@ -85,7 +85,7 @@ export async function enqueueRestore(
  * runs beside the target's backups and restores (it only reads a completed backup).
  */
 export async function enqueueDownload(
-  ctx: EngineContext,
+  ctx: JobsContext,
   request: { backupId: string; parts?: string; requestedBy: string | null; email: string | null },
 ): Promise<{ download: Download; operation: Operation }> {
   const backup = await ctx.catalog.getBackup(request.backupId);
@@ -121,7 +121,7 @@ export async function enqueueDownload(
  * request was decided before or has expired.
  */
 export async function approveRestoreRequest(
-  ctx: EngineContext,
+  ctx: JobsContext,
   requests: RestoreRequests,
   id: string,
   by: string,
@@ -152,7 +152,7 @@ export async function approveRestoreRequest(
  * Runs `fn` with an engine whose catalogue, downloads and queue work inside one transaction, and that transaction's
  * `db`, for books the engine does not hold (the restore requests) to join it.
  */
-function inTransaction<T>(ctx: EngineContext, fn: (trx: EngineContext, db: StateDb) => Promise<T>): Promise<T> {
+function inTransaction<T>(ctx: JobsContext, fn: (trx: JobsContext, db: StateDb) => Promise<T>): Promise<T> {
   return ctx.catalog.transaction((catalog, db) =>
     fn({ ...ctx, catalog, downloads: ctx.downloads.within(db), operations: ctx.operations.within(db) }, db),
   );

@@ -1,7 +1,7 @@
-import type { EngineContext } from '../engine/engine-context.ts';
-import { reasonOf } from '../engine/reason-of.ts';
+import type { Operation } from '../domain/operation.ts';
+import { reasonOf } from '../domain/reason-of.ts';
 import type { ProgressListener } from '../sources/source.ts';
-import type { Operation } from './operation-queue.ts';
+import type { JobsContext } from './jobs-context.ts';
 import type { Worker } from './worker.ts';
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
@@ -13,7 +13,7 @@ const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
  * `signal`, stops following when aborted (the operation goes on) and rejects with the abort reason.
  */
 export async function followOperation(
-  ctx: EngineContext,
+  ctx: JobsContext,
   operation: Operation,
   options: { onProgress?: ProgressListener; runHere?: Worker; pollMs?: number; signal?: AbortSignal } = {},
 ): Promise<Operation> {

@@ -1,45 +1,8 @@
 import { type Selectable, sql } from 'kysely';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { NewOperation, Operation, OperationKind, OperationStatus } from '../domain/operation.ts';
 import type { StateDb } from '../state/state.ts';
-import type { OperationStatus, OperationsTable } from '../state/tables.ts';
-
-export type OperationKind = 'backup' | 'restore' | 'download' | 'delivery';
-
-/** One unit of background work: a backup or a restore (later a download preparation, a webhook delivery). */
-export interface Operation {
-  id: string;
-  kind: string;
-  /** The backup or restore this operation runs. */
-  subjectId: string;
-  /** "app/env" for work that must not overlap with other work on that target; null otherwise. */
-  target: string | null;
-  status: OperationStatus;
-  attempts: number;
-  maxAttempts: number;
-  leaseOwner: string | null;
-  leaseExpiresAt: Date | null;
-  cancelRequestedBy: string | null;
-  phase: string | null;
-  bytesDone: number;
-  bytesExpected: number | null;
-  requestedBy: string | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  error: string | null;
-  /** Not claimed before this time. */
-  runAfter: Date | null;
-}
-
-export interface NewOperation {
-  kind: OperationKind;
-  subjectId: string;
-  target: string | null;
-  requestedBy: string | null;
-  maxAttempts?: number;
-  /** Not run before this time. */
-  runAfter?: Date;
-}
+import type { OperationsTable } from '../state/tables.ts';
 
 /**
  * A claimed operation, or one that ended when its last worker vanished (`exhausted`: already marked failed because

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { NewEvent } from '../domain/events.ts';
 import type { PruneReport } from '../engine/prune-target.ts';
-import type { NewEvent } from './event-log.ts';
 
 /**
  * The `retention.pruned` event of a prune that deleted something. Instances pruning at the same time delete the same

@@ -1,8 +1,7 @@
-import type { Target } from '../config/backstop-config.ts';
-import type { Backup } from '../engine/catalog.ts';
-import type { EngineContext } from '../engine/engine-context.ts';
-import type { BackupStatus } from '../state/tables.ts';
+import type { Backup, BackupStatus } from '../domain/backup.ts';
+import type { Target } from '../domain/target.ts';
 import { nextSlot } from './cron-slots.ts';
+import type { JobsContext } from './jobs-context.ts';
 
 /** What `schedules` shows for one target: when it runs next, how its last scheduled backup went, what it keeps. */
 export interface ScheduleSummary {
@@ -29,7 +28,7 @@ export interface ScheduleSummary {
  * `filter.env` (a filter naming no configured target gives an empty list). Reads only; schedules nothing.
  */
 export async function describeSchedules(
-  ctx: EngineContext,
+  ctx: JobsContext,
   filter: { app?: string; env?: string } = {},
   now: Date,
 ): Promise<ScheduleSummary[]> {
@@ -64,7 +63,7 @@ export async function describeSchedules(
 
 /** The newest completed scheduled backup of `target` (by the slot it was taken for), or undefined. */
 export async function lastCompletedScheduledBackup(
-  ctx: EngineContext,
+  ctx: JobsContext,
   target: Pick<Target, 'app' | 'env'>,
 ): Promise<Backup | undefined> {
   return newest((await scheduledBackupsOf(ctx, target)).filter((b) => b.status === 'completed'));
@@ -75,7 +74,7 @@ export function scheduledTimeOf(backup: Backup): Date {
   return backup.slot ?? backup.createdAt;
 }
 
-function scheduledBackupsOf(ctx: EngineContext, target: Pick<Target, 'app' | 'env'>): Promise<Backup[]> {
+function scheduledBackupsOf(ctx: JobsContext, target: Pick<Target, 'app' | 'env'>): Promise<Backup[]> {
   return ctx.catalog.listBackups({ app: target.app, env: target.env, trigger: 'scheduled' });
 }
 

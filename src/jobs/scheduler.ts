@@ -1,13 +1,13 @@
 import schedule, { type Job } from 'node-schedule';
-import { BackstopError } from '../backstop-error.ts';
-import { type Target, targetName } from '../config/backstop-config.ts';
-import type { Backup } from '../engine/catalog.ts';
-import type { EngineContext } from '../engine/engine-context.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { Backup } from '../domain/backup.ts';
+import { reasonOf } from '../domain/reason-of.ts';
+import { type Target, targetName } from '../domain/target.ts';
 import { expireDownloads } from '../engine/expire-downloads.ts';
 import { pruneTarget } from '../engine/prune-target.ts';
-import { reasonOf } from '../engine/reason-of.ts';
 import { nextSlot, previousSlot, schedulePeriodMs } from './cron-slots.ts';
 import { enqueueScheduledBackup } from './enqueue.ts';
+import type { JobsContext } from './jobs-context.ts';
 import { prunedEvent } from './pruned-event.ts';
 import { lastCompletedScheduledBackup, scheduledTimeOf } from './schedule-summary.ts';
 
@@ -51,7 +51,7 @@ export class Scheduler {
   private running = false;
 
   constructor(
-    private readonly ctx: EngineContext,
+    private readonly ctx: JobsContext,
     options: SchedulerOptions = {},
   ) {
     this.missedCheckMs = options.missedCheckMs ?? 60_000;

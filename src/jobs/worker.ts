@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { reasonOf } from '../engine/reason-of.ts';
+import type { Operation } from '../domain/operation.ts';
+import { reasonOf } from '../domain/reason-of.ts';
 import type { Progress, ProgressListener } from '../sources/source.ts';
-import type { Operation, OperationQueue } from './operation-queue.ts';
+import type { OperationQueue } from './operation-queue.ts';
 import { OperationStopped } from './operation-stopped.ts';
 import { RetryLater } from './retry-later.ts';
 

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import type { EngineContext } from '../engine/engine-context.ts';
-import { reasonOf } from '../engine/reason-of.ts';
-import type { Operation } from '../jobs/operation-queue.ts';
+import { retryDelayMs, type WebhookEndpoint } from '../config/webhook-config.ts';
+import type { Operation } from '../domain/operation.ts';
+import { reasonOf } from '../domain/reason-of.ts';
+import type { JobsContext } from '../jobs/jobs-context.ts';
 import { OperationStopped } from '../jobs/operation-stopped.ts';
 import { RetryLater } from '../jobs/retry-later.ts';
 import type { OperationRunner } from '../jobs/worker.ts';
-import { retryDelayMs, type WebhookEndpoint } from './webhook-config.ts';
-import { type Delivery, type WebhookDeliveries, withDeliveries } from './webhook-deliveries.ts';
+import { type Delivery, type WebhookDeliveries, withDeliveries } from '../state/webhook-deliveries.ts';
 import { digestTypes } from './webhook-dispatcher.ts';
 import { type DeliveryContent, type WebhookRequest, webhookRequest } from './webhook-payload.ts';
 import { redactUrl } from './webhook-redact.ts';
@@ -41,7 +41,7 @@ const ANSWER_QUOTED_MAX = 200;
  * - Nothing here holds a database transaction while waiting for the endpoint.
  */
 export function deliveryRunner(
-  ctx: EngineContext,
+  ctx: JobsContext,
   endpoints: readonly WebhookEndpoint[],
   options: DeliveryRunnerOptions = {},
 ): OperationRunner {
@@ -135,12 +135,12 @@ export function deliveryRunner(
  * Records a delivery whose operation ended without running (cancelled while queued, or out of attempts) as failed
  * with the reason. Needs no webhook configuration, so whoever cancels an operation can call it.
  */
-export async function abandonDelivery(ctx: EngineContext, operation: Operation, reason: string): Promise<void> {
+export async function abandonDelivery(ctx: JobsContext, operation: Operation, reason: string): Promise<void> {
   await withDeliveries(ctx, (d) => d.markFailed(operation.subjectId, reason));
 }
 
 /** Marks the delivery failed, logs why, and fails the operation with the same words. */
-async function giveUp(ctx: EngineContext, delivery: Delivery, reason: string, context = ''): Promise<never> {
+async function giveUp(ctx: JobsContext, delivery: Delivery, reason: string, context = ''): Promise<never> {
   await withDeliveries(ctx, (d) => d.markFailed(delivery.id, reason));
   ctx.log(`webhook ${delivery.endpoint}: gave up delivery ${delivery.id}: ${context}${reason}`);
   throw new Error(reason);

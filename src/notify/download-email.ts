@@ -1,6 +1,6 @@
-import type { Backup } from '../engine/catalog.ts';
-import type { Download } from '../engine/downloads.ts';
-import { formatTime } from '../format-units.ts';
+import type { Backup } from '../domain/backup.ts';
+import type { Download } from '../domain/download.ts';
+import { formatTime } from '../text/format-units.ts';
 import type { MailMessage } from './mailer.ts';
 
 /** The email that brings a requester the links of a prepared download, in text and HTML. */

@@ -1,5 +1,5 @@
-import { formatBytes, formatTime } from '../format-units.ts';
-import type { BackstopEvent, EventType } from '../jobs/event-log.ts';
+import type { BackstopEvent, EventType } from '../domain/events.ts';
+import { formatBytes, formatTime } from '../text/format-units.ts';
 
 /**
  * What an event says to a person, before any platform formats it: a title, one sentence to read at a glance, and

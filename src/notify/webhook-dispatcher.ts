@@ -1,6 +1,6 @@
-import type { EngineContext } from '../engine/engine-context.ts';
-import { inDigest, sendsNow, WEBHOOK_EVENT_TYPES, type WebhookEndpoint } from './webhook-config.ts';
-import { withDeliveries } from './webhook-deliveries.ts';
+import { inDigest, sendsNow, WEBHOOK_EVENT_TYPES, type WebhookEndpoint } from '../config/webhook-config.ts';
+import type { JobsContext } from '../jobs/jobs-context.ts';
+import { withDeliveries } from '../state/webhook-deliveries.ts';
 
 /** The event cursor webhooks read the event log with. */
 export const WEBHOOK_CURSOR = 'webhooks';
@@ -34,7 +34,7 @@ export const DEFAULT_GAP_SETTLE_MS = 5000;
  * Returns how many deliveries this call created.
  */
 export async function dispatchEvents(
-  ctx: EngineContext,
+  ctx: JobsContext,
   endpoints: readonly WebhookEndpoint[],
   now: Date,
   options: { maxAgeMs?: number; settleMs?: number } = {},
@@ -89,7 +89,7 @@ export async function dispatchEvents(
  * loop calls it for yesterday shortly after midnight UTC and on start). Returns how many digests it queued.
  */
 export async function enqueueDigests(
-  ctx: EngineContext,
+  ctx: JobsContext,
   endpoints: readonly WebhookEndpoint[],
   day: string,
   now: Date,

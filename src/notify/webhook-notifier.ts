@@ -1,7 +1,7 @@
-import type { EngineContext } from '../engine/engine-context.ts';
-import { reasonOf } from '../engine/reason-of.ts';
-import type { WebhookEndpoint } from './webhook-config.ts';
-import { previousUtcDay } from './webhook-deliveries.ts';
+import type { WebhookEndpoint } from '../config/webhook-config.ts';
+import { reasonOf } from '../domain/reason-of.ts';
+import type { JobsContext } from '../jobs/jobs-context.ts';
+import { previousUtcDay } from '../state/webhook-deliveries.ts';
 import { dispatchEvents, enqueueDigests } from './webhook-dispatcher.ts';
 
 export interface WebhookNotifierOptions {
@@ -25,7 +25,7 @@ export class WebhookNotifier {
   private lastDigestDay: string | undefined;
 
   constructor(
-    private readonly ctx: EngineContext,
+    private readonly ctx: JobsContext,
     private readonly endpoints: readonly WebhookEndpoint[],
     options: WebhookNotifierOptions = {},
   ) {

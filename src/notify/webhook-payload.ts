@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
-import type { BackstopEvent } from '../jobs/event-log.ts';
+import type { WebhookEndpoint } from '../config/webhook-config.ts';
+import type { BackstopEvent } from '../domain/events.ts';
 import { digestMessage, type EventMessage, eventMessage, messageLines } from './event-message.ts';
-import type { WebhookEndpoint } from './webhook-config.ts';
 
 /** What one delivery sends: one event, or one endpoint's digest of a day's successes. */
 export type DeliveryContent =

@@ -1,6 +1,7 @@
-import { BackstopError } from '../backstop-error.ts';
-import { closestWord } from '../closest-word.ts';
-import { defaultRetentionPolicy, type RetentionPolicy } from './retention-policy.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { RetentionPolicy } from '../domain/retention-policy.ts';
+import { closestWord } from '../text/closest-word.ts';
+import { defaultRetentionPolicy } from './retention-policy.ts';
 
 const form = 'daily=7,weekly=4,monthly=12[,keepLast=3,maxAgeDays=30]';
 const names = ['daily', 'weekly', 'monthly', 'keepLast', 'maxAgeDays'] as const;

@@ -1,5 +1,5 @@
+import type { RetentionPolicy } from '../domain/retention-policy.ts';
 import type { RetentionVerdict } from './retention-decision.ts';
-import type { RetentionPolicy } from './retention-policy.ts';
 
 const dayMs = 86_400_000;
 

@@ -1,9 +1,9 @@
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { RetentionPolicy } from '../domain/retention-policy.ts';
 import { planOnDemand } from './plan-on-demand.ts';
 import { planScheduled } from './plan-scheduled.ts';
 import type { RetentionCandidate } from './retention-candidate.ts';
 import type { RetentionDecision, RetentionVerdict } from './retention-decision.ts';
-import type { RetentionPolicy } from './retention-policy.ts';
 
 const failedGraceMs = 7 * 86_400_000;
 

@@ -1,6 +1,6 @@
+import type { RetentionPolicy } from '../domain/retention-policy.ts';
 import { type PeriodUnit, periodKey, periodLabel } from './calendar-period.ts';
 import type { RetentionVerdict } from './retention-decision.ts';
-import type { RetentionPolicy } from './retention-policy.ts';
 import { ZoneCalendar } from './zone-calendar.ts';
 
 interface Tier {

@@ -1,8 +1,8 @@
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { RetentionPolicy } from '../domain/retention-policy.ts';
 import { planRetention } from './plan-retention.ts';
 import type { RetentionCandidate } from './retention-candidate.ts';
 import type { RetentionDecision } from './retention-decision.ts';
-import type { RetentionPolicy } from './retention-policy.ts';
 
 /** A backup the simulation ends with: when it was taken and why the policy keeps it. */
 export interface SimulatedBackup {

@@ -1,4 +1,4 @@
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 const dayMs = 86_400_000;
 

@@ -4,7 +4,7 @@ import { utimesSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { createBreather } from './media-breather.ts';
 import { chownTree } from './media-dir-owner.ts';
 import { MediaDirSink } from './media-dir-sink.ts';

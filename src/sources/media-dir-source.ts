@@ -2,7 +2,7 @@ import { lstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { createBreather } from './media-breather.ts';
 import { type MediaFs, readMediaDir } from './media-dir-reader.ts';
 import { restoreMediaDir } from './media-dir-restore.ts';

@@ -1,4 +1,4 @@
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 /** A path as it may appear in a message: quoted, escaped and cut short, since it may come from an untrusted tar. */
 export function quote(path: string): string {

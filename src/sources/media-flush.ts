@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 /**
  * Writes everything cached for the filesystem holding `path` to disk: syncfs(2), through coreutils `sync -f`, as

@@ -1,5 +1,5 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 /** An S3 prefix holding media: every key that starts with `prefix` ("live/"), which ends in "/" unless empty. */
 export class MediaS3Location {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { aborted, isFsError, restoreFailed } from './media-errors.ts';
 import { loadAhead } from './media-load-ahead.ts';
 import type { MediaManifest, MediaManifestFile } from './media-manifest.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { extract as createExtract, type Header } from 'tar-stream';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { aborted, mismatch, quote, unsafeEntry } from './media-errors.ts';
 import { type MediaManifest, parseMediaManifest } from './media-manifest.ts';
 import { MANIFEST_ENTRY_NAME, MEDIA_ENTRY_PREFIX, mediaPathProblem } from './media-path.ts';

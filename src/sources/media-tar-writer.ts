@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pack as createPack, type Pack } from 'tar-stream';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { aborted, changed } from './media-errors.ts';
 import {
   MEDIA_FORMAT,

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 /** Far more than pg_restore writes after its final COMMIT (a comment and `\unrestrict <key>`). */
 const HELD_BYTES = 4096;

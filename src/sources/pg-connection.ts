@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 /**
  * The libpq parameters a URL may carry in its query string, and the environment variable that hands each one to

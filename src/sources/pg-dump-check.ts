@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 /**
  * Checks that a plaintext starts like a pg_dump custom-format archive ("PGDMP"). The sha256 check in verify covers

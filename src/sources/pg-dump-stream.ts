@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { PgProcess, type Spawn } from './pg-process.ts';
 import type { ProgressListener } from './source.ts';
 

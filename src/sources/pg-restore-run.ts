@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { PgCommitWithholder } from './pg-commit-withholder.ts';
 import { type PgExit, PgProcess, type Spawn } from './pg-process.ts';
 import type { PgTools } from './pg-tools.ts';

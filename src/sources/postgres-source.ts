@@ -1,13 +1,14 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { PartKind } from '../domain/part-kind.ts';
 import { PgConnection } from './pg-connection.ts';
 import { streamPgDump } from './pg-dump-stream.ts';
 import type { Spawn } from './pg-process.ts';
 import { restorePreamble } from './pg-restore-preamble.ts';
 import { runPgRestore } from './pg-restore-run.ts';
 import { findPgTools, type PgTools } from './pg-tools.ts';
-import type { PartKind, ProgressListener, RestoreSummary, Source } from './source.ts';
+import type { ProgressListener, RestoreSummary, Source } from './source.ts';
 
 export interface PostgresSourceOptions {
   /** postgres:// or postgresql:// URL of the database; query parameters are libpq's (sslmode, host=/socket/dir). */

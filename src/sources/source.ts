@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
+import type { PartKind } from '../domain/part-kind.ts';
 
 /** The parts a backup may hold. */
-export type PartKind = 'db' | 'media';
 
 /** Progress of a long step, for progress bars and operation rows. */
 export interface Progress {

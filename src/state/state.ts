@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.ts';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import type { StateTables } from './tables.ts';
 

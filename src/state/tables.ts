@@ -1,4 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { BackupStatus, RestoreStatus, Trigger } from '../domain/backup.ts';
+import type { DownloadStatus } from '../domain/download.ts';
+import type { OperationStatus } from '../domain/operation.ts';
+import type { RestoreRequestStatus } from '../domain/restore-request.ts';
 
 /** Backstop's own state. Timestamps are timestamptz; byte counts are bigint (read back as string or number). */
 export interface StateTables {
@@ -19,9 +23,6 @@ export interface StateTables {
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type BigCount = ColumnType<string | number | bigint, number, number>;
-
-export type BackupStatus = 'queued' | 'running' | 'completed' | 'failed';
-export type Trigger = 'scheduled' | 'on-demand';
 
 export interface BackupsTable {
   id: string;
@@ -55,8 +56,6 @@ export interface BackupPartsTable {
   stored_sha256: string;
 }
 
-export type RestoreStatus = 'queued' | 'running' | 'succeeded' | 'failed';
-
 export interface RestoresTable {
   id: string;
   backup_id: string;
@@ -73,8 +72,6 @@ export interface RestoresTable {
   completed_at: Timestamp | null;
   error: string | null;
 }
-
-export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface OperationsTable {
   id: string;
@@ -117,8 +114,6 @@ export interface EventsTable {
   created_at: Timestamp;
   dedupe_key: string | null;
 }
-
-export type DownloadStatus = 'queued' | 'running' | 'ready' | 'failed' | 'expired';
 
 export interface DownloadsTable {
   id: string;
@@ -181,8 +176,6 @@ export interface AuditLogTable {
   outcome: 'ok' | 'failed' | 'refused';
   detail: string | null;
 }
-
-export type RestoreRequestStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'withdrawn';
 
 export interface RestoreRequestsTable {
   id: string;

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 export interface DownloadLinkSignerOptions {
   /** Where Backstop's HTTP server is reached from outside, e.g. "https://backstop.example.com". */

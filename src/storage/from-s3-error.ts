@@ -1,4 +1,4 @@
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 /** S3 error names that mean "slow down" or "try again", whatever status they came with. */
 const RETRYABLE_NAMES = new Set([

@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { type FileHandle, open, readdir, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { CountedSource } from './counted-source.ts';
 import type { DownloadGrant, DownloadLinkSigner } from './download-link-signer.ts';
 import type { Store, StoredObject } from './store.ts';

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 import { attachmentDisposition } from './attachment-disposition.ts';
 import { CountedSource } from './counted-source.ts';
 import { fromS3Error } from './from-s3-error.ts';

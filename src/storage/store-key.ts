@@ -1,4 +1,4 @@
-import { BackstopError } from '../backstop-error.ts';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 /**
  * Rejects keys outside the Store namespace (see store.ts). Every driver checks keys before touching its backend, so

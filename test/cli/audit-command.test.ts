@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { AuditLog } from '../../src/access/audit-log.ts';
+import { AuditLog } from '../../src/state/audit-log.ts';
 import { migrateToLatest, openState } from '../../src/state/state.ts';
 import { runBackstop } from '../support/cli.ts';
 

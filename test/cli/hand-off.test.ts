@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { expect, onTestFinished, test } from 'vitest';
-import { BackstopError } from '../../src/backstop-error.ts';
-import type { CliIo } from '../../src/cli/cli-io.ts';
-import { handOff } from '../../src/cli/hand-off-client.ts';
-import { decodeFrame, encodeFrame, readLines, type ServerFrame, serverFrame } from '../../src/cli/hand-off-protocol.ts';
-import { type HandOffRunner, listenForHandOff } from '../../src/cli/hand-off-server.ts';
+import type { CliIo } from '../../adapters/console/cli-io.ts';
+import { handOff } from '../../cli/hand-off-client.ts';
+import { decodeFrame, encodeFrame, readLines, type ServerFrame, serverFrame } from '../../cli/hand-off-protocol.ts';
+import { type HandOffRunner, listenForHandOff } from '../../cli/hand-off-server.ts';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
 
 /** A fresh directory for one test's socket, removed when the test ends. */
 function socketDir(): string {

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, test } from 'vitest';
-import { ensureGeneratedIdentity, ensureSecretFile } from '../../src/cli/local-secrets.ts';
+import { ensureGeneratedIdentity, ensureSecretFile } from '../../cli/local-secrets.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'backstop-secrets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const module = join(import.meta.dirname, '..', '..', 'src', 'cli', 'local-secrets.ts');
+const module = join(import.meta.dirname, '..', '..', 'cli', 'local-secrets.ts');
 
 test('processes starting at once agree on one secret and one key, and none fails', async () => {
   const secretPath = join(dir, 'race', 'link-secret');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { expect, test } from 'vitest';
-import { serveCommand } from '../../src/cli/serve-command.ts';
+import { serveCommand } from '../../cli/serve-command.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { openState } from '../../src/state/state.ts';
 import { runBackstop } from '../support/cli.ts';

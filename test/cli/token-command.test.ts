@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, expect, test } from 'vitest';
-import type { CliIo } from '../../src/cli/cli-io.ts';
-import { composeEngine } from '../../src/cli/compose-engine.ts';
-import { tokenCommand } from '../../src/cli/token-command.ts';
+import type { CliIo } from '../../adapters/console/cli-io.ts';
+import { composeEngine } from '../../cli/compose-engine.ts';
+import { tokenCommand } from '../../cli/token-command.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { hashSecret } from '../../src/http/api/api-tokens.ts';
 import { createHttpApp } from '../../src/http/create-http-app.ts';
+import { hashSecret } from '../../src/state/api-tokens.ts';
 import { openState } from '../../src/state/state.ts';
 import { listen } from '../http/listen.ts';
 

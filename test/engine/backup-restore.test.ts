@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Target } from '../../src/config/backstop-config.ts';
+import type { Target } from '../../src/domain/target.ts';
 import { rebuildCatalog } from '../../src/engine/rebuild-catalog.ts';
 import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
 import { queueRestore, runRestore } from '../../src/engine/run-restore.ts';

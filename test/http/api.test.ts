@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createToken, revokeToken, type TokenRole } from '../../src/http/api/api-tokens.ts';
 import { createHttpApp } from '../../src/http/create-http-app.ts';
 import type { Worker } from '../../src/jobs/worker.ts';
+import { createToken, revokeToken, type TokenRole } from '../../src/state/api-tokens.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 import { listen } from './listen.ts';

@@ -8,7 +8,7 @@ import express from 'express';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCommand } from '../../commands/run-command.ts';
+import { runCommand } from '../../commands/handlers/run-command.ts';
 import { expireDownloads } from '../../src/engine/expire-downloads.ts';
 import { downloadsRoute } from '../../src/http/downloads-route.ts';
 import { enqueueBackup, enqueueDownload } from '../../src/jobs/enqueue.ts';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { newId } from '../../src/engine/new-id.ts';
+import { newId } from '../../src/domain/new-id.ts';
 import { OperationQueue } from '../../src/jobs/operation-queue.ts';
 import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
 import { ManualClock } from '../support/manual-clock.ts';

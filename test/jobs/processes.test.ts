@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { composeEngine } from '../../src/cli/compose-engine.ts';
+import { composeEngine } from '../../cli/compose-engine.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import type { EngineContext } from '../../src/engine/engine-context.ts';
 import { enqueueBackup } from '../../src/jobs/enqueue.ts';
 import { migrateToLatest, openState } from '../../src/state/state.ts';
+import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
 
 /**
@@ -146,7 +146,7 @@ async function setUp(label: string, configYaml: (dir: string) => string) {
 }
 
 /** The engine the processes would build from the same config and state, for the test to enqueue work with. */
-async function openEngine(configPath: string, url: string, dir: string): Promise<EngineContext> {
+async function openEngine(configPath: string, url: string, dir: string): Promise<UseCaseContext> {
   const config = loadConfig({ explicitPath: configPath, env: { DATABASE_URL: url }, cwd: dir });
   const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
   cleanups.push(() => state.close());
@@ -196,7 +196,7 @@ describe('several Backstop processes on one PostgreSQL state', () => {
     // the backups table alone cannot show every slot afterwards: a trigger records its whole history.
     const engine = await openEngine(configPath, url, dir);
     // Make the generated key and the link secret here first: two processes creating them at the same moment race
-    // (the loser gets EEXIST from src/cli/local-secrets.ts), which is not what this test is about.
+    // (the loser gets EEXIST from cli/local-secrets.ts), which is not what this test is about.
     expect(await engine.recipients()).toHaveLength(1);
     await sql(
       url,
@@ -304,7 +304,7 @@ describe('several Backstop processes on one PostgreSQL state', () => {
     for (const env of envs) writeMedia(join(dir, `media-${env}`), 2, 2048);
     const engine = await openEngine(configPath, url, dir);
     // Make the generated key and the link secret here first: two processes creating them at the same moment race
-    // (the loser gets EEXIST from src/cli/local-secrets.ts), which is not what this test is about.
+    // (the loser gets EEXIST from cli/local-secrets.ts), which is not what this test is about.
     expect(await engine.recipients()).toHaveLength(1);
     const queued: Array<{ id: string; env: string }> = [];
     for (let i = 0; i < 50; i++) {

@@ -1,6 +1,6 @@
 import schedule from 'node-schedule';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Target } from '../../src/config/backstop-config.ts';
+import type { Target } from '../../src/domain/target.ts';
 import { describeSchedules } from '../../src/jobs/schedule-summary.ts';
 import { defaultRetentionPolicy } from '../../src/retention/retention-policy.ts';
 import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';

@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import schedule from 'node-schedule';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
-import type { Target } from '../../src/config/backstop-config.ts';
-import { Catalog } from '../../src/engine/catalog.ts';
-import type { EngineContext } from '../../src/engine/engine-context.ts';
-import { newId } from '../../src/engine/new-id.ts';
+import { newId } from '../../src/domain/new-id.ts';
+import type { Target } from '../../src/domain/target.ts';
 import { nextSlot } from '../../src/jobs/cron-slots.ts';
-import { EventLog } from '../../src/jobs/event-log.ts';
 import { OperationQueue } from '../../src/jobs/operation-queue.ts';
 import { Scheduler } from '../../src/jobs/scheduler.ts';
+import { Catalog } from '../../src/state/catalog.ts';
+import { EventLog } from '../../src/state/event-log.ts';
 import { migrateToLatest, openState } from '../../src/state/state.ts';
+import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { adminUrl, createDatabase, dropDatabase, sql } from '../support/postgres.ts';
@@ -61,7 +61,7 @@ afterEach(async () => {
 });
 
 /** The engine with these targets, on `clock` (else the real one). */
-function contextWith(targets: Target[], clock?: ManualClock): EngineContext {
+function contextWith(targets: Target[], clock?: ManualClock): UseCaseContext {
   return { ...engine.ctx, targets, clock: clock?.now ?? (() => new Date()) };
 }
 

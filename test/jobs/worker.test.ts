@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import type { Target } from '../../src/config/backstop-config.ts';
-import { cancelOperation } from '../../src/jobs/cancel-operation.ts';
+import type { Target } from '../../src/domain/target.ts';
 import { enqueueBackup, enqueueRestore } from '../../src/jobs/enqueue.ts';
 import { followOperation } from '../../src/jobs/follow-operation.ts';
 import type { Worker, WorkerOptions } from '../../src/jobs/worker.ts';
 import { MediaDirSource } from '../../src/sources/media-dir-source.ts';
 import type { Source } from '../../src/sources/source.ts';
 import type { Store } from '../../src/storage/store.ts';
+import { cancelOperation } from '../../src/use-cases/cancel-operation.ts';
 import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 
 /**

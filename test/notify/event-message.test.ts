@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import { formatBytes, formatTime } from '../../src/format-units.ts';
 import {
   backupFailureHint,
   digestMessage,
@@ -7,6 +6,7 @@ import {
   formatDuration,
   messageLines,
 } from '../../src/notify/event-message.ts';
+import { formatBytes, formatTime } from '../../src/text/format-units.ts';
 import { asRecorded, sampleEvents } from './events.ts';
 
 describe('eventMessage', () => {

@@ -1,4 +1,4 @@
-import type { BackstopEvent, NewEvent } from '../../src/jobs/event-log.ts';
+import type { BackstopEvent, NewEvent } from '../../src/domain/events.ts';
 
 /**
  * Events shaped as the runners and the scheduler record them (src/jobs/operation-runners.ts, scheduler.ts,

@@ -7,7 +7,7 @@ import {
   sendsNow,
   WEBHOOK_EVENT_TYPES,
   webhooksSchema,
-} from '../../src/notify/webhook-config.ts';
+} from '../../src/config/webhook-config.ts';
 
 const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 

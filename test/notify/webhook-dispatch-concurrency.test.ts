@@ -2,24 +2,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Catalog } from '../../src/engine/catalog.ts';
-import { DownloadBook } from '../../src/engine/downloads.ts';
-import type { EngineContext } from '../../src/engine/engine-context.ts';
-import { newId } from '../../src/engine/new-id.ts';
-import { EventLog } from '../../src/jobs/event-log.ts';
+import { parseWebhooks } from '../../src/config/webhook-config.ts';
+import { newId } from '../../src/domain/new-id.ts';
 import { OperationQueue } from '../../src/jobs/operation-queue.ts';
 import { deliveryRunner } from '../../src/notify/delivery-runner.ts';
-import { parseWebhooks } from '../../src/notify/webhook-config.ts';
-import { withDeliveries } from '../../src/notify/webhook-deliveries.ts';
 import { dispatchEvents, enqueueDigests, WEBHOOK_CURSOR } from '../../src/notify/webhook-dispatcher.ts';
+import { Catalog } from '../../src/state/catalog.ts';
+import { DownloadBook } from '../../src/state/download-book.ts';
+import { EventLog } from '../../src/state/event-log.ts';
 import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
+import { withDeliveries } from '../../src/state/webhook-deliveries.ts';
+import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 import { engineWorker, makeEngine, makeStore } from '../support/engine.ts';
 import { createDatabase, dropDatabase } from '../support/postgres.ts';
 import { sampleEvents } from './events.ts';
 import { Receiver, waitFor } from './receiver.ts';
 
 /** An engine over `state`, as the composition root builds one (only what webhooks use is real). */
-function engineOver(state: State, logs: string[]): EngineContext {
+function engineOver(state: State, logs: string[]): UseCaseContext {
   return {
     catalog: new Catalog(state.db, () => newId(), 'test'),
     operations: new OperationQueue(state.db, () => newId()),
@@ -51,8 +51,8 @@ describe('two instances sharing PostgreSQL', () => {
   let dataDir: string;
   const states: State[] = [];
   const logs: string[] = [];
-  let one: EngineContext;
-  let two: EngineContext;
+  let one: UseCaseContext;
+  let two: UseCaseContext;
 
   beforeAll(async () => {
     database = await createDatabase('webhooks');
@@ -79,7 +79,7 @@ describe('two instances sharing PostgreSQL', () => {
       }
       recording = false;
     })();
-    const dispatcher = async (ctx: EngineContext) => {
+    const dispatcher = async (ctx: UseCaseContext) => {
       let created = 0;
       while (recording) created += await dispatchEvents(ctx, endpoints, new Date());
       return created + (await dispatchEvents(ctx, endpoints, new Date()));

@@ -27,7 +27,7 @@ test('the packed package installed with --omit=dev runs a backup and verifies it
   const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: repo, env });
   const [{ filename, files }] = JSON.parse(packed) as [{ filename: string; files: Array<{ path: string }> }];
   const paths = files.map((f) => f.path);
-  expect(paths).toContain('dist/src/cli/main.js');
+  expect(paths).toContain('dist/cli/main.js');
   expect(paths).toContain('bin/backstop.js');
   expect(paths.filter((p) => p.startsWith('test/') || p.endsWith('.ts'))).toEqual([]);
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { retentionCommand, retentionUsage } from '../../src/cli/retention-command.ts';
+import { retentionCommand, retentionUsage } from '../../cli/retention-command.ts';
 
 const now = new Date('2026-11-26T02:00:00Z');
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BackstopError } from '../../src/backstop-error.ts';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
 import { PostgresSource } from '../../src/sources/postgres-source.ts';
 import { adminUrl, createDatabase, databaseUrl, dropDatabase, sql } from '../support/postgres.ts';
 import { type Fingerprint, fingerprint, plainDump, readAll } from './postgres-fingerprint.ts';

@@ -2,12 +2,12 @@ import { ChannelBindings } from '../../commands/chat/channel-bindings.ts';
 import { type ChatContext, createChatHandler } from '../../commands/chat/chat-handler.ts';
 import type { ChatHandler } from '../../commands/chat/chat-types.ts';
 import { AccessPolicy } from '../../src/access/access-policy.ts';
-import { AuditLog } from '../../src/access/audit-log.ts';
-import type { Target } from '../../src/config/backstop-config.ts';
 import type { ConfigFile } from '../../src/config/config-schema.ts';
-import { newId } from '../../src/engine/new-id.ts';
-import { RestoreRequests } from '../../src/engine/restore-requests.ts';
+import { newId } from '../../src/domain/new-id.ts';
+import type { Target } from '../../src/domain/target.ts';
 import type { Worker } from '../../src/jobs/worker.ts';
+import { AuditLog } from '../../src/state/audit-log.ts';
+import { RestoreRequests } from '../../src/state/restore-requests.ts';
 import { engineWorker, makeEngine, makeStore, type TestEngine } from './engine.ts';
 import type { S3rverPeer } from './s3rver.ts';
 

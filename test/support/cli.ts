@@ -1,5 +1,5 @@
 import { PassThrough, Writable } from 'node:stream';
-import { runCli } from '../../src/cli/main.ts';
+import { runCli } from '../../cli/main.ts';
 
 export interface CliRun {
   code: number;

@@ -1,27 +1,27 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BackstopError } from '../../src/backstop-error.ts';
-import type { Target } from '../../src/config/backstop-config.ts';
 import { generateIdentity, recipientOf } from '../../src/crypto/index.ts';
-import { Catalog } from '../../src/engine/catalog.ts';
-import { DownloadBook } from '../../src/engine/downloads.ts';
-import type { EngineContext } from '../../src/engine/engine-context.ts';
-import { newId } from '../../src/engine/new-id.ts';
-import { EventLog } from '../../src/jobs/event-log.ts';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
+import { newId } from '../../src/domain/new-id.ts';
+import type { Target } from '../../src/domain/target.ts';
 import { OperationQueue } from '../../src/jobs/operation-queue.ts';
-import { engineRunners } from '../../src/jobs/operation-runners.ts';
 import { Worker, type WorkerOptions } from '../../src/jobs/worker.ts';
 import type { Mailer } from '../../src/notify/mailer.ts';
 import { defaultRetentionPolicy } from '../../src/retention/retention-policy.ts';
 import { MediaDirSource } from '../../src/sources/media-dir-source.ts';
 import { PostgresSource } from '../../src/sources/postgres-source.ts';
 import type { Source } from '../../src/sources/source.ts';
+import { Catalog } from '../../src/state/catalog.ts';
+import { DownloadBook } from '../../src/state/download-book.ts';
+import { EventLog } from '../../src/state/event-log.ts';
 import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
 import { DownloadLinkSigner } from '../../src/storage/download-link-signer.ts';
 import { FsStore } from '../../src/storage/fs-store.ts';
 import { S3Store } from '../../src/storage/s3-store.ts';
 import type { Store } from '../../src/storage/store.ts';
+import { engineRunners } from '../../src/use-cases/operation-runners.ts';
+import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 import type { S3rverPeer } from './s3rver.ts';
 
 export type StoreKind = 'directory' | 's3';
@@ -42,7 +42,7 @@ export async function makeStore(
 }
 
 export interface TestEngine {
-  ctx: EngineContext;
+  ctx: UseCaseContext;
   state: State;
   identity: string;
   logs: string[];
@@ -67,7 +67,7 @@ export async function makeEngine(options: {
   await migrateToLatest(state.db);
   const { identity } = generateIdentity();
   const logs: string[] = [];
-  const ctx: EngineContext = {
+  const ctx: UseCaseContext = {
     catalog: new Catalog(state.db, () => newId(), 'test'),
     operations: new OperationQueue(state.db, () => newId()),
     events: new EventLog(state.db),
@@ -111,7 +111,7 @@ export async function makeEngine(options: {
  * A worker (not started) over the engine's queue with the engine's runners and clock, a silent log and quick test
  * timings; `overrides` replace any of these.
  */
-export function engineWorker(ctx: EngineContext, overrides: Partial<WorkerOptions> = {}): Worker {
+export function engineWorker(ctx: UseCaseContext, overrides: Partial<WorkerOptions> = {}): Worker {
   return new Worker({
     queue: ctx.operations,
     runners: engineRunners(ctx),

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import type { ChatEndpoint } from '../../adapters/http-front/acknowledgement.ts';
+import type { ChatEndpoint } from '../../adapters/chat-platform/chat-platform.ts';
 import { type HttpFront, startHttpFront } from '../../adapters/http-front/http-front.ts';
 
 /**

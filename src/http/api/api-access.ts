@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
+import { type ApiToken, roleAllows, type TokenRole, tokenCoversApp, verifyToken } from '../../state/api-tokens.ts';
 import type { StateDb } from '../../state/state.ts';
 import { ApiError } from './api-errors.ts';
-import { type ApiToken, roleAllows, type TokenRole, tokenCoversApp, verifyToken } from './api-tokens.ts';
 
 /**
  * Admits requests with `Authorization: Bearer <secret>` of an active token (kept in `response.locals.token`); anything

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { BackstopError } from '../../backstop-error.ts';
-import { reasonOf } from '../../engine/reason-of.ts';
+import { BackstopError } from '../../domain/backstop-error.ts';
+import { reasonOf } from '../../domain/reason-of.ts';
 
 /**
  * An answer other than success, sent as `{ "error": { "code", "message", ...details } }`. `code` is stable for

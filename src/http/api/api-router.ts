@@ -1,17 +1,17 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { backupJson, downloadJson, operationJson, restoreJson } from '../../../commands/format.ts';
-import type { Target } from '../../config/backstop-config.ts';
-import type { Backup } from '../../engine/catalog.ts';
-import type { EngineContext } from '../../engine/engine-context.ts';
-import { partKinds } from '../../engine/parts.ts';
+import type { Backup } from '../../domain/backup.ts';
+import type { Operation } from '../../domain/operation.ts';
+import { partKinds } from '../../domain/parts.ts';
+import type { Target } from '../../domain/target.ts';
 import { planBackupsRetention } from '../../engine/plan-target-retention.ts';
 import { enqueueBackup, enqueueDownload, enqueueRestore } from '../../jobs/enqueue.ts';
-import type { Operation } from '../../jobs/operation-queue.ts';
+import { type ApiToken, tokenCoversApp } from '../../state/api-tokens.ts';
 import type { StateDb } from '../../state/state.ts';
+import { backupJson, downloadJson, operationJson, restoreJson } from '../../use-cases/json-shapes.ts';
+import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { authenticate, callerOf, requireApp, requireRole, tokenOf } from './api-access.ts';
 import { ApiError, apiErrorHandler, parseWith } from './api-errors.ts';
-import { type ApiToken, tokenCoversApp } from './api-tokens.ts';
 
 const name = z.string().min(1).max(100);
 const parts = z.string().refine(
@@ -68,7 +68,7 @@ const createDownloadBody = z.strictObject({
  *
  * `express.json()` parses bodies on this router only: chat adapters mounted beside it need raw bodies.
  */
-export function createApiRouter(options: { engine: EngineContext; state: StateDb }): Router {
+export function createApiRouter(options: { engine: UseCaseContext; state: StateDb }): Router {
   const { engine, state } = options;
   const router = express.Router();
   router.use(authenticate(state, engine.clock));
@@ -194,7 +194,7 @@ function accepted(response: express.Response, baseUrl: string, operation: Operat
  * The configured target, after checking the token may touch its app; a 404 `unknown-target` names only the targets
  * of apps the token may touch.
  */
-function targetFor(engine: EngineContext, token: ApiToken, app: string, env: string): Target {
+function targetFor(engine: UseCaseContext, token: ApiToken, app: string, env: string): Target {
   requireApp(token, app);
   const found = engine.targets.find((t) => t.app === app && t.env === env);
   if (found) return found;
@@ -239,7 +239,7 @@ function requireAllApps(token: ApiToken): void {
 }
 
 /** The app an operation works for: its target's, or for a download, its backup's. */
-async function appOf(engine: EngineContext, operation: Operation): Promise<string | undefined> {
+async function appOf(engine: UseCaseContext, operation: Operation): Promise<string | undefined> {
   if (operation.target !== null) return operation.target.split('/')[0];
   if (operation.kind === 'download') {
     const download = await engine.downloads.find(operation.subjectId);

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createDiscord, type DiscordChat } from '../../../adapters/discord/discord-adapter.ts';
 import { encodeDiscordReference } from '../../../adapters/discord/discord-reference.ts';
 import type { ChatOutput } from '../../../commands/chat/chat-types.ts';
-import { BackstopError } from '../../../src/backstop-error.ts';
+import { BackstopError } from '../../../src/domain/backstop-error.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 import {

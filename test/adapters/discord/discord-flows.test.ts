@@ -1,7 +1,7 @@
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDiscord, type DiscordChat } from '../../../adapters/discord/discord-adapter.ts';
-import type { AuditLog } from '../../../src/access/audit-log.ts';
+import type { AuditLog } from '../../../src/state/audit-log.ts';
 import { type ChatRig, startChatRig } from '../../support/chat.ts';
 import { type TestEngine, target } from '../../support/engine.ts';
 import { serveBehindFront } from '../../support/http-front.ts';

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import express from 'express';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { ChatEndpoint } from '../../../adapters/http-front/acknowledgement.ts';
+import type { ChatEndpoint } from '../../../adapters/chat-platform/chat-platform.ts';
 import { startHttpFront } from '../../../adapters/http-front/http-front.ts';
 import { proxyRequest } from '../../../adapters/http-front/proxy-request.ts';
 import { serveBehindFront } from '../../support/http-front.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Acknowledgement } from '../../../adapters/http-front/acknowledgement.ts';
+import type { Acknowledgement } from '../../../adapters/chat-platform/chat-platform.ts';
 import {
   acknowledgeSlackRequest,
   maxSlackRequestAgeSeconds,

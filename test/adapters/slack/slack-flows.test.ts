@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSlack, type SlackChat } from '../../../adapters/slack/slack-adapter.ts';
-import type { AuditLog } from '../../../src/access/audit-log.ts';
+import type { AuditLog } from '../../../src/state/audit-log.ts';
 import { type ChatRig, startChatRig } from '../../support/chat.ts';
 import { type TestEngine, target } from '../../support/engine.ts';
 import { serveBehindFront } from '../../support/http-front.ts';

@@ -1,0 +1,60 @@
+import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import { AuditLog } from '../src/state/audit-log.ts';
+import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
+import { formatTime } from '../src/text/format-units.ts';
+import type { GlobalOptions } from './global-options.ts';
+
+export const auditUsage = 'backstop audit [--app <app>] [--limit <n>]   who did what in chat and when, newest first';
+
+/** `backstop audit`: the audit log, opening the state itself. */
+export async function auditCommand(
+  args: string[],
+  config: BackstopConfig,
+  io: CliIo,
+  options: GlobalOptions,
+): Promise<number> {
+  const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(state.db);
+    return await runAuditCommand(state.db, args, io, options);
+  } finally {
+    await state.close();
+  }
+}
+
+/** `backstop audit` against a state someone else opened (a server taking a handed-over command). */
+export async function runAuditCommand(db: StateDb, args: string[], io: CliIo, options: GlobalOptions): Promise<number> {
+  let app: string | undefined;
+  let limit = 100;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--app' && args[i + 1] !== undefined) app = args[++i];
+    else if (arg === '--limit' && /^\d+$/.test(args[i + 1] ?? '')) limit = Number(args[++i]);
+    else {
+      io.stderr.write(`backstop: unexpected '${arg}'\nUsage: ${auditUsage}\n`);
+      return exitCodes.usage;
+    }
+  }
+  const entries = await new AuditLog(db).list({ ...(app !== undefined && { app }), limit });
+  if (options.json) {
+    io.stdout.write(
+      `${JSON.stringify(
+        entries.map((e) => ({ ...e, at: e.at.toISOString() })),
+        null,
+        2,
+      )}\n`,
+    );
+    return exitCodes.ok;
+  }
+  if (entries.length === 0) {
+    io.stdout.write(`Nothing in the audit log${app ? ` for ${app}` : ''} yet.\n`);
+    return exitCodes.ok;
+  }
+  for (const e of entries) {
+    io.stdout.write(
+      `${formatTime(e.at)}  ${e.principal}  ${e.app ?? '-'}  ${e.outcome.toUpperCase()}  ${e.action}${e.detail ? `  (${e.detail})` : ''}\n`,
+    );
+  }
+  return exitCodes.ok;
+}

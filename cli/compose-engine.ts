@@ -1,0 +1,141 @@
+import { join } from 'node:path';
+import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import { readIdentityFiles, recipientOf } from '../src/crypto/index.ts';
+import { BackstopError } from '../src/domain/backstop-error.ts';
+import { newId } from '../src/domain/new-id.ts';
+import type { PartKind } from '../src/domain/part-kind.ts';
+import { type Target, targetName } from '../src/domain/target.ts';
+import { OperationQueue } from '../src/jobs/operation-queue.ts';
+import { createSmtpMailer } from '../src/notify/mailer.ts';
+import { MediaDirSource } from '../src/sources/media-dir-source.ts';
+import { PostgresSource } from '../src/sources/postgres-source.ts';
+import type { Source } from '../src/sources/source.ts';
+import { Catalog } from '../src/state/catalog.ts';
+import { DownloadBook } from '../src/state/download-book.ts';
+import { EventLog } from '../src/state/event-log.ts';
+import type { State } from '../src/state/state.ts';
+import { DownloadLinkSigner } from '../src/storage/download-link-signer.ts';
+import { FsStore } from '../src/storage/fs-store.ts';
+import type { Store } from '../src/storage/store.ts';
+import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
+import { ensureGeneratedIdentity, ensureSecretFile } from './local-secrets.ts';
+import { toolVersion } from './tool-version.ts';
+
+/**
+ * The composition root of the engine: picks the concrete store, sources and keys the configuration names. This is
+ * the only place that knows which drivers exist.
+ */
+export async function composeEngine(
+  config: BackstopConfig,
+  state: State,
+  hooks: {
+    /** Progress of the engine's work, for the log (the CLI shows it with --verbose). */
+    log: (line: string) => void;
+    /** What a person must read now, whatever the verbosity (a key was generated). */
+    notice: (line: string) => void;
+    clock?: () => Date;
+  },
+): Promise<UseCaseContext> {
+  // The AWS SDK takes a noticeable time to load: only when the configuration names a bucket.
+  const s3 = usesS3(config) ? await import('./s3-drivers.ts') : undefined;
+  const clock = hooks.clock ?? (() => new Date());
+  const identities = lazy(async () => {
+    if (config.encryption.generated) {
+      const { created } = ensureGeneratedIdentity(config.encryption.identityFiles[0]!, clock());
+      if (created) {
+        hooks.notice(
+          `Generated a new encryption key in ${config.encryption.identityFiles[0]}. Keep a copy somewhere safe: ` +
+            'without it no backup can be decrypted.',
+        );
+      }
+    }
+    return readIdentityFiles(config.encryption.identityFiles);
+  });
+  const recipients = lazy(async () =>
+    config.encryption.generated ? (await identities()).map(recipientOf) : config.encryption.recipients,
+  );
+  return {
+    catalog: new Catalog(state.db, () => newId(), toolVersion),
+    operations: new OperationQueue(state.db, () => newId(), config.raw.workers?.maxAttempts),
+    events: new EventLog(state.db),
+    downloads: new DownloadBook(state.db, () => newId()),
+    linkTtlSeconds: config.downloads.linkTtlSeconds,
+    mailer: config.email ? createSmtpMailer(config.email) : undefined,
+    people: config.people,
+    store: createStore(config, s3),
+    recipients,
+    identities,
+    targets: config.targets,
+    sourceFor: (target, kind) => createSource(target, kind, s3),
+    clock,
+    log: hooks.log,
+  };
+}
+
+type S3Drivers = typeof import('./s3-drivers.ts');
+
+/** The store the configuration names, on its own (for the HTTP server's readiness check). */
+export async function composeStore(config: BackstopConfig): Promise<Store> {
+  return createStore(config, usesS3(config) ? await import('./s3-drivers.ts') : undefined);
+}
+
+function usesS3(config: BackstopConfig): boolean {
+  return config.storage.type === 's3' || config.targets.some((target) => target.media?.type === 's3');
+}
+
+function createStore(config: BackstopConfig, s3: S3Drivers | undefined): Store {
+  if (config.storage.type === 's3') {
+    const { bucket, prefix, storageClass, serverSideEncryption, kmsKeyId } = config.storage;
+    return new s3!.S3Store({
+      client: s3!.createS3Client(config.storage),
+      bucket,
+      prefix,
+      storageClass,
+      ...(serverSideEncryption !== undefined && { serverSideEncryption }),
+      ...(kmsKeyId !== undefined && { kmsKeyId }),
+    });
+  }
+  const http = config.raw.http;
+  const publicUrl = http?.publicUrl ?? `http://${http?.host ?? '127.0.0.1'}:${http?.port ?? 8080}`;
+  return new FsStore({
+    root: config.storage.path,
+    links: new DownloadLinkSigner({ publicUrl, secret: ensureSecretFile(join(config.dataDir, 'keys', 'link-secret')) }),
+  });
+}
+
+function createSource(target: Target, kind: PartKind, s3: S3Drivers | undefined): Source {
+  if (kind === 'db') {
+    if (target.database === undefined) throw notConfigured(target, 'database');
+    return new PostgresSource({
+      url: target.database,
+      ...(target.compressionLevel !== undefined && { compressionLevel: target.compressionLevel }),
+    });
+  }
+  if (target.media === undefined) throw notConfigured(target, 'media');
+  if (target.media.type === 'dir') return new MediaDirSource({ path: target.media.path });
+  return new s3!.MediaS3Source({
+    client: s3!.createS3Client(target.media.connection),
+    bucket: target.media.bucket,
+    prefix: target.media.prefix,
+  });
+}
+
+function notConfigured(target: Target, what: 'database' | 'media'): BackstopError {
+  const parts = what === 'database' ? 'media' : 'db';
+  const message =
+    `${targetName(target)} has no ${what} configured: add ${what}: to apps.${target.app}.environments.${target.env} ` +
+    `in the config, or ask for the ${parts} part only.`;
+  return new BackstopError('part-not-configured', message, { userMessage: message });
+}
+
+/** Runs `load` once, on first call, and shares its promise; a failed load is tried again on the next call. */
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => {
+    promise ??= load().catch((error: unknown) => {
+      promise = undefined;
+      throw error;
+    });
+    return promise;
+  };
+}

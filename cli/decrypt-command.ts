@@ -1,0 +1,58 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { createDecryptStream, readIdentityFiles } from '../src/crypto/index.ts';
+
+export const decryptUsage = 'backstop decrypt <file|-> [-i <identity-file>]... [-o <output-file>]';
+
+/**
+ * `backstop decrypt`: decrypts any age file (an object fetched from storage by hand) with the given identity files,
+ * or the configured ones. Output goes to a temporary file renamed into place only after the whole input was
+ * authenticated, so a damaged object never leaves a plausible-looking partial output.
+ */
+export async function decryptCommand(args: string[], io: CliIo, configuredIdentities: () => string[]): Promise<number> {
+  let input: string | undefined;
+  let output: string | undefined;
+  const identityFiles: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if ((arg === '-i' || arg === '--identity') && args[i + 1] !== undefined)
+      identityFiles.push(resolve(io.cwd, args[++i]!));
+    else if ((arg === '-o' || arg === '--output') && args[i + 1] !== undefined) output = resolve(io.cwd, args[++i]!);
+    else if (input === undefined && (arg === '-' || !arg.startsWith('-'))) input = arg;
+    else {
+      io.stderr.write(`unexpected '${arg}'\nUsage: ${decryptUsage}\n`);
+      return exitCodes.usage;
+    }
+  }
+  if (input === undefined) {
+    io.stderr.write(`decrypt needs a file to read (or - for standard input)\nUsage: ${decryptUsage}\n`);
+    return exitCodes.usage;
+  }
+  if (output === undefined && io.stdout.isTTY) {
+    io.stderr.write('The output is binary: write it to a file with -o <output-file>, or redirect standard output.\n');
+    return exitCodes.usage;
+  }
+  const identities = await readIdentityFiles(identityFiles.length > 0 ? identityFiles : configuredIdentities());
+  const source = input === '-' ? io.stdin : createReadStream(resolve(io.cwd, input), { highWaterMark: 1 << 20 });
+  if (output === undefined) {
+    await pipeline(source, createDecryptStream(identities), io.stdout, { end: false });
+    return exitCodes.ok;
+  }
+  const temporary = join(dirname(output), `.${basename(output)}.partial-${process.pid}`);
+  try {
+    await pipeline(
+      source,
+      createDecryptStream(identities),
+      createWriteStream(temporary, { flags: 'wx', highWaterMark: 1 << 20 }),
+    );
+    await rename(temporary, output);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  io.stderr.write(`Decrypted ${input} to ${output}\n`);
+  return exitCodes.ok;
+}

@@ -1,0 +1,169 @@
+import { userInfo } from 'node:os';
+import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { confirmRestore } from '../adapters/console/confirm-restore.ts';
+import { ProgressLine } from '../adapters/console/progress-line.ts';
+import type { Command } from '../commands/command.ts';
+import type { HandlerContext } from '../commands/handlers/reply.ts';
+import { runCommand } from '../commands/handlers/run-command.ts';
+import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import { describeRestore } from '../src/engine/describe-restore.ts';
+import { followOperation } from '../src/jobs/follow-operation.ts';
+import { Worker } from '../src/jobs/worker.ts';
+import { checkMediaTar } from '../src/sources/media-tar-check.ts';
+import { checkPgDump } from '../src/sources/pg-dump-check.ts';
+import { migrateToLatest, openState, type State } from '../src/state/state.ts';
+import { cancelOperation } from '../src/use-cases/cancel-operation.ts';
+import { engineRunners } from '../src/use-cases/operation-runners.ts';
+import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
+import { composeEngine } from './compose-engine.ts';
+import type { GlobalOptions } from './global-options.ts';
+import { rebuildCommand } from './rebuild-command.ts';
+import { render } from './render-reply.ts';
+import { workerSettings } from './worker-settings.ts';
+
+/** The CLI's commands that open the state and the engine (main.ts loads this module only for them). */
+
+/** `backstop migrate`. */
+export function migrate(config: BackstopConfig, options: GlobalOptions, io: CliIo): Promise<number> {
+  return withState(config, async (state) => {
+    const applied = await migrateToLatest(state.db);
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify({ applied })}\n`
+        : `${applied.length === 0 ? 'The state database is up to date' : `Applied ${applied.join(', ')}`} (${state.description}).\n`,
+    );
+    return exitCodes.ok;
+  });
+}
+
+/** `backstop catalog rebuild`. */
+export function rebuild(config: BackstopConfig, options: GlobalOptions, io: CliIo): Promise<number> {
+  return withEngine(config, options, io, (engine) => rebuildCommand(engine, io, options.json));
+}
+
+/**
+ * A command of the /backup language, with the terminal's restore confirmation and progress line. This process holds
+ * the state, so it also runs the work it queues when following it: on the embedded state nothing else could, so
+ * `create` and `restore` always follow; with a shared database they follow with --wait (else a worker runs them).
+ */
+export function run(command: Command, config: BackstopConfig, options: GlobalOptions, io: CliIo): Promise<number> {
+  return withEngine(config, options, io, (engine) => {
+    const embedded = config.stateDatabaseUrl === undefined;
+    const runHere = new Worker({
+      ...workerSettings(config),
+      concurrency: 1,
+      queue: engine.operations,
+      runners: engineRunners(engine),
+      clock: engine.clock,
+      log: engine.log,
+    });
+    return runWithEngine(engine, command, options, io, {
+      follow: options.wait || (embedded && command.name !== 'cancel'),
+      runHere,
+    });
+  });
+}
+
+/**
+ * Runs a command against an engine someone else opened: this process's own (`run`), or a server's, for a command
+ * handed over to it. `follow` waits for queued work to end (`runHere`: a worker in this process may run it).
+ */
+export async function runWithEngine(
+  engine: UseCaseContext,
+  command: Command,
+  options: GlobalOptions,
+  io: CliIo,
+  how: { follow: boolean; runHere?: Worker; signal?: AbortSignal },
+): Promise<number> {
+  if (command.name === 'restore' && !(await confirmed(engine, command, io, options))) return exitCodes.usage;
+  const progress = !options.json && io.stderr.isTTY ? new ProgressLine(io.stderr) : undefined;
+  const ctx = cliHandlerContext(engine, io, progress);
+  if (how.follow) {
+    ctx.follow = async (operation) => {
+      // Ctrl-C while this process follows (and maybe runs) the work cancels it cleanly; a second Ctrl-C exits.
+      const cancelOnInterrupt = () => {
+        process.off('SIGINT', cancelOnInterrupt);
+        io.stderr.write(`\nCancelling operation ${operation.id} (Ctrl-C again to leave it running)...\n`);
+        cancelOperation(engine, operation.id, ctx.caller).catch(() => undefined);
+      };
+      if (how.runHere) process.on('SIGINT', cancelOnInterrupt);
+      try {
+        return await followOperation(engine, operation, {
+          ...(progress && { onProgress: progress.update }),
+          ...(how.runHere && { runHere: how.runHere }),
+          ...(how.signal && { signal: how.signal }),
+        });
+      } finally {
+        process.off('SIGINT', cancelOnInterrupt);
+      }
+    };
+  }
+  const reply = await runCommand(ctx, command, { prefix: 'backstop ', checks });
+  progress?.done();
+  return render(io, options, reply);
+}
+
+const checks = { db: checkPgDump, media: checkMediaTar };
+
+function cliHandlerContext(engine: UseCaseContext, io: CliIo, progress: ProgressLine | undefined): HandlerContext {
+  return {
+    engine,
+    caller: `cli:${io.env['USER'] ?? safeUserName()}`,
+    ...(progress ? { onProgress: progress.update } : {}),
+  };
+}
+
+async function confirmed(
+  engine: UseCaseContext,
+  command: Extract<Command, { name: 'restore' }>,
+  io: CliIo,
+  options: GlobalOptions,
+): Promise<boolean> {
+  if (options.yes) return true;
+  const to = command.to?.app !== undefined ? { app: command.to.app, env: command.to.env } : undefined;
+  const preview = await describeRestore(engine, {
+    backupId: command.id,
+    ...(command.parts !== undefined && { parts: command.parts }),
+    ...(to !== undefined && { to }),
+  });
+  if (!io.stdin.isTTY) {
+    io.stderr.write(
+      `restore overwrites ${preview.destination} (${preview.overwrites.join('; ')}).\n` +
+        'Without a terminal to confirm on, add --yes to go ahead.\n',
+    );
+    return false;
+  }
+  const ok = await confirmRestore(io, preview, command.safetyBackup);
+  if (!ok) io.stderr.write('Nothing was restored: the name typed did not match.\n');
+  return ok;
+}
+
+async function withState(loaded: BackstopConfig, fn: (state: State) => Promise<number>): Promise<number> {
+  const state = await openState({ databaseUrl: loaded.stateDatabaseUrl, dataDir: loaded.dataDir });
+  try {
+    return await fn(state);
+  } finally {
+    await state.close();
+  }
+}
+
+async function withEngine(
+  loaded: BackstopConfig,
+  options: GlobalOptions,
+  io: CliIo,
+  fn: (engine: UseCaseContext) => Promise<number>,
+): Promise<number> {
+  return withState(loaded, async (state) => {
+    await migrateToLatest(state.db);
+    const print = (line: string) => io.stderr.write(`${line}\n`);
+    return fn(await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print }));
+  });
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

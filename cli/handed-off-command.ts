@@ -1,0 +1,60 @@
+import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { handleHelp } from '../commands/handlers/help.ts';
+import { parseCommand } from '../commands/parse-command.ts';
+import type { StateDb } from '../src/state/state.ts';
+import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
+import { runAuditCommand } from './audit-command.ts';
+import { runWithEngine } from './engine-session.ts';
+import { splitGlobalOptions } from './global-options.ts';
+import { rebuildCommand } from './rebuild-command.ts';
+import { render } from './render-reply.ts';
+import { runTokenCommand } from './token-command.ts';
+
+/**
+ * Runs a command another `backstop` process handed to this server (because the server holds the embedded state),
+ * with the server's engine and the client's terminal. Work it queues is run by the server's workers; `--wait`
+ * follows it until it ends or the client goes away (the work goes on).
+ */
+export async function runHandedOff(
+  engine: UseCaseContext,
+  argv: string[],
+  io: CliIo,
+  signal: AbortSignal,
+  /** The server's state database, for `backstop token` (API tokens live there, beside the engine's tables). */
+  state?: StateDb,
+): Promise<number> {
+  const { options, words, problem } = splitGlobalOptions(argv);
+  if (problem) return refuse(io, problem);
+  const [name, ...args] = words;
+  switch (name) {
+    case 'serve':
+      return refuse(io, `a server is already running on this data directory (process ${process.pid})`);
+    case 'worker':
+      return refuse(io, `the running server (process ${process.pid}) runs workers already`);
+    case 'migrate':
+      io.stdout.write(
+        options.json
+          ? `${JSON.stringify({ applied: [] })}\n`
+          : `The state database is up to date (the running server, process ${process.pid}, migrated it).\n`,
+      );
+      return exitCodes.ok;
+    case 'catalog':
+      if (args[0] !== 'rebuild' || args.length > 1) return refuse(io, 'catalog takes one subcommand: rebuild');
+      return rebuildCommand(engine, io, options.json);
+    case 'audit':
+      if (!state) return refuse(io, 'this server cannot read the audit log for other processes');
+      return runAuditCommand(state, args, io, options);
+    case 'token':
+      if (!state) return refuse(io, 'this server cannot manage API tokens for other processes');
+      return runTokenCommand(state, args, engine, io, options);
+  }
+  const parsed = parseCommand(words);
+  if (!parsed.ok) return refuse(io, parsed.message);
+  if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
+  return runWithEngine(engine, parsed.command, options, io, { follow: options.wait, signal });
+}
+
+function refuse(io: CliIo, message: string): number {
+  io.stderr.write(`backstop: ${message}\n`);
+  return exitCodes.usage;
+}

@@ -1,0 +1,174 @@
+import { createInterface } from 'node:readline/promises';
+import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { handleHelp } from '../commands/handlers/help.ts';
+import { parseCommand } from '../commands/parse-command.ts';
+import { usage } from '../commands/usage.ts';
+import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import { loadConfig } from '../src/config/load-config.ts';
+import { BackstopError, isBackstopError } from '../src/domain/backstop-error.ts';
+import { decryptCommand, decryptUsage } from './decrypt-command.ts';
+import { type GlobalOptions, splitGlobalOptions } from './global-options.ts';
+import { keygenCommand, keygenUsage } from './keygen-command.ts';
+import { render } from './render-reply.ts';
+import { retentionCommand, retentionUsage } from './retention-command.ts';
+import { toolVersion } from './tool-version.ts';
+
+/** The engine and its drivers load only for commands that use them, so help and usage errors answer at once. */
+const session = () => import('./engine-session.ts');
+
+const adminUsage: Record<string, string> = {
+  serve:
+    'backstop serve      run Backstop: workers, scheduled backups, HTTP (/api/v1, /metrics, /healthz, /readyz on http.port)',
+  worker: 'backstop worker     run queued operations only (more workers beside serve, with a shared DATABASE_URL)',
+  migrate: 'backstop migrate    bring the state database up to date',
+  keygen: keygenUsage,
+  decrypt: decryptUsage,
+  catalog: 'backstop catalog rebuild   rebuild the catalogue from the backup.json files in storage',
+  retention: retentionUsage,
+  token:
+    'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*> | list | revoke <id>   (HTTP API tokens)',
+  audit: 'backstop audit [--app <app>] [--limit <n>]   who did what in chat and when, newest first',
+  discord: 'backstop discord register [--guild <id>]   register the /backup command with Discord',
+  version: 'backstop version',
+};
+
+/** The `backstop` command. Returns the exit status: 0 ok, 1 the operation failed, 2 usage or configuration. */
+export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const { options, words, problem } = splitGlobalOptions(argv);
+  if (problem) return usageError(io, problem, undefined);
+  const [name, ...args] = words;
+  try {
+    if (name === undefined || (name === 'help' && args.length === 0)) return printHelp(io);
+    if (name === 'version' || name === '--version') {
+      io.stdout.write(`${options.json ? JSON.stringify({ version: toolVersion }) : `backstop ${toolVersion}`}\n`);
+      return exitCodes.ok;
+    }
+    if (name in adminUsage && options.help) {
+      io.stdout.write(`Usage: ${adminUsage[name]}\n`);
+      return exitCodes.ok;
+    }
+    switch (name) {
+      case 'keygen':
+        return keygenCommand(args, io, options.json, new Date());
+      case 'decrypt':
+        return await decryptCommand(args, io, () => config(options, io).encryption.identityFiles);
+      case 'migrate':
+        return await (await session()).migrate(config(options, io), options, io);
+      case 'retention':
+        return retentionCommand(args, io, options.json, new Date());
+      case 'serve':
+        return await (await import('./serve-command.ts')).serveCommand(config(options, io), io);
+      case 'worker':
+        return await (await import('./worker-command.ts')).workerCommand(config(options, io), io);
+      case 'discord':
+        return await (await import('./discord-command.ts')).discordCommand(args, config(options, io), io, options);
+      case 'audit':
+        return await (await import('./audit-command.ts')).auditCommand(args, config(options, io), io, options);
+      case 'token':
+        return await (await import('./token-command.ts')).tokenCommand(args, config(options, io), io, options);
+      case 'catalog':
+        if (args[0] !== 'rebuild' || args.length > 1)
+          return usageError(io, 'catalog takes one subcommand: rebuild', adminUsage['catalog']);
+        return await (await session()).rebuild(config(options, io), options, io);
+    }
+    if (options.help && name in usage) {
+      const entry = usage[name as keyof typeof usage];
+      io.stdout.write(`Usage: backstop ${entry.line}\n${entry.purpose}.\n`);
+      return exitCodes.ok;
+    }
+    const parsed = parseCommand(words);
+    if (!parsed.ok) return usageError(io, parsed.message, parsed.usage ? `backstop ${parsed.usage}` : undefined);
+    if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
+    return await (await session()).run(parsed.command, config(options, io), options, io);
+  } catch (error) {
+    if (isBackstopError(error, 'state-locked') && name !== 'serve') {
+      // A server holds the embedded state: hand the command to it, or say who holds the state if it cannot take it.
+      const handed = await handOverToServer(argv, io, options).catch((handOffError: unknown) =>
+        isBackstopError(handOffError, 'hand-off-unavailable') ? undefined : handOffError,
+      );
+      if (typeof handed === 'number') return handed;
+      return reportError(io, options, handed ?? error);
+    }
+    return reportError(io, options, error);
+  }
+}
+
+async function handOverToServer(argv: string[], io: CliIo, options: GlobalOptions): Promise<number> {
+  const { handOff } = await import('./hand-off-client.ts');
+  const { handOffSocketPath } = await import('./hand-off-socket-path.ts');
+  return handOff(handOffSocketPath(config(options, io).dataDir), argv, io);
+}
+
+function config(options: GlobalOptions, io: CliIo): BackstopConfig {
+  return loadConfig({
+    ...(options.config !== undefined && { explicitPath: options.config }),
+    env: io.env,
+    cwd: io.cwd,
+  });
+}
+
+function printHelp(io: CliIo): number {
+  const lines = Object.values(usage).map((u) => `  backstop ${u.line}`);
+  io.stdout.write(
+    [
+      'Backstop: encrypted, portable backups of PostgreSQL databases and media files.',
+      '',
+      'Backups and restores:',
+      ...lines,
+      '',
+      'Administration:',
+      ...Object.values(adminUsage).map((line) => `  ${line}`),
+      '',
+      'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --wait, --yes, --verbose, --help',
+      'Exit status: 0 ok, 1 the operation failed, 2 usage or configuration error.',
+      '',
+    ].join('\n'),
+  );
+  return exitCodes.ok;
+}
+
+function usageError(io: CliIo, message: string, line: string | undefined): number {
+  io.stderr.write(`backstop: ${message}\n${line ? `Usage: ${line}\n` : 'See: backstop help\n'}`);
+  return exitCodes.usage;
+}
+
+const usageCodes = new Set([
+  'config-invalid',
+  'config-missing',
+  'unknown-target',
+  'target-required',
+  'state-locked',
+  'http-listen-failed',
+]);
+
+function reportError(io: CliIo, options: GlobalOptions, error: unknown): number {
+  const known = error instanceof BackstopError && error.userMessage !== undefined;
+  const message = known
+    ? (error as BackstopError).userMessage!
+    : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  if (options.json) {
+    const code = error instanceof BackstopError ? error.code : 'internal';
+    io.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  }
+  io.stderr.write(`backstop: ${message}\n`);
+  if (!known && error instanceof Error && io.env['BACKSTOP_DEBUG']) io.stderr.write(`${error.stack}\n`);
+  return error instanceof BackstopError && usageCodes.has(error.code) ? exitCodes.usage : exitCodes.failed;
+}
+
+function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    prompt: async (question) => {
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { startHttpFront } from '../adapters/http-front/http-front.ts';
+import { ApprovalExpiry } from '../commands/chat/approval-expiry.ts';
+import { ChannelAnnouncements } from '../commands/chat/channel-announcements.ts';
+import { ChannelBindings } from '../commands/chat/channel-bindings.ts';
+import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import { createHttpApp } from '../src/http/create-http-app.ts';
+import { listenFailure } from '../src/http/listen-failure.ts';
+import { Scheduler } from '../src/jobs/scheduler.ts';
+import { WebhookNotifier } from '../src/notify/webhook-notifier.ts';
+import { migrateToLatest, openState } from '../src/state/state.ts';
+import { chatPlatforms, composeChat } from './compose-chat.ts';
+import { composeEngine } from './compose-engine.ts';
+import { listenForHandOff } from './hand-off-server.ts';
+import { handOffSocketPath } from './hand-off-socket-path.ts';
+import { runHandedOff } from './handed-off-command.ts';
+import { signalled } from './signalled.ts';
+import { createWorker, workerSettings } from './worker-settings.ts';
+
+/**
+ * `backstop serve`: opens and migrates the state (holding the embedded state's lock), then runs the workers, the
+ * scheduler and the HTTP server (`/healthz`, `/readyz` on `http.host:http.port`); on the embedded state it also takes
+ * commands handed over by other `backstop` processes on a local socket. Waits for SIGINT or SIGTERM (or `stop`),
+ * then stops taking work, gives running operations back to the queue and closes cleanly.
+ */
+export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Promise<void>): Promise<number> {
+  const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
+  const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  try {
+    const applied = await migrateToLatest(state.db);
+    const engine = await composeEngine(config, state, { log, notice: log });
+    const settings = workerSettings(config);
+    const worker = createWorker(config, engine, log);
+    const stopWaking = engine.operations.onEnqueued(() => worker.wake());
+    const notifier = new WebhookNotifier(engine, config.webhooks);
+    const scheduler = new Scheduler(engine);
+    const app = createHttpApp({ state: state.db, store: engine.store, engine });
+    const chat = composeChat(config, engine, state.db);
+    const platforms = chatPlatforms(config, chat.handler, engine, log);
+    const announcers = platforms.map((platform) => platform.announcer);
+    const announcements = new ChannelAnnouncements(engine, new ChannelBindings(config.raw.apps), announcers);
+    const approvalExpiry = new ApprovalExpiry(chat.context, announcers);
+    const port = config.raw.http?.port ?? 8080;
+    const host = config.raw.http?.host ?? '127.0.0.1';
+    const endpoints = platforms.map((platform) => platform.endpoint);
+    // With chat, the public port is the HTTP front's, on a thread of its own that acknowledges chat requests however
+    // busy this thread is; without, the app listens itself.
+    let failure: Error | undefined;
+    const server =
+      endpoints.length > 0 ? await startHttpFront({ app, host, port, endpoints, log }) : await listen(app, port, host);
+    const embedded = config.stateDatabaseUrl === undefined;
+    let handOff: Awaited<ReturnType<typeof listenForHandOff>> | undefined;
+    try {
+      handOff = embedded
+        ? await listenForHandOff(
+            handOffSocketPath(config.dataDir),
+            (argv, clientIo, signal) => runHandedOff(engine, argv, clientIo, signal, state.db),
+            log,
+          )
+        : undefined;
+      // Before any work runs, so a new install's event cursor exists before its first event.
+      await notifier.start();
+      await announcements.start();
+      approvalExpiry.start();
+      worker.start();
+      await scheduler.start();
+      const { address } = server;
+      io.stderr.write(
+        `Backstop is running on ${state.description}${applied.length > 0 ? ` (applied ${applied.join(', ')})` : ''}; ` +
+          `${config.targets.length} target${config.targets.length === 1 ? '' : 's'} configured; ` +
+          `${settings.concurrency} worker${settings.concurrency === 1 ? '' : 's'}; ` +
+          `HTTP on http://${address}:${server.port} (/api/v1, /metrics, /healthz, /readyz` +
+          `${endpoints.map((endpoint) => `, ${endpoint.path}`).join('')}). Stop with Ctrl-C.\n`,
+      );
+      if (config.email === undefined) {
+        io.stderr.write(
+          'Email is not configured (email: in the config), so download links are not emailed: they are shown in ' +
+            'replies and in download.ready events.\n',
+        );
+      }
+      failure = await Promise.race([(stop ?? signalled()).then(() => undefined), server.failed]);
+      if (failure) io.stderr.write(`Backstop cannot go on: ${failure.message}.\n`);
+    } finally {
+      io.stderr.write('Backstop is stopping: running operations go back to the queue.\n');
+      await scheduler.stop();
+      await handOff?.close();
+      // Chat first, so the last messages of running commands still go out.
+      await server.refuseChat();
+      await announcements.stop();
+      await approvalExpiry.stop();
+      for (const platform of platforms) await platform.close();
+      await notifier.stop();
+      await worker.stop();
+      stopWaking();
+      await server.close();
+    }
+    io.stderr.write('Backstop stopped.\n');
+    return failure ? exitCodes.failed : exitCodes.ok;
+  } finally {
+    await state.close();
+  }
+}
+
+/** The app listening on the public port itself: the same shape as the HTTP front, with no chat paths to refuse. */
+function listen(
+  app: Express,
+  port: number,
+  host: string,
+): Promise<{
+  address: string;
+  port: number;
+  failed: Promise<Error>;
+  refuseChat(): Promise<void>;
+  close(): Promise<void>;
+}> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => {
+      const bound = server.address() as AddressInfo;
+      resolve({
+        address: bound.address,
+        port: bound.port,
+        // A server that stops listening on its own has no cause node reports after start; nothing to watch.
+        failed: new Promise<Error>(() => {}),
+        refuseChat: async () => {},
+        close: () =>
+          new Promise<void>((closed) => {
+            server.close(() => closed());
+            server.closeAllConnections();
+          }),
+      });
+    });
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenFailure(error, host, port)));
+  });
+}

@@ -1,0 +1,185 @@
+import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import { isBackstopError } from '../src/domain/backstop-error.ts';
+import type { Target } from '../src/domain/target.ts';
+import {
+  type ApiToken,
+  apiTokenJson,
+  createToken,
+  isTokenRole,
+  listTokens,
+  revokeToken,
+  type TokenRole,
+  tokenRoles,
+} from '../src/state/api-tokens.ts';
+import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
+import type { GlobalOptions } from './global-options.ts';
+
+export const tokenUsage =
+  'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*>\n' +
+  '       backstop token list\n' +
+  '       backstop token revoke <id>';
+
+type TokenAction =
+  | { name: 'create'; tokenName: string; role: TokenRole; apps: string[] }
+  | { name: 'list' }
+  | { name: 'revoke'; id: string };
+
+/**
+ * `backstop token create | list | revoke`: the bearer tokens of the HTTP API. A new token's secret is printed once
+ * and only its sha256 is stored; `list` shows no secrets. Opens the state itself (with a running `backstop serve` on
+ * the embedded state, main.ts hands the command over to it: see runTokenCommand).
+ */
+export async function tokenCommand(
+  args: string[],
+  config: BackstopConfig,
+  io: CliIo,
+  options: Pick<GlobalOptions, 'json'>,
+): Promise<number> {
+  const action = parseTokenArgs(args, config);
+  if (typeof action === 'string') return usageError(io, action);
+  const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(state.db);
+    return await runParsed(state.db, action, io, options.json, new Date());
+  } finally {
+    await state.close();
+  }
+}
+
+/** The same command over a state someone else opened (a server running it for a handed-over `backstop token`). */
+export async function runTokenCommand(
+  db: StateDb,
+  args: string[],
+  config: { targets: readonly Target[] },
+  io: CliIo,
+  options: Pick<GlobalOptions, 'json'>,
+  now: Date = new Date(),
+): Promise<number> {
+  const action = parseTokenArgs(args, config);
+  if (typeof action === 'string') return usageError(io, action);
+  return runParsed(db, action, io, options.json, now);
+}
+
+async function runParsed(db: StateDb, action: TokenAction, io: CliIo, json: boolean, now: Date): Promise<number> {
+  switch (action.name) {
+    case 'create':
+      return create(db, action, io, json, now);
+    case 'list': {
+      const tokens = await listTokens(db);
+      if (json) io.stdout.write(`${JSON.stringify(tokens.map(apiTokenJson))}\n`);
+      else if (tokens.length === 0) {
+        io.stdout.write(
+          'No API tokens yet. Create one with: backstop token create --name ci --role operator --apps *\n',
+        );
+      } else {
+        io.stdout.write(`${tokens.map(tokenLine).join('\n')}\n`);
+      }
+      return exitCodes.ok;
+    }
+    case 'revoke': {
+      let token: ApiToken;
+      try {
+        token = await revokeToken(db, action.id, now);
+      } catch (error) {
+        if (!isBackstopError(error, 'token-not-found')) throw error;
+        if (json) io.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.userMessage } })}\n`);
+        io.stderr.write(`backstop: ${error.userMessage}\n`);
+        return exitCodes.failed;
+      }
+      if (json) io.stdout.write(`${JSON.stringify(apiTokenJson(token))}\n`);
+      else {
+        const when = token.revokedAt!.getTime() === now.getTime() ? 'now' : `since ${token.revokedAt!.toISOString()}`;
+        io.stdout.write(`Token ${token.id} (${token.name}) is revoked ${when}: requests with it are refused.\n`);
+      }
+      return exitCodes.ok;
+    }
+  }
+}
+
+async function create(
+  db: StateDb,
+  action: Extract<TokenAction, { name: 'create' }>,
+  io: CliIo,
+  json: boolean,
+  now: Date,
+): Promise<number> {
+  let created: Awaited<ReturnType<typeof createToken>>;
+  try {
+    created = await createToken(db, { name: action.tokenName, role: action.role, apps: action.apps }, now);
+  } catch (error) {
+    if (isBackstopError(error, 'invalid-token-request') || isBackstopError(error, 'token-name-taken')) {
+      return usageError(io, error.userMessage!);
+    }
+    throw error;
+  }
+  const { token, secret } = created;
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ ...apiTokenJson(token), secret })}\n`);
+  } else {
+    io.stdout.write(
+      `Created API token ${token.id} "${token.name}": ${token.role} on ${appsText(token)}.\n` +
+        'Its secret is shown only now (Backstop keeps only its sha256); store it in your CI secrets:\n\n' +
+        `  ${secret}\n\n` +
+        'Send it as: Authorization: Bearer <secret>. Revoke it with: backstop token revoke ' +
+        `${token.id}\n`,
+    );
+  }
+  return exitCodes.ok;
+}
+
+/** The action of `token ...`, or the problem with its words. */
+function parseTokenArgs(args: string[], config: { targets: readonly Target[] }): TokenAction | string {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'create': {
+      const flags: Record<string, string> = {};
+      for (let i = 0; i < rest.length; i++) {
+        const arg = rest[i]!;
+        const match = /^--(name|role|apps)(?:=(.*))?$/.exec(arg);
+        if (!match) return `unexpected '${arg}'`;
+        const value = match[2] ?? rest[++i];
+        if (value === undefined || value === '') return `--${match[1]} needs a value`;
+        flags[match[1]!] = value;
+      }
+      const missing = ['name', 'role', 'apps'].filter((flag) => flags[flag] === undefined);
+      if (missing.length > 0) return `token create needs ${missing.map((m) => `--${m}`).join(', ')}`;
+      const apps = flags['apps']!.split(',').map((a) => a.trim());
+      if (apps.some((a) => a === '')) return `--apps takes app names separated by commas, or '*'`;
+      const role = flags['role']!;
+      if (!isTokenRole(role)) return `unknown role '${role}': use ${tokenRoles.join(', ')}`;
+      // A token for an app that is not configured would be refused everywhere: most likely a typo.
+      const configured = [...new Set(config.targets.map((t) => t.app))];
+      const unknown = apps.find((app) => app !== '*' && !configured.includes(app));
+      if (unknown !== undefined) {
+        const known = configured.length > 0 ? `configured apps: ${configured.join(', ')}` : 'no apps are configured';
+        return `unknown app '${unknown}' (${known})`;
+      }
+      return { name: 'create', tokenName: flags['name']!, role, apps };
+    }
+    case 'list':
+      return rest.length === 0 ? { name: 'list' } : `unexpected '${rest[0]}'`;
+    case 'revoke':
+      if (rest.length !== 1) return 'token revoke takes one token id';
+      return { name: 'revoke', id: rest[0]! };
+    case undefined:
+      return 'token takes a subcommand: create, list or revoke';
+    default:
+      return `unknown token subcommand '${sub}': use create, list or revoke`;
+  }
+}
+
+function tokenLine(token: ApiToken): string {
+  const used = token.lastUsedAt ? `last used ${token.lastUsedAt.toISOString()}` : 'never used';
+  const revoked = token.revokedAt ? `  REVOKED ${token.revokedAt.toISOString()}` : '';
+  return `${token.id}  ${token.name}  ${token.role} on ${appsText(token)}  created ${token.createdAt.toISOString()}  ${used}${revoked}`;
+}
+
+function appsText(token: ApiToken): string {
+  return token.apps.includes('*') ? 'all apps' : token.apps.join(', ');
+}
+
+function usageError(io: CliIo, message: string): number {
+  io.stderr.write(`backstop: ${message}\nUsage: ${tokenUsage}\n`);
+  return exitCodes.usage;
+}

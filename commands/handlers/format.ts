@@ -1,0 +1,37 @@
+import type { Backup } from '../../src/domain/backup.ts';
+import type { Operation } from '../../src/domain/operation.ts';
+import type { RetentionDecision } from '../../src/retention/retention-decision.ts';
+import { formatBytes, formatTime } from '../../src/text/format-units.ts';
+
+export { formatBytes, formatTime };
+
+/** One line per backup for lists: id, target, trigger, status, when, size, retention, note. */
+export function backupLine(backup: Backup, retention?: RetentionDecision): string {
+  const size = backup.storedParts.reduce((sum, p) => sum + p.storedSizeBytes, 0);
+  const note = backup.note ? `  "${backup.note}"` : '';
+  const state = backup.status === 'completed' ? backup.parts : `${backup.parts} ${backup.status.toUpperCase()}`;
+  const kept =
+    retention === undefined
+      ? ''
+      : retention.keep
+        ? `  [${retention.reason}]`
+        : `  [pending deletion: ${retention.reason}]`;
+  return `${backup.id}  ${backup.app}/${backup.env}  ${formatTime(backup.createdAt)}  ${backup.trigger}  ${state}  ${formatBytes(size)}${kept}${note}`;
+}
+
+/** "op 4tq9zz  backup 7k3qx2 of shop/live  running, attempt 1/3: db 12.0 MB / 40.0 MB  by cli:ana" */
+export function operationLine(operation: Operation): string {
+  const what = `${operation.kind} ${operation.subjectId}${operation.target ? ` of ${operation.target}` : ''}`;
+  let state: string = operation.status;
+  if (operation.status === 'running') {
+    const total = operation.bytesExpected !== null ? ` / ${formatBytes(operation.bytesExpected)}` : '';
+    const progress = operation.phase ? `: ${operation.phase} ${formatBytes(operation.bytesDone)}${total}` : '';
+    state = `running, attempt ${operation.attempts}/${operation.maxAttempts}${progress}`;
+    if (operation.cancelRequestedBy) state += ` (cancel asked by ${operation.cancelRequestedBy})`;
+  } else if (operation.status === 'queued' && operation.runAfter !== null && operation.attempts > 0) {
+    state = `retrying at ${formatTime(operation.runAfter)} (attempt ${operation.attempts + 1}/${operation.maxAttempts}): ${operation.error}`;
+  } else if (operation.status === 'queued') {
+    state = `queued since ${formatTime(operation.createdAt)}`;
+  }
+  return `op ${operation.id}  ${what}  ${state}${operation.requestedBy ? `  by ${operation.requestedBy}` : ''}`;
+}

@@ -1,0 +1,30 @@
+import type { Operation } from '../../src/domain/operation.ts';
+import type { ProgressListener } from '../../src/sources/source.ts';
+import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
+
+/**
+ * A platform-neutral answer to a command: adapters render `text` (plain lines, `*bold*` allowed) and scripts read
+ * `data` (the --json shapes of DESIGN.md).
+ * `outcome`: `ok` did what was asked; `failed` the operation ran and failed; `refused` a usage, configuration or
+ * permission problem (nothing ran).
+ */
+export interface Reply {
+  outcome: 'ok' | 'failed' | 'refused';
+  text: string;
+  data?: unknown;
+}
+
+/** What a handler gets besides the command: the engine, who is asking, and where progress goes. */
+export interface HandlerContext {
+  engine: UseCaseContext;
+  /** The principal asking: `cli:<user>`, `slack:U123`, `discord:456`. */
+  caller: string;
+  /** The app (or target) the channel is bound to, so commands may omit it. */
+  binding?: { app: string; env?: string };
+  onProgress?: ProgressListener;
+  /**
+   * Follows a queued operation to its end and resolves to it as it ended (the CLI with --wait; chat adapters that
+   * edit a message as it progresses). Without it, commands that start work reply as soon as it is queued.
+   */
+  follow?: (operation: Operation) => Promise<Operation>;
+}

@@ -1,4 +1,0 @@
-// The drivers that need the AWS SDK, in one module that compose-engine loads only when a bucket is configured.
-export { MediaS3Source } from '../sources/media-s3-source.ts';
-export { S3Store } from '../storage/s3-store.ts';
-export { createS3Client } from './s3-client.ts';

@@ -1,0 +1,59 @@
+import type { PartKind } from './part-kind.ts';
+export type BackupStatus = 'queued' | 'running' | 'completed' | 'failed';
+
+export type Trigger = 'scheduled' | 'on-demand';
+
+export type RestoreStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface BackupPart {
+  kind: PartKind;
+  key: string;
+  /** Size and sha256 of the plaintext (the pg_dump file, the tar). */
+  sizeBytes: number;
+  sha256: string;
+  /** Size and sha256 of the stored, encrypted object. */
+  storedSizeBytes: number;
+  storedSha256: string;
+}
+
+export interface Backup {
+  id: string;
+  app: string;
+  env: string;
+  trigger: Trigger;
+  status: BackupStatus;
+  parts: string;
+  note: string | null;
+  requestedBy: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  error: string | null;
+  pinned: boolean;
+  toolVersion: string;
+  verifiedAt: Date | null;
+  verifyError: string | null;
+  /** For a scheduled backup, the scheduled time it was taken for. */
+  slot: Date | null;
+  storedParts: BackupPart[];
+}
+
+export interface Restore {
+  id: string;
+  backupId: string;
+  parts: string;
+  destApp: string;
+  destEnv: string;
+  status: RestoreStatus;
+  safetyBackup: boolean;
+  safetyBackupId: string | null;
+  requestedBy: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  error: string | null;
+}
+
+export type NewBackup = Pick<Backup, 'app' | 'env' | 'trigger' | 'parts' | 'note' | 'requestedBy'>;
+
+export type NewRestore = Pick<Restore, 'backupId' | 'parts' | 'destApp' | 'destEnv' | 'requestedBy' | 'safetyBackup'>;

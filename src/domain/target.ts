@@ -1,0 +1,38 @@
+import type { PartsChoice } from './part-kind.ts';
+import type { RetentionPolicy } from './retention-policy.ts';
+
+/** How to reach an S3-compatible endpoint: a bucket of backups, or a bucket a site keeps its media in. */
+export interface S3Connection {
+  endpoint?: string | undefined;
+  region: string;
+  forcePathStyle: boolean;
+  accessKeyId?: string | undefined;
+  secretAccessKey?: string | undefined;
+  sessionToken?: string | undefined;
+}
+
+/** Where a target's media lives. */
+export type MediaLocation =
+  | { type: 'dir'; path: string }
+  | { type: 's3'; bucket: string; prefix: string; connection: S3Connection };
+
+/** When a target is backed up on its own: a cron in an IANA time zone, and what it backs up. */
+export type Schedule = 'off' | { cron: string; timezone: string; parts: PartsChoice };
+
+/** One application environment, `shop/live`. */
+export interface Target {
+  app: string;
+  env: string;
+  database?: string;
+  media?: MediaLocation;
+  protected: boolean;
+  compressionLevel?: number;
+  schedule: Schedule;
+  /** What to keep of this target's backups: the environment's policy, else the app's, else the defaults. */
+  retention: RetentionPolicy;
+}
+
+/** `shop/live`. */
+export function targetName(target: { app: string; env: string }): string {
+  return `${target.app}/${target.env}`;
+}

@@ -1,0 +1,330 @@
+import type { Selectable } from 'kysely';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { Backup, BackupPart, NewBackup, NewRestore, Restore, Trigger } from '../domain/backup.ts';
+import type { StateDb } from './state.ts';
+import type { BackupPartsTable, BackupsTable, RestoresTable } from './tables.ts';
+
+/**
+ * The catalogue of backups and restores in the state database. It records; it does not decide: the use cases in
+ * engine/ call it at each step, and a row says `completed` only after every object of the backup was written.
+ */
+export class Catalog {
+  constructor(
+    private readonly db: StateDb,
+    private readonly newId: () => string,
+    private readonly toolVersion: string,
+  ) {}
+
+  async insertBackup(backup: NewBackup, now: Date, id?: string): Promise<Backup> {
+    const row = await this.withFreshId(id, (candidate) =>
+      this.db
+        .insertInto('backups')
+        .values(this.newBackupRow(candidate, backup, now, null))
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+    return toBackup(row, []);
+  }
+
+  /**
+   * Records the scheduled backup of one slot, unless it exists: however many instances fire the schedule, exactly
+   * one insert wins. Returns undefined to the others.
+   */
+  async insertScheduledBackup(
+    backup: Pick<Backup, 'app' | 'env' | 'parts'>,
+    slot: Date,
+    now: Date,
+  ): Promise<Backup | undefined> {
+    const scheduled: NewBackup = { ...backup, trigger: 'scheduled', note: null, requestedBy: 'schedule' };
+    const row = await this.withFreshId(undefined, (candidate) =>
+      this.db
+        .insertInto('backups')
+        .values(this.newBackupRow(candidate, scheduled, now, slot))
+        .onConflict((oc) => oc.columns(['app', 'env', 'slot']).doNothing())
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    return row ? toBackup(row, []) : undefined;
+  }
+
+  private newBackupRow(id: string, backup: NewBackup, now: Date, slot: Date | null) {
+    return {
+      id,
+      app: backup.app,
+      env: backup.env,
+      trigger: backup.trigger,
+      status: 'queued' as const,
+      parts: backup.parts,
+      note: backup.note,
+      requested_by: backup.requestedBy,
+      created_at: now,
+      started_at: null,
+      completed_at: null,
+      error: null,
+      tool_version: this.toolVersion,
+      verified_at: null,
+      verify_error: null,
+      slot,
+    };
+  }
+
+  /** Puts a backup back to queued for another attempt (its objects were discarded). */
+  async requeueBackup(id: string): Promise<void> {
+    await this.db
+      .updateTable('backups')
+      .set({ status: 'queued', started_at: null, completed_at: null, error: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Runs `fn` in one transaction of the state database, with a catalogue bound to it. */
+  transaction<T>(fn: (catalog: Catalog, db: StateDb) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new Catalog(trx, this.newId, this.toolVersion), trx));
+  }
+
+  async markBackupRunning(id: string, now: Date): Promise<void> {
+    await this.db.updateTable('backups').set({ status: 'running', started_at: now }).where('id', '=', id).execute();
+  }
+
+  /** Records the parts and marks the backup completed, in one transaction. */
+  async completeBackup(id: string, parts: BackupPart[], now: Date): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('backup_parts').where('backup_id', '=', id).execute();
+      await insertParts(trx, id, parts);
+      await trx
+        .updateTable('backups')
+        .set({ status: 'completed', completed_at: now, error: null })
+        .where('id', '=', id)
+        .execute();
+    });
+  }
+
+  async failBackup(id: string, error: string, now: Date): Promise<void> {
+    await this.db
+      .updateTable('backups')
+      .set({ status: 'failed', completed_at: now, error })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async recordVerification(id: string, now: Date, error: string | null): Promise<void> {
+    await this.db.updateTable('backups').set({ verified_at: now, verify_error: error }).where('id', '=', id).execute();
+  }
+
+  /** Adds a completed backup known from its backup.json; returns false when its id is already catalogued. */
+  async importBackup(backup: Backup): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('backups').select('id').where('id', '=', backup.id).executeTakeFirst();
+      if (existing) return false;
+      await trx
+        .insertInto('backups')
+        .values({
+          id: backup.id,
+          app: backup.app,
+          env: backup.env,
+          trigger: backup.trigger,
+          status: 'completed',
+          parts: backup.parts,
+          note: backup.note,
+          requested_by: backup.requestedBy,
+          created_at: backup.createdAt,
+          started_at: backup.startedAt,
+          completed_at: backup.completedAt,
+          error: null,
+          tool_version: backup.toolVersion,
+          verified_at: null,
+          verify_error: null,
+          slot: backup.slot,
+        })
+        .execute();
+      await insertParts(trx, backup.id, backup.storedParts);
+      return true;
+    });
+  }
+
+  async setPinned(id: string, pinned: boolean): Promise<void> {
+    await this.db.updateTable('backups').set({ pinned }).where('id', '=', id).execute();
+  }
+
+  /** Removes a backup's row and its parts' rows; the caller has deleted its objects first. */
+  async deleteBackup(id: string): Promise<void> {
+    await this.db.deleteFrom('backups').where('id', '=', id).execute();
+  }
+
+  async findBackup(id: string): Promise<Backup | undefined> {
+    const row = await this.db.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const parts = await this.db.selectFrom('backup_parts').selectAll().where('backup_id', '=', id).execute();
+    return toBackup(row, parts);
+  }
+
+  /** The backup with this id, or a `backup-not-found` error that a person can act on. */
+  async getBackup(id: string): Promise<Backup> {
+    const backup = await this.findBackup(id);
+    if (!backup) {
+      const message = `There is no backup ${id}. List backups with: backstop list`;
+      throw new BackstopError('backup-not-found', message, { userMessage: message });
+    }
+    return backup;
+  }
+
+  /** Backups, newest first, optionally of one target (at most `limit`, default 1000). */
+  async listBackups(filter: { app?: string; env?: string; trigger?: Trigger; limit?: number } = {}): Promise<Backup[]> {
+    let query = this.db.selectFrom('backups').selectAll();
+    if (filter.app !== undefined) query = query.where('app', '=', filter.app);
+    if (filter.env !== undefined) query = query.where('env', '=', filter.env);
+    if (filter.trigger !== undefined) query = query.where('trigger', '=', filter.trigger);
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(filter.limit ?? 1000)
+      .execute();
+    if (rows.length === 0) return [];
+    const parts = await this.db
+      .selectFrom('backup_parts')
+      .selectAll()
+      .where(
+        'backup_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
+    return rows.map((row) =>
+      toBackup(
+        row,
+        parts.filter((p) => p.backup_id === row.id),
+      ),
+    );
+  }
+
+  async insertRestore(restore: NewRestore, now: Date): Promise<Restore> {
+    const row = await this.withFreshId(undefined, (candidate) =>
+      this.db
+        .insertInto('restores')
+        .values({
+          id: candidate,
+          backup_id: restore.backupId,
+          parts: restore.parts,
+          dest_app: restore.destApp,
+          dest_env: restore.destEnv,
+          status: 'queued',
+          safety_backup: restore.safetyBackup,
+          safety_backup_id: null,
+          requested_by: restore.requestedBy,
+          created_at: now,
+          started_at: null,
+          completed_at: null,
+          error: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+    return toRestore(row);
+  }
+
+  async updateRestore(
+    id: string,
+    changes: Partial<Pick<Restore, 'status' | 'safetyBackupId' | 'startedAt' | 'completedAt' | 'error'>>,
+  ): Promise<void> {
+    await this.db
+      .updateTable('restores')
+      .set({
+        ...(changes.status !== undefined && { status: changes.status }),
+        ...('safetyBackupId' in changes && { safety_backup_id: changes.safetyBackupId ?? null }),
+        ...(changes.startedAt !== undefined && { started_at: changes.startedAt }),
+        ...(changes.completedAt !== undefined && { completed_at: changes.completedAt }),
+        ...('error' in changes && { error: changes.error ?? null }),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async getRestore(id: string): Promise<Restore> {
+    const row = await this.db.selectFrom('restores').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row)
+      throw new BackstopError('restore-not-found', `There is no restore ${id}.`, {
+        userMessage: `There is no restore ${id}.`,
+      });
+    return toRestore(row);
+  }
+
+  /** Inserts with a new random id, retrying on the rare clash (a given id is used as is). */
+  private async withFreshId<T>(given: string | undefined, insert: (id: string) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await insert(given ?? this.newId());
+      } catch (error) {
+        const clash = (error as { code?: string }).code === '23505';
+        if (!clash || given !== undefined || attempt >= 5) throw error;
+      }
+    }
+  }
+}
+
+async function insertParts(db: StateDb, backupId: string, parts: readonly BackupPart[]): Promise<void> {
+  if (parts.length === 0) return;
+  await db
+    .insertInto('backup_parts')
+    .values(
+      parts.map((part) => ({
+        backup_id: backupId,
+        kind: part.kind,
+        key: part.key,
+        size_bytes: part.sizeBytes,
+        sha256: part.sha256,
+        stored_size_bytes: part.storedSizeBytes,
+        stored_sha256: part.storedSha256,
+      })),
+    )
+    .execute();
+}
+
+function toBackup(row: Selectable<BackupsTable>, parts: Selectable<BackupPartsTable>[]): Backup {
+  return {
+    id: row.id,
+    app: row.app,
+    env: row.env,
+    trigger: row.trigger,
+    status: row.status,
+    parts: row.parts,
+    note: row.note,
+    requestedBy: row.requested_by,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    error: row.error,
+    pinned: row.pinned,
+    toolVersion: row.tool_version,
+    verifiedAt: row.verified_at,
+    verifyError: row.verify_error,
+    slot: row.slot ?? null,
+    storedParts: parts
+      .map((p) => ({
+        kind: p.kind,
+        key: p.key,
+        sizeBytes: Number(p.size_bytes),
+        sha256: p.sha256,
+        storedSizeBytes: Number(p.stored_size_bytes),
+        storedSha256: p.stored_sha256,
+      }))
+      .sort((a, b) => a.kind.localeCompare(b.kind)),
+  };
+}
+
+function toRestore(row: Selectable<RestoresTable>): Restore {
+  return {
+    id: row.id,
+    backupId: row.backup_id,
+    parts: row.parts,
+    destApp: row.dest_app,
+    destEnv: row.dest_env,
+    status: row.status,
+    safetyBackup: row.safety_backup,
+    safetyBackupId: row.safety_backup_id,
+    requestedBy: row.requested_by,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    error: row.error,
+  };
+}

@@ -1,0 +1,91 @@
+// The JSON shapes of backups, restores, operations and downloads: the --json contract of DESIGN.md, which the HTTP
+// API answers with too (add fields freely, rename none).
+import type { Backup, Restore } from '../domain/backup.ts';
+import type { Download } from '../domain/download.ts';
+import type { Operation } from '../domain/operation.ts';
+import type { RetentionDecision } from '../retention/retention-decision.ts';
+
+/** The backup shape of DESIGN.md's --json contract (add fields freely, rename none). */
+export function backupJson(backup: Backup, retention?: RetentionDecision) {
+  return {
+    id: backup.id,
+    app: backup.app,
+    env: backup.env,
+    trigger: backup.trigger,
+    status: backup.status,
+    note: backup.note,
+    requestedBy: backup.requestedBy,
+    createdAt: backup.createdAt.toISOString(),
+    completedAt: backup.completedAt?.toISOString() ?? null,
+    parts: backup.storedParts.map((p) => ({
+      kind: p.kind,
+      key: p.key,
+      sizeBytes: p.sizeBytes,
+      sha256: p.sha256,
+      storedSizeBytes: p.storedSizeBytes,
+      storedSha256: p.storedSha256,
+    })),
+    requestedParts: backup.parts,
+    ...(retention !== undefined && { retention: { keep: retention.keep, reason: retention.reason } }),
+    pinned: backup.pinned,
+    error: backup.error,
+    verifiedAt: backup.verifiedAt?.toISOString() ?? null,
+    verifyError: backup.verifyError,
+  };
+}
+
+/** The restore shape of DESIGN.md's --json contract. */
+export function restoreJson(restore: Restore) {
+  return {
+    id: restore.id,
+    backupId: restore.backupId,
+    parts: restore.parts,
+    destination: { app: restore.destApp, env: restore.destEnv },
+    status: restore.status,
+    safetyBackupId: restore.safetyBackupId,
+    requestedBy: restore.requestedBy,
+    createdAt: restore.createdAt.toISOString(),
+    completedAt: restore.completedAt?.toISOString() ?? null,
+    error: restore.error,
+  };
+}
+
+/** An operation (a queued or running backup or restore) for --json: `status` and `cancel` print these. */
+export function operationJson(operation: Operation) {
+  return {
+    id: operation.id,
+    kind: operation.kind,
+    subjectId: operation.subjectId,
+    target: operation.target,
+    status: operation.status,
+    attempts: operation.attempts,
+    maxAttempts: operation.maxAttempts,
+    phase: operation.phase,
+    bytesDone: operation.bytesDone,
+    bytesExpected: operation.bytesExpected,
+    requestedBy: operation.requestedBy,
+    cancelRequestedBy: operation.cancelRequestedBy,
+    createdAt: operation.createdAt.toISOString(),
+    startedAt: operation.startedAt?.toISOString() ?? null,
+    finishedAt: operation.finishedAt?.toISOString() ?? null,
+    error: operation.error,
+    runAfter: operation.runAfter?.toISOString() ?? null,
+  };
+}
+
+/** The download shape of DESIGN.md's --json contract. */
+export function downloadJson(download: Download) {
+  return {
+    id: download.id,
+    backupId: download.backupId,
+    status: download.status,
+    expiresAt: download.expiresAt?.toISOString() ?? null,
+    links: download.files.map((f) => ({ kind: f.kind, url: f.url, filename: f.filename, sizeBytes: f.sizeBytes })),
+    parts: download.parts,
+    requestedBy: download.requestedBy,
+    email: download.email,
+    createdAt: download.createdAt.toISOString(),
+    readyAt: download.readyAt?.toISOString() ?? null,
+    error: download.error,
+  };
+}

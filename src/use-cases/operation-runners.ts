@@ -1,0 +1,250 @@
+import type { Backup, Restore } from '../domain/backup.ts';
+import type { NewEvent } from '../domain/events.ts';
+import type { Operation } from '../domain/operation.ts';
+import { partFileName } from '../domain/parts.ts';
+import { reasonOf } from '../domain/reason-of.ts';
+import { deleteDownloadObjects, prepareDownload } from '../engine/prepare-download.ts';
+import { pruneTarget } from '../engine/prune-target.ts';
+import { runBackup } from '../engine/run-backup.ts';
+import { runRestore } from '../engine/run-restore.ts';
+import { OperationStopped } from '../jobs/operation-stopped.ts';
+import { prunedEvent } from '../jobs/pruned-event.ts';
+import type { OperationRunner, OperationRunners } from '../jobs/worker.ts';
+import { downloadEmail } from '../notify/download-email.ts';
+import type { UseCaseContext } from './use-case-context.ts';
+
+/** The runners of backups and restores over one engine. */
+export function engineRunners(ctx: UseCaseContext): OperationRunners {
+  return { backup: backupRunner(ctx), restore: restoreRunner(ctx), download: downloadRunner(ctx) };
+}
+
+/**
+ * A backup operation: the backup, then retention for its target (in the same operation, so pruning never overlaps
+ * another backup of the target), then the events `backup.succeeded` / `backup.failed` and `retention.pruned`.
+ */
+function backupRunner(ctx: UseCaseContext): OperationRunner {
+  return {
+    async run(operation, options) {
+      const startedAt = ctx.clock();
+      let backup: Backup;
+      try {
+        backup = await runBackup(ctx, operation.subjectId, options);
+      } catch (error) {
+        if (!options.abandoned() && !isCancel(error)) {
+          await recordFailure(ctx, await ctx.catalog.getBackup(operation.subjectId), reasonOf(error));
+        }
+        throw error;
+      }
+      await record(ctx, {
+        type: 'backup.succeeded',
+        app: backup.app,
+        env: backup.env,
+        subjectId: backup.id,
+        data: {
+          ...backupFacts(backup),
+          sizeBytes: backup.storedParts.reduce((sum, p) => sum + p.storedSizeBytes, 0),
+          durationMs: ctx.clock().getTime() - startedAt.getTime(),
+        },
+      });
+      await pruneAfterBackup(ctx, backup);
+    },
+    async discard(operation) {
+      const backup = await ctx.catalog.findBackup(operation.subjectId);
+      if (!backup) return;
+      await deleteObjects(ctx, backup);
+      await ctx.catalog.requeueBackup(backup.id);
+    },
+    async abandon(operation, reason) {
+      const backup = await ctx.catalog.findBackup(operation.subjectId);
+      if (!backup || backup.status === 'completed' || backup.status === 'failed') return;
+      await deleteObjects(ctx, backup);
+      await ctx.catalog.failBackup(backup.id, reason, ctx.clock());
+      if (!operation.cancelRequestedBy) await recordFailure(ctx, backup, reason);
+    },
+  };
+}
+
+/** A restore operation, then `restore.succeeded` / `restore.failed`. */
+function restoreRunner(ctx: UseCaseContext): OperationRunner {
+  return {
+    async run(operation, options) {
+      const startedAt = ctx.clock();
+      try {
+        const restore = await runRestore(ctx, operation.subjectId, options);
+        await record(
+          ctx,
+          restoreEvent('restore.succeeded', restore, { durationMs: ctx.clock().getTime() - startedAt.getTime() }),
+        );
+      } catch (error) {
+        if (!options.abandoned() && !isCancel(error)) {
+          await recordRestoreFailure(ctx, operation, reasonOf(error));
+        }
+        throw error;
+      }
+    },
+    async discard(operation) {
+      const restore = await ctx.catalog.getRestore(operation.subjectId);
+      if (restore.safetyBackupId !== null) {
+        const safety = await ctx.catalog.findBackup(restore.safetyBackupId);
+        if (safety && safety.status !== 'completed') {
+          await deleteObjects(ctx, safety);
+          await ctx.catalog.failBackup(
+            safety.id,
+            'its restore was interrupted; a new safety backup was taken',
+            ctx.clock(),
+          );
+        }
+      }
+      await ctx.catalog.updateRestore(restore.id, { status: 'queued', safetyBackupId: null, error: null });
+    },
+    async abandon(operation, reason) {
+      const restore = await ctx.catalog.getRestore(operation.subjectId);
+      if (restore.status === 'succeeded' || restore.status === 'failed') return;
+      await ctx.catalog.updateRestore(restore.id, { status: 'failed', completedAt: ctx.clock(), error: reason });
+      if (!operation.cancelRequestedBy) await recordRestoreFailure(ctx, operation, reason);
+    },
+  };
+}
+
+/**
+ * A download operation: the plaintext files and their links, then the `download.ready` event and, when the
+ * requester's address is known and email is configured, an email with the links (a mail server that refuses it is
+ * logged; the download stays ready and the links are in the event and the reply).
+ */
+function downloadRunner(ctx: UseCaseContext): OperationRunner {
+  return {
+    async run(operation, options) {
+      const download = await prepareDownload(ctx, operation.subjectId, options);
+      const backup = await ctx.catalog.getBackup(download.backupId);
+      await record(ctx, {
+        type: 'download.ready',
+        app: backup.app,
+        env: backup.env,
+        subjectId: download.id,
+        data: {
+          downloadId: download.id,
+          backupId: backup.id,
+          app: backup.app,
+          env: backup.env,
+          note: backup.note,
+          requestedBy: download.requestedBy,
+          expiresAt: download.expiresAt?.toISOString() ?? null,
+          links: download.files.map((f) => ({
+            kind: f.kind,
+            url: f.url,
+            filename: f.filename,
+            sizeBytes: f.sizeBytes,
+          })),
+        },
+      });
+      if (download.email !== null && ctx.mailer !== undefined) {
+        try {
+          await ctx.mailer.send(downloadEmail(download, backup, download.email));
+          ctx.log(`download ${download.id}: links emailed to ${download.email}`);
+        } catch (error) {
+          ctx.log(`download ${download.id}: the links could not be emailed to ${download.email}: ${reasonOf(error)}`);
+        }
+      }
+    },
+    async discard(operation) {
+      await deleteDownloadObjects(ctx, operation.subjectId);
+      await ctx.downloads.update(operation.subjectId, { status: 'queued', error: null });
+    },
+    async abandon(operation, reason) {
+      await deleteDownloadObjects(ctx, operation.subjectId);
+      await ctx.downloads.update(operation.subjectId, { status: 'failed', error: reason });
+    },
+  };
+}
+
+/**
+ * Retention runs after each backup. The backup has succeeded whatever happens here: a failed prune is logged and
+ * tried again after the next backup and by the daily prune.
+ */
+async function pruneAfterBackup(ctx: UseCaseContext, backup: Backup): Promise<void> {
+  const target = ctx.targets.find((t) => t.app === backup.app && t.env === backup.env);
+  if (!target) return;
+  try {
+    const report = await pruneTarget(ctx, target, { dryRun: false });
+    if (report.failed.length > 0) {
+      ctx.log(`retention could not delete ${report.failed.map((f) => `${f.id} (${f.reason})`).join(', ')}`);
+    }
+    if (report.deleted.length > 0) await record(ctx, prunedEvent(report));
+  } catch (error) {
+    ctx.log(`retention was not applied to ${backup.app}/${backup.env}: ${reasonOf(error)}`);
+  }
+}
+
+/**
+ * Removes every object under the backup's folder, backup.json first (so no half-deleted folder looks complete), and
+ * its parts' keys by name too: deleting a key also removes what a writer killed mid-write left of it.
+ */
+async function deleteObjects(ctx: UseCaseContext, backup: Backup): Promise<void> {
+  const folder = `${backup.app}/${backup.env}/${backup.id}/`;
+  await ctx.store.delete(`${folder}backup.json`);
+  for (const kind of ['db', 'media'] as const) await ctx.store.delete(`${folder}${partFileName(kind)}`);
+  for await (const object of ctx.store.list(folder)) await ctx.store.delete(object.key);
+}
+
+function backupFacts(backup: Backup): Record<string, unknown> {
+  return {
+    backupId: backup.id,
+    app: backup.app,
+    env: backup.env,
+    trigger: backup.trigger,
+    parts: backup.parts,
+    note: backup.note,
+    requestedBy: backup.requestedBy,
+    slot: backup.slot?.toISOString() ?? null,
+  };
+}
+
+function recordFailure(ctx: UseCaseContext, backup: Backup, reason: string): Promise<void> {
+  return record(ctx, {
+    type: 'backup.failed',
+    app: backup.app,
+    env: backup.env,
+    subjectId: backup.id,
+    data: { ...backupFacts(backup), reason },
+  });
+}
+
+async function recordRestoreFailure(ctx: UseCaseContext, operation: Operation, reason: string): Promise<void> {
+  const restore = await ctx.catalog.getRestore(operation.subjectId);
+  await record(ctx, restoreEvent('restore.failed', restore, { reason }));
+}
+
+function restoreEvent(
+  type: 'restore.succeeded' | 'restore.failed',
+  restore: Restore,
+  extra: Record<string, unknown>,
+): NewEvent {
+  return {
+    type,
+    app: restore.destApp,
+    env: restore.destEnv,
+    subjectId: restore.id,
+    data: {
+      restoreId: restore.id,
+      backupId: restore.backupId,
+      parts: restore.parts,
+      destination: `${restore.destApp}/${restore.destEnv}`,
+      safetyBackupId: restore.safetyBackupId,
+      requestedBy: restore.requestedBy,
+      ...extra,
+    },
+  };
+}
+
+/** Records an event; a state database that refuses it is logged, never a reason to fail the operation. */
+async function record(ctx: UseCaseContext, event: NewEvent): Promise<void> {
+  try {
+    await ctx.events.record(event, ctx.clock());
+  } catch (error) {
+    ctx.log(`could not record the event ${event.type} of ${event.subjectId}: ${reasonOf(error)}`);
+  }
+}
+
+function isCancel(error: unknown): boolean {
+  return error instanceof OperationStopped && error.stopCause === 'cancelled';
+}
