@@ -1,27 +1,11 @@
 import { z } from 'zod';
-import type { EventType } from '../domain/events.ts';
+import { type EventType, eventTypes } from '../domain/events.ts';
 
 /**
  * The `webhooks:` section of backstop.yaml (DESIGN.md, Configuration and Notifications). Objects are strict so a
  * misspelt key is reported; every message says what to write, and none echoes the value (a Slack or Discord webhook
  * URL is itself a secret).
  */
-
-/** Every event a webhook can be sent, in the order people read them. */
-export const WEBHOOK_EVENT_TYPES = [
-  'backup.succeeded',
-  'backup.failed',
-  'backup.missed',
-  'restore.succeeded',
-  'restore.failed',
-  'retention.pruned',
-  'download.ready',
-] as const satisfies readonly EventType[];
-
-// A compile-time check that the list above names every EventType.
-type MissingEventType = Exclude<EventType, (typeof WEBHOOK_EVENT_TYPES)[number]>;
-const everyEventTypeListed: MissingEventType extends never ? true : false = true;
-void everyEventTypeListed;
 
 /** Events sent at once whatever the endpoint's success policy: something went wrong and a person should act. */
 export const ALWAYS_SENT_EVENT_TYPES: readonly EventType[] = ['backup.failed', 'restore.failed', 'backup.missed'];
@@ -51,8 +35,8 @@ function isStandardWebhooksSecret(text: string): boolean {
   return base64.length % 4 === 0 && Buffer.from(base64, 'base64').length >= 16;
 }
 
-const eventType = z.enum(WEBHOOK_EVENT_TYPES, {
-  error: `write one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+const eventType = z.enum(eventTypes, {
+  error: `write one of ${eventTypes.join(', ')}`,
 });
 
 const endpoint = z
@@ -82,7 +66,7 @@ const endpoint = z
     /** The events sent to this endpoint (default: all). */
     events: z
       .array(eventType)
-      .min(1, `list at least one event, or leave events: out to send all of ${WEBHOOK_EVENT_TYPES.join(', ')}`)
+      .min(1, `list at least one event, or leave events: out to send all of ${eventTypes.join(', ')}`)
       .optional(),
     /** What happens to successes: each one sent, one digest a day, or none. Failures and missed backups always go. */
     success: z.enum(SUCCESS_POLICIES, { error: 'write success: each, digest (once a day) or never' }).default('each'),
@@ -169,7 +153,7 @@ export function resolveWebhooks(config: WebhooksConfig | undefined): WebhookEndp
     url: item.url,
     format: item.format,
     secret: item.secret,
-    events: item.events ?? [...WEBHOOK_EVENT_TYPES],
+    events: item.events ?? [...eventTypes],
     success: item.success,
     timeoutMs: Math.round(item.timeoutSeconds * 1000),
     retry: {

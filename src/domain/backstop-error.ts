@@ -1,15 +1,17 @@
+import type { ErrorCode } from './error-code.ts';
+
 /**
  * The one error type Backstop raises on purpose. `code` is stable and machine-readable; `userMessage` is the only
  * text that may be shown to a person (chat, CLI); `message` and `cause` go to logs. `retryable` marks failures that
  * may succeed when tried again (a network blip), as opposed to permanent ones (a missing object, a bad key).
  */
 export class BackstopError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly userMessage: string | undefined;
   readonly retryable: boolean;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     options: { userMessage?: string; cause?: unknown; retryable?: boolean } = {},
   ) {
@@ -22,6 +24,6 @@ export class BackstopError extends Error {
 }
 
 /** True when `error` is a BackstopError with the given code. */
-export function isBackstopError(error: unknown, code?: string): error is BackstopError {
+export function isBackstopError(error: unknown, code?: ErrorCode): error is BackstopError {
   return error instanceof BackstopError && (code === undefined || error.code === code);
 }

@@ -2,6 +2,7 @@ import { Duplex } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { parseRecipient } from '../crypto/index.ts';
 import { BackstopError } from '../domain/backstop-error.ts';
+import type { ErrorCode } from '../domain/error-code.ts';
 
 /**
  * The worker's code: compiled, next to this file; from the TypeScript sources, through an entry that registers the
@@ -78,7 +79,7 @@ export class SealStream extends Duplex {
       | 'ack'
       | { data: ArrayBuffer }
       | { done: { plain: Digest; stored: Digest } }
-      | { error: { code: string; message: string; userMessage?: string } },
+      | { error: { code: ErrorCode; message: string; userMessage?: string } },
   ): void {
     if (message === 'ack') {
       this.inFlight -= 1;

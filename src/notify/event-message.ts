@@ -101,7 +101,7 @@ function backupMissed(event: BackstopEvent): EventMessage {
   const lastAt = date(event.data, 'lastCompletedAt');
   const lastId = str(event.data, 'lastCompletedBackupId');
   const every = num(event.data, 'expectedEveryMs');
-  const schedule = event.data['schedule'] as { cron?: unknown; timezone?: unknown } | undefined;
+  const schedule = field(event.data, 'schedule') as { cron?: unknown; timezone?: unknown } | undefined;
   const cron = typeof schedule?.cron === 'string' ? schedule.cron : undefined;
   const zone = typeof schedule?.timezone === 'string' ? schedule.timezone : undefined;
   const hint =
@@ -180,7 +180,9 @@ const LISTED_AT_MOST = 10;
 
 function retentionPruned(event: BackstopEvent): EventMessage {
   const target = targetOf(event);
-  const deleted = Array.isArray(event.data['deleted']) ? (event.data['deleted'] as Array<Record<string, unknown>>) : [];
+  const deleted = Array.isArray(field(event.data, 'deleted'))
+    ? (field(event.data, 'deleted') as Array<Record<string, unknown>>)
+    : [];
   const kept = num(event.data, 'kept');
   const listed = deleted
     .slice(0, LISTED_AT_MOST)
@@ -204,7 +206,9 @@ function downloadReady(event: BackstopEvent): EventMessage {
   const backupId = str(event.data, 'backupId') ?? '?';
   const expiresAt = date(event.data, 'expiresAt');
   const requestedBy = str(event.data, 'requestedBy');
-  const links = Array.isArray(event.data['links']) ? (event.data['links'] as Array<Record<string, unknown>>) : [];
+  const links = Array.isArray(field(event.data, 'links'))
+    ? (field(event.data, 'links') as Array<Record<string, unknown>>)
+    : [];
   return {
     title: `Download of backup ${backupId} of ${target} is ready`,
     summary: `The download of backup ${backupId} of ${target} is ready${expiresAt ? `; its links work until ${formatTime(expiresAt)}` : ''}.`,
@@ -273,7 +277,7 @@ function digestLine(event: BackstopEvent): string {
     case 'restore.succeeded':
       return `${at} restore of backup ${str(data, 'backupId') ?? '?'} (${str(data, 'parts') ?? '?'})`;
     case 'retention.pruned': {
-      const deleted = Array.isArray(data['deleted']) ? data['deleted'].length : 0;
+      const deleted = Array.isArray(field(data, 'deleted')) ? (field(data, 'deleted') as unknown[]).length : 0;
       return `${at} retention deleted ${plural(deleted, 'backup')}`;
     }
     case 'download.ready':
@@ -397,19 +401,27 @@ function targetOf(event: Pick<BackstopEvent, 'app' | 'env' | 'data'>): string {
   return app && env ? `${app}/${env}` : (app ?? 'all targets');
 }
 
-function str(data: Record<string, unknown>, key: string): string | undefined {
-  const value = data[key];
+/**
+ * Event data is read defensively: it is JSON stored by whichever Backstop version recorded the event, so a field may
+ * be missing or shaped differently from what this version writes.
+ */
+function field(data: object, key: string): unknown {
+  return (data as Record<string, unknown>)[key];
+}
+
+function str(data: object, key: string): string | undefined {
+  const value = field(data, key);
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function num(data: Record<string, unknown>, key: string): number | undefined {
-  const value = data[key];
+function num(data: object, key: string): number | undefined {
+  const value = field(data, key);
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)) return Number(value);
   return undefined;
 }
 
-function date(data: Record<string, unknown>, key: string): Date | undefined {
+function date(data: object, key: string): Date | undefined {
   const value = str(data, key);
   if (value === undefined) return undefined;
   const parsed = new Date(value);

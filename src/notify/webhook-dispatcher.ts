@@ -1,4 +1,5 @@
-import { inDigest, sendsNow, WEBHOOK_EVENT_TYPES, type WebhookEndpoint } from '../config/webhook-config.ts';
+import { inDigest, sendsNow, type WebhookEndpoint } from '../config/webhook-config.ts';
+import { eventTypes } from '../domain/events.ts';
 import type { JobsContext } from '../jobs/jobs-context.ts';
 import { withDeliveries } from '../state/webhook-deliveries.ts';
 
@@ -142,5 +143,5 @@ function untilUnsettledGap<T extends { id: string; createdAt: Date }>(
 
 /** The event types an endpoint's digest lists. */
 export function digestTypes(endpoint: Pick<WebhookEndpoint, 'events' | 'success'>) {
-  return WEBHOOK_EVENT_TYPES.filter((type) => inDigest(endpoint, type));
+  return eventTypes.filter((type) => inDigest(endpoint, type));
 }

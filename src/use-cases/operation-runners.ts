@@ -1,5 +1,5 @@
 import type { Backup, Restore } from '../domain/backup.ts';
-import type { NewEvent } from '../domain/events.ts';
+import type { BackupFacts, NewEvent, RestoreFacts } from '../domain/events.ts';
 import type { Operation } from '../domain/operation.ts';
 import { partFileName } from '../domain/parts.ts';
 import { reasonOf } from '../domain/reason-of.ts';
@@ -71,10 +71,9 @@ function restoreRunner(ctx: UseCaseContext): OperationRunner {
       const startedAt = ctx.clock();
       try {
         const restore = await runRestore(ctx, operation.subjectId, options);
-        await record(
-          ctx,
-          restoreEvent('restore.succeeded', restore, { durationMs: ctx.clock().getTime() - startedAt.getTime() }),
-        );
+        const { facts, ...about } = restoreEvent(restore);
+        const durationMs = ctx.clock().getTime() - startedAt.getTime();
+        await record(ctx, { type: 'restore.succeeded', ...about, data: { ...facts, durationMs } });
       } catch (error) {
         if (!options.abandoned() && !isCancel(error)) {
           await recordRestoreFailure(ctx, operation, reasonOf(error));
@@ -186,7 +185,7 @@ async function deleteObjects(ctx: UseCaseContext, backup: Backup): Promise<void>
   for await (const object of ctx.store.list(folder)) await ctx.store.delete(object.key);
 }
 
-function backupFacts(backup: Backup): Record<string, unknown> {
+function backupFacts(backup: Backup): BackupFacts {
   return {
     backupId: backup.id,
     app: backup.app,
@@ -211,27 +210,23 @@ function recordFailure(ctx: UseCaseContext, backup: Backup, reason: string): Pro
 
 async function recordRestoreFailure(ctx: UseCaseContext, operation: Operation, reason: string): Promise<void> {
   const restore = await ctx.catalog.getRestore(operation.subjectId);
-  await record(ctx, restoreEvent('restore.failed', restore, { reason }));
+  const { facts, ...about } = restoreEvent(restore);
+  await record(ctx, { type: 'restore.failed', ...about, data: { ...facts, reason } });
 }
 
-function restoreEvent(
-  type: 'restore.succeeded' | 'restore.failed',
-  restore: Restore,
-  extra: Record<string, unknown>,
-): NewEvent {
+/** Where a restore event belongs (its destination) and what it says of the restore. */
+function restoreEvent(restore: Restore): { app: string; env: string; subjectId: string; facts: RestoreFacts } {
   return {
-    type,
     app: restore.destApp,
     env: restore.destEnv,
     subjectId: restore.id,
-    data: {
+    facts: {
       restoreId: restore.id,
       backupId: restore.backupId,
       parts: restore.parts,
       destination: `${restore.destApp}/${restore.destEnv}`,
       safetyBackupId: restore.safetyBackupId,
       requestedBy: restore.requestedBy,
-      ...extra,
     },
   };
 }

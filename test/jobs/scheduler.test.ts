@@ -447,7 +447,9 @@ describe('pruning', () => {
     const pruned = await ctx.events.list({ types: ['retention.pruned'] });
     expect(pruned).toHaveLength(1);
     expect(pruned[0]).toMatchObject({ app: 'shop', env: 'staging', data: { kept: 3 } });
-    const deleted = (pruned[0]!.data['deleted'] as Array<{ id: string; reason: string }>).map((d) => d.id).sort();
+    const event = pruned[0]!;
+    if (event.type !== 'retention.pruned') throw new Error('expected a retention.pruned event');
+    const deleted = event.data.deleted.map((d) => d.id).sort();
     expect(deleted).toEqual([ids[60], ids[50]].sort());
 
     await scheduler.pruneAll();

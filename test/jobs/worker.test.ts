@@ -104,7 +104,8 @@ describe('Worker', () => {
     const events = await engine.ctx.events.list({ types: ['backup.succeeded'] });
     expect(events.at(-1)).toMatchObject({ app: 'shop', env: 'live', subjectId: queued.backup.id });
     expect(events.at(-1)?.data).toMatchObject({ trigger: 'on-demand', note: 'one', parts: 'media' });
-    expect(Number(events.at(-1)?.data['sizeBytes'])).toBeGreaterThan(0);
+    expect(events.at(-1)?.data).toMatchObject({ sizeBytes: expect.any(Number) });
+    expect((events.at(-1)?.data as { sizeBytes: number }).sizeBytes).toBeGreaterThan(0);
   });
 
   test('a cancelled running backup stops, removes its objects and ends cancelled, with no failure event', async () => {
@@ -222,7 +223,7 @@ describe('Worker', () => {
     expect(ended.status).toBe('failed');
     expect(ended.error).toMatch(/missing/);
     const [event] = await failing.ctx.events.list({ types: ['backup.failed'] });
-    expect(event?.data['reason']).toBe(ended.error);
+    expect(event?.data).toMatchObject({ reason: ended.error });
     await failing.close();
   });
 });

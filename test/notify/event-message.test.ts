@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { NewEvent } from '../../src/domain/events.ts';
 import {
   backupFailureHint,
   digestMessage,
@@ -141,6 +142,7 @@ describe('eventMessage', () => {
 
   test('a missed backup of a target that never had one says so', () => {
     const message = eventMessage(
+      // Without a hint, as an older version recorded it.
       asRecorded({
         ...sampleEvents.backupMissed,
         data: {
@@ -149,7 +151,7 @@ describe('eventMessage', () => {
           lastCompletedAt: null,
           hint: undefined,
         },
-      }),
+      } as unknown as NewEvent),
     );
     expect(message.title).toBe('No scheduled backup of shop/live yet');
     expect(messageLines(message)).toContain('Last completed: none yet');

@@ -157,5 +157,5 @@ export function asRecorded(event: NewEvent, at = new Date('2026-11-27T10:04:00Z'
     subjectId: event.subjectId,
     data: event.data,
     createdAt: at,
-  };
+  } as BackstopEvent;
 }

@@ -5,9 +5,9 @@ import {
   resolveWebhooks,
   retryDelayMs,
   sendsNow,
-  WEBHOOK_EVENT_TYPES,
   webhooksSchema,
 } from '../../src/config/webhook-config.ts';
+import { eventTypes } from '../../src/domain/events.ts';
 
 const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 
@@ -53,7 +53,7 @@ describe('the webhooks: section', () => {
       },
     ]);
     expect(endpoints.map((e) => e.name)).toEqual(['ops-slack', 'webhook-1']);
-    expect(endpoints[0]!.events).toEqual([...WEBHOOK_EVENT_TYPES]);
+    expect(endpoints[0]!.events).toEqual([...eventTypes]);
     expect(endpoints[0]!.success).toBe('each');
     expect(endpoints[1]!).toMatchObject({ timeoutMs: 2500, retry: { attempts: 3, firstDelayMs: 200 } });
     expect(resolveWebhooks(undefined)).toEqual([]);
@@ -152,7 +152,7 @@ describe('the webhooks: section', () => {
 });
 
 describe('policies and backoff', () => {
-  const all = [...WEBHOOK_EVENT_TYPES];
+  const all = [...eventTypes];
 
   test.each([
     ['each', 'backup.succeeded', true, false],

@@ -70,6 +70,7 @@ describe('Discord webhook', () => {
       kind: 'db',
       url: `https://x/${'y'.repeat(2000)}`,
       filename: `f${i}`,
+      sizeBytes: 1,
     }));
     const event = { ...sampleEvents.downloadReady, data: { ...sampleEvents.downloadReady.data, links } };
     const body = discordBody(eventMessage(asRecorded(event)), new Date());

@@ -105,7 +105,7 @@ describe('PostgresSource.restore: exact, all or nothing', () => {
   });
 
   it('changes nothing when beforeCommit rejects, which it is asked only once the input has ended', async () => {
-    const mismatch = new BackstopError('checksum-mismatch', 'sha256 mismatch', {
+    const mismatch = new BackstopError('backup-mismatch', 'sha256 mismatch', {
       userMessage: 'the backup does not match its sha256',
     });
     let bytesRead = 0;

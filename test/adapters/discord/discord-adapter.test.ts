@@ -385,7 +385,7 @@ describe('createDiscord behind the front: buttons', () => {
   test('a click whose handler throws a BackstopError shows its userMessage privately to the clicker', async () => {
     await start();
     handler.script = async () => {
-      throw new BackstopError('state-down', 'pool exhausted at db.internal:5432', {
+      throw new BackstopError('state-unavailable', 'pool exhausted at db.internal:5432', {
         userMessage: 'Backstop cannot reach its state database right now; try again in a minute.',
       });
     };
