@@ -4,11 +4,14 @@ import { readIdentityFiles, recipientOf } from '../src/crypto/index.ts';
 import { BackstopError } from '../src/domain/backstop-error.ts';
 import { newId } from '../src/domain/new-id.ts';
 import type { PartKind } from '../src/domain/part-kind.ts';
+import { reasonOf } from '../src/domain/reason-of.ts';
 import { type Target, targetName } from '../src/domain/target.ts';
 import { OperationQueue } from '../src/jobs/operation-queue.ts';
 import { createSmtpMailer } from '../src/notify/mailer.ts';
+import { type RetryTools, realRetryTools } from '../src/retry/retry-policy.ts';
 import { MediaDirSource } from '../src/sources/media-dir-source.ts';
 import { PostgresSource } from '../src/sources/postgres-source.ts';
+import { RetryingSource } from '../src/sources/retrying-source.ts';
 import type { Source } from '../src/sources/source.ts';
 import { Catalog } from '../src/state/catalog.ts';
 import { DownloadBook } from '../src/state/download-book.ts';
@@ -16,6 +19,7 @@ import { EventLog } from '../src/state/event-log.ts';
 import type { State } from '../src/state/state.ts';
 import { DownloadLinkSigner } from '../src/storage/download-link-signer.ts';
 import { FsStore } from '../src/storage/fs-store.ts';
+import { RetryingStore } from '../src/storage/retrying-store.ts';
 import type { Store } from '../src/storage/store.ts';
 import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
 import { ensureGeneratedIdentity, ensureSecretFile } from './local-secrets.ts';
@@ -54,6 +58,19 @@ export async function composeEngine(
   const recipients = lazy(async () =>
     config.encryption.generated ? (await identities()).map(recipientOf) : config.encryption.recipients,
   );
+  const retryTools: RetryTools = {
+    ...realRetryTools,
+    onRetry: (error, attempt, waitMs) =>
+      hooks.notice(`${reasonOf(error)} Trying again in ${(waitMs / 1000).toFixed(1)} s (attempt ${attempt + 1}).`),
+  };
+  // Built once, here: a misconfigured source is refused now, not when a backup of it starts.
+  const sources = new Map<string, Source>();
+  for (const target of config.targets) {
+    for (const kind of ['db', 'media'] as const) {
+      const source = createSource(target, kind, s3);
+      if (source) sources.set(sourceKey(target, kind), new RetryingSource(source, { tools: retryTools }));
+    }
+  }
   return {
     catalog: new Catalog(state.db, () => newId(), toolVersion),
     operations: new OperationQueue(state.db, () => newId(), config.raw.workers?.maxAttempts),
@@ -62,11 +79,15 @@ export async function composeEngine(
     linkTtlSeconds: config.downloads.linkTtlSeconds,
     mailer: config.email ? createSmtpMailer(config.email) : undefined,
     people: config.people,
-    store: createStore(config, s3),
+    store: new RetryingStore(createStore(config, s3), { tools: retryTools }),
     recipients,
     identities,
     targets: config.targets,
-    sourceFor: (target, kind) => createSource(target, kind, s3),
+    sourceFor: (target, kind) => {
+      const source = sources.get(sourceKey(target, kind));
+      if (source === undefined) throw notConfigured(target, kind === 'db' ? 'database' : 'media');
+      return source;
+    },
     clock,
     log: hooks.log,
   };
@@ -74,7 +95,7 @@ export async function composeEngine(
 
 type S3Drivers = typeof import('./s3-drivers.ts');
 
-/** The store the configuration names, on its own (for the HTTP server's readiness check). */
+/** The store the configuration names, on its own and without retries (the readiness check answers at once). */
 export async function composeStore(config: BackstopConfig): Promise<Store> {
   return createStore(config, usesS3(config) ? await import('./s3-drivers.ts') : undefined);
 }
@@ -103,15 +124,20 @@ function createStore(config: BackstopConfig, s3: S3Drivers | undefined): Store {
   });
 }
 
-function createSource(target: Target, kind: PartKind, s3: S3Drivers | undefined): Source {
+function sourceKey(target: Target, kind: PartKind): string {
+  return `${targetName(target)}:${kind}`;
+}
+
+/** The driver of one part of a target, or undefined when the target has no such part. */
+function createSource(target: Target, kind: PartKind, s3: S3Drivers | undefined): Source | undefined {
   if (kind === 'db') {
-    if (target.database === undefined) throw notConfigured(target, 'database');
+    if (target.database === undefined) return undefined;
     return new PostgresSource({
       url: target.database,
       ...(target.compressionLevel !== undefined && { compressionLevel: target.compressionLevel }),
     });
   }
-  if (target.media === undefined) throw notConfigured(target, 'media');
+  if (target.media === undefined) return undefined;
   if (target.media.type === 'dir') return new MediaDirSource({ path: target.media.path });
   return new s3!.MediaS3Source({
     client: s3!.createS3Client(target.media.connection),

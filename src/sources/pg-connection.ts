@@ -201,7 +201,7 @@ export class PgConnection {
     throw new BackstopError('pg-connect-failed', `could not connect to ${this}: ${reason}`, {
       userMessage: `Could not connect to ${this}: ${reason}`,
       cause: lastError,
-      retryable: true,
+      retryable: isTransientConnectFailure(lastError),
     });
   }
 
@@ -220,4 +220,24 @@ export class PgConnection {
     // verify-ca, and require with a root certificate (libpq treats that as verify-ca): the chain, not the name.
     return { ...options, checkServerIdentity: () => undefined };
   }
+}
+
+/** Network errors and a server that is starting, shutting down or full may pass; a refused login or a missing database will not. */
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+const TRANSIENT_SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300', '08006', '08001', '08004']);
+
+function isTransientConnectFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return TRANSIENT_NETWORK_CODES.has(code) || TRANSIENT_SERVER_CODES.has(code);
+  // pg reports its own connection timeout and a closed socket without a code.
+  const message = error instanceof Error ? error.message : '';
+  return /timeout|terminated unexpectedly|Connection terminated/i.test(message);
 }

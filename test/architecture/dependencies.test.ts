@@ -11,7 +11,7 @@ import { folderArrows, folderCycles, folderOf, importEdges } from './import-grap
 const layers: readonly (readonly string[])[] = [
   ['src/text', 'migrations'],
   ['src/domain'],
-  ['src/crypto', 'src/retention'],
+  ['src/crypto', 'src/retention', 'src/retry'],
   ['src/config'],
   ['src/storage', 'src/sources'],
   ['src/state'],

@@ -1,0 +1,40 @@
+import { Readable } from 'node:stream';
+
+/**
+ * A stand-in for a one-shot input stream that reads from it only once the consumer first asks for data. If a call
+ * that was handed the stand-in failed before asking, `touched` is false and the original is still whole, so the call
+ * can be tried again with a fresh stand-in. Destroying the stand-in leaves an untouched original as it is.
+ */
+export class UntouchedStream extends Readable {
+  #touched = false;
+  #original: Readable;
+  #attached = false;
+
+  constructor(original: Readable) {
+    super({ highWaterMark: original.readableHighWaterMark });
+    this.#original = original;
+  }
+
+  get touched(): boolean {
+    return this.#touched;
+  }
+
+  override _read(): void {
+    this.#touched = true;
+    if (!this.#attached) {
+      this.#attached = true;
+      this.#original.on('data', (chunk: Buffer) => {
+        if (!this.push(chunk)) this.#original.pause();
+      });
+      this.#original.once('end', () => this.push(null));
+      this.#original.once('error', (error) => this.destroy(error));
+    }
+    this.#original.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // Once read from, the original's bytes went somewhere that failed: it cannot be offered again.
+    if (this.#touched) this.#original.destroy(error ?? undefined);
+    callback(error);
+  }
+}

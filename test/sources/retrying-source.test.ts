@@ -1,0 +1,118 @@
+import { Readable } from 'node:stream';
+import { describe, expect, test } from 'vitest';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
+import type { PartKind } from '../../src/domain/part-kind.ts';
+import { RetryingSource } from '../../src/sources/retrying-source.ts';
+import type { RestoreSummary, Source } from '../../src/sources/source.ts';
+import { fakeRetryTools } from '../support/fake-retry-tools.ts';
+import { readAll } from '../storage/streams.ts';
+
+const transient = () => new BackstopError('pg-connect-failed', 'connection refused', { retryable: true });
+
+/** A source whose next opens or restores fail transiently, before or after their first byte. */
+class FlakySource implements Source {
+  readonly kind: PartKind = 'db';
+  opens = 0;
+  restores = 0;
+  failOpens = 0;
+  failOpenAfterBytes = false;
+  failRestores = 0;
+  failRestoreAfterReading = false;
+  restored: Buffer | undefined;
+
+  open(): Readable {
+    this.opens += 1;
+    const failing = this.failOpens > 0;
+    if (failing) this.failOpens -= 1;
+    const afterBytes = this.failOpenAfterBytes;
+    return Readable.from(
+      (async function* () {
+        if (failing && !afterBytes) throw transient();
+        yield Buffer.from('PGDMP');
+        if (failing) throw transient();
+        yield Buffer.from(' the rest of the dump');
+      })(),
+      { objectMode: false },
+    );
+  }
+
+  async restore(input: Readable, options: { beforeCommit: () => Promise<void> }): Promise<RestoreSummary> {
+    this.restores += 1;
+    if (this.failRestores > 0) {
+      this.failRestores -= 1;
+      if (this.failRestoreAfterReading) input.read();
+      throw transient();
+    }
+    this.restored = await readAll(input);
+    await options.beforeCommit();
+    return { description: `${this.restored.length} bytes` };
+  }
+
+  async describe() {
+    return 'database shop on db.internal';
+  }
+
+  async exists() {
+    return true;
+  }
+}
+
+describe('RetryingSource', () => {
+  test('open starts over while nothing was read, and yields the whole plaintext once', async () => {
+    const flaky = new FlakySource();
+    flaky.failOpens = 2;
+    const tools = fakeRetryTools();
+    const plaintext = await readAll(new RetryingSource(flaky, { tools }).open());
+    expect(plaintext.toString()).toBe('PGDMP the rest of the dump');
+    expect(flaky.opens).toBe(3);
+    expect(tools.waits).toHaveLength(2);
+  });
+
+  test('open fails for good once bytes have gone downstream', async () => {
+    const flaky = new FlakySource();
+    flaky.failOpens = 1;
+    flaky.failOpenAfterBytes = true;
+    const stream = new RetryingSource(flaky, { tools: fakeRetryTools() }).open();
+    await expect(readAll(stream)).rejects.toMatchObject({ code: 'pg-connect-failed' });
+    expect(flaky.opens).toBe(1);
+  });
+
+  test('an abort during the wait stops it', async () => {
+    const flaky = new FlakySource();
+    flaky.failOpens = 100;
+    const controller = new AbortController();
+    const tools = fakeRetryTools();
+    tools.sleep = async () => {
+      controller.abort(new BackstopError('aborted', 'cancelled'));
+      throw controller.signal.reason;
+    };
+    const stream = new RetryingSource(flaky, { tools }).open({ signal: controller.signal });
+    await expect(readAll(stream)).rejects.toMatchObject({ code: 'aborted' });
+    expect(flaky.opens).toBe(1);
+  });
+
+  test('restore is tried again while its input is untouched, and reads the input once', async () => {
+    const flaky = new FlakySource();
+    flaky.failRestores = 2;
+    let commits = 0;
+    const summary = await new RetryingSource(flaky, { tools: fakeRetryTools() }).restore(
+      Readable.from([Buffer.from('PGDMP all of it')]),
+      { beforeCommit: async () => void (commits += 1) },
+    );
+    expect(summary.description).toBe('15 bytes');
+    expect(flaky.restored?.toString()).toBe('PGDMP all of it');
+    expect([flaky.restores, commits]).toEqual([3, 1]);
+  });
+
+  test('a restore that failed after reading its input is not tried again', async () => {
+    const flaky = new FlakySource();
+    flaky.failRestores = 1;
+    flaky.failRestoreAfterReading = true;
+    const input = Readable.from([Buffer.from('PGDMP')]);
+    await expect(
+      new RetryingSource(flaky, { tools: fakeRetryTools() }).restore(input, { beforeCommit: async () => {} }),
+    ).rejects.toMatchObject({ code: 'pg-connect-failed' });
+    expect(flaky.restores).toBe(1);
+    expect(input.destroyed).toBe(true);
+  });
+});
