@@ -105,7 +105,7 @@ describe('Worker', () => {
     expect(events.at(-1)).toMatchObject({ app: 'shop', env: 'live', subjectId: queued.backup.id });
     expect(events.at(-1)?.data).toMatchObject({ trigger: 'on-demand', note: 'one', parts: 'media' });
     expect(events.at(-1)?.data).toMatchObject({ sizeBytes: expect.any(Number) });
-    expect((events.at(-1)?.data as { sizeBytes: number }).sizeBytes).toBeGreaterThan(0);
+    expect((events.at(-1)!.data as { sizeBytes: number }).sizeBytes).toBeGreaterThan(0);
   });
 
   test('a cancelled running backup stops, removes its objects and ends cancelled, with no failure event', async () => {

@@ -4,8 +4,8 @@ import { BackstopError } from '../../src/domain/backstop-error.ts';
 import type { PartKind } from '../../src/domain/part-kind.ts';
 import { RetryingSource } from '../../src/sources/retrying-source.ts';
 import type { RestoreSummary, Source } from '../../src/sources/source.ts';
-import { fakeRetryTools } from '../support/fake-retry-tools.ts';
 import { readAll } from '../storage/streams.ts';
+import { fakeRetryTools } from '../support/fake-retry-tools.ts';
 
 const transient = () => new BackstopError('pg-connect-failed', 'connection refused', { retryable: true });
 
@@ -97,7 +97,11 @@ describe('RetryingSource', () => {
     let commits = 0;
     const summary = await new RetryingSource(flaky, { tools: fakeRetryTools() }).restore(
       Readable.from([Buffer.from('PGDMP all of it')]),
-      { beforeCommit: async () => void (commits += 1) },
+      {
+        beforeCommit: async () => {
+          commits += 1;
+        },
+      },
     );
     expect(summary.description).toBe('15 bytes');
     expect(flaky.restored?.toString()).toBe('PGDMP all of it');

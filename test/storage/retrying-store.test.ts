@@ -18,7 +18,10 @@ const SECRET = 'retrying-store-test-secret-0123456789';
 // The wrapper keeps the contract of the store it wraps.
 describeStoreContract('RetryingStore over FsStore', async (clock) => {
   const root = await mkdtemp(join(tmpdir(), 'backstop-retrying-store-'));
-  const inner = new FsStore({ root, links: new DownloadLinkSigner({ publicUrl: PUBLIC_URL, secret: SECRET, now: clock.now }) });
+  const inner = new FsStore({
+    root,
+    links: new DownloadLinkSigner({ publicUrl: PUBLIC_URL, secret: SECRET, now: clock.now }),
+  });
   const store = new RetryingStore(inner, { tools: fakeRetryTools() });
   const route = new DownloadLinkSigner({ publicUrl: PUBLIC_URL, secret: SECRET });
   return {
