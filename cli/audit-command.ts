@@ -1,11 +1,14 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { AccessPolicy } from '../src/access/access-policy.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { AuditLog } from '../src/state/audit-log.ts';
 import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
 import { formatTime } from '../src/text/format-units.ts';
+import { readAudit } from '../src/use-cases/read-audit.ts';
+import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
 
-export const auditUsage = 'backstop audit [--app <app>] [--limit <n>]   who did what in chat and when, newest first';
+export const auditUsage = 'backstop audit [--app <app>] [--limit <n>]   who did what, from every surface, newest first';
 
 /** `backstop audit`: the audit log, opening the state itself. */
 export async function auditCommand(
@@ -36,7 +39,14 @@ export async function runAuditCommand(db: StateDb, args: string[], io: CliIo, op
       return exitCodes.usage;
     }
   }
-  const entries = await new AuditLog(db).list({ ...(app !== undefined && { app }), limit });
+  const ctx = {
+    audit: new AuditLog(db),
+    access: new AccessPolicy({}),
+    targets: [],
+    clock: () => new Date(),
+    log: (line: string) => io.stderr.write(`${line}\n`),
+  };
+  const entries = await readAudit(ctx, cliOperator(io), { ...(app !== undefined && { app }), limit });
   if (options.json) {
     io.stdout.write(
       `${JSON.stringify(

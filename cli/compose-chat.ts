@@ -4,32 +4,18 @@ import { createSlack } from '../adapters/slack/slack-adapter.ts';
 import { ChannelBindings } from '../commands/chat/channel-bindings.ts';
 import { type ChatContext, createChatHandler } from '../commands/chat/chat-handler.ts';
 import type { ChatHandler } from '../commands/chat/chat-types.ts';
-import { AccessPolicy } from '../src/access/access-policy.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
-import { durationSeconds } from '../src/config/config-schema.ts';
-import { newId } from '../src/domain/new-id.ts';
-import { AuditLog } from '../src/state/audit-log.ts';
-import { RestoreRequests } from '../src/state/restore-requests.ts';
-import type { StateDb } from '../src/state/state.ts';
 import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
 
 /**
- * The chat side of the composition root: access, audit, approvals and bindings from the config; the handler every
- * platform's commands go to, and the context the approvals' expiry works in.
+ * The chat side of the composition root: channel bindings from the config; the handler every platform's commands go
+ * to (over the same use cases as every other surface), and the context the approvals' expiry works in.
  */
 export function composeChat(
   config: BackstopConfig,
   engine: UseCaseContext,
-  state: StateDb,
 ): { handler: ChatHandler; context: ChatContext } {
-  const chat: ChatContext = {
-    engine,
-    access: AccessPolicy.fromConfig(config.raw.apps),
-    audit: new AuditLog(state),
-    requests: new RestoreRequests(state, () => newId()),
-    bindings: new ChannelBindings(config.raw.apps),
-    approvalTtlMs: durationSeconds(config.raw.chat?.approvalTtl ?? '30m') * 1000,
-  };
+  const chat: ChatContext = { engine, bindings: new ChannelBindings(config.raw.apps) };
   return { handler: createChatHandler(chat), context: chat };
 }
 

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { AccessPolicy } from '../src/access/access-policy.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import { durationSeconds } from '../src/config/config-schema.ts';
 import { readIdentityFiles, recipientOf } from '../src/crypto/index.ts';
 import { BackstopError } from '../src/domain/backstop-error.ts';
 import { newId } from '../src/domain/new-id.ts';
@@ -13,9 +15,11 @@ import { MediaDirSource } from '../src/sources/media-dir-source.ts';
 import { PostgresSource } from '../src/sources/postgres-source.ts';
 import { RetryingSource } from '../src/sources/retrying-source.ts';
 import type { Source } from '../src/sources/source.ts';
+import { AuditLog } from '../src/state/audit-log.ts';
 import { Catalog } from '../src/state/catalog.ts';
 import { DownloadBook } from '../src/state/download-book.ts';
 import { EventLog } from '../src/state/event-log.ts';
+import { RestoreRequests } from '../src/state/restore-requests.ts';
 import type { State } from '../src/state/state.ts';
 import { DownloadLinkSigner } from '../src/storage/download-link-signer.ts';
 import { FsStore } from '../src/storage/fs-store.ts';
@@ -67,7 +71,7 @@ export async function composeEngine(
   const sources = new Map<string, Source>();
   for (const target of config.targets) {
     for (const kind of ['db', 'media'] as const) {
-      const source = createSource(target, kind, s3);
+      const source = createOrRefuse(target, kind, s3);
       if (source) sources.set(sourceKey(target, kind), new RetryingSource(source, { tools: retryTools }));
     }
   }
@@ -77,6 +81,10 @@ export async function composeEngine(
     events: new EventLog(state.db),
     downloads: new DownloadBook(state.db, () => newId()),
     linkTtlSeconds: config.downloads.linkTtlSeconds,
+    access: AccessPolicy.fromConfig(config.raw.apps),
+    audit: new AuditLog(state.db),
+    requests: new RestoreRequests(state.db, () => newId()),
+    approvalTtlMs: durationSeconds(config.raw.chat?.approvalTtl ?? '30m') * 1000,
     mailer: config.email ? createSmtpMailer(config.email) : undefined,
     people: config.people,
     store: new RetryingStore(createStore(config, s3), { tools: retryTools }),
@@ -122,6 +130,18 @@ function createStore(config: BackstopConfig, s3: S3Drivers | undefined): Store {
     root: config.storage.path,
     links: new DownloadLinkSigner({ publicUrl, secret: ensureSecretFile(join(config.dataDir, 'keys', 'link-secret')) }),
   });
+}
+
+/** The source, or a configuration error that names where in the config it is set up wrong. */
+function createOrRefuse(target: Target, kind: PartKind, s3: S3Drivers | undefined): Source | undefined {
+  try {
+    return createSource(target, kind, s3);
+  } catch (error) {
+    if (!(error instanceof BackstopError)) throw error;
+    const where = `apps.${target.app}.environments.${target.env}.${kind === 'db' ? 'database' : 'media'}`;
+    const message = `${where}: ${error.userMessage ?? error.message}`;
+    throw new BackstopError('config-invalid', message, { userMessage: message, cause: error });
+  }
 }
 
 function sourceKey(target: Target, kind: PartKind): string {

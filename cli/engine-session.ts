@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { confirmRestore } from '../adapters/console/confirm-restore.ts';
 import { ProgressLine } from '../adapters/console/progress-line.ts';
@@ -12,9 +11,10 @@ import { Worker } from '../src/jobs/worker.ts';
 import { checkMediaTar } from '../src/sources/media-tar-check.ts';
 import { checkPgDump } from '../src/sources/pg-dump-check.ts';
 import { migrateToLatest, openState, type State } from '../src/state/state.ts';
-import { cancelOperation } from '../src/use-cases/cancel-operation.ts';
 import { engineRunners } from '../src/use-cases/operation-runners.ts';
+import { cancelOperationAs } from '../src/use-cases/operations.ts';
 import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
+import { cliOperator } from './cli-operator.ts';
 import { composeEngine } from './compose-engine.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { rebuildCommand } from './rebuild-command.ts';
@@ -46,7 +46,13 @@ export function rebuild(config: BackstopConfig, options: GlobalOptions, io: CliI
  * the state, so it also runs the work it queues when following it: on the embedded state nothing else could, so
  * `create` and `restore` always follow; with a shared database they follow with --wait (else a worker runs them).
  */
-export function run(command: Command, config: BackstopConfig, options: GlobalOptions, io: CliIo): Promise<number> {
+export function run(
+  command: Command,
+  config: BackstopConfig,
+  options: GlobalOptions,
+  io: CliIo,
+  asked?: string,
+): Promise<number> {
   return withEngine(config, options, io, (engine) => {
     const embedded = config.stateDatabaseUrl === undefined;
     const runHere = new Worker({
@@ -60,6 +66,7 @@ export function run(command: Command, config: BackstopConfig, options: GlobalOpt
     return runWithEngine(engine, command, options, io, {
       follow: options.wait || (embedded && command.name !== 'cancel'),
       runHere,
+      ...(asked !== undefined && { asked }),
     });
   });
 }
@@ -73,18 +80,18 @@ export async function runWithEngine(
   command: Command,
   options: GlobalOptions,
   io: CliIo,
-  how: { follow: boolean; runHere?: Worker; signal?: AbortSignal },
+  how: { follow: boolean; runHere?: Worker; signal?: AbortSignal; asked?: string },
 ): Promise<number> {
   if (command.name === 'restore' && !(await confirmed(engine, command, io, options))) return exitCodes.usage;
   const progress = !options.json && io.stderr.isTTY ? new ProgressLine(io.stderr) : undefined;
-  const ctx = cliHandlerContext(engine, io, progress);
+  const ctx = cliHandlerContext(engine, io, progress, how.asked);
   if (how.follow) {
     ctx.follow = async (operation) => {
       // Ctrl-C while this process follows (and maybe runs) the work cancels it cleanly; a second Ctrl-C exits.
       const cancelOnInterrupt = () => {
         process.off('SIGINT', cancelOnInterrupt);
         io.stderr.write(`\nCancelling operation ${operation.id} (Ctrl-C again to leave it running)...\n`);
-        cancelOperation(engine, operation.id, ctx.caller).catch(() => undefined);
+        cancelOperationAs(engine, ctx.principal, operation.id).catch(() => undefined);
       };
       if (how.runHere) process.on('SIGINT', cancelOnInterrupt);
       try {
@@ -105,10 +112,16 @@ export async function runWithEngine(
 
 const checks = { db: checkPgDump, media: checkMediaTar };
 
-function cliHandlerContext(engine: UseCaseContext, io: CliIo, progress: ProgressLine | undefined): HandlerContext {
+function cliHandlerContext(
+  engine: UseCaseContext,
+  io: CliIo,
+  progress: ProgressLine | undefined,
+  asked: string | undefined,
+): HandlerContext {
   return {
     engine,
-    caller: `cli:${io.env['USER'] ?? safeUserName()}`,
+    principal: cliOperator(io),
+    ...(asked !== undefined && { asked }),
     ...(progress ? { onProgress: progress.update } : {}),
   };
 }
@@ -158,12 +171,4 @@ async function withEngine(
     const print = (line: string) => io.stderr.write(`${line}\n`);
     return fn(await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print }));
   });
-}
-
-function safeUserName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }

@@ -51,7 +51,7 @@ export async function runHandedOff(
   const parsed = parseCommand(words);
   if (!parsed.ok) return refuse(io, parsed.message);
   if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
-  return runWithEngine(engine, parsed.command, options, io, { follow: options.wait, signal });
+  return runWithEngine(engine, parsed.command, options, io, { follow: options.wait, signal, asked: words.join(' ') });
 }
 
 function refuse(io: CliIo, message: string): number {

@@ -27,7 +27,7 @@ const adminUsage: Record<string, string> = {
   retention: retentionUsage,
   token:
     'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*> | list | revoke <id>   (HTTP API tokens)',
-  audit: 'backstop audit [--app <app>] [--limit <n>]   who did what in chat and when, newest first',
+  audit: 'backstop audit [--app <app>] [--limit <n>]   who did what, from every surface, newest first',
   discord: 'backstop discord register [--guild <id>]   register the /backup command with Discord',
   version: 'backstop version',
 };
@@ -79,7 +79,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     const parsed = parseCommand(words);
     if (!parsed.ok) return usageError(io, parsed.message, parsed.usage ? `backstop ${parsed.usage}` : undefined);
     if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
-    return await (await session()).run(parsed.command, config(options, io), options, io);
+    return await (await session()).run(parsed.command, config(options, io), options, io, words.join(' '));
   } catch (error) {
     if (isBackstopError(error, 'state-locked') && name !== 'serve') {
       // A server holds the embedded state: hand the command to it, or say who holds the state if it cannot take it.

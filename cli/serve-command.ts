@@ -37,7 +37,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const notifier = new WebhookNotifier(engine, config.webhooks);
     const scheduler = new Scheduler(engine);
     const app = createHttpApp({ state: state.db, store: engine.store, engine });
-    const chat = composeChat(config, engine, state.db);
+    const chat = composeChat(config, engine);
     const platforms = chatPlatforms(config, chat.handler, engine, log);
     const announcers = platforms.map((platform) => platform.announcer);
     const announcements = new ChannelAnnouncements(engine, new ChannelBindings(config.raw.apps), announcers);

@@ -1,18 +1,14 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { AccessPolicy } from '../src/access/access-policy.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { isBackstopError } from '../src/domain/backstop-error.ts';
+import { type Role, roles } from '../src/domain/principal.ts';
 import type { Target } from '../src/domain/target.ts';
-import {
-  type ApiToken,
-  apiTokenJson,
-  createToken,
-  isTokenRole,
-  listTokens,
-  revokeToken,
-  type TokenRole,
-  tokenRoles,
-} from '../src/state/api-tokens.ts';
+import { type ApiToken, apiTokenJson, isRole } from '../src/state/api-tokens.ts';
+import { AuditLog } from '../src/state/audit-log.ts';
 import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
+import { createApiToken, listApiTokens, revokeApiToken, type TokenContext } from '../src/use-cases/api-tokens.ts';
+import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
 
 export const tokenUsage =
@@ -21,7 +17,7 @@ export const tokenUsage =
   '       backstop token revoke <id>';
 
 type TokenAction =
-  | { name: 'create'; tokenName: string; role: TokenRole; apps: string[] }
+  | { name: 'create'; tokenName: string; role: Role; apps: string[] }
   | { name: 'list' }
   | { name: 'revoke'; id: string };
 
@@ -41,7 +37,7 @@ export async function tokenCommand(
   const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(state.db);
-    return await runParsed(state.db, action, io, options.json, new Date());
+    return await runParsed(tokenContext(state.db, config, io, new Date()), action, io, options.json);
   } finally {
     await state.close();
   }
@@ -58,15 +54,28 @@ export async function runTokenCommand(
 ): Promise<number> {
   const action = parseTokenArgs(args, config);
   if (typeof action === 'string') return usageError(io, action);
-  return runParsed(db, action, io, options.json, now);
+  return runParsed(tokenContext(db, config, io, now), action, io, options.json);
 }
 
-async function runParsed(db: StateDb, action: TokenAction, io: CliIo, json: boolean, now: Date): Promise<number> {
+/** The token use cases' context over a state database: its audit log, the config's targets. */
+function tokenContext(db: StateDb, config: { targets: readonly Target[] }, io: CliIo, now: Date): TokenContext {
+  return {
+    db,
+    audit: new AuditLog(db),
+    access: new AccessPolicy({}),
+    targets: config.targets,
+    clock: () => now,
+    log: (line) => io.stderr.write(`${line}\n`),
+  };
+}
+
+async function runParsed(ctx: TokenContext, action: TokenAction, io: CliIo, json: boolean): Promise<number> {
+  const now = ctx.clock();
   switch (action.name) {
     case 'create':
-      return create(db, action, io, json, now);
+      return create(ctx, action, io, json);
     case 'list': {
-      const tokens = await listTokens(db);
+      const tokens = await listApiTokens(ctx, cliOperator(io));
       if (json) io.stdout.write(`${JSON.stringify(tokens.map(apiTokenJson))}\n`);
       else if (tokens.length === 0) {
         io.stdout.write(
@@ -80,7 +89,7 @@ async function runParsed(db: StateDb, action: TokenAction, io: CliIo, json: bool
     case 'revoke': {
       let token: ApiToken;
       try {
-        token = await revokeToken(db, action.id, now);
+        token = await revokeApiToken(ctx, cliOperator(io), action.id);
       } catch (error) {
         if (!isBackstopError(error, 'token-not-found')) throw error;
         if (json) io.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.userMessage } })}\n`);
@@ -98,15 +107,18 @@ async function runParsed(db: StateDb, action: TokenAction, io: CliIo, json: bool
 }
 
 async function create(
-  db: StateDb,
+  ctx: TokenContext,
   action: Extract<TokenAction, { name: 'create' }>,
   io: CliIo,
   json: boolean,
-  now: Date,
 ): Promise<number> {
-  let created: Awaited<ReturnType<typeof createToken>>;
+  let created: Awaited<ReturnType<typeof createApiToken>>;
   try {
-    created = await createToken(db, { name: action.tokenName, role: action.role, apps: action.apps }, now);
+    created = await createApiToken(ctx, cliOperator(io), {
+      name: action.tokenName,
+      role: action.role,
+      apps: action.apps,
+    });
   } catch (error) {
     if (isBackstopError(error, 'invalid-token-request') || isBackstopError(error, 'token-name-taken')) {
       return usageError(io, error.userMessage!);
@@ -147,7 +159,7 @@ function parseTokenArgs(args: string[], config: { targets: readonly Target[] }):
       const apps = flags['apps']!.split(',').map((a) => a.trim());
       if (apps.some((a) => a === '')) return `--apps takes app names separated by commas, or '*'`;
       const role = flags['role']!;
-      if (!isTokenRole(role)) return `unknown role '${role}': use ${tokenRoles.join(', ')}`;
+      if (!isRole(role)) return `unknown role '${role}': use ${roles.join(', ')}`;
       // A token for an app that is not configured would be refused everywhere: most likely a typo.
       const configured = [...new Set(config.targets.map((t) => t.app))];
       const unknown = apps.find((app) => app !== '*' && !configured.includes(app));

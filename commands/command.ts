@@ -11,7 +11,7 @@ export interface TargetRef {
 export type Command =
   | { name: 'help'; topic?: string }
   | { name: 'list'; target?: TargetRef; trigger?: Trigger }
-  | { name: 'create'; parts: PartsChoice; target?: TargetRef; note?: string }
+  | { name: 'create'; parts?: PartsChoice; target?: TargetRef; note?: string }
   | { name: 'show'; id: string }
   | { name: 'restore'; id: string; parts?: PartsChoice; to?: TargetRef; safetyBackup: boolean }
   | { name: 'verify'; id: string }

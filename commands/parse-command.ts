@@ -63,7 +63,7 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
     return command;
   },
   create(reader) {
-    const command: Extract<Command, { name: 'create' }> = { name: 'create', parts: 'db+media' };
+    const command: Extract<Command, { name: 'create' }> = { name: 'create' };
     const parts = reader.peek();
     if (parts !== undefined && partsWords.includes(parts.toLowerCase())) {
       command.parts = parts.toLowerCase() as PartsChoice;

@@ -1,85 +1,92 @@
-import { findTarget } from '../../src/domain/find-target.ts';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
 import type { Operation } from '../../src/domain/operation.ts';
 import type { RestoreRequest } from '../../src/domain/restore-request.ts';
 import { targetName } from '../../src/domain/target.ts';
 import { describeRestore } from '../../src/engine/describe-restore.ts';
-import { approveRestoreRequest } from '../../src/jobs/enqueue.ts';
 import { followOperation } from '../../src/jobs/follow-operation.ts';
+import {
+  type Decision,
+  decideRestoreRequest as decide,
+  expireRestoreRequests,
+} from '../../src/use-cases/decide-restore-request.ts';
+import { needsApproval, openRestoreRequest } from '../../src/use-cases/request-restore.ts';
 import type { Command } from '../command.ts';
 import { formatBytes, formatTime } from '../handlers/format.ts';
 import type { HandlerContext } from '../handlers/reply.ts';
 import { resolveTarget } from '../handlers/resolve-target.ts';
-import type { ChatContext } from './chat-handler.ts';
+import { type ChatContext, chatPrincipal } from './chat-handler.ts';
 import type { ChatCaller, ChatMessage, ChatOutput } from './chat-types.ts';
 
 /**
- * A restore into a protected target asked in chat: records a pending request, posts its card (what it overwrites,
- * with Approve, Deny and Withdraw) and tells the requester. Undefined when the destination is not protected (the
- * restore runs at once).
+ * A restore asked in chat whose destination needs a second person's approval (see needsApproval): records the
+ * request through the use case (which checks roles and that the restore is possible, and audits), posts its card
+ * (what it overwrites, with Approve, Deny and Withdraw) and tells the requester. False when the destination needs no
+ * approval: the restore is then asked for as any other command.
  */
 export async function requestRestoreApproval(
   chat: ChatContext,
   ctx: HandlerContext,
-  caller: ChatCaller,
   command: Extract<Command, { name: 'restore' }>,
   output: ChatOutput,
-): Promise<RestoreRequest | undefined> {
-  const backup = await chat.engine.catalog.getBackup(command.id);
-  const dest =
+): Promise<boolean> {
+  const backup = await chat.engine.catalog.findBackup(command.id);
+  if (!backup) return false; // the use case says so, in the restore's own words
+  // A destination the words do not name is refused by the restore itself, in its own words.
+  const to =
     command.to === undefined
-      ? findTarget(chat.engine.targets, backup.app, backup.env)
-      : resolveTarget(ctx, command.to, 'restore ... to');
-  if (!dest.protected) return undefined;
-  const parts = command.parts ?? backup.parts;
-  // Checked now, so an impossible restore is refused before anyone is asked to approve it.
-  await describeRestore(chat.engine, { backupId: backup.id, parts, to: { app: dest.app, env: dest.env } });
-  const now = chat.engine.clock();
-  const request = await chat.requests.insert(
-    {
-      backupId: backup.id,
-      parts,
-      destApp: dest.app,
-      destEnv: dest.env,
-      safetyBackup: command.safetyBackup,
-      requestedBy: caller.user,
-      expiresAt: new Date(now.getTime() + chat.approvalTtlMs),
-    },
-    now,
-  );
+      ? { app: backup.app, env: backup.env }
+      : tryResolve(() => resolveTarget(ctx, command.to!, 'restore ... to'));
+  if (!to) return false;
+  const destination = chat.engine.targets.find((t) => t.app === to.app && t.env === to.env);
+  if (!destination || !needsApproval(ctx.principal, destination)) return false;
+  let request: RestoreRequest;
+  try {
+    request = await openRestoreRequest(
+      chat.engine,
+      ctx.principal,
+      {
+        backupId: backup.id,
+        ...(command.parts !== undefined && { parts: command.parts }),
+        to: { app: destination.app, env: destination.env },
+        safetyBackup: command.safetyBackup,
+      },
+      ctx.asked,
+    );
+  } catch (error) {
+    if (!(error instanceof BackstopError) || error.userMessage === undefined) throw error;
+    await output.update({ outcome: 'refused', text: error.userMessage });
+    return true;
+  }
   const reference = await output.announce(await cardOf(chat, request, 'pending'));
-  await chat.requests.addCard(request.id, reference);
+  await chat.engine.requests.addCard(request.id, reference);
   await output.update({
     outcome: 'ok',
     text:
-      `${targetName(dest)} is protected: restore request ${request.id} waits for someone else with the approver role ` +
+      `${targetName(destination)} is protected: restore request ${request.id} waits for someone else with the approver role ` +
       `(until ${formatTime(request.expiresAt)}). You can withdraw it on its card.`,
   });
-  return request;
+  return true;
+}
+
+function tryResolve<T>(resolve: () => T): T | undefined {
+  try {
+    return resolve();
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Marks the restore requests whose time ran out as expired, records it in the audit log and shows it on every copy
- * of their cards through `edit` (so no card keeps offering Approve). Each request is taken by one caller only (see
- * RestoreRequests.expireDue). A card that cannot be edited is logged; the request stays expired. Returns the
- * requests expired.
+ * Marks the restore requests whose time ran out as expired (audited by the use case) and shows it on every copy of
+ * their cards through `edit` (so no card keeps offering Approve). A card that cannot be edited is logged; the request
+ * stays expired. Returns the requests expired.
  */
 export async function expireDueRequests(
   chat: ChatContext,
   edit: (reference: string, message: ChatMessage) => Promise<void>,
 ): Promise<RestoreRequest[]> {
-  const now = chat.engine.clock();
-  const expired = await chat.requests.expireDue(now);
+  const expired = await expireRestoreRequests(chat.engine);
   for (const request of expired) {
-    await chat.audit.record(
-      {
-        principal: 'backstop',
-        app: request.destApp,
-        action: `expire ${request.id}`,
-        outcome: 'ok',
-        detail: `nobody approved it by ${formatTime(request.expiresAt)}`,
-      },
-      now,
-    );
     const card = await cardOf(chat, request, `Expired at ${formatTime(request.expiresAt)}: nothing was restored.`);
     for (const reference of request.cards) {
       await edit(reference, card).catch((error: unknown) =>
@@ -90,63 +97,41 @@ export async function expireDueRequests(
   return expired;
 }
 
-/** A click on a card's button. Returns what the audit log records. */
+/**
+ * A click on a card's button, decided by the use case (roles, not one's own request, once only; audited). A refusal
+ * goes privately to the clicker; a request found expired has its cards say so; an approval is followed on every copy
+ * of the card.
+ */
 export async function decideRestoreRequest(
   chat: ChatContext,
   caller: ChatCaller,
-  verb: 'approve' | 'deny' | 'withdraw',
+  decision: Decision,
   id: string,
   output: ChatOutput,
-): Promise<{ app: string | null; outcome: 'ok' | 'failed' | 'refused'; detail: string | null }> {
-  const request = await chat.requests.get(id).catch(() => undefined);
-  if (!request) {
-    await output.private({ outcome: 'refused', text: `There is no restore request ${id}.` });
-    return { app: null, outcome: 'refused', detail: 'no such request' };
+): Promise<void> {
+  let decided: Awaited<ReturnType<typeof decide>>;
+  try {
+    decided = await decide(chat.engine, chatPrincipal(caller), decision, id);
+  } catch (error) {
+    if (!(error instanceof BackstopError) || error.userMessage === undefined) throw error;
+    if (error.code === 'request-decided' && error.details?.['status'] === 'expired') {
+      const request = await chat.engine.requests.get(id);
+      await editCards(chat, output, request, `Expired at ${formatTime(request.expiresAt)}: nothing was restored.`);
+    }
+    await output.private({ outcome: 'refused', text: error.userMessage });
+    return;
   }
-  const app = request.destApp;
-  const refuse = async (text: string) => {
-    await output.private({ outcome: 'refused', text });
-    return { app, outcome: 'refused' as const, detail: text };
-  };
-  const principals = [caller.user, ...caller.groups, caller.channel];
-  if (verb === 'withdraw' && caller.user !== request.requestedBy) {
-    return refuse(`Only ${request.requestedBy}, who asked for it, can withdraw restore request ${id}.`);
+  if (decision === 'approve') {
+    await editCards(chat, output, decided.request, `Approved by ${caller.user}: restoring now.`);
+    await followApproved(chat, decided.request, decided.operation!, output);
+    return;
   }
-  if (verb !== 'withdraw' && caller.user === request.requestedBy) {
-    return refuse(`You asked for restore request ${id}: someone else with the approver role must ${verb} it.`);
-  }
-  if (verb !== 'withdraw' && !chat.access.allows(principals, app, 'approver')) {
-    return refuse(`To ${verb} restore request ${id} you need the approver role on ${app}.`);
-  }
-  if (verb === 'approve') {
-    const approved = await approveRestoreRequest(chat.engine, chat.requests, id, caller.user);
-    if (!approved) return alreadyDecided(chat, id, output);
-    await editCards(chat, output, approved.request, `Approved by ${caller.user}: restoring now.`);
-    const ended = await followApproved(chat, approved.request, approved.operation, output);
-    return { app, outcome: ended === 'succeeded' ? 'ok' : 'failed', detail: `restore ${approved.restore.id} ${ended}` };
-  }
-  const status = verb === 'deny' ? 'denied' : 'withdrawn';
-  const decided = await chat.requests.decide(id, { status, by: caller.user }, chat.engine.clock());
-  if (!decided) return alreadyDecided(chat, id, output);
   await editCards(
     chat,
     output,
-    decided,
-    `${status === 'denied' ? 'Denied' : 'Withdrawn'} by ${caller.user}: nothing was restored.`,
+    decided.request,
+    `${decision === 'deny' ? 'Denied' : 'Withdrawn'} by ${caller.user}: nothing was restored.`,
   );
-  return { app, outcome: 'ok', detail: status };
-}
-
-async function alreadyDecided(chat: ChatContext, id: string, output: ChatOutput) {
-  const request = await chat.requests.get(id);
-  const text =
-    request.status === 'expired'
-      ? `Restore request ${id} expired at ${formatTime(request.expiresAt)}: nothing was restored. Ask again with /backup restore.`
-      : `Restore request ${id} was already ${request.status}${request.decidedBy ? ` by ${request.decidedBy}` : ''}.`;
-  if (request.status === 'expired')
-    await editCards(chat, output, request, `Expired at ${formatTime(request.expiresAt)}: nothing was restored.`);
-  await output.private({ outcome: 'refused', text });
-  return { app: request.destApp, outcome: 'refused' as const, detail: text };
 }
 
 /** Follows an approved restore, showing its progress and outcome on every copy of the card. */
@@ -155,7 +140,7 @@ async function followApproved(
   request: RestoreRequest,
   operation: Operation,
   output: ChatOutput,
-): Promise<string> {
+): Promise<void> {
   const ended = await followOperation(chat.engine, operation, {
     onProgress: (progress) => {
       const text = `Approved by ${request.decidedBy}: ${progress.phase} ${formatBytes(progress.bytesDone)}`;
@@ -171,7 +156,6 @@ async function followApproved(
           : '')
       : `The restore failed, so ${request.destApp}/${request.destEnv} was left as it was: ${restore.error ?? ended.error}`;
   await editCards(chat, output, request, text, restore.status === 'succeeded' ? 'ok' : 'failed');
-  return ended.status;
 }
 
 /** Shows `status` on every copy of the request's card. */
@@ -182,7 +166,7 @@ async function editCards(
   status: string,
   outcome: ChatMessage['outcome'] = 'ok',
 ): Promise<void> {
-  const fresh = await chat.requests.get(request.id);
+  const fresh = await chat.engine.requests.get(request.id);
   const card = await cardOf(chat, fresh, status, outcome);
   await Promise.all(fresh.cards.map((reference) => output.edit(reference, card)));
 }

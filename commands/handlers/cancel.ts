@@ -1,5 +1,5 @@
-import { cancelOperation } from '../../src/use-cases/cancel-operation.ts';
 import { operationJson } from '../../src/use-cases/json-shapes.ts';
+import { cancelOperationAs } from '../../src/use-cases/operations.ts';
 import type { Command } from '../command.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 
@@ -8,7 +8,7 @@ import type { HandlerContext, Reply } from './reply.ts';
  * one stops at its worker's next heartbeat; with `ctx.follow` the reply waits until it has.
  */
 export async function handleCancel(ctx: HandlerContext, command: Extract<Command, { name: 'cancel' }>): Promise<Reply> {
-  const asked = await cancelOperation(ctx.engine, command.id, ctx.caller);
+  const asked = await cancelOperationAs(ctx.engine, ctx.principal, command.id, ctx.asked);
   const what = `${asked.kind} ${asked.subjectId}${asked.target ? ` of ${asked.target}` : ''}`;
   if (asked.status === 'cancelled') {
     return {

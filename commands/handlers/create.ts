@@ -1,26 +1,30 @@
 import { targetName } from '../../src/domain/target.ts';
-import { planBackupsRetention } from '../../src/engine/plan-target-retention.ts';
-import { enqueueBackup } from '../../src/jobs/enqueue.ts';
+import { createBackup } from '../../src/use-cases/create-backup.ts';
 import { backupJson } from '../../src/use-cases/json-shapes.ts';
+import { showBackup } from '../../src/use-cases/read-backups.ts';
 import type { Command } from '../command.ts';
 import { formatBytes } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 import { resolveTarget } from './resolve-target.ts';
 
 /**
- * `create [parts] [target] [note]`: queues an on-demand backup. With a way to follow it (`ctx.follow`), waits for its
- * end and reports its parts; otherwise replies with the queued backup and its operation.
+ * `create [parts] [target] [note]`: queues an on-demand backup (of every part the environment has unless parts are
+ * given). With a way to follow it (`ctx.follow`), waits for its end and reports its parts; otherwise replies with
+ * the queued backup and its operation.
  */
 export async function handleCreate(ctx: HandlerContext, command: Extract<Command, { name: 'create' }>): Promise<Reply> {
   const target = resolveTarget(ctx, command.target, 'create');
-  const { backup: queued, operation } = await enqueueBackup(ctx.engine, {
-    app: target.app,
-    env: target.env,
-    trigger: 'on-demand',
-    parts: command.parts,
-    note: command.note ?? null,
-    requestedBy: ctx.caller,
-  });
+  const { backup: queued, operation } = await createBackup(
+    ctx.engine,
+    ctx.principal,
+    {
+      app: target.app,
+      env: target.env,
+      ...(command.parts !== undefined && { parts: command.parts }),
+      note: command.note ?? null,
+    },
+    ctx.asked,
+  );
   if (!ctx.follow) {
     return {
       outcome: 'ok',
@@ -31,7 +35,7 @@ export async function handleCreate(ctx: HandlerContext, command: Extract<Command
     };
   }
   const ended = await ctx.follow(operation);
-  const backup = await ctx.engine.catalog.getBackup(queued.id);
+  const { backup, retention } = await showBackup(ctx.engine, ctx.principal, queued.id);
   if (backup.status !== 'completed') {
     const why = ended.status === 'cancelled' ? ended.error : (backup.error ?? ended.error);
     return {
@@ -41,7 +45,6 @@ export async function handleCreate(ctx: HandlerContext, command: Extract<Command
     };
   }
   const parts = backup.storedParts.map((p) => `${p.kind} ${formatBytes(p.storedSizeBytes)}`).join(', ');
-  const retention = (await planBackupsRetention(ctx.engine, [backup], ctx.engine.clock())).get(backup.id);
   return {
     outcome: 'ok',
     text: `Backup ${backup.id} of ${targetName(target)} completed: ${parts}.${backup.note ? ` Note: "${backup.note}".` : ''}`,

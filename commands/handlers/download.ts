@@ -1,5 +1,5 @@
-import { enqueueDownload } from '../../src/jobs/enqueue.ts';
 import { downloadJson } from '../../src/use-cases/json-shapes.ts';
+import { requestDownload } from '../../src/use-cases/request-download.ts';
 import type { Command } from '../command.ts';
 import { formatBytes, formatTime } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
@@ -13,13 +13,17 @@ export async function handleDownload(
   ctx: HandlerContext,
   command: Extract<Command, { name: 'download' }>,
 ): Promise<Reply> {
-  const email = command.email ?? ctx.engine.people[ctx.caller] ?? null;
-  const { download: queued, operation } = await enqueueDownload(ctx.engine, {
-    backupId: command.id,
-    ...(command.parts !== undefined && { parts: command.parts }),
-    requestedBy: ctx.caller,
-    email,
-  });
+  const { download: queued, operation } = await requestDownload(
+    ctx.engine,
+    ctx.principal,
+    {
+      backupId: command.id,
+      ...(command.parts !== undefined && { parts: command.parts }),
+      ...(command.email !== undefined && { email: command.email }),
+    },
+    ctx.asked,
+  );
+  const email = queued.email;
   const mail =
     email === null
       ? ''

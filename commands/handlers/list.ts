@@ -1,5 +1,5 @@
-import { planBackupsRetention } from '../../src/engine/plan-target-retention.ts';
 import { backupJson } from '../../src/use-cases/json-shapes.ts';
+import { listBackups } from '../../src/use-cases/read-backups.ts';
 import type { Command } from '../command.ts';
 import { backupLine } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
@@ -12,12 +12,11 @@ export async function handleList(ctx: HandlerContext, command: Extract<Command, 
       ? resolveTarget(ctx, command.target, 'list')
       : undefined;
   const app = target?.app ?? ctx.binding?.app;
-  const backups = await ctx.engine.catalog.listBackups({
+  const { backups, retention } = await listBackups(ctx.engine, ctx.principal, {
     ...(app !== undefined && { app }),
     ...(target !== undefined && { env: target.env }),
     ...(command.trigger !== undefined && { trigger: command.trigger }),
   });
-  const retention = await planBackupsRetention(ctx.engine, backups, ctx.engine.clock());
   const scope = target ? ` of ${target.app}/${target.env}` : app ? ` of ${app}` : '';
   const text =
     backups.length === 0

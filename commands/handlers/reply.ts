@@ -1,4 +1,5 @@
 import type { Operation } from '../../src/domain/operation.ts';
+import type { Principal } from '../../src/domain/principal.ts';
 import type { ProgressListener } from '../../src/sources/source.ts';
 import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 
@@ -14,11 +15,13 @@ export interface Reply {
   data?: unknown;
 }
 
-/** What a handler gets besides the command: the engine, who is asking, and where progress goes. */
+/** What a handler gets besides the command: the use cases' context, who is asking, and where progress goes. */
 export interface HandlerContext {
   engine: UseCaseContext;
-  /** The principal asking: `cli:<user>`, `slack:U123`, `discord:456`. */
-  caller: string;
+  /** Who asks: the operator at the CLI, a chat user; the use cases check and audit it. */
+  principal: Principal;
+  /** The command as the person wrote it, for the audit log. */
+  asked?: string;
   /** The app (or target) the channel is bound to, so commands may omit it. */
   binding?: { app: string; env?: string };
   onProgress?: ProgressListener;

@@ -1,26 +1,38 @@
-import { enqueueRestore } from '../../src/jobs/enqueue.ts';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
+import { targetName } from '../../src/domain/target.ts';
 import { restoreJson } from '../../src/use-cases/json-shapes.ts';
+import { requestRestore } from '../../src/use-cases/request-restore.ts';
 import type { Command } from '../command.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 import { resolveTarget } from './resolve-target.ts';
 
 /**
  * `restore <id> [parts] [to target] [--no-safety-backup]`: queues a restore that overwrites the destination with the
- * backup, after a safety backup; with `ctx.follow`, waits for its end. Confirmation (terminal prompt, chat approval)
- * is the adapter's job and happens before this is called.
+ * backup, after a safety backup; with `ctx.follow`, waits for its end. The terminal's confirmation happens before
+ * this is called; a restore that needs approval (a protected destination, asked from chat) is routed by the chat
+ * handler to an approval card before it gets here, so here it is refused saying where to ask.
  */
 export async function handleRestore(
   ctx: HandlerContext,
   command: Extract<Command, { name: 'restore' }>,
 ): Promise<Reply> {
   const to = command.to === undefined ? undefined : resolveTarget(ctx, command.to, 'restore ... to');
-  const { restore: queued, operation } = await enqueueRestore(ctx.engine, {
-    backupId: command.id,
-    ...(command.parts !== undefined && { parts: command.parts }),
-    ...(to !== undefined && { to: { app: to.app, env: to.env } }),
-    safetyBackup: command.safetyBackup,
-    requestedBy: ctx.caller,
-  });
+  const outcome = await requestRestore(
+    ctx.engine,
+    ctx.principal,
+    {
+      backupId: command.id,
+      ...(command.parts !== undefined && { parts: command.parts }),
+      ...(to !== undefined && { to: { app: to.app, env: to.env } }),
+      safetyBackup: command.safetyBackup,
+    },
+    ctx.asked,
+  );
+  if (outcome.kind === 'approval-required') {
+    const message = `${targetName(outcome.destination)} is protected: a restore into it needs approval by someone else with the approver role.`;
+    throw new BackstopError('approval-required', message, { userMessage: message });
+  }
+  const { restore: queued, operation } = outcome;
   const destination = `${queued.destApp}/${queued.destEnv}`;
   if (!ctx.follow) {
     return {

@@ -1,6 +1,7 @@
 import { BackstopError } from '../../src/domain/backstop-error.ts';
 import type { PartKind } from '../../src/domain/part-kind.ts';
 import type { PlaintextCheck } from '../../src/engine/verify-backup.ts';
+import { isAudited, record } from '../../src/use-cases/audited.ts';
 import type { Command } from '../command.ts';
 import { handleCancel } from './cancel.ts';
 import { handleCreate } from './create.ts';
@@ -58,6 +59,18 @@ export async function runCommand(ctx: HandlerContext, command: Command, options:
     }
   } catch (error) {
     if (error instanceof BackstopError && error.userMessage !== undefined) {
+      // Every refusal is audited: those the use cases did not see (a target the words do not name) are written here.
+      if (!isAudited(error)) {
+        const app =
+          'target' in command ? (command.target?.app ?? ctx.binding?.app ?? null) : (ctx.binding?.app ?? null);
+        await record(
+          ctx.engine,
+          ctx.principal,
+          { app, action: ctx.asked ?? command.name },
+          'refused',
+          error.userMessage,
+        );
+      }
       return {
         outcome: 'refused',
         text: error.userMessage,

@@ -1,5 +1,6 @@
 import { targetName } from '../../src/domain/target.ts';
-import { describeSchedules, type ScheduleSummary } from '../../src/jobs/schedule-summary.ts';
+import type { ScheduleSummary } from '../../src/jobs/schedule-summary.ts';
+import { readSchedules } from '../../src/use-cases/read-schedules.ts';
 import type { Command } from '../command.ts';
 import { formatTime } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
@@ -15,11 +16,10 @@ export async function handleSchedule(
       ? resolveTarget(ctx, command.target, 'schedule')
       : undefined;
   const app = target?.app ?? ctx.binding?.app;
-  const summaries = await describeSchedules(
-    ctx.engine,
-    { ...(app !== undefined && { app }), ...(target !== undefined && { env: target.env }) },
-    ctx.engine.clock(),
-  );
+  const summaries = await readSchedules(ctx.engine, ctx.principal, {
+    ...(app !== undefined && { app }),
+    ...(target !== undefined && { env: target.env }),
+  });
   const text =
     summaries.length === 0 ? 'No targets are configured.' : summaries.map((s) => scheduleText(s)).join('\n\n');
   return { outcome: 'ok', text, data: summaries.map(scheduleJson) };

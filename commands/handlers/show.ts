@@ -1,12 +1,12 @@
-import { planBackupsRetention } from '../../src/engine/plan-target-retention.ts';
 import { backupJson } from '../../src/use-cases/json-shapes.ts';
+import { showBackup } from '../../src/use-cases/read-backups.ts';
 import type { Command } from '../command.ts';
 import { formatBytes, formatTime } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 
 /** `show <id>`: one backup in detail. */
 export async function handleShow(ctx: HandlerContext, command: Extract<Command, { name: 'show' }>): Promise<Reply> {
-  const backup = await ctx.engine.catalog.getBackup(command.id);
+  const { backup, retention, operation } = await showBackup(ctx.engine, ctx.principal, command.id);
   const lines = [
     `Backup ${backup.id} of ${backup.app}/${backup.env}: ${backup.status}`,
     `  trigger:   ${backup.trigger}${backup.requestedBy ? ` by ${backup.requestedBy}` : ''}`,
@@ -21,7 +21,6 @@ export async function handleShow(ctx: HandlerContext, command: Extract<Command, 
       `             ${ctx.engine.store.describe()}/${part.key}`,
     );
   }
-  const retention = (await planBackupsRetention(ctx.engine, [backup], ctx.engine.clock())).get(backup.id);
   if (retention)
     lines.push(
       `  retention: ${retention.keep ? `kept: ${retention.reason}` : `pending deletion: ${retention.reason}`}`,
@@ -32,7 +31,6 @@ export async function handleShow(ctx: HandlerContext, command: Extract<Command, 
       `  verified:  ${formatTime(backup.verifiedAt)} ${backup.verifyError ? `FAILED: ${backup.verifyError}` : 'ok'}`,
     );
   }
-  const operation = await ctx.engine.operations.findBySubject('backup', backup.id);
   if (operation && (operation.status === 'queued' || operation.status === 'running')) {
     lines.push(`  operation: ${operation.id} (${operation.status}; cancel with: cancel ${operation.id})`);
   }

@@ -1,7 +1,7 @@
 import type { PartKind } from '../../src/domain/part-kind.ts';
 import type { PlaintextCheck } from '../../src/engine/verify-backup.ts';
-import { verifyBackup } from '../../src/engine/verify-backup.ts';
 import { backupJson } from '../../src/use-cases/json-shapes.ts';
+import { verifyStoredBackup } from '../../src/use-cases/verify-stored-backup.ts';
 import type { Command } from '../command.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 
@@ -11,12 +11,10 @@ export async function handleVerify(
   command: Extract<Command, { name: 'verify' }>,
   checks: Partial<Record<PartKind, PlaintextCheck>>,
 ): Promise<Reply> {
-  const { backup, parts } = await verifyBackup(
-    ctx.engine,
-    command.id,
+  const { backup, parts } = await verifyStoredBackup(ctx.engine, ctx.principal, command.id, {
     checks,
-    ctx.onProgress ? { onProgress: ctx.onProgress } : {},
-  );
+    ...(ctx.onProgress && { onProgress: ctx.onProgress }),
+  });
   const ok = parts.every((p) => p.ok);
   const lines = parts.map(
     (p) => `  ${p.kind}: ${p.ok ? 'ok (decrypted, authenticated, sha256 and size match)' : `FAILED: ${p.problem}`}`,

@@ -1,15 +1,13 @@
 import type { ConfigFile } from '../config/config-schema.ts';
-
-/** Roles, each including the ones before it: an approver may do all a restorer may, and so on. */
-export const roles = ['viewer', 'operator', 'restorer', 'approver'] as const;
-export type Role = (typeof roles)[number];
+import { type Role, roleIncludes, roles } from '../domain/principal.ts';
 
 type Grants = NonNullable<ConfigFile['apps'][string]['access']>;
 
 /**
  * Who may do what, per app, from the config's `apps.<app>.access` (role -> principals such as `slack:U123`,
- * `slack-channel:C123`, `discord-role:789`, or `*` for everyone). An app without `access` grants nothing: chat and
- * the API can do nothing with it until someone says who may.
+ * `slack-channel:C123`, `discord-role:789`, `api:ci`, or `*` for everyone who reaches Backstop through a surface that
+ * identifies them). It is the one source of grants: an app without `access` grants nothing, so chat, the API and the
+ * web can do nothing with it until someone says who may.
  */
 export class AccessPolicy {
   constructor(private readonly grants: Readonly<Record<string, Grants | undefined>>) {}
@@ -31,7 +29,7 @@ export class AccessPolicy {
 
   allows(principals: readonly string[], app: string, needed: Role): boolean {
     const held = this.roleOf(principals, app);
-    return held !== undefined && roles.indexOf(held) >= roles.indexOf(needed);
+    return held !== undefined && roleIncludes(held, needed);
   }
 
   /** Apps on which `principals` hold at least `needed`. */

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { BackstopError } from '../domain/backstop-error.ts';
-import type { MediaLocation, Target } from '../domain/target.ts';
+import { configuredParts, type MediaLocation, type Target } from '../domain/target.ts';
 import { defaultRetentionPolicy } from '../retention/retention-policy.ts';
 import { closestWord } from '../text/closest-word.ts';
 import type { BackstopConfig } from './backstop-config.ts';
@@ -202,12 +202,7 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
   const targets: Target[] = [];
   for (const [app, appConfig] of Object.entries(file.apps)) {
     for (const [env, envConfig] of Object.entries(appConfig.environments)) {
-      const configured =
-        envConfig.database !== undefined && envConfig.media !== undefined
-          ? 'db+media'
-          : envConfig.database !== undefined
-            ? 'db'
-            : 'media';
+      const configured = configuredParts(envConfig);
       const given = envConfig.schedule ?? { cron: '0 2 * * *', timezone: 'UTC' };
       const schedule: Target['schedule'] = given === 'off' ? 'off' : { ...given, parts: given.parts ?? configured };
       const target: Target = {

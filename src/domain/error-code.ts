@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'download-not-found'
   | 'operation-not-found'
   | 'request-not-found'
+  | 'request-decided'
   | 'token-not-found'
   | 'token-name-taken'
   | 'invalid-token-request'

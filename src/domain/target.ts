@@ -36,3 +36,9 @@ export interface Target {
 export function targetName(target: { app: string; env: string }): string {
   return `${target.app}/${target.env}`;
 }
+
+/** Every part a target has configured: its database, its media, or both. */
+export function configuredParts(target: { database?: unknown; media?: unknown }): PartsChoice {
+  if (target.database !== undefined && target.media !== undefined) return 'db+media';
+  return target.database !== undefined ? 'db' : 'media';
+}

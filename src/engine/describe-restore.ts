@@ -2,6 +2,7 @@ import { findTarget } from '../domain/find-target.ts';
 import { partKinds } from '../domain/parts.ts';
 import { targetName } from '../domain/target.ts';
 import type { EngineContext } from './engine-context.ts';
+import { restorableParts } from './run-restore.ts';
 
 /**
  * What a restore would overwrite, in words, for the confirmation a person gives before it runs: the destination's
@@ -14,6 +15,7 @@ export async function describeRestore(
   const backup = await ctx.catalog.getBackup(request.backupId);
   const dest = request.to ?? { app: backup.app, env: backup.env };
   const target = findTarget(ctx.targets, dest.app, dest.env);
+  restorableParts(backup, request.parts ?? backup.parts);
   const overwrites: string[] = [];
   for (const kind of partKinds(request.parts ?? backup.parts)) {
     overwrites.push(await ctx.sourceFor(target, kind).describe());

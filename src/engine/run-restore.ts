@@ -164,7 +164,7 @@ async function restorePart(
 }
 
 /** The stored parts a restore of `parts` needs; an error names what the backup lacks. */
-function restorableParts(backup: Backup, parts: string): BackupPart[] {
+export function restorableParts(backup: Backup, parts: string): BackupPart[] {
   if (backup.status !== 'completed') {
     const message = `Backup ${backup.id} is ${backup.status}, not completed: only a completed backup can be restored.`;
     throw new BackstopError('backup-not-restorable', message, { userMessage: message });

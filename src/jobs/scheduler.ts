@@ -4,11 +4,10 @@ import type { Backup } from '../domain/backup.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import { type Target, targetName } from '../domain/target.ts';
 import { expireDownloads } from '../engine/expire-downloads.ts';
-import { pruneTarget } from '../engine/prune-target.ts';
 import { nextSlot, previousSlot, schedulePeriodMs } from './cron-slots.ts';
 import { enqueueScheduledBackup } from './enqueue.ts';
 import type { JobsContext } from './jobs-context.ts';
-import { prunedEvent } from './pruned-event.ts';
+import { pruneAndRecord } from './prune-and-record.ts';
 import { lastCompletedScheduledBackup, scheduledTimeOf } from './schedule-summary.ts';
 
 export interface SchedulerOptions {
@@ -160,13 +159,7 @@ export class Scheduler {
   async pruneAll(): Promise<void> {
     for (const target of this.ctx.targets) {
       await this.forTarget('pruning', target, async () => {
-        const report = await pruneTarget(this.ctx, target, { dryRun: false });
-        if (report.failed.length > 0) {
-          const failures = report.failed.map((f) => `${f.id} (${f.reason})`).join(', ');
-          this.ctx.log(`retention could not delete these backups of ${targetName(target)}: ${failures}`);
-        }
-        if (report.deleted.length === 0) return;
-        await this.ctx.events.record(prunedEvent(report), this.ctx.clock());
+        await pruneAndRecord(this.ctx, target, { dryRun: false });
       });
     }
     // The queue's history: finished operations are kept a while for `status`-style questions, then dropped.

@@ -2,25 +2,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { BackstopError } from '../domain/backstop-error.ts';
 import { newId } from '../domain/new-id.ts';
+import { type Role, roles } from '../domain/principal.ts';
 import type { StateDb } from './state.ts';
 import type { ApiTokensTable } from './tables.ts';
-
-/**
- * Roles of API tokens, weakest first. They are cumulative: each role may do everything the roles before it may
- * (an approver may do all a restorer may, a restorer all an operator may, an operator all a viewer may).
- * - viewer: list and show backups, read operations;
- * - operator: also create backups and prepare downloads;
- * - restorer: also start restores (never into a protected target: that needs a second person's approval in chat);
- * - approver: the same as restorer over the API (approving needs a second person, which one token is not).
- */
-export const tokenRoles = ['viewer', 'operator', 'restorer', 'approver'] as const;
-export type TokenRole = (typeof tokenRoles)[number];
 
 /** An API token as people and the API see it: never its secret, which only its creator saw, once. */
 export interface ApiToken {
   id: string;
   name: string;
-  role: TokenRole;
+  /** The most it may do: `access:` in the config decides what it may do, this only narrows it. */
+  role: Role;
   /** The apps it may touch, or ['*'] for all. */
   apps: string[];
   createdAt: Date;
@@ -34,18 +25,8 @@ const SECRET_SHAPE = /^bst_[A-Za-z0-9_-]{43}$/;
 const NAME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const APP_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-/** True when `role` may do what `needed` may (roles are cumulative). */
-export function roleAllows(role: TokenRole, needed: TokenRole): boolean {
-  return tokenRoles.indexOf(role) >= tokenRoles.indexOf(needed);
-}
-
-/** True when the token may touch `app`. */
-export function tokenCoversApp(token: Pick<ApiToken, 'apps'>, app: string): boolean {
-  return token.apps.includes('*') || token.apps.includes(app);
-}
-
-export function isTokenRole(value: string): value is TokenRole {
-  return (tokenRoles as readonly string[]).includes(value);
+export function isRole(value: string): value is Role {
+  return (roles as readonly string[]).includes(value);
 }
 
 /** The stored form of a secret: its sha256, hex. */
@@ -59,7 +40,7 @@ export function hashSecret(secret: string): string {
  */
 export async function createToken(
   db: StateDb,
-  request: { name: string; role: TokenRole; apps: readonly string[] },
+  request: { name: string; role: Role; apps: readonly string[] },
   now: Date,
 ): Promise<{ token: ApiToken; secret: string }> {
   const apps = checkApps(request.apps);
@@ -68,8 +49,8 @@ export async function createToken(
       `Token name '${request.name}' is not usable: use up to 64 letters, digits, '.', '_' or '-' (e.g. ci-deploy).`,
     );
   }
-  if (!isTokenRole(request.role)) {
-    throw invalid(`Unknown role '${String(request.role)}': use one of ${tokenRoles.join(', ')}.`);
+  if (!isRole(request.role)) {
+    throw invalid(`Unknown role '${String(request.role)}': use one of ${roles.join(', ')}.`);
   }
   const taken = await db
     .selectFrom('api_tokens')

@@ -169,9 +169,14 @@ export class Catalog {
   }
 
   /** Backups, newest first, optionally of one target (at most `limit`, default 1000). */
-  async listBackups(filter: { app?: string; env?: string; trigger?: Trigger; limit?: number } = {}): Promise<Backup[]> {
+  /** Newest first. `apps` limits to those apps (none: no backups). */
+  async listBackups(
+    filter: { app?: string; apps?: readonly string[]; env?: string; trigger?: Trigger; limit?: number } = {},
+  ): Promise<Backup[]> {
+    if (filter.apps !== undefined && filter.apps.length === 0) return [];
     let query = this.db.selectFrom('backups').selectAll();
     if (filter.app !== undefined) query = query.where('app', '=', filter.app);
+    if (filter.apps !== undefined) query = query.where('app', 'in', [...filter.apps]);
     if (filter.env !== undefined) query = query.where('env', '=', filter.env);
     if (filter.trigger !== undefined) query = query.where('trigger', '=', filter.trigger);
     const rows = await query

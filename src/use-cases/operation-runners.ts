@@ -4,11 +4,10 @@ import type { Operation } from '../domain/operation.ts';
 import { partFileName } from '../domain/parts.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import { deleteDownloadObjects, prepareDownload } from '../engine/prepare-download.ts';
-import { pruneTarget } from '../engine/prune-target.ts';
 import { runBackup } from '../engine/run-backup.ts';
 import { runRestore } from '../engine/run-restore.ts';
 import { OperationStopped } from '../jobs/operation-stopped.ts';
-import { prunedEvent } from '../jobs/pruned-event.ts';
+import { pruneAndRecord } from '../jobs/prune-and-record.ts';
 import type { OperationRunner, OperationRunners } from '../jobs/worker.ts';
 import { downloadEmail } from '../notify/download-email.ts';
 import type { UseCaseContext } from './use-case-context.ts';
@@ -164,11 +163,7 @@ async function pruneAfterBackup(ctx: UseCaseContext, backup: Backup): Promise<vo
   const target = ctx.targets.find((t) => t.app === backup.app && t.env === backup.env);
   if (!target) return;
   try {
-    const report = await pruneTarget(ctx, target, { dryRun: false });
-    if (report.failed.length > 0) {
-      ctx.log(`retention could not delete ${report.failed.map((f) => `${f.id} (${f.reason})`).join(', ')}`);
-    }
-    if (report.deleted.length > 0) await record(ctx, prunedEvent(report));
+    await pruneAndRecord(ctx, target, { dryRun: false });
   } catch (error) {
     ctx.log(`retention was not applied to ${backup.app}/${backup.env}: ${reasonOf(error)}`);
   }

@@ -16,7 +16,9 @@ const cwd = mkdtempSync(join(tmpdir(), 'backstop-token-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 writeFileSync(
   join(cwd, 'backstop.yaml'),
-  'dataDir: ./data\napps:\n  shop: { environments: { live: { media: ./shop-media } } }\n  blog: { environments: { live: { media: ./blog-media } } }\n',
+  'dataDir: ./data\napps:\n' +
+    '  shop: { environments: { live: { media: ./shop-media } }, access: { operator: [api:ci-deploy] } }\n' +
+    '  blog: { environments: { live: { media: ./blog-media } } }\n',
 );
 const config = loadConfig({ env: {}, cwd });
 

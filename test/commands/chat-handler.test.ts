@@ -90,7 +90,7 @@ describe('the /backup command in chat', () => {
     const output = new RecordingOutput();
     await handler.command(ana, 'create media live "before deploy"', output);
     expect(output.last().text).toMatch(/Backup \w+ of shop\/live completed: media /);
-    const [entry] = await chat.audit.list({ app: 'shop' });
+    const [entry] = await chat.engine.audit.list({ app: 'shop' });
     expect(entry).toMatchObject({
       principal: 'slack:UANA',
       action: 'create media live "before deploy"',
@@ -104,7 +104,7 @@ describe('the /backup command in chat', () => {
     expect(output.last()).toMatchObject({ outcome: 'refused' });
     expect(output.last().text).toContain('create needs the operator role on shop');
     expect(output.last().text).toContain('apps.shop.access.operator');
-    const [entry] = await chat.audit.list({ app: 'shop' });
+    const [entry] = await chat.engine.audit.list({ app: 'shop' });
     expect(entry).toMatchObject({ principal: 'slack:UEVE', outcome: 'refused' });
   });
 
@@ -151,7 +151,7 @@ describe('the /backup command in chat', () => {
     const second = new RecordingOutput();
     await Promise.all([handler.action(bob, approve, first), handler.action(bob, approve, second)]);
     const requestId = approve.split(':')[1]!;
-    const request = await chat.requests.get(requestId);
+    const request = await chat.engine.requests.get(requestId);
     expect(request).toMatchObject({ status: 'approved', decidedBy: 'slack:UBOB', restoreId: expect.any(String) });
     const restores = await engine.state.db.selectFrom('restores').selectAll().where('backup_id', '=', id).execute();
     expect(restores).toHaveLength(1);
@@ -174,7 +174,7 @@ describe('the /backup command in chat', () => {
     await handler.action(bob, approve, late);
     expect(late.privates[0]?.text).toContain('expired');
     expect(late.edits.at(-1)?.message.text).toContain('Expired at');
-    expect((await chat.requests.get(approve.split(':')[1]!)).status).toBe('expired');
+    expect((await chat.engine.requests.get(approve.split(':')[1]!)).status).toBe('expired');
   }, 60_000);
 
   test('a request nobody decides expires on its own: its card says so at once, one instance edits it, audited', async () => {
@@ -201,20 +201,20 @@ describe('the /backup command in chat', () => {
     // Not yet due: nothing changes.
     clock.advance(29 * 60);
     expect(await expiry.tick()).toBe(0);
-    expect((await chat.requests.get(requestId)).status).toBe('pending');
+    expect((await chat.engine.requests.get(requestId)).status).toBe('pending');
 
     clock.advance(2 * 60);
     // Two instances tick at once: the request is expired once and its card edited once, by the platform that owns it.
     const [first, second] = await Promise.all([expiry.tick(), new ApprovalExpiry(chat, [discord, slack]).tick()]);
     expect(first + second).toBe(1);
-    expect((await chat.requests.get(requestId)).status).toBe('expired');
+    expect((await chat.engine.requests.get(requestId)).status).toBe('expired');
     expect(discord.edits).toEqual([]);
     expect(slack.edits.map((e) => e.reference)).toEqual(['card-1']);
     const [edited] = slack.edits;
     expect(edited?.message.text).toContain(`Restore request ${requestId}`);
     expect(edited?.message.text).toContain('Expired at');
     expect(edited?.message.buttons).toBeUndefined();
-    const audit = await chat.audit.list({ app: 'shop' });
+    const audit = await chat.engine.audit.list({ app: 'shop' });
     expect(audit.find((entry) => entry.action === `expire ${requestId}`)).toMatchObject({
       principal: 'backstop',
       outcome: 'ok',
@@ -225,7 +225,7 @@ describe('the /backup command in chat', () => {
     const late = new RecordingOutput();
     await handler.action(bob, `approve:${requestId}`, late);
     expect(late.privates[0]?.text).toContain('expired');
-    expect((await chat.requests.get(requestId)).restoreId).toBeNull();
+    expect((await chat.engine.requests.get(requestId)).restoreId).toBeNull();
   }, 60_000);
 
   test('the requester can withdraw; a denied request restores nothing', async () => {
@@ -239,7 +239,7 @@ describe('the /backup command in chat', () => {
       const button = asked.announced[0]!.buttons!.find((b) => b.action.startsWith(verb))!.action;
       const click = new RecordingOutput();
       await handler.action(who, button, click);
-      expect((await chat.requests.get(button.split(':')[1]!)).status).toBe(status);
+      expect((await chat.engine.requests.get(button.split(':')[1]!)).status).toBe(status);
       expect(click.edits.at(-1)?.message.text).toContain('nothing was restored');
     }
   }, 60_000);

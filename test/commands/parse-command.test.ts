@@ -9,7 +9,7 @@ describe('parseCommand', () => {
     ['help restore', { name: 'help', topic: 'restore' }],
     ['list', { name: 'list' }],
     ['list shop/live scheduled', { name: 'list', target: { app: 'shop', env: 'live' }, trigger: 'scheduled' }],
-    ['create', { name: 'create', parts: 'db+media' }],
+    ['create', { name: 'create' }],
     ['create db shop/live', { name: 'create', parts: 'db', target: { app: 'shop', env: 'live' } }],
     [
       'create db+media shop/live "before deploy"',
@@ -24,7 +24,7 @@ describe('parseCommand', () => {
         note: 'before the big deploy',
       },
     ],
-    ['create “smart quotes note”', { name: 'create', parts: 'db+media', note: 'smart quotes note' }],
+    ['create “smart quotes note”', { name: 'create', note: 'smart quotes note' }],
     ['show 7k3qx2', { name: 'show', id: '7k3qx2' }],
     ['pin 7k3qx2', { name: 'pin', id: '7k3qx2' }],
     ['unpin 7k3qx2', { name: 'unpin', id: '7k3qx2' }],

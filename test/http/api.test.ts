@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Role } from '../../src/domain/principal.ts';
 import { createHttpApp } from '../../src/http/create-http-app.ts';
 import type { Worker } from '../../src/jobs/worker.ts';
-import { createToken, revokeToken, type TokenRole } from '../../src/state/api-tokens.ts';
+import { createToken, revokeToken } from '../../src/state/api-tokens.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 import { listen } from './listen.ts';
@@ -19,7 +20,7 @@ let worker: Worker;
 let server: { url: string; close: () => Promise<void> };
 const secrets: Record<string, string> = {};
 
-async function token(name: string, role: TokenRole, apps: string[]): Promise<string> {
+async function token(name: string, role: Role, apps: string[]): Promise<string> {
   const { secret } = await createToken(engine.state.db, { name, role, apps }, new Date());
   return secret;
 }

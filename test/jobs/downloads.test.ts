@@ -130,7 +130,7 @@ describe.each<StoreKind>(['directory', 's3'])('downloads on the %s store', (stor
     const reply = await runCommand(
       {
         engine: engine.ctx,
-        caller: 'cli:ana',
+        principal: { kind: 'operator', id: 'cli:ana' },
         follow: (operation) => followOperation(engine.ctx, operation, { pollMs: 20 }),
       },
       { name: 'download', id: backupId },
@@ -231,7 +231,7 @@ describe('a download when email is not configured', () => {
     const here = engineWorker(engine.ctx, { concurrency: 1 });
     const follow = (operation: Parameters<typeof followOperation>[1]) =>
       followOperation(engine.ctx, operation, { pollMs: 20, runHere: here });
-    const ctx = { engine: engine.ctx, caller: 'cli:ana', follow };
+    const ctx = { engine: engine.ctx, principal: { kind: 'operator' as const, id: 'cli:ana' }, follow };
     const created = await runCommand(
       ctx,
       { name: 'create', parts: 'media', target: { app: 'shop', env: 'live' } },

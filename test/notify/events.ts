@@ -2,7 +2,7 @@ import type { BackstopEvent, NewEvent } from '../../src/domain/events.ts';
 
 /**
  * Events shaped as the runners and the scheduler record them (src/jobs/operation-runners.ts, scheduler.ts,
- * pruned-event.ts), for message and payload tests and to record into a real event log.
+ * prune-and-record.ts), for message and payload tests and to record into a real event log.
  */
 export const sampleEvents = {
   backupSucceeded: {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseWebhooks } from '../../src/config/webhook-config.ts';
 import { newId } from '../../src/domain/new-id.ts';
+import type { JobsContext } from '../../src/jobs/jobs-context.ts';
 import { OperationQueue } from '../../src/jobs/operation-queue.ts';
 import { deliveryRunner } from '../../src/notify/delivery-runner.ts';
 import { dispatchEvents, enqueueDigests, WEBHOOK_CURSOR } from '../../src/notify/webhook-dispatcher.ts';
@@ -12,22 +13,19 @@ import { DownloadBook } from '../../src/state/download-book.ts';
 import { EventLog } from '../../src/state/event-log.ts';
 import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
 import { withDeliveries } from '../../src/state/webhook-deliveries.ts';
-import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 import { engineWorker, makeEngine, makeStore } from '../support/engine.ts';
 import { createDatabase, dropDatabase } from '../support/postgres.ts';
 import { sampleEvents } from './events.ts';
 import { Receiver, waitFor } from './receiver.ts';
 
 /** An engine over `state`, as the composition root builds one (only what webhooks use is real). */
-function engineOver(state: State, logs: string[]): UseCaseContext {
+function engineOver(state: State, logs: string[]): JobsContext {
   return {
     catalog: new Catalog(state.db, () => newId(), 'test'),
     operations: new OperationQueue(state.db, () => newId()),
     events: new EventLog(state.db),
     downloads: new DownloadBook(state.db, () => newId()),
     linkTtlSeconds: 3600,
-    mailer: undefined,
-    people: {},
     store: undefined as never,
     recipients: async () => [],
     identities: async () => [],
@@ -51,8 +49,8 @@ describe('two instances sharing PostgreSQL', () => {
   let dataDir: string;
   const states: State[] = [];
   const logs: string[] = [];
-  let one: UseCaseContext;
-  let two: UseCaseContext;
+  let one: JobsContext;
+  let two: JobsContext;
 
   beforeAll(async () => {
     database = await createDatabase('webhooks');
@@ -79,7 +77,7 @@ describe('two instances sharing PostgreSQL', () => {
       }
       recording = false;
     })();
-    const dispatcher = async (ctx: UseCaseContext) => {
+    const dispatcher = async (ctx: JobsContext) => {
       let created = 0;
       while (recording) created += await dispatchEvents(ctx, endpoints, new Date());
       return created + (await dispatchEvents(ctx, endpoints, new Date()));

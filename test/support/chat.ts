@@ -1,13 +1,9 @@
 import { ChannelBindings } from '../../commands/chat/channel-bindings.ts';
 import { type ChatContext, createChatHandler } from '../../commands/chat/chat-handler.ts';
 import type { ChatHandler } from '../../commands/chat/chat-types.ts';
-import { AccessPolicy } from '../../src/access/access-policy.ts';
 import type { ConfigFile } from '../../src/config/config-schema.ts';
-import { newId } from '../../src/domain/new-id.ts';
 import type { Target } from '../../src/domain/target.ts';
 import type { Worker } from '../../src/jobs/worker.ts';
-import { AuditLog } from '../../src/state/audit-log.ts';
-import { RestoreRequests } from '../../src/state/restore-requests.ts';
 import { engineWorker, makeEngine, makeStore, type TestEngine } from './engine.ts';
 import type { S3rverPeer } from './s3rver.ts';
 
@@ -24,7 +20,7 @@ export interface ChatRigOptions {
 /** An engine with a worker running its operations, and the chat handler over it, as `backstop serve` wires them. */
 export interface ChatRig {
   engine: TestEngine;
-  /** What the handler was built from: access policy, channel bindings, audit log, restore requests. */
+  /** What the handler was built from: the engine (access, audit log, restore requests) and channel bindings. */
   chat: ChatContext;
   handler: ChatHandler;
   worker: Worker;
@@ -34,25 +30,18 @@ export interface ChatRig {
 
 /** Starts a chat rig; a restore request waits 30 minutes for an approver. */
 export async function startChatRig(options: ChatRigOptions): Promise<ChatRig> {
-  const access = AccessPolicy.fromConfig(options.apps);
   const bindings = new ChannelBindings(options.apps);
   const { store, cleanup } = await makeStore(options.s3 ? 's3' : 'directory', options.s3);
   const engine = await makeEngine({
     store,
     targets: options.targets,
+    access: options.apps,
     ...(options.clock && { clock: options.clock }),
   }).catch(async (error: unknown) => {
     await cleanup();
     throw error;
   });
-  const chat: ChatContext = {
-    engine: engine.ctx,
-    access,
-    audit: new AuditLog(engine.state.db),
-    requests: new RestoreRequests(engine.state.db, () => newId()),
-    bindings,
-    approvalTtlMs: 30 * 60 * 1000,
-  };
+  const chat: ChatContext = { engine: engine.ctx, bindings };
   const worker = engineWorker(engine.ctx, { leaseMs: 30_000, clock: () => new Date() });
   worker.start();
   return {

@@ -1,10 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AccessPolicy } from '../../src/access/access-policy.ts';
+import type { ConfigFile } from '../../src/config/config-schema.ts';
 import { generateIdentity, recipientOf } from '../../src/crypto/index.ts';
 import { BackstopError } from '../../src/domain/backstop-error.ts';
 import { newId } from '../../src/domain/new-id.ts';
 import type { Target } from '../../src/domain/target.ts';
+import type { JobsContext } from '../../src/jobs/jobs-context.ts';
 import { OperationQueue } from '../../src/jobs/operation-queue.ts';
 import { Worker, type WorkerOptions } from '../../src/jobs/worker.ts';
 import type { Mailer } from '../../src/notify/mailer.ts';
@@ -12,9 +15,11 @@ import { defaultRetentionPolicy } from '../../src/retention/retention-policy.ts'
 import { MediaDirSource } from '../../src/sources/media-dir-source.ts';
 import { PostgresSource } from '../../src/sources/postgres-source.ts';
 import type { Source } from '../../src/sources/source.ts';
+import { AuditLog } from '../../src/state/audit-log.ts';
 import { Catalog } from '../../src/state/catalog.ts';
 import { DownloadBook } from '../../src/state/download-book.ts';
 import { EventLog } from '../../src/state/event-log.ts';
+import { RestoreRequests } from '../../src/state/restore-requests.ts';
 import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
 import { DownloadLinkSigner } from '../../src/storage/download-link-signer.ts';
 import { FsStore } from '../../src/storage/fs-store.ts';
@@ -61,6 +66,11 @@ export async function makeEngine(options: {
   linkTtlSeconds?: number;
   mailer?: Mailer;
   people?: Record<string, string>;
+  /**
+   * The `access:` grants per app. Default: every role to everyone (`*`) on every app of the targets, for tests that
+   * are not about who may do what.
+   */
+  access?: ConfigFile['apps'];
 }): Promise<TestEngine> {
   const dataDir = await mkdtemp(join(tmpdir(), 'backstop-engine-'));
   const state = await openState({ databaseUrl: undefined, dataDir });
@@ -72,6 +82,16 @@ export async function makeEngine(options: {
     operations: new OperationQueue(state.db, () => newId()),
     events: new EventLog(state.db),
     downloads: new DownloadBook(state.db, () => newId()),
+    access: options.access
+      ? AccessPolicy.fromConfig(options.access)
+      : new AccessPolicy(
+          Object.fromEntries(
+            options.targets.map((t) => [t.app, { viewer: ['*'], operator: ['*'], restorer: ['*'], approver: ['*'] }]),
+          ),
+        ),
+    audit: new AuditLog(state.db),
+    requests: new RestoreRequests(state.db, () => newId()),
+    approvalTtlMs: 30 * 60 * 1000,
     mailer: options.mailer,
     people: options.people ?? {},
     linkTtlSeconds: options.linkTtlSeconds ?? 24 * 3600,
@@ -111,10 +131,15 @@ export async function makeEngine(options: {
  * A worker (not started) over the engine's queue with the engine's runners and clock, a silent log and quick test
  * timings; `overrides` replace any of these.
  */
-export function engineWorker(ctx: UseCaseContext, overrides: Partial<WorkerOptions> = {}): Worker {
+export function engineWorker(ctx: UseCaseContext, overrides?: Partial<WorkerOptions>): Worker;
+export function engineWorker(
+  ctx: JobsContext,
+  overrides: Partial<WorkerOptions> & Pick<WorkerOptions, 'runners'>,
+): Worker;
+export function engineWorker(ctx: UseCaseContext | JobsContext, overrides: Partial<WorkerOptions> = {}): Worker {
   return new Worker({
     queue: ctx.operations,
-    runners: engineRunners(ctx),
+    runners: overrides.runners ?? engineRunners(ctx as UseCaseContext),
     concurrency: 2,
     leaseMs: 5000,
     heartbeatMs: 100,

@@ -21,7 +21,10 @@ export class ApiError extends Error {
 
 /** Engine error codes that are not plain 400s. Any other BackstopError with a userMessage is the caller's mistake. */
 const statusOfCode: Record<string, number> = {
+  forbidden: 403,
+  'approval-required': 403,
   'backup-not-found': 404,
+  'request-not-found': 404,
   'restore-not-found': 404,
   'download-not-found': 404,
   'operation-not-found': 404,
@@ -31,6 +34,7 @@ const statusOfCode: Record<string, number> = {
   'backup-not-downloadable': 409,
   'backup-not-verifiable': 409,
   'operation-finished': 409,
+  'request-decided': 409,
 };
 
 export function sendError(response: Response, error: ApiError): void {
@@ -86,7 +90,7 @@ function toApiError(error: unknown, where: string, log: (line: string) => void):
     return new ApiError(parserError.status, 'invalid-request', 'The request body could not be read as JSON.');
   }
   if (error instanceof BackstopError && error.userMessage !== undefined) {
-    return new ApiError(statusOfCode[error.code] ?? 400, error.code, error.userMessage);
+    return new ApiError(statusOfCode[error.code] ?? 400, error.code, error.userMessage, { ...error.details });
   }
   log(`HTTP API: ${where} failed: ${reasonOf(error)}`);
   return new ApiError(500, 'internal', 'Something went wrong on the server; the details are in its log.');

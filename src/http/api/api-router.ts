@@ -1,16 +1,18 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import type { Backup } from '../../domain/backup.ts';
 import type { Operation } from '../../domain/operation.ts';
+import type { PartsChoice } from '../../domain/part-kind.ts';
 import { partKinds } from '../../domain/parts.ts';
 import type { Target } from '../../domain/target.ts';
-import { planBackupsRetention } from '../../engine/plan-target-retention.ts';
-import { enqueueBackup, enqueueDownload, enqueueRestore } from '../../jobs/enqueue.ts';
-import { type ApiToken, tokenCoversApp } from '../../state/api-tokens.ts';
 import type { StateDb } from '../../state/state.ts';
+import { createBackup } from '../../use-cases/create-backup.ts';
 import { backupJson, downloadJson, operationJson, restoreJson } from '../../use-cases/json-shapes.ts';
+import { showOperation } from '../../use-cases/operations.ts';
+import { listBackups, showBackup } from '../../use-cases/read-backups.ts';
+import { requestDownload, showDownload } from '../../use-cases/request-download.ts';
+import { requestRestore } from '../../use-cases/request-restore.ts';
 import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
-import { authenticate, callerOf, requireApp, requireRole, tokenOf } from './api-access.ts';
+import { authenticate, principalOf } from './api-access.ts';
 import { ApiError, apiErrorHandler, parseWith } from './api-errors.ts';
 
 const name = z.string().min(1).max(100);
@@ -54,9 +56,10 @@ const createDownloadBody = z.strictObject({
 });
 
 /**
- * The HTTP API, mounted at `/api/v1`: bearer tokens (see api-tokens.ts for roles), JSON in and out, errors as
+ * The HTTP API, mounted at `/api/v1`: bearer tokens (each the principal `api:<name>`), JSON in and out, errors as
  * `{ error: { code, message } }`. Work is queued as operations and answered with 202 and the operation's id; a
- * worker runs it, and `GET /operations/:id` follows it.
+ * worker runs it, and `GET /operations/:id` follows it. Every route calls the use cases with the token's principal:
+ * they decide who may do what (from `access:` in the config, narrowed by the token's own role and apps) and audit.
  *
  *   POST /backups          operator   {app, env, parts?, note?}
  *   GET  /backups          viewer     ?app=&env=&trigger=&limit=   (only apps the token may touch)
@@ -75,107 +78,62 @@ export function createApiRouter(options: { engine: UseCaseContext; state: StateD
   router.use(express.json({ limit: '64kb' }));
 
   router.post('/backups', async (request, response) => {
-    const token = tokenOf(response);
-    requireRole(token, 'operator', 'creating a backup');
     const body = parseWith(createBackupBody, request.body, 'body');
-    const target = targetFor(engine, token, body.app, body.env);
-    const { backup, operation } = await enqueueBackup(engine, {
-      app: target.app,
-      env: target.env,
-      trigger: 'on-demand',
-      parts: body.parts ?? 'db+media',
+    const { backup, operation } = await createBackup(engine, principalOf(response), {
+      app: body.app,
+      env: body.env,
+      ...(body.parts !== undefined && { parts: body.parts as PartsChoice }),
       note: body.note ?? null,
-      requestedBy: callerOf(token),
     });
     accepted(response, request.baseUrl, operation).json({ ...backupJson(backup), operationId: operation.id });
   });
 
   router.get('/backups', async (request, response) => {
-    const token = tokenOf(response);
     const query = parseWith(listBackupsQuery, request.query, 'query');
-    const filter = {
+    const { backups, retention } = await listBackups(engine, principalOf(response), {
+      ...(query.app !== undefined && { app: query.app }),
       ...(query.env !== undefined && { env: query.env }),
       ...(query.trigger !== undefined && { trigger: query.trigger }),
       limit: query.limit,
-    };
-    let backups: Backup[];
-    if (query.app !== undefined) {
-      requireApp(token, query.app);
-      backups = await engine.catalog.listBackups({ ...filter, app: query.app });
-    } else if (token.apps.includes('*')) {
-      backups = await engine.catalog.listBackups(filter);
-    } else {
-      const perApp = await Promise.all(token.apps.map((app) => engine.catalog.listBackups({ ...filter, app })));
-      backups = perApp
-        .flat()
-        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.id.localeCompare(b.id))
-        .slice(0, query.limit);
-    }
-    const retention = await planBackupsRetention(engine, backups, engine.clock());
+    });
     response.json(backups.map((b) => backupJson(b, retention.get(b.id))));
   });
 
   router.get('/backups/:id', async (request, response) => {
-    const token = tokenOf(response);
-    const backup = await engine.catalog.getBackup(request.params.id);
-    requireApp(token, backup.app);
-    const retention = (await planBackupsRetention(engine, [backup], engine.clock())).get(backup.id);
-    const operation = await engine.operations.findBySubject('backup', backup.id);
+    const { backup, retention, operation } = await showBackup(engine, principalOf(response), request.params.id);
     response.json({ ...backupJson(backup, retention), ...(operation && { operationId: operation.id }) });
   });
 
   router.post('/restores', async (request, response) => {
-    const token = tokenOf(response);
-    requireRole(token, 'restorer', 'starting a restore');
     const body = parseWith(createRestoreBody, request.body, 'body');
-    const backup = await engine.catalog.getBackup(body.backupId);
-    requireApp(token, backup.app);
-    const destination = targetFor(engine, token, body.to?.app ?? backup.app, body.to?.env ?? backup.env);
-    if (destination.protected) throw approvalRequired(destination, body);
-    const { restore, operation } = await enqueueRestore(engine, {
-      backupId: backup.id,
+    const outcome = await requestRestore(engine, principalOf(response), {
+      backupId: body.backupId,
       ...(body.parts !== undefined && { parts: body.parts }),
-      to: { app: destination.app, env: destination.env },
+      ...(body.to !== undefined && { to: body.to }),
       safetyBackup: body.safetyBackup,
-      requestedBy: callerOf(token),
     });
+    if (outcome.kind === 'approval-required') throw approvalRequired(outcome.destination, body);
+    const { restore, operation } = outcome;
     accepted(response, request.baseUrl, operation).json({ ...restoreJson(restore), operationId: operation.id });
   });
 
   router.post('/downloads', async (request, response) => {
-    const token = tokenOf(response);
-    requireRole(token, 'operator', 'preparing a download');
     const body = parseWith(createDownloadBody, request.body, 'body');
-    const backup = await engine.catalog.getBackup(body.backupId);
-    requireApp(token, backup.app);
-    const { download, operation } = await enqueueDownload(engine, {
-      backupId: backup.id,
+    const { download, operation } = await requestDownload(engine, principalOf(response), {
+      backupId: body.backupId,
       ...(body.parts !== undefined && { parts: body.parts }),
-      requestedBy: callerOf(token),
       email: body.email ?? null,
     });
     accepted(response, request.baseUrl, operation).json({ ...downloadJson(download), operationId: operation.id });
   });
 
   router.get('/downloads/:id', async (request, response) => {
-    const token = tokenOf(response);
-    // Its links hand out the plaintext: the role that may prepare a download.
-    requireRole(token, 'operator', 'reading a download');
-    const download = await engine.downloads.get(request.params.id);
-    const backup = await engine.catalog.findBackup(download.backupId);
-    if (backup) requireApp(token, backup.app);
-    else requireAllApps(token);
-    const operation = await engine.operations.findBySubject('download', download.id);
+    const { download, operation } = await showDownload(engine, principalOf(response), request.params.id);
     response.json({ ...downloadJson(download), ...(operation && { operationId: operation.id }) });
   });
 
   router.get('/operations/:id', async (request, response) => {
-    const token = tokenOf(response);
-    const operation = await engine.operations.get(request.params.id);
-    const app = await appOf(engine, operation);
-    if (app !== undefined) requireApp(token, app);
-    else requireAllApps(token);
-    response.json(operationJson(operation));
+    response.json(operationJson(await showOperation(engine, principalOf(response), request.params.id)));
   });
 
   router.use(() => {
@@ -188,22 +146,6 @@ export function createApiRouter(options: { engine: UseCaseContext; state: StateD
 /** 202 Accepted with the operation to follow in `Location`. */
 function accepted(response: express.Response, baseUrl: string, operation: Operation): express.Response {
   return response.status(202).location(`${baseUrl}/operations/${operation.id}`);
-}
-
-/**
- * The configured target, after checking the token may touch its app; a 404 `unknown-target` names only the targets
- * of apps the token may touch.
- */
-function targetFor(engine: UseCaseContext, token: ApiToken, app: string, env: string): Target {
-  requireApp(token, app);
-  const found = engine.targets.find((t) => t.app === app && t.env === env);
-  if (found) return found;
-  const visible = engine.targets.filter((t) => tokenCoversApp(token, t.app)).map((t) => `${t.app}/${t.env}`);
-  throw new ApiError(
-    404,
-    'unknown-target',
-    `Unknown target ${app}/${env}.${visible.length > 0 ? ` Targets this token may touch: ${visible.join(', ')}.` : ''}`,
-  );
 }
 
 /**
@@ -229,22 +171,4 @@ function approvalRequired(
       `whoever holds the Backstop config runs "backstop restore ${args}" on the server.`,
     { destination: name, chatCommand: `/backup restore ${args}`, cliCommand: `backstop restore ${args}` },
   );
-}
-
-/** Work that belongs to no app (a webhook delivery) is visible only to tokens for every app. */
-function requireAllApps(token: ApiToken): void {
-  if (!token.apps.includes('*')) {
-    throw new ApiError(403, 'forbidden', 'Only a token for every app (*) may see this.');
-  }
-}
-
-/** The app an operation works for: its target's, or for a download, its backup's. */
-async function appOf(engine: UseCaseContext, operation: Operation): Promise<string | undefined> {
-  if (operation.target !== null) return operation.target.split('/')[0];
-  if (operation.kind === 'download') {
-    const download = await engine.downloads.find(operation.subjectId);
-    const backup = download && (await engine.catalog.findBackup(download.backupId));
-    return backup?.app;
-  }
-  return undefined;
 }

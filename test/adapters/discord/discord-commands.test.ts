@@ -74,7 +74,7 @@ describe('interactionToText', () => {
     });
     expect(parsed('create', [string('note', 'db')])).toEqual({
       ok: true,
-      command: { name: 'create', parts: 'db+media', note: 'db' },
+      command: { name: 'create', note: 'db' },
     });
     expect(
       parsed('restore', [string('id', '7k3qx2'), string('to', 'staging'), boolean('safety_backup', false)]),

@@ -47,7 +47,7 @@ beforeAll(async () => {
     s3,
   });
   engine = rig.engine;
-  audit = rig.chat.audit;
+  audit = rig.chat.engine.audit;
   fake = await new FakeDiscordApi().start();
   signer = new DiscordSigner();
   discord = createDiscord({

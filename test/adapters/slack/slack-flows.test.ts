@@ -40,7 +40,7 @@ beforeAll(async () => {
     targets: [target('shop', 'live', { mediaDir: media }, true)],
   });
   engine = rig.engine;
-  audit = rig.chat.audit;
+  audit = rig.chat.engine.audit;
   fake = await FakeSlackApi.start();
   fake.emails.set('UANA', 'ana@example.com');
   const app = express();

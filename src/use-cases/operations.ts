@@ -1,0 +1,62 @@
+import type { Operation } from '../domain/operation.ts';
+import type { Principal } from '../domain/principal.ts';
+import { audited, authorizedRead } from './audited.ts';
+import { cancelOperation, findOperation } from './cancel-operation.ts';
+import { readableApps } from './read-backups.ts';
+import type { UseCaseContext } from './use-case-context.ts';
+
+/**
+ * The app an operation works for: its target's, or for a download its backup's; null for work of no app (a webhook
+ * delivery), which needs the role on every app.
+ */
+export async function appOfOperation(ctx: UseCaseContext, operation: Operation): Promise<string | null> {
+  if (operation.target !== null) return operation.target.split('/')[0]!;
+  if (operation.kind === 'download') {
+    const download = await ctx.downloads.find(operation.subjectId);
+    const backup = download && (await ctx.catalog.findBackup(download.backupId));
+    if (backup) return backup.app;
+  }
+  return null;
+}
+
+/** Queued and running operations in the order they run, of the apps the principal may read. */
+export async function listActiveOperations(ctx: UseCaseContext, principal: Principal): Promise<Operation[]> {
+  const active = await ctx.operations.listActive();
+  if (principal.kind === 'operator') return active;
+  const apps = new Set(readableApps(ctx, principal));
+  const visible: Operation[] = [];
+  for (const operation of active) {
+    const app = await appOfOperation(ctx, operation);
+    if (app !== null && apps.has(app)) visible.push(operation);
+  }
+  return visible;
+}
+
+/** One operation, by its id or the id of the backup or restore it runs (viewer role on its app). */
+export async function showOperation(ctx: UseCaseContext, principal: Principal, id: string): Promise<Operation> {
+  const operation = await findOperation(ctx.operations, id);
+  await authorizedRead(ctx, principal, 'operation.read', await appOfOperation(ctx, operation), `status ${id}`);
+  return operation;
+}
+
+/**
+ * Cancels a queued or running operation (operator role on its app): a queued one ends at once, a running one is
+ * stopped by its worker at the next heartbeat, which removes what it wrote.
+ */
+export async function cancelOperationAs(
+  ctx: UseCaseContext,
+  principal: Principal,
+  id: string,
+  asked?: string,
+): Promise<Operation> {
+  return audited(ctx, principal, asked ?? `cancel ${id}`, async (scope) => {
+    const operation = await findOperation(ctx.operations, id);
+    const app = await appOfOperation(ctx, operation);
+    if (app === null)
+      for (const each of new Set(ctx.targets.map((t) => t.app))) scope.authorize('operation.cancel', each);
+    else scope.authorize('operation.cancel', app);
+    const after = await cancelOperation(ctx, operation.id, principal.id);
+    scope.detail = `${after.kind} ${after.subjectId}: ${after.status === 'cancelled' ? 'cancelled' : 'stop asked'}`;
+    return after;
+  });
+}

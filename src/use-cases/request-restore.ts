@@ -1,0 +1,129 @@
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { Backup, Restore } from '../domain/backup.ts';
+import { findTarget } from '../domain/find-target.ts';
+import type { Operation } from '../domain/operation.ts';
+import type { PartsChoice } from '../domain/part-kind.ts';
+import type { Principal } from '../domain/principal.ts';
+import type { RestoreRequest } from '../domain/restore-request.ts';
+import { type Target, targetName } from '../domain/target.ts';
+import { describeRestore } from '../engine/describe-restore.ts';
+import { enqueueRestore } from '../jobs/enqueue.ts';
+import { type AuditScope, audited } from './audited.ts';
+import type { UseCaseContext } from './use-case-context.ts';
+import { visibleTargets } from './visible-targets.ts';
+
+export interface RestoreInput {
+  backupId: string;
+  /** Default: every part the backup holds. */
+  parts?: PartsChoice | string;
+  /** Default: the backup's own target. */
+  to?: { app: string; env: string };
+  safetyBackup: boolean;
+}
+
+/** A restore that was queued, or one that waits for a second person because its destination is protected. */
+export type RestoreOutcome =
+  | { kind: 'queued'; restore: Restore; operation: Operation }
+  | { kind: 'approval-required'; destination: Target; backup: Backup };
+
+/**
+ * Asks for a restore: the restorer role on the destination's app and the viewer role on the backup's. A restore into
+ * a protected target needs a second person's approval unless whoever holds the config asks (the operator at the
+ * command line): then nothing is queued and the outcome says approval is required; `openRestoreRequest` records the
+ * request where the surface can show it to approvers. Everything else is queued at once.
+ */
+export async function requestRestore(
+  ctx: UseCaseContext,
+  principal: Principal,
+  input: RestoreInput,
+  asked?: string,
+): Promise<RestoreOutcome> {
+  return audited(ctx, principal, asked ?? restoreWords(input), async (scope) => {
+    const { backup, destination } = await checkRestore(ctx, principal, input, scope);
+    if (needsApproval(principal, destination)) {
+      scope.detail = `approval required: ${targetName(destination)} is protected`;
+      return { kind: 'approval-required', destination, backup };
+    }
+    const queued = await enqueueRestore(ctx, {
+      backupId: backup.id,
+      ...(input.parts !== undefined && { parts: input.parts }),
+      to: { app: destination.app, env: destination.env },
+      safetyBackup: input.safetyBackup,
+      requestedBy: principal.id,
+    });
+    scope.detail = `restore ${queued.restore.id} queued`;
+    return { kind: 'queued', ...queued };
+  });
+}
+
+/**
+ * Records a restore into a protected target as a request waiting for someone else with the approver role (checked
+ * as `requestRestore` checks it, so an impossible restore is refused before anyone is asked to approve it). Refused
+ * when the destination needs no approval: then the restore is asked for with `requestRestore`.
+ */
+export async function openRestoreRequest(
+  ctx: UseCaseContext,
+  principal: Principal,
+  input: RestoreInput,
+  asked?: string,
+): Promise<RestoreRequest> {
+  return audited(ctx, principal, asked ?? restoreWords(input), async (scope) => {
+    const { backup, destination } = await checkRestore(ctx, principal, input, scope);
+    if (!needsApproval(principal, destination)) {
+      const message = `${targetName(destination)} needs no approval: restore into it directly.`;
+      throw new BackstopError('invalid-option', message, { userMessage: message });
+    }
+    const now = ctx.clock();
+    const request = await ctx.requests.insert(
+      {
+        backupId: backup.id,
+        parts: input.parts ?? backup.parts,
+        destApp: destination.app,
+        destEnv: destination.env,
+        safetyBackup: input.safetyBackup,
+        requestedBy: principal.id,
+        expiresAt: new Date(now.getTime() + ctx.approvalTtlMs),
+      },
+      now,
+    );
+    scope.detail = `approval requested: ${request.id}`;
+    return request;
+  });
+}
+
+/** Whether a restore by `principal` into `destination` needs a second person's approval. */
+export function needsApproval(principal: Principal, destination: Target): boolean {
+  return destination.protected && principal.kind !== 'operator';
+}
+
+/** The backup and destination of a restore, after checking roles and that the restore is possible. */
+async function checkRestore(
+  ctx: UseCaseContext,
+  principal: Principal,
+  input: RestoreInput,
+  scope: AuditScope & { authorize: (action: 'restore.request' | 'backup.read', app: string) => void },
+): Promise<{ backup: Backup; destination: Target }> {
+  const backup = await ctx.catalog.getBackup(input.backupId);
+  const to = input.to ?? { app: backup.app, env: backup.env };
+  scope.authorize('restore.request', to.app);
+  scope.authorize('backup.read', backup.app);
+  const destination = findTarget(visibleTargets(ctx, principal, 'restore.request'), to.app, to.env);
+  // Refuses now what the worker would refuse later: a missing part, a backup not completed, an unknown destination.
+  await describeRestore(ctx, {
+    backupId: backup.id,
+    ...(input.parts !== undefined && { parts: input.parts }),
+    to: { app: destination.app, env: destination.env },
+  });
+  return { backup, destination };
+}
+
+/** The restore in /backup words, for the audit log when the surface has none of its own. */
+function restoreWords(input: RestoreInput): string {
+  return [
+    'restore',
+    input.backupId,
+    ...(input.parts !== undefined ? [input.parts] : []),
+    ...(input.to !== undefined ? ['to', `${input.to.app}/${input.to.env}`] : []),
+    ...(input.safetyBackup ? [] : ['--no-safety-backup']),
+  ].join(' ');
+}
