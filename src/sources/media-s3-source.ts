@@ -36,9 +36,13 @@ export class MediaS3Source implements Source {
     return restoreMediaS3(this.location, input, { ...options, tempDir: this.tempDir });
   }
 
-  /** A prefix always exists: an empty one backs up as an empty tar. */
+  /**
+   * True once any object is stored under the prefix. The Source contract asks for false when there is nothing a
+   * restore could overwrite, as for a media directory never created: a prefix holding nothing needs no safety backup.
+   */
   async exists(): Promise<boolean> {
-    return true;
+    for await (const _ of this.location.list()) return true;
+    return false;
   }
 
   async describe(): Promise<string> {

@@ -222,6 +222,10 @@ export async function runPgRestore(options: PgRestoreRunOptions): Promise<number
       throw error;
     });
     await Promise.race([checked, interrupted]);
+    // An abort while beforeCommit runs can settle in the same tick as beforeCommit itself, and the race may then
+    // pick beforeCommit's success; the restore must still not commit (the Source contract), so the signal is read
+    // once more right before COMMIT is written.
+    options.signal?.throwIfAborted();
   } catch (error) {
     stopping = true;
     facts.other = error;

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -9,8 +10,42 @@ import type { MediaFs } from '../../src/sources/media-dir-reader.ts';
 import { MediaDirSource } from '../../src/sources/media-dir-source.ts';
 import { buildTar, file, manifest } from './media-hostile-tars.ts';
 import { collect, listing, readTree, type TreeSpec, tarEntries, tempDir, writeTree } from './media-tree.ts';
+import { describeSourceContract, type SourceDestination } from './source-contract.ts';
 
 const commit = { beforeCommit: async () => {} };
+
+describeSourceContract('MediaDirSource', async () => {
+  const parent = await tempDir('contract');
+  const path = join(parent, 'media');
+  writeTree(path, {
+    'photos/harbour.jpg': randomBytes(200 * 1024),
+    'docs/readme.txt': 'the known content',
+    'empty.txt': '',
+    'nested/deep/data.bin': randomBytes(3000),
+  });
+  const at = (directory: string): SourceDestination => ({
+    source: new MediaDirSource({ path: directory }),
+    read: async () => readTree(directory),
+  });
+  let copies = 0;
+  return {
+    ...at(path),
+    async putOther() {
+      writeTree(path, { 'docs/readme.txt': 'another version', 'extra/old.txt': 'not in the backup' });
+    },
+    async another() {
+      copies += 1;
+      return at(join(parent, `copy-${copies}`));
+    },
+    unreadable: () => new MediaDirSource({ path: join(parent, 'missing') }),
+    absent: () => new MediaDirSource({ path: join(parent, 'never-created') }),
+    named: path,
+    secrets: [],
+    async cleanup() {
+      await rm(parent, { recursive: true, force: true });
+    },
+  };
+});
 
 /** Every case the format must carry: unicode, spaces, empty files, long paths, nesting, binary content. */
 function awkwardTree(): TreeSpec {

@@ -14,6 +14,7 @@ import { MediaS3Source } from '../../src/sources/media-s3-source.ts';
 import { type S3rverPeer, startS3rver } from '../support/s3rver.ts';
 import { buildTar, hostileTars } from './media-hostile-tars.ts';
 import { collect, listing, readTree, tarEntries, tempDir } from './media-tree.ts';
+import { describeSourceContract, type SourceDestination } from './source-contract.ts';
 
 let s3: S3rverPeer;
 
@@ -66,6 +67,39 @@ async function sourceBucket() {
   await put(s3.client, bucket, 'other/not-included.txt', 'outside the prefix', 'text/plain');
   return bucket;
 }
+
+describeSourceContract('MediaS3Source', async () => {
+  const bucket = await s3.createBucket('contract');
+  const known: [string, string | Buffer, string][] = [
+    ['photos/harbour.jpg', randomBytes(200 * 1024), 'image/jpeg'],
+    ['docs/readme.txt', 'the known content', 'text/plain'],
+    ['empty.txt', '', 'text/plain'],
+    ['nested/deep/data.bin', randomBytes(3000), 'application/octet-stream'],
+  ];
+  for (const [path, body, type] of known) await put(s3.client, bucket, `media/${path}`, body, type);
+  const at = (prefix: string): SourceDestination => ({
+    source: new MediaS3Source({ client: s3.client, bucket, prefix }),
+    read: async () => under(await snapshot(s3.client, bucket), prefix),
+  });
+  let copies = 0;
+  return {
+    ...at('media/'),
+    async putOther() {
+      await put(s3.client, bucket, 'media/docs/readme.txt', 'another version', 'text/markdown');
+      await put(s3.client, bucket, 'media/extra/old.txt', 'not in the backup', 'text/plain');
+    },
+    async another() {
+      copies += 1;
+      return at(`copy-${copies}/`);
+    },
+    unreadable: () => new MediaS3Source({ client: s3.client, bucket: `missing-${bucket}`, prefix: 'media/' }),
+    absent: () => new MediaS3Source({ client: s3.client, bucket, prefix: 'never-written/' }),
+    named: `s3://${bucket}/media/`,
+    secrets: [s3.clientConfig.credentials.secretAccessKey],
+    // Every harness has its own bucket, and s3rver's directory goes when it stops.
+    async cleanup() {},
+  };
+});
 
 describe('MediaS3Source', () => {
   it('backs up the objects under the prefix with their content types', async () => {
