@@ -45,6 +45,29 @@ describe('the backstop command without configuration', () => {
     );
   });
 
+  test('a source the config sets up wrong is refused at start; one that is merely unreachable is not', async () => {
+    mkdirSync(join(cwd, 'files'), { recursive: true });
+    writeFileSync(
+      join(cwd, 'sources.yaml'),
+      'apps:\n  shop:\n    environments:\n' +
+        '      live: { database: "postgres://ana:s3cret@db.example:99999/shop" }\n' +
+        '      test: { media: ./files }\n',
+    );
+    const wrong = await runBackstop(['--config', 'sources.yaml', 'list'], { cwd });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('apps.shop.environments.live.database: The database URL is not valid');
+    expect(wrong.stderr).not.toContain('s3cret');
+
+    writeFileSync(
+      join(cwd, 'sources.yaml'),
+      'apps:\n  shop:\n    environments:\n' +
+        '      live: { database: "postgres://ana@127.0.0.1:1/shop" }\n' +
+        '      test: { media: ./files }\n',
+    );
+    const unreachable = await runBackstop(['--config', 'sources.yaml', 'list', '--json'], { cwd });
+    expect([unreachable.code, unreachable.json()]).toEqual([0, []]);
+  });
+
   test('an unknown target is refused with the configured ones listed', async () => {
     writeFileSync(
       join(cwd, 'one.yaml'),
