@@ -50,8 +50,10 @@ export function proxyRequest(request: IncomingMessage, response: ServerResponse,
         if (value !== undefined && !hopByHop.has(name)) answerHeaders[name] = value;
       }
       response.writeHead(answer.statusCode ?? 502, answer.statusMessage, answerHeaders);
-      answer.pipe(response);
+      // Piped with its error handled at once (not pipelined): a client that goes away is handled by 'close' below,
+      // which must also stop the upstream request, and pipeline would not.
       answer.once('error', () => response.destroy());
+      answer.pipe(response);
     },
   );
   outgoing.once('error', () => {
@@ -64,5 +66,7 @@ export function proxyRequest(request: IncomingMessage, response: ServerResponse,
   response.once('close', () => {
     if (!response.writableFinished) outgoing.destroy();
   });
+  // Piped, not pipelined: pipeline would destroy the client's request (and its socket) when the upstream fails,
+  // and the 502 above could no longer be sent.
   request.pipe(outgoing);
 }

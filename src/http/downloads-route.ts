@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream';
 import { type Request, type Response, Router } from 'express';
 import { BackstopError } from '../domain/backstop-error.ts';
 import { attachmentDisposition } from '../storage/attachment-disposition.ts';
@@ -39,8 +40,8 @@ export function downloadsRoute(store: Store): Router {
     response.setHeader('Content-Length', String(object.sizeBytes));
     response.setHeader('Content-Disposition', attachmentDisposition(grant.filename ?? grant.key.split('/').pop()!));
     response.setHeader('Cache-Control', 'private, no-store');
-    body.on('error', () => response.destroy());
-    body.pipe(response);
+    // A store that fails midway ends the response early (the client sees a truncated download, never a complete one).
+    pipeline(body, response, () => {});
   });
   return router;
 }

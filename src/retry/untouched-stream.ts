@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 
 /**
  * A stand-in for a one-shot input stream that reads from it only once the consumer first asks for data. If a call
@@ -13,6 +13,9 @@ export class UntouchedStream extends Readable {
   constructor(original: Readable) {
     super({ highWaterMark: original.readableHighWaterMark });
     this.#original = original;
+    // A consumer that gave up on the stand-in stops listening; the original failing after that must not become an
+    // uncaught error. Consumers that still read get the error through their own listeners.
+    this.on('error', () => {});
   }
 
   get touched(): boolean {
@@ -26,8 +29,12 @@ export class UntouchedStream extends Readable {
       this.#original.on('data', (chunk: Buffer) => {
         if (!this.push(chunk)) this.#original.pause();
       });
-      this.#original.once('end', () => this.push(null));
-      this.#original.once('error', (error) => this.destroy(error));
+      // `finished` also reports an original that failed or closed before this first read (a damaged object fails
+      // decryption before anyone reads): waiting for an 'error' event then would wait for ever.
+      finished(this.#original, (error) => {
+        if (error) this.destroy(error);
+        else this.push(null);
+      });
     }
     this.#original.resume();
   }

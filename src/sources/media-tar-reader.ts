@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { extract as createExtract, type Header } from 'tar-stream';
 import { BackstopError } from '../domain/backstop-error.ts';
 import { aborted, mismatch, quote, unsafeEntry } from './media-errors.ts';
@@ -37,15 +37,12 @@ export async function readMediaTar(
   const received = new Map<string, { size: number; sha256: string }>();
   const progress = new MediaProgress(options.onProgress, 'media');
   let manifest: MediaManifest | undefined;
-  let inputError: unknown;
-  input.on('error', (error) => {
-    inputError = error;
-    extract.destroy(error);
-  });
   const onAbort = () => extract.destroy(aborted('restore', options.signal?.reason));
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
-  input.pipe(extract);
+  // pipeline, not pipe: the input may have failed already (a damaged first chunk fails decryption before anyone
+  // reads), and only pipeline hands such an error on; pipe would leave the extractor waiting for ever.
+  pipeline(input, extract, () => {});
   try {
     for await (const entry of extract) {
       const { header } = entry;
@@ -61,9 +58,9 @@ export async function readMediaTar(
       received.set(path, await copyFile(path, content, sink, progress));
     }
   } catch (error) {
-    input.unpipe(extract);
     input.destroy();
-    throw inputError ?? (error instanceof BackstopError ? error : damaged(error));
+    // The input's own failure (decryption, the store) is the cause to report, whenever it happened.
+    throw input.errored ?? (error instanceof BackstopError ? error : damaged(error));
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }

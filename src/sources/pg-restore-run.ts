@@ -63,11 +63,13 @@ function judge(facts: Facts, tools: [PgProcess, PgExit | undefined][]): Backstop
   }
   if (facts.inputError !== undefined) {
     const reason = messageOf(facts.inputError);
-    return failed(
-      `reading the backup failed: ${reason}`,
-      `Reading the backup failed (${reason}); ${UNCHANGED}.`,
-      facts.inputError,
-    );
+    // A coded failure of the input (a damaged object's `decrypt-corrupt`) keeps its code: it names the cause a
+    // person and a script act on, as a media restore does.
+    const code = facts.inputError instanceof BackstopError ? facts.inputError.code : 'pg-restore-failed';
+    return new BackstopError(code, `reading the backup failed: ${reason}`, {
+      userMessage: `Reading the backup failed (${reason}); ${UNCHANGED}.`,
+      cause: facts.inputError,
+    });
   }
   if (facts.beforeCommitError !== undefined) {
     const reason = messageOf(facts.beforeCommitError);

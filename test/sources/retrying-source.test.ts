@@ -120,3 +120,16 @@ describe('RetryingSource', () => {
     expect(input.destroyed).toBe(true);
   });
 });
+
+describe('RetryingSource with an input that failed before anyone read it', () => {
+  test('the restore hears the failure instead of waiting for ever', async () => {
+    const flaky = new FlakySource();
+    const input = new Readable({ read() {} });
+    input.on('error', () => {}); // as the restore's pipeline has, which hears the error first
+    input.destroy(new BackstopError('decrypt-corrupt', 'the first chunk does not authenticate'));
+    await new Promise((resolve) => setImmediate(resolve)); // the 'error' event has gone by
+    await expect(
+      new RetryingSource(flaky, { tools: fakeRetryTools() }).restore(input, { beforeCommit: async () => {} }),
+    ).rejects.toMatchObject({ code: 'decrypt-corrupt' });
+  });
+});
