@@ -8,6 +8,7 @@ import { ChannelBindings } from '../commands/chat/channel-bindings.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { createHttpApp } from '../src/http/create-http-app.ts';
 import { listenFailure } from '../src/http/listen-failure.ts';
+import { NodeScheduleTimers } from '../src/jobs/node-schedule-timers.ts';
 import { Scheduler } from '../src/jobs/scheduler.ts';
 import { WebhookNotifier } from '../src/notify/webhook-notifier.ts';
 import { migrateToLatest, openState } from '../src/state/state.ts';
@@ -35,7 +36,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const worker = createWorker(config, engine, log);
     const stopWaking = engine.operations.onEnqueued(() => worker.wake());
     const notifier = new WebhookNotifier(engine, config.webhooks);
-    const scheduler = new Scheduler(engine);
+    const scheduler = new Scheduler(engine, { timers: new NodeScheduleTimers() });
     const app = createHttpApp({ state: state.db, store: engine.store, engine });
     const chat = composeChat(config, engine);
     const platforms = chatPlatforms(config, chat.handler, engine, log);

@@ -25,6 +25,12 @@ export interface DiscordOptions {
   updateIntervalMs?: number;
   /** How long `close()` waits for running commands before it stops waiting (default 10 s). */
   closeTimeoutMs?: number;
+  /**
+   * Called once for each delivery when the adapter is done with it: the work it started has ended (the handler
+   * returned and the last update went out), or it started none (stopping, an interaction it cannot run). For a
+   * caller that counts work in flight or waits until it is done. Must not throw.
+   */
+  onSettled?: () => void;
 }
 
 /**
@@ -78,7 +84,10 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
     const entry = { output, done: Promise.resolve() };
     entry.done = work(output)
       .catch((error: unknown) => log(`discord: ${describeDiscordError(error)}`))
-      .finally(() => running.delete(entry));
+      .finally(() => {
+        running.delete(entry);
+        options.onSettled?.();
+      });
     running.add(entry);
   }
 
@@ -116,6 +125,7 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
   function deliver({ interaction }: DiscordDelivery): void {
     if (closed) {
       log('discord: an interaction acknowledged while stopping was not started');
+      options.onSettled?.();
       return;
     }
     const caller = callerOf(interaction);
@@ -123,12 +133,15 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
     const context = contextOf(interaction, clock().getTime());
     if (caller === undefined || context === undefined) {
       log('discord: an interaction came without a user, a channel or a token');
+      options.onSettled?.();
       return;
     }
     if (interaction.type === interactionType.applicationCommand) {
       runCommand(caller, interactionToText({ name: 'backup', options: interaction.data?.options ?? [] }), context);
     } else if (typeof interaction.data?.custom_id === 'string') {
       runAction(caller, interaction.data.custom_id, context, interaction.message?.id);
+    } else {
+      options.onSettled?.();
     }
   }
 

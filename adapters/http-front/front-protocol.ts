@@ -15,7 +15,8 @@ export interface FrontSettings {
 export type FrontMessage =
   | { type: 'listening'; address: string; port: number }
   | { type: 'listen-failed'; code: string | undefined; message: string }
-  | { type: 'delivery'; path: string; delivery: unknown }
+  /** A chat request's answer was sent: its status, and its delivery if it has one (an accepted command or click). */
+  | { type: 'answered'; path: string; status: number; delivery?: unknown }
   | { type: 'log'; line: string }
   | { type: 'chat-refused' }
   | { type: 'closed' };

@@ -6,8 +6,8 @@
  *
  * Messages in: `{ type: 'refuse-chat' }` (chat paths answer 503 from then on; answered with `chat-refused`),
  * `{ type: 'close' }` (stop listening, drop connections; answered with `closed`).
- * Messages out: `listening`, `listen-failed`, `delivery`, `log`, `chat-refused`, `closed`, as typed in
- * front-protocol.ts.
+ * Messages out: `listening`, `listen-failed`, `answered` (one per chat request whose answer was sent, with its
+ * delivery if any), `log`, `chat-refused`, `closed`, as typed in front-protocol.ts.
  */
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,20 +41,29 @@ const server = createServer((request, response) => {
     proxyRequest(request, response, upstream);
     return;
   }
+  // Once the answer is sent, the main thread hears of it, with the delivery to run if there is one.
+  const reply = (
+    status: number,
+    json: unknown,
+    extra: { headers?: Record<string, string>; delivery?: unknown } = {},
+  ) => {
+    response.once('finish', () => send({ type: 'answered', path, status, delivery: extra.delivery }));
+    respond(response, status, json, extra.headers);
+  };
   if (request.method !== 'POST') {
-    respond(response, 405, { error: 'method not allowed' }, { allow: 'POST' });
+    reply(405, { error: 'method not allowed' }, { headers: { allow: 'POST' } });
     request.resume();
     return;
   }
   if (refusingChat) {
-    respond(response, 503, { error: 'shutting down' });
+    reply(503, { error: 'shutting down' });
     request.resume();
     return;
   }
   readBody(request, settings.bodyLimitBytes).then(
     (rawBody) => {
       if (rawBody === undefined) {
-        respond(response, 413, { error: 'request too large' });
+        reply(413, { error: 'request too large' });
         return;
       }
       let answer: ReturnType<Acknowledger>;
@@ -62,17 +71,13 @@ const server = createServer((request, response) => {
         answer = endpoint.acknowledge({ rawBody, headers: request.headers });
       } catch (error) {
         log(`${endpoint.platform}: could not read a request to ${path}: ${String(error)}`);
-        respond(response, 500, { error: 'internal error' });
+        reply(500, { error: 'internal error' });
         return;
       }
       if (answer.refused !== undefined) {
         log(`${endpoint.platform}: refused a request to ${path} (${answer.refused})`);
       }
-      const delivery = answer.delivery;
-      if (delivery !== undefined) {
-        response.once('finish', () => send({ type: 'delivery', path, delivery }));
-      }
-      respond(response, answer.status, answer.json);
+      reply(answer.status, answer.json, { delivery: answer.delivery });
     },
     () => response.destroy(),
   );

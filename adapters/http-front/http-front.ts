@@ -22,6 +22,19 @@ export interface HttpFrontOptions {
   log: (line: string) => void;
   /** The thread's code; front-thread.ts unless a test puts another in its place. */
   threadFile?: URL;
+  /**
+   * Called on this thread once for each chat request whose answer was sent, after its delivery (if any) was handed to
+   * the endpoint: from then on the front has nothing more to do with that request. Must not throw.
+   */
+  onAnswered?: (answered: AnsweredChatRequest) => void;
+}
+
+/** A chat request the front has answered. */
+export interface AnsweredChatRequest {
+  path: string;
+  status: number;
+  /** Whether a delivery was handed to the endpoint (an accepted command or click; never a refusal). */
+  delivered: boolean;
 }
 
 export interface HttpFront {
@@ -84,8 +97,13 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
         case 'listen-failed':
           reject(listenFailure(message, options.host, options.port));
           break;
-        case 'delivery':
-          deliver(message.path, message.delivery);
+        case 'answered':
+          if (message.delivery !== undefined) deliver(message.path, message.delivery);
+          options.onAnswered?.({
+            path: message.path,
+            status: message.status,
+            delivered: message.delivery !== undefined,
+          });
           break;
         case 'log':
           log(message.line);

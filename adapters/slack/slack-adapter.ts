@@ -21,6 +21,12 @@ export interface SlackAdapterOptions {
   clock?: () => Date;
   /** The least time between two edits of one message; 3 seconds by default. */
   updateIntervalMs?: number;
+  /**
+   * Called once for each delivery when the adapter is done with it: the work it started has ended (the handler
+   * returned and the last update went out), or it started none (stopping, a click it ignores). For a caller that
+   * counts work in flight or waits until it is done. Must not throw.
+   */
+  onSettled?: () => void;
 }
 
 /**
@@ -123,10 +129,11 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
   };
 
   // Any slash command pointed at this URL speaks the /backup language. The front has acknowledged it already; ack()
-  // is Bolt's protocol and does nothing here.
+  // is Bolt's protocol and does nothing here. The listener lasts as long as the work, so a delivery's dispatch ends
+  // when its work does (`onSettled`); Slack has had its answer, so nothing else waits for it.
   bolt.command(/.*/, async ({ command, ack, respond }) => {
     await ack();
-    startCommand(command, respond).catch((error: unknown) =>
+    await startCommand(command, respond).catch((error: unknown) =>
       log(`slack: ${command.command} failed: ${describe(error)}`),
     );
   });
@@ -146,7 +153,7 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
         ? { kind: 'message', channel, ts: body.message.ts }
         : { kind: 'response-url', respond: (message) => answer(respond, { replace_original: true, ...message }) };
     const value = action.value;
-    startAction(body.user.id, channel, value, target).catch((error: unknown) =>
+    await startAction(body.user.id, channel, value, target).catch((error: unknown) =>
       log(`slack: the button "${value}" failed: ${describe(error)}`),
     );
   });
@@ -162,9 +169,13 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
       deliver(delivery) {
         if (closed) {
           log('slack: a request acknowledged while stopping was not started');
+          options.onSettled?.();
           return;
         }
-        receiver.dispatch(delivery as SlackDelivery).catch((error: unknown) => log(`slack: ${describe(error)}`));
+        receiver
+          .dispatch(delivery as SlackDelivery)
+          .catch((error: unknown) => log(`slack: ${describe(error)}`))
+          .finally(() => options.onSettled?.());
       },
     },
     announcer: {

@@ -47,6 +47,11 @@ export class SealStream extends Duplex {
     this.worker.on('error', (error) => this.destroy(error));
   }
 
+  /** Plaintext chunks handed to the worker that it has not taken yet: 0 once it has taken all it was given. */
+  get chunksInFlight(): number {
+    return this.inFlight;
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     // A fresh copy: the chunk's memory may be shared (Buffer pools) and is transferred away.
     const copy = new Uint8Array(chunk.byteLength);

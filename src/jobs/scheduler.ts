@@ -1,18 +1,21 @@
-import schedule, { type Job } from 'node-schedule';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup } from '../domain/backup.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import { type Target, targetName } from '../domain/target.ts';
 import { expireDownloads } from '../engine/expire-downloads.ts';
 import { nextSlot, previousSlot, schedulePeriodMs } from './cron-slots.ts';
+import type { CronTimer, CronTimers } from './cron-timers.ts';
 import { enqueueScheduledBackup } from './enqueue.ts';
 import type { JobsContext } from './jobs-context.ts';
+import { NodeScheduleTimers } from './node-schedule-timers.ts';
 import { pruneAndRecord } from './prune-and-record.ts';
 import { lastCompletedScheduledBackup, scheduledTimeOf } from './schedule-summary.ts';
 
 export interface SchedulerOptions {
   /** How often to look for targets whose scheduled backups stopped completing (default one minute). */
   missedCheckMs?: number;
+  /** Where the cron firings come from (default node-schedule). */
+  timers?: CronTimers;
 }
 
 type ScheduledTarget = Target & { schedule: Exclude<Target['schedule'], 'off'> };
@@ -43,7 +46,8 @@ const FINISHED_OPERATIONS_KEPT_MS = 30 * 24 * 60 * 60 * 1000;
 
 export class Scheduler {
   private readonly missedCheckMs: number;
-  private readonly jobs: Job[] = [];
+  private readonly timers: CronTimers;
+  private readonly jobs: CronTimer[] = [];
   private missedTimer: NodeJS.Timeout | undefined;
   private checkingMissed = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -54,6 +58,7 @@ export class Scheduler {
     options: SchedulerOptions = {},
   ) {
     this.missedCheckMs = options.missedCheckMs ?? 60_000;
+    this.timers = options.timers ?? new NodeScheduleTimers();
   }
 
   /**
@@ -218,7 +223,7 @@ export class Scheduler {
   private scheduleTarget(target: ScheduledTarget): void {
     const name = targetName(target);
     try {
-      // node-schedule reads a cron it cannot parse as an object spec and fires every minute: check it first.
+      // A timer may not refuse a cron it cannot parse (node-schedule fires it every minute): check it first.
       nextSlot(target.schedule, this.ctx.clock());
     } catch (error) {
       this.ctx.log(
@@ -226,14 +231,13 @@ export class Scheduler {
       );
       return;
     }
-    this.addJob(`the schedule of ${name}`, { rule: target.schedule.cron, tz: target.schedule.timezone }, (fireDate) =>
-      // The date node-schedule passes is the firing's scheduled time, not the wall clock: it names the slot.
-      this.track(`firing the schedule of ${name}`, () => this.fire(target, fireDate)),
+    this.addJob(`the schedule of ${name}`, { rule: target.schedule.cron, tz: target.schedule.timezone }, (slot) =>
+      this.track(`firing the schedule of ${name}`, () => this.fire(target, slot)),
     );
   }
 
-  private addJob(what: string, spec: { rule: string; tz: string }, run: (fireDate: Date) => Promise<void>): void {
-    const job = schedule.scheduleJob(spec, run);
+  private addJob(what: string, spec: { rule: string; tz: string }, run: (slot: Date) => Promise<void>): void {
+    const job = this.timers.schedule(spec.rule, spec.tz, run);
     if (job) this.jobs.push(job);
     else this.ctx.log(`${what} has no future firing, so it is not scheduled`);
   }

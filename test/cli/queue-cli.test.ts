@@ -125,9 +125,14 @@ describe('a command while `backstop serve` holds the embedded state', () => {
       'backstop-handoff-cli-',
       `http: { port: 0 }\nwebhooks: [{ name: audit, url: "${receiver.url()}", format: generic, secret: "${secret}" }]\n`,
     );
+    let running!: () => void;
+    const started = new Promise<void>((resolve) => {
+      running = resolve;
+    });
     const stderr = new Writable({
       write(chunk, _encoding, callback) {
         lines.push(String(chunk));
+        if (lines.join('').includes('Backstop is running on embedded PGlite')) running();
         callback();
       },
     });
@@ -140,10 +145,13 @@ describe('a command while `backstop serve` holds the embedded state', () => {
       { stdout: stderr, stderr, stdin: process.stdin, env: {}, cwd, prompt: async () => '' },
       stopped,
     );
-    for (let waited = 0; !lines.join('').includes('Backstop is running on embedded PGlite'); waited += 100) {
-      if (waited > 30_000) throw new Error(`serve did not start:\n${lines.join('')}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // Serve says so once it runs; if it ends first, it failed to start.
+    await Promise.race([
+      started,
+      serving.then((code) => {
+        throw new Error(`serve ended with ${code} before it ran:\n${lines.join('')}`);
+      }),
+    ]);
   }, 60_000);
 
   afterAll(async () => {

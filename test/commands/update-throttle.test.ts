@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UpdateThrottle, type UpdateThrottleOptions } from '../../commands/chat/update-throttle.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
@@ -89,21 +89,28 @@ describe('UpdateThrottle', () => {
   });
 
   it('with an infinite interval sends the first value, then the newest only on finish', async () => {
-    const { sent, send } = recordingSend();
-    const throttle = new UpdateThrottle(send, {
-      intervalMs: Number.POSITIVE_INFINITY,
-      now: Date.now,
-      onError: noErrors,
-    });
-    await throttle.push(1);
-    void throttle.push(2);
-    void throttle.push(3);
-    await sleep(50);
-    expect(sent.map((s) => s.value)).toEqual([1]);
-    await throttle.finish();
-    expect(sent.map((s) => s.value)).toEqual([1, 3]);
-    await throttle.push(4);
-    expect(sent.map((s) => s.value)).toEqual([1, 3, 4]);
+    // Fake timers, so that whatever the throttle set to run later can be run to the end at once.
+    vi.useFakeTimers();
+    try {
+      const { sent, send } = recordingSend();
+      const throttle = new UpdateThrottle(send, {
+        intervalMs: Number.POSITIVE_INFINITY,
+        now: Date.now,
+        onError: noErrors,
+      });
+      await throttle.push(1);
+      void throttle.push(2);
+      void throttle.push(3);
+      // Every timer it set has fired (a timeout of Infinity would fire after 1 ms): still only the first went out.
+      await vi.runAllTimersAsync();
+      expect(sent.map((s) => s.value)).toEqual([1]);
+      await throttle.finish();
+      expect(sent.map((s) => s.value)).toEqual([1, 3]);
+      await throttle.push(4);
+      expect(sent.map((s) => s.value)).toEqual([1, 3, 4]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('flush sends a waiting value without waiting for the interval, and later ones too', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { generateIdentity } from '../../src/crypto/index.ts';
 import { SealStream } from '../../src/engine/seal-stream.ts';
 
@@ -43,16 +43,38 @@ test('a bad recipient is refused at once, before any worker runs', () => {
   expect(() => new SealStream(['age1notarecipient'])).toThrow(expect.objectContaining({ code: 'bad-recipient' }));
 });
 
+/**
+ * Resolves once a stream that asked its writer to wait has settled either way: 'drained' (the writer may go on), or
+ * 'held': its readable side is full and the worker has taken every chunk it was given, so nothing is left that could
+ * let the writer go on but a reader.
+ */
+async function settled(stream: SealStream): Promise<'drained' | 'held'> {
+  let drained = false;
+  const onDrain = () => {
+    drained = true;
+  };
+  stream.once('drain', onDrain);
+  try {
+    await vi.waitFor(
+      () => {
+        const full = stream.readableLength >= stream.readableHighWaterMark && stream.chunksInFlight === 0;
+        if (!drained && !full) throw new Error('still moving');
+      },
+      { timeout: 10_000, interval: 5 },
+    );
+  } finally {
+    stream.off('drain', onDrain);
+  }
+  return drained ? 'drained' : 'held';
+}
+
 test('a reader that does not read holds the writer back', async () => {
   const sealed = new SealStream([generateIdentity().recipient]);
   let accepted = 0;
   const chunk = randomBytes(65536);
   for (let i = 0; i < 200; i++) {
     accepted += 1;
-    if (!sealed.write(chunk)) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      if (sealed.writableNeedDrain) break;
-    }
+    if (!sealed.write(chunk) && (await settled(sealed)) === 'held') break;
   }
   // 200 chunks are 12.5 MiB; backpressure stops the writer after a few MiB (in flight + the reader's buffer).
   expect(sealed.writableNeedDrain).toBe(true);

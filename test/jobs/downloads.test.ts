@@ -17,6 +17,7 @@ import type { Worker } from '../../src/jobs/worker.ts';
 import { createSmtpMailer } from '../../src/notify/mailer.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { engineWorker, makeEngine, makeStore, type StoreKind, type TestEngine, target } from '../support/engine.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
 import { type S3rverPeer, startS3rver } from '../support/s3rver.ts';
 
@@ -55,6 +56,9 @@ async function startSmtp(): Promise<{ port: number; mails: ReceivedMail[]; close
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
+/** The links' lifetime: long enough that links asked for during a test still work at its end. */
+const linkTtlSeconds = 3600;
+
 describe.each<StoreKind>(['directory', 's3'])('downloads on the %s store', (storeKind) => {
   const work = mkdtempSync(join(tmpdir(), 'backstop-downloads-'));
   let s3: S3rverPeer | undefined;
@@ -66,6 +70,8 @@ describe.each<StoreKind>(['directory', 's3'])('downloads on the %s store', (stor
   let database: { name: string; url: string };
   let server: ReturnType<ReturnType<typeof express>['listen']>;
   let backupId: string;
+  // The engine's clock and the store's link clock: one clock, so links and the downloads' records agree.
+  const clock = new ManualClock();
 
   beforeAll(async () => {
     database = await createDatabase('downloads');
@@ -77,12 +83,13 @@ describe.each<StoreKind>(['directory', 's3'])('downloads on the %s store', (stor
     writeFileSync(join(work, 'media', 'photos', 'a.jpg'), Buffer.alloc(70_000, 1));
     writeFileSync(join(work, 'media', 'readme.txt'), 'hello');
     if (storeKind === 's3') s3 = await startS3rver();
-    ({ store, cleanup: cleanupStore } = await makeStore(storeKind, s3));
+    ({ store, cleanup: cleanupStore } = await makeStore(storeKind, s3, { now: clock.now }));
     smtp = await startSmtp();
     engine = await makeEngine({
       store,
       targets: [target('shop', 'live', { database: database.url, mediaDir: join(work, 'media') })],
-      linkTtlSeconds: 3,
+      clock: clock.now,
+      linkTtlSeconds,
       mailer: createSmtpMailer({
         smtp: { host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true },
         from: 'backups@example.com',
@@ -127,6 +134,8 @@ describe.each<StoreKind>(['directory', 's3'])('downloads on the %s store', (stor
   }
 
   test('a prepared download gives links to the exact plaintext, emailed to the requester, and they expire', async () => {
+    // S3 judges a link's age by the real time: the clock starts there.
+    clock.set(new Date());
     const reply = await runCommand(
       {
         engine: engine.ctx,
@@ -193,17 +202,37 @@ describe.each<StoreKind>(['directory', 's3'])('downloads on the %s store', (stor
       const altered = `${url.slice(0, -3)}${url.endsWith('A') ? 'B' : 'A'}${url.slice(-2)}`;
       expect((await fetch(altered)).status).toBe(403);
     }
-    await new Promise((resolve) => setTimeout(resolve, 3500));
-    for (const link of download.links) {
-      expect((await fetch(fetchable(link.url))).status).toBeGreaterThanOrEqual(400);
+    // Whoever serves a link judges its age by their own clock: Backstop's route (the directory store) by the engine's,
+    // S3 by the real one. So a second download is asked for with the clock one lifetime back, then the clock is moved
+    // past that lifetime (to the real time again): its links are out of date for both servers, the first one's not.
+    const realNow = clock.now();
+    clock.set(new Date(realNow.getTime() - (linkTtlSeconds + 1) * 1000));
+    const aged = await enqueueDownload(engine.ctx, { backupId, requestedBy: 'cli:ana', email: null });
+    expect((await followOperation(engine.ctx, aged.operation, { pollMs: 20 })).status).toBe('succeeded');
+    const agedLinks = (await engine.ctx.downloads.get(aged.download.id)).files.map((f) => f.url);
+    expect(agedLinks).toHaveLength(2);
+    clock.advance(linkTtlSeconds + 1);
+
+    for (const url of agedLinks) {
+      const response = await fetch(fetchable(url));
+      const body = await response.text();
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      if (storeKind === 'directory') expect([response.status, body]).toEqual([410, expect.stringContaining('expired')]);
+      else expect([response.status, body]).toEqual([403, expect.stringContaining('Request has expired')]);
     }
-    expect(await expireDownloads(engine.ctx, new Date())).toBe(1);
-    expect((await engine.ctx.downloads.get(download.id)).status).toBe('expired');
+    for (const link of download.links) {
+      const response = await fetch(fetchable(link.url));
+      await response.arrayBuffer();
+      expect(response.status).toBe(200);
+    }
+    expect(await expireDownloads(engine.ctx, clock.now())).toBe(1);
+    expect((await engine.ctx.downloads.get(aged.download.id)).status).toBe('expired');
+    expect((await engine.ctx.downloads.get(download.id)).status).toBe('ready');
     const left: string[] = [];
-    for await (const object of store.list(`downloads/${download.id}/`)) left.push(object.key);
+    for await (const object of store.list(`downloads/${aged.download.id}/`)) left.push(object.key);
     expect(left).toEqual([]);
     if (storeKind === 'directory') {
-      expect((await fetch(fetchable(download.links[0]!.url))).status).toBe(410);
+      expect((await fetch(fetchable(agedLinks[0]!))).status).toBe(410);
     }
   }, 60_000);
 
@@ -213,8 +242,10 @@ describe.each<StoreKind>(['directory', 's3'])('downloads on the %s store', (stor
     const ended = await followOperation(engine.ctx, queued.operation, { pollMs: 20 });
     expect(ended.status).toBe('succeeded');
     expect((await engine.ctx.downloads.get(queued.download.id)).files.map((f) => f.kind)).toEqual(['media']);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A download's email is sent before its operation ends (the mailer resolves once the server has the message):
+    // with the operation ended, any email would be here.
     expect(smtp.mails.length).toBe(before);
+    expect(engine.logs.filter((line) => line.startsWith(`download ${queued.download.id}: `))).toEqual([]);
     await expect(
       enqueueDownload(engine.ctx, { backupId: 'zzzzzz', requestedBy: null, email: null }),
     ).rejects.toMatchObject({ code: 'backup-not-found' });

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import schedule from 'node-schedule';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { newId } from '../../src/domain/new-id.ts';
@@ -12,6 +11,7 @@ import { migrateToLatest, openState } from '../../src/state/state.ts';
 import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 import { ManualClock } from '../support/manual-clock.ts';
+import { ManualCronTimers } from '../support/manual-cron-timers.ts';
 import { adminUrl, createDatabase, dropDatabase, sql } from '../support/postgres.ts';
 
 const second = 1000;
@@ -251,19 +251,28 @@ describe('start and stop', () => {
     expect(jobCount()).toBe(before.size);
   });
 
-  test('an every-second cron queues one backup per second with consecutive slots until stopped', async () => {
+  test('an every-second cron queues one backup per firing with consecutive slots until stopped', async () => {
     const everySecond = scheduled('shop', 'live', '* * * * * *');
-    const ctx = contextWith([everySecond]);
-    const scheduler = schedulerOf(ctx);
-    const startedAt = Date.now();
+    const clock = new ManualClock(at('2026-11-27T10:00:00.300Z'));
+    const timers = new ManualCronTimers();
+    const scheduler = schedulerOf(contextWith([everySecond], clock), { timers });
+    const startedAt = clock.now().getTime();
     await scheduler.start();
-    await sleep(2500);
+    expect(timers.scheduled).toContainEqual({ cron: '* * * * * *', timezone: 'UTC' });
+
+    // Three firings in a row, each a moment after its slot, as node-schedule fires them.
+    const fired: number[] = [];
+    for (let slot = at('2026-11-27T10:00:01Z'); fired.length < 3; slot = later(slot, second)) {
+      clock.set(later(slot, 5));
+      await timers.fire('* * * * * *', slot);
+      fired.push(slot.getTime());
+    }
     await scheduler.stop();
-    const stoppedAt = Date.now();
+    const stoppedAt = clock.now().getTime();
 
     const backups = await scheduledBackups(everySecond);
     const slots = backups.map((b) => b.slot!.getTime()).sort((a, b) => a - b);
-    expect(slots.length).toBeGreaterThanOrEqual(2);
+    expect(slots).toEqual(fired);
     for (const [index, slot] of slots.entries()) {
       expect(slot % second).toBe(0);
       expect(slot).toBeGreaterThan(startedAt);
@@ -273,8 +282,8 @@ describe('start and stop', () => {
     expect(await operationSubjects()).toEqual(backups.map((b) => b.id).sort());
     expect(engine.logs.filter((line) => line.includes('failed'))).toEqual([]);
 
-    // Nothing fires after stop().
-    await sleep(1200);
+    // Nothing fires after stop(): its timers are cancelled.
+    expect(timers.scheduled).toEqual([]);
     expect(await scheduledBackups(everySecond)).toHaveLength(backups.length);
   });
 
@@ -285,20 +294,27 @@ describe('start and stop', () => {
     catalog.transaction = async () => {
       throw new Error('the state database is unreachable');
     };
-    const scheduler = schedulerOf({ ...ctx, catalog }, { missedCheckMs: 100 });
+    const timers = new ManualCronTimers();
+    const scheduler = schedulerOf({ ...ctx, catalog }, { missedCheckMs: 100, timers });
+    const failures = () => engine.logs.filter((line) => line.endsWith('failed: the state database is unreachable'));
     await scheduler.start();
+    expect(failures()).toContain('scheduler: catching up shop/live failed: the state database is unreachable');
+
+    // Each firing fails and is logged; the timer stays set for the next.
+    await timers.fire('* * * * * *', at('2026-11-27T10:00:01Z'));
+    await timers.fire('* * * * * *', at('2026-11-27T10:00:02Z'));
+    expect(failures().filter((line) => line.startsWith('scheduler: firing the schedule of shop/live failed'))).toEqual([
+      'scheduler: firing the schedule of shop/live failed: the state database is unreachable',
+      'scheduler: firing the schedule of shop/live failed: the state database is unreachable',
+    ]);
+    expect(timers.scheduled).toContainEqual({ cron: '* * * * * *', timezone: 'UTC' });
+
     await vi.waitFor(
-      () => {
-        const failures = engine.logs.filter((line) => line.endsWith('failed: the state database is unreachable'));
-        expect(failures).toContain('scheduler: catching up shop/live failed: the state database is unreachable');
-        expect(failures).toContain(
+      () =>
+        expect(failures()).toContain(
           'scheduler: checking for missed backups of shop/live failed: the state database is unreachable',
-        );
-        expect(
-          failures.filter((line) => line.startsWith('scheduler: firing the schedule of shop/live failed')).length,
-        ).toBeGreaterThanOrEqual(2);
-      },
-      { timeout: 5000, interval: 100 },
+        ),
+      { timeout: 5000, interval: 50 },
     );
     await scheduler.stop();
   });

@@ -131,8 +131,8 @@ describe('Worker', () => {
       status: 'failed',
       error: 'cancelled by cli:bob',
     });
-    worker.start();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // One poll of the queue, as each of a started worker's loops makes: there is nothing to claim.
+    expect(await worker.runOnce()).toBe(false);
     expect((await engine.ctx.operations.get(queued.operation.id)).status).toBe('cancelled');
   });
 
@@ -157,8 +157,9 @@ describe('Worker', () => {
 
   test('a backup whose worker vanished is taken over after its lease, partial objects discarded first', async () => {
     const queued = await create('taken over');
-    // A worker that claimed it and wrote part of an object, then vanished (no heartbeat ever again).
-    await engine.ctx.operations.claim('vanished', 3000, engine.ctx.clock());
+    // A worker that claimed it more than a lease ago and wrote part of an object, then vanished (no heartbeat ever
+    // again): its lease has run out.
+    await engine.ctx.operations.claim('vanished', 3000, new Date(engine.ctx.clock().getTime() - 3001));
     await store.write(`shop/live/${queued.backup.id}/media.tar.age`, Readable.from([Buffer.from('half an object')]));
     worker.start();
     const ended = await followOperation(engine.ctx, queued.operation, { pollMs: 50 });

@@ -31,18 +31,23 @@ import type { S3rverPeer } from './s3rver.ts';
 
 export type StoreKind = 'directory' | 's3';
 
-/** A store of the given kind in a fresh directory or bucket. */
+/**
+ * A store of the given kind in a fresh directory or bucket. Its download links are dated by `now` (else the real
+ * clock): pass the engine's clock, so that links and the downloads' records agree on when a link expires.
+ */
 export async function makeStore(
   kind: StoreKind,
   s3?: S3rverPeer,
+  options: { now?: () => Date } = {},
 ): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+  const { now } = options;
   if (kind === 's3') {
     if (!s3) throw new Error('an S3 store needs the s3rver peer');
     const bucket = await s3.createBucket('engine');
-    return { store: new S3Store({ client: s3.client, bucket, prefix: 'backstop/' }), cleanup: async () => {} };
+    return { store: new S3Store({ client: s3.client, bucket, prefix: 'backstop/', now }), cleanup: async () => {} };
   }
   const root = await mkdtemp(join(tmpdir(), 'backstop-store-'));
-  const links = new DownloadLinkSigner({ publicUrl: 'http://127.0.0.1:8080', secret: 'x'.repeat(32) });
+  const links = new DownloadLinkSigner({ publicUrl: 'http://127.0.0.1:8080', secret: 'x'.repeat(32), now });
   return { store: new FsStore({ root, links }), cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 

@@ -6,6 +6,7 @@ import type { ChatOutput } from '../../../commands/chat/chat-types.ts';
 import { BackstopError } from '../../../src/domain/backstop-error.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
+import { Occurrences } from '../../support/occurrences.ts';
 import {
   applicationId,
   buttonClick,
@@ -29,9 +30,12 @@ let logs: string[];
 let served: Awaited<ReturnType<typeof serveBehindFront>> | undefined;
 let discord: DiscordChat | undefined;
 let endpoint: string;
+/** One per delivery the adapter is done with (its work ended, or none was started). */
+let settled: Occurrences<void>;
 
 /** The adapter behind the HTTP front, as `backstop serve` runs it; the front's log lines go to `logs` as well. */
 async function start(options: { updateIntervalMs?: number } = {}) {
+  settled = new Occurrences<void>();
   discord = createDiscord({
     publicKey: signer.publicKeyHex,
     applicationId,
@@ -40,6 +44,7 @@ async function start(options: { updateIntervalMs?: number } = {}) {
     handler,
     log: (line) => logs.push(line),
     clock: clock.now,
+    onSettled: settled.record,
     ...options,
   });
   served = await serveBehindFront(express(), [discord.endpoint], logs);
@@ -91,6 +96,12 @@ async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> 
 
 const refusalLog = (reason: string) => `discord: refused a request to /discord/interactions (${reason})`;
 
+/** Resolves once the front has answered `count` requests in all, handing the adapter nothing. */
+async function answeredWithoutDelivery(count: number, status: number): Promise<void> {
+  const answered = await served!.answered.reached(count);
+  expect(answered.at(-1)).toEqual({ path: '/discord/interactions', status, delivered: false });
+}
+
 describe('createDiscord behind the front: request verification', () => {
   beforeEach(() => start());
 
@@ -105,19 +116,19 @@ describe('createDiscord behind the front: request verification', () => {
     const response = await post(interaction, forged);
     expect(response.status).toBe(401);
     expect(response.text).not.toMatch(/signature.*(bad|stale|missing)|ed25519|timestamp/i);
-    await sleep(100);
+    await answeredWithoutDelivery(1, 401);
     expect(handler.calls).toEqual([]);
     expect(fake.requests).toEqual([]);
-    await expect.poll(() => logs).toContain(refusalLog('bad-signature'));
+    expect(logs).toContain(refusalLog('bad-signature'));
   });
 
   test('refuses a body changed after signing', async () => {
     const signed = signer.headers(JSON.stringify(slashCommand('status')), new Date());
     const response = await post(slashCommand('restore', [{ name: 'id', type: 3, value: '7k3qx2' }]), signed);
     expect(response.status).toBe(401);
-    await sleep(100);
+    await answeredWithoutDelivery(1, 401);
     expect(handler.calls).toEqual([]);
-    await expect.poll(() => logs).toContain(refusalLog('bad-signature'));
+    expect(logs).toContain(refusalLog('bad-signature'));
   });
 
   test('refuses a timestamp older than five minutes (system time), even with a valid signature', async () => {
@@ -125,10 +136,10 @@ describe('createDiscord behind the front: request verification', () => {
     const stale = signer.headers(JSON.stringify(interaction), new Date(Date.now() - 5 * 60_000 - 1000));
     const response = await post(interaction, stale);
     expect(response.status).toBe(401);
-    await sleep(100);
+    await answeredWithoutDelivery(1, 401);
     expect(handler.calls).toEqual([]);
     expect(fake.requests).toEqual([]);
-    await expect.poll(() => logs).toContain(refusalLog('stale-timestamp'));
+    expect(logs).toContain(refusalLog('stale-timestamp'));
     // Four minutes is still fine.
     const fresh = signer.headers(JSON.stringify({ type: 1 }), new Date(Date.now() - 4 * 60_000));
     expect((await post({ type: 1 }, fresh)).status).toBe(200);
@@ -149,7 +160,7 @@ describe('createDiscord behind the front: request verification', () => {
   test('answers a command other than /backup privately', async () => {
     const response = await post({ ...slashCommand('status'), data: { id: '1', name: 'other', type: 1 } });
     expect(response.json).toEqual({ type: 4, data: { content: 'Backstop only answers /backup.', flags: 64 } });
-    await sleep(100);
+    await answeredWithoutDelivery(1, 200);
     expect(handler.calls).toEqual([]);
     expect(fake.requests).toEqual([]);
   });
@@ -158,10 +169,10 @@ describe('createDiscord behind the front: request verification', () => {
     const { member: _member, ...withoutUser } = slashCommand('status');
     const response = await post(withoutUser);
     expect(response.status).toBe(400);
-    await sleep(100);
+    await answeredWithoutDelivery(1, 400);
     expect(handler.calls).toEqual([]);
     expect(fake.requests).toEqual([]);
-    await expect.poll(() => logs).toContain(refusalLog('no user, channel or token'));
+    expect(logs).toContain(refusalLog('no user, channel or token'));
   });
 });
 
@@ -220,8 +231,8 @@ describe('createDiscord behind the front: /backup commands', () => {
     };
     await post(slashCommand('status'));
     const original = `/webhooks/${applicationId}/command-token/messages/@original`;
-    await fake.waitFor(() => fake.find('PATCH', original).some((e) => contentOf(e.body) === 'step 20'));
-    await sleep(500);
+    // Done once the handler has returned and its last update went out: no edit can follow.
+    await settled.reached(1);
     const edits = fake.find('PATCH', original);
     const steps = edits.map((e) => Number(contentOf(e.body).split(' ')[1]));
     expect(steps[0]).toBe(1);
@@ -343,8 +354,8 @@ describe('createDiscord behind the front: /backup commands', () => {
       await output.update({ outcome: 'ok', text: 'second' });
     };
     await post(slashCommand('status'));
-    await fake.waitFor((requests) => requests.some((r) => r.method === 'PATCH' && contentOf(r.body) === 'second'));
-    await sleep(50);
+    await settled.reached(1);
+    expect(fake.requests.some((r) => r.method === 'PATCH' && contentOf(r.body) === 'second')).toBe(true);
     expect(logs.some((line) => line.includes('could not edit the message'))).toBe(true);
     expect(logs.join('\n')).not.toContain('command-token');
   }, 30_000);
@@ -452,7 +463,7 @@ describe('createDiscord behind the front: configuration and shutdown', () => {
     await start();
     await discord!.close();
     discord!.endpoint.deliver({ interaction: slashCommand('status') });
-    await sleep(100);
+    await settled.reached(1);
     expect(handler.calls).toEqual([]);
     expect(fake.requests).toEqual([]);
     expect(logs).toContain('discord: an interaction acknowledged while stopping was not started');

@@ -55,24 +55,29 @@ async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
 
 describe('HTTP front: chat paths', () => {
   test('a signed request is answered 200 on the front and delivered afterwards, parsed', async () => {
-    const { url, endpoint } = await start();
+    const { url, endpoint, answered } = await start();
     const body = 'command=%2Fbackup&text=create+db&user_id=U1&channel_id=C1';
     const response = await fetch(`${url}/slack/events`, { method: 'POST', body, headers: signed(body) });
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('');
-    const delivery = await until(() => endpoint.delivered[0], 'the delivery');
-    expect(delivery).toEqual({ body: { command: '/backup', text: 'create db', user_id: 'U1', channel_id: 'C1' } });
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: true }]);
+    // Heard of as answered once its delivery was handed over.
+    expect(endpoint.delivered).toEqual([
+      { body: { command: '/backup', text: 'create db', user_id: 'U1', channel_id: 'C1' } },
+    ]);
   });
 
   test('a forged or stale request gets 401, is logged with its reason and delivers nothing', async () => {
-    const { url, endpoint, logs } = await start();
+    const { url, endpoint, logs, answered } = await start();
     const body = 'command=%2Fbackup&text=restore+7k3qx2+to+live';
     const forged = { ...signed(body), 'x-slack-signature': `v0=${'0'.repeat(64)}` };
     expect((await fetch(`${url}/slack/events`, { method: 'POST', body, headers: forged })).status).toBe(401);
     const stale = signed(body, Math.floor(Date.now() / 1000) - 301);
     expect((await fetch(`${url}/slack/events`, { method: 'POST', body, headers: stale })).status).toBe(401);
     expect((await fetch(`${url}/slack/events`, { method: 'POST', body })).status).toBe(401);
-    await until(() => (logs.length >= 3 ? logs : undefined), 'three log lines');
+    // The front is done with all three: answered, nothing handed over.
+    const refused = { path: '/slack/events', status: 401, delivered: false };
+    expect(await answered.reached(3)).toEqual([refused, refused, refused]);
     expect(logs).toEqual([
       'slack: refused a request to /slack/events (signature mismatch)',
       'slack: refused a request to /slack/events (stale timestamp)',
@@ -86,7 +91,7 @@ describe('HTTP front: chat paths', () => {
     app.get('/healthz', (_request, response) => {
       response.json({ status: 'ok' });
     });
-    const { url, endpoint, front } = await start(app);
+    const { url, endpoint, front, answered } = await start(app);
     const get = await fetch(`${url}/slack/events`);
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
@@ -99,6 +104,12 @@ describe('HTTP front: chat paths', () => {
     const body = 'command=%2Fbackup&text=list';
     expect((await fetch(`${url}/slack/events`, { method: 'POST', body, headers: signed(body) })).status).toBe(503);
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+    // The three chat requests are answered and none delivered; the proxied one is no chat request.
+    expect((await answered.reached(3)).map((a) => [a.status, a.delivered])).toEqual([
+      [405, false],
+      [413, false],
+      [503, false],
+    ]);
     expect(endpoint.delivered).toEqual([]);
   });
 

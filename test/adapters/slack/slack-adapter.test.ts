@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HttpFront } from '../../../adapters/http-front/http-front.ts';
+import type { AnsweredChatRequest, HttpFront } from '../../../adapters/http-front/http-front.ts';
 import { renderSlackMessage } from '../../../adapters/slack/render-slack-message.ts';
 import { createSlack, type SlackChat } from '../../../adapters/slack/slack-adapter.ts';
 import type { ChatHandler, ChatMessage } from '../../../commands/chat/chat-types.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
+import { Occurrences } from '../../support/occurrences.ts';
 import { FakeSlackApi, type SlackApiCall } from './fake-slack-api.ts';
 import { RecordingChatHandler } from './recording-chat-handler.ts';
 import {
@@ -27,6 +28,10 @@ interface Running {
   front: HttpFront;
   /** The adapter's log lines and the front's, in one list. */
   logs: string[];
+  /** The chat requests the front has answered, their deliveries handed to the adapter. */
+  answered: Occurrences<AnsweredChatRequest>;
+  /** One per delivery the adapter is done with (its work ended, or none was started). */
+  settled: Occurrences<void>;
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -46,7 +51,15 @@ async function startSlack(handler: ChatHandler): Promise<Running> {
   fake.emails.set('U456', 'ben@example.com');
   const app = express();
   const logs: string[] = [];
-  const slack = createSlack({ signingSecret, botToken, apiUrl: fake.apiUrl, handler, log: (l) => logs.push(l) });
+  const settled = new Occurrences<void>();
+  const slack = createSlack({
+    signingSecret,
+    botToken,
+    apiUrl: fake.apiUrl,
+    handler,
+    log: (l) => logs.push(l),
+    onSettled: settled.record,
+  });
   app.use('/api/v1', express.json(), (request, response) => {
     response.json({ echo: request.body });
   });
@@ -55,7 +68,7 @@ async function startSlack(handler: ChatHandler): Promise<Running> {
     await served.close();
     await slack.close();
   });
-  return { url: served.url, fake, slack, front: served.front, logs };
+  return { url: served.url, fake, slack, front: served.front, logs, answered: served.answered, settled };
 }
 
 function text(call: SlackApiCall | undefined): string {
@@ -149,14 +162,13 @@ describe('Slack adapter: slash commands', () => {
         await output.update({ outcome: 'ok', text: 'Backup 7k3q completed' });
       },
     });
-    const { url, fake } = await startSlack(handler);
+    const { url, fake, settled } = await startSlack(handler);
 
     await postSigned(url, formBody(slashCommand({ text: 'create db' })));
     const call = await fake.waitFor(() => handler.calls[0]);
     await call.done;
-    // The handler has returned; the last update goes out when its turn comes.
-    await fake.waitFor(() => text(fake.callsTo('chat.update').at(-1)) === 'Backup 7k3q completed');
-    await sleep(3500);
+    // The handler has returned; the last update goes out when its turn comes, and then the adapter is done.
+    await settled.reached(1);
 
     const updates = fake.callsTo('chat.update');
     expect(updates.length).toBeGreaterThanOrEqual(1);
@@ -386,22 +398,23 @@ describe('Slack adapter: request verification', () => {
     ['a stale timestamp (6 minutes old), correctly signed', { timestamp: now - 6 * 60 }, 'stale timestamp'],
   ])('answers 401 to %s and never calls the handler', async (_name, sign, reason) => {
     const handler = new RecordingChatHandler();
-    const { url, fake, logs } = await startSlack(handler);
+    const { url, fake, logs, answered } = await startSlack(handler);
 
     const response = await postSigned(url, body, sign);
 
     expect(response.status).toBe(401);
     // Nothing about why goes back to the caller; the front's log says.
     expect(await response.json()).toEqual({ error: 'invalid request signature' });
-    await expect.poll(() => logs).toContain(`slack: refused a request to /slack/events (${reason})`);
-    await sleep(200);
+    // The front is done with it, and handed nothing to the adapter.
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 401, delivered: false }]);
+    expect(logs).toContain(`slack: refused a request to /slack/events (${reason})`);
     expect(handler.calls).toEqual([]);
     expect(fake.calls).toEqual([]);
   });
 
   it('answers 401 to a body changed after signing and to a request without signature headers', async () => {
     const handler = new RecordingChatHandler();
-    const { url, logs } = await startSlack(handler);
+    const { url, logs, answered } = await startSlack(handler);
     const timestamp = Math.floor(Date.now() / 1000);
     const signature = slackSignature(signingSecret, timestamp, body);
 
@@ -414,15 +427,16 @@ describe('Slack adapter: request verification', () => {
 
     expect(tampered.status).toBe(401);
     expect(unsigned.status).toBe(401);
-    await expect.poll(() => logs).toContain('slack: refused a request to /slack/events (signature mismatch)');
-    await expect.poll(() => logs).toContain('slack: refused a request to /slack/events (no signature)');
-    await sleep(200);
+    const refused = { path: '/slack/events', status: 401, delivered: false };
+    expect(await answered.reached(2)).toEqual([refused, refused]);
+    expect(logs).toContain('slack: refused a request to /slack/events (signature mismatch)');
+    expect(logs).toContain('slack: refused a request to /slack/events (no signature)');
     expect(handler.calls).toEqual([]);
   });
 
   it('answers the URL check Slack makes when the Request URL is saved', async () => {
     const handler = new RecordingChatHandler();
-    const { url, fake } = await startSlack(handler);
+    const { url, fake, answered } = await startSlack(handler);
     const challenge = '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P';
 
     const response = await postSigned(url, JSON.stringify({ token: 't', challenge, type: 'url_verification' }), {
@@ -431,7 +445,8 @@ describe('Slack adapter: request verification', () => {
 
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ challenge });
-    await sleep(200);
+    // Answered by the front alone: nothing handed to the adapter.
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: false }]);
     expect(handler.calls).toEqual([]);
     expect(fake.calls).toEqual([]);
   });
@@ -463,7 +478,7 @@ describe('Slack adapter: request verification', () => {
         await output.update({ outcome: 'ok', text: 'Backup 7k3q completed' });
       },
     });
-    const { url, fake, slack, front } = await startSlack(handler);
+    const { url, fake, slack, front, answered } = await startSlack(handler);
     await postSigned(url, body);
     await (await fake.waitFor(() => handler.calls[0])).done;
 
@@ -473,13 +488,16 @@ describe('Slack adapter: request verification', () => {
     expect(fake.callsTo('chat.update').map(text)).toEqual(['Backing up: 10%', 'Backup 7k3q completed']);
     const response = await postSigned(url, body);
     expect(response.status).toBe(503);
-    await sleep(200);
+    expect((await answered.reached(2)).map((a) => [a.status, a.delivered])).toEqual([
+      [200, true],
+      [503, false],
+    ]);
     expect(handler.calls).toHaveLength(1);
   });
 
   it('answers 503 on /slack/events once the front refuses chat, still serving the other routes', async () => {
     const handler = new RecordingChatHandler();
-    const { url, fake, front } = await startSlack(handler);
+    const { url, fake, front, answered } = await startSlack(handler);
     await front.refuseChat();
 
     const response = await postSigned(url, body);
@@ -492,21 +510,22 @@ describe('Slack adapter: request verification', () => {
     expect(response.status).toBe(503);
     expect(api.status).toBe(200);
     expect(await api.json()).toEqual({ echo: { still: 'served' } });
-    await sleep(200);
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 503, delivered: false }]);
     expect(handler.calls).toEqual([]);
     expect(fake.calls).toEqual([]);
   });
 
   it('starts no work for a request acknowledged after it was closed', async () => {
     const handler = new RecordingChatHandler();
-    const { url, fake, slack, logs } = await startSlack(handler);
+    const { url, fake, slack, logs, answered, settled } = await startSlack(handler);
     await slack.close();
 
     // The front had not yet been told to refuse: Slack has its 200, but nothing runs.
     const response = await postSigned(url, body);
     expect(response.status).toBe(200);
-    await fake.waitFor(() => logs.includes('slack: a request acknowledged while stopping was not started'));
-    await sleep(200);
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: true }]);
+    await settled.reached(1);
+    expect(logs).toContain('slack: a request acknowledged while stopping was not started');
     expect(handler.calls).toEqual([]);
     expect(fake.calls).toEqual([]);
   });

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { AnsweredChatRequest } from '../../../adapters/http-front/http-front.ts';
 import { createSlack, type SlackChat } from '../../../adapters/slack/slack-adapter.ts';
 import type { AuditLog } from '../../../src/state/audit-log.ts';
 import { type ChatRig, startChatRig } from '../../support/chat.ts';
 import { type TestEngine, target } from '../../support/engine.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
+import { Occurrences } from '../../support/occurrences.ts';
 import { FakeSlackApi } from './fake-slack-api.ts';
 import { blockActions, formBody, payloadBody, postSigned, signingSecret, slashCommand } from './slack-requests.ts';
 
@@ -23,6 +25,9 @@ let rig: ChatRig;
 let engine: TestEngine;
 let slack: SlackChat;
 let closeFront: () => Promise<void>;
+let answered: Occurrences<AnsweredChatRequest>;
+/** One per delivery the adapter is done with. */
+const settled = new Occurrences<void>();
 let base: string;
 const logs: string[] = [];
 let audit: AuditLog;
@@ -51,9 +56,11 @@ beforeAll(async () => {
     handler: rig.handler,
     log: (line) => logs.push(line),
     updateIntervalMs: 100,
+    onSettled: settled.record,
   });
   const served = await serveBehindFront(app, [slack.endpoint], logs);
   closeFront = served.close;
+  answered = served.answered;
   base = served.url;
 }, 120_000);
 
@@ -131,11 +138,16 @@ describe('Slack, end to end', () => {
   }, 60_000);
 
   test('a forged signature gets 401 and nothing runs', async () => {
+    // The work of the earlier commands has ended: nothing of theirs reaches Slack from here on.
+    await settled.reached(answered.seen.filter((a) => a.delivered).length);
     const before = fake.calls.length;
+    const answeredBefore = answered.seen.length;
     const response = await postSigned(base, formBody(slashCommand({ text: 'status' })), { secret: 'not-the-secret' });
     expect(response.status).toBe(401);
-    await expect.poll(() => logs).toContain('slack: refused a request to /slack/events (signature mismatch)');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The front is done with it and handed the adapter nothing.
+    const all = await answered.reached(answeredBefore + 1);
+    expect(all.at(-1)).toEqual({ path: '/slack/events', status: 401, delivered: false });
+    expect(logs).toContain('slack: refused a request to /slack/events (signature mismatch)');
     expect(fake.calls.length).toBe(before);
   });
 });
