@@ -151,6 +151,15 @@ describe('RetryingStore with a store that fails transiently', () => {
     expect(await store.stat('x/z')).toBeUndefined();
   });
 
+  test('a body that failed before the store read it fails the write with its error, at once', async () => {
+    const body = streamOf([Buffer.from('never read')]);
+    body.on('error', () => {}); // as the pipeline producing it has, which hears the error first
+    body.destroy(new BackstopError('media-source-missing', 'the media directory is gone'));
+    await new Promise((resolve) => setImmediate(resolve)); // its 'error' event has gone by
+    await expect(store.write('x/failed', body)).rejects.toMatchObject({ code: 'media-source-missing' });
+    expect(await store.stat('x/failed')).toBeUndefined();
+  });
+
   test('a listing that fails midway resumes after the last key it yielded: every key once, in order', async () => {
     for (const key of ['p/1', 'p/2', 'p/3', 'p/4']) await store.write(key, streamOf([Buffer.from(key)]));
     flaky.failures = { list: 2 };
