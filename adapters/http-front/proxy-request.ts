@@ -50,9 +50,9 @@ export function proxyRequest(request: IncomingMessage, response: ServerResponse,
         if (value !== undefined && !hopByHop.has(name)) answerHeaders[name] = value;
       }
       response.writeHead(answer.statusCode ?? 502, answer.statusMessage, answerHeaders);
-      // Piped with its error handled at once (not pipelined): a client that goes away is handled by 'close' below,
-      // which must also stop the upstream request, and pipeline would not.
       answer.once('error', () => response.destroy());
+      // Piped, with its error handled just above (not pipelined): a client that goes away is handled by 'close'
+      // below, which must also stop the upstream request, and pipeline would not.
       answer.pipe(response);
     },
   );

@@ -209,9 +209,10 @@ export async function runPgRestore(options: PgRestoreRunOptions): Promise<number
       bytesRead += count;
       options.onProgress?.({ phase: 'restore', bytesDone: bytesRead });
     });
-    // Piped rather than pipelined into psql: a psql that stopped reading must not make pg_restore fail too (its
-    // write error would race psql's own exit); it is reported through its exit status.
     const withholder = new PgCommitWithholder();
+    // Piped rather than pipelined into psql: a psql that stopped reading must not make pg_restore fail too (its
+    // write error would race psql's own exit); it is reported through its exit status. psql's stdin has had its
+    // error handler since psql started.
     withholder.pipe(psql.stdin, { end: false });
     const converted = Promise.all([pipeline(started.stdout, withholder), finished(withholder)]);
     const succeeded = started.exited.then((exit) => {

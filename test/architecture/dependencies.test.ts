@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { folderArrows, folderCycles, folderOf, importEdges } from './import-graph.ts';
+import { folderArrows, folderCycles, folderOf, importEdges, sourceFilesUnder } from './import-graph.ts';
 
 /**
  * The layers, lowest first. A folder may import its own files and folders of lower layers, never a folder of its own
@@ -63,3 +63,21 @@ describe('the dependency rule', () => {
 function readSource(file: string): string {
   return readFileSync(join(import.meta.dirname, '..', '..', file), 'utf8');
 }
+
+describe('streams are composed so that no error is heard late', () => {
+  test('production code pipes only where the comment just above says why a pipeline does not fit', () => {
+    const unexplained: string[] = [];
+    for (const file of sourceFilesUnder(['src', 'commands', 'adapters', 'cli'])) {
+      const lines = readSource(file).split('\n');
+      lines.forEach((line, index) => {
+        if (!/\.pipe\(/.test(line) || line.trimStart().startsWith('//')) return;
+        const comment: string[] = [];
+        for (let above = index - 1; above >= 0 && /^\s*(\/\/|\*|\/\*)/.test(lines[above]!); above--) {
+          comment.unshift(lines[above]!);
+        }
+        if (!/pipe/i.test(comment.join(' '))) unexplained.push(`${file}:${index + 1}: ${line.trim()}`);
+      });
+    }
+    expect(unexplained).toEqual([]);
+  });
+});

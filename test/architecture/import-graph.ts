@@ -26,6 +26,11 @@ export function importEdges(folders: readonly string[]): ImportEdge[] {
   return edges;
 }
 
+/** The source files under `folders`, relative to the repository. */
+export function sourceFilesUnder(folders: readonly string[]): string[] {
+  return folders.flatMap((folder) => sourceFiles(join(repo, folder)).map((file) => relative(repo, file)));
+}
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile() && /\.(ts|mts|mjs|js)$/.test(entry.name))
