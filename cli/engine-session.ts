@@ -5,6 +5,7 @@ import type { Command } from '../commands/command.ts';
 import type { HandlerContext } from '../commands/handlers/reply.ts';
 import { runCommand } from '../commands/handlers/run-command.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import { reasonOf } from '../src/domain/reason-of.ts';
 import { describeRestore } from '../src/engine/describe-restore.ts';
 import { followOperation } from '../src/jobs/follow-operation.ts';
 import { Worker } from '../src/jobs/worker.ts';
@@ -53,7 +54,7 @@ export function run(
   io: CliIo,
   asked?: string,
 ): Promise<number> {
-  return withEngine(config, options, io, (engine) => {
+  return withEngine(config, options, io, async (engine) => {
     const embedded = config.stateDatabaseUrl === undefined;
     const runHere = new Worker({
       ...workerSettings(config),
@@ -63,6 +64,8 @@ export function run(
       clock: engine.clock,
       log: engine.log,
     });
+    // Work someone cancelled whose process then left (a second Ctrl-C) ends cancelled here, its objects removed.
+    await runHere.finishAbandonedCancellations();
     return runWithEngine(engine, command, options, io, {
       follow: options.wait || (embedded && command.name !== 'cancel'),
       runHere,
@@ -87,11 +90,25 @@ export async function runWithEngine(
   const ctx = cliHandlerContext(engine, io, progress, how.asked);
   if (how.follow) {
     ctx.follow = async (operation) => {
-      // Ctrl-C while this process follows (and maybe runs) the work cancels it cleanly; a second Ctrl-C exits.
+      // Ctrl-C while this process follows (and maybe runs) the work cancels it: what it wrote is removed and it ends
+      // cancelled. A second Ctrl-C leaves at once; the cancel stands, and the next command (or any worker) finishes
+      // the cleanup.
+      let cancelled: Promise<unknown> | undefined;
+      const leaveNow = () => {
+        io.stderr.write(
+          `\nLeaving now: operation ${operation.id} stays cancelled; what it wrote is removed by the next backstop command.\n`,
+        );
+        void within(3000, Promise.allSettled([cancelled, how.runHere?.expireLease(operation.id)])).then(() =>
+          process.exit(130),
+        );
+      };
       const cancelOnInterrupt = () => {
         process.off('SIGINT', cancelOnInterrupt);
-        io.stderr.write(`\nCancelling operation ${operation.id} (Ctrl-C again to leave it running)...\n`);
-        cancelOperationAs(engine, ctx.principal, operation.id).catch(() => undefined);
+        process.once('SIGINT', leaveNow);
+        io.stderr.write(`\nCancelling operation ${operation.id} (Ctrl-C again to leave at once)...\n`);
+        cancelled = cancelOperationAs(engine, ctx.principal, operation.id)
+          .then(() => how.runHere?.stopRunning(operation.id, ctx.principal.id))
+          .catch((error: unknown) => io.stderr.write(`Could not cancel it: ${reasonOf(error)}\n`));
       };
       if (how.runHere) process.on('SIGINT', cancelOnInterrupt);
       try {
@@ -102,6 +119,7 @@ export async function runWithEngine(
         });
       } finally {
         process.off('SIGINT', cancelOnInterrupt);
+        process.off('SIGINT', leaveNow);
       }
     };
   }
@@ -171,4 +189,9 @@ async function withEngine(
     const print = (line: string) => io.stderr.write(`${line}\n`);
     return fn(await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print }));
   });
+}
+
+/** `promise`, or nothing once `ms` have passed: a bound on cleanup before leaving. */
+function within(ms: number, promise: Promise<unknown>): Promise<unknown> {
+  return Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 }

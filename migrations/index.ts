@@ -3,6 +3,7 @@ import * as backupsAndRestores from './0001-backups-and-restores.ts';
 import * as operationsSchedulesEvents from './0002-operations-schedules-events.ts';
 import * as downloadsDeliveriesTokens from './0003-downloads-deliveries-tokens.ts';
 import * as auditAndApprovals from './0004-audit-and-approvals.ts';
+import * as cancelledStatus from './0005-cancelled-status.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run: a new migration takes the next number
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002-operations-schedules-events': operationsSchedulesEvents,
   '0003-downloads-deliveries-tokens': downloadsDeliveriesTokens,
   '0004-audit-and-approvals': auditAndApprovals,
+  '0005-cancelled-status': cancelledStatus,
 };

@@ -1,9 +1,9 @@
 import type { PartKind } from './part-kind.ts';
-export type BackupStatus = 'queued' | 'running' | 'completed' | 'failed';
+export type BackupStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 export type Trigger = 'scheduled' | 'on-demand';
 
-export type RestoreStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type RestoreStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface BackupPart {
   kind: PartKind;

@@ -4,6 +4,7 @@ import type { Backup, BackupPart, NewBackup } from '../domain/backup.ts';
 import { findTarget } from '../domain/find-target.ts';
 import type { PartKind } from '../domain/part-kind.ts';
 import { partFileName, partKinds } from '../domain/parts.ts';
+import { isBackstopError } from '../domain/backstop-error.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import { backupMetadata } from './backup-metadata.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
@@ -65,7 +66,8 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
     const results = await Promise.allSettled([...written].map((key) => ctx.store.delete(key)));
     const leftover = results.filter((r) => r.status === 'rejected').length;
     if (leftover > 0) ctx.log(`backup ${backup.id}: ${leftover} objects could not be deleted after the failure`);
-    await ctx.catalog.failBackup(backup.id, reasonOf(error), ctx.clock());
+    if (isBackstopError(error, 'cancelled')) await ctx.catalog.cancelBackup(backup.id, reasonOf(error), ctx.clock());
+    else await ctx.catalog.failBackup(backup.id, reasonOf(error), ctx.clock());
     throw error;
   } finally {
     options.signal?.removeEventListener('abort', stop);

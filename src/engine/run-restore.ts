@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream';
 import { createDecryptStream } from '../crypto/index.ts';
-import { BackstopError } from '../domain/backstop-error.ts';
+import { BackstopError, isBackstopError } from '../domain/backstop-error.ts';
 import type { Backup, BackupPart, Restore } from '../domain/backup.ts';
 import { findTarget } from '../domain/find-target.ts';
 import type { PartKind } from '../domain/part-kind.ts';
@@ -80,7 +80,8 @@ export async function runRestore(ctx: EngineContext, restoreId: string, options:
     const error: unknown =
       options.signal?.aborted && options.signal.reason !== undefined ? options.signal.reason : thrown;
     if (options.abandoned?.()) throw error;
-    await ctx.catalog.updateRestore(restore.id, { status: 'failed', completedAt: ctx.clock(), error: reasonOf(error) });
+    const status = isBackstopError(error, 'cancelled') ? 'cancelled' : 'failed';
+    await ctx.catalog.updateRestore(restore.id, { status, completedAt: ctx.clock(), error: reasonOf(error) });
     throw error;
   }
   return ctx.catalog.getRestore(restore.id);

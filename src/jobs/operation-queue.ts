@@ -174,6 +174,44 @@ export class OperationQueue {
     });
   }
 
+  /**
+   * Ends, as cancelled, every running operation someone asked to cancel whose worker is gone (its lease ran out or
+   * was given up): one conditional update, so with several processes each is returned to one only, which then removes
+   * what it wrote. Such an operation is never run again.
+   */
+  async takeAbandonedCancellations(now: Date): Promise<Operation[]> {
+    const rows = await this.db
+      .updateTable('operations')
+      .set({
+        status: 'cancelled',
+        finished_at: now,
+        lease_owner: null,
+        lease_expires_at: null,
+        error: sql<string>`'cancelled by ' || cancel_requested_by`,
+      })
+      .where('status', '=', 'running')
+      .where('cancel_requested_by', 'is not', null)
+      .where('lease_expires_at', '<', now)
+      .returningAll()
+      .execute();
+    return rows.map(toOperation);
+  }
+
+  /**
+   * Lets `owner`'s lease run out now, for a process that leaves without finishing (a second Ctrl-C): whoever looks
+   * next need not wait for it. False when `owner` did not hold it.
+   */
+  async expireLease(id: string, owner: string, now: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('operations')
+      .set({ lease_expires_at: new Date(now.getTime() - 1) })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   /** Renews `owner`'s lease and records progress. `held: false` when the lease was lost (another worker took over). */
   async heartbeat(
     id: string,

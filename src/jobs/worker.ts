@@ -67,6 +67,30 @@ export class Worker {
     for (let i = 0; i < this.options.concurrency; i++) this.loops.push(this.loop());
   }
 
+  /**
+   * Finishes the cancelled operations whose workers are gone (killed, or left with a second Ctrl-C): each ends
+   * cancelled and what it wrote is removed. Returns how many.
+   */
+  async finishAbandonedCancellations(): Promise<number> {
+    const taken = await this.options.queue.takeAbandonedCancellations(this.options.clock());
+    for (const operation of taken) {
+      this.options.log(`operation ${operation.id} ${operation.error}: removing what it wrote`);
+      await this.options.runners[operation.kind]?.abandon(operation, operation.error ?? 'cancelled');
+    }
+    return taken.length;
+  }
+
+  /** Stops the run of an operation in this process now, as a cancel heard at its next heartbeat would. */
+  stopRunning(id: string, by: string): void {
+    const controller = this.running.get(id);
+    if (controller && !controller.signal.aborted) controller.abort(new OperationStopped('cancelled', `cancelled by ${by}`));
+  }
+
+  /** Lets this worker's lease on `id` run out now (see OperationQueue.expireLease). */
+  expireLease(id: string): Promise<boolean> {
+    return this.options.queue.expireLease(id, this.owner, this.options.clock());
+  }
+
   /** New work was queued in this process: look now instead of at the next poll. */
   wake(): void {
     for (const sleeper of [...this.sleepers]) sleeper();

@@ -52,10 +52,11 @@ function overriding(backup: RetentionCandidate, time: number, now: Date): Retent
   if (backup.pinned) return { keep: true, tier: 'pinned', reason: 'pinned' };
   if (backup.status === 'queued' || backup.status === 'running')
     return { keep: true, tier: 'in-progress', reason: 'in progress' };
-  if (backup.status === 'failed') {
+  if (backup.status === 'failed' || backup.status === 'cancelled') {
+    // Neither holds data; the row stays a week so people can see what happened to it.
     return now.getTime() - time > failedGraceMs
-      ? { keep: false, reason: 'failed more than 7 days ago' }
-      : { keep: true, tier: 'failed', reason: 'failed, kept for 7 days' };
+      ? { keep: false, reason: `${backup.status} more than 7 days ago` }
+      : { keep: true, tier: 'failed', reason: `${backup.status}, kept for 7 days` };
   }
   return undefined;
 }

@@ -5,7 +5,7 @@
 export interface RetentionCandidate {
   id: string;
   trigger: 'scheduled' | 'on-demand';
-  status: 'queued' | 'running' | 'completed' | 'failed';
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
   createdAt: Date;
   pinned: boolean;
 }

@@ -107,6 +107,15 @@ export class Catalog {
       .execute();
   }
 
+  /** Someone cancelled it: it ends cancelled, with who did as its reason. */
+  async cancelBackup(id: string, reason: string, now: Date): Promise<void> {
+    await this.db
+      .updateTable('backups')
+      .set({ status: 'cancelled', completed_at: now, error: reason })
+      .where('id', '=', id)
+      .execute();
+  }
+
   async recordVerification(id: string, now: Date, error: string | null): Promise<void> {
     await this.db.updateTable('backups').set({ verified_at: now, verify_error: error }).where('id', '=', id).execute();
   }

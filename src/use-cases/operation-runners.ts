@@ -55,10 +55,15 @@ function backupRunner(ctx: UseCaseContext): OperationRunner {
     },
     async abandon(operation, reason) {
       const backup = await ctx.catalog.findBackup(operation.subjectId);
-      if (!backup || backup.status === 'completed' || backup.status === 'failed') return;
+      if (!backup || ['completed', 'failed', 'cancelled'].includes(backup.status)) return;
+      // Whatever an attempt wrote goes, temporary files of a writer killed mid-write included.
       await deleteObjects(ctx, backup);
-      await ctx.catalog.failBackup(backup.id, reason, ctx.clock());
-      if (!operation.cancelRequestedBy) await recordFailure(ctx, backup, reason);
+      if (operation.cancelRequestedBy) {
+        await ctx.catalog.cancelBackup(backup.id, reason, ctx.clock());
+      } else {
+        await ctx.catalog.failBackup(backup.id, reason, ctx.clock());
+        await recordFailure(ctx, backup, reason);
+      }
     },
   };
 }
@@ -97,9 +102,10 @@ function restoreRunner(ctx: UseCaseContext): OperationRunner {
     },
     async abandon(operation, reason) {
       const restore = await ctx.catalog.getRestore(operation.subjectId);
-      if (restore.status === 'succeeded' || restore.status === 'failed') return;
-      await ctx.catalog.updateRestore(restore.id, { status: 'failed', completedAt: ctx.clock(), error: reason });
-      if (!operation.cancelRequestedBy) await recordRestoreFailure(ctx, operation, reason);
+      if (['succeeded', 'failed', 'cancelled'].includes(restore.status)) return;
+      const status = operation.cancelRequestedBy ? 'cancelled' : 'failed';
+      await ctx.catalog.updateRestore(restore.id, { status, completedAt: ctx.clock(), error: reason });
+      if (status === 'failed') await recordRestoreFailure(ctx, operation, reason);
     },
   };
 }

@@ -66,7 +66,7 @@ describe('queued work on a shared PostgreSQL state', () => {
     expect(cancel.code).toBe(0);
     expect(cancel.stdout).toContain(`Cancelled the backup ${queued.id} of shop/live`);
     const show = await runBackstop(['show', queued.id, '--json'], { cwd, env: env() });
-    expect(show.json()).toMatchObject({ status: 'failed', error: 'cancelled by cli:ana' });
+    expect(show.json()).toMatchObject({ status: 'cancelled', error: 'cancelled by cli:ana' });
     expect((await runBackstop(['status'], { cwd, env: env() })).stdout).toContain('Nothing is queued or running.');
 
     const again = await runBackstop(['cancel', queued.operationId], { cwd, env: env() });

@@ -118,17 +118,17 @@ describe('Worker', () => {
     const ended = await followOperation(engine.ctx, queued.operation, { pollMs: 20 });
     expect(ended).toMatchObject({ status: 'cancelled', error: 'cancelled by cli:bob' });
     const backup = await engine.ctx.catalog.getBackup(queued.backup.id);
-    expect(backup).toMatchObject({ status: 'failed', error: 'cancelled by cli:bob' });
+    expect(backup).toMatchObject({ status: 'cancelled', error: 'cancelled by cli:bob' });
     expect((await keys()).filter((k) => k.includes(queued.backup.id))).toEqual([]);
     expect((await engine.ctx.events.list({ types: ['backup.failed'] })).length).toBe(failuresBefore);
   });
 
-  test('cancelling by backup id works before the backup starts, and the backup is marked failed at once', async () => {
+  test('cancelling by backup id works before the backup starts, and the backup is marked cancelled at once', async () => {
     const queued = await create('never runs');
     const cancelled = await cancelOperation(engine.ctx, queued.backup.id, 'cli:bob');
     expect(cancelled.status).toBe('cancelled');
     expect(await engine.ctx.catalog.getBackup(queued.backup.id)).toMatchObject({
-      status: 'failed',
+      status: 'cancelled',
       error: 'cancelled by cli:bob',
     });
     // One poll of the queue, as each of a started worker's loops makes: there is nothing to claim.

@@ -59,6 +59,7 @@ describe.each(dialects)('state on %s', (_name, open) => {
       '0002-operations-schedules-events',
       '0003-downloads-deliveries-tokens',
       '0004-audit-and-approvals',
+      '0005-cancelled-status',
     ]);
     expect(await migrateToLatest(state.db)).toEqual([]);
   });
