@@ -1,10 +1,10 @@
 import { pipeline, Readable } from 'node:stream';
 import { createEncryptStream } from '../crypto/index.ts';
+import { isBackstopError } from '../domain/backstop-error.ts';
 import type { Backup, BackupPart, NewBackup } from '../domain/backup.ts';
 import { findTarget } from '../domain/find-target.ts';
 import type { PartKind } from '../domain/part-kind.ts';
 import { partFileName, partKinds } from '../domain/parts.ts';
-import { isBackstopError } from '../domain/backstop-error.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import { backupMetadata } from './backup-metadata.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';

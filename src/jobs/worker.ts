@@ -83,7 +83,8 @@ export class Worker {
   /** Stops the run of an operation in this process now, as a cancel heard at its next heartbeat would. */
   stopRunning(id: string, by: string): void {
     const controller = this.running.get(id);
-    if (controller && !controller.signal.aborted) controller.abort(new OperationStopped('cancelled', `cancelled by ${by}`));
+    if (controller && !controller.signal.aborted)
+      controller.abort(new OperationStopped('cancelled', `cancelled by ${by}`));
   }
 
   /** Lets this worker's lease on `id` run out now (see OperationQueue.expireLease). */
