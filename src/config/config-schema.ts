@@ -16,6 +16,17 @@ const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'write a PostgreSQL URL such as postgres://user:password@host:5432/dbname');
 
+const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'write a duration such as 30m, 24h or 7d');
+
+/**
+ * How long a call to the endpoint may take before it fails (and is tried again): `connect` to open a connection,
+ * `idle` without a byte moving either way (waiting for the first byte of an answer, or between chunks).
+ */
+const timeouts = z.strictObject({
+  connect: duration.default('10s'),
+  idle: duration.default('60s'),
+});
+
 const s3Connection = z.strictObject({
   endpoint: z.url('write the endpoint as a URL, e.g. https://s3.eu-central-1.amazonaws.com').optional(),
   region: z.string().default('us-east-1'),
@@ -23,6 +34,7 @@ const s3Connection = z.strictObject({
   accessKeyId: z.string().optional(),
   secretAccessKey: z.string().optional(),
   sessionToken: z.string().optional(),
+  timeouts: timeouts.default({ connect: '10s', idle: '60s' }),
 });
 
 const storageClass = z.enum([
@@ -164,8 +176,6 @@ const app = z.strictObject({
   channels: z.array(channel).optional(),
   compressionLevel: z.int().min(0).max(9).optional(),
 });
-
-const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'write a duration such as 30m, 24h or 7d');
 
 export const configSchema = z
   .strictObject({

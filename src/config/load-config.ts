@@ -250,7 +250,7 @@ function mediaLocation(
     type: 's3',
     bucket: match[1]!,
     prefix: normalisePrefix(match[2] ?? ''),
-    connection: connection ?? { region: 'us-east-1', forcePathStyle: false },
+    connection: connection ?? { region: 'us-east-1', forcePathStyle: false, timeouts: { connect: '10s', idle: '60s' } },
   };
 }
 

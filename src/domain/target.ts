@@ -9,6 +9,8 @@ export interface S3Connection {
   accessKeyId?: string | undefined;
   secretAccessKey?: string | undefined;
   sessionToken?: string | undefined;
+  /** Durations as the config writes them (`10s`): to open a connection, and without a byte moving either way. */
+  timeouts: { connect: string; idle: string };
 }
 
 /** Where a target's media lives. */

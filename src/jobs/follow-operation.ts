@@ -39,6 +39,13 @@ export async function followOperation(
           runningHere = undefined;
         });
     }
+    if (current.status === 'queued' && current.attempts > 0 && current.runAfter !== null && options.onProgress) {
+      // An attempt failed with an error that may pass: say so while the next one waits its turn.
+      options.onProgress({
+        phase: `attempt ${current.attempts} failed; trying again at ${current.runAfter.toISOString()}`,
+        bytesDone: 0,
+      });
+    }
     if (current.status === 'running' && current.phase !== null && options.onProgress) {
       options.onProgress({
         phase: current.phase,

@@ -153,6 +153,8 @@ export class PgConnection {
     env['PGUSER'] = this.user;
     env['PGDATABASE'] = this.database;
     env['PGAPPNAME'] ??= 'backstop';
+    // A server that accepts the connection and never answers fails the tools' connection attempt, as it does ours.
+    env['PGCONNECT_TIMEOUT'] ??= '30';
     return env;
   }
 

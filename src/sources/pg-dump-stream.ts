@@ -74,8 +74,22 @@ export function streamPgDump(options: PgDumpStreamOptions): Readable {
       return;
     }
     const failure = started.describeFailure(exit);
-    throw new BackstopError('pg-dump-failed', failure, { userMessage: `The database backup failed: ${failure}` });
+    // pg_dump bounds its wait for a table lock with a statement timeout on LOCK TABLE (--lock-wait-timeout).
+    const locked = /statement timeout[\s\S]*LOCK TABLE (\S+)/.exec(failure)?.[1];
+    const hint = locked
+      ? ` Another session held a lock on ${locked} for longer than the lock timeout; end it (or its open transaction), or let Backstop try again.`
+      : '';
+    throw new BackstopError('pg-dump-failed', failure, {
+      userMessage: `The database backup failed: ${failure}${hint}`,
+      // A lock held too long or a connection that dropped may be gone when tried again; a missing table or a
+      // refused login will not.
+      retryable: TRANSIENT_DUMP_FAILURE.test(failure),
+    });
   };
   run().catch((error: unknown) => output.destroy(error as Error));
   return output;
 }
+
+/** pg_dump failures that may pass when tried again, by what pg_dump says. */
+const TRANSIENT_DUMP_FAILURE =
+  /could not obtain lock|lock timeout|statement timeout|connection to server .* failed|server closed the connection|terminating connection|could not receive data|timeout expired|the database system is (starting up|shutting down)/i;

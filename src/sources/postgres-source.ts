@@ -19,7 +19,11 @@ export interface PostgresSourceOptions {
   compressionLevel?: number;
   /** Where versioned client tools live (`<binRoot>/<major>/bin`); default /usr/lib/postgresql. */
   binRoot?: string;
-  /** How long a restore waits for another session's lock before failing; default 30 s. */
+  /**
+   * How long a backup or a restore waits for another session's lock before failing (pg_dump's
+   * `--lock-wait-timeout`, the restore's `lock_timeout`); default 30 s. Waiting for a lock is not a stalled
+   * connection, so only this bounds it.
+   */
   lockTimeoutMs?: number;
 }
 
@@ -65,7 +69,12 @@ export class PostgresSource implements Source {
     return streamPgDump({
       spawn: this.#spawn,
       pgDump: async () => (await this.#tools()).pgDump,
-      args: ['--format=custom', '--no-password', ...(level === undefined ? [] : [`--compress=${level}`])],
+      args: [
+        '--format=custom',
+        '--no-password',
+        `--lock-wait-timeout=${this.#lockTimeoutMs}`,
+        ...(level === undefined ? [] : [`--compress=${level}`]),
+      ],
       env: this.#environment(),
       redact: (text) => this.#connection.redact(text),
       signal: options.signal,

@@ -8,20 +8,33 @@ import { runBackup } from '../engine/run-backup.ts';
 import { runRestore } from '../engine/run-restore.ts';
 import { OperationStopped } from '../jobs/operation-stopped.ts';
 import { pruneAndRecord } from '../jobs/prune-and-record.ts';
+import { RetryLater } from '../jobs/retry-later.ts';
 import type { OperationRunner, OperationRunners } from '../jobs/worker.ts';
 import { downloadEmail } from '../notify/download-email.ts';
+import { isRetryable } from '../retry/retry-policy.ts';
 import type { UseCaseContext } from './use-case-context.ts';
 
 /** The runners of backups and restores over one engine. */
-export function engineRunners(ctx: UseCaseContext): OperationRunners {
-  return { backup: backupRunner(ctx), restore: restoreRunner(ctx), download: downloadRunner(ctx) };
+export function engineRunners(ctx: UseCaseContext, options: RunnerOptions = {}): OperationRunners {
+  return { backup: backupRunner(ctx, options), restore: restoreRunner(ctx), download: downloadRunner(ctx) };
 }
+
+export interface RunnerOptions {
+  /**
+   * How long to wait before trying a backup again that failed with a retryable error (an outage of the store or
+   * the database), by the attempt that failed; default 30 s, then 60 s, ... at most 10 min.
+   */
+  retryDelayMs?: (failedAttempt: number) => number;
+}
+
+const defaultRetryDelayMs = (failedAttempt: number) => Math.min(30_000 * 2 ** (failedAttempt - 1), 600_000);
 
 /**
  * A backup operation: the backup, then retention for its target (in the same operation, so pruning never overlaps
  * another backup of the target), then the events `backup.succeeded` / `backup.failed` and `retention.pruned`.
  */
-function backupRunner(ctx: UseCaseContext): OperationRunner {
+function backupRunner(ctx: UseCaseContext, runnerOptions: RunnerOptions): OperationRunner {
+  const retryDelayMs = runnerOptions.retryDelayMs ?? defaultRetryDelayMs;
   return {
     async run(operation, options) {
       const startedAt = ctx.clock();
@@ -29,9 +42,16 @@ function backupRunner(ctx: UseCaseContext): OperationRunner {
       try {
         backup = await runBackup(ctx, operation.subjectId, options);
       } catch (error) {
-        if (!options.abandoned() && !isCancel(error)) {
-          await recordFailure(ctx, await ctx.catalog.getBackup(operation.subjectId), reasonOf(error));
+        if (options.abandoned() || isCancel(error)) throw error;
+        // What failed may pass later (the store or the database was briefly away): the whole backup is taken
+        // again after a wait, from scratch (runBackup removed what this attempt wrote), while attempts are left.
+        if (isRetryable(error) && operation.attempts < operation.maxAttempts) {
+          await ctx.catalog.requeueBackup(operation.subjectId);
+          const delay = retryDelayMs(operation.attempts);
+          throw new RetryLater(delay, `attempt ${operation.attempts} failed (${reasonOf(error)}); trying again`);
         }
+        const tries = operation.attempts > 1 ? ` (after ${operation.attempts} attempts)` : '';
+        await recordFailure(ctx, await ctx.catalog.getBackup(operation.subjectId), `${reasonOf(error)}${tries}`);
         throw error;
       }
       await record(ctx, {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { BackstopError } from '../../src/domain/backstop-error.ts';
 import type { Target } from '../../src/domain/target.ts';
 import { enqueueBackup, enqueueRestore } from '../../src/jobs/enqueue.ts';
 import { followOperation } from '../../src/jobs/follow-operation.ts';
@@ -11,6 +12,7 @@ import { MediaDirSource } from '../../src/sources/media-dir-source.ts';
 import type { Source } from '../../src/sources/source.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { cancelOperation } from '../../src/use-cases/cancel-operation.ts';
+import { engineRunners } from '../../src/use-cases/operation-runners.ts';
 import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 
 /**
@@ -227,4 +229,85 @@ describe('Worker', () => {
     expect(event?.data).toMatchObject({ reason: ended.error });
     await failing.close();
   });
+
+  test('a backup failing with a retryable error is taken again after a wait, and completes once', async () => {
+    const flaky = storeFailingMediaWrites(store, 1);
+    const retried = await makeEngine({ store: flaky, targets: [shopLive] });
+    const retryingWorker = engineWorker(retried.ctx, {
+      concurrency: 1,
+      leaseMs: 3000,
+      pollMs: 20,
+      runners: engineRunners(retried.ctx, { retryDelayMs: () => 10 }),
+    });
+    const queued = await enqueueBackup(retried.ctx, {
+      app: 'shop',
+      env: 'live',
+      trigger: 'on-demand',
+      parts: 'media',
+      note: 'through an outage',
+      requestedBy: null,
+    });
+    retryingWorker.start();
+    const ended = await followOperation(retried.ctx, queued.operation, { pollMs: 20 });
+    await retryingWorker.stop();
+    expect(ended).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(await retried.ctx.catalog.getBackup(queued.backup.id)).toMatchObject({ status: 'completed' });
+    expect(await retried.ctx.events.list({ types: ['backup.failed'] })).toEqual([]);
+    expect((await retried.ctx.events.list({ types: ['backup.succeeded'] })).map((e) => e.subjectId)).toEqual([
+      queued.backup.id,
+    ]);
+    await retried.close();
+  });
+
+  test('a backup whose retryable failure outlasts its attempts fails once, saying how often it was tried', async () => {
+    const flaky = storeFailingMediaWrites(store, 10);
+    const retried = await makeEngine({ store: flaky, targets: [shopLive] });
+    const retryingWorker = engineWorker(retried.ctx, {
+      concurrency: 1,
+      leaseMs: 3000,
+      pollMs: 20,
+      runners: engineRunners(retried.ctx, { retryDelayMs: () => 10 }),
+    });
+    const queued = await enqueueBackup(retried.ctx, {
+      app: 'shop',
+      env: 'live',
+      trigger: 'on-demand',
+      parts: 'media',
+      note: null,
+      requestedBy: null,
+    });
+    retryingWorker.start();
+    const ended = await followOperation(retried.ctx, queued.operation, { pollMs: 20 });
+    await retryingWorker.stop();
+    expect(ended).toMatchObject({ status: 'failed', attempts: 3 });
+    const events = await retried.ctx.events.list({ types: ['backup.failed'] });
+    expect(events).toHaveLength(1);
+    expect(events[0]?.data).toMatchObject({ reason: expect.stringContaining('(after 3 attempts)') });
+    expect(await keys(`shop/live/${queued.backup.id}/`)).toEqual([]);
+    await retried.close();
+  });
 });
+
+/**
+ * `inner`, except that its next `failures` writes of a media part fail midway (after reading some of the body) with
+ * a retryable error, as an endpoint that drops the connection does: the store cannot take that write again itself.
+ */
+function storeFailingMediaWrites(inner: Store, failures: number): Store {
+  let left = failures;
+  return {
+    async write(key, body, options) {
+      if (key.endsWith('media.tar.age') && left > 0) {
+        left -= 1;
+        for await (const _chunk of body) break;
+        throw new BackstopError('storage-failed', 'connection reset by peer', { retryable: true });
+      }
+      return inner.write(key, body, options);
+    },
+    read: (key) => inner.read(key),
+    stat: (key) => inner.stat(key),
+    list: (prefix) => inner.list(prefix),
+    delete: (key) => inner.delete(key),
+    link: (key, ttl, options) => inner.link(key, ttl, options),
+    describe: () => inner.describe(),
+  };
+}

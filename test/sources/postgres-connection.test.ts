@@ -53,6 +53,7 @@ describe('PgConnection', () => {
       PGUSER: user,
       PGDATABASE: user,
       PGAPPNAME: 'backstop',
+      PGCONNECT_TIMEOUT: '30',
     });
     expect(String(connection)).toBe(`database ${user} on socket /var/run/postgresql`);
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresSource } from '../../src/sources/postgres-source.ts';
 import { createDatabase, databaseUrl, dropDatabase, sql } from '../support/postgres.ts';
@@ -45,6 +46,22 @@ describe('PostgresSource.open', () => {
         /pg_dump exited with code 1: .*database "backstop_missing_\w+" does not exist/,
       ),
     });
+  });
+
+  it('fails, retryable, when another session holds a lock longer than the lock timeout, instead of waiting', async () => {
+    const holder = new pg.Client({ connectionString: source.url });
+    await holder.connect();
+    try {
+      await holder.query('begin; lock table shop.orders in access exclusive mode');
+      const stream = new PostgresSource({ url: source.url, lockTimeoutMs: 300 }).open();
+      await expect(readAll(stream)).rejects.toMatchObject({
+        code: 'pg-dump-failed',
+        retryable: true,
+        userMessage: expect.stringMatching(/lock/),
+      });
+    } finally {
+      await holder.end();
+    }
   });
 
   it('makes a consumer writing to a file see an error, not a normal end', async () => {
@@ -93,7 +110,9 @@ describe('PostgresSource.open', () => {
     const heldAt = await settled(() => bytesDone);
     const dump = await readAll(stream);
 
-    expect(calls.map((call) => call.args)).toEqual([['--format=custom', '--no-password', '--compress=0']]);
+    expect(calls.map((call) => call.args)).toEqual([
+      ['--format=custom', '--no-password', '--lock-wait-timeout=30000', '--compress=0'],
+    ]);
     expect(heldAt).toBeLessThan(4 * 1024 * 1024);
     expect(dump.length).toBeGreaterThan(2 * heldAt);
     expect(bytesDone).toBe(dump.length);
