@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AccessPolicy } from '../src/access/access-policy.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
@@ -8,6 +9,7 @@ import { newId } from '../src/domain/new-id.ts';
 import type { PartKind } from '../src/domain/part-kind.ts';
 import { reasonOf } from '../src/domain/reason-of.ts';
 import { type Target, targetName } from '../src/domain/target.ts';
+import { agreeOnFleetKeys } from '../src/engine/fleet-keys.ts';
 import { OperationQueue } from '../src/jobs/operation-queue.ts';
 import { createSmtpMailer } from '../src/notify/mailer.ts';
 import { type RetryTools, realRetryTools } from '../src/retry/retry-policy.ts';
@@ -19,6 +21,7 @@ import { AuditLog } from '../src/state/audit-log.ts';
 import { Catalog } from '../src/state/catalog.ts';
 import { DownloadBook } from '../src/state/download-book.ts';
 import { EventLog } from '../src/state/event-log.ts';
+import { FleetSettings } from '../src/state/fleet-settings.ts';
 import { RestoreRequests } from '../src/state/restore-requests.ts';
 import type { State } from '../src/state/state.ts';
 import { DownloadLinkSigner } from '../src/storage/download-link-signer.ts';
@@ -62,6 +65,16 @@ export async function composeEngine(
   const recipients = lazy(async () =>
     config.encryption.generated ? (await identities()).map(recipientOf) : config.encryption.recipients,
   );
+  if (config.stateDatabaseUrl !== undefined) {
+    // Shared state: this instance must agree with the others on keys before it does anything (see agreeOnFleetKeys).
+    const added = await agreeOnFleetKeys(
+      new FleetSettings(state.db),
+      { recipients: config.encryption.recipients, identities: await identities() },
+      clock(),
+    );
+    if (added.length > 0)
+      hooks.notice(`Added ${added.join(', ')} to the keys every instance sharing the state encrypts to.`);
+  }
   const retryTools: RetryTools = {
     ...realRetryTools,
     onRetry: (error, attempt, waitMs) =>
@@ -87,7 +100,7 @@ export async function composeEngine(
     approvalTtlMs: durationSeconds(config.raw.chat?.approvalTtl ?? '30m') * 1000,
     mailer: config.email ? createSmtpMailer(config.email) : undefined,
     people: config.people,
-    store: new RetryingStore(createStore(config, s3), { tools: retryTools }),
+    store: new RetryingStore(createStore(config, s3, await linkSecret(config, state, clock())), { tools: retryTools }),
     recipients,
     identities,
     targets: config.targets,
@@ -103,16 +116,22 @@ export async function composeEngine(
 
 type S3Drivers = typeof import('./s3-drivers.ts');
 
-/** The store the configuration names, on its own and without retries (the readiness check answers at once). */
-export async function composeStore(config: BackstopConfig): Promise<Store> {
-  return createStore(config, usesS3(config) ? await import('./s3-drivers.ts') : undefined);
+/**
+ * The secret download links are signed with: the config's `downloads.linkSecret`; else, with shared state, the one
+ * the first instance recorded there (every instance must accept the links any of them makes); else a file under the
+ * data directory, made on first use.
+ */
+async function linkSecret(config: BackstopConfig, state: State, now: Date): Promise<string> {
+  if (config.downloads.linkSecret !== undefined) return config.downloads.linkSecret;
+  if (config.stateDatabaseUrl === undefined) return ensureSecretFile(join(config.dataDir, 'keys', 'link-secret'));
+  return new FleetSettings(state.db).settle('link-secret', randomBytes(32).toString('base64url'), now);
 }
 
 function usesS3(config: BackstopConfig): boolean {
   return config.storage.type === 's3' || config.targets.some((target) => target.media?.type === 's3');
 }
 
-function createStore(config: BackstopConfig, s3: S3Drivers | undefined): Store {
+function createStore(config: BackstopConfig, s3: S3Drivers | undefined, linkSecret: string): Store {
   if (config.storage.type === 's3') {
     const { bucket, prefix, storageClass, serverSideEncryption, kmsKeyId } = config.storage;
     return new s3!.S3Store({
@@ -128,7 +147,7 @@ function createStore(config: BackstopConfig, s3: S3Drivers | undefined): Store {
   const publicUrl = http?.publicUrl ?? `http://${http?.host ?? '127.0.0.1'}:${http?.port ?? 8080}`;
   return new FsStore({
     root: config.storage.path,
-    links: new DownloadLinkSigner({ publicUrl, secret: ensureSecretFile(join(config.dataDir, 'keys', 'link-secret')) }),
+    links: new DownloadLinkSigner({ publicUrl, secret: linkSecret }),
   });
 }
 

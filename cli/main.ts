@@ -29,6 +29,7 @@ const adminUsage: Record<string, string> = {
     'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*> | list | revoke <id>   (HTTP API tokens)',
   audit: 'backstop audit [--app <app>] [--limit <n>]   who did what, from every surface, newest first',
   discord: 'backstop discord register [--guild <id>]   register the /backup command with Discord',
+  keys: 'backstop keys retire <age1...>   stop encrypting to a key on every instance sharing the state',
   version: 'backstop version',
 };
 
@@ -64,6 +65,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         return await (await import('./discord-command.ts')).discordCommand(args, config(options, io), io, options);
       case 'audit':
         return await (await import('./audit-command.ts')).auditCommand(args, config(options, io), io, options);
+      case 'keys':
+        return await (await import('./keys-command.ts')).keysCommand(args, config(options, io), io, options);
       case 'token':
         return await (await import('./token-command.ts')).tokenCommand(args, config(options, io), io, options);
       case 'catalog':

@@ -12,6 +12,7 @@ import { NodeScheduleTimers } from '../src/jobs/node-schedule-timers.ts';
 import { Scheduler } from '../src/jobs/scheduler.ts';
 import { WebhookNotifier } from '../src/notify/webhook-notifier.ts';
 import { migrateToLatest, openState } from '../src/state/state.ts';
+import { RetryingStore } from '../src/storage/retrying-store.ts';
 import { chatPlatforms, composeChat } from './compose-chat.ts';
 import { composeEngine } from './compose-engine.ts';
 import { listenForHandOff } from './hand-off-server.ts';
@@ -37,7 +38,8 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const stopWaking = engine.operations.onEnqueued(() => worker.wake());
     const notifier = new WebhookNotifier(engine, config.webhooks);
     const scheduler = new Scheduler(engine, { timers: new NodeScheduleTimers() });
-    const app = createHttpApp({ state: state.db, store: engine.store, engine });
+    const storeProbe = engine.store instanceof RetryingStore ? engine.store.inner : engine.store;
+    const app = createHttpApp({ state: state.db, store: engine.store, storeProbe, engine });
     const chat = composeChat(config, engine);
     const platforms = chatPlatforms(config, chat.handler, engine, log);
     const announcers = platforms.map((platform) => platform.announcer);

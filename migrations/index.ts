@@ -4,6 +4,7 @@ import * as operationsSchedulesEvents from './0002-operations-schedules-events.t
 import * as downloadsDeliveriesTokens from './0003-downloads-deliveries-tokens.ts';
 import * as auditAndApprovals from './0004-audit-and-approvals.ts';
 import * as cancelledStatus from './0005-cancelled-status.ts';
+import * as fleetSettings from './0006-fleet-settings.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run: a new migration takes the next number
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003-downloads-deliveries-tokens': downloadsDeliveriesTokens,
   '0004-audit-and-approvals': auditAndApprovals,
   '0005-cancelled-status': cancelledStatus,
+  '0006-fleet-settings': fleetSettings,
 };

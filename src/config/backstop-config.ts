@@ -18,7 +18,7 @@ export interface BackstopConfig {
   };
   targets: Target[];
   raw: ConfigFile;
-  downloads: { linkTtlSeconds: number };
+  downloads: { linkTtlSeconds: number; linkSecret: string | undefined };
   /** SMTP settings for download links; undefined when email is not configured. */
   email: ConfigFile['email'];
   /** Email addresses by principal (slack:U1, cli:ana). */

@@ -191,7 +191,16 @@ export const configSchema = z
       })
       .optional(),
     apps: z.record(name, app).default({}),
-    downloads: z.strictObject({ linkTtl: duration.default('24h') }).optional(),
+    downloads: z
+      .strictObject({
+        linkTtl: duration.default('24h'),
+        /** The secret download links are signed with; default: made once and shared through the state. */
+        linkSecret: z
+          .string()
+          .min(32, 'write at least 32 characters, e.g. the output of `openssl rand -hex 32`')
+          .optional(),
+      })
+      .optional(),
     http: z
       .strictObject({
         port: z.int().min(0).max(65535).default(8080),

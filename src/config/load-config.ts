@@ -189,6 +189,17 @@ function interpolateTree(
 }
 
 function resolveConfig(file: ConfigFile, path: string | undefined, options: LoadConfigOptions): BackstopConfig {
+  const stateDatabaseUrl = file.database ?? emptyToUndefined(options.env['DATABASE_URL']);
+  if (stateDatabaseUrl !== undefined && file.encryption === undefined) {
+    // A generated key lives in one data directory: the other instances sharing the state could not decrypt
+    // what this one backs up.
+    throw configError([
+      `${path ?? 'the built-in defaults'}: encryption: is needed when Backstop's state is shared (database: or ` +
+        'DATABASE_URL), so that every instance encrypts to and decrypts with the same keys. Make a key pair with ' +
+        '`backstop keygen -o keys/backstop.key` and list it on every instance under encryption.recipients and ' +
+        'encryption.identities (see examples/backstop.yaml)',
+    ]);
+  }
   const base = path === undefined ? options.cwd : dirname(path);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const dataDir = abs(file.dataDir);
@@ -227,12 +238,15 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
   return {
     source: path,
     dataDir,
-    stateDatabaseUrl: file.database ?? emptyToUndefined(options.env['DATABASE_URL']),
+    stateDatabaseUrl,
     storage,
     encryption,
     targets,
     raw: file,
-    downloads: { linkTtlSeconds: durationSeconds(file.downloads?.linkTtl ?? '24h') },
+    downloads: {
+      linkTtlSeconds: durationSeconds(file.downloads?.linkTtl ?? '24h'),
+      linkSecret: file.downloads?.linkSecret,
+    },
     email: file.email,
     people: file.people,
     webhooks: resolveWebhooks(file.webhooks),

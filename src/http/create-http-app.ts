@@ -13,6 +13,8 @@ export interface HealthChecks {
 }
 
 export interface HttpAppOptions extends HealthChecks {
+  /** What `/readyz` asks whether the store answers: one without retries, so it answers at once. Default `store`. */
+  storeProbe?: Store;
   /** The engine the API works with; without it only `/healthz` and `/readyz` are served. */
   engine?: UseCaseContext;
 }
@@ -34,7 +36,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     const results = await Promise.allSettled([
       sql`select 1`.execute(options.state),
       // Any answer from the store, "no such object" included, shows it is reachable.
-      options.store.stat('.backstop-readiness-probe'),
+      (options.storeProbe ?? options.store).stat('.backstop-readiness-probe'),
     ]);
     const [state, store] = results.map((r) => (r.status === 'fulfilled' ? 'ok' : 'unreachable'));
     const ready = state === 'ok' && store === 'ok';

@@ -90,6 +90,9 @@ export function streamPgDump(options: PgDumpStreamOptions): Readable {
   return output;
 }
 
-/** pg_dump failures that may pass when tried again, by what pg_dump says. */
+/**
+ * pg_dump failures that may pass when tried again, by what pg_dump says: a lock held too long, a server starting,
+ * stopping or unreachable, a connection that dropped. A missing database or table, or a refused login, will not.
+ */
 const TRANSIENT_DUMP_FAILURE =
-  /could not obtain lock|lock timeout|statement timeout|connection to server .* failed|server closed the connection|terminating connection|could not receive data|timeout expired|the database system is (starting up|shutting down)/i;
+  /could not obtain lock|lock timeout|statement timeout|Connection refused|timeout expired|server closed the connection unexpectedly|could not receive data|terminating connection due to administrator command|the database system is (starting up|shutting down)|No route to host|Network is unreachable/i;

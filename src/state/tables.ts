@@ -19,6 +19,7 @@ export interface StateTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   restore_requests: RestoreRequestsTable;
+  fleet_settings: FleetSettingsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -193,4 +194,10 @@ export interface RestoreRequestsTable {
   restore_id: string | null;
   /** JSON: references of the posted cards. */
   cards: Generated<string>;
+}
+
+export interface FleetSettingsTable {
+  name: string;
+  value: string;
+  updated_at: Timestamp;
 }

@@ -15,7 +15,8 @@ import type { Store, StoredObject } from './store.ts';
  */
 export class RetryingStore implements Store {
   constructor(
-    private readonly store: Store,
+    /** The store without retries: for checks that must answer at once (readiness). */
+    readonly inner: Store,
     private readonly options: { policy?: RetryPolicy; tools?: RetryTools } = {},
   ) {}
 
@@ -25,7 +26,7 @@ export class RetryingStore implements Store {
         async () => {
           const standIn = new UntouchedStream(body);
           try {
-            return await this.store.write(key, standIn, options);
+            return await this.inner.write(key, standIn, options);
           } catch (error) {
             throw standIn.touched ? new FinalFailure(error) : error;
           }
@@ -39,11 +40,11 @@ export class RetryingStore implements Store {
   }
 
   read(key: string): Promise<Readable> {
-    return withRetries(() => this.store.read(key), this.options);
+    return withRetries(() => this.inner.read(key), this.options);
   }
 
   stat(key: string): Promise<StoredObject | undefined> {
-    return withRetries(() => this.store.stat(key), this.options);
+    return withRetries(() => this.inner.stat(key), this.options);
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {
@@ -52,7 +53,7 @@ export class RetryingStore implements Store {
     for (;;) {
       const resumedAfter = after;
       try {
-        for await (const object of this.store.list(prefix)) {
+        for await (const object of this.inner.list(prefix)) {
           if (after !== undefined && Buffer.compare(Buffer.from(object.key), Buffer.from(after)) <= 0) continue;
           after = object.key;
           yield object;
@@ -67,15 +68,15 @@ export class RetryingStore implements Store {
   }
 
   delete(key: string): Promise<void> {
-    return withRetries(() => this.store.delete(key), this.options);
+    return withRetries(() => this.inner.delete(key), this.options);
   }
 
   link(key: string, ttlSeconds: number, options?: { filename?: string }): Promise<string> {
-    return withRetries(() => this.store.link(key, ttlSeconds, options), this.options);
+    return withRetries(() => this.inner.link(key, ttlSeconds, options), this.options);
   }
 
   describe(): string {
-    return this.store.describe();
+    return this.inner.describe();
   }
 }
 

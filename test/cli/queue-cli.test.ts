@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import { Receiver } from '../notify/receiver.ts';
 import { runBackstop } from '../support/cli.ts';
 import { createDatabase, dropDatabase } from '../support/postgres.ts';
+import { sharedKeyYaml } from '../support/shared-key.ts';
 
 function project(prefix: string, extra = ''): string {
   const cwd = mkdtempSync(join(tmpdir(), prefix));
@@ -31,6 +32,7 @@ ${extra}`,
 
 describe('queued work on a shared PostgreSQL state', () => {
   const cwd = project('backstop-queue-cli-');
+  writeFileSync(join(cwd, 'backstop.yaml'), sharedKeyYaml(cwd), { flag: 'a' });
   let database: { name: string; url: string };
   const env = () => ({ DATABASE_URL: database.url, USER: 'ana' });
 

@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the configuration syntax under test.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -43,11 +43,21 @@ describe('loadConfig', () => {
   });
 
   test('DATABASE_URL selects PostgreSQL for the state', () => {
-    const config = loadConfig({
-      env: { DATABASE_URL: 'postgres://x@db/state' },
-      cwd: mkdtempSync(join(tmpdir(), 'b-')),
-    });
+    const cwd = mkdtempSync(join(tmpdir(), 'b-'));
+    writeFileSync(
+      join(cwd, 'backstop.yaml'),
+      'encryption: { recipients: [age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p], identities: [./k] }\n',
+    );
+    const config = loadConfig({ env: { DATABASE_URL: 'postgres://x@db/state' }, cwd });
     expect(config.stateDatabaseUrl).toBe('postgres://x@db/state');
+  });
+
+  test("shared state without an encryption: section is refused: a generated key would be one instance's own", () => {
+    expect(() =>
+      loadConfig({ env: { DATABASE_URL: 'postgres://x@db/state' }, cwd: mkdtempSync(join(tmpdir(), 'b-')) }),
+    ).toThrow(
+      expect.objectContaining({ code: 'config-invalid', message: expect.stringContaining('encryption: is needed') }),
+    );
   });
 
   test('a named file that does not exist is refused with its path', () => {

@@ -13,6 +13,7 @@ import { enqueueBackup } from '../../src/jobs/enqueue.ts';
 import { migrateToLatest, openState } from '../../src/state/state.ts';
 import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
+import { sharedKeyYaml } from '../support/shared-key.ts';
 
 /**
  * Several real Backstop processes (`backstop serve`, `backstop worker`) sharing one PostgreSQL state: a schedule is
@@ -141,7 +142,7 @@ async function setUp(label: string, configYaml: (dir: string) => string) {
   const dir = mkdtempSync(join(tmpdir(), `backstop-${label}-`));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const configPath = join(dir, 'backstop.yaml');
-  writeFileSync(configPath, configYaml(dir));
+  writeFileSync(configPath, `${configYaml(dir)}\n${sharedKeyYaml(dir)}`);
   return { url: database.url, dir, configPath, store: join(dir, 'store') };
 }
 

@@ -60,6 +60,7 @@ describe.each(dialects)('state on %s', (_name, open) => {
       '0003-downloads-deliveries-tokens',
       '0004-audit-and-approvals',
       '0005-cancelled-status',
+      '0006-fleet-settings',
     ]);
     expect(await migrateToLatest(state.db)).toEqual([]);
   });

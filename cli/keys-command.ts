@@ -1,0 +1,53 @@
+import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import { retireFleetRecipient } from '../src/engine/fleet-keys.ts';
+import { AuditLog } from '../src/state/audit-log.ts';
+import { FleetSettings } from '../src/state/fleet-settings.ts';
+import { migrateToLatest, openState } from '../src/state/state.ts';
+import { cliOperator } from './cli-operator.ts';
+import type { GlobalOptions } from './global-options.ts';
+
+export const keysUsage =
+  'backstop keys retire <age1...>   stop encrypting to a key on every instance sharing the state (after its successor is on all)';
+
+/**
+ * `backstop keys retire <recipient>`: the fleet stops requiring `recipient` (see agreeOnFleetKeys), so instances may
+ * drop it from their config. Backups already encrypted to it stay readable with its identity.
+ */
+export async function keysCommand(
+  args: string[],
+  config: BackstopConfig,
+  io: CliIo,
+  options: Pick<GlobalOptions, 'json'>,
+): Promise<number> {
+  const [sub, recipient, ...rest] = args;
+  if (sub !== 'retire' || recipient === undefined || rest.length > 0) {
+    io.stderr.write(`backstop: keys takes one subcommand: retire <age1...>\nUsage: ${keysUsage}\n`);
+    return exitCodes.usage;
+  }
+  if (config.stateDatabaseUrl === undefined) {
+    io.stderr.write(
+      'backstop: keys retire is for instances sharing a state database; with the embedded state, remove the key ' +
+        'from encryption.recipients in the config.\n',
+    );
+    return exitCodes.usage;
+  }
+  const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(state.db);
+    const now = new Date();
+    const left = await retireFleetRecipient(new FleetSettings(state.db), recipient, now);
+    await new AuditLog(state.db).record(
+      { principal: cliOperator(io).id, app: null, action: `keys retire ${recipient}`, outcome: 'ok', detail: null },
+      now,
+    );
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify({ recipients: left })}\n`
+        : `The fleet no longer encrypts to ${recipient}; it encrypts to ${left.join(', ')}.\n`,
+    );
+    return exitCodes.ok;
+  } finally {
+    await state.close();
+  }
+}
