@@ -38,8 +38,13 @@ export function migrate(config: BackstopConfig, options: GlobalOptions, io: CliI
 }
 
 /** `backstop catalog rebuild`. */
-export function rebuild(config: BackstopConfig, options: GlobalOptions, io: CliIo): Promise<number> {
-  return withEngine(config, options, io, (engine) => rebuildCommand(engine, io, options.json));
+export function rebuild(
+  config: BackstopConfig,
+  options: GlobalOptions,
+  io: CliIo,
+  trustUnsigned: boolean,
+): Promise<number> {
+  return withEngine(config, options, io, (engine) => rebuildCommand(engine, io, options.json, { trustUnsigned }));
 }
 
 /**

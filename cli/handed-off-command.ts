@@ -39,8 +39,9 @@ export async function runHandedOff(
       );
       return exitCodes.ok;
     case 'catalog':
-      if (args[0] !== 'rebuild' || args.length > 1) return refuse(io, 'catalog takes one subcommand: rebuild');
-      return rebuildCommand(engine, io, options.json);
+      if (args[0] !== 'rebuild' || args.slice(1).some((arg) => arg !== '--trust-unsigned'))
+        return refuse(io, 'catalog takes one subcommand: rebuild [--trust-unsigned]');
+      return rebuildCommand(engine, io, options.json, { trustUnsigned: args.includes('--trust-unsigned') });
     case 'audit':
       if (!state) return refuse(io, 'this server cannot read the audit log for other processes');
       return runAuditCommand(state, args, io, options);

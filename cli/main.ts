@@ -23,7 +23,8 @@ const adminUsage: Record<string, string> = {
   migrate: 'backstop migrate    bring the state database up to date',
   keygen: keygenUsage,
   decrypt: decryptUsage,
-  catalog: 'backstop catalog rebuild   rebuild the catalogue from the backup.json files in storage',
+  catalog:
+    'backstop catalog rebuild [--trust-unsigned]   rebuild the catalogue from the backup.json files in storage (signed by your keys)',
   retention: retentionUsage,
   token:
     'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*> | list | revoke <id>   (HTTP API tokens)',
@@ -70,9 +71,9 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       case 'token':
         return await (await import('./token-command.ts')).tokenCommand(args, config(options, io), io, options);
       case 'catalog':
-        if (args[0] !== 'rebuild' || args.length > 1)
-          return usageError(io, 'catalog takes one subcommand: rebuild', adminUsage['catalog']);
-        return await (await session()).rebuild(config(options, io), options, io);
+        if (args[0] !== 'rebuild' || args.slice(1).some((arg) => arg !== '--trust-unsigned'))
+          return usageError(io, 'catalog takes one subcommand: rebuild [--trust-unsigned]', adminUsage['catalog']);
+        return await (await session()).rebuild(config(options, io), options, io, args.includes('--trust-unsigned'));
     }
     if (options.help && name in usage) {
       const entry = usage[name as keyof typeof usage];

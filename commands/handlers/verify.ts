@@ -11,20 +11,23 @@ export async function handleVerify(
   command: Extract<Command, { name: 'verify' }>,
   checks: Partial<Record<PartKind, PlaintextCheck>>,
 ): Promise<Reply> {
-  const { backup, parts } = await verifyStoredBackup(ctx.engine, ctx.principal, command.id, {
+  const { backup, parts, metadata } = await verifyStoredBackup(ctx.engine, ctx.principal, command.id, {
     checks,
     ...(ctx.onProgress && { onProgress: ctx.onProgress }),
   });
-  const ok = parts.every((p) => p.ok);
-  const lines = parts.map(
-    (p) => `  ${p.kind}: ${p.ok ? 'ok (decrypted, authenticated, sha256 and size match)' : `FAILED: ${p.problem}`}`,
-  );
+  const ok = parts.every((p) => p.ok) && metadata.ok;
+  const lines = [
+    ...parts.map(
+      (p) => `  ${p.kind}: ${p.ok ? 'ok (decrypted, authenticated, sha256 and size match)' : `FAILED: ${p.problem}`}`,
+    ),
+    `  backup.json: ${metadata.ok ? 'ok (matches the catalogue, signature valid)' : `FAILED: ${metadata.problem}`}`,
+  ];
   return {
     outcome: ok ? 'ok' : 'failed',
     text: [
       `Backup ${backup.id} of ${backup.app}/${backup.env} ${ok ? 'verified' : 'FAILED verification'}:`,
       ...lines,
     ].join('\n'),
-    data: { ...backupJson(backup), verification: { ok, parts } },
+    data: { ...backupJson(backup), verification: { ok, parts, metadata } },
   };
 }

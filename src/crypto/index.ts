@@ -1,6 +1,7 @@
 export { createDecryptStream } from './decrypt-stream.ts';
 export { createEncryptStream } from './encrypt-stream.ts';
 export { generateIdentity } from './generate-identity.ts';
+export { checkMetadataSignature, type MetadataSignature, signMetadata } from './metadata-signature.ts';
 export { parseIdentityFile } from './parse-identity-file.ts';
 export { parseRecipient } from './parse-recipient.ts';
 export { readIdentityFiles } from './read-identity-files.ts';

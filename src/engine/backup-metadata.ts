@@ -1,3 +1,4 @@
+import { checkMetadataSignature, type MetadataSignature, signMetadata } from '../crypto/index.ts';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup } from '../domain/backup.ts';
 
@@ -32,6 +33,44 @@ export interface BackupMetadata {
     storedSizeBytes: number;
     storedSha256: string;
   }>;
+  /**
+   * HMACs of the rest of the file (in canonical form: keys sorted, no spaces) under keys derived from the identities
+   * of the instance that wrote it: a `catalog rebuild` accepts only metadata one of its own keys signed.
+   */
+  signatures?: MetadataSignature[];
+}
+
+/** What a backup.json's signatures say, checked with the identities held (see checkMetadataSignature). */
+export type MetadataTrust = ReturnType<typeof checkMetadataSignature>;
+
+/** The backup's metadata, signed with every identity given, as the text of its backup.json. */
+export function signedMetadataText(backup: Backup, completedAt: Date, identities: readonly string[]): string {
+  const metadata = backupMetadata(backup, completedAt);
+  const signatures = signMetadata(canonicalJson(metadata), identities);
+  return `${JSON.stringify({ ...metadata, signatures }, null, 2)}\n`;
+}
+
+/** Reads a backup.json: the backup it describes, and whether one of `identities` signed it as it is. */
+export function readBackupMetadata(
+  text: string,
+  origin: string,
+  identities: readonly string[],
+): { backup: Backup; trust: MetadataTrust } {
+  const backup = parseBackupMetadata(text, origin);
+  const { signatures, ...rest } = JSON.parse(text) as BackupMetadata;
+  return { backup, trust: checkMetadataSignature(canonicalJson(rest), signatures, identities) };
+}
+
+/** JSON with object keys sorted and no whitespace: the same text for the same content, however it was formatted. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 export function backupMetadata(backup: Backup, completedAt: Date): BackupMetadata {

@@ -6,7 +6,7 @@ import { findTarget } from '../domain/find-target.ts';
 import type { PartKind } from '../domain/part-kind.ts';
 import { partFileName, partKinds } from '../domain/parts.ts';
 import { reasonOf } from '../domain/reason-of.ts';
-import { backupMetadata } from './backup-metadata.ts';
+import { signedMetadataText } from './backup-metadata.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
 import { HashCounter } from './hash-counter.ts';
 import { type Digest, SealStream } from './seal-stream.ts';
@@ -51,7 +51,7 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
     const done: Backup = { ...backup, startedAt, storedParts: parts };
     const metadataKey = `${folder}/backup.json`;
     written.add(metadataKey);
-    const metadata = `${JSON.stringify(backupMetadata(done, completedAt), null, 2)}\n`;
+    const metadata = signedMetadataText(done, completedAt, await signingIdentities(ctx));
     await options.fence?.();
     await ctx.store.write(metadataKey, Readable.from([Buffer.from(metadata)]), { contentType: 'application/json' });
     await options.fence?.();
@@ -119,4 +119,17 @@ function partOf(kind: PartKind, key: string, plain: Digest, stored: Digest): Bac
 
 function progressFor(options: RunOptions) {
   return options.onProgress ? { onProgress: options.onProgress } : {};
+}
+
+/**
+ * The identities backup.json is signed with: all this instance holds. One that holds none (it only encrypts) writes
+ * it unsigned; a catalogue rebuild then asks to be told to trust it.
+ */
+async function signingIdentities(ctx: EngineContext): Promise<string[]> {
+  try {
+    return await ctx.identities();
+  } catch (error) {
+    ctx.log(`backup.json is written unsigned: the identities could not be read (${reasonOf(error)})`);
+    return [];
+  }
 }

@@ -1,10 +1,12 @@
 import { pipeline, type Readable, Transform } from 'node:stream';
+import { text } from 'node:stream/consumers';
 import { finished } from 'node:stream/promises';
 import { createDecryptStream } from '../crypto/index.ts';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup, BackupPart } from '../domain/backup.ts';
 import type { PartKind } from '../domain/part-kind.ts';
 import { reasonOf } from '../domain/reason-of.ts';
+import { readBackupMetadata } from './backup-metadata.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
 import { HashCounter } from './hash-counter.ts';
 
@@ -30,7 +32,7 @@ export async function verifyBackup(
   backupId: string,
   checks: Partial<Record<PartKind, PlaintextCheck>>,
   options: RunOptions = {},
-): Promise<{ backup: Backup; parts: PartVerification[] }> {
+): Promise<{ backup: Backup; parts: PartVerification[]; metadata: MetadataVerification }> {
   const backup = await ctx.catalog.getBackup(backupId);
   if (backup.status !== 'completed') {
     const message = `Backup ${backup.id} is ${backup.status}: only a completed backup can be verified.`;
@@ -46,10 +48,66 @@ export async function verifyBackup(
       parts.push({ kind: part.kind, ok: false, problem: reasonOf(error) });
     }
   }
-  const failed = parts.filter((p) => !p.ok);
+  const metadata = await verifyMetadata(ctx, backup, identities);
+  const failed = [...parts, { kind: 'metadata', ...metadata }].filter((p) => !p.ok);
   const summary = failed.length === 0 ? null : failed.map((p) => `${p.kind}: ${p.problem}`).join('; ');
   await ctx.catalog.recordVerification(backup.id, ctx.clock(), summary);
-  return { backup: await ctx.catalog.getBackup(backup.id), parts };
+  return { backup: await ctx.catalog.getBackup(backup.id), parts, metadata };
+}
+
+export interface MetadataVerification {
+  ok: boolean;
+  problem?: string;
+}
+
+/**
+ * The stored backup.json: present, valid JSON, describing this backup's objects as the catalogue does, and signed by
+ * a key held here with nothing changed since. It is what a catalogue rebuild would trust, so it is checked too.
+ */
+async function verifyMetadata(
+  ctx: EngineContext,
+  backup: Backup,
+  identities: readonly string[],
+): Promise<MetadataVerification> {
+  const key = `${backup.app}/${backup.env}/${backup.id}/backup.json`;
+  let stored: ReturnType<typeof readBackupMetadata>;
+  try {
+    stored = readBackupMetadata(await text(await ctx.store.read(key)), key, identities);
+  } catch (error) {
+    return { ok: false, problem: `backup.json cannot be read back: ${reasonOf(error)}` };
+  }
+  const mismatch = differences(backup, stored.backup);
+  if (mismatch.length > 0) {
+    return { ok: false, problem: `backup.json does not match the catalogue (${mismatch.join(', ')})` };
+  }
+  switch (stored.trust) {
+    case 'valid':
+      return { ok: true };
+    case 'forged':
+      return { ok: false, problem: 'backup.json was changed after it was written: its signature does not match' };
+    case 'unsigned':
+      return { ok: false, problem: 'backup.json carries no signature' };
+    case 'unknown-signer':
+      return {
+        ok: false,
+        problem: 'backup.json is signed by keys this instance does not hold, so it cannot be checked',
+      };
+  }
+}
+
+/** Where the stored metadata and the catalogue disagree on what the backup is and holds. */
+function differences(catalogued: Backup, stored: Backup): string[] {
+  const found: string[] = [];
+  for (const field of ['id', 'app', 'env', 'trigger'] as const) {
+    if (catalogued[field] !== stored[field]) found.push(field);
+  }
+  const describe = (b: Backup) =>
+    b.storedParts
+      .map((p) => [p.kind, p.key, p.sizeBytes, p.sha256, p.storedSizeBytes, p.storedSha256].join(' '))
+      .sort()
+      .join('|');
+  if (describe(catalogued) !== describe(stored)) found.push('objects: kinds, keys, sizes or sha256');
+  return found;
 }
 
 async function verifyPart(

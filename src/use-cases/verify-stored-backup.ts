@@ -1,7 +1,12 @@
 import type { Backup } from '../domain/backup.ts';
 import type { PartKind } from '../domain/part-kind.ts';
 import type { Principal } from '../domain/principal.ts';
-import { type PartVerification, type PlaintextCheck, verifyBackup } from '../engine/verify-backup.ts';
+import {
+  type MetadataVerification,
+  type PartVerification,
+  type PlaintextCheck,
+  verifyBackup,
+} from '../engine/verify-backup.ts';
 import type { ProgressListener } from '../sources/source.ts';
 import { audited } from './audited.ts';
 import type { UseCaseContext } from './use-case-context.ts';
@@ -15,7 +20,7 @@ export async function verifyStoredBackup(
   principal: Principal,
   id: string,
   options: { checks: Partial<Record<PartKind, PlaintextCheck>>; onProgress?: ProgressListener },
-): Promise<{ backup: Backup; parts: PartVerification[] }> {
+): Promise<{ backup: Backup; parts: PartVerification[]; metadata: MetadataVerification }> {
   return audited(ctx, principal, `verify ${id}`, async (scope) => {
     const backup = await ctx.catalog.getBackup(id);
     scope.authorize('backup.verify', backup.app);
@@ -25,7 +30,7 @@ export async function verifyStoredBackup(
       options.checks,
       options.onProgress ? { onProgress: options.onProgress } : {},
     );
-    const failed = result.parts.filter((part) => !part.ok);
+    const failed = [...result.parts, { kind: 'backup.json', ...result.metadata }].filter((part) => !part.ok);
     if (failed.length > 0) {
       scope.outcome = 'failed';
       scope.detail = failed.map((p) => `${p.kind}: ${p.problem}`).join('; ');

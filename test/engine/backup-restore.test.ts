@@ -215,7 +215,8 @@ describe.each<StoreKind>(['directory', 's3'])('backups and restores on the %s st
 
   test('the catalogue is rebuilt from the backup.json files after the state is lost', async () => {
     const known = (await engine.ctx.catalog.listBackups()).filter((b) => b.status === 'completed');
-    const fresh = await makeEngine({ store, targets: [live, staging] });
+    // The state is lost, the key is not.
+    const fresh = await makeEngine({ store, targets: [live, staging], identity: engine.identity });
     try {
       const report = await rebuildCatalog(fresh.ctx);
       expect(report.unreadable).toEqual([]);

@@ -76,11 +76,13 @@ export async function makeEngine(options: {
    * are not about who may do what.
    */
   access?: ConfigFile['apps'];
+  /** The age identity (default: a fresh one), e.g. another engine's, as after its state was lost. */
+  identity?: string;
 }): Promise<TestEngine> {
   const dataDir = await mkdtemp(join(tmpdir(), 'backstop-engine-'));
   const state = await openState({ databaseUrl: undefined, dataDir });
   await migrateToLatest(state.db);
-  const { identity } = generateIdentity();
+  const identity = options.identity ?? generateIdentity().identity;
   const logs: string[] = [];
   const ctx: UseCaseContext = {
     catalog: new Catalog(state.db, () => newId(), 'test'),
