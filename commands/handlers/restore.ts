@@ -55,7 +55,9 @@ export async function handleRestore(
   }
   const safety = restore.safetyBackupId
     ? ` A safety backup of the previous state is ${restore.safetyBackupId} (undo with: restore ${restore.safetyBackupId}).`
-    : ' No safety backup was taken.';
+    : restore.safetyBackup
+      ? ` No safety backup was taken: ${destination} held nothing to keep yet (its database or media did not exist).`
+      : ' No safety backup was taken.';
   return {
     outcome: 'ok',
     text: `Restored ${restore.parts} of backup ${restore.backupId} into ${destination}.${safety}`,

@@ -169,8 +169,9 @@ export class PgConnection {
    * A connected `pg` client. SSL follows libpq's `sslmode`: `prefer` (the default) tries SSL first on a network
    * host and falls back to a plain connection when the server has none; `require` encrypts without checking the
    * certificate unless `sslrootcert` is given; `verify-ca` checks the chain; `verify-full` also the host name.
+   * `database` connects to another database of the same server with the same credentials (e.g. to create this one).
    */
-  async connect(): Promise<pg.Client> {
+  async connect(database: string = this.database): Promise<pg.Client> {
     const mode = this.#params.get('sslmode') ?? 'prefer';
     const attempts: (ConnectionOptions | false)[] =
       mode === 'disable' || this.isSocket
@@ -184,7 +185,7 @@ export class PgConnection {
         host: this.host,
         port: this.port,
         user: this.user,
-        database: this.database,
+        database,
         password: this.#password,
         ssl,
         application_name: this.#params.get('application_name') ?? 'backstop',
@@ -242,4 +243,10 @@ function isTransientConnectFailure(error: unknown): boolean {
   // pg reports its own connection timeout and a closed socket without a code.
   const message = error instanceof Error ? error.message : '';
   return /timeout|terminated unexpectedly|Connection terminated/i.test(message);
+}
+
+/** True when connecting failed because the database does not exist (SQLSTATE 3D000). */
+export function isMissingDatabase(error: unknown): boolean {
+  const cause = error instanceof BackstopError ? error.cause : error;
+  return (cause as { code?: unknown } | undefined)?.code === '3D000';
 }

@@ -2,7 +2,7 @@ import { spawn as nodeSpawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { PartKind } from '../domain/part-kind.ts';
-import { PgConnection } from './pg-connection.ts';
+import { isMissingDatabase, PgConnection } from './pg-connection.ts';
 import { streamPgDump } from './pg-dump-stream.ts';
 import type { Spawn } from './pg-process.ts';
 import { restorePreamble } from './pg-restore-preamble.ts';
@@ -82,18 +82,40 @@ export class PostgresSource implements Source {
     });
   }
 
+  /**
+   * Restores into the database, all or nothing. A database that does not exist yet (a restore after a disaster, into
+   * a fresh server) is created first when the role may create databases, and dropped again if the restore then fails;
+   * when it may not, the restore is refused with the `createdb` command to run.
+   */
   async restore(
     input: Readable,
     options: { beforeCommit: () => Promise<void>; signal?: AbortSignal; onProgress?: ProgressListener },
   ): Promise<RestoreSummary> {
     let tools: PgTools;
+    let created = false;
     try {
+      if (!(await this.exists())) created = await this.#createDatabase();
       tools = await this.#tools();
     } catch (error) {
       // Nothing will read the input: release whoever produces it.
       input.destroy();
+      if (created) await this.#dropDatabase();
       throw error;
     }
+    try {
+      const summary = await this.#restoreInto(tools, input, options);
+      return created ? { ...summary, description: `${summary.description} (created: it did not exist)` } : summary;
+    } catch (error) {
+      if (created) await this.#dropDatabase();
+      throw error;
+    }
+  }
+
+  async #restoreInto(
+    tools: PgTools,
+    input: Readable,
+    options: { beforeCommit: () => Promise<void>; signal?: AbortSignal; onProgress?: ProgressListener },
+  ): Promise<RestoreSummary> {
     const bytesRead = await runPgRestore({
       spawn: this.#spawn,
       tools,
@@ -110,14 +132,24 @@ export class PostgresSource implements Source {
     return { description: `restored ${description}`, bytesRead };
   }
 
-  /** A database to restore into must exist already (Backstop never creates databases), so there is always one. */
+  /** False when the database does not exist (there is nothing a safety backup could keep); true otherwise. */
   async exists(): Promise<boolean> {
-    return true;
+    try {
+      await (await this.#connection.connect()).end();
+      return true;
+    } catch (error) {
+      if (isMissingDatabase(error)) return false;
+      throw error;
+    }
   }
 
-  /** "database shop_staging on 127.0.0.1:5432 (23 tables, 48 MB)". */
+  /** "database shop_staging on 127.0.0.1:5432 (23 tables, 48 MB)", or that it does not exist yet. */
   async describe(): Promise<string> {
-    const client = await this.#connection.connect();
+    const client = await this.#connection.connect().catch((error: unknown) => {
+      if (isMissingDatabase(error)) return undefined;
+      throw error;
+    });
+    if (client === undefined) return `${this.#connection} (it does not exist yet: the restore creates it)`;
     try {
       const result = await client.query<{ tables: string; size: string }>(
         `SELECT (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -131,6 +163,45 @@ export class PostgresSource implements Source {
     }
   }
 
+  /**
+   * Creates the database, owned by the role of the URL, from the server's `postgres` database (or `template1`).
+   * Refuses with the exact `createdb` to run when the role may not create databases.
+   */
+  async #createDatabase(): Promise<true> {
+    const name = this.#connection.database;
+    const client = await this.#connection.connect('postgres').catch(() => this.#connection.connect('template1'));
+    try {
+      await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+      return true;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === '42501') {
+        const where = this.#connection.isSocket
+          ? `-h ${this.#connection.host}`
+          : `-h ${this.#connection.host} -p ${this.#connection.port}`;
+        const command = `createdb ${where} -U <a role that may create databases> -O ${this.#connection.user} ${name}`;
+        const message =
+          `The database ${name} does not exist on ${this.#connection.host} and ${this.#connection.user} may not ` +
+          `create it; nothing was changed. Create it, then restore again: ${command}`;
+        throw new BackstopError('pg-restore-failed', message, { userMessage: message, cause: error });
+      }
+      if (code === '42P04') return true; // created meanwhile by someone else: restore into it, and never drop it
+      throw error;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Drops the database this restore created, after the restore failed: the destination is as it was, absent. */
+  async #dropDatabase(): Promise<void> {
+    const client = await this.#connection.connect('postgres').catch(() => this.#connection.connect('template1'));
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(this.#connection.database)} WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  }
+
   #tools(): Promise<PgTools> {
     return findPgTools(this.#connection, this.#binRoot === undefined ? {} : { binRoot: this.#binRoot });
   }
@@ -139,4 +210,8 @@ export class PostgresSource implements Source {
   #environment(): NodeJS.ProcessEnv {
     return this.#connection.environment(process.env);
   }
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }

@@ -14,7 +14,7 @@ import { checkPgDump } from '../../src/sources/pg-dump-check.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { databaseFingerprint, treeFingerprint } from '../support/compare.ts';
 import { makeEngine, makeStore, type StoreKind, type TestEngine, target } from '../support/engine.ts';
-import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
+import { createDatabase, databaseUrl, dropDatabase, sql } from '../support/postgres.ts';
 import { type S3rverPeer, startS3rver } from '../support/s3rver.ts';
 
 const checks = { db: checkPgDump, media: checkMediaTar };
@@ -172,6 +172,31 @@ describe.each<StoreKind>(['directory', 's3'])('backups and restores on the %s st
       { kind: 'media', ok: true },
     ]);
     expect(verified.backup.verifyError).toMatch(/^db: /);
+  });
+
+  test('a restore into a database that does not exist creates it, with no safety backup, since nothing was there', async () => {
+    const backup = await backupOf(live, 'for a fresh server');
+    const name = `backstop_fresh_${Date.now().toString(36)}`;
+    databases.push(name);
+    const fresh = target('shop', 'fresh', { database: databaseUrl(name) });
+    const withFresh = await makeEngine({ store, targets: [live, fresh], identity: engine.identity });
+    try {
+      await withFresh.ctx.catalog.importBackup(await engine.ctx.catalog.getBackup(backup.id));
+      const restore = await queueRestore(withFresh.ctx, {
+        backupId: backup.id,
+        parts: 'db',
+        to: { app: 'shop', env: 'fresh' },
+        safetyBackup: true,
+        requestedBy: 'test',
+      });
+      const done = await runRestore(withFresh.ctx, restore.id);
+      expect(done).toMatchObject({ status: 'succeeded', safetyBackupId: null });
+      expect((await databaseFingerprint(databaseUrl(name))).tables).toEqual(
+        (await databaseFingerprint(live.database!)).tables,
+      );
+    } finally {
+      await withFresh.close();
+    }
   });
 
   test('verify reads an intact backup back and records success', async () => {

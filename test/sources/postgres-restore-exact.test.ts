@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -176,14 +177,62 @@ describe('PostgresSource.restore: exact, all or nothing', () => {
     await expect(restore).rejects.toMatchObject({ code: 'aborted' });
     await expectUnchanged();
   });
+});
 
-  it("reports psql's error when the destination database does not exist", async () => {
-    const missing = databaseUrl(`backstop_missing_${randomBytes(4).toString('hex')}`);
-    const restore = new PostgresSource({ url: missing }).restore(chunked(dump), { beforeCommit: noCheck });
+describe('PostgresSource.restore into a database that does not exist', () => {
+  let source: { name: string; url: string };
+  let dump: Buffer;
+  const made: string[] = [];
 
-    await expect(restore).rejects.toMatchObject({
-      code: 'pg-restore-failed',
-      userMessage: expect.stringMatching(/psql exited with code 2: .*database "backstop_missing_\w+" does not exist/),
-    });
+  beforeAll(async () => {
+    source = await createDatabase('dr_source');
+    await sql(source.url, "create table orders (id int primary key, item text); insert into orders values (1, 'tea');");
+    dump = await readAll(new PostgresSource({ url: source.url }).open());
+  });
+  afterAll(async () => {
+    for (const name of [source.name, ...made]) await dropDatabase(name);
+  });
+
+  it('creates it when the role may, and the restore fills it', async () => {
+    const name = `backstop_dr_${randomBytes(4).toString('hex')}`;
+    made.push(name);
+    const target = new PostgresSource({ url: databaseUrl(name) });
+    expect(await target.exists()).toBe(false);
+    expect(await target.describe()).toContain('does not exist yet');
+    const summary = await target.restore(Readable.from([dump]), { beforeCommit: async () => {} });
+    expect(summary.description).toContain('created');
+    expect(await sql(databaseUrl(name), 'select item from orders')).toEqual([{ item: 'tea' }]);
+  });
+
+  it('drops what it created when the restore then fails, leaving no database behind', async () => {
+    const name = `backstop_dr_${randomBytes(4).toString('hex')}`;
+    made.push(name);
+    const target = new PostgresSource({ url: databaseUrl(name) });
+    const refused = new BackstopError('backup-mismatch', 'does not match its sha256', { userMessage: 'mismatch' });
+    await expect(
+      target.restore(Readable.from([dump]), {
+        beforeCommit: async () => {
+          throw refused;
+        },
+      }),
+    ).rejects.toThrow();
+    expect(await target.exists()).toBe(false);
+  });
+
+  it('says which createdb to run when the role may not create databases', async () => {
+    const role = `backstop_nocreate_${randomBytes(3).toString('hex')}`;
+    await sql(databaseUrl('postgres'), `create role ${role} login`);
+    try {
+      const url = new URL(databaseUrl(`backstop_dr_${randomBytes(4).toString('hex')}`));
+      url.username = role;
+      const target = new PostgresSource({ url: url.toString() });
+      await expect(target.restore(Readable.from([dump]), { beforeCommit: async () => {} })).rejects.toMatchObject({
+        userMessage: expect.stringMatching(
+          new RegExp(`may not create it; nothing was changed.*createdb .* -O ${role} backstop_dr_`),
+        ),
+      });
+    } finally {
+      await sql(databaseUrl('postgres'), `drop role ${role}`);
+    }
   });
 });

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { PostgresSource } from '../../src/sources/postgres-source.ts';
-import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
+import { createDatabase, databaseUrl, dropDatabase, sql } from '../support/postgres.ts';
 import { fingerprint } from './postgres-fingerprint.ts';
 import { fillOtherDatabase, fillShopDatabase } from './postgres-fixture.ts';
 import { describeSourceContract, type SourceDestination } from './source-contract.ts';
@@ -49,7 +50,12 @@ describeSourceContract('PostgresSource', async () => {
       return at((await database()).url);
     },
     unreadable: () => new PostgresSource({ url: unreachable }),
-    absent: undefined,
+    // A database that does not exist yet: the restore creates it (the disaster-recovery case).
+    absent: () => {
+      const name = `backstop_absent_${randomBytes(4).toString('hex')}`;
+      created.push(name);
+      return new PostgresSource({ url: withPassword(databaseUrl(name)) });
+    },
     named: `database ${original.name} on 127.0.0.1:5432`,
     secrets: [PASSWORD],
     async cleanup() {
