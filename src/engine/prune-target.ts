@@ -1,6 +1,7 @@
 import type { Backup } from '../domain/backup.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import type { Target } from '../domain/target.ts';
+import { deleteBackupObjects } from './delete-backup-objects.ts';
 import type { EngineContext } from './engine-context.ts';
 import { planTarget } from './plan-target-retention.ts';
 
@@ -58,8 +59,6 @@ export async function pruneTarget(
 }
 
 async function deleteBackup(ctx: EngineContext, backup: Backup): Promise<void> {
-  const folder = `${backup.app}/${backup.env}/${backup.id}/`;
-  await ctx.store.delete(`${folder}backup.json`);
-  for await (const object of ctx.store.list(folder)) await ctx.store.delete(object.key);
+  await deleteBackupObjects(ctx, backup);
   await ctx.catalog.deleteBackup(backup.id);
 }

@@ -1,8 +1,8 @@
 import type { Backup, Restore } from '../domain/backup.ts';
 import type { BackupFacts, NewEvent, RestoreFacts } from '../domain/events.ts';
 import type { Operation } from '../domain/operation.ts';
-import { partFileName } from '../domain/parts.ts';
 import { reasonOf } from '../domain/reason-of.ts';
+import { deleteBackupObjects } from '../engine/delete-backup-objects.ts';
 import { deleteDownloadObjects, prepareDownload } from '../engine/prepare-download.ts';
 import { runBackup } from '../engine/run-backup.ts';
 import { runRestore } from '../engine/run-restore.ts';
@@ -70,14 +70,14 @@ function backupRunner(ctx: UseCaseContext, runnerOptions: RunnerOptions): Operat
     async discard(operation) {
       const backup = await ctx.catalog.findBackup(operation.subjectId);
       if (!backup) return;
-      await deleteObjects(ctx, backup);
+      await deleteBackupObjects(ctx, backup);
       await ctx.catalog.requeueBackup(backup.id);
     },
     async abandon(operation, reason) {
       const backup = await ctx.catalog.findBackup(operation.subjectId);
       if (!backup || ['completed', 'failed', 'cancelled'].includes(backup.status)) return;
       // Whatever an attempt wrote goes, temporary files of a writer killed mid-write included.
-      await deleteObjects(ctx, backup);
+      await deleteBackupObjects(ctx, backup);
       if (operation.cancelRequestedBy) {
         await ctx.catalog.cancelBackup(backup.id, reason, ctx.clock());
       } else {
@@ -110,7 +110,7 @@ function restoreRunner(ctx: UseCaseContext): OperationRunner {
       if (restore.safetyBackupId !== null) {
         const safety = await ctx.catalog.findBackup(restore.safetyBackupId);
         if (safety && safety.status !== 'completed') {
-          await deleteObjects(ctx, safety);
+          await deleteBackupObjects(ctx, safety);
           await ctx.catalog.failBackup(
             safety.id,
             'its restore was interrupted; a new safety backup was taken',
@@ -193,17 +193,6 @@ async function pruneAfterBackup(ctx: UseCaseContext, backup: Backup): Promise<vo
   } catch (error) {
     ctx.log(`retention was not applied to ${backup.app}/${backup.env}: ${reasonOf(error)}`);
   }
-}
-
-/**
- * Removes every object under the backup's folder, backup.json first (so no half-deleted folder looks complete), and
- * its parts' keys by name too: deleting a key also removes what a writer killed mid-write left of it.
- */
-async function deleteObjects(ctx: UseCaseContext, backup: Backup): Promise<void> {
-  const folder = `${backup.app}/${backup.env}/${backup.id}/`;
-  await ctx.store.delete(`${folder}backup.json`);
-  for (const kind of ['db', 'media'] as const) await ctx.store.delete(`${folder}${partFileName(kind)}`);
-  for await (const object of ctx.store.list(folder)) await ctx.store.delete(object.key);
 }
 
 function backupFacts(backup: Backup): BackupFacts {
