@@ -2,7 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { newId } from '../../src/domain/new-id.ts';
+import { OperationQueue } from '../../src/jobs/operation-queue.ts';
+import { revokeToken } from '../../src/state/api-tokens.ts';
+import { Catalog } from '../../src/state/catalog.ts';
+import { DownloadBook } from '../../src/state/download-book.ts';
+import { RestoreRequests } from '../../src/state/restore-requests.ts';
 import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
+import { WebhookDeliveries } from '../../src/state/webhook-deliveries.ts';
 import { createDatabase, dropDatabase } from '../support/postgres.ts';
 
 const newBackup = (id: string) => ({
@@ -94,6 +101,42 @@ describe.each(dialects)('state on %s', (_name, open) => {
     await succeeding;
     const ids = await state.db.selectFrom('backups').select('id').where('id', 'in', ['rolled', 'commit']).execute();
     expect(ids.map((r) => r.id)).toEqual(['commit']);
+  });
+
+  test('lookups by text that cannot be an id find nothing, without the database failing on it', async () => {
+    await migrateToLatest(state.db);
+    const catalog = new Catalog(state.db, () => newId(), 'test');
+    const operations = new OperationQueue(state.db, () => newId());
+    const downloads = new DownloadBook(state.db, () => newId());
+    const requests = new RestoreRequests(state.db, () => newId());
+    const deliveries = new WebhookDeliveries(state.db);
+    const now = new Date();
+    // A NUL byte is what PostgreSQL text cannot hold; the others are merely not ids (Backstop makes none like them).
+    for (const id of ['\u0000', '7k3qx2\u0000', 'ABCDEF', 'z'.repeat(10_000), '\uD800']) {
+      expect(await catalog.findBackup(id)).toBeUndefined();
+      expect(await operations.find(id)).toBeUndefined();
+      expect(await operations.findBySubject('backup', id)).toBeUndefined();
+      expect(await downloads.find(id)).toBeUndefined();
+      expect(await deliveries.find(id)).toBeUndefined();
+      expect(await requests.decide(id, { status: 'denied', by: 'slack:U1' }, now)).toBeUndefined();
+      for (const [lookup, code] of [
+        [() => catalog.getBackup(id), 'backup-not-found'],
+        [() => catalog.getRestore(id), 'restore-not-found'],
+        [() => operations.get(id), 'operation-not-found'],
+        [() => operations.requestCancel(id, 'cli:ana', now), 'operation-not-found'],
+        [() => downloads.get(id), 'download-not-found'],
+        [() => requests.get(id), 'request-not-found'],
+        [() => revokeToken(state.db, id, now), 'token-not-found'],
+      ] as const) {
+        await expect(lookup()).rejects.toMatchObject({
+          code,
+          userMessage: expect.stringContaining('Backstop ids are'),
+        });
+        // The message quotes the text escaped and cut short (printable ASCII here): no NUL byte or megabyte reaches
+        // a log or a channel.
+        await expect(lookup()).rejects.toMatchObject({ userMessage: expect.stringMatching(/^[ -~]{1,300}$/) });
+      }
+    }
   });
 });
 
