@@ -145,6 +145,19 @@ describe('createDiscord behind the front: request verification', () => {
     expect((await post({ type: 1 }, fresh)).status).toBe(200);
   });
 
+  test('refuses a timestamp more than five minutes ahead (system time), even with a valid signature', async () => {
+    const interaction = slashCommand('status');
+    const ahead = signer.headers(JSON.stringify(interaction), new Date(Date.now() + 60 * 60_000));
+    const response = await post(interaction, ahead);
+    expect(response.status).toBe(401);
+    await answeredWithoutDelivery(1, 401);
+    expect(handler.calls).toEqual([]);
+    expect(logs).toContain(refusalLog('stale-timestamp'));
+    // Four minutes ahead is still fine (a clock a little behind Discord's).
+    const fresh = signer.headers(JSON.stringify({ type: 1 }), new Date(Date.now() + 4 * 60_000));
+    expect((await post({ type: 1 }, fresh)).status).toBe(200);
+  });
+
   test('goes by the system time, not the adapter clock, for a signature', async () => {
     // The manual clock is far from now; a request signed at the system's time is fresh all the same.
     clock.advance(365 * 24 * 3600);

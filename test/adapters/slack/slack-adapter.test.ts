@@ -396,6 +396,8 @@ describe('Slack adapter: request verification', () => {
       'signature mismatch',
     ],
     ['a stale timestamp (6 minutes old), correctly signed', { timestamp: now - 6 * 60 }, 'stale timestamp'],
+    ['a timestamp an hour ahead, correctly signed', { timestamp: now + 3600 }, 'future timestamp'],
+    ['a timestamp 6 minutes ahead, correctly signed', { timestamp: now + 6 * 60 }, 'future timestamp'],
   ])('answers 401 to %s and never calls the handler', async (_name, sign, reason) => {
     const handler = new RecordingChatHandler();
     const { url, fake, logs, answered } = await startSlack(handler);
