@@ -11,6 +11,7 @@ import { listenFailure } from '../src/http/listen-failure.ts';
 import { NodeScheduleTimers } from '../src/jobs/node-schedule-timers.ts';
 import { Scheduler } from '../src/jobs/scheduler.ts';
 import { WebhookNotifier } from '../src/notify/webhook-notifier.ts';
+import { DeliveredChatRequests } from '../src/state/delivered-chat-requests.ts';
 import { migrateToLatest, openState } from '../src/state/state.ts';
 import { RetryingStore } from '../src/storage/retrying-store.ts';
 import { chatPlatforms, composeChat } from './compose-chat.ts';
@@ -49,10 +50,13 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const host = config.raw.http?.host ?? '127.0.0.1';
     const endpoints = platforms.map((platform) => platform.endpoint);
     // With chat, the public port is the HTTP front's, on a thread of its own that acknowledges chat requests however
-    // busy this thread is; without, the app listens itself.
+    // busy this thread is, and starts each request's work once across the instances sharing the state; without, the
+    // app listens itself.
     let failure: Error | undefined;
     const server =
-      endpoints.length > 0 ? await startHttpFront({ app, host, port, endpoints, log }) : await listen(app, port, host);
+      endpoints.length > 0
+        ? await startHttpFront({ app, host, port, endpoints, delivered: new DeliveredChatRequests(state.db), log })
+        : await listen(app, port, host);
     const embedded = config.stateDatabaseUrl === undefined;
     let handOff: Awaited<ReturnType<typeof listenForHandOff>> | undefined;
     try {

@@ -5,6 +5,7 @@ import * as downloadsDeliveriesTokens from './0003-downloads-deliveries-tokens.t
 import * as auditAndApprovals from './0004-audit-and-approvals.ts';
 import * as cancelledStatus from './0005-cancelled-status.ts';
 import * as fleetSettings from './0006-fleet-settings.ts';
+import * as deliveredChatRequests from './0007-delivered-chat-requests.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run: a new migration takes the next number
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004-audit-and-approvals': auditAndApprovals,
   '0005-cancelled-status': cancelledStatus,
   '0006-fleet-settings': fleetSettings,
+  '0007-delivered-chat-requests': deliveredChatRequests,
 };

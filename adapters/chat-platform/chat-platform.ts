@@ -15,6 +15,32 @@ export interface Acknowledgement<Delivery> {
   refused?: string;
 }
 
+/**
+ * How the fleet's record of delivered requests names one request, and until when it must remember it: each key names
+ * it one way (its signature, which a replay of the same bytes repeats; the platform's id for it, which a platform's
+ * retry under a new signature repeats), and `expiresAtMs` is when no copy of it can be accepted any more (its
+ * signature's time window has passed, with a margin for clocks that differ between instances). Plain data: it is made
+ * on the front's thread and used on the main thread.
+ */
+export interface DeliveryRecord {
+  keys: string[];
+  expiresAtMs: number;
+}
+
+/**
+ * The record of the chat requests whose work was started, shared by every `serve` instance (the state database's
+ * `DeliveredChatRequests`): a signed request may reach Backstop twice, replayed by whoever captured it within its
+ * time window or retried by the platform, and on any instance; it must run once.
+ */
+export interface DeliveredRequests {
+  /**
+   * Records the request's keys until `expiresAt`. `first` when none of them was recorded before (start its work),
+   * `replay` when any was (start nothing). Of instances recording the same key at once, exactly one gets `first`.
+   * Rejects when the record cannot be written.
+   */
+  recordDelivery(keys: readonly string[], expiresAt: Date): Promise<'first' | 'replay'>;
+}
+
 /** A chat platform's request as the front reads it: the raw body (signatures cover its bytes) and the headers. */
 export interface RawChatRequest {
   rawBody: Buffer;

@@ -10,6 +10,8 @@ export const ephemeralFlag = 64;
 
 /** The subset of an interaction Backstop reads. */
 export interface InteractionPayload {
+  /** Unique per interaction: the fleet records it, so an interaction sent twice runs once. */
+  id?: string;
   type?: number;
   token?: string;
   data?: { name?: string; options?: DiscordCommandOption[]; custom_id?: string };

@@ -1,4 +1,4 @@
-import type { AcknowledgerSettings } from '../chat-platform/chat-platform.ts';
+import type { AcknowledgerSettings, DeliveryRecord } from '../chat-platform/chat-platform.ts';
 
 /** What the front thread is started with (its workerData). */
 export interface FrontSettings {
@@ -15,8 +15,11 @@ export interface FrontSettings {
 export type FrontMessage =
   | { type: 'listening'; address: string; port: number }
   | { type: 'listen-failed'; code: string | undefined; message: string }
-  /** A chat request's answer was sent: its status, and its delivery if it has one (an accepted command or click). */
-  | { type: 'answered'; path: string; status: number; delivery?: unknown }
+  /**
+   * A chat request's answer was sent: its status, and its delivery if it has one (an accepted command or click) with
+   * how to record it in the fleet's record of delivered requests.
+   */
+  | { type: 'answered'; path: string; status: number; delivery?: unknown; record?: DeliveryRecord }
   | { type: 'log'; line: string }
   | { type: 'chat-refused' }
   | { type: 'closed' };

@@ -7,11 +7,12 @@
  * Messages in: `{ type: 'refuse-chat' }` (chat paths answer 503 from then on; answered with `chat-refused`),
  * `{ type: 'close' }` (stop listening, drop connections; answered with `closed`).
  * Messages out: `listening`, `listen-failed`, `answered` (one per chat request whose answer was sent, with its
- * delivery if any), `log`, `chat-refused`, `closed`, as typed in front-protocol.ts.
+ * delivery and how to record it, if any), `log`, `chat-refused`, `closed`, as typed in front-protocol.ts.
  */
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { DeliveryRecord } from '../chat-platform/chat-platform.ts';
 import { type Acknowledger, acknowledgerFor } from './acknowledgers.ts';
 import type { FrontMessage, FrontSettings, MainMessage } from './front-protocol.ts';
 import { proxyRequest } from './proxy-request.ts';
@@ -45,9 +46,11 @@ const server = createServer((request, response) => {
   const reply = (
     status: number,
     json: unknown,
-    extra: { headers?: Record<string, string>; delivery?: unknown } = {},
+    extra: { headers?: Record<string, string>; delivery?: unknown; record?: DeliveryRecord } = {},
   ) => {
-    response.once('finish', () => send({ type: 'answered', path, status, delivery: extra.delivery }));
+    response.once('finish', () =>
+      send({ type: 'answered', path, status, delivery: extra.delivery, record: extra.record }),
+    );
     respond(response, status, json, extra.headers);
   };
   if (request.method !== 'POST') {
@@ -77,7 +80,7 @@ const server = createServer((request, response) => {
       if (answer.refused !== undefined) {
         log(`${endpoint.platform}: refused a request to ${path} (${answer.refused})`);
       }
-      reply(answer.status, answer.json, { delivery: answer.delivery });
+      reply(answer.status, answer.json, { delivery: answer.delivery, record: answer.record });
     },
     () => response.destroy(),
   );

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { Express } from 'express';
 import { listenFailure } from '../../src/http/listen-failure.ts';
-import type { ChatEndpoint } from '../chat-platform/chat-platform.ts';
+import type { ChatEndpoint, DeliveredRequests, DeliveryRecord } from '../chat-platform/chat-platform.ts';
 import type { FrontMessage, FrontSettings, MainMessage } from './front-protocol.ts';
 
 /** The thread's code: compiled, next to this file; from the TypeScript sources, through an entry that registers tsx. */
@@ -19,12 +19,18 @@ export interface HttpFrontOptions {
   /** 0 for any free port. */
   port: number;
   endpoints: ChatEndpoint[];
+  /**
+   * The fleet's record of delivered chat requests: a delivery is handed to its endpoint only if it is the request's
+   * first, on this instance or any other sharing the state. A copy replayed within the signature's time window, or
+   * the platform's retry, was acknowledged as the first was; it is logged and starts nothing. Required with endpoints.
+   */
+  delivered?: DeliveredRequests;
   log: (line: string) => void;
   /** The thread's code; front-thread.ts unless a test puts another in its place. */
   threadFile?: URL;
   /**
    * Called on this thread once for each chat request whose answer was sent, after its delivery (if any) was handed to
-   * the endpoint: from then on the front has nothing more to do with that request. Must not throw.
+   * the endpoint or found a replay: from then on the front has nothing more to do with that request. Must not throw.
    */
   onAnswered?: (answered: AnsweredChatRequest) => void;
 }
@@ -33,8 +39,10 @@ export interface HttpFrontOptions {
 export interface AnsweredChatRequest {
   path: string;
   status: number;
-  /** Whether a delivery was handed to the endpoint (an accepted command or click; never a refusal). */
+  /** Whether a delivery was handed to the endpoint (an accepted command or click; never a refusal nor a replay). */
   delivered: boolean;
+  /** Set when the request had been delivered before, here or on another instance (a replay, or the platform's retry). */
+  replay?: true;
 }
 
 export interface HttpFront {
@@ -56,11 +64,16 @@ export interface HttpFront {
  * Starts Backstop's public HTTP listener on a thread of its own (front-thread.ts), so that Slack's and Discord's
  * requests are acknowledged however busy the main thread is with the work of earlier commands: both platforms give up
  * after 3 seconds, and a burst of commands makes seconds of main-thread work. Each chat path is verified and answered
- * there and its delivery handed to the endpoint's `deliver` here once the answer is sent; every other request is
+ * there and its delivery handed to the endpoint's `deliver` here once the answer is sent, if the fleet's record of
+ * delivered requests says it is the request's first (`delivered`); every other request is
  * proxied to `app`, which listens on 127.0.0.1 at a free port. Rejects with a clear message when the port is taken.
  */
 export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFront> {
-  const { log } = options;
+  const { log, delivered } = options;
+  if (options.endpoints.length > 0 && delivered === undefined) {
+    // Without the record, a replayed or retried chat request would run again.
+    throw new Error('the HTTP front needs the record of delivered requests to serve chat endpoints');
+  }
   const inner = await listenOnLoopback(options.app);
   const endpoints = new Map(options.endpoints.map((endpoint) => [endpoint.path, endpoint]));
   const settings: FrontSettings = {
@@ -97,14 +110,11 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
         case 'listen-failed':
           reject(listenFailure(message, options.host, options.port));
           break;
-        case 'answered':
-          if (message.delivery !== undefined) deliver(message.path, message.delivery);
-          options.onAnswered?.({
-            path: message.path,
-            status: message.status,
-            delivered: message.delivery !== undefined,
-          });
+        case 'answered': {
+          const settled = settle(message).finally(() => settling.delete(settled));
+          settling.add(settled);
           break;
+        }
         case 'log':
           log(message.line);
           break;
@@ -127,6 +137,48 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
       }
     });
   });
+
+  // Answered requests whose delivery is being recorded: closing waits for them.
+  const settling = new Set<Promise<void>>();
+
+  async function settle(message: Extract<FrontMessage, { type: 'answered' }>): Promise<void> {
+    const outcome =
+      message.delivery === undefined ? 'none' : await deliverOnce(message.path, message.delivery, message.record);
+    options.onAnswered?.({
+      path: message.path,
+      status: message.status,
+      delivered: outcome === 'delivered',
+      ...(outcome === 'replay' && { replay: true as const }),
+    });
+  }
+
+  /** Hands the delivery to its endpoint if the fleet's record says it is the request's first. */
+  async function deliverOnce(
+    path: string,
+    delivery: unknown,
+    record: DeliveryRecord | undefined,
+  ): Promise<'delivered' | 'replay' | 'not-recorded'> {
+    // The front's acknowledgers give every delivery a record; only a test's stand-in thread may not.
+    if (record !== undefined) {
+      let sighting: 'first' | 'replay';
+      try {
+        sighting = await delivered!.recordDelivery(record.keys, new Date(record.expiresAtMs));
+      } catch (error) {
+        // Started unrecorded, it could run twice (a copy reaching another instance would find no record).
+        log(`http: a request to ${path} was acknowledged but not started: recording it failed: ${String(error)}`);
+        return 'not-recorded';
+      }
+      if (sighting === 'replay') {
+        log(
+          `http: a request to ${path} had been delivered before (a replay, or the platform's retry): ` +
+            'acknowledged again, not started again',
+        );
+        return 'replay';
+      }
+    }
+    deliver(path, delivery);
+    return 'delivered';
+  }
 
   function deliver(path: string, delivery: unknown): void {
     try {
@@ -172,6 +224,7 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
           await closed;
           await worker.terminate();
         }
+        await Promise.all(settling);
         await closeInner();
       })();
       return closing;

@@ -10,13 +10,16 @@ export interface SlackDelivery {
   retryReason?: string;
 }
 
-/** How far in the past a request's timestamp may be: older ones are refused as replays (Slack's rule). */
+/**
+ * How far a request's timestamp may be from now, either way: older ones are refused as replays (Slack's rule), and so
+ * are ones further ahead, which would otherwise stay replayable for as long as they are ahead.
+ */
 export const maxSlackRequestAgeSeconds = 5 * 60;
 
 /**
  * Answers a request to `/slack/events` on its own, without Bolt or the engine: checks the `v0=` HMAC-SHA256 signature
- * over `v0:<timestamp>:<body>` with the app's signing secret and that the timestamp is at most five minutes old
- * (https://api.slack.com/authentication/verifying-requests-from-slack), then acknowledges: Slack's `ssl_check` and
+ * over `v0:<timestamp>:<body>` with the app's signing secret and that the timestamp is within five minutes of now,
+ * either way (https://api.slack.com/authentication/verifying-requests-from-slack), then acknowledges: Slack's `ssl_check` and
  * `url_verification` are answered as Slack expects, anything else with an empty 200 and the parsed body handed on as
  * the delivery (Bolt's parsing: a form, whose `payload` field holds the JSON of a click; else JSON). Pure and cheap,
  * so the acknowledging thread never waits for the work. A forged or stale request gets 401 with no detail; the
@@ -59,7 +62,9 @@ function signatureFailure(request: RawChatRequest, signingSecret: string, nowMs:
   const timestamp = header(request, 'x-slack-request-timestamp');
   if (signature === undefined || timestamp === undefined) return 'no signature';
   if (!/^\d{1,12}$/.test(timestamp)) return 'malformed timestamp';
-  if (Number(timestamp) < Math.floor(nowMs / 1000) - maxSlackRequestAgeSeconds) return 'stale timestamp';
+  const nowSeconds = Math.floor(nowMs / 1000);
+  if (Number(timestamp) < nowSeconds - maxSlackRequestAgeSeconds) return 'stale timestamp';
+  if (Number(timestamp) > nowSeconds + maxSlackRequestAgeSeconds) return 'future timestamp';
   const expected = Buffer.from(
     `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:`).update(request.rawBody).digest('hex')}`,
   );

@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream';
-import { type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import { BackstopError } from '../domain/backstop-error.ts';
 import { attachmentDisposition } from '../storage/attachment-disposition.ts';
 import type { DownloadGrant } from '../storage/download-link-signer.ts';
@@ -16,7 +16,7 @@ function servesOwnLinks(store: Store): store is LinkServingStore {
 
 /**
  * `GET /downloads/<token>`: serves the object a signed, unexpired link grants, as an attachment. A forged or altered
- * token is 403, an expired one 410, an object already deleted 410. Stores with links of their own (S3) have
+ * token (one that is not even valid percent-encoding included) is 403, an expired one 410, an object already deleted 410. Stores with links of their own (S3) have
  * nothing here.
  */
 export function downloadsRoute(store: Store): Router {
@@ -42,6 +42,11 @@ export function downloadsRoute(store: Store): Router {
     response.setHeader('Cache-Control', 'private, no-store');
     // A store that fails midway ends the response early (the client sees a truncated download, never a complete one).
     pipeline(body, response, () => {});
+  });
+  // Express could not percent-decode the token (`%ZZ`): no link of ours is written so, so it is a forged one.
+  router.use((error: unknown, _request: Request, response: Response, next: NextFunction) => {
+    if (!(error instanceof URIError) || response.headersSent) return next(error);
+    refuse(response, 403, 'link-invalid', 'This download link is not valid.');
   });
   return router;
 }

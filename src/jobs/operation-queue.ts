@@ -1,5 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import { BackstopError } from '../domain/backstop-error.ts';
+import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
 import type { NewOperation, Operation, OperationKind, OperationStatus } from '../domain/operation.ts';
 import type { StateDb } from '../state/state.ts';
 import type { OperationsTable } from '../state/tables.ts';
@@ -304,6 +305,7 @@ export class OperationQueue {
    * one is flagged, and its worker stops it at its next heartbeat. Finished operations are refused.
    */
   async requestCancel(id: string, by: string, now: Date): Promise<Operation> {
+    if (!isWellFormedId(id)) throw notFound(id);
     return this.db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('operations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!row) throw notFound(id);
@@ -330,7 +332,9 @@ export class OperationQueue {
     });
   }
 
+  /** The operation with this id, or undefined (also for text that cannot be an id, which never reaches the database). */
   async find(id: string): Promise<Operation | undefined> {
+    if (!isWellFormedId(id)) return undefined;
     const row = await this.db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toOperation(row) : undefined;
   }
@@ -343,6 +347,7 @@ export class OperationQueue {
 
   /** The operation that runs a backup or restore. */
   async findBySubject(kind: OperationKind, subjectId: string): Promise<Operation | undefined> {
+    if (!isWellFormedId(subjectId)) return undefined;
     const row = await this.db
       .selectFrom('operations')
       .selectAll()
@@ -387,7 +392,7 @@ export class OperationQueue {
 }
 
 function notFound(id: string): BackstopError {
-  const message = `There is no operation ${id}.`;
+  const message = noSuchId('operation', id);
   return new BackstopError('operation-not-found', message, { userMessage: message });
 }
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { BackstopError } from '../domain/backstop-error.ts';
-import { newId } from '../domain/new-id.ts';
+import { isWellFormedId, newId, noSuchId } from '../domain/new-id.ts';
 import { type Role, roles } from '../domain/principal.ts';
 import type { StateDb } from './state.ts';
 import type { ApiTokensTable } from './tables.ts';
@@ -112,6 +112,8 @@ export async function listTokens(db: StateDb): Promise<ApiToken[]> {
 
 /** Revokes a token (from now on it never verifies); a token revoked before stays as it was. */
 export async function revokeToken(db: StateDb, id: string, now: Date): Promise<ApiToken> {
+  const message = `${noSuchId('token', id)} See the tokens with: backstop token list`;
+  if (!isWellFormedId(id)) throw new BackstopError('token-not-found', message, { userMessage: message });
   const row = await db
     .updateTable('api_tokens')
     .set({ revoked_at: now })
@@ -122,7 +124,6 @@ export async function revokeToken(db: StateDb, id: string, now: Date): Promise<A
   if (row) return toToken(row);
   const existing = await db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
   if (existing) return toToken(existing);
-  const message = `There is no token ${id}. See the tokens with: backstop token list`;
   throw new BackstopError('token-not-found', message, { userMessage: message });
 }
 

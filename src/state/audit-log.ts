@@ -7,16 +7,21 @@ import type { AuditLogTable } from './tables.ts';
 export class AuditLog {
   constructor(private readonly db: StateDb) {}
 
+  /**
+   * Appends an entry. Its text is what people sent (a button's value, a command's words), which may hold NUL bytes:
+   * PostgreSQL text cannot, and the insert would fail, losing the entry of exactly the odd request worth keeping. They
+   * are written as U+FFFD.
+   */
   async record(entry: Omit<AuditEntry, 'id' | 'at'>, at: Date): Promise<void> {
     await this.db
       .insertInto('audit_log')
       .values({
         at,
-        principal: entry.principal,
-        app: entry.app,
-        action: entry.action,
+        principal: storable(entry.principal),
+        app: entry.app === null ? null : storable(entry.app),
+        action: storable(entry.action),
         outcome: entry.outcome,
-        detail: entry.detail,
+        detail: entry.detail === null ? null : storable(entry.detail),
       })
       .execute();
   }
@@ -31,6 +36,10 @@ export class AuditLog {
       .execute();
     return rows.map(toEntry);
   }
+}
+
+function storable(text: string): string {
+  return text.replaceAll('\0', '\uFFFD');
 }
 
 function toEntry(row: Selectable<AuditLogTable>): AuditEntry {

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup, BackupPart, NewBackup, NewRestore, Restore, Trigger } from '../domain/backup.ts';
+import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
 import type { StateDb } from './state.ts';
 import type { BackupPartsTable, BackupsTable, RestoresTable } from './tables.ts';
 
@@ -160,7 +161,9 @@ export class Catalog {
     await this.db.deleteFrom('backups').where('id', '=', id).execute();
   }
 
+  /** The backup with this id, or undefined (also for text that cannot be an id, which never reaches the database). */
   async findBackup(id: string): Promise<Backup | undefined> {
+    if (!isWellFormedId(id)) return undefined;
     const row = await this.db.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
     const parts = await this.db.selectFrom('backup_parts').selectAll().where('backup_id', '=', id).execute();
@@ -171,7 +174,7 @@ export class Catalog {
   async getBackup(id: string): Promise<Backup> {
     const backup = await this.findBackup(id);
     if (!backup) {
-      const message = `There is no backup ${id}. List backups with: backstop list`;
+      const message = `${noSuchId('backup', id)} List backups with: backstop list`;
       throw new BackstopError('backup-not-found', message, { userMessage: message });
     }
     return backup;
@@ -254,11 +257,13 @@ export class Catalog {
   }
 
   async getRestore(id: string): Promise<Restore> {
-    const row = await this.db.selectFrom('restores').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row)
-      throw new BackstopError('restore-not-found', `There is no restore ${id}.`, {
-        userMessage: `There is no restore ${id}.`,
-      });
+    const row = isWellFormedId(id)
+      ? await this.db.selectFrom('restores').selectAll().where('id', '=', id).executeTakeFirst()
+      : undefined;
+    if (!row) {
+      const message = noSuchId('restore', id);
+      throw new BackstopError('restore-not-found', message, { userMessage: message });
+    }
     return toRestore(row);
   }
 

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { Download, DownloadFile, NewDownload } from '../domain/download.ts';
+import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
 import type { StateDb } from './state.ts';
 import type { DownloadsTable } from './tables.ts';
 
@@ -50,7 +51,9 @@ export class DownloadBook {
       .execute();
   }
 
+  /** The download with this id, or undefined (also for text that cannot be an id, which never reaches the database). */
   async find(id: string): Promise<Download | undefined> {
+    if (!isWellFormedId(id)) return undefined;
     const row = await this.db.selectFrom('downloads').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toDownload(row) : undefined;
   }
@@ -58,7 +61,7 @@ export class DownloadBook {
   async get(id: string): Promise<Download> {
     const download = await this.find(id);
     if (!download) {
-      const message = `There is no download ${id}.`;
+      const message = noSuchId('download', id);
       throw new BackstopError('download-not-found', message, { userMessage: message });
     }
     return download;

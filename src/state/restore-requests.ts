@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { BackstopError } from '../domain/backstop-error.ts';
+import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
 import type { NewRestoreRequest, RestoreRequest } from '../domain/restore-request.ts';
 import type { StateDb } from './state.ts';
 import type { RestoreRequestsTable } from './tables.ts';
@@ -38,10 +39,13 @@ export class RestoreRequests {
     return toRequest(row);
   }
 
+  /** The request with this id, else `request-not-found` (also for text that cannot be an id: a forged button value). */
   async get(id: string): Promise<RestoreRequest> {
-    const row = await this.db.selectFrom('restore_requests').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = isWellFormedId(id)
+      ? await this.db.selectFrom('restore_requests').selectAll().where('id', '=', id).executeTakeFirst()
+      : undefined;
     if (!row) {
-      const message = `There is no restore request ${id}.`;
+      const message = noSuchId('restore request', id);
       throw new BackstopError('request-not-found', message, { userMessage: message });
     }
     return toRequest(row);
@@ -65,6 +69,7 @@ export class RestoreRequests {
     decision: { status: 'approved' | 'denied' | 'withdrawn'; by: string; restoreId?: string },
     now: Date,
   ): Promise<RestoreRequest | undefined> {
+    if (!isWellFormedId(id)) return undefined;
     const row = await this.db
       .updateTable('restore_requests')
       .set({

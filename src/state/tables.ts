@@ -20,6 +20,7 @@ export interface StateTables {
   audit_log: AuditLogTable;
   restore_requests: RestoreRequestsTable;
   fleet_settings: FleetSettingsTable;
+  delivered_chat_requests: DeliveredChatRequestsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -200,4 +201,11 @@ export interface FleetSettingsTable {
   name: string;
   value: string;
   updated_at: Timestamp;
+}
+
+export interface DeliveredChatRequestsTable {
+  /** A name of one request: `slack-signature:v0=...`, `discord-interaction:<id>`, ... */
+  key: string;
+  /** When the request can no longer arrive again (its signature's time window has passed, with a margin). */
+  expires_at: Timestamp;
 }

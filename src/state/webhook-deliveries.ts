@@ -1,6 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import type { BackstopEvent, EventType } from '../domain/events.ts';
-import { newId } from '../domain/new-id.ts';
+import { isWellFormedId, newId } from '../domain/new-id.ts';
 import type { Catalog } from './catalog.ts';
 import { toEvent } from './event-log.ts';
 import type { StateDb } from './state.ts';
@@ -63,6 +63,7 @@ export class WebhookDeliveries {
   }
 
   async find(id: string): Promise<Delivery | undefined> {
+    if (!isWellFormedId(id)) return undefined;
     const row = await this.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toDelivery(row) : undefined;
   }

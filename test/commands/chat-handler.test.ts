@@ -117,6 +117,29 @@ describe('the /backup command in chat', () => {
     });
   });
 
+  test('a button whose request id holds a NUL byte finds no request; the refusal is audited', async () => {
+    // Typed commands never carry such ids (the parser takes only letters and digits); a button's value is not parsed.
+    const logged = engine.logs.length;
+    for (const action of ['approve:r\u0000', `deny:${'z'.repeat(5000)}`]) {
+      const click = new RecordingOutput();
+      await handler.action(bob, action, click);
+      expect(click.privates).toEqual([
+        {
+          outcome: 'refused',
+          text: expect.stringMatching(/^There is no restore request "[\w\\.]{1,50}": Backstop ids/),
+        },
+      ]);
+    }
+    // The state refused both before any query: nothing failed, and both refusals are in the audit log, the NUL byte
+    // (which PostgreSQL text cannot hold) written as U+FFFD.
+    expect(engine.logs.slice(logged)).toEqual([]);
+    const audited = (await chat.engine.audit.list()).slice(0, 2);
+    expect(audited.map((e) => [e.principal, e.action.slice(0, 10), e.outcome])).toEqual([
+      ['slack:UBOB', 'deny zzzzz', 'refused'],
+      ['slack:UBOB', 'approve r\uFFFD', 'refused'],
+    ]);
+  });
+
   test('a restore into a protected target posts a card; a second person approves; the destination is restored', async () => {
     const id = await backupOfLive('good state');
     writeFileSync(join(live, 'logo.png'), 'broken pixels');

@@ -298,3 +298,71 @@ describe('backups, restores, downloads and operations', () => {
     expect([noRoute.status, noRoute.body.error.code]).toEqual([404, 'not-found']);
   });
 });
+
+describe('malformed ids and text', () => {
+  // Each of these reached PostgreSQL, which cannot hold a NUL byte in text and failed the query: a 500.
+  const malformedIds = [
+    '%00',
+    'a%00b',
+    '7k3qx2%00',
+    'ABCDEF',
+    'z'.repeat(33),
+    '%F0%9F%92%A5',
+    '%E2%80%AE7k3qx2',
+    '%ZZ',
+  ];
+
+  test('an id in the path that cannot be one answers 400 malformed-id, saying so', async () => {
+    const logged = engine.logs.length;
+    for (const path of ['/backups', '/operations', '/downloads']) {
+      for (const id of malformedIds) {
+        const answer = await api('GET', `${path}/${id}`, { token: secrets['approver']! });
+        expect([path, id, answer.status, answer.body.error.code]).toEqual([path, id, 400, 'malformed-id']);
+        expect(answer.body.error.message).toMatch(/id in the path is malformed.*: Backstop ids are/);
+      }
+    }
+    // Nothing failed on the server (a 500 is logged as "HTTP API: ... failed").
+    expect(engine.logs.slice(logged)).toEqual([]);
+  });
+
+  test('an id in a body that cannot be one answers 400 invalid-request naming the field, and queues nothing', async () => {
+    const logged = engine.logs.length;
+    const before = await engine.ctx.operations.listActive();
+    for (const backupId of ['\u0000', 'a\u0000b', 'ABCDEF', 'z'.repeat(10_000), '']) {
+      for (const path of ['/restores', '/downloads']) {
+        const answer = await api('POST', path, { token: secrets['approver']!, body: { backupId } });
+        expect([path, answer.status, answer.body.error.code]).toEqual([path, 400, 'invalid-request']);
+        expect(answer.body.error.message).toContain('body.backupId: malformed id');
+      }
+    }
+    expect(await engine.ctx.operations.listActive()).toEqual(before);
+    expect(engine.logs.slice(logged)).toEqual([]);
+  });
+
+  test('a NUL byte in a name, a note or a query answers 400 invalid-request', async () => {
+    const logged = engine.logs.length;
+    const operator = secrets['operator']!;
+    const inApp = await api('POST', '/backups', { token: operator, body: { app: 'sh\u0000op', env: 'live' } });
+    const inNote = await api('POST', '/backups', {
+      token: operator,
+      body: { app: 'shop', env: 'live', parts: 'media', note: 'before\u0000deploy' },
+    });
+    const inQuery = await api('GET', '/backups?app=sh%00op', { token: operator });
+    for (const [answer, field] of [
+      [inApp, 'body.app'],
+      [inNote, 'body.note'],
+      [inQuery, 'query.app'],
+    ] as const) {
+      expect([answer.status, answer.body.error.code]).toEqual([400, 'invalid-request']);
+      expect(answer.body.error.message).toContain(`${field}: must not contain NUL characters`);
+    }
+    expect(engine.logs.slice(logged)).toEqual([]);
+  });
+
+  test('a download link whose token holds a NUL byte, is absurdly long or undecodable answers 403 link-invalid', async () => {
+    for (const token of ['%00', 'a%00b.c', `${'a'.repeat(6000)}.${'b'.repeat(43)}`, '%E2%80%AE.x', '%ZZ']) {
+      const response = await fetch(`${server.url}/downloads/${token}`);
+      expect([response.status, (await response.json()).error.code]).toEqual([403, 'link-invalid']);
+    }
+  });
+});

@@ -2,7 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { newId } from '../../src/domain/new-id.ts';
+import { OperationQueue } from '../../src/jobs/operation-queue.ts';
+import { revokeToken } from '../../src/state/api-tokens.ts';
+import { Catalog } from '../../src/state/catalog.ts';
+import { DeliveredChatRequests } from '../../src/state/delivered-chat-requests.ts';
+import { DownloadBook } from '../../src/state/download-book.ts';
+import { RestoreRequests } from '../../src/state/restore-requests.ts';
 import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
+import { WebhookDeliveries } from '../../src/state/webhook-deliveries.ts';
 import { createDatabase, dropDatabase } from '../support/postgres.ts';
 
 const newBackup = (id: string) => ({
@@ -61,6 +69,7 @@ describe.each(dialects)('state on %s', (_name, open) => {
       '0004-audit-and-approvals',
       '0005-cancelled-status',
       '0006-fleet-settings',
+      '0007-delivered-chat-requests',
     ]);
     expect(await migrateToLatest(state.db)).toEqual([]);
   });
@@ -94,6 +103,78 @@ describe.each(dialects)('state on %s', (_name, open) => {
     await succeeding;
     const ids = await state.db.selectFrom('backups').select('id').where('id', 'in', ['rolled', 'commit']).execute();
     expect(ids.map((r) => r.id)).toEqual(['commit']);
+  });
+
+  test('a delivered chat request is recorded once: the first recording of any of its keys wins', async () => {
+    await migrateToLatest(state.db);
+    let now = new Date('2026-11-27T10:00:00Z');
+    const record = new DeliveredChatRequests(state.db, () => now);
+    const expiresAt = new Date('2026-11-27T10:10:00Z');
+    expect(await record.recordDelivery(['slack-signature:v0=aa', 'slack-trigger:t1'], expiresAt)).toBe('first');
+    // The same request again, or Slack's retry of it (a new signature, the same trigger): replays.
+    expect(await record.recordDelivery(['slack-signature:v0=aa', 'slack-trigger:t1'], expiresAt)).toBe('replay');
+    expect(await record.recordDelivery(['slack-trigger:t1', 'slack-signature:v0=bb'], expiresAt)).toBe('replay');
+    expect(await record.recordDelivery(['slack-signature:v0=cc', 'slack-trigger:t2'], expiresAt)).toBe('first');
+
+    // The sweep, at most once a minute, deletes what expired.
+    const keys = async () =>
+      (await state.db.selectFrom('delivered_chat_requests').select('key').orderBy('key').execute()).map((r) => r.key);
+    now = new Date('2026-11-27T10:10:00Z');
+    expect(await record.recordDelivery(['slack-signature:v0=aa'], new Date('2026-11-27T10:20:00Z'))).toBe('first');
+    expect(await keys()).toEqual(['slack-signature:v0=aa']);
+    // An expired record that the sweep has not deleted yet is no reason to refuse: it is taken over.
+    expect(await record.recordDelivery(['discord-interaction:7'], new Date('2026-11-27T10:10:20Z'))).toBe('first');
+    now = new Date('2026-11-27T10:10:30Z');
+    expect(await record.recordDelivery(['discord-interaction:7'], new Date('2026-11-27T10:20:30Z'))).toBe('first');
+    expect(await keys()).toEqual(['discord-interaction:7', 'slack-signature:v0=aa']);
+    expect(await record.recordDelivery(['discord-interaction:7'], new Date('2026-11-27T10:20:30Z'))).toBe('replay');
+  });
+
+  test('of instances recording the same request at once, exactly one gets first', async () => {
+    await migrateToLatest(state.db);
+    // Separate books, as on separate instances; on PostgreSQL each statement runs on its own pooled connection.
+    const books = Array.from({ length: 20 }, () => new DeliveredChatRequests(state.db));
+    const expiresAt = new Date(Date.now() + 600_000);
+    const answers = await Promise.all(
+      books.map((book, i) => book.recordDelivery([`discord-signature:${i % 2}`, 'discord-interaction:42'], expiresAt)),
+    );
+    expect(answers.filter((answer) => answer === 'first')).toEqual(['first']);
+  });
+
+  test('lookups by text that cannot be an id find nothing, without the database failing on it', async () => {
+    await migrateToLatest(state.db);
+    const catalog = new Catalog(state.db, () => newId(), 'test');
+    const operations = new OperationQueue(state.db, () => newId());
+    const downloads = new DownloadBook(state.db, () => newId());
+    const requests = new RestoreRequests(state.db, () => newId());
+    const deliveries = new WebhookDeliveries(state.db);
+    const now = new Date();
+    // A NUL byte is what PostgreSQL text cannot hold; the others are merely not ids (Backstop makes none like them).
+    for (const id of ['\u0000', '7k3qx2\u0000', 'ABCDEF', 'z'.repeat(10_000), '\uD800']) {
+      expect(await catalog.findBackup(id)).toBeUndefined();
+      expect(await operations.find(id)).toBeUndefined();
+      expect(await operations.findBySubject('backup', id)).toBeUndefined();
+      expect(await downloads.find(id)).toBeUndefined();
+      expect(await deliveries.find(id)).toBeUndefined();
+      expect(await requests.decide(id, { status: 'denied', by: 'slack:U1' }, now)).toBeUndefined();
+      for (const [lookup, code] of [
+        [() => catalog.getBackup(id), 'backup-not-found'],
+        [() => catalog.getRestore(id), 'restore-not-found'],
+        [() => operations.get(id), 'operation-not-found'],
+        [() => operations.requestCancel(id, 'cli:ana', now), 'operation-not-found'],
+        [() => downloads.get(id), 'download-not-found'],
+        [() => requests.get(id), 'request-not-found'],
+        [() => revokeToken(state.db, id, now), 'token-not-found'],
+      ] as const) {
+        await expect(lookup()).rejects.toMatchObject({
+          code,
+          userMessage: expect.stringContaining('Backstop ids are'),
+        });
+        // The message quotes the text escaped and cut short (printable ASCII here): no NUL byte or megabyte reaches
+        // a log or a channel.
+        await expect(lookup()).rejects.toMatchObject({ userMessage: expect.stringMatching(/^[ -~]{1,300}$/) });
+      }
+    }
   });
 });
 

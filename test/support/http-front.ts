@@ -1,18 +1,21 @@
 import type { Express } from 'express';
-import type { ChatEndpoint } from '../../adapters/chat-platform/chat-platform.ts';
+import type { ChatEndpoint, DeliveredRequests } from '../../adapters/chat-platform/chat-platform.ts';
 import { type AnsweredChatRequest, type HttpFront, startHttpFront } from '../../adapters/http-front/http-front.ts';
+import { MemoryDeliveredRequests } from './delivered-requests.ts';
 import { Occurrences } from './occurrences.ts';
 
 /**
  * Serves `app` behind the HTTP front on 127.0.0.1 at a free port, with the given chat endpoints acknowledged on the
  * front's thread, as `backstop serve` does. `logs` collects the front's log lines; `answered` the chat requests it
- * has answered (their deliveries handed to the endpoints): wait on it to know the front is done with a request;
- * `close` stops it all.
+ * has answered (their deliveries handed to the endpoints, or found replays): wait on it to know the front is done
+ * with a request; `close` stops it all. `delivered` is the record of delivered requests (the state's, for a test of
+ * instances sharing one); a record in memory of this front's own by default.
  */
 export async function serveBehindFront(
   app: Express,
   endpoints: ChatEndpoint[],
   logs: string[] = [],
+  delivered: DeliveredRequests = new MemoryDeliveredRequests(),
 ): Promise<{
   url: string;
   front: HttpFront;
@@ -26,6 +29,7 @@ export async function serveBehindFront(
     host: '127.0.0.1',
     port: 0,
     endpoints,
+    delivered,
     log: (line) => logs.push(line),
     onAnswered: answered.record,
   });

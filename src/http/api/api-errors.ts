@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { BackstopError } from '../../domain/backstop-error.ts';
+import { idShapeHint } from '../../domain/new-id.ts';
 import { reasonOf } from '../../domain/reason-of.ts';
 
 /**
@@ -79,6 +80,14 @@ export function apiErrorHandler(log: (line: string) => void): ErrorRequestHandle
 
 function toApiError(error: unknown, where: string, log: (line: string) => void): ApiError {
   if (error instanceof ApiError) return error;
+  // Express could not percent-decode a parameter of the path (`%ZZ`); every parameter of the API's paths is an id.
+  if (error instanceof URIError) {
+    return new ApiError(
+      400,
+      'malformed-id',
+      `The id in the path is malformed (not valid percent-encoding): ${idShapeHint}.`,
+    );
+  }
   const parserError = error as { type?: string; status?: number };
   if (parserError.type === 'entity.parse.failed') {
     return new ApiError(400, 'invalid-json', 'The request body is not valid JSON.');

@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import { idShapeHint, isWellFormedId } from '../../domain/new-id.ts';
 import type { Operation } from '../../domain/operation.ts';
 import type { PartsChoice } from '../../domain/part-kind.ts';
 import { partKinds } from '../../domain/parts.ts';
@@ -15,7 +16,10 @@ import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { authenticate, principalOf } from './api-access.ts';
 import { ApiError, apiErrorHandler, parseWith } from './api-errors.ts';
 
-const name = z.string().min(1).max(100);
+// PostgreSQL text cannot hold a NUL byte: a string with one would fail the query it reaches, so it is refused here.
+const text = z.string().refine((value) => !value.includes('\0'), { message: 'must not contain NUL characters' });
+const name = text.min(1).max(100);
+const id = z.string().refine(isWellFormedId, { message: `malformed id: ${idShapeHint}` });
 const parts = z.string().refine(
   (value) => {
     try {
@@ -32,7 +36,7 @@ const createBackupBody = z.strictObject({
   app: name,
   env: name,
   parts: parts.optional(),
-  note: z.string().max(500).optional(),
+  note: text.max(500).optional(),
 });
 
 const listBackupsQuery = z.object({
@@ -43,14 +47,14 @@ const listBackupsQuery = z.object({
 });
 
 const createRestoreBody = z.strictObject({
-  backupId: name,
+  backupId: id,
   parts: parts.optional(),
   to: z.strictObject({ app: name, env: name }).optional(),
   safetyBackup: z.boolean().default(true),
 });
 
 const createDownloadBody = z.strictObject({
-  backupId: name,
+  backupId: id,
   parts: parts.optional(),
   email: z.email().optional(),
 });
@@ -100,7 +104,7 @@ export function createApiRouter(options: { engine: UseCaseContext; state: StateD
   });
 
   router.get('/backups/:id', async (request, response) => {
-    const { backup, retention, operation } = await showBackup(engine, principalOf(response), request.params.id);
+    const { backup, retention, operation } = await showBackup(engine, principalOf(response), idIn(request, 'backup'));
     response.json({ ...backupJson(backup, retention), ...(operation && { operationId: operation.id }) });
   });
 
@@ -128,12 +132,12 @@ export function createApiRouter(options: { engine: UseCaseContext; state: StateD
   });
 
   router.get('/downloads/:id', async (request, response) => {
-    const { download, operation } = await showDownload(engine, principalOf(response), request.params.id);
+    const { download, operation } = await showDownload(engine, principalOf(response), idIn(request, 'download'));
     response.json({ ...downloadJson(download), ...(operation && { operationId: operation.id }) });
   });
 
   router.get('/operations/:id', async (request, response) => {
-    response.json(operationJson(await showOperation(engine, principalOf(response), request.params.id)));
+    response.json(operationJson(await showOperation(engine, principalOf(response), idIn(request, 'operation'))));
   });
 
   router.use(() => {
@@ -141,6 +145,16 @@ export function createApiRouter(options: { engine: UseCaseContext; state: StateD
   });
   router.use(apiErrorHandler(engine.log));
   return router;
+}
+
+/**
+ * The id in the request's path, or 400 `malformed-id`: text that cannot be an id names nothing, and a NUL byte in it
+ * would fail the database query rather than find nothing.
+ */
+function idIn(request: express.Request, what: 'backup' | 'download' | 'operation'): string {
+  const given = String(request.params['id']);
+  if (isWellFormedId(given)) return given;
+  throw new ApiError(400, 'malformed-id', `The ${what} id in the path is malformed: ${idShapeHint}.`);
 }
 
 /** 202 Accepted with the operation to follow in `Location`. */

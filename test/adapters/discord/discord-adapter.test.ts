@@ -1,12 +1,15 @@
 import express from 'express';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import type { DeliveredRequests } from '../../../adapters/chat-platform/chat-platform.ts';
 import { createDiscord, type DiscordChat } from '../../../adapters/discord/discord-adapter.ts';
 import { encodeDiscordReference } from '../../../adapters/discord/discord-reference.ts';
 import type { ChatOutput } from '../../../commands/chat/chat-types.ts';
 import { BackstopError } from '../../../src/domain/backstop-error.ts';
+import { DeliveredChatRequests } from '../../../src/state/delivered-chat-requests.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 import { Occurrences } from '../../support/occurrences.ts';
+import { sharedStateDatabase } from '../../support/shared-state.ts';
 import {
   applicationId,
   buttonClick,
@@ -33,8 +36,12 @@ let endpoint: string;
 /** One per delivery the adapter is done with (its work ended, or none was started). */
 let settled: Occurrences<void>;
 
-/** The adapter behind the HTTP front, as `backstop serve` runs it; the front's log lines go to `logs` as well. */
-async function start(options: { updateIntervalMs?: number } = {}) {
+/**
+ * The adapter behind the HTTP front, as `backstop serve` runs it; the front's log lines go to `logs` as well.
+ * `delivered` is the record of delivered requests (a state's, or by default one in memory for this instance alone).
+ */
+async function start(options: { updateIntervalMs?: number; delivered?: DeliveredRequests } = {}) {
+  const { delivered, ...adapterOptions } = options;
   settled = new Occurrences<void>();
   discord = createDiscord({
     publicKey: signer.publicKeyHex,
@@ -45,9 +52,9 @@ async function start(options: { updateIntervalMs?: number } = {}) {
     log: (line) => logs.push(line),
     clock: clock.now,
     onSettled: settled.record,
-    ...options,
+    ...adapterOptions,
   });
-  served = await serveBehindFront(express(), [discord.endpoint], logs);
+  served = await serveBehindFront(express(), [discord.endpoint], logs, delivered);
   endpoint = `${served.url}/discord/interactions`;
 }
 
@@ -142,6 +149,19 @@ describe('createDiscord behind the front: request verification', () => {
     expect(logs).toContain(refusalLog('stale-timestamp'));
     // Four minutes is still fine.
     const fresh = signer.headers(JSON.stringify({ type: 1 }), new Date(Date.now() - 4 * 60_000));
+    expect((await post({ type: 1 }, fresh)).status).toBe(200);
+  });
+
+  test('refuses a timestamp more than five minutes ahead (system time), even with a valid signature', async () => {
+    const interaction = slashCommand('status');
+    const ahead = signer.headers(JSON.stringify(interaction), new Date(Date.now() + 60 * 60_000));
+    const response = await post(interaction, ahead);
+    expect(response.status).toBe(401);
+    await answeredWithoutDelivery(1, 401);
+    expect(handler.calls).toEqual([]);
+    expect(logs).toContain(refusalLog('stale-timestamp'));
+    // Four minutes ahead is still fine (a clock a little behind Discord's).
+    const fresh = signer.headers(JSON.stringify({ type: 1 }), new Date(Date.now() + 4 * 60_000));
     expect((await post({ type: 1 }, fresh)).status).toBe(200);
   });
 
@@ -426,6 +446,109 @@ describe('createDiscord behind the front: buttons', () => {
     clock.advance(15 * 60);
     proceed();
     await fake.waitFor(() => fake.find('PATCH', `/channels/${channelId}/messages/121212121212121212`).length === 1);
+  });
+});
+
+describe('createDiscord behind the front: an interaction delivered twice runs once', () => {
+  let shared: Awaited<ReturnType<typeof sharedStateDatabase>>;
+  beforeAll(async () => {
+    shared = await sharedStateDatabase('discord_replays');
+  });
+  afterAll(async () => {
+    await shared?.drop();
+  });
+  const replayLog =
+    "http: a request to /discord/interactions had been delivered before (a replay, or the platform's retry): " +
+    'acknowledged again, not started again';
+
+  test('the same signed interaction posted twice is deferred twice alike and runs once', async () => {
+    await start({ delivered: new DeliveredChatRequests((await shared.open()).db) });
+    const interaction = slashCommand('create', [{ name: 'target', type: 3, value: 'shop/live' }]);
+    const headers = signer.headers(JSON.stringify(interaction), new Date());
+
+    const first = await post(interaction, headers);
+    const again = await post(interaction, headers);
+
+    expect([first.status, first.json, again.status, again.json]).toEqual([200, { type: 5 }, 200, { type: 5 }]);
+    const answers = await served!.answered.reached(2);
+    expect(answers.filter((a) => a.delivered)).toHaveLength(1);
+    expect(answers.filter((a) => a.replay)).toEqual([
+      { path: '/discord/interactions', status: 200, delivered: false, replay: true },
+    ]);
+    await settled.reached(1);
+    expect(handler.calls.map((c) => c.input)).toEqual(['create shop/live']);
+    expect(logs).toContain(replayLog);
+  });
+
+  test('the same interaction id signed again at another time is a replay too', async () => {
+    await start({ delivered: new DeliveredChatRequests((await shared.open()).db) });
+    const click = buttonClick('approve:r4x9ka');
+    const body = JSON.stringify(click);
+
+    await post(click, signer.headers(body, new Date(Date.now() - 3000)));
+    await served!.answered.reached(1);
+    await post(click, signer.headers(body, new Date()));
+
+    expect((await served!.answered.reached(2))[1]).toMatchObject({ delivered: false, replay: true });
+    await settled.reached(1);
+    expect(handler.calls.map((c) => c.input)).toEqual(['approve:r4x9ka']);
+  });
+
+  test('two instances sharing the state database receive the same interactions at once: each runs once', async () => {
+    const instances: Array<{
+      handler: RecordingHandler;
+      settled: Occurrences<void>;
+      adapter: DiscordChat;
+      front: Awaited<ReturnType<typeof serveBehindFront>>;
+    }> = [];
+    for (let i = 0; i < 2; i += 1) {
+      // Each instance with its own connection to the shared database, as separate `serve` processes have.
+      const state = await shared.open();
+      const own = { handler: new RecordingHandler(), settled: new Occurrences<void>() };
+      const adapter = createDiscord({
+        publicKey: signer.publicKeyHex,
+        applicationId,
+        botToken,
+        apiUrl: fake.apiUrl,
+        handler: own.handler,
+        log: (line) => logs.push(line),
+        onSettled: own.settled.record,
+      });
+      const front = await serveBehindFront(express(), [adapter.endpoint], logs, new DeliveredChatRequests(state.db));
+      instances.push({ ...own, adapter, front });
+    }
+    const interactions = [
+      slashCommand('list'),
+      slashCommand('status'),
+      buttonClick('approve:r4x9ka'),
+      buttonClick('deny:r4x9kb'),
+    ];
+    try {
+      const responses = await Promise.all(
+        interactions.flatMap((interaction) => {
+          const body = JSON.stringify(interaction);
+          const headers = signer.headers(body, new Date());
+          return instances.map((instance) =>
+            fetch(`${instance.front.url}/discord/interactions`, { method: 'POST', headers, body }),
+          );
+        }),
+      );
+
+      expect(responses.map((r) => r.status)).toEqual(interactions.flatMap(() => [200, 200]));
+      const answers = await Promise.all(
+        instances.map((instance) => instance.front.answered.reached(interactions.length)),
+      );
+      expect(answers.flat().filter((a) => a.delivered)).toHaveLength(interactions.length);
+      const delivered = answers.map((each) => each.filter((a) => a.delivered).length);
+      await Promise.all(instances.map((instance, i) => instance.settled.reached(delivered[i]!)));
+      const ran = instances.flatMap((instance) => instance.handler.calls.map((c) => c.input)).sort();
+      expect(ran).toEqual(['approve:r4x9ka', 'deny:r4x9kb', 'list', 'status']);
+    } finally {
+      for (const instance of instances) {
+        await instance.front.close();
+        await instance.adapter.close();
+      }
+    }
   });
 });
 

@@ -172,6 +172,14 @@ export class RecordingHandler implements ChatHandler {
   }
 }
 
+let interactions = 0;
+
+/** A new interaction id, as Discord gives each interaction its own: two sharing one would run once. */
+export function interactionId(): string {
+  interactions += 1;
+  return String(555555555555555555n + BigInt(interactions));
+}
+
 /** An APPLICATION_COMMAND interaction for `/backup <subcommand>` as Discord sends it, with overrides. */
 export function slashCommand(
   subcommand: string,
@@ -179,7 +187,7 @@ export function slashCommand(
   overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return {
-    id: '555555555555555555',
+    id: interactionId(),
     application_id: applicationId,
     type: 2,
     token: 'command-token',
@@ -195,7 +203,7 @@ export function slashCommand(
 /** A MESSAGE_COMPONENT interaction: a click on the button `customId` of message `messageId`. */
 export function buttonClick(customId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    id: '555555555555555556',
+    id: interactionId(),
     application_id: applicationId,
     type: 3,
     token: 'click-token',

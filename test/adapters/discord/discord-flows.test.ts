@@ -2,6 +2,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDiscord, type DiscordChat } from '../../../adapters/discord/discord-adapter.ts';
 import type { AuditLog } from '../../../src/state/audit-log.ts';
+import { DeliveredChatRequests } from '../../../src/state/delivered-chat-requests.ts';
 import { type ChatRig, startChatRig } from '../../support/chat.ts';
 import { type TestEngine, target } from '../../support/engine.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
@@ -59,7 +60,8 @@ beforeAll(async () => {
     log: () => {},
     updateIntervalMs: 100,
   });
-  served = await serveBehindFront(express(), [discord.endpoint]);
+  // The state's record of delivered requests, as `serve` has it.
+  served = await serveBehindFront(express(), [discord.endpoint], [], new DeliveredChatRequests(engine.state.db));
   endpoint = `${served.url}/discord/interactions`;
 }, 120_000);
 

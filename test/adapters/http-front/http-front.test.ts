@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import express from 'express';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { ChatEndpoint } from '../../../adapters/chat-platform/chat-platform.ts';
+import type { ChatEndpoint, DeliveredRequests } from '../../../adapters/chat-platform/chat-platform.ts';
 import { startHttpFront } from '../../../adapters/http-front/http-front.ts';
 import { proxyRequest } from '../../../adapters/http-front/proxy-request.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
@@ -37,9 +37,9 @@ function recordingEndpoint(): ChatEndpoint & { delivered: unknown[] } {
   };
 }
 
-async function start(app = express()) {
+async function start(app = express(), delivered?: DeliveredRequests) {
   const endpoint = recordingEndpoint();
-  const served = await serveBehindFront(app, [endpoint]);
+  const served = await serveBehindFront(app, [endpoint], [], delivered);
   cleanups.push(served.close);
   return { ...served, endpoint };
 }
@@ -151,6 +151,66 @@ describe('HTTP front: chat paths', () => {
     await until(() => (endpoint.delivered.length === 20 ? true : undefined), '20 deliveries');
     const texts = endpoint.delivered.map((d) => (d as { body: { text: string } }).body.text).sort();
     expect(texts).toEqual(bodies.map((_, i) => `create db ${i}`).sort());
+  });
+});
+
+/** A record of delivered requests that records what it is asked, and answers `replay` for keys it was given before. */
+class RecordingDeliveries implements DeliveredRequests {
+  readonly asked: Array<{ keys: readonly string[]; expiresAt: Date }> = [];
+  failure: Error | undefined;
+
+  async recordDelivery(keys: readonly string[], expiresAt: Date): Promise<'first' | 'replay'> {
+    if (this.failure) throw this.failure;
+    const seen = this.asked.some((earlier) => earlier.keys.some((key) => keys.includes(key)));
+    this.asked.push({ keys, expiresAt });
+    return seen ? 'replay' : 'first';
+  }
+}
+
+describe('HTTP front: each request is delivered once', () => {
+  test("a delivery is recorded by its signature and Slack's trigger id, until two windows after its timestamp", async () => {
+    const deliveries = new RecordingDeliveries();
+    const { url, endpoint, answered } = await start(express(), deliveries);
+    const body = 'command=%2Fbackup&text=create+db&trigger_id=1337.42.abc';
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers = signed(body, timestamp);
+
+    await fetch(`${url}/slack/events`, { method: 'POST', body, headers });
+    await answered.reached(1);
+    await fetch(`${url}/slack/events`, { method: 'POST', body, headers });
+
+    expect(await answered.reached(2)).toEqual([
+      { path: '/slack/events', status: 200, delivered: true },
+      { path: '/slack/events', status: 200, delivered: false, replay: true },
+    ]);
+    expect(endpoint.delivered).toHaveLength(1);
+    const record = { keys: [`slack-signature:${headers['x-slack-signature']}`, 'slack-trigger:1337.42.abc'] };
+    expect(deliveries.asked).toEqual([
+      { ...record, expiresAt: new Date((timestamp + 600) * 1000) },
+      { ...record, expiresAt: new Date((timestamp + 600) * 1000) },
+    ]);
+  });
+
+  test('a delivery that cannot be recorded is not handed over (it could run twice), and the log says so', async () => {
+    const deliveries = new RecordingDeliveries();
+    deliveries.failure = new Error('connection refused');
+    const { url, endpoint, answered, logs } = await start(express(), deliveries);
+    const body = 'command=%2Fbackup&text=create+db';
+
+    const response = await fetch(`${url}/slack/events`, { method: 'POST', body, headers: signed(body) });
+
+    expect(response.status).toBe(200);
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: false }]);
+    expect(endpoint.delivered).toEqual([]);
+    expect(logs).toEqual([
+      'http: a request to /slack/events was acknowledged but not started: recording it failed: Error: connection refused',
+    ]);
+  });
+
+  test('chat endpoints without a record of delivered requests are refused at start', async () => {
+    await expect(
+      startHttpFront({ app: express(), host: '127.0.0.1', port: 0, endpoints: [recordingEndpoint()], log: () => {} }),
+    ).rejects.toThrow('the HTTP front needs the record of delivered requests to serve chat endpoints');
   });
 });
 

@@ -98,14 +98,16 @@ describe('acknowledgeSlackRequest: accepted requests', () => {
     expect(answer).toEqual({ status: 200, delivery: { body: { type: 'event_callback' } } });
   });
 
-  it('accepts a timestamp exactly five minutes old', () => {
+  it('accepts a timestamp exactly five minutes old, and one exactly five minutes ahead', () => {
     const answer = acknowledge(formBody(slashCommand()), { timestamp: nowSeconds - maxSlackRequestAgeSeconds });
 
     expect(answer.status).toBe(200);
     expect(answer.delivery).toBeDefined();
+    const ahead = acknowledge(formBody(slashCommand()), { timestamp: nowSeconds + maxSlackRequestAgeSeconds });
+    expect([ahead.status, ahead.refused]).toEqual([200, undefined]);
   });
 
-  it("accepts a timestamp a little in the future (Slack's rule only limits the age)", () => {
+  it("accepts a timestamp a little in the future (a clock a little behind Slack's)", () => {
     const answer = acknowledge(formBody(slashCommand()), { timestamp: nowSeconds + 90 });
 
     expect(answer.status).toBe(200);
@@ -195,6 +197,13 @@ describe('acknowledgeSlackRequest: refused requests', () => {
       'stale timestamp',
     ],
     ['a correctly signed timestamp an hour old', { timestamp: nowSeconds - 3600 }, 'stale timestamp'],
+    // Ahead as far as behind: a request dated an hour ahead could otherwise be replayed for an hour and five minutes.
+    [
+      'a correctly signed timestamp five minutes and one second ahead',
+      { timestamp: nowSeconds + maxSlackRequestAgeSeconds + 1 },
+      'future timestamp',
+    ],
+    ['a correctly signed timestamp an hour ahead', { timestamp: nowSeconds + 3600 }, 'future timestamp'],
   ])('answers 401 with no delivery to %s', (_name, options, reason) => {
     const answer = acknowledge(body, options);
 

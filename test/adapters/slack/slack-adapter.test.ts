@@ -1,12 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DeliveredRequests } from '../../../adapters/chat-platform/chat-platform.ts';
 import type { AnsweredChatRequest, HttpFront } from '../../../adapters/http-front/http-front.ts';
 import { renderSlackMessage } from '../../../adapters/slack/render-slack-message.ts';
 import { createSlack, type SlackChat } from '../../../adapters/slack/slack-adapter.ts';
 import type { ChatHandler, ChatMessage } from '../../../commands/chat/chat-types.ts';
+import { DeliveredChatRequests } from '../../../src/state/delivered-chat-requests.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
 import { Occurrences } from '../../support/occurrences.ts';
+import { sharedStateDatabase } from '../../support/shared-state.ts';
 import { FakeSlackApi, type SlackApiCall } from './fake-slack-api.ts';
 import { RecordingChatHandler } from './recording-chat-handler.ts';
 import {
@@ -42,9 +45,10 @@ afterEach(async () => {
 
 /**
  * Slack behind the HTTP front, as `serve` runs it: `/slack/events` acknowledged on the front's thread and delivered to
- * the adapter; everything else (here a body-parsing API) proxied to Backstop's express app.
+ * the adapter; everything else (here a body-parsing API) proxied to Backstop's express app. `delivered` is the record
+ * of delivered requests (a state's, or by default one in memory for this instance alone).
  */
-async function startSlack(handler: ChatHandler): Promise<Running> {
+async function startSlack(handler: ChatHandler, delivered?: DeliveredRequests): Promise<Running> {
   const fake = await FakeSlackApi.start();
   cleanups.push(() => fake.close());
   fake.emails.set('U123', 'ana@example.com');
@@ -63,7 +67,7 @@ async function startSlack(handler: ChatHandler): Promise<Running> {
   app.use('/api/v1', express.json(), (request, response) => {
     response.json({ echo: request.body });
   });
-  const served = await serveBehindFront(app, [slack.endpoint], logs);
+  const served = await serveBehindFront(app, [slack.endpoint], logs, delivered);
   cleanups.push(async () => {
     await served.close();
     await slack.close();
@@ -396,6 +400,8 @@ describe('Slack adapter: request verification', () => {
       'signature mismatch',
     ],
     ['a stale timestamp (6 minutes old), correctly signed', { timestamp: now - 6 * 60 }, 'stale timestamp'],
+    ['a timestamp an hour ahead, correctly signed', { timestamp: now + 3600 }, 'future timestamp'],
+    ['a timestamp 6 minutes ahead, correctly signed', { timestamp: now + 6 * 60 }, 'future timestamp'],
   ])('answers 401 to %s and never calls the handler', async (_name, sign, reason) => {
     const handler = new RecordingChatHandler();
     const { url, fake, logs, answered } = await startSlack(handler);
@@ -528,6 +534,95 @@ describe('Slack adapter: request verification', () => {
     expect(logs).toContain('slack: a request acknowledged while stopping was not started');
     expect(handler.calls).toEqual([]);
     expect(fake.calls).toEqual([]);
+  });
+});
+
+describe('Slack adapter: a request delivered twice runs once', () => {
+  let shared: Awaited<ReturnType<typeof sharedStateDatabase>>;
+  beforeAll(async () => {
+    shared = await sharedStateDatabase('slack_replays');
+  });
+  afterAll(async () => {
+    await shared?.drop();
+  });
+  const replayLog =
+    "http: a request to /slack/events had been delivered before (a replay, or the platform's retry): acknowledged " +
+    'again, not started again';
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+  it('the same signed slash command posted twice is acknowledged twice alike, runs once, and the copy is logged', async () => {
+    const handler = new RecordingChatHandler();
+    const state = await shared.open();
+    const { url, logs, answered, settled } = await startSlack(handler, new DeliveredChatRequests(state.db));
+    const body = formBody(slashCommand({ text: 'create db' }));
+    const timestamp = nowSeconds();
+
+    const first = await postSigned(url, body, { timestamp });
+    const again = await postSigned(url, body, { timestamp });
+
+    expect([first.status, await first.text()]).toEqual([200, '']);
+    expect([again.status, await again.text()]).toEqual([200, '']);
+    // Both copies' records race (the second may arrive before the first is recorded): one of them is the delivery.
+    const answers = await answered.reached(2);
+    expect(answers.filter((a) => a.delivered)).toEqual([{ path: '/slack/events', status: 200, delivered: true }]);
+    expect(answers.filter((a) => !a.delivered)).toEqual([
+      { path: '/slack/events', status: 200, delivered: false, replay: true },
+    ]);
+    await settled.reached(1);
+    expect(handler.calls.map((c) => c.input)).toEqual(['create db']);
+    expect(logs).toContain(replayLog);
+  });
+
+  it("Slack's retry of a request (x-slack-retry-num, a new timestamp and signature) does not run it again", async () => {
+    const handler = new RecordingChatHandler();
+    const state = await shared.open();
+    const { url, logs, answered, settled } = await startSlack(handler, new DeliveredChatRequests(state.db));
+    const body = formBody(slashCommand({ text: 'restore 7k3q to shop/live' }));
+
+    expect((await postSigned(url, body, { timestamp: nowSeconds() - 4 })).status).toBe(200);
+    await answered.reached(1);
+    const retry = await postSigned(url, body, {
+      timestamp: nowSeconds(),
+      headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+    });
+
+    expect([retry.status, await retry.text()]).toEqual([200, '']);
+    expect((await answered.reached(2))[1]).toEqual({
+      path: '/slack/events',
+      status: 200,
+      delivered: false,
+      replay: true,
+    });
+    await settled.reached(1);
+    expect(handler.calls.map((c) => c.input)).toEqual(['restore 7k3q to shop/live']);
+    expect(logs).toContain(replayLog);
+  });
+
+  it('two instances sharing the state database receive the same requests at once: each runs once, on one of them', async () => {
+    const handlers = [new RecordingChatHandler(), new RecordingChatHandler()];
+    const instances: Running[] = [];
+    for (const handler of handlers) {
+      // Each instance with its own connection to the shared database, as separate `serve` processes have.
+      const state = await shared.open();
+      instances.push(await startSlack(handler, new DeliveredChatRequests(state.db)));
+    }
+    const bodies = ['create db', 'create media', 'restore 7k3q to shop/live', 'pin 7k3q', 'verify 7k3q'].map((text) =>
+      formBody(slashCommand({ text })),
+    );
+    const timestamp = nowSeconds();
+
+    const responses = await Promise.all(
+      bodies.flatMap((body) => instances.map((instance) => postSigned(instance.url, body, { timestamp }))),
+    );
+
+    expect(responses.map((r) => r.status)).toEqual(bodies.flatMap(() => [200, 200]));
+    const answers = (await Promise.all(instances.map((instance) => instance.answered.reached(bodies.length)))).flat();
+    expect(answers.filter((a) => a.delivered)).toHaveLength(bodies.length);
+    expect(answers.filter((a) => a.replay)).toHaveLength(bodies.length);
+    const delivered = instances.map((instance) => instance.answered.seen.filter((a) => a.delivered).length);
+    await Promise.all(instances.map((instance, i) => instance.settled.reached(delivered[i]!)));
+    const ran = handlers.flatMap((handler) => handler.calls.map((c) => c.input)).sort();
+    expect(ran).toEqual(['create db', 'create media', 'pin 7k3q', 'restore 7k3q to shop/live', 'verify 7k3q']);
   });
 });
 

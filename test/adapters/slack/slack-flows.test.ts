@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AnsweredChatRequest } from '../../../adapters/http-front/http-front.ts';
 import { createSlack, type SlackChat } from '../../../adapters/slack/slack-adapter.ts';
 import type { AuditLog } from '../../../src/state/audit-log.ts';
+import { DeliveredChatRequests } from '../../../src/state/delivered-chat-requests.ts';
 import { type ChatRig, startChatRig } from '../../support/chat.ts';
 import { type TestEngine, target } from '../../support/engine.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
@@ -58,7 +59,8 @@ beforeAll(async () => {
     updateIntervalMs: 100,
     onSettled: settled.record,
   });
-  const served = await serveBehindFront(app, [slack.endpoint], logs);
+  // The state's record of delivered requests, as `serve` has it.
+  const served = await serveBehindFront(app, [slack.endpoint], logs, new DeliveredChatRequests(engine.state.db));
   closeFront = served.close;
   answered = served.answered;
   base = served.url;
@@ -135,6 +137,29 @@ describe('Slack, end to end', () => {
     await fake.waitFor(() => texts('chat.update').some((t) => t.includes('the links were sent privately')), 30_000);
     // A download may mail its links: the requester's profile was read for an address.
     expect(fake.callsTo('users.info').map((c) => c.body['user'])).toEqual(['UBOB']);
+  }, 60_000);
+
+  test('a slash command replayed with its signature takes one backup: one operation, one message', async () => {
+    await settled.reached(answered.seen.filter((a) => a.delivered).length);
+    const backupsBefore = (await engine.ctx.catalog.listBackups()).length;
+    const operationsBefore = await engine.state.db.selectFrom('operations').select('id').execute();
+    const postedBefore = fake.callsTo('chat.postMessage').length;
+    const answeredBefore = answered.seen.length;
+    const body = formBody(slashCommand({ user_id: 'UBOB', text: 'create media "replayed"' }));
+    const timestamp = Math.floor(Date.now() / 1000);
+
+    const responses = await Promise.all([0, 1, 2].map(() => postSigned(base, body, { timestamp })));
+
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    const copies = (await answered.reached(answeredBefore + 3)).slice(answeredBefore);
+    expect(copies.filter((a) => a.delivered)).toHaveLength(1);
+    await settled.reached(answered.seen.filter((a) => a.delivered).length);
+    const backups = await engine.ctx.catalog.listBackups();
+    expect(backups).toHaveLength(backupsBefore + 1);
+    expect(backups[0]).toMatchObject({ note: 'replayed', status: 'completed' });
+    const operations = await engine.state.db.selectFrom('operations').select('id').execute();
+    expect(operations).toHaveLength(operationsBefore.length + 1);
+    expect(fake.callsTo('chat.postMessage').length).toBe(postedBefore + 1);
   }, 60_000);
 
   test('a forged signature gets 401 and nothing runs', async () => {

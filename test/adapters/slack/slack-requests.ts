@@ -2,6 +2,17 @@ import { createHmac } from 'node:crypto';
 
 export const signingSecret = '8f742231b10e8888abcd99yyyzzz85a5';
 
+let triggers = 0;
+
+/**
+ * A new `trigger_id`, as Slack gives each command and click its own: requests sharing one would be taken for Slack's
+ * retries of one request, which run once.
+ */
+export function triggerId(): string {
+  triggers += 1;
+  return `13345224609.738474920.${String(triggers).padStart(8, '0')}8d88f008e0`;
+}
+
 /** The form fields Slack posts for a slash command (https://api.slack.com/interactivity/slash-commands). */
 export function slashCommand(overrides: Partial<Record<SlashCommandField, string>> = {}): Record<string, string> {
   return {
@@ -17,7 +28,7 @@ export function slashCommand(overrides: Partial<Record<SlashCommandField, string
     command: '/backup',
     text: 'create db',
     response_url: 'https://hooks.slack.com/commands/1234/5678',
-    trigger_id: '13345224609.738474920.8088930838d88f008e0',
+    trigger_id: triggerId(),
     api_app_id: 'A123456',
     ...overrides,
   };
@@ -71,7 +82,7 @@ export function blockActions(overrides: BlockActionsOverrides = {}): Record<stri
       messageTs === null
         ? { type: 'message', message_ts: '1700000000.000900', channel_id: channel, is_ephemeral: true }
         : { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: false },
-    trigger_id: '13345224609.738474920.8088930838d88f008e0',
+    trigger_id: triggerId(),
     team: { id: 'T0001', domain: 'example' },
     enterprise: null,
     is_enterprise_install: false,
@@ -108,6 +119,8 @@ export interface SignOptions {
   signature?: string;
   /** Slack's is exactly `application/x-www-form-urlencoded`. */
   contentType?: string;
+  /** More headers, such as Slack's `x-slack-retry-num` on a retry. */
+  headers?: Record<string, string>;
 }
 
 /** Posts `body` to `<baseUrl>/slack/events` exactly as Slack does: form-encoded, with its timestamp and signature. */
@@ -120,6 +133,7 @@ export async function postSigned(baseUrl: string, body: string, options: SignOpt
       'x-slack-request-timestamp': String(timestamp),
       'x-slack-signature': options.signature ?? slackSignature(options.secret ?? signingSecret, timestamp, body),
       'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      ...options.headers,
     },
     body,
   });
