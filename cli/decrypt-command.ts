@@ -16,11 +16,16 @@ export async function decryptCommand(args: string[], io: CliIo, configuredIdenti
   let input: string | undefined;
   let output: string | undefined;
   const identityFiles: string[] = [];
+  let literal = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if ((arg === '-i' || arg === '--identity') && args[i + 1] !== undefined)
+    // After `--` a word is the file to read, even one that starts with a dash.
+    if (arg === '--' && !literal) literal = true;
+    else if (literal && input === undefined) input = arg;
+    else if (!literal && (arg === '-i' || arg === '--identity') && args[i + 1] !== undefined)
       identityFiles.push(resolve(io.cwd, args[++i]!));
-    else if ((arg === '-o' || arg === '--output') && args[i + 1] !== undefined) output = resolve(io.cwd, args[++i]!);
+    else if (!literal && (arg === '-o' || arg === '--output') && args[i + 1] !== undefined)
+      output = resolve(io.cwd, args[++i]!);
     else if (input === undefined && (arg === '-' || !arg.startsWith('-'))) input = arg;
     else {
       io.stderr.write(`unexpected '${arg}'\nUsage: ${decryptUsage}\n`);

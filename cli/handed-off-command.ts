@@ -5,7 +5,7 @@ import type { StateDb } from '../src/state/state.ts';
 import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
 import { runAuditCommand } from './audit-command.ts';
 import { runWithEngine } from './engine-session.ts';
-import { splitGlobalOptions } from './global-options.ts';
+import { globalFlags, splitGlobalOptions } from './global-options.ts';
 import { rebuildCommand } from './rebuild-command.ts';
 import { render } from './render-reply.ts';
 import { runTokenCommand } from './token-command.ts';
@@ -48,7 +48,7 @@ export async function runHandedOff(
       if (!state) return refuse(io, 'this server cannot manage API tokens for other processes');
       return runTokenCommand(state, args, engine, io, options);
   }
-  const parsed = parseCommand(words);
+  const parsed = parseCommand(words, { surfaceFlags: globalFlags });
   if (!parsed.ok) return refuse(io, parsed.message);
   if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
   return runWithEngine(engine, parsed.command, options, io, { follow: options.wait, signal, asked: words.join(' ') });

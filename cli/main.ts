@@ -7,7 +7,7 @@ import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { BackstopError, isBackstopError } from '../src/domain/backstop-error.ts';
 import { decryptCommand, decryptUsage } from './decrypt-command.ts';
-import { type GlobalOptions, splitGlobalOptions } from './global-options.ts';
+import { type GlobalOptions, globalFlags, splitGlobalOptions } from './global-options.ts';
 import { keygenCommand, keygenUsage } from './keygen-command.ts';
 import { render } from './render-reply.ts';
 import { retentionCommand, retentionUsage } from './retention-command.ts';
@@ -79,7 +79,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       io.stdout.write(`Usage: backstop ${entry.line}\n${entry.purpose}.\n`);
       return exitCodes.ok;
     }
-    const parsed = parseCommand(words);
+    const parsed = parseCommand(words, { surfaceFlags: globalFlags });
     if (!parsed.ok) return usageError(io, parsed.message, parsed.usage ? `backstop ${parsed.usage}` : undefined);
     if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
     return await (await session()).run(parsed.command, config(options, io), options, io, words.join(' '));

@@ -5,6 +5,7 @@ import {
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
 import type { CommandName } from '../../commands/command.ts';
+import { isPlainNoteWord } from '../../commands/plain-note-word.ts';
 import { commandNames } from '../../commands/usage.ts';
 
 /**
@@ -94,7 +95,7 @@ const subcommands: Record<CommandName, SubcommandSpec> = {
         name: 'note',
         description: 'Why, e.g. "before deploy"; kept with the backup',
         type: 'string',
-        words: (value, given) => [noteWords(String(value), given.has('target'))],
+        words: (value, given) => noteWords(String(value), given.has('target')),
       },
     ],
   },
@@ -265,9 +266,11 @@ export function quoteWord(value: string): string {
 /**
  * A note is one quoted word, so none of its words is read as parts or a target. Without a target option, a one-word
  * note could still be: `create hotfix` names the environment `hotfix` in a channel bound to an app. A trailing space
- * inside the quotes keeps it a note (no target or parts word has one, and the parser trims the note).
+ * inside the quotes keeps it a note (no target, parts or flag word has one, and the parser trims the note). After a
+ * target, a note the parser would take for a misplaced part or target, or a flag (`db`, `shop/live`, `-x`), follows
+ * `--`.
  */
-function noteWords(note: string, targetGiven: boolean): string {
-  if (!targetGiven && !/\s/u.test(note)) return quoteWord(`${note} `);
-  return quoteWord(note);
+function noteWords(note: string, targetGiven: boolean): string[] {
+  if (!targetGiven && !/\s/u.test(note)) return [quoteWord(`${note} `)];
+  return isPlainNoteWord(note) ? [quoteWord(note)] : ['--', quoteWord(note)];
 }

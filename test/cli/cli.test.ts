@@ -245,6 +245,30 @@ describe('the backstop command on a configured app', () => {
     expect(missing.stderr).toContain('There is no backup zzzzzz');
   });
 
+  test('create refuses an unknown flag and a misplaced part, and takes anything after -- as the note', async () => {
+    const listed = async () => (await runBackstop(['list', '--json'], { cwd, env: env() })).json().length;
+    const before = await listed();
+    const flag = await runBackstop(['create', 'db+media', 'shop/live', '--jsn'], { cwd, env: env() });
+    expect([flag.code, flag.stderr]).toEqual([
+      2,
+      "backstop: unexpected '--jsn': did you mean '--json'?\n" +
+        'Usage: backstop create [db|media|db+media] [<app/env>] [note...]\n',
+    ]);
+    const misplaced = await runBackstop(['create', 'shop/live', 'db'], { cwd, env: env() });
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain("'db' names parts, which go before the target: write: create db shop/live");
+    expect(await listed()).toBe(before);
+
+    const noted = await runBackstop(['create', 'db', 'shop/live', '--json', '--', '--not-a-flag'], {
+      cwd,
+      env: env(),
+    });
+    expect([noted.code, noted.json()]).toEqual([
+      0,
+      expect.objectContaining({ note: '--not-a-flag', requestedParts: 'db', status: 'completed' }),
+    ]);
+  });
+
   test('pin, unpin and prune --dry-run speak of retention', async () => {
     const [newest] = (await runBackstop(['list', 'shop/live', '--json'], { cwd, env: env() })).json();
     const pin = await runBackstop(['pin', newest.id, '--json'], { cwd, env: env() });
