@@ -26,6 +26,7 @@ const commandFlags: Partial<Record<CommandName, readonly string[]>> = {
   restore: ['--no-safety-backup'],
   prune: ['--dry-run'],
   download: ['--email'],
+  status: ['--all'],
 };
 
 /**
@@ -135,8 +136,17 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
     }
     return command;
   },
-  status() {
-    return { name: 'status' };
+  status(reader) {
+    const command: Extract<Command, { name: 'status' }> = { name: 'status' };
+    for (let word = reader.next(); word !== undefined; word = reader.next()) {
+      if (reader.isFlag('--all')) command.all = true;
+      else if (command.id === undefined) command.id = reader.idFrom(word, 'an id');
+      else reader.unexpected(word);
+    }
+    if (command.id !== undefined && command.all) {
+      throw new UsageError('status takes an id or --all, not both');
+    }
+    return command;
   },
   cancel(reader) {
     return { name: 'cancel', id: reader.id('an operation id (see status)', 'an operation id') };

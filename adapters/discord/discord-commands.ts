@@ -99,7 +99,10 @@ const subcommands: Record<CommandName, SubcommandSpec> = {
       },
     ],
   },
-  show: { description: 'Show one backup: parts, sizes, checksums, note', options: [backupId()] },
+  show: {
+    description: 'Show one backup, or a restore, a download (with its links) or an operation',
+    options: [backupId('Id of a backup (e.g. 7k3qx2), a restore, a download or an operation')],
+  },
   restore: {
     description: 'Overwrite an environment with a backup (a safety backup of the destination is taken first)',
     options: [
@@ -151,10 +154,26 @@ const subcommands: Record<CommandName, SubcommandSpec> = {
     description: 'Show each schedule, its next run, its last result and its retention policy',
     options: [target()],
   },
-  status: { description: 'Show queued and running operations with their progress', options: [] },
+  status: {
+    description: 'Show queued and running operations with their progress, or one operation',
+    options: [
+      {
+        name: 'id',
+        description: 'One operation: its id, or the id of its backup, restore or download',
+        type: 'string',
+        words: (value) => [quoteWord(String(value))],
+      },
+      {
+        name: 'all',
+        description: 'Recently finished operations too',
+        type: 'boolean',
+        words: (value) => (value === true ? ['--all'] : []),
+      },
+    ],
+  },
   cancel: {
-    description: 'Stop a queued or running operation (a backup or restore id works too)',
-    options: [backupId('Operation id (see /backup status), or a backup or restore id')],
+    description: 'Stop a queued or running operation (a backup, restore or download id works too)',
+    options: [backupId('Operation id (see /backup status), or a backup, restore or download id')],
   },
 };
 

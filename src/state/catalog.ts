@@ -253,13 +253,18 @@ export class Catalog {
       .execute();
   }
 
-  async getRestore(id: string): Promise<Restore> {
+  async findRestore(id: string): Promise<Restore | undefined> {
     const row = await this.db.selectFrom('restores').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row)
+    return row ? toRestore(row) : undefined;
+  }
+
+  async getRestore(id: string): Promise<Restore> {
+    const restore = await this.findRestore(id);
+    if (!restore)
       throw new BackstopError('restore-not-found', `There is no restore ${id}.`, {
         userMessage: `There is no restore ${id}.`,
       });
-    return toRestore(row);
+    return restore;
   }
 
   /** Inserts with a new random id, retrying on the rare clash (a given id is used as is). */

@@ -279,6 +279,12 @@ describe('the /backup command in chat', () => {
     expect(lookups).toBe(1);
     const downloadId = (withEmail.privates[0]!.data as { id: string }).id;
     expect((await engine.ctx.downloads.get(downloadId)).email).toBe('ana@example.com');
+    // Shown again by its id, the links go to the asker alone too.
+    const again = new RecordingOutput();
+    await handler.command(ana, `show ${downloadId}`, again);
+    expect(again.privates[0]?.text).toContain('/downloads/');
+    expect(again.last().text).toContain('the links were sent privately');
+    expect(again.last().text).not.toContain('/downloads/');
   }, 60_000);
 
   test('a completed backup offers "Prepare download"; a click sends the clicker the links privately', async () => {
