@@ -20,6 +20,7 @@ import { composeEngine } from './compose-engine.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { rebuildCommand } from './rebuild-command.ts';
 import { render } from './render-reply.ts';
+import { usageError } from './usage-error.ts';
 import { workerSettings } from './worker-settings.ts';
 
 /** The CLI's commands that open the state and the engine (main.ts loads this module only for them). */
@@ -85,7 +86,10 @@ export async function runWithEngine(
   io: CliIo,
   how: { follow: boolean; runHere?: Worker; signal?: AbortSignal; asked?: string },
 ): Promise<number> {
-  if (command.name === 'restore' && !(await confirmed(engine, command, io, options))) return exitCodes.usage;
+  if (command.name === 'restore') {
+    const refused = await unconfirmed(engine, command, io, options);
+    if (refused !== undefined) return usageError(io, options.json, refused, { code: 'confirmation-required' });
+  }
   const progress = !options.json && io.stderr.isTTY ? new ProgressLine(io.stderr) : undefined;
   const ctx = cliHandlerContext(engine, io, progress, how.asked);
   if (how.follow) {
@@ -144,13 +148,14 @@ function cliHandlerContext(
   };
 }
 
-async function confirmed(
+/** Why a restore is not to go ahead (no terminal to confirm on, the wrong name typed), or undefined when it is. */
+async function unconfirmed(
   engine: UseCaseContext,
   command: Extract<Command, { name: 'restore' }>,
   io: CliIo,
   options: GlobalOptions,
-): Promise<boolean> {
-  if (options.yes) return true;
+): Promise<string | undefined> {
+  if (options.yes) return undefined;
   const to = command.to?.app !== undefined ? { app: command.to.app, env: command.to.env } : undefined;
   const preview = await describeRestore(engine, {
     backupId: command.id,
@@ -158,15 +163,13 @@ async function confirmed(
     ...(to !== undefined && { to }),
   });
   if (!io.stdin.isTTY) {
-    io.stderr.write(
-      `restore overwrites ${preview.destination} (${preview.overwrites.join('; ')}).\n` +
-        'Without a terminal to confirm on, add --yes to go ahead.\n',
+    return (
+      `restore overwrites ${preview.destination} (${preview.overwrites.join('; ')}). ` +
+      'Without a terminal to confirm on, add --yes to go ahead.'
     );
-    return false;
   }
   const ok = await confirmRestore(io, preview, command.safetyBackup);
-  if (!ok) io.stderr.write('Nothing was restored: the name typed did not match.\n');
-  return ok;
+  return ok ? undefined : 'Nothing was restored: the name typed did not match.';
 }
 
 async function withState(loaded: BackstopConfig, fn: (state: State) => Promise<number>): Promise<number> {

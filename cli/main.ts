@@ -5,13 +5,15 @@ import { parseCommand } from '../commands/parse-command.ts';
 import { usage } from '../commands/usage.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { loadConfig } from '../src/config/load-config.ts';
-import { BackstopError, isBackstopError } from '../src/domain/backstop-error.ts';
+import { isBackstopError } from '../src/domain/backstop-error.ts';
 import { decryptCommand, decryptUsage } from './decrypt-command.ts';
 import { type GlobalOptions, globalFlags, splitGlobalOptions } from './global-options.ts';
 import { keygenCommand, keygenUsage } from './keygen-command.ts';
 import { render } from './render-reply.ts';
+import { reportError } from './report-error.ts';
 import { retentionCommand, retentionUsage } from './retention-command.ts';
 import { toolVersion } from './tool-version.ts';
+import { usageError } from './usage-error.ts';
 
 /** The engine and its drivers load only for commands that use them, so help and usage errors answer at once. */
 const session = () => import('./engine-session.ts');
@@ -36,10 +38,19 @@ const adminUsage: Record<string, string> = {
 /** The `backstop` command. Returns the exit status: 0 ok, 1 the operation failed, 2 usage or configuration. */
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
   const { options, words, problem } = splitGlobalOptions(argv);
-  if (problem) return usageError(io, problem, undefined);
+  if (problem) return usageError(io, options.json, problem, { seeHelp: true });
   const [name, ...args] = words;
   try {
-    if (name === undefined || (name === 'help' && args.length === 0)) return printHelp(io);
+    // Asked for, help is an answer; a bare `backstop` is a command line missing its command (in a script, a bug).
+    if ((name === undefined && options.help) || (name === 'help' && args.length === 0)) {
+      io.stdout.write(helpText());
+      return exitCodes.ok;
+    }
+    if (name === undefined) {
+      if (options.json) usageError(io, true, 'a command is needed (see backstop help)');
+      else io.stderr.write(`backstop: a command is needed.\n\n${helpText()}`);
+      return exitCodes.usage;
+    }
     if (name === 'version' || name === '--version') {
       io.stdout.write(`${options.json ? JSON.stringify({ version: toolVersion }) : `backstop ${toolVersion}`}\n`);
       return exitCodes.ok;
@@ -52,7 +63,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       case 'keygen':
         return keygenCommand(args, io, options.json, new Date());
       case 'decrypt':
-        return await decryptCommand(args, io, () => config(options, io).encryption.identityFiles);
+        return await decryptCommand(args, io, options.json, () => config(options, io).encryption.identityFiles);
       case 'migrate':
         return await (await session()).migrate(config(options, io), options, io);
       case 'retention':
@@ -71,7 +82,9 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         return await (await import('./token-command.ts')).tokenCommand(args, config(options, io), io, options);
       case 'catalog':
         if (args[0] !== 'rebuild' || args.length > 1)
-          return usageError(io, 'catalog takes one subcommand: rebuild', adminUsage['catalog']);
+          return usageError(io, options.json, 'catalog takes one subcommand: rebuild', {
+            usage: adminUsage['catalog'],
+          });
         return await (await session()).rebuild(config(options, io), options, io);
     }
     if (options.help && name in usage) {
@@ -80,7 +93,11 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       return exitCodes.ok;
     }
     const parsed = parseCommand(words, { surfaceFlags: globalFlags });
-    if (!parsed.ok) return usageError(io, parsed.message, parsed.usage ? `backstop ${parsed.usage}` : undefined);
+    if (!parsed.ok) {
+      return usageError(io, options.json, parsed.message, {
+        ...(parsed.usage ? { usage: `backstop ${parsed.usage}` } : { seeHelp: true }),
+      });
+    }
     if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
     return await (await session()).run(parsed.command, config(options, io), options, io, words.join(' '));
   } catch (error) {
@@ -90,9 +107,9 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         isBackstopError(handOffError, 'hand-off-unavailable') ? undefined : handOffError,
       );
       if (typeof handed === 'number') return handed;
-      return reportError(io, options, handed ?? error);
+      return reportError(io, options.json, handed ?? error);
     }
-    return reportError(io, options, error);
+    return reportError(io, options.json, error);
   }
 }
 
@@ -110,52 +127,22 @@ function config(options: GlobalOptions, io: CliIo): BackstopConfig {
   });
 }
 
-function printHelp(io: CliIo): number {
+/** Every command with its usage: what `backstop help` prints, and a bare `backstop` shows on stderr. */
+function helpText(): string {
   const lines = Object.values(usage).map((u) => `  backstop ${u.line}`);
-  io.stdout.write(
-    [
-      'Backstop: encrypted, portable backups of PostgreSQL databases and media files.',
-      '',
-      'Backups and restores:',
-      ...lines,
-      '',
-      'Administration:',
-      ...Object.values(adminUsage).map((line) => `  ${line}`),
-      '',
-      'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --wait, --yes, --verbose, --help',
-      'Exit status: 0 ok, 1 the operation failed, 2 usage or configuration error.',
-      '',
-    ].join('\n'),
-  );
-  return exitCodes.ok;
-}
-
-function usageError(io: CliIo, message: string, line: string | undefined): number {
-  io.stderr.write(`backstop: ${message}\n${line ? `Usage: ${line}\n` : 'See: backstop help\n'}`);
-  return exitCodes.usage;
-}
-
-const usageCodes = new Set([
-  'config-invalid',
-  'config-missing',
-  'unknown-target',
-  'target-required',
-  'state-locked',
-  'http-listen-failed',
-]);
-
-function reportError(io: CliIo, options: GlobalOptions, error: unknown): number {
-  const known = error instanceof BackstopError && error.userMessage !== undefined;
-  const message = known
-    ? (error as BackstopError).userMessage!
-    : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
-  if (options.json) {
-    const code = error instanceof BackstopError ? error.code : 'internal';
-    io.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
-  }
-  io.stderr.write(`backstop: ${message}\n`);
-  if (!known && error instanceof Error && io.env['BACKSTOP_DEBUG']) io.stderr.write(`${error.stack}\n`);
-  return error instanceof BackstopError && usageCodes.has(error.code) ? exitCodes.usage : exitCodes.failed;
+  return [
+    'Backstop: encrypted, portable backups of PostgreSQL databases and media files.',
+    '',
+    'Backups and restores:',
+    ...lines,
+    '',
+    'Administration:',
+    ...Object.values(adminUsage).map((line) => `  ${line}`),
+    '',
+    'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --wait, --yes, --verbose, --help',
+    'Exit status: 0 ok, 1 the operation failed, 2 usage or configuration error.',
+    '',
+  ].join('\n');
 }
 
 function processIo(): CliIo {

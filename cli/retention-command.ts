@@ -9,6 +9,7 @@ import {
   simulateRetention,
   ZoneCalendar,
 } from '../src/retention/index.ts';
+import { usageError } from './usage-error.ts';
 
 export const retentionUsage =
   'backstop retention simulate --days <n> [--every 1d|12h|30m] [--policy daily=7,weekly=4,monthly=12] [--timezone <IANA zone>]';
@@ -35,10 +36,7 @@ export function retentionCommand(
   now: Date,
 ): number {
   const parsed = parseSimulation(args);
-  if (typeof parsed === 'string') {
-    io.stderr.write(`${parsed}\nUsage: ${retentionUsage}\n`);
-    return exitCodes.usage;
-  }
+  if (typeof parsed === 'string') return usageError(io, json, parsed, { usage: retentionUsage });
   const start = new Date(now.getTime() - parsed.days * 86_400_000);
   const result = simulateRetention({ ...parsed, start });
   if (json) {

@@ -10,6 +10,7 @@ import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts'
 import { createApiToken, listApiTokens, revokeApiToken, type TokenContext } from '../src/use-cases/api-tokens.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { usageError } from './usage-error.ts';
 
 export const tokenUsage =
   'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*>\n' +
@@ -33,7 +34,7 @@ export async function tokenCommand(
   options: Pick<GlobalOptions, 'json'>,
 ): Promise<number> {
   const action = parseTokenArgs(args, config);
-  if (typeof action === 'string') return usageError(io, action);
+  if (typeof action === 'string') return usageError(io, options.json, action, { usage: tokenUsage });
   const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(state.db);
@@ -53,7 +54,7 @@ export async function runTokenCommand(
   now: Date = new Date(),
 ): Promise<number> {
   const action = parseTokenArgs(args, config);
-  if (typeof action === 'string') return usageError(io, action);
+  if (typeof action === 'string') return usageError(io, options.json, action, { usage: tokenUsage });
   return runParsed(tokenContext(db, config, io, now), action, io, options.json);
 }
 
@@ -91,10 +92,9 @@ async function runParsed(ctx: TokenContext, action: TokenAction, io: CliIo, json
       try {
         token = await revokeApiToken(ctx, cliOperator(io), action.id);
       } catch (error) {
+        // An unknown id is a mistake in the command line, as everywhere (exit status 2).
         if (!isBackstopError(error, 'token-not-found')) throw error;
-        if (json) io.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.userMessage } })}\n`);
-        io.stderr.write(`backstop: ${error.userMessage}\n`);
-        return exitCodes.failed;
+        return usageError(io, json, error.userMessage!, { code: error.code });
       }
       if (json) io.stdout.write(`${JSON.stringify(apiTokenJson(token))}\n`);
       else {
@@ -121,7 +121,7 @@ async function create(
     });
   } catch (error) {
     if (isBackstopError(error, 'invalid-token-request') || isBackstopError(error, 'token-name-taken')) {
-      return usageError(io, error.userMessage!);
+      return usageError(io, json, error.userMessage!, { usage: tokenUsage, code: error.code });
     }
     throw error;
   }
@@ -189,9 +189,4 @@ function tokenLine(token: ApiToken): string {
 
 function appsText(token: ApiToken): string {
   return token.apps.includes('*') ? 'all apps' : token.apps.join(', ');
-}
-
-function usageError(io: CliIo, message: string): number {
-  io.stderr.write(`backstop: ${message}\nUsage: ${tokenUsage}\n`);
-  return exitCodes.usage;
 }

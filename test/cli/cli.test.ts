@@ -10,11 +10,80 @@ describe('the backstop command without configuration', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'backstop-cli-'));
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-  test('with no words it prints help and succeeds', async () => {
+  test('with no words it prints the usage and exits 2; help and --help succeed', async () => {
     const run = await runBackstop([], { cwd });
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('backstop restore <id> [db|media|db+media] [to <app/env>] [--no-safety-backup]');
-    expect(run.stdout).toContain('backstop keygen');
+    expect([run.code, run.stdout]).toEqual([2, '']);
+    expect(run.stderr).toContain('backstop: a command is needed.');
+    expect(run.stderr).toContain('backstop restore <id> [db|media|db+media] [to <app/env>] [--no-safety-backup]');
+    expect(run.stderr).toContain('backstop keygen');
+    const json = await runBackstop(['--json'], { cwd });
+    expect([json.code, json.json()]).toEqual([2, { error: { code: 'usage', message: expect.any(String) } }]);
+    for (const asked of [['help'], ['--help']]) {
+      const help = await runBackstop(asked, { cwd });
+      expect([asked, help.code, help.stderr]).toEqual([asked, 0, '']);
+      expect(help.stdout).toContain('backstop restore <id> [db|media|db+media] [to <app/env>] [--no-safety-backup]');
+    }
+  });
+
+  test('every refusal prints the error shape on stdout under --json and exits 2', async () => {
+    writeFileSync(join(cwd, 'not-age.bin'), 'not an age file');
+    const cases: [string[], string][] = [
+      [['restor', '7k3qx2'], 'usage'],
+      [['show'], 'usage'],
+      [['create', 'shop/live', '--jsn'], 'usage'],
+      [['help', 'nosuch'], 'usage'],
+      [['--config'], 'usage'],
+      [['--config', 'nope.yaml', 'list'], 'config-missing'],
+      [['catalog', 'rebild'], 'usage'],
+      [['keygen', '--force'], 'usage'],
+      [['decrypt'], 'usage'],
+      [['decrypt', 'missing.age', '-i', 'some.key'], 'file-not-found'],
+      [['decrypt', 'not-age.bin', '-i', 'missing.key', '-o', 'out'], 'bad-identity'],
+      [['decrypt', 'not-age.bin', '-i', 'some.key', '-o', 'no-such-folder/out'], 'file-not-found'],
+      [['retention', 'simulate'], 'usage'],
+      [['token'], 'usage'],
+      [['audit', '--bogus'], 'usage'],
+      [['keys'], 'usage'],
+      [['keys', 'retire', 'age1xyz'], 'usage'],
+      [['discord', 'register'], 'discord-config'],
+    ];
+    for (const [args, code] of cases) {
+      const run = await runBackstop(['--json', ...args], { cwd });
+      expect([args, run.code, run.json()]).toEqual([args, 2, { error: { code, message: expect.any(String) } }]);
+      expect(run.stderr).toContain(run.json().error.message);
+      expect(run.stderr).not.toContain('unexpected error');
+    }
+    // None of these opened a state here.
+    expect(existsSync(join(cwd, '.backstop'))).toBe(false);
+  });
+
+  test('a missing file or key is a usage error that names it', async () => {
+    const input = await runBackstop(['decrypt', 'missing.age', '-i', 'some.key', '-o', 'out'], { cwd });
+    expect([input.code, input.stderr]).toEqual([
+      2,
+      `backstop: ${join(cwd, 'missing.age')} does not exist (or is not a file): nothing to decrypt\n`,
+    ]);
+    const key = await runBackstop(['decrypt', 'not-age.bin', '-i', 'missing.key', '-o', 'out'], { cwd });
+    expect([key.code, key.stderr]).toEqual([
+      2,
+      `backstop: the identity file ${join(cwd, 'missing.key')} does not exist: check the path (backstop keygen makes one)\n`,
+    ]);
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
+  });
+
+  test('a configuration that serve refuses at start exits 2, with the error shape under --json', async () => {
+    writeFileSync(
+      join(cwd, 'chat.yaml'),
+      'dataDir: ./chat-data\nhttp: { port: 0 }\nchat: { slack: { signingSecret: " ", botToken: xoxb-1 } }\n',
+    );
+    const run = await runBackstop(['--config', 'chat.yaml', 'serve', '--json'], { cwd });
+    expect([run.code, run.json()]).toEqual([
+      2,
+      {
+        error: { code: 'slack-config-invalid', message: expect.stringContaining('chat.slack.signingSecret is empty') },
+      },
+    ]);
+    rmSync(join(cwd, 'chat-data'), { recursive: true, force: true });
   });
 
   test('a mistyped command gets a suggestion and exit status 2', async () => {
