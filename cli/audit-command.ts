@@ -20,7 +20,8 @@ export async function auditCommand(
 ): Promise<number> {
   const filter = parseAuditArgs(args);
   if (typeof filter === 'string') return usageError(io, options.json, filter, { usage: auditUsage });
-  const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
+  // Reading the log of a directory where nothing was done yet creates nothing: the answer is that it is empty.
+  const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir, whenAbsent: 'empty' });
   try {
     await migrateToLatest(state.db);
     return await runAuditCommand(state.db, args, io, options);

@@ -40,8 +40,11 @@ export function migrate(config: BackstopConfig, options: GlobalOptions, io: CliI
 
 /** `backstop catalog rebuild`. */
 export function rebuild(config: BackstopConfig, options: GlobalOptions, io: CliIo): Promise<number> {
-  return withEngine(config, options, io, (engine) => rebuildCommand(engine, io, options.json));
+  return withEngine(config, options, io, false, (engine) => rebuildCommand(engine, io, options.json));
 }
+
+/** The commands of the language that change nothing. */
+const readingCommands = new Set<Command['name']>(['help', 'list', 'show', 'status', 'schedule']);
 
 /**
  * A command of the /backup language, with the terminal's restore confirmation and progress line. This process holds
@@ -55,7 +58,10 @@ export function run(
   io: CliIo,
   asked?: string,
 ): Promise<number> {
-  return withEngine(config, options, io, async (engine) => {
+  // Asking what is there creates nothing: on a directory where nothing was done yet, reading commands answer from an
+  // empty state in memory ("No backups yet") instead of making the state, its key and its secrets.
+  const reads = readingCommands.has(command.name);
+  return withEngine(config, options, io, reads, async (engine) => {
     const embedded = config.stateDatabaseUrl === undefined;
     const runHere = new Worker({
       ...workerSettings(config),
@@ -172,8 +178,16 @@ async function unconfirmed(
   return ok ? undefined : 'Nothing was restored: the name typed did not match.';
 }
 
-async function withState(loaded: BackstopConfig, fn: (state: State) => Promise<number>): Promise<number> {
-  const state = await openState({ databaseUrl: loaded.stateDatabaseUrl, dataDir: loaded.dataDir });
+async function withState(
+  loaded: BackstopConfig,
+  fn: (state: State) => Promise<number>,
+  reads = false,
+): Promise<number> {
+  const state = await openState({
+    databaseUrl: loaded.stateDatabaseUrl,
+    dataDir: loaded.dataDir,
+    whenAbsent: reads ? 'empty' : 'create',
+  });
   try {
     return await fn(state);
   } finally {
@@ -181,17 +195,23 @@ async function withState(loaded: BackstopConfig, fn: (state: State) => Promise<n
   }
 }
 
+/** Runs `fn` with the engine over the state; `reads`: a command that changes nothing (see `run`). */
 async function withEngine(
   loaded: BackstopConfig,
   options: GlobalOptions,
   io: CliIo,
+  reads: boolean,
   fn: (engine: UseCaseContext) => Promise<number>,
 ): Promise<number> {
-  return withState(loaded, async (state) => {
-    await migrateToLatest(state.db);
-    const print = (line: string) => io.stderr.write(`${line}\n`);
-    return fn(await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print }));
-  });
+  return withState(
+    loaded,
+    async (state) => {
+      await migrateToLatest(state.db);
+      const print = (line: string) => io.stderr.write(`${line}\n`);
+      return fn(await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print }));
+    },
+    reads,
+  );
 }
 
 /** `promise`, or nothing once `ms` have passed: a bound on cleanup before leaving. */

@@ -7,7 +7,7 @@ import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { isBackstopError } from '../src/domain/backstop-error.ts';
 import { decryptCommand, decryptUsage } from './decrypt-command.ts';
-import { type GlobalOptions, globalFlags, splitGlobalOptions } from './global-options.ts';
+import { globalFlags, splitGlobalOptions } from './global-options.ts';
 import { keygenCommand, keygenUsage } from './keygen-command.ts';
 import { render } from './render-reply.ts';
 import { reportError } from './report-error.ts';
@@ -40,6 +40,24 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   const { options, words, problem } = splitGlobalOptions(argv);
   if (problem) return usageError(io, options.json, problem, { seeHelp: true });
   const [name, ...args] = words;
+  let loaded: BackstopConfig | undefined;
+  // Loaded at most once, and only by the commands that need it, so `help`, `version` and `keygen` say nothing of it.
+  const config = (): BackstopConfig => {
+    if (loaded === undefined) {
+      loaded = loadConfig({
+        ...(options.config !== undefined && { explicitPath: options.config }),
+        env: io.env,
+        cwd: io.cwd,
+      });
+      if (loaded.source === undefined) {
+        io.stderr.write(
+          `No config file: ${loaded.lookedFor} does not exist, so the built-in defaults are used ` +
+            `(state, key and backups under ${loaded.dataDir}; see examples/backstop.yaml).\n`,
+        );
+      }
+    }
+    return loaded;
+  };
   try {
     // Asked for, help is an answer; a bare `backstop` is a command line missing its command (in a script, a bug).
     if ((name === undefined && options.help) || (name === 'help' && args.length === 0)) {
@@ -63,29 +81,29 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       case 'keygen':
         return keygenCommand(args, io, options.json, new Date());
       case 'decrypt':
-        return await decryptCommand(args, io, options.json, () => config(options, io).encryption.identityFiles);
+        return await decryptCommand(args, io, options.json, () => config().encryption.identityFiles);
       case 'migrate':
-        return await (await session()).migrate(config(options, io), options, io);
+        return await (await session()).migrate(config(), options, io);
       case 'retention':
         return retentionCommand(args, io, options.json, new Date());
       case 'serve':
-        return await (await import('./serve-command.ts')).serveCommand(config(options, io), io);
+        return await (await import('./serve-command.ts')).serveCommand(config(), io);
       case 'worker':
-        return await (await import('./worker-command.ts')).workerCommand(config(options, io), io);
+        return await (await import('./worker-command.ts')).workerCommand(config(), io);
       case 'discord':
-        return await (await import('./discord-command.ts')).discordCommand(args, config(options, io), io, options);
+        return await (await import('./discord-command.ts')).discordCommand(args, config(), io, options);
       case 'audit':
-        return await (await import('./audit-command.ts')).auditCommand(args, config(options, io), io, options);
+        return await (await import('./audit-command.ts')).auditCommand(args, config(), io, options);
       case 'keys':
-        return await (await import('./keys-command.ts')).keysCommand(args, config(options, io), io, options);
+        return await (await import('./keys-command.ts')).keysCommand(args, config(), io, options);
       case 'token':
-        return await (await import('./token-command.ts')).tokenCommand(args, config(options, io), io, options);
+        return await (await import('./token-command.ts')).tokenCommand(args, config(), io, options);
       case 'catalog':
         if (args[0] !== 'rebuild' || args.length > 1)
           return usageError(io, options.json, 'catalog takes one subcommand: rebuild', {
             usage: adminUsage['catalog'],
           });
-        return await (await session()).rebuild(config(options, io), options, io);
+        return await (await session()).rebuild(config(), options, io);
     }
     if (options.help && name in usage) {
       const entry = usage[name as keyof typeof usage];
@@ -99,11 +117,11 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       });
     }
     if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
-    return await (await session()).run(parsed.command, config(options, io), options, io, words.join(' '));
+    return await (await session()).run(parsed.command, config(), options, io, words.join(' '));
   } catch (error) {
     if (isBackstopError(error, 'state-locked') && name !== 'serve') {
       // A server holds the embedded state: hand the command to it, or say who holds the state if it cannot take it.
-      const handed = await handOverToServer(argv, io, options).catch((handOffError: unknown) =>
+      const handed = await handOverToServer(argv, io, config()).catch((handOffError: unknown) =>
         isBackstopError(handOffError, 'hand-off-unavailable') ? undefined : handOffError,
       );
       if (typeof handed === 'number') return handed;
@@ -113,18 +131,10 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   }
 }
 
-async function handOverToServer(argv: string[], io: CliIo, options: GlobalOptions): Promise<number> {
+async function handOverToServer(argv: string[], io: CliIo, config: BackstopConfig): Promise<number> {
   const { handOff } = await import('./hand-off-client.ts');
   const { handOffSocketPath } = await import('./hand-off-socket-path.ts');
-  return handOff(handOffSocketPath(config(options, io).dataDir), argv, io);
-}
-
-function config(options: GlobalOptions, io: CliIo): BackstopConfig {
-  return loadConfig({
-    ...(options.config !== undefined && { explicitPath: options.config }),
-    env: io.env,
-    cwd: io.cwd,
-  });
+  return handOff(handOffSocketPath(config.dataDir), argv, io);
 }
 
 /** Every command with its usage: what `backstop help` prints, and a bare `backstop` shows on stderr. */

@@ -20,13 +20,18 @@ export interface LoadConfigOptions {
 
 /**
  * Finds, reads and validates the configuration: `--config`, else BACKSTOP_CONFIG, else ./backstop.yaml, else the
- * built-in defaults (embedded state and storage under ./.backstop, no apps). Every problem is reported at once, each
+ * built-in defaults (embedded state and storage under ./.backstop, no apps; `lookedFor` names the file not found). Every problem is reported at once, each
  * as `file:line path: what is wrong and what to write`, in a BackstopError with code `config-invalid` (or
  * `config-missing` for a named file that does not exist).
  */
 export function loadConfig(options: LoadConfigOptions): BackstopConfig {
   const path = findConfigFile(options);
-  if (path === undefined) return resolveConfig(configSchema.parse({}), undefined, options);
+  if (path === undefined) {
+    return {
+      ...resolveConfig(configSchema.parse({}), undefined, options),
+      lookedFor: resolve(options.cwd, 'backstop.yaml'),
+    };
+  }
   const text = readFileSync(path, 'utf8');
   return parseConfig(text, path, options);
 }

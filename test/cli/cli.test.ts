@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -170,6 +170,39 @@ describe('the backstop command without configuration', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/altered|damaged/);
     expect(existsSync(join(cwd, 'damaged.out'))).toBe(false);
+  });
+});
+
+describe('the backstop command in a fresh directory', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'backstop-cli-fresh-'));
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+  const notice = `No config file: ${join(cwd, 'backstop.yaml')} does not exist, so the built-in defaults are used`;
+
+  test('reading commands answer that there is nothing yet, say once that defaults are used, and create nothing', async () => {
+    const answers: [string[], number, string][] = [
+      [['list'], 0, 'No backups yet.'],
+      [['status'], 0, 'Nothing is queued or running.'],
+      [['status', '--all'], 0, 'Nothing has finished yet.'],
+      [['schedule'], 0, 'No targets are configured.'],
+      [['audit'], 0, 'Nothing in the audit log yet.'],
+      [['show', '7k3qx2'], 2, 'There is no backup 7k3qx2'],
+    ];
+    for (const [args, code, text] of answers) {
+      const run = await runBackstop(args, { cwd });
+      expect([args, run.code, `${run.stdout}${run.stderr}`]).toEqual([args, code, expect.stringContaining(text)]);
+      expect(run.stderr.split(notice)).toHaveLength(2);
+    }
+    expect((await runBackstop(['list', '--json'], { cwd })).json()).toEqual([]);
+    expect((await runBackstop(['status', '--all', '--json'], { cwd })).json()).toEqual([]);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  test('help, version and keygen need no config and say nothing of it', async () => {
+    for (const args of [['help'], ['version'], ['keygen', '-o', 'k/me.key']]) {
+      const run = await runBackstop(args, { cwd });
+      expect([args, run.code, run.stderr]).toEqual([args, 0, '']);
+    }
+    rmSync(join(cwd, 'k'), { recursive: true });
   });
 });
 

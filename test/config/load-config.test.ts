@@ -33,9 +33,11 @@ describe('interpolate', () => {
 });
 
 describe('loadConfig', () => {
-  test('without a file it runs on embedded defaults in ./.backstop', () => {
-    const config = loadConfig({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'backstop-config-')) });
+  test('without a file it runs on embedded defaults in ./.backstop, and says which file it looked for', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'backstop-config-'));
+    const config = loadConfig({ env: {}, cwd });
     expect(config.source).toBeUndefined();
+    expect(config.lookedFor).toBe(join(cwd, 'backstop.yaml'));
     expect(config.stateDatabaseUrl).toBeUndefined();
     expect(config.storage).toEqual({ type: 'dir', path: join(config.dataDir, 'backups') });
     expect(config.encryption.generated).toBe(true);
