@@ -7,6 +7,7 @@ import { formatTime } from '../src/text/format-units.ts';
 import { readAudit } from '../src/use-cases/read-audit.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { unexpectedWord } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const auditUsage = 'backstop audit [--app <app>] [--limit <n>]   who did what, from every surface, newest first';
@@ -73,7 +74,7 @@ function parseAuditArgs(args: string[]): { app: string | undefined; limit: numbe
     const arg = args[i]!;
     if (arg === '--app' && args[i + 1] !== undefined) app = args[++i];
     else if (arg === '--limit' && /^\d+$/.test(args[i + 1] ?? '')) limit = Number(args[++i]);
-    else return `unexpected '${arg}'`;
+    else return unexpectedWord(arg, ['--app', '--limit']);
   }
   return { app, limit };
 }

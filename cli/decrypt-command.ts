@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { createDecryptStream, readIdentityFiles } from '../src/crypto/index.ts';
+import { unexpectedWord } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const decryptUsage = 'backstop decrypt <file|-> [-i <identity-file>]... [-o <output-file>]';
@@ -36,7 +37,7 @@ export async function decryptCommand(
     else if (!literal && (arg === '-o' || arg === '--output') && args[i + 1] !== undefined)
       output = resolve(io.cwd, args[++i]!);
     else if (input === undefined && (arg === '-' || !arg.startsWith('-'))) input = arg;
-    else return refuse(`unexpected '${arg}'`);
+    else return refuse(unexpectedWord(arg, ['--identity', '--output']));
   }
   if (input === undefined) return refuse('decrypt needs a file to read (or - for standard input)');
   if (output === undefined && io.stdout.isTTY) {

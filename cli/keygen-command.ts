@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { generateIdentity } from '../src/crypto/index.ts';
+import { unexpectedWord } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const keygenUsage = 'backstop keygen [-o <identity-file>]   (default file: ./backstop.key)';
@@ -14,7 +15,7 @@ export function keygenCommand(args: string[], io: CliIo, json: boolean, now: Dat
   let out = 'backstop.key';
   for (let i = 0; i < args.length; i++) {
     if ((args[i] === '-o' || args[i] === '--output') && args[i + 1] !== undefined) out = args[++i]!;
-    else return usageError(io, json, `unexpected '${args[i]}'`, { usage: keygenUsage });
+    else return usageError(io, json, unexpectedWord(args[i]!, ['--output']), { usage: keygenUsage });
   }
   const path = resolve(io.cwd, out);
   if (existsSync(path)) {

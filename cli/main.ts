@@ -13,6 +13,7 @@ import { render } from './render-reply.ts';
 import { reportError } from './report-error.ts';
 import { retentionCommand, retentionUsage } from './retention-command.ts';
 import { toolVersion } from './tool-version.ts';
+import { unexpectedWord } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 /** The engine and its drivers load only for commands that use them, so help and usage errors answer at once. */
@@ -68,6 +69,9 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       if (options.json) usageError(io, true, 'a command is needed (see backstop help)');
       else io.stderr.write(`backstop: a command is needed.\n\n${helpText()}`);
       return exitCodes.usage;
+    }
+    if (['serve', 'worker', 'migrate', 'version'].includes(name) && args.length > 0) {
+      return usageError(io, options.json, unexpectedWord(args[0]!), { usage: adminUsage[name] });
     }
     if (name === 'version' || name === '--version') {
       io.stdout.write(`${options.json ? JSON.stringify({ version: toolVersion }) : `backstop ${toolVersion}`}\n`);

@@ -9,10 +9,13 @@ import {
   simulateRetention,
   ZoneCalendar,
 } from '../src/retention/index.ts';
+import { unexpectedWord } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const retentionUsage =
   'backstop retention simulate --days <n> [--every 1d|12h|30m] [--policy daily=7,weekly=4,monthly=12] [--timezone <IANA zone>]';
+
+const simulateFlags = ['--days', '--every', '--policy', '--timezone'];
 
 /** More simulated backups than this take long enough to look hung; nobody needs a finer picture of a policy. */
 const maxSimulatedBackups = 100_000;
@@ -57,7 +60,7 @@ function parseSimulation(args: string[]): Simulation | string {
   const flags = new Map<string, string>();
   for (let i = 0; i < rest.length; i++) {
     const [flag = '', inline] = rest[i]!.split(/=(.*)/s, 2);
-    if (!['--days', '--every', '--policy', '--timezone'].includes(flag)) return `unexpected '${rest[i]}'`;
+    if (!simulateFlags.includes(flag)) return unexpectedWord(rest[i]!, simulateFlags);
     const value = inline ?? rest[++i];
     if (value === undefined) return `${flag} needs a value`;
     flags.set(flag, value);

@@ -10,6 +10,7 @@ import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts'
 import { createApiToken, listApiTokens, revokeApiToken, type TokenContext } from '../src/use-cases/api-tokens.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { unexpectedWord } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const tokenUsage =
@@ -149,7 +150,7 @@ function parseTokenArgs(args: string[], config: { targets: readonly Target[] }):
       for (let i = 0; i < rest.length; i++) {
         const arg = rest[i]!;
         const match = /^--(name|role|apps)(?:=(.*))?$/.exec(arg);
-        if (!match) return `unexpected '${arg}'`;
+        if (!match) return unexpectedWord(arg, ['--name', '--role', '--apps']);
         const value = match[2] ?? rest[++i];
         if (value === undefined || value === '') return `--${match[1]} needs a value`;
         flags[match[1]!] = value;
@@ -170,7 +171,7 @@ function parseTokenArgs(args: string[], config: { targets: readonly Target[] }):
       return { name: 'create', tokenName: flags['name']!, role, apps };
     }
     case 'list':
-      return rest.length === 0 ? { name: 'list' } : `unexpected '${rest[0]}'`;
+      return rest.length === 0 ? { name: 'list' } : unexpectedWord(rest[0]!);
     case 'revoke':
       if (rest.length !== 1) return 'token revoke takes one token id';
       return { name: 'revoke', id: rest[0]! };

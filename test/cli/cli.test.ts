@@ -46,12 +46,25 @@ describe('the backstop command without configuration', () => {
       [['keys'], 'usage'],
       [['keys', 'retire', 'age1xyz'], 'usage'],
       [['discord', 'register'], 'discord-config'],
+      [['serve', '--jsno'], 'usage'],
     ];
     for (const [args, code] of cases) {
       const run = await runBackstop(['--json', ...args], { cwd });
       expect([args, run.code, run.json()]).toEqual([args, 2, { error: { code, message: expect.any(String) } }]);
       expect(run.stderr).toContain(run.json().error.message);
       expect(run.stderr).not.toContain('unexpected error');
+    }
+    // Admin commands suggest the flag meant too.
+    const mistyped: [string[], string][] = [
+      [['serve', '--wiat'], "unexpected '--wiat': did you mean '--wait'?"],
+      [['token', 'create', '--nmae', 'ci'], "unexpected '--nmae': did you mean '--name'?"],
+      [['retention', 'simulate', '--day', '7'], "unexpected '--day': did you mean '--days'?"],
+      [['audit', '--limt', '5'], "unexpected '--limt': did you mean '--limit'?"],
+      [['keygen', '--ouptut', 'x.key'], "unexpected '--ouptut': did you mean '--output'?"],
+    ];
+    for (const [args, message] of mistyped) {
+      const run = await runBackstop(args, { cwd });
+      expect([args, run.code, run.stderr]).toEqual([args, 2, expect.stringContaining(`backstop: ${message}\n`)]);
     }
     // None of these opened a state here.
     expect(existsSync(join(cwd, '.backstop'))).toBe(false);

@@ -117,6 +117,23 @@ describe('the /backup command in chat', () => {
     });
   });
 
+  test('a flag chat does not have (--json) and a misplaced part are refused with the usage line; nothing is queued', async () => {
+    const flag = new RecordingOutput();
+    await handler.command(ana, 'create media live --json', flag);
+    expect(flag.last()).toEqual({
+      outcome: 'refused',
+      text:
+        "unexpected '--json': create takes no flags (a note that starts with a dash goes after --: create ... -- --json)\n" +
+        'Usage: /backup create [db|media|db+media] [<app/env>] [note...]',
+    });
+    const misplaced = new RecordingOutput();
+    await handler.command(ana, 'create shop/live media', misplaced);
+    expect(misplaced.last().text).toContain(
+      "'media' names parts, which go before the target: write: create media shop/live",
+    );
+    expect(await chat.engine.operations.listActive()).toEqual([]);
+  });
+
   test('a restore into a protected target posts a card; a second person approves; the destination is restored', async () => {
     const id = await backupOfLive('good state');
     writeFileSync(join(live, 'logo.png'), 'broken pixels');
