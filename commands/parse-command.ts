@@ -186,7 +186,7 @@ function checkNote(command: Extract<Command, { name: 'create' }>, note: string[]
     else kept.push(word);
   }
   const why = partsWords.includes(misplaced.toLowerCase())
-    ? 'names parts, which go before the target'
+    ? 'names parts, which come right after create'
     : 'is a target, which goes before the note';
   const asNote = write(command.parts, command.target, ['--', ...note, ...literal]);
   if (second !== undefined) {

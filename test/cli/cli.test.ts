@@ -371,7 +371,7 @@ describe('the backstop command on a configured app', () => {
     ]);
     const misplaced = await runBackstop(['create', 'shop/live', 'db'], { cwd, env: env() });
     expect(misplaced.code).toBe(2);
-    expect(misplaced.stderr).toContain("'db' names parts, which go before the target: write: create db shop/live");
+    expect(misplaced.stderr).toContain("'db' names parts, which come right after create: write: create db shop/live");
     expect(await listed()).toBe(before);
 
     const noted = await runBackstop(['create', 'db', 'shop/live', '--json', '--', '--not-a-flag'], {

@@ -129,7 +129,7 @@ describe('the /backup command in chat', () => {
     const misplaced = new RecordingOutput();
     await handler.command(ana, 'create shop/live media', misplaced);
     expect(misplaced.last().text).toContain(
-      "'media' names parts, which go before the target: write: create media shop/live",
+      "'media' names parts, which come right after create: write: create media shop/live",
     );
     expect(await chat.engine.operations.listActive()).toEqual([]);
   });

@@ -104,7 +104,7 @@ describe('parseCommand', () => {
     // A part or a target where the note stands is refused with the command as meant.
     [
       'create blog/live db',
-      "'db' names parts, which go before the target: write: create db blog/live (or, if it belongs to the note, put the note after --: create blog/live -- db)",
+      "'db' names parts, which come right after create: write: create db blog/live (or, if it belongs to the note, put the note after --: create blog/live -- db)",
       'create [db|media|db+media] [<app/env>] [note...]',
     ],
     [
