@@ -7,17 +7,22 @@ import { formatTime } from '../src/text/format-units.ts';
 import { readAudit } from '../src/use-cases/read-audit.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { unexpectedWord } from './unexpected-word.ts';
+import { usageError } from './usage-error.ts';
 
 export const auditUsage = 'backstop audit [--app <app>] [--limit <n>]   who did what, from every surface, newest first';
 
-/** `backstop audit`: the audit log, opening the state itself. */
+/** `backstop audit`: the audit log, opening the state itself (once the words are known to be right). */
 export async function auditCommand(
   args: string[],
   config: BackstopConfig,
   io: CliIo,
   options: GlobalOptions,
 ): Promise<number> {
-  const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
+  const filter = parseAuditArgs(args);
+  if (typeof filter === 'string') return usageError(io, options.json, filter, { usage: auditUsage });
+  // Reading the log of a directory where nothing was done yet creates nothing: the answer is that it is empty.
+  const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir, whenAbsent: 'empty' });
   try {
     await migrateToLatest(state.db);
     return await runAuditCommand(state.db, args, io, options);
@@ -28,17 +33,9 @@ export async function auditCommand(
 
 /** `backstop audit` against a state someone else opened (a server taking a handed-over command). */
 export async function runAuditCommand(db: StateDb, args: string[], io: CliIo, options: GlobalOptions): Promise<number> {
-  let app: string | undefined;
-  let limit = 100;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--app' && args[i + 1] !== undefined) app = args[++i];
-    else if (arg === '--limit' && /^\d+$/.test(args[i + 1] ?? '')) limit = Number(args[++i]);
-    else {
-      io.stderr.write(`backstop: unexpected '${arg}'\nUsage: ${auditUsage}\n`);
-      return exitCodes.usage;
-    }
-  }
+  const filter = parseAuditArgs(args);
+  if (typeof filter === 'string') return usageError(io, options.json, filter, { usage: auditUsage });
+  const { app, limit } = filter;
   const ctx = {
     audit: new AuditLog(db),
     access: new AccessPolicy({}),
@@ -67,4 +64,17 @@ export async function runAuditCommand(db: StateDb, args: string[], io: CliIo, op
     );
   }
   return exitCodes.ok;
+}
+
+/** The filter `audit`'s words ask for, or what is wrong with them. */
+function parseAuditArgs(args: string[]): { app: string | undefined; limit: number } | string {
+  let app: string | undefined;
+  let limit = 100;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--app' && args[i + 1] !== undefined) app = args[++i];
+    else if (arg === '--limit' && /^\d+$/.test(args[i + 1] ?? '')) limit = Number(args[++i]);
+    else return unexpectedWord(arg, ['--app', '--limit']);
+  }
+  return { app, limit };
 }

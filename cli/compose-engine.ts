@@ -119,10 +119,12 @@ type S3Drivers = typeof import('./s3-drivers.ts');
 /**
  * The secret download links are signed with: the config's `downloads.linkSecret`; else, with shared state, the one
  * the first instance recorded there (every instance must accept the links any of them makes); else a file under the
- * data directory, made on first use.
+ * data directory, made on first use (none for a state in memory).
  */
 async function linkSecret(config: BackstopConfig, state: State, now: Date): Promise<string> {
   if (config.downloads.linkSecret !== undefined) return config.downloads.linkSecret;
+  // An empty state in memory holds no download to link to, and must leave nothing on disk.
+  if (state.inMemory) return randomBytes(32).toString('base64url');
   if (config.stateDatabaseUrl === undefined) return ensureSecretFile(join(config.dataDir, 'keys', 'link-secret'));
   return new FleetSettings(state.db).settle('link-secret', randomBytes(32).toString('base64url'), now);
 }

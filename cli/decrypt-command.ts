@@ -1,42 +1,58 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { createDecryptStream, readIdentityFiles } from '../src/crypto/index.ts';
+import { unexpectedWord } from './unexpected-word.ts';
+import { usageError } from './usage-error.ts';
 
 export const decryptUsage = 'backstop decrypt <file|-> [-i <identity-file>]... [-o <output-file>]';
 
 /**
  * `backstop decrypt`: decrypts any age file (an object fetched from storage by hand) with the given identity files,
  * or the configured ones. Output goes to a temporary file renamed into place only after the whole input was
- * authenticated, so a damaged object never leaves a plausible-looking partial output.
+ * authenticated, so a damaged object never leaves a plausible-looking partial output. A file that is not there (the
+ * input, an identity, the output's folder) is a mistake in the command line, answered before anything is read.
  */
-export async function decryptCommand(args: string[], io: CliIo, configuredIdentities: () => string[]): Promise<number> {
+export async function decryptCommand(
+  args: string[],
+  io: CliIo,
+  json: boolean,
+  configuredIdentities: () => string[],
+): Promise<number> {
   let input: string | undefined;
   let output: string | undefined;
   const identityFiles: string[] = [];
+  let literal = false;
+  const refuse = (message: string, code: 'usage' | 'file-not-found' = 'usage') =>
+    usageError(io, json, message, { ...(code === 'usage' && { usage: decryptUsage }), code });
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if ((arg === '-i' || arg === '--identity') && args[i + 1] !== undefined)
+    // After `--` a word is the file to read, even one that starts with a dash.
+    if (arg === '--' && !literal) literal = true;
+    else if (literal && input === undefined) input = arg;
+    else if (!literal && (arg === '-i' || arg === '--identity') && args[i + 1] !== undefined)
       identityFiles.push(resolve(io.cwd, args[++i]!));
-    else if ((arg === '-o' || arg === '--output') && args[i + 1] !== undefined) output = resolve(io.cwd, args[++i]!);
+    else if (!literal && (arg === '-o' || arg === '--output') && args[i + 1] !== undefined)
+      output = resolve(io.cwd, args[++i]!);
     else if (input === undefined && (arg === '-' || !arg.startsWith('-'))) input = arg;
-    else {
-      io.stderr.write(`unexpected '${arg}'\nUsage: ${decryptUsage}\n`);
-      return exitCodes.usage;
-    }
+    else return refuse(unexpectedWord(arg, ['--identity', '--output']));
   }
-  if (input === undefined) {
-    io.stderr.write(`decrypt needs a file to read (or - for standard input)\nUsage: ${decryptUsage}\n`);
-    return exitCodes.usage;
-  }
+  if (input === undefined) return refuse('decrypt needs a file to read (or - for standard input)');
   if (output === undefined && io.stdout.isTTY) {
-    io.stderr.write('The output is binary: write it to a file with -o <output-file>, or redirect standard output.\n');
-    return exitCodes.usage;
+    return refuse('the output is binary: write it to a file with -o <output-file>, or redirect standard output');
   }
+  const inputPath = resolve(io.cwd, input);
+  if (input !== '-' && !isFile(inputPath)) {
+    return refuse(`${inputPath} does not exist (or is not a file): nothing to decrypt`, 'file-not-found');
+  }
+  if (output !== undefined && !isDirectory(dirname(output))) {
+    return refuse(`the folder of ${output} does not exist: create it, or write elsewhere with -o`, 'file-not-found');
+  }
+  // A missing or unreadable identity file is refused by readIdentityFiles, naming the file (a usage error too).
   const identities = await readIdentityFiles(identityFiles.length > 0 ? identityFiles : configuredIdentities());
-  const source = input === '-' ? io.stdin : createReadStream(resolve(io.cwd, input), { highWaterMark: 1 << 20 });
+  const source = input === '-' ? io.stdin : createReadStream(inputPath, { highWaterMark: 1 << 20 });
   if (output === undefined) {
     await pipeline(source, createDecryptStream(identities), io.stdout, { end: false });
     return exitCodes.ok;
@@ -55,4 +71,12 @@ export async function decryptCommand(args: string[], io: CliIo, configuredIdenti
   }
   io.stderr.write(`Decrypted ${input} to ${output}\n`);
   return exitCodes.ok;
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }

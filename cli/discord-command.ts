@@ -2,6 +2,8 @@ import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { registerDiscordCommands } from '../adapters/discord/register-commands.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { unexpectedWord } from './unexpected-word.ts';
+import { usageError } from './usage-error.ts';
 
 export const discordUsage = 'backstop discord register [--guild <id>]   register the /backup command with Discord';
 
@@ -17,18 +19,20 @@ export async function discordCommand(
   const guildId = guildAt >= 0 ? rest[guildAt + 1] : undefined;
   const extra = rest.filter((_, i) => i !== guildAt && i !== guildAt + 1);
   if (sub !== 'register' || extra.length > 0 || (guildAt >= 0 && !/^\d+$/.test(guildId ?? ''))) {
-    io.stderr.write(
-      `backstop: ${sub === 'register' ? 'unexpected arguments' : 'discord takes one subcommand: register'}\nUsage: ${discordUsage}\n`,
-    );
-    return exitCodes.usage;
+    const message =
+      sub !== 'register'
+        ? 'discord takes one subcommand: register'
+        : extra.length > 0
+          ? unexpectedWord(extra[0]!, ['--guild'])
+          : '--guild needs a Discord server id (digits)';
+    return usageError(io, options.json, message, { usage: discordUsage });
   }
   const discord = config.raw.chat?.discord;
   if (!discord) {
-    io.stderr.write(
-      'backstop: Discord is not configured: add chat.discord { publicKey, applicationId, botToken } to the config ' +
-        '(see adapters/discord/README.md).\n',
-    );
-    return exitCodes.usage;
+    const message =
+      'Discord is not configured: add chat.discord { publicKey, applicationId, botToken } to the config ' +
+      '(see adapters/discord/README.md).';
+    return usageError(io, options.json, message, { code: 'discord-config' });
   }
   const answer = await registerDiscordCommands({
     applicationId: discord.applicationId,

@@ -20,6 +20,7 @@ import { composeEngine } from './compose-engine.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { rebuildCommand } from './rebuild-command.ts';
 import { render } from './render-reply.ts';
+import { usageError } from './usage-error.ts';
 import { workerSettings } from './worker-settings.ts';
 
 /** The CLI's commands that open the state and the engine (main.ts loads this module only for them). */
@@ -44,8 +45,13 @@ export function rebuild(
   io: CliIo,
   trustUnsigned: boolean,
 ): Promise<number> {
-  return withEngine(config, options, io, (engine) => rebuildCommand(engine, io, options.json, { trustUnsigned }));
+  return withEngine(config, options, io, false, (engine) =>
+    rebuildCommand(engine, io, options.json, { trustUnsigned }),
+  );
 }
+
+/** The commands of the language that change nothing. */
+const readingCommands = new Set<Command['name']>(['help', 'list', 'show', 'status', 'schedule']);
 
 /**
  * A command of the /backup language, with the terminal's restore confirmation and progress line. This process holds
@@ -59,7 +65,10 @@ export function run(
   io: CliIo,
   asked?: string,
 ): Promise<number> {
-  return withEngine(config, options, io, async (engine) => {
+  // Asking what is there creates nothing: on a directory where nothing was done yet, reading commands answer from an
+  // empty state in memory ("No backups yet") instead of making the state, its key and its secrets.
+  const reads = readingCommands.has(command.name);
+  return withEngine(config, options, io, reads, async (engine) => {
     const embedded = config.stateDatabaseUrl === undefined;
     const runHere = new Worker({
       ...workerSettings(config),
@@ -90,7 +99,10 @@ export async function runWithEngine(
   io: CliIo,
   how: { follow: boolean; runHere?: Worker; signal?: AbortSignal; asked?: string },
 ): Promise<number> {
-  if (command.name === 'restore' && !(await confirmed(engine, command, io, options))) return exitCodes.usage;
+  if (command.name === 'restore') {
+    const refused = await unconfirmed(engine, command, io, options);
+    if (refused !== undefined) return usageError(io, options.json, refused, { code: 'confirmation-required' });
+  }
   const progress = !options.json && io.stderr.isTTY ? new ProgressLine(io.stderr) : undefined;
   const ctx = cliHandlerContext(engine, io, progress, how.asked);
   if (how.follow) {
@@ -149,13 +161,14 @@ function cliHandlerContext(
   };
 }
 
-async function confirmed(
+/** Why a restore is not to go ahead (no terminal to confirm on, the wrong name typed), or undefined when it is. */
+async function unconfirmed(
   engine: UseCaseContext,
   command: Extract<Command, { name: 'restore' }>,
   io: CliIo,
   options: GlobalOptions,
-): Promise<boolean> {
-  if (options.yes) return true;
+): Promise<string | undefined> {
+  if (options.yes) return undefined;
   const to = command.to?.app !== undefined ? { app: command.to.app, env: command.to.env } : undefined;
   const preview = await describeRestore(engine, {
     backupId: command.id,
@@ -163,19 +176,25 @@ async function confirmed(
     ...(to !== undefined && { to }),
   });
   if (!io.stdin.isTTY) {
-    io.stderr.write(
-      `restore overwrites ${preview.destination} (${preview.overwrites.join('; ')}).\n` +
-        'Without a terminal to confirm on, add --yes to go ahead.\n',
+    return (
+      `restore overwrites ${preview.destination} (${preview.overwrites.join('; ')}). ` +
+      'Without a terminal to confirm on, add --yes to go ahead.'
     );
-    return false;
   }
   const ok = await confirmRestore(io, preview, command.safetyBackup);
-  if (!ok) io.stderr.write('Nothing was restored: the name typed did not match.\n');
-  return ok;
+  return ok ? undefined : 'Nothing was restored: the name typed did not match.';
 }
 
-async function withState(loaded: BackstopConfig, fn: (state: State) => Promise<number>): Promise<number> {
-  const state = await openState({ databaseUrl: loaded.stateDatabaseUrl, dataDir: loaded.dataDir });
+async function withState(
+  loaded: BackstopConfig,
+  fn: (state: State) => Promise<number>,
+  reads = false,
+): Promise<number> {
+  const state = await openState({
+    databaseUrl: loaded.stateDatabaseUrl,
+    dataDir: loaded.dataDir,
+    whenAbsent: reads ? 'empty' : 'create',
+  });
   try {
     return await fn(state);
   } finally {
@@ -183,17 +202,23 @@ async function withState(loaded: BackstopConfig, fn: (state: State) => Promise<n
   }
 }
 
+/** Runs `fn` with the engine over the state; `reads`: a command that changes nothing (see `run`). */
 async function withEngine(
   loaded: BackstopConfig,
   options: GlobalOptions,
   io: CliIo,
+  reads: boolean,
   fn: (engine: UseCaseContext) => Promise<number>,
 ): Promise<number> {
-  return withState(loaded, async (state) => {
-    await migrateToLatest(state.db);
-    const print = (line: string) => io.stderr.write(`${line}\n`);
-    return fn(await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print }));
-  });
+  return withState(
+    loaded,
+    async (state) => {
+      await migrateToLatest(state.db);
+      const print = (line: string) => io.stderr.write(`${line}\n`);
+      return fn(await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print }));
+    },
+    reads,
+  );
 }
 
 /** `promise`, or nothing once `ms` have passed: a bound on cleanup before leaving. */

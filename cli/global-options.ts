@@ -9,9 +9,13 @@ export interface GlobalOptions {
   wait: boolean;
 }
 
+/** The global options as typed, for suggesting the one meant when a command is given a flag it does not know. */
+export const globalFlags: readonly string[] = ['--json', '--wait', '--yes', '--verbose', '--help', '--config'];
+
 /**
  * Takes the global options out of argv and returns them with the remaining words. `--` ends option parsing (so a
- * note may start with a dash). Command-specific flags (`--no-safety-backup`, `-i`, `-o`) stay in `words`.
+ * note may start with a dash) and stays in `words`, so the command's own parser knows that what follows is no flag
+ * either. Command-specific flags (`--no-safety-backup`, `-i`, `-o`) stay in `words`.
  */
 export function splitGlobalOptions(argv: readonly string[]): {
   options: GlobalOptions;
@@ -23,7 +27,7 @@ export function splitGlobalOptions(argv: readonly string[]): {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
-      words.push(...argv.slice(i + 1));
+      words.push(...argv.slice(i));
       break;
     }
     if (arg === '--json') options.json = true;

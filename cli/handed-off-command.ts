@@ -5,10 +5,11 @@ import type { StateDb } from '../src/state/state.ts';
 import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
 import { runAuditCommand } from './audit-command.ts';
 import { runWithEngine } from './engine-session.ts';
-import { splitGlobalOptions } from './global-options.ts';
+import { globalFlags, splitGlobalOptions } from './global-options.ts';
 import { rebuildCommand } from './rebuild-command.ts';
 import { render } from './render-reply.ts';
 import { runTokenCommand } from './token-command.ts';
+import { usageError } from './usage-error.ts';
 
 /**
  * Runs a command another `backstop` process handed to this server (because the server holds the embedded state),
@@ -24,13 +25,14 @@ export async function runHandedOff(
   state?: StateDb,
 ): Promise<number> {
   const { options, words, problem } = splitGlobalOptions(argv);
-  if (problem) return refuse(io, problem);
+  if (problem) return usageError(io, options.json, problem, { seeHelp: true });
+  const refuse = (message: string) => usageError(io, options.json, message);
   const [name, ...args] = words;
   switch (name) {
     case 'serve':
-      return refuse(io, `a server is already running on this data directory (process ${process.pid})`);
+      return refuse(`a server is already running on this data directory (process ${process.pid})`);
     case 'worker':
-      return refuse(io, `the running server (process ${process.pid}) runs workers already`);
+      return refuse(`the running server (process ${process.pid}) runs workers already`);
     case 'migrate':
       io.stdout.write(
         options.json
@@ -40,22 +42,21 @@ export async function runHandedOff(
       return exitCodes.ok;
     case 'catalog':
       if (args[0] !== 'rebuild' || args.slice(1).some((arg) => arg !== '--trust-unsigned'))
-        return refuse(io, 'catalog takes one subcommand: rebuild [--trust-unsigned]');
+        return refuse('catalog takes one subcommand: rebuild [--trust-unsigned]');
       return rebuildCommand(engine, io, options.json, { trustUnsigned: args.includes('--trust-unsigned') });
     case 'audit':
-      if (!state) return refuse(io, 'this server cannot read the audit log for other processes');
+      if (!state) return refuse('this server cannot read the audit log for other processes');
       return runAuditCommand(state, args, io, options);
     case 'token':
-      if (!state) return refuse(io, 'this server cannot manage API tokens for other processes');
+      if (!state) return refuse('this server cannot manage API tokens for other processes');
       return runTokenCommand(state, args, engine, io, options);
   }
-  const parsed = parseCommand(words);
-  if (!parsed.ok) return refuse(io, parsed.message);
+  const parsed = parseCommand(words, { surfaceFlags: globalFlags });
+  if (!parsed.ok) {
+    return usageError(io, options.json, parsed.message, {
+      ...(parsed.usage ? { usage: `backstop ${parsed.usage}` } : { seeHelp: true }),
+    });
+  }
   if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
   return runWithEngine(engine, parsed.command, options, io, { follow: options.wait, signal, asked: words.join(' ') });
-}
-
-function refuse(io: CliIo, message: string): number {
-  io.stderr.write(`backstop: ${message}\n`);
-  return exitCodes.usage;
 }

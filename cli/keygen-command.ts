@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { generateIdentity } from '../src/crypto/index.ts';
+import { unexpectedWord } from './unexpected-word.ts';
+import { usageError } from './usage-error.ts';
 
 export const keygenUsage = 'backstop keygen [-o <identity-file>]   (default file: ./backstop.key)';
 
@@ -13,15 +15,12 @@ export function keygenCommand(args: string[], io: CliIo, json: boolean, now: Dat
   let out = 'backstop.key';
   for (let i = 0; i < args.length; i++) {
     if ((args[i] === '-o' || args[i] === '--output') && args[i + 1] !== undefined) out = args[++i]!;
-    else {
-      io.stderr.write(`unexpected '${args[i]}'\nUsage: ${keygenUsage}\n`);
-      return exitCodes.usage;
-    }
+    else return usageError(io, json, unexpectedWord(args[i]!, ['--output']), { usage: keygenUsage });
   }
   const path = resolve(io.cwd, out);
   if (existsSync(path)) {
-    io.stderr.write(`${path} already exists; keygen never overwrites a key. Choose another file with -o.\n`);
-    return exitCodes.usage;
+    const message = `${path} already exists; keygen never overwrites a key. Choose another file with -o.`;
+    return usageError(io, json, message, { code: 'file-exists' });
   }
   const { identity, recipient } = generateIdentity();
   mkdirSync(dirname(path), { recursive: true });

@@ -6,6 +6,7 @@ import { FleetSettings } from '../src/state/fleet-settings.ts';
 import { migrateToLatest, openState } from '../src/state/state.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { usageError } from './usage-error.ts';
 
 export const keysUsage =
   'backstop keys retire <age1...>   stop encrypting to a key on every instance sharing the state (after its successor is on all)';
@@ -22,15 +23,13 @@ export async function keysCommand(
 ): Promise<number> {
   const [sub, recipient, ...rest] = args;
   if (sub !== 'retire' || recipient === undefined || rest.length > 0) {
-    io.stderr.write(`backstop: keys takes one subcommand: retire <age1...>\nUsage: ${keysUsage}\n`);
-    return exitCodes.usage;
+    return usageError(io, options.json, 'keys takes one subcommand: retire <age1...>', { usage: keysUsage });
   }
   if (config.stateDatabaseUrl === undefined) {
-    io.stderr.write(
-      'backstop: keys retire is for instances sharing a state database; with the embedded state, remove the key ' +
-        'from encryption.recipients in the config.\n',
-    );
-    return exitCodes.usage;
+    const message =
+      'keys retire is for instances sharing a state database; with the embedded state, remove the key from ' +
+      'encryption.recipients in the config.';
+    return usageError(io, options.json, message);
   }
   const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
   try {

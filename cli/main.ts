@@ -5,13 +5,16 @@ import { parseCommand } from '../commands/parse-command.ts';
 import { usage } from '../commands/usage.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { loadConfig } from '../src/config/load-config.ts';
-import { BackstopError, isBackstopError } from '../src/domain/backstop-error.ts';
+import { isBackstopError } from '../src/domain/backstop-error.ts';
 import { decryptCommand, decryptUsage } from './decrypt-command.ts';
-import { type GlobalOptions, splitGlobalOptions } from './global-options.ts';
+import { globalFlags, splitGlobalOptions } from './global-options.ts';
 import { keygenCommand, keygenUsage } from './keygen-command.ts';
 import { render } from './render-reply.ts';
+import { reportError } from './report-error.ts';
 import { retentionCommand, retentionUsage } from './retention-command.ts';
 import { toolVersion } from './tool-version.ts';
+import { unexpectedWord } from './unexpected-word.ts';
+import { usageError } from './usage-error.ts';
 
 /** The engine and its drivers load only for commands that use them, so help and usage errors answer at once. */
 const session = () => import('./engine-session.ts');
@@ -37,10 +40,40 @@ const adminUsage: Record<string, string> = {
 /** The `backstop` command. Returns the exit status: 0 ok, 1 the operation failed, 2 usage or configuration. */
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
   const { options, words, problem } = splitGlobalOptions(argv);
-  if (problem) return usageError(io, problem, undefined);
+  if (problem) return usageError(io, options.json, problem, { seeHelp: true });
   const [name, ...args] = words;
+  let loaded: BackstopConfig | undefined;
+  // Loaded at most once, and only by the commands that need it, so `help`, `version` and `keygen` say nothing of it.
+  const config = (): BackstopConfig => {
+    if (loaded === undefined) {
+      loaded = loadConfig({
+        ...(options.config !== undefined && { explicitPath: options.config }),
+        env: io.env,
+        cwd: io.cwd,
+      });
+      if (loaded.source === undefined) {
+        io.stderr.write(
+          `No config file: ${loaded.lookedFor} does not exist, so the built-in defaults are used ` +
+            `(state, key and backups under ${loaded.dataDir}; see examples/backstop.yaml).\n`,
+        );
+      }
+    }
+    return loaded;
+  };
   try {
-    if (name === undefined || (name === 'help' && args.length === 0)) return printHelp(io);
+    // Asked for, help is an answer; a bare `backstop` is a command line missing its command (in a script, a bug).
+    if ((name === undefined && options.help) || (name === 'help' && args.length === 0)) {
+      io.stdout.write(helpText());
+      return exitCodes.ok;
+    }
+    if (name === undefined) {
+      if (options.json) usageError(io, true, 'a command is needed (see backstop help)');
+      else io.stderr.write(`backstop: a command is needed.\n\n${helpText()}`);
+      return exitCodes.usage;
+    }
+    if (['serve', 'worker', 'migrate', 'version'].includes(name) && args.length > 0) {
+      return usageError(io, options.json, unexpectedWord(args[0]!), { usage: adminUsage[name] });
+    }
     if (name === 'version' || name === '--version') {
       io.stdout.write(`${options.json ? JSON.stringify({ version: toolVersion }) : `backstop ${toolVersion}`}\n`);
       return exitCodes.ok;
@@ -53,110 +86,78 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       case 'keygen':
         return keygenCommand(args, io, options.json, new Date());
       case 'decrypt':
-        return await decryptCommand(args, io, () => config(options, io).encryption.identityFiles);
+        return await decryptCommand(args, io, options.json, () => config().encryption.identityFiles);
       case 'migrate':
-        return await (await session()).migrate(config(options, io), options, io);
+        return await (await session()).migrate(config(), options, io);
       case 'retention':
         return retentionCommand(args, io, options.json, new Date());
       case 'serve':
-        return await (await import('./serve-command.ts')).serveCommand(config(options, io), io);
+        return await (await import('./serve-command.ts')).serveCommand(config(), io);
       case 'worker':
-        return await (await import('./worker-command.ts')).workerCommand(config(options, io), io);
+        return await (await import('./worker-command.ts')).workerCommand(config(), io);
       case 'discord':
-        return await (await import('./discord-command.ts')).discordCommand(args, config(options, io), io, options);
+        return await (await import('./discord-command.ts')).discordCommand(args, config(), io, options);
       case 'audit':
-        return await (await import('./audit-command.ts')).auditCommand(args, config(options, io), io, options);
+        return await (await import('./audit-command.ts')).auditCommand(args, config(), io, options);
       case 'keys':
-        return await (await import('./keys-command.ts')).keysCommand(args, config(options, io), io, options);
+        return await (await import('./keys-command.ts')).keysCommand(args, config(), io, options);
       case 'token':
-        return await (await import('./token-command.ts')).tokenCommand(args, config(options, io), io, options);
+        return await (await import('./token-command.ts')).tokenCommand(args, config(), io, options);
       case 'catalog':
         if (args[0] !== 'rebuild' || args.slice(1).some((arg) => arg !== '--trust-unsigned'))
-          return usageError(io, 'catalog takes one subcommand: rebuild [--trust-unsigned]', adminUsage['catalog']);
-        return await (await session()).rebuild(config(options, io), options, io, args.includes('--trust-unsigned'));
+          return usageError(io, options.json, 'catalog takes one subcommand: rebuild [--trust-unsigned]', {
+            usage: adminUsage['catalog'],
+          });
+        return await (await session()).rebuild(config(), options, io, args.includes('--trust-unsigned'));
     }
     if (options.help && name in usage) {
       const entry = usage[name as keyof typeof usage];
       io.stdout.write(`Usage: backstop ${entry.line}\n${entry.purpose}.\n`);
       return exitCodes.ok;
     }
-    const parsed = parseCommand(words);
-    if (!parsed.ok) return usageError(io, parsed.message, parsed.usage ? `backstop ${parsed.usage}` : undefined);
+    const parsed = parseCommand(words, { surfaceFlags: globalFlags });
+    if (!parsed.ok) {
+      return usageError(io, options.json, parsed.message, {
+        ...(parsed.usage ? { usage: `backstop ${parsed.usage}` } : { seeHelp: true }),
+      });
+    }
     if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
-    return await (await session()).run(parsed.command, config(options, io), options, io, words.join(' '));
+    return await (await session()).run(parsed.command, config(), options, io, words.join(' '));
   } catch (error) {
     if (isBackstopError(error, 'state-locked') && name !== 'serve') {
       // A server holds the embedded state: hand the command to it, or say who holds the state if it cannot take it.
-      const handed = await handOverToServer(argv, io, options).catch((handOffError: unknown) =>
+      const handed = await handOverToServer(argv, io, config()).catch((handOffError: unknown) =>
         isBackstopError(handOffError, 'hand-off-unavailable') ? undefined : handOffError,
       );
       if (typeof handed === 'number') return handed;
-      return reportError(io, options, handed ?? error);
+      return reportError(io, options.json, handed ?? error);
     }
-    return reportError(io, options, error);
+    return reportError(io, options.json, error);
   }
 }
 
-async function handOverToServer(argv: string[], io: CliIo, options: GlobalOptions): Promise<number> {
+async function handOverToServer(argv: string[], io: CliIo, config: BackstopConfig): Promise<number> {
   const { handOff } = await import('./hand-off-client.ts');
   const { handOffSocketPath } = await import('./hand-off-socket-path.ts');
-  return handOff(handOffSocketPath(config(options, io).dataDir), argv, io);
+  return handOff(handOffSocketPath(config.dataDir), argv, io);
 }
 
-function config(options: GlobalOptions, io: CliIo): BackstopConfig {
-  return loadConfig({
-    ...(options.config !== undefined && { explicitPath: options.config }),
-    env: io.env,
-    cwd: io.cwd,
-  });
-}
-
-function printHelp(io: CliIo): number {
+/** Every command with its usage: what `backstop help` prints, and a bare `backstop` shows on stderr. */
+function helpText(): string {
   const lines = Object.values(usage).map((u) => `  backstop ${u.line}`);
-  io.stdout.write(
-    [
-      'Backstop: encrypted, portable backups of PostgreSQL databases and media files.',
-      '',
-      'Backups and restores:',
-      ...lines,
-      '',
-      'Administration:',
-      ...Object.values(adminUsage).map((line) => `  ${line}`),
-      '',
-      'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --wait, --yes, --verbose, --help',
-      'Exit status: 0 ok, 1 the operation failed, 2 usage or configuration error.',
-      '',
-    ].join('\n'),
-  );
-  return exitCodes.ok;
-}
-
-function usageError(io: CliIo, message: string, line: string | undefined): number {
-  io.stderr.write(`backstop: ${message}\n${line ? `Usage: ${line}\n` : 'See: backstop help\n'}`);
-  return exitCodes.usage;
-}
-
-const usageCodes = new Set([
-  'config-invalid',
-  'config-missing',
-  'unknown-target',
-  'target-required',
-  'state-locked',
-  'http-listen-failed',
-]);
-
-function reportError(io: CliIo, options: GlobalOptions, error: unknown): number {
-  const known = error instanceof BackstopError && error.userMessage !== undefined;
-  const message = known
-    ? (error as BackstopError).userMessage!
-    : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
-  if (options.json) {
-    const code = error instanceof BackstopError ? error.code : 'internal';
-    io.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
-  }
-  io.stderr.write(`backstop: ${message}\n`);
-  if (!known && error instanceof Error && io.env['BACKSTOP_DEBUG']) io.stderr.write(`${error.stack}\n`);
-  return error instanceof BackstopError && usageCodes.has(error.code) ? exitCodes.usage : exitCodes.failed;
+  return [
+    'Backstop: encrypted, portable backups of PostgreSQL databases and media files.',
+    '',
+    'Backups and restores:',
+    ...lines,
+    '',
+    'Administration:',
+    ...Object.values(adminUsage).map((line) => `  ${line}`),
+    '',
+    'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --wait, --yes, --verbose, --help',
+    'Exit status: 0 ok, 1 the operation failed, 2 usage or configuration error.',
+    '',
+  ].join('\n');
 }
 
 function processIo(): CliIo {

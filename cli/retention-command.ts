@@ -9,9 +9,13 @@ import {
   simulateRetention,
   ZoneCalendar,
 } from '../src/retention/index.ts';
+import { unexpectedWord } from './unexpected-word.ts';
+import { usageError } from './usage-error.ts';
 
 export const retentionUsage =
   'backstop retention simulate --days <n> [--every 1d|12h|30m] [--policy daily=7,weekly=4,monthly=12] [--timezone <IANA zone>]';
+
+const simulateFlags = ['--days', '--every', '--policy', '--timezone'];
 
 /** More simulated backups than this take long enough to look hung; nobody needs a finer picture of a policy. */
 const maxSimulatedBackups = 100_000;
@@ -35,10 +39,7 @@ export function retentionCommand(
   now: Date,
 ): number {
   const parsed = parseSimulation(args);
-  if (typeof parsed === 'string') {
-    io.stderr.write(`${parsed}\nUsage: ${retentionUsage}\n`);
-    return exitCodes.usage;
-  }
+  if (typeof parsed === 'string') return usageError(io, json, parsed, { usage: retentionUsage });
   const start = new Date(now.getTime() - parsed.days * 86_400_000);
   const result = simulateRetention({ ...parsed, start });
   if (json) {
@@ -59,7 +60,7 @@ function parseSimulation(args: string[]): Simulation | string {
   const flags = new Map<string, string>();
   for (let i = 0; i < rest.length; i++) {
     const [flag = '', inline] = rest[i]!.split(/=(.*)/s, 2);
-    if (!['--days', '--every', '--policy', '--timezone'].includes(flag)) return `unexpected '${rest[i]}'`;
+    if (!simulateFlags.includes(flag)) return unexpectedWord(rest[i]!, simulateFlags);
     const value = inline ?? rest[++i];
     if (value === undefined) return `${flag} needs a value`;
     flags.set(flag, value);

@@ -10,6 +10,8 @@ import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts'
 import { createApiToken, listApiTokens, revokeApiToken, type TokenContext } from '../src/use-cases/api-tokens.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { unexpectedWord } from './unexpected-word.ts';
+import { usageError } from './usage-error.ts';
 
 export const tokenUsage =
   'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*>\n' +
@@ -33,7 +35,7 @@ export async function tokenCommand(
   options: Pick<GlobalOptions, 'json'>,
 ): Promise<number> {
   const action = parseTokenArgs(args, config);
-  if (typeof action === 'string') return usageError(io, action);
+  if (typeof action === 'string') return usageError(io, options.json, action, { usage: tokenUsage });
   const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(state.db);
@@ -53,7 +55,7 @@ export async function runTokenCommand(
   now: Date = new Date(),
 ): Promise<number> {
   const action = parseTokenArgs(args, config);
-  if (typeof action === 'string') return usageError(io, action);
+  if (typeof action === 'string') return usageError(io, options.json, action, { usage: tokenUsage });
   return runParsed(tokenContext(db, config, io, now), action, io, options.json);
 }
 
@@ -91,10 +93,9 @@ async function runParsed(ctx: TokenContext, action: TokenAction, io: CliIo, json
       try {
         token = await revokeApiToken(ctx, cliOperator(io), action.id);
       } catch (error) {
+        // An unknown id is a mistake in the command line, as everywhere (exit status 2).
         if (!isBackstopError(error, 'token-not-found')) throw error;
-        if (json) io.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.userMessage } })}\n`);
-        io.stderr.write(`backstop: ${error.userMessage}\n`);
-        return exitCodes.failed;
+        return usageError(io, json, error.userMessage!, { code: error.code });
       }
       if (json) io.stdout.write(`${JSON.stringify(apiTokenJson(token))}\n`);
       else {
@@ -121,7 +122,7 @@ async function create(
     });
   } catch (error) {
     if (isBackstopError(error, 'invalid-token-request') || isBackstopError(error, 'token-name-taken')) {
-      return usageError(io, error.userMessage!);
+      return usageError(io, json, error.userMessage!, { usage: tokenUsage, code: error.code });
     }
     throw error;
   }
@@ -149,7 +150,7 @@ function parseTokenArgs(args: string[], config: { targets: readonly Target[] }):
       for (let i = 0; i < rest.length; i++) {
         const arg = rest[i]!;
         const match = /^--(name|role|apps)(?:=(.*))?$/.exec(arg);
-        if (!match) return `unexpected '${arg}'`;
+        if (!match) return unexpectedWord(arg, ['--name', '--role', '--apps']);
         const value = match[2] ?? rest[++i];
         if (value === undefined || value === '') return `--${match[1]} needs a value`;
         flags[match[1]!] = value;
@@ -170,7 +171,7 @@ function parseTokenArgs(args: string[], config: { targets: readonly Target[] }):
       return { name: 'create', tokenName: flags['name']!, role, apps };
     }
     case 'list':
-      return rest.length === 0 ? { name: 'list' } : `unexpected '${rest[0]}'`;
+      return rest.length === 0 ? { name: 'list' } : unexpectedWord(rest[0]!);
     case 'revoke':
       if (rest.length !== 1) return 'token revoke takes one token id';
       return { name: 'revoke', id: rest[0]! };
@@ -189,9 +190,4 @@ function tokenLine(token: ApiToken): string {
 
 function appsText(token: ApiToken): string {
   return token.apps.includes('*') ? 'all apps' : token.apps.join(', ');
-}
-
-function usageError(io: CliIo, message: string): number {
-  io.stderr.write(`backstop: ${message}\nUsage: ${tokenUsage}\n`);
-  return exitCodes.usage;
 }

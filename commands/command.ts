@@ -12,6 +12,7 @@ export type Command =
   | { name: 'help'; topic?: string }
   | { name: 'list'; target?: TargetRef; trigger?: Trigger }
   | { name: 'create'; parts?: PartsChoice; target?: TargetRef; note?: string }
+  /** `id`: of a backup, a restore, a download or an operation. */
   | { name: 'show'; id: string }
   | { name: 'restore'; id: string; parts?: PartsChoice; to?: TargetRef; safetyBackup: boolean }
   | { name: 'verify'; id: string }
@@ -20,7 +21,8 @@ export type Command =
   | { name: 'prune'; target?: TargetRef; dryRun: boolean }
   | { name: 'schedule'; target?: TargetRef }
   | { name: 'download'; id: string; parts?: PartsChoice; email?: string }
-  | { name: 'status' }
+  /** One operation (`id`: its own, or its backup's, restore's or download's), or all: finished ones too (`all`). */
+  | { name: 'status'; id?: string; all?: true }
   | { name: 'cancel'; id: string };
 
 export type CommandName = Command['name'];

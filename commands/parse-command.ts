@@ -2,6 +2,7 @@ import type { Trigger } from '../src/domain/backup.ts';
 import type { PartsChoice } from '../src/domain/part-kind.ts';
 import { closestWord } from '../src/text/closest-word.ts';
 import type { Command, CommandName, TargetRef } from './command.ts';
+import { isFlagWord, isPlainNoteWord, partsWords, targetPattern } from './plain-note-word.ts';
 import { commandNames, usage } from './usage.ts';
 
 export type ParseResult =
@@ -11,14 +12,28 @@ export type ParseResult =
 export interface ParseContext {
   /** When the channel is bound to an app: its environments, so a bare `staging` can name a target. */
   boundAppEnvironments?: readonly string[];
+  /**
+   * Flags the surface itself takes around the language (the CLI's --json, --wait, ...), so that a mistyped one is
+   * answered with the flag meant. Chat has none: there `--json` is as unknown as any other flag.
+   */
+  surfaceFlags?: readonly string[];
 }
 
-const partsWords: readonly string[] = ['db', 'media', 'db+media'];
 const idPattern = /^[a-z0-9]{4,16}$/;
+
+/** The flags each command takes; any other word typed as a flag is refused (`--` ends flags). */
+const commandFlags: Partial<Record<CommandName, readonly string[]>> = {
+  restore: ['--no-safety-backup'],
+  prune: ['--dry-run'],
+  download: ['--email'],
+  status: ['--all'],
+};
 
 /**
  * Parses the words of a /backup command (after `/backup` or `backstop`). Pure: never throws, never looks anything
  * up; a usage error names the problem, shows the command's usage line and suggests the nearest word for a typo.
+ * A word typed as a flag that the command does not take is refused; after `--` no word is a flag (a note may then
+ * start with a dash).
  */
 export function parseCommand(words: readonly string[], context: ParseContext = {}): ParseResult {
   const [first, ...rest] = words;
@@ -64,18 +79,21 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
   },
   create(reader) {
     const command: Extract<Command, { name: 'create' }> = { name: 'create' };
-    const parts = reader.peek();
-    if (parts !== undefined && partsWords.includes(parts.toLowerCase())) {
-      command.parts = parts.toLowerCase() as PartsChoice;
-      reader.next();
+    let word = reader.next();
+    if (word !== undefined && !reader.literal && partsWords.includes(word.toLowerCase())) {
+      command.parts = word.toLowerCase() as PartsChoice;
+      word = reader.next();
     }
-    const maybeTarget = reader.peek();
-    if (maybeTarget !== undefined && reader.looksLikeTarget(maybeTarget)) {
-      command.target = reader.target(maybeTarget);
-      reader.next();
+    if (word !== undefined && !reader.literal && reader.looksLikeTarget(word)) {
+      command.target = reader.target(word);
+      word = reader.next();
     }
-    const note = reader.rest().join(' ').trim();
-    if (note !== '') command.note = note;
+    const note: string[] = [];
+    const literal: string[] = [];
+    for (; word !== undefined; word = reader.next()) (reader.literal ? literal : note).push(word);
+    checkNote(command, note, literal);
+    const text = [...note, ...literal].join(' ').trim();
+    if (text !== '') command.note = text;
     return command;
   },
   show(reader) {
@@ -93,7 +111,7 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
   prune(reader) {
     const command: Extract<Command, { name: 'prune' }> = { name: 'prune', dryRun: false };
     for (let word = reader.next(); word !== undefined; word = reader.next()) {
-      if (word === '--dry-run') command.dryRun = true;
+      if (reader.isFlag('--dry-run')) command.dryRun = true;
       else if (command.target === undefined) command.target = reader.target(word);
       else reader.unexpected(word);
     }
@@ -108,7 +126,7 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
     for (let word = reader.next(); word !== undefined; word = reader.next()) {
       const lower = word.toLowerCase();
       if (partsWords.includes(lower) && command.parts === undefined) command.parts = lower as PartsChoice;
-      else if (lower === '--email' || lower.startsWith('--email=')) {
+      else if (reader.isFlag('--email')) {
         const address = lower === '--email' ? reader.next() : word.slice('--email='.length);
         if (address === undefined || !/^[^\s@]+@[^\s@]+$/.test(address)) {
           throw new UsageError('--email needs an address, e.g. --email ana@example.com');
@@ -118,8 +136,17 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
     }
     return command;
   },
-  status() {
-    return { name: 'status' };
+  status(reader) {
+    const command: Extract<Command, { name: 'status' }> = { name: 'status' };
+    for (let word = reader.next(); word !== undefined; word = reader.next()) {
+      if (reader.isFlag('--all')) command.all = true;
+      else if (command.id === undefined) command.id = reader.idFrom(word, 'an id');
+      else reader.unexpected(word);
+    }
+    if (command.id !== undefined && command.all) {
+      throw new UsageError('status takes an id or --all, not both');
+    }
+    return command;
   },
   cancel(reader) {
     return { name: 'cancel', id: reader.id('an operation id (see status)', 'an operation id') };
@@ -133,53 +160,119 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
         const target = reader.next();
         if (target === undefined) throw new UsageError("'to' needs a destination, e.g. to shop/staging");
         command.to = reader.target(target);
-      } else if (lower === '--no-safety-backup') command.safetyBackup = false;
+      } else if (reader.isFlag('--no-safety-backup')) command.safetyBackup = false;
       else reader.unexpected(word);
     }
     return command;
   },
 };
 
+/**
+ * Refuses a note that holds a part or a target: far more often a misplaced word (`create shop/live db`) than a note,
+ * so the answer is the command as meant, and how to keep the word in the note if it was one (after `--`).
+ */
+function checkNote(command: Extract<Command, { name: 'create' }>, note: string[], literal: string[]): void {
+  const misplaced = note.find((word) => !isPlainNoteWord(word));
+  if (misplaced === undefined) return;
+  const parts = new Set(command.parts?.split('+') ?? []);
+  let target = command.target;
+  const kept: string[] = [];
+  let second: string | undefined;
+  for (const word of note) {
+    const lower = word.toLowerCase();
+    if (partsWords.includes(lower)) for (const part of lower.split('+')) parts.add(part);
+    else if (targetPattern.test(word) && target === undefined) target = targetRef(word);
+    else if (targetPattern.test(word)) second ??= word;
+    else kept.push(word);
+  }
+  const why = partsWords.includes(misplaced.toLowerCase())
+    ? 'names parts, which come right after create'
+    : 'is a target, which goes before the note';
+  const asNote = write(command.parts, command.target, ['--', ...note, ...literal]);
+  if (second !== undefined) {
+    throw new UsageError(
+      `'${second}' is a second target: create backs up one target at a time` +
+        ` (if it belongs to the note, put the note after --: ${asNote})`,
+    );
+  }
+  const choice = parts.size === 2 ? 'db+media' : ([...parts][0] as PartsChoice | undefined);
+  const corrected = write(choice, target, [...kept, ...(literal.length > 0 ? ['--', ...literal] : [])]);
+  throw new UsageError(
+    `'${misplaced}' ${why}: write: ${corrected} (or, if it belongs to the note, put the note after --: ${asNote})`,
+  );
+}
+
+function targetRef(word: string): TargetRef {
+  const [app, env] = word.toLowerCase().split('/');
+  return { app: app!, env: env! };
+}
+
+/** A create command written out as a person would type it. */
+function write(parts: PartsChoice | undefined, target: TargetRef | undefined, note: string[]): string {
+  const targetWord =
+    target === undefined ? [] : [target.app === undefined ? target.env : `${target.app}/${target.env}`];
+  return ['create', ...(parts ? [parts] : []), ...targetWord, ...note.map(quoted)].join(' ');
+}
+
+/** A word as it must be typed to stay one word (in chat and in a shell alike, for the common cases). */
+function quoted(word: string): string {
+  if (word !== '' && !/[\s"']/u.test(word)) return word;
+  return word.includes('"') ? `'${word}'` : `"${word}"`;
+}
+
 class UsageError extends Error {}
 
 /** Reads the words of one command, with the errors every command shares. */
 class WordReader {
   private index = 0;
+  /** Where `--` stood: words after it are never flags. */
+  private readonly end: number;
+  private current: string | undefined;
+  /** True when the word `next` returned last came after `--`. */
+  literal = false;
 
   constructor(
     private readonly command: CommandName,
     private readonly words: readonly string[],
     private readonly context: ParseContext,
-  ) {}
-
-  peek(): string | undefined {
-    return this.words[this.index];
+  ) {
+    const end = words.indexOf('--');
+    this.end = end === -1 ? words.length : end;
   }
 
+  /**
+   * The next word, or undefined at the end. A word typed as a flag before `--` that this command does not take is
+   * refused here, so no command ever reads one as a target, an id or a note.
+   */
   next(): string | undefined {
+    if (this.index === this.end && this.end < this.words.length) this.index += 1;
     const word = this.words[this.index];
-    if (word !== undefined) this.index += 1;
+    if (word === undefined) return undefined;
+    this.literal = this.index > this.end;
+    this.index += 1;
+    this.current = word;
+    if (!this.literal && isFlagWord(word) && !this.takes(word)) this.unexpected(word);
     return word;
   }
 
-  rest(): string[] {
-    const words = this.words.slice(this.index);
-    this.index = this.words.length;
-    return [...words];
+  /** True when the word just read is `flag` (typed as a flag, before `--`). */
+  isFlag(flag: string): boolean {
+    return !this.literal && this.current !== undefined && flagName(this.current) === flag;
   }
 
   id(needs = 'a backup id (see list)', what = 'a backup id'): string {
     const word = this.next();
     if (word === undefined) throw new UsageError(`${this.command} needs ${needs}`);
+    return this.idFrom(word, what);
+  }
+
+  idFrom(word: string, what: string): string {
     if (!idPattern.test(word.toLowerCase())) throw new UsageError(`'${word}' is not ${what} (ids look like 7k3qx2)`);
     return word.toLowerCase();
   }
 
   looksLikeTarget(word: string): boolean {
-    return (
-      /^[a-z0-9][a-z0-9_-]*\/[a-z0-9][a-z0-9_-]*$/i.test(word) ||
-      (this.context.boundAppEnvironments ?? []).includes(word)
-    );
+    return targetPattern.test(word) || (this.context.boundAppEnvironments ?? []).includes(word);
   }
 
   target(word: string): TargetRef {
@@ -195,20 +288,34 @@ class WordReader {
   }
 
   unexpected(word: string): never {
-    const flags =
-      this.command === 'restore'
-        ? ['--no-safety-backup']
-        : this.command === 'prune'
-          ? ['--dry-run']
-          : this.command === 'download'
-            ? ['--email']
-            : [];
-    const suggestion = word.startsWith('-') ? closestWord(word, flags) : undefined;
-    throw new UsageError(`unexpected '${word}'${suggestion ? `: did you mean '${suggestion}'?` : ''}`);
+    if (this.literal || !isFlagWord(word)) throw new UsageError(`unexpected '${word}'`);
+    const own = this.flags();
+    const suggestion = closestWord(flagName(word), [...own, ...(this.context.surfaceFlags ?? [])]);
+    if (suggestion) throw new UsageError(`unexpected '${word}': did you mean '${suggestion}'?`);
+    const takes = own.length === 0 ? `${this.command} takes no flags` : `${this.command} takes ${own.join(', ')}`;
+    const note =
+      this.command === 'create' ? ` (a note that starts with a dash goes after --: create ... -- ${word})` : '';
+    throw new UsageError(`unexpected '${word}': ${takes}${note}`);
   }
 
   expectEnd(): void {
     const word = this.next();
     if (word !== undefined) this.unexpected(word);
   }
+
+  /** Whether the command takes the flag `word` (only --email is given a value with `=`). */
+  private takes(word: string): boolean {
+    const name = flagName(word);
+    return this.flags().includes(name) && (name === word.toLowerCase() || name === '--email');
+  }
+
+  private flags(): readonly string[] {
+    return commandFlags[this.command] ?? [];
+  }
+}
+
+/** `--email=a@b.c` is the flag `--email`. */
+function flagName(word: string): string {
+  const equals = word.indexOf('=');
+  return (equals === -1 ? word : word.slice(0, equals)).toLowerCase();
 }

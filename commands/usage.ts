@@ -8,7 +8,11 @@ export const usage: Record<CommandName, { line: string; purpose: string }> = {
     line: 'create [db|media|db+media] [<app/env>] [note...]',
     purpose: 'take a backup now (default: db+media), with an optional note',
   },
-  show: { line: 'show <id>', purpose: 'show one backup: parts, sizes, checksums, note' },
+  show: {
+    line: 'show <id>',
+    purpose:
+      'show one backup (parts, sizes, checksums, note), or a restore, a download with its links, or an operation, by its id',
+  },
   restore: {
     line: 'restore <id> [db|media|db+media] [to <app/env>] [--no-safety-backup]',
     purpose:
@@ -30,10 +34,15 @@ export const usage: Record<CommandName, { line: string; purpose: string }> = {
     purpose:
       'prepare plaintext copies of a backup (a pg_dump file, a media tar) and send expiring links, by email too when known',
   },
-  status: { line: 'status', purpose: 'show queued and running operations (backups, restores) with their progress' },
+  status: {
+    line: 'status [<id>] [--all]',
+    purpose:
+      'show queued and running operations with their progress (--all: recently finished ones too), or one operation by its id or its backup, restore or download id',
+  },
   cancel: {
     line: 'cancel <operation-id>',
-    purpose: 'stop a queued or running operation (a backup or restore id works too); its partial objects are removed',
+    purpose:
+      'stop a queued or running operation (a backup, restore or download id works too); its partial objects are removed',
   },
 };
 

@@ -5,6 +5,7 @@ import {
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
 import type { CommandName } from '../../commands/command.ts';
+import { isPlainNoteWord } from '../../commands/plain-note-word.ts';
 import { commandNames } from '../../commands/usage.ts';
 
 /**
@@ -94,11 +95,14 @@ const subcommands: Record<CommandName, SubcommandSpec> = {
         name: 'note',
         description: 'Why, e.g. "before deploy"; kept with the backup',
         type: 'string',
-        words: (value, given) => [noteWords(String(value), given.has('target'))],
+        words: (value, given) => noteWords(String(value), given.has('target')),
       },
     ],
   },
-  show: { description: 'Show one backup: parts, sizes, checksums, note', options: [backupId()] },
+  show: {
+    description: 'Show one backup, or a restore, a download (with its links) or an operation',
+    options: [backupId('Id of a backup (e.g. 7k3qx2), a restore, a download or an operation')],
+  },
   restore: {
     description: 'Overwrite an environment with a backup (a safety backup of the destination is taken first)',
     options: [
@@ -150,10 +154,26 @@ const subcommands: Record<CommandName, SubcommandSpec> = {
     description: 'Show each schedule, its next run, its last result and its retention policy',
     options: [target()],
   },
-  status: { description: 'Show queued and running operations with their progress', options: [] },
+  status: {
+    description: 'Show queued and running operations with their progress, or one operation',
+    options: [
+      {
+        name: 'id',
+        description: 'One operation: its id, or the id of its backup, restore or download',
+        type: 'string',
+        words: (value) => [quoteWord(String(value))],
+      },
+      {
+        name: 'all',
+        description: 'Recently finished operations too',
+        type: 'boolean',
+        words: (value) => (value === true ? ['--all'] : []),
+      },
+    ],
+  },
   cancel: {
-    description: 'Stop a queued or running operation (a backup or restore id works too)',
-    options: [backupId('Operation id (see /backup status), or a backup or restore id')],
+    description: 'Stop a queued or running operation (a backup, restore or download id works too)',
+    options: [backupId('Operation id (see /backup status), or a backup, restore or download id')],
   },
 };
 
@@ -265,9 +285,11 @@ export function quoteWord(value: string): string {
 /**
  * A note is one quoted word, so none of its words is read as parts or a target. Without a target option, a one-word
  * note could still be: `create hotfix` names the environment `hotfix` in a channel bound to an app. A trailing space
- * inside the quotes keeps it a note (no target or parts word has one, and the parser trims the note).
+ * inside the quotes keeps it a note (no target, parts or flag word has one, and the parser trims the note). After a
+ * target, a note the parser would take for a misplaced part or target, or a flag (`db`, `shop/live`, `-x`), follows
+ * `--`.
  */
-function noteWords(note: string, targetGiven: boolean): string {
-  if (!targetGiven && !/\s/u.test(note)) return quoteWord(`${note} `);
-  return quoteWord(note);
+function noteWords(note: string, targetGiven: boolean): string[] {
+  if (!targetGiven && !/\s/u.test(note)) return [quoteWord(`${note} `)];
+  return isPlainNoteWord(note) ? [quoteWord(note)] : ['--', quoteWord(note)];
 }

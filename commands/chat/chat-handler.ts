@@ -85,7 +85,7 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
         if ((command.name === 'create' || command.name === 'show') && completed.status === 'completed') {
           reply.buttons = [{ action: `download:${completed.id}`, label: 'Prepare download', style: 'default' }];
         }
-        if (command.name === 'download' && reply.outcome === 'ok') {
+        if ((command.name === 'download' || reply.carriesLinks) && reply.outcome === 'ok') {
           await output.private(reply);
           await output.update({ outcome: 'ok', text: publicDownloadText(reply) });
         } else {

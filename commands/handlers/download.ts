@@ -1,7 +1,7 @@
 import { downloadJson } from '../../src/use-cases/json-shapes.ts';
 import { requestDownload } from '../../src/use-cases/request-download.ts';
 import type { Command } from '../command.ts';
-import { formatBytes, formatTime } from './format.ts';
+import { downloadLinkLines, formatTime } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 
 /**
@@ -48,7 +48,12 @@ export async function handleDownload(
   }
   const lines = [
     `Download ${download.id} of backup ${download.backupId} is ready; the links work until ${formatTime(download.expiresAt!)}.${mail}`,
-    ...download.files.map((f) => `  ${f.filename} (${formatBytes(f.sizeBytes)}): ${f.url}`),
+    ...downloadLinkLines(download),
   ];
-  return { outcome: 'ok', text: lines.join('\n'), data: { ...downloadJson(download), operationId: operation.id } };
+  return {
+    outcome: 'ok',
+    text: lines.join('\n'),
+    data: { ...downloadJson(download), operationId: operation.id },
+    carriesLinks: true,
+  };
 }

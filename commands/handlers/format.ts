@@ -1,4 +1,5 @@
 import type { Backup } from '../../src/domain/backup.ts';
+import type { Download } from '../../src/domain/download.ts';
 import type { Operation } from '../../src/domain/operation.ts';
 import type { RetentionDecision } from '../../src/retention/retention-decision.ts';
 import { formatBytes, formatTime } from '../../src/text/format-units.ts';
@@ -19,7 +20,10 @@ export function backupLine(backup: Backup, retention?: RetentionDecision): strin
   return `${backup.id}  ${backup.app}/${backup.env}  ${formatTime(backup.createdAt)}  ${backup.trigger}  ${state}  ${formatBytes(size)}${kept}${note}`;
 }
 
-/** "op 4tq9zz  backup 7k3qx2 of shop/live  running, attempt 1/3: db 12.0 MB / 40.0 MB  by cli:ana" */
+/**
+ * "op 4tq9zz  backup 7k3qx2 of shop/live  running, attempt 1/3: db 12.0 MB / 40.0 MB  by cli:ana"; a finished one says
+ * when it ended and, unless it succeeded, why.
+ */
 export function operationLine(operation: Operation): string {
   const what = `${operation.kind} ${operation.subjectId}${operation.target ? ` of ${operation.target}` : ''}`;
   let state: string = operation.status;
@@ -32,6 +36,13 @@ export function operationLine(operation: Operation): string {
     state = `retrying at ${formatTime(operation.runAfter)} (attempt ${operation.attempts + 1}/${operation.maxAttempts}): ${operation.error}`;
   } else if (operation.status === 'queued') {
     state = `queued since ${formatTime(operation.createdAt)}`;
+  } else if (operation.finishedAt !== null) {
+    state = `${operation.status} ${formatTime(operation.finishedAt)}${operation.status === 'succeeded' || !operation.error ? '' : `: ${operation.error}`}`;
   }
   return `op ${operation.id}  ${what}  ${state}${operation.requestedBy ? `  by ${operation.requestedBy}` : ''}`;
+}
+
+/** "  shop-live-7k3qx2.dump (12.0 MB): https://..." per file of a ready download. */
+export function downloadLinkLines(download: Download): string[] {
+  return download.files.map((f) => `  ${f.filename} (${formatBytes(f.sizeBytes)}): ${f.url}`);
 }

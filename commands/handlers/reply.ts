@@ -13,6 +13,8 @@ export interface Reply {
   outcome: 'ok' | 'failed' | 'refused';
   text: string;
   data?: unknown;
+  /** The text holds download links: they hand out the data, so chat sends them to the asker alone. */
+  carriesLinks?: true;
 }
 
 /** What a handler gets besides the command: the use cases' context, who is asking, and where progress goes. */

@@ -53,7 +53,7 @@ export async function runCommand(ctx: HandlerContext, command: Command, options:
       case 'download':
         return await handleDownload(ctx, command);
       case 'status':
-        return await handleStatus(ctx);
+        return await handleStatus(ctx, command);
       case 'cancel':
         return await handleCancel(ctx, command);
     }

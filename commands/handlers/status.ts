@@ -1,17 +1,35 @@
 import { operationJson } from '../../src/use-cases/json-shapes.ts';
-import { listActiveOperations } from '../../src/use-cases/operations.ts';
+import { listActiveOperations, listFinishedOperations, showOperation } from '../../src/use-cases/operations.ts';
+import type { Command } from '../command.ts';
 import { operationLine } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 
-/** `status`: queued and running operations, in the order they run. */
-export async function handleStatus(ctx: HandlerContext): Promise<Reply> {
+/** How many finished operations `status --all` shows: the recent past, not the whole history. */
+const finishedShown = 20;
+
+/**
+ * `status`: queued and running operations, in the order they run; with `--all` the operations that finished last too
+ * (newest first); with an id, that one operation, found by its own id or its backup's, restore's or download's.
+ */
+export async function handleStatus(ctx: HandlerContext, command: Extract<Command, { name: 'status' }>): Promise<Reply> {
+  if (command.id !== undefined) {
+    const operation = await showOperation(ctx.engine, ctx.principal, command.id);
+    return { outcome: 'ok', text: operationLine(operation), data: operationJson(operation) };
+  }
   const active = await listActiveOperations(ctx.engine, ctx.principal);
-  const text =
+  const lines =
     active.length === 0
-      ? 'Nothing is queued or running.'
+      ? ['Nothing is queued or running.']
       : [
           `${active.length} operation${active.length === 1 ? '' : 's'} queued or running, in the order they run:`,
           ...active.map(operationLine),
-        ].join('\n');
-  return { outcome: 'ok', text, data: active.map(operationJson) };
+        ];
+  if (!command.all) return { outcome: 'ok', text: lines.join('\n'), data: active.map(operationJson) };
+  const finished = await listFinishedOperations(ctx.engine, ctx.principal, finishedShown);
+  lines.push(
+    ...(finished.length === 0
+      ? ['Nothing has finished yet.']
+      : ['Finished last, newest first:', ...finished.map(operationLine)]),
+  );
+  return { outcome: 'ok', text: lines.join('\n'), data: [...active, ...finished].map(operationJson) };
 }

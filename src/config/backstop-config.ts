@@ -6,6 +6,8 @@ import type { WebhookEndpoint } from './webhook-config.ts';
 export interface BackstopConfig {
   /** The file it was read from, or undefined for built-in defaults. */
   source: string | undefined;
+  /** With built-in defaults: the file that was looked for and not found, for telling the person so. */
+  lookedFor?: string;
   dataDir: string;
   /** PostgreSQL for Backstop's own state; undefined means embedded PGlite under dataDir. */
   stateDatabaseUrl: string | undefined;

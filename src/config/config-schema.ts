@@ -1,5 +1,5 @@
-import cronParser from 'cron-parser';
 import { z } from 'zod';
+import { cronProblem } from './cron-problem.ts';
 import { webhooksSchema } from './webhook-config.ts';
 
 /**
@@ -74,33 +74,28 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-function isCron(expression: string): boolean {
-  // Five fields (minute hour day month weekday), or six with seconds first.
-  const fields = expression.trim().split(/\s+/).length;
-  if (fields !== 5 && fields !== 6) return false;
-  try {
-    cronParser.parseExpression(expression);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const schedule = z.union([
-  z.literal('off'),
-  z.strictObject({
-    cron: z
-      .string()
-      .refine(
-        isCron,
-        'write a cron expression of 5 fields (minute hour day month weekday), e.g. "0 2 * * *", or 6 with seconds first',
-      )
-      .default('0 2 * * *'),
-    timezone: z.string().refine(isTimeZone, 'write an IANA time zone such as Europe/Zurich or UTC').default('UTC'),
-    /** Default: every part the environment has (db, media or both). */
-    parts: parts.optional(),
-  }),
-]);
+const schedule = z.union(
+  [
+    z.literal('off'),
+    z.strictObject({
+      cron: z
+        .string()
+        .superRefine((expression, ctx) => {
+          const problem = cronProblem(expression);
+          if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .default('0 2 * * *'),
+      timezone: z.string().refine(isTimeZone, 'write an IANA time zone such as Europe/Zurich or UTC').default('UTC'),
+      /** Default: every part the environment has (db, media or both). */
+      parts: parts.optional(),
+    }),
+  ],
+  {
+    error:
+      'a schedule is { cron, timezone, parts } (each optional, e.g. { cron: "0 2 * * *", timezone: Europe/Zurich, ' +
+      'parts: db }) or off',
+  },
+);
 
 const retention = z.strictObject({
   onDemand: z.strictObject({ keepLast: z.int().min(0).default(3), maxAgeDays: z.int().min(0).default(30) }).optional(),

@@ -1,13 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { BackstopError } from '../domain/backstop-error.ts';
 import { configuredParts, type MediaLocation, type Target } from '../domain/target.ts';
 import { defaultRetentionPolicy } from '../retention/retention-policy.ts';
-import { closestWord } from '../text/closest-word.ts';
 import type { BackstopConfig } from './backstop-config.ts';
 import { type ConfigFile, configSchema, durationSeconds } from './config-schema.ts';
+import { describeIssue, formatPath } from './describe-issue.ts';
 import { interpolate } from './interpolate.ts';
 import { resolveWebhooks } from './webhook-config.ts';
 
@@ -21,13 +20,18 @@ export interface LoadConfigOptions {
 
 /**
  * Finds, reads and validates the configuration: `--config`, else BACKSTOP_CONFIG, else ./backstop.yaml, else the
- * built-in defaults (embedded state and storage under ./.backstop, no apps). Every problem is reported at once, each
+ * built-in defaults (embedded state and storage under ./.backstop, no apps; `lookedFor` names the file not found). Every problem is reported at once, each
  * as `file:line path: what is wrong and what to write`, in a BackstopError with code `config-invalid` (or
  * `config-missing` for a named file that does not exist).
  */
 export function loadConfig(options: LoadConfigOptions): BackstopConfig {
   const path = findConfigFile(options);
-  if (path === undefined) return resolveConfig(configSchema.parse({}), undefined, options);
+  if (path === undefined) {
+    return {
+      ...resolveConfig(configSchema.parse({}), undefined, options),
+      lookedFor: resolve(options.cwd, 'backstop.yaml'),
+    };
+  }
   const text = readFileSync(path, 'utf8');
   return parseConfig(text, path, options);
 }
@@ -61,8 +65,8 @@ export function parseConfig(text: string, path: string, options: LoadConfigOptio
   const problems: string[] = [];
   const missingPaths: PropertyKey[][] = [];
   for (const error of document.errors) {
-    const line = error.linePos?.[0]?.line;
-    problems.push(`${path}${line ? `:${line}` : ''}: ${error.message.split('\n')[0]} (this is not valid YAML)`);
+    const { line, col } = lines.linePos(error.pos[0]);
+    problems.push(`${path}:${line}:${col}: ${error.message.split('\n')[0]} (this is not valid YAML)`);
   }
   if (problems.length > 0) throw configError(problems);
   if (document.contents !== null && !isMap(document.contents)) {
@@ -77,7 +81,8 @@ export function parseConfig(text: string, path: string, options: LoadConfigOptio
         `set it, or write \${${variables[0]}:-default} for a default`,
     );
   });
-  const parsed = configSchema.safeParse(raw);
+  // The input in each issue says what kind of value was written where (never shown itself: it may be a secret).
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     // A setting whose variable is missing was already reported; its consequences ("needs a database") would only
     // repeat it.
@@ -86,7 +91,7 @@ export function parseConfig(text: string, path: string, options: LoadConfigOptio
       const consequence = (missing: PropertyKey[]) =>
         related(missing, issue.path) || (issue.code === 'custom' && related(issue.path, missing));
       if (missingPaths.some(consequence)) continue;
-      problems.push(describeIssue(issue, path, lineOf));
+      problems.push(...describeIssue(issue, { file: path, lineOf }));
     }
   }
   if (problems.length > 0 || !parsed.success) throw configError(sortByLine(problems));
@@ -101,70 +106,6 @@ function sortByLine(problems: string[]): string[] {
 function configError(problems: string[]): BackstopError {
   const message = `The configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.map((p) => `  ${p}`).join('\n')}`;
   return new BackstopError('config-invalid', message, { userMessage: message });
-}
-
-function describeIssue(
-  issue: z.core.$ZodIssue,
-  file: string,
-  lineOf: (p: readonly PropertyKey[]) => number | undefined,
-): string {
-  const line = lineOf(issue.path);
-  const where = `${file}${line ? `:${line}` : ''}: ${formatPath(issue.path) || '(top level)'}`;
-  if (issue.code === 'unrecognized_keys') {
-    const known = knownKeysAt(issue.path);
-    const hints = issue.keys.map((key) => {
-      const suggestion = closestWord(key, known);
-      return suggestion ? `'${key}' (did you mean '${suggestion}'?)` : `'${key}'`;
-    });
-    const keyPath = [...issue.path, issue.keys[0]!];
-    const keyLine = lineOf(keyPath);
-    return `${file}${keyLine ? `:${keyLine}` : ''}: ${formatPath(issue.path) || '(top level)'}: unknown key ${hints.join(', ')}; known keys here: ${known.join(', ')}`;
-  }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: is required (${issue.message})`;
-  if (issue.code === 'invalid_key')
-    return `${where}: this name is not allowed: ${issue.issues[0]?.message ?? issue.message}`;
-  // Messages never echo the value: it may be a secret (a database URL with its password).
-  return `${where}: ${issue.message}`;
-}
-
-/** The keys the schema accepts at an object path, for "did you mean" hints on misspelt keys. */
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  let schema: unknown = configSchema;
-  for (const segment of path) {
-    schema = unwrap(schema);
-    const def = (
-      schema as { def?: { type?: string; shape?: Record<string, unknown>; valueType?: unknown; element?: unknown } }
-    ).def;
-    if (def?.type === 'object' && def.shape && typeof segment === 'string') schema = def.shape[segment];
-    else if (def?.type === 'record') schema = def.valueType;
-    else if (def?.type === 'array') schema = def.element;
-    else return [];
-  }
-  const def = (unwrap(schema) as { def?: { type?: string; shape?: Record<string, unknown> } }).def;
-  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
-}
-
-function unwrap(schema: unknown): unknown {
-  let current = schema as { def?: { type?: string; innerType?: unknown; in?: unknown; options?: unknown[] } };
-  for (;;) {
-    const def = current?.def;
-    if (!def) return current;
-    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') {
-      current = def.innerType as typeof current;
-    } else if (def.type === 'pipe') {
-      current = def.in as typeof current;
-    } else if (def.type === 'union' && def.options) {
-      current = (def.options.find((o) => (o as typeof current).def?.type === 'object') ??
-        def.options[0]) as typeof current;
-    } else return current;
-  }
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((segment) => (typeof segment === 'number' ? `[${segment}]` : String(segment)))
-    .join('.')
-    .replace(/\.\[/g, '[');
 }
 
 function interpolateTree(

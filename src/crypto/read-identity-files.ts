@@ -14,7 +14,10 @@ export async function readIdentityFiles(paths: string[]): Promise<string[]> {
       text = await readFile(path, 'utf8');
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-      const message = `cannot read identity file ${path} (${reason})`;
+      const message =
+        reason === 'ENOENT'
+          ? `the identity file ${path} does not exist: check the path (backstop keygen makes one)`
+          : `cannot read identity file ${path} (${reason})`;
       throw new BackstopError('bad-identity', message, { userMessage: message, cause: error });
     }
     identities.push(...parseIdentityFile(text, path));

@@ -4,6 +4,10 @@
  */
 export type ErrorCode =
   // Configuration and usage
+  | 'usage'
+  | 'file-not-found'
+  | 'file-exists'
+  | 'confirmation-required'
   | 'bad-config'
   | 'config-invalid'
   | 'config-missing'

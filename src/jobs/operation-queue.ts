@@ -345,7 +345,7 @@ export class OperationQueue {
     return operation;
   }
 
-  /** The operation that runs a backup or restore. */
+  /** The operation that runs a backup, a restore or a download. */
   async findBySubject(kind: OperationKind, subjectId: string): Promise<Operation | undefined> {
     if (!isWellFormedId(subjectId)) return undefined;
     const row = await this.db
@@ -364,6 +364,19 @@ export class OperationQueue {
       .selectAll()
       .where('status', 'in', ['queued', 'running'])
       .orderBy('seq')
+      .execute();
+    return rows.map(toOperation);
+  }
+
+  /** The `limit` operations that finished last (succeeded, failed or cancelled), newest first. */
+  async listFinished(limit: number): Promise<Operation[]> {
+    const rows = await this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('status', 'in', ['succeeded', 'failed', 'cancelled'])
+      .orderBy('finished_at', 'desc')
+      .orderBy('seq', 'desc')
+      .limit(limit)
       .execute();
     return rows.map(toOperation);
   }

@@ -256,15 +256,19 @@ export class Catalog {
       .execute();
   }
 
+  async findRestore(id: string): Promise<Restore | undefined> {
+    if (!isWellFormedId(id)) return undefined;
+    const row = await this.db.selectFrom('restores').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRestore(row) : undefined;
+  }
+
   async getRestore(id: string): Promise<Restore> {
-    const row = isWellFormedId(id)
-      ? await this.db.selectFrom('restores').selectAll().where('id', '=', id).executeTakeFirst()
-      : undefined;
-    if (!row) {
+    const restore = await this.findRestore(id);
+    if (!restore) {
       const message = noSuchId('restore', id);
       throw new BackstopError('restore-not-found', message, { userMessage: message });
     }
-    return toRestore(row);
+    return restore;
   }
 
   /** Inserts with a new random id, retrying on the rare clash (a given id is used as is). */

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
@@ -14,21 +14,34 @@ export interface State {
   db: StateDb;
   /** "PostgreSQL" or "embedded PGlite in <dir>", for people. */
   description: string;
+  /** An empty state that lives only in this process (see `openState`'s `whenAbsent`): nothing in it is kept. */
+  inMemory?: true;
   close(): Promise<void>;
 }
 
 /**
  * Opens Backstop's own state: PostgreSQL when `databaseUrl` is given (any number of processes), else embedded PGlite
  * under `dataDir/state` (one process at a time: a lock file with the holder's pid guards it, and a second process is
- * refused with a message naming the holder).
+ * refused with a message naming the holder). An embedded state that does not exist yet is created, or, with
+ * `whenAbsent: 'empty'`, stands in for by an empty one in memory: commands that only read answer "nothing yet"
+ * without leaving a data directory behind in a folder someone merely looked at.
  */
-export async function openState(options: { databaseUrl: string | undefined; dataDir: string }): Promise<State> {
+export async function openState(options: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  whenAbsent?: 'create' | 'empty';
+}): Promise<State> {
   if (options.databaseUrl !== undefined) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     const db = new Kysely<StateTables>({ dialect: new PostgresDialect({ pool }) });
     return { db, description: 'PostgreSQL (DATABASE_URL)', close: () => db.destroy() };
   }
   const dir = join(options.dataDir, 'state');
+  if (options.whenAbsent === 'empty' && !existsSync(dir)) {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = new Kysely<StateTables>({ dialect: new PGliteDialect(() => PGlite.create()) });
+    return { db, description: 'an empty state (nothing was done here yet)', inMemory: true, close: () => db.destroy() };
+  }
   mkdirSync(dir, { recursive: true });
   const releaseLock = takeLock(join(options.dataDir, 'state.lock'));
   try {

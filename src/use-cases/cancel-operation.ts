@@ -5,7 +5,7 @@ import { engineRunners } from './operation-runners.ts';
 import type { UseCaseContext } from './use-case-context.ts';
 
 /**
- * Cancels the operation `id` names: an operation id, or the id of the backup or restore it runs. A queued operation
+ * Cancels the operation `id` names: an operation id, or the id of the backup, restore or download it runs. A queued operation
  * ends at once and its backup or restore is recorded as failed ("cancelled by ..."); a running one is flagged, and
  * its worker stops it at its next heartbeat and removes its partial objects. Resolves to the operation as it now is.
  */
@@ -21,12 +21,13 @@ export async function cancelOperation(ctx: UseCaseContext, id: string, by: strin
   return after;
 }
 
-/** The operation with this id, or the one running the backup or restore with this id. */
+/** The operation with this id, or the one running the backup, restore or download with this id. */
 export async function findOperation(queue: OperationQueue, id: string): Promise<Operation> {
   return (
     (await queue.find(id)) ??
     (await queue.findBySubject('backup', id)) ??
     (await queue.findBySubject('restore', id)) ??
+    (await queue.findBySubject('download', id)) ??
     (await queue.get(id)) // throws the "no operation" error a person can act on
   );
 }

@@ -21,18 +21,33 @@ export async function appOfOperation(ctx: UseCaseContext, operation: Operation):
 
 /** Queued and running operations in the order they run, of the apps the principal may read. */
 export async function listActiveOperations(ctx: UseCaseContext, principal: Principal): Promise<Operation[]> {
-  const active = await ctx.operations.listActive();
-  if (principal.kind === 'operator') return active;
+  return visibleTo(ctx, principal, await ctx.operations.listActive());
+}
+
+/**
+ * The `limit` operations that finished last, newest first, of the apps the principal may read: finished work stays
+ * visible (what failed, what was cancelled, by whom) until the queue's history is trimmed.
+ */
+export async function listFinishedOperations(
+  ctx: UseCaseContext,
+  principal: Principal,
+  limit: number,
+): Promise<Operation[]> {
+  return visibleTo(ctx, principal, await ctx.operations.listFinished(limit));
+}
+
+async function visibleTo(ctx: UseCaseContext, principal: Principal, operations: Operation[]): Promise<Operation[]> {
+  if (principal.kind === 'operator') return operations;
   const apps = new Set(readableApps(ctx, principal));
   const visible: Operation[] = [];
-  for (const operation of active) {
+  for (const operation of operations) {
     const app = await appOfOperation(ctx, operation);
     if (app !== null && apps.has(app)) visible.push(operation);
   }
   return visible;
 }
 
-/** One operation, by its id or the id of the backup or restore it runs (viewer role on its app). */
+/** One operation, by its id or the id of the backup, restore or download it runs (viewer role on its app). */
 export async function showOperation(ctx: UseCaseContext, principal: Principal, id: string): Promise<Operation> {
   const operation = await findOperation(ctx.operations, id);
   await authorizedRead(ctx, principal, 'operation.read', await appOfOperation(ctx, operation), `status ${id}`);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -10,11 +10,93 @@ describe('the backstop command without configuration', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'backstop-cli-'));
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-  test('with no words it prints help and succeeds', async () => {
+  test('with no words it prints the usage and exits 2; help and --help succeed', async () => {
     const run = await runBackstop([], { cwd });
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('backstop restore <id> [db|media|db+media] [to <app/env>] [--no-safety-backup]');
-    expect(run.stdout).toContain('backstop keygen');
+    expect([run.code, run.stdout]).toEqual([2, '']);
+    expect(run.stderr).toContain('backstop: a command is needed.');
+    expect(run.stderr).toContain('backstop restore <id> [db|media|db+media] [to <app/env>] [--no-safety-backup]');
+    expect(run.stderr).toContain('backstop keygen');
+    const json = await runBackstop(['--json'], { cwd });
+    expect([json.code, json.json()]).toEqual([2, { error: { code: 'usage', message: expect.any(String) } }]);
+    for (const asked of [['help'], ['--help']]) {
+      const help = await runBackstop(asked, { cwd });
+      expect([asked, help.code, help.stderr]).toEqual([asked, 0, '']);
+      expect(help.stdout).toContain('backstop restore <id> [db|media|db+media] [to <app/env>] [--no-safety-backup]');
+    }
+  });
+
+  test('every refusal prints the error shape on stdout under --json and exits 2', async () => {
+    writeFileSync(join(cwd, 'not-age.bin'), 'not an age file');
+    const cases: [string[], string][] = [
+      [['restor', '7k3qx2'], 'usage'],
+      [['show'], 'usage'],
+      [['create', 'shop/live', '--jsn'], 'usage'],
+      [['help', 'nosuch'], 'usage'],
+      [['--config'], 'usage'],
+      [['--config', 'nope.yaml', 'list'], 'config-missing'],
+      [['catalog', 'rebild'], 'usage'],
+      [['keygen', '--force'], 'usage'],
+      [['decrypt'], 'usage'],
+      [['decrypt', 'missing.age', '-i', 'some.key'], 'file-not-found'],
+      [['decrypt', 'not-age.bin', '-i', 'missing.key', '-o', 'out'], 'bad-identity'],
+      [['decrypt', 'not-age.bin', '-i', 'some.key', '-o', 'no-such-folder/out'], 'file-not-found'],
+      [['retention', 'simulate'], 'usage'],
+      [['token'], 'usage'],
+      [['audit', '--bogus'], 'usage'],
+      [['keys'], 'usage'],
+      [['keys', 'retire', 'age1xyz'], 'usage'],
+      [['discord', 'register'], 'discord-config'],
+      [['serve', '--jsno'], 'usage'],
+    ];
+    for (const [args, code] of cases) {
+      const run = await runBackstop(['--json', ...args], { cwd });
+      expect([args, run.code, run.json()]).toEqual([args, 2, { error: { code, message: expect.any(String) } }]);
+      expect(run.stderr).toContain(run.json().error.message);
+      expect(run.stderr).not.toContain('unexpected error');
+    }
+    // Admin commands suggest the flag meant too.
+    const mistyped: [string[], string][] = [
+      [['serve', '--wiat'], "unexpected '--wiat': did you mean '--wait'?"],
+      [['token', 'create', '--nmae', 'ci'], "unexpected '--nmae': did you mean '--name'?"],
+      [['retention', 'simulate', '--day', '7'], "unexpected '--day': did you mean '--days'?"],
+      [['audit', '--limt', '5'], "unexpected '--limt': did you mean '--limit'?"],
+      [['keygen', '--ouptut', 'x.key'], "unexpected '--ouptut': did you mean '--output'?"],
+    ];
+    for (const [args, message] of mistyped) {
+      const run = await runBackstop(args, { cwd });
+      expect([args, run.code, run.stderr]).toEqual([args, 2, expect.stringContaining(`backstop: ${message}\n`)]);
+    }
+    // None of these opened a state here.
+    expect(existsSync(join(cwd, '.backstop'))).toBe(false);
+  });
+
+  test('a missing file or key is a usage error that names it', async () => {
+    const input = await runBackstop(['decrypt', 'missing.age', '-i', 'some.key', '-o', 'out'], { cwd });
+    expect([input.code, input.stderr]).toEqual([
+      2,
+      `backstop: ${join(cwd, 'missing.age')} does not exist (or is not a file): nothing to decrypt\n`,
+    ]);
+    const key = await runBackstop(['decrypt', 'not-age.bin', '-i', 'missing.key', '-o', 'out'], { cwd });
+    expect([key.code, key.stderr]).toEqual([
+      2,
+      `backstop: the identity file ${join(cwd, 'missing.key')} does not exist: check the path (backstop keygen makes one)\n`,
+    ]);
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
+  });
+
+  test('a configuration that serve refuses at start exits 2, with the error shape under --json', async () => {
+    writeFileSync(
+      join(cwd, 'chat.yaml'),
+      'dataDir: ./chat-data\nhttp: { port: 0 }\nchat: { slack: { signingSecret: " ", botToken: xoxb-1 } }\n',
+    );
+    const run = await runBackstop(['--config', 'chat.yaml', 'serve', '--json'], { cwd });
+    expect([run.code, run.json()]).toEqual([
+      2,
+      {
+        error: { code: 'slack-config-invalid', message: expect.stringContaining('chat.slack.signingSecret is empty') },
+      },
+    ]);
+    rmSync(join(cwd, 'chat-data'), { recursive: true, force: true });
   });
 
   test('a mistyped command gets a suggestion and exit status 2', async () => {
@@ -101,6 +183,39 @@ describe('the backstop command without configuration', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/altered|damaged/);
     expect(existsSync(join(cwd, 'damaged.out'))).toBe(false);
+  });
+});
+
+describe('the backstop command in a fresh directory', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'backstop-cli-fresh-'));
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+  const notice = `No config file: ${join(cwd, 'backstop.yaml')} does not exist, so the built-in defaults are used`;
+
+  test('reading commands answer that there is nothing yet, say once that defaults are used, and create nothing', async () => {
+    const answers: [string[], number, string][] = [
+      [['list'], 0, 'No backups yet.'],
+      [['status'], 0, 'Nothing is queued or running.'],
+      [['status', '--all'], 0, 'Nothing has finished yet.'],
+      [['schedule'], 0, 'No targets are configured.'],
+      [['audit'], 0, 'Nothing in the audit log yet.'],
+      [['show', '7k3qx2'], 2, 'There is no backup 7k3qx2'],
+    ];
+    for (const [args, code, text] of answers) {
+      const run = await runBackstop(args, { cwd });
+      expect([args, run.code, `${run.stdout}${run.stderr}`]).toEqual([args, code, expect.stringContaining(text)]);
+      expect(run.stderr.split(notice)).toHaveLength(2);
+    }
+    expect((await runBackstop(['list', '--json'], { cwd })).json()).toEqual([]);
+    expect((await runBackstop(['status', '--all', '--json'], { cwd })).json()).toEqual([]);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  test('help, version and keygen need no config and say nothing of it', async () => {
+    for (const args of [['help'], ['version'], ['keygen', '-o', 'k/me.key']]) {
+      const run = await runBackstop(args, { cwd });
+      expect([args, run.code, run.stderr]).toEqual([args, 0, '']);
+    }
+    rmSync(join(cwd, 'k'), { recursive: true });
   });
 });
 
@@ -243,6 +358,30 @@ describe('the backstop command on a configured app', () => {
     const missing = await runBackstop(['show', 'zzzzzz'], { cwd, env: env() });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('There is no backup zzzzzz');
+  });
+
+  test('create refuses an unknown flag and a misplaced part, and takes anything after -- as the note', async () => {
+    const listed = async () => (await runBackstop(['list', '--json'], { cwd, env: env() })).json().length;
+    const before = await listed();
+    const flag = await runBackstop(['create', 'db+media', 'shop/live', '--jsn'], { cwd, env: env() });
+    expect([flag.code, flag.stderr]).toEqual([
+      2,
+      "backstop: unexpected '--jsn': did you mean '--json'?\n" +
+        'Usage: backstop create [db|media|db+media] [<app/env>] [note...]\n',
+    ]);
+    const misplaced = await runBackstop(['create', 'shop/live', 'db'], { cwd, env: env() });
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain("'db' names parts, which come right after create: write: create db shop/live");
+    expect(await listed()).toBe(before);
+
+    const noted = await runBackstop(['create', 'db', 'shop/live', '--json', '--', '--not-a-flag'], {
+      cwd,
+      env: env(),
+    });
+    expect([noted.code, noted.json()]).toEqual([
+      0,
+      expect.objectContaining({ note: '--not-a-flag', requestedParts: 'db', status: 'completed' }),
+    ]);
   });
 
   test('pin, unpin and prune --dry-run speak of retention', async () => {

@@ -93,6 +93,42 @@ describe('queued work on a shared PostgreSQL state', () => {
     expect(create.stderr).toMatch(/Backup \w+ of shop\/staging failed: /);
   });
 
+  test('status --all keeps finished work visible; show and status find a restore by its id', async () => {
+    const all = await runBackstop(['status', '--all', '--json'], { cwd, env: env() });
+    expect(all.json()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'backup', status: 'cancelled', requestedBy: 'cli:ana' }),
+      ]),
+    );
+    const allText = await runBackstop(['status', '--all'], { cwd, env: env() });
+    expect(allText.stdout).toMatch(/Finished last, newest first:\n.*op \w+ {2}backup \w+ of shop\/staging {2}failed /);
+    expect(allText.stdout).toMatch(/backup \w+ of shop\/live {2}cancelled .*: cancelled by cli:ana/);
+
+    const [backup] = (await runBackstop(['list', 'shop/live', '--json'], { cwd, env: env() }))
+      .json()
+      .filter((b: { status: string }) => b.status === 'completed');
+    const restore = await runBackstop(
+      ['restore', backup.id, 'to', 'shop/staging', '--yes', '--no-safety-backup', '--wait', '--json'],
+      { cwd, env: env() },
+    );
+    expect(restore.code).toBe(0);
+    const { id, operationId } = restore.json();
+    const shown = await runBackstop(['show', id, '--json'], { cwd, env: env() });
+    expect(shown.json()).toMatchObject({
+      id,
+      backupId: backup.id,
+      destination: { app: 'shop', env: 'staging' },
+      status: 'succeeded',
+      operationId,
+    });
+    const text = await runBackstop(['show', operationId], { cwd, env: env() });
+    expect(text.stdout).toContain(`Restore ${id} of backup ${backup.id} into shop/staging: succeeded`);
+    const status = await runBackstop(['status', id, '--json'], { cwd, env: env() });
+    expect(status.json()).toMatchObject({ id: operationId, kind: 'restore', subjectId: id, status: 'succeeded' });
+    const none = await runBackstop(['status', 'zzzzzz'], { cwd, env: env() });
+    expect([none.code, none.stderr]).toEqual([2, expect.stringContaining('There is no operation zzzzzz')]);
+  });
+
   test('schedule shows each schedule with its next run, last result and retention policy', async () => {
     const text = await runBackstop(['schedule'], { cwd, env: env() });
     expect(text.code).toBe(0);
@@ -196,6 +232,24 @@ describe('a command while `backstop serve` holds the embedded state', () => {
         timeout: 30_000,
       })
       .toBe('completed');
+  });
+
+  test('a download the server prepared is shown again, links and all, by its id; status finds it too', async () => {
+    const [backup] = (await runBackstop(['list', 'shop/live', '--json'], { cwd })).json();
+    const download = await runBackstop(['download', backup.id, '--wait', '--json'], { cwd });
+    expect(download.code).toBe(0);
+    const ready = download.json();
+    expect(ready).toMatchObject({ status: 'ready', links: [{ kind: 'media', url: expect.stringContaining('http') }] });
+
+    const shown = await runBackstop(['show', ready.id, '--json'], { cwd });
+    expect(shown.json()).toEqual(ready);
+    const text = await runBackstop(['show', ready.id], { cwd });
+    expect(text.stdout).toContain(`Download ${ready.id} of backup ${backup.id} is ready`);
+    expect(text.stdout).toContain(ready.links[0].url);
+    const status = await runBackstop(['status', ready.id, '--json'], { cwd });
+    expect(status.json()).toMatchObject({ id: ready.operationId, kind: 'download', status: 'succeeded' });
+    const all = await runBackstop(['status', '--all', '--json'], { cwd });
+    expect(all.json().map((o: { id: string }) => o.id)).toContain(ready.operationId);
   });
 
   test('a usage error and migrate are answered by the server too; a second serve is refused', async () => {

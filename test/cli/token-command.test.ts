@@ -103,10 +103,15 @@ test('token create prints the secret once, list never shows it, and revoke makes
       revokedAt: expect.any(String),
       lastUsedAt: expect.any(String),
     });
-    // Revoking again changes nothing; an unknown id fails.
+    // Revoking again changes nothing; an unknown id is refused, as every unknown id (exit status 2).
     expect((await token(['revoke', id])).code).toBe(0);
     const unknown = await token(['revoke', 'zzzzzzzz']);
-    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('There is no token zzzzzzzz')]);
+    expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringContaining('There is no token zzzzzzzz')]);
+    const unknownJson = await token(['revoke', 'zzzzzzzz'], true);
+    expect([unknownJson.code, JSON.parse(unknownJson.stdout)]).toEqual([
+      2,
+      { error: { code: 'token-not-found', message: expect.stringContaining('There is no token zzzzzzzz') } },
+    ]);
   }
 });
 

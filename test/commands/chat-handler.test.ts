@@ -140,6 +140,23 @@ describe('the /backup command in chat', () => {
     ]);
   });
 
+  test('a flag chat does not have (--json) and a misplaced part are refused with the usage line; nothing is queued', async () => {
+    const flag = new RecordingOutput();
+    await handler.command(ana, 'create media live --json', flag);
+    expect(flag.last()).toEqual({
+      outcome: 'refused',
+      text:
+        "unexpected '--json': create takes no flags (a note that starts with a dash goes after --: create ... -- --json)\n" +
+        'Usage: /backup create [db|media|db+media] [<app/env>] [note...]',
+    });
+    const misplaced = new RecordingOutput();
+    await handler.command(ana, 'create shop/live media', misplaced);
+    expect(misplaced.last().text).toContain(
+      "'media' names parts, which come right after create: write: create media shop/live",
+    );
+    expect(await chat.engine.operations.listActive()).toEqual([]);
+  });
+
   test('a restore into a protected target posts a card; a second person approves; the destination is restored', async () => {
     const id = await backupOfLive('good state');
     writeFileSync(join(live, 'logo.png'), 'broken pixels');
@@ -302,6 +319,12 @@ describe('the /backup command in chat', () => {
     expect(lookups).toBe(1);
     const downloadId = (withEmail.privates[0]!.data as { id: string }).id;
     expect((await engine.ctx.downloads.get(downloadId)).email).toBe('ana@example.com');
+    // Shown again by its id, the links go to the asker alone too.
+    const again = new RecordingOutput();
+    await handler.command(ana, `show ${downloadId}`, again);
+    expect(again.privates[0]?.text).toContain('/downloads/');
+    expect(again.last().text).toContain('the links were sent privately');
+    expect(again.last().text).not.toContain('/downloads/');
   }, 60_000);
 
   test('a completed backup offers "Prepare download"; a click sends the clicker the links privately', async () => {

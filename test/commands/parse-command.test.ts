@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseCommand } from '../../commands/parse-command.ts';
 import { tokenize } from '../../commands/tokenize.ts';
+import { commandNames, usage } from '../../commands/usage.ts';
 
 describe('parseCommand', () => {
   test.each([
@@ -25,6 +26,20 @@ describe('parseCommand', () => {
       },
     ],
     ['create “smart quotes note”', { name: 'create', note: 'smart quotes note' }],
+    // `--` ends flags: what follows is the note, whatever it looks like.
+    [
+      'create blog/live -- --not-a-flag',
+      { name: 'create', target: { app: 'blog', env: 'live' }, note: '--not-a-flag' },
+    ],
+    ['create -- db', { name: 'create', note: 'db' }],
+    [
+      'create media shop/live before -- -- after',
+      { name: 'create', parts: 'media', target: { app: 'shop', env: 'live' }, note: 'before -- after' },
+    ],
+    [
+      'create shop/live "db migration" - -5',
+      { name: 'create', target: { app: 'shop', env: 'live' }, note: 'db migration - -5' },
+    ],
     ['show 7k3qx2', { name: 'show', id: '7k3qx2' }],
     ['pin 7k3qx2', { name: 'pin', id: '7k3qx2' }],
     ['unpin 7k3qx2', { name: 'unpin', id: '7k3qx2' }],
@@ -37,6 +52,10 @@ describe('parseCommand', () => {
       { name: 'restore', id: '7k3qx2', parts: 'db', to: { app: 'shop', env: 'staging' }, safetyBackup: false },
     ],
     ['status', { name: 'status' }],
+    ['status --all', { name: 'status', all: true }],
+    ['status 7K3QX2', { name: 'status', id: '7k3qx2' }],
+    ['show -- 7k3qx2', { name: 'show', id: '7k3qx2' }],
+    ['download 7k3qx2 --email=ana@example.com', { name: 'download', id: '7k3qx2', email: 'ana@example.com' }],
     ['download 7k3qx2', { name: 'download', id: '7k3qx2' }],
     [
       'download 7k3qx2 db --email ana@example.com',
@@ -63,16 +82,85 @@ describe('parseCommand', () => {
       expect.any(String),
     ],
     ['list shop/live shop/staging', "unexpected 'shop/staging'", expect.any(String)],
-    ['prune --dryrun', "'--dryrun' is not a target: write app/env, e.g. shop/live", 'prune [<app/env>] [--dry-run]'],
+    ['prune --dryrun', "unexpected '--dryrun': did you mean '--dry-run'?", 'prune [<app/env>] [--dry-run]'],
     ['prune shop/live --dryrun', "unexpected '--dryrun': did you mean '--dry-run'?", 'prune [<app/env>] [--dry-run]'],
     ['cancel', 'cancel needs an operation id (see status)', 'cancel <operation-id>'],
-    ['status now', "unexpected 'now'", 'status'],
+    ['status now', "'now' is not an id (ids look like 7k3qx2)", 'status [<id>] [--all]'],
+    ['status 7k3qx2 4tq9zz', "unexpected '4tq9zz'", 'status [<id>] [--all]'],
+    ['status 7k3qx2 --all', 'status takes an id or --all, not both', 'status [<id>] [--all]'],
+    ['list --jsn', "unexpected '--jsn': list takes no flags", 'list [<app/env>] [scheduled|on-demand]'],
+    [
+      'restore 7k3qx2 --no-safety-backup=yes',
+      expect.stringContaining("unexpected '--no-safety-backup=yes'"),
+      expect.any(String),
+    ],
+    // In chat there is no --json: it is refused like any unknown flag, with the command's usage.
+    ['show 7k3qx2 --json', "unexpected '--json': show takes no flags", 'show <id>'],
+    [
+      'create db+media blog/live --jsn',
+      "unexpected '--jsn': create takes no flags (a note that starts with a dash goes after --: create ... -- --jsn)",
+      'create [db|media|db+media] [<app/env>] [note...]',
+    ],
+    // A part or a target where the note stands is refused with the command as meant.
+    [
+      'create blog/live db',
+      "'db' names parts, which come right after create: write: create db blog/live (or, if it belongs to the note, put the note after --: create blog/live -- db)",
+      'create [db|media|db+media] [<app/env>] [note...]',
+    ],
+    [
+      'create hello blog/live',
+      "'blog/live' is a target, which goes before the note: write: create blog/live hello (or, if it belongs to the note, put the note after --: create -- hello blog/live)",
+      expect.any(String),
+    ],
+    [
+      'create db blog/live media "the big one"',
+      expect.stringContaining('write: create db+media blog/live "the big one" ('),
+      expect.any(String),
+    ],
+    [
+      'create media before deploy db',
+      expect.stringContaining('write: create db+media before deploy ('),
+      expect.any(String),
+    ],
+    ['create db blog/live shop/live', expect.stringContaining("'shop/live' is a second target"), expect.any(String)],
+    ['create db blog/live db -- db', expect.stringContaining('write: create db blog/live -- db ('), expect.any(String)],
     ['download 7k3qx2 --email', '--email needs an address, e.g. --email ana@example.com', expect.any(String)],
     ['download 7k3qx2 --emial a@b.c', "unexpected '--emial': did you mean '--email'?", expect.any(String)],
     ['shedule', "unknown command 'shedule': did you mean 'schedule'?", undefined],
   ])('%j is a usage error', (text, message, usageLine) => {
     const result = parseCommand(tokenize(text));
     expect(result).toMatchObject({ ok: false, message, usage: usageLine });
+  });
+
+  test('every command refuses a flag it does not take, with its usage line', () => {
+    const args: Record<string, string[]> = { show: ['7k3qx2'], verify: ['7k3qx2'], pin: ['7k3qx2'], unpin: ['7k3qx2'] };
+    for (const name of commandNames) {
+      const words = [
+        name,
+        ...(args[name] ?? (['restore', 'download', 'cancel'].includes(name) ? ['7k3qx2'] : [])),
+        '--frobnicate',
+      ];
+      expect([words, parseCommand(words)]).toEqual([
+        words,
+        { ok: false, message: expect.stringMatching(/^unexpected '--frobnicate': /), usage: usage[name].line },
+      ]);
+    }
+  });
+
+  test('on the CLI a mistyped option of the backstop command is suggested', () => {
+    const surfaceFlags = ['--json', '--wait', '--yes', '--verbose', '--help', '--config'];
+    expect(parseCommand(['create', 'db+media', 'blog/live', '--jsn'], { surfaceFlags })).toEqual({
+      ok: false,
+      message: "unexpected '--jsn': did you mean '--json'?",
+      usage: 'create [db|media|db+media] [<app/env>] [note...]',
+    });
+    expect(parseCommand(['restore', '7k3qx2', '--yse'], { surfaceFlags })).toMatchObject({
+      message: "unexpected '--yse': did you mean '--yes'?",
+    });
+    // Its own flags come first: --dry-run for prune.
+    expect(parseCommand(['prune', '--dryrun'], { surfaceFlags })).toMatchObject({
+      message: "unexpected '--dryrun': did you mean '--dry-run'?",
+    });
   });
 
   test('a channel bound to an app lets a bare environment name the target', () => {

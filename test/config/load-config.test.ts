@@ -33,9 +33,11 @@ describe('interpolate', () => {
 });
 
 describe('loadConfig', () => {
-  test('without a file it runs on embedded defaults in ./.backstop', () => {
-    const config = loadConfig({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'backstop-config-')) });
+  test('without a file it runs on embedded defaults in ./.backstop, and says which file it looked for', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'backstop-config-'));
+    const config = loadConfig({ env: {}, cwd });
     expect(config.source).toBeUndefined();
+    expect(config.lookedFor).toBe(join(cwd, 'backstop.yaml'));
     expect(config.stateDatabaseUrl).toBeUndefined();
     expect(config.storage).toEqual({ type: 'dir', path: join(config.dataDir, 'backups') });
     expect(config.encryption.generated).toBe(true);
@@ -202,8 +204,89 @@ apps:
     ],
     ['apps: { shop: { environments: { live: { media: /m } }, channels: [C123] } }', 'write a channel: slack:C123'],
     ['chat: { discord: { publicKey: xyz, applicationId: "1", botToken: t } }', '64 hex digits'],
+    // The shape expected is named, with the kind of value found (never the value: it may be a secret).
+    [
+      'apps: { shop: { environments: { live: { media: /m, schedule: "0 2 * * *" } } } }',
+      'apps.shop.environments.live.schedule: a schedule is { cron, timezone, parts } (each optional, e.g. { cron: "0 2 * * *", timezone: Europe/Zurich, parts: db }) or off (found a string)',
+    ],
+    [
+      'apps: { shop: { environments: { live: { media: /m, schedule: { parts: all } } } } }',
+      'apps.shop.environments.live.schedule.parts: write one of: db, media, db+media (found a string)',
+    ],
+    ['storage: ./backups', 'storage: write a mapping with keys such as dir, s3 (found a string)'],
+    [
+      'workers: 3',
+      'workers: write a mapping with keys such as concurrency, leaseSeconds, maxAttempts (found a number)',
+    ],
+    ['encryption: { recipients: age1abc }', 'encryption.recipients: write a list, e.g. [a, b] (found a string)'],
+    ['http: { port: true }', 'http.port: write a number (found true)'],
+    [
+      'apps: { shop: { environments: [live] } }',
+      'apps.shop.environments: write a mapping of names to their settings, e.g. { live: { ... } } (found a list)',
+    ],
+    // YAML syntax errors say where: line and column.
+    ['a: [unclosed', '/etc/backstop.yaml:1:13: Flow sequence in block collection'],
+    ['apps:\n  shop:\n  - x: 1\n y', '/etc/backstop.yaml:4:1: All mapping items must start at the same column'],
+    // A cron error names the field.
+    [
+      'apps: { shop: { environments: { live: { media: /m, schedule: { cron: "61 2 * * *" } } } } }',
+      "the minute field of the cron expression is '61': a minute is 0-59",
+    ],
+    [
+      'apps: { shop: { environments: { live: { media: /m, schedule: { cron: "0 25 * * *" } } } } }',
+      "the hour field of the cron expression is '25': an hour is 0-23",
+    ],
+    [
+      'apps: { shop: { environments: { live: { media: /m, schedule: { cron: "0 2 32 * *" } } } } }',
+      "the day of month field of the cron expression is '32': a day of month is 1-31",
+    ],
+    [
+      'apps: { shop: { environments: { live: { media: /m, schedule: { cron: "0 2 * 13 *" } } } } }',
+      "the month field of the cron expression is '13': a month is 1-12 or JAN-DEC",
+    ],
+    [
+      'apps: { shop: { environments: { live: { media: /m, schedule: { cron: "0 2 * * 9" } } } } }',
+      "the day of week field of the cron expression is '9': a day of week is 0-7 or SUN-SAT",
+    ],
+    [
+      'apps: { shop: { environments: { live: { media: /m, schedule: { cron: "60 0 2 * * *" } } } } }',
+      "the second field of the cron expression is '60': a second is 0-59",
+    ],
+    [
+      'apps: { shop: { environments: { live: { media: /m, schedule: { cron: "0 0 31 2 *" } } } } }',
+      "the day of month and month fields of the cron expression never meet ('31 2')",
+    ],
   ])('%s is refused', (text, expected) => {
     expect(problemsOf(text)).toContain(expected);
+  });
+
+  test.each([
+    'apps: { shop: { environments: { live: { media: /m, schedule: "0 2 * * *" } } } }',
+    'apps: { shop: { environments: { live: { media: /m, schedule: true } } } }',
+    'storage: ./backups',
+    'apps: { shop: { environments: { live: "postgres://x" } } }',
+    'webhooks: { url: x }',
+    'apps: { shop: { environments: { live: { media: /m, protected: yes please } } } }',
+    'http: { publicUrl: not-a-url }',
+  ])("%s is explained without zod's wording", (text) => {
+    const message = problemsOf(text);
+    expect(message).not.toMatch(/Invalid input|Invalid option|is required/);
+    expect(message).toMatch(/: write |: a schedule is /);
+  });
+
+  test.each([
+    ['apps: { shop: { environments: { live: { database: "${DB}" } } } }', 'DB'],
+    ['apps: { shop: { environments: { live: { media: "${MEDIA}" } } } }', 'MEDIA'],
+    ['apps: { shop: { environments: { live: { media: /m, schedule: { cron: "${CRON}" } } } } }', 'CRON'],
+    ['storage: { s3: { bucket: "${BUCKET}" } }', 'BUCKET'],
+    ['encryption: { recipients: ["${RECIPIENT}"] }', 'RECIPIENT'],
+    ['webhooks: [{ name: x, url: "${HOOK}", format: slack }]', 'HOOK'],
+    ['chat: { slack: { signingSecret: "${SLACK_SECRET}", botToken: xoxb-1 } }', 'SLACK_SECRET'],
+    ['downloads: { linkSecret: "${LINK_SECRET}" }\nstorage: { s3: { bucket: "b-${B:-x}" } }', 'LINK_SECRET'],
+  ])('one missing variable in %s is one problem, not a cascade', (text, variable) => {
+    const message = problemsOf(text);
+    expect(message).toMatch(/^The configuration has a problem:\n {2}[^\n]+$/);
+    expect(message).toContain(`the environment variable ${variable} is not set`);
   });
 });
 

@@ -145,7 +145,7 @@ describe('identity files', () => {
       const missing = join(directory, 'missing.key');
       await expect(readIdentityFiles([missing])).rejects.toMatchObject({
         code: 'bad-identity',
-        userMessage: `cannot read identity file ${missing} (ENOENT)`,
+        userMessage: `the identity file ${missing} does not exist: check the path (backstop keygen makes one)`,
       });
       await writeFile(join(directory, 'bad.key'), 'not a key\n');
       await expect(readIdentityFiles([join(directory, 'bad.key')])).rejects.toThrow(/bad.key line 1/);

@@ -60,6 +60,11 @@ describe('interactionToText', () => {
     ['schedule', [], 'schedule'],
     ['schedule', [string('target', 'shop/live')], 'schedule shop/live'],
     ['status', [], 'status'],
+    ['status', [boolean('all', true)], 'status --all'],
+    ['status', [string('id', '7k3qx2'), boolean('all', false)], 'status 7k3qx2'],
+    // After a target, a note the parser would take for a part, a target or a flag follows `--`.
+    ['create', [string('target', 'shop/live'), string('note', 'db')], 'create shop/live -- db'],
+    ['create', [string('target', 'shop/live'), string('note', '-x')], 'create shop/live -- -x'],
     ['cancel', [string('id', 'op42xyz')], 'cancel op42xyz'],
   ] as const)('%s %j -> %s', (subcommand, options, text) => {
     expect(interactionToText(backup(subcommand, [...options]))).toBe(text);
@@ -79,6 +84,14 @@ describe('interactionToText', () => {
     expect(
       parsed('restore', [string('id', '7k3qx2'), string('to', 'staging'), boolean('safety_backup', false)]),
     ).toEqual({ ok: true, command: { name: 'restore', id: '7k3qx2', to: { env: 'staging' }, safetyBackup: false } });
+    expect(parsed('create', [string('target', 'shop/live'), string('note', 'shop/staging')])).toEqual({
+      ok: true,
+      command: { name: 'create', target: { app: 'shop', env: 'live' }, note: 'shop/staging' },
+    });
+    expect(parsed('status', [string('id', '7k3qx2'), boolean('all', false)])).toEqual({
+      ok: true,
+      command: { name: 'status', id: '7k3qx2' },
+    });
     expect(parsed('prune', [string('target', 'shop/live'), boolean('dry_run', true)])).toEqual({
       ok: true,
       command: { name: 'prune', target: { app: 'shop', env: 'live' }, dryRun: true },
@@ -180,7 +193,10 @@ describe('discordCommands', () => {
     for (const name of ['show', 'verify', 'pin', 'unpin', 'cancel']) {
       expect(optionsOf(name)).toMatchObject([{ name: 'id', type: 3, required: true }]);
     }
-    expect(optionsOf('status')).toEqual([]);
+    expect(optionsOf('status')).toMatchObject([
+      { name: 'id', type: 3, required: false },
+      { name: 'all', type: 5 },
+    ]);
   });
 
   test('descriptions fit Discord’s 100 characters', () => {
