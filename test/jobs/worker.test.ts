@@ -231,25 +231,7 @@ describe('Worker', () => {
   });
 
   test('a backup failing with a retryable error is taken again after a wait, and completes once', async () => {
-    const flaky = storeFailingMediaWrites(store, 1);
-    const retried = await makeEngine({ store: flaky, targets: [shopLive] });
-    const retryingWorker = engineWorker(retried.ctx, {
-      concurrency: 1,
-      leaseMs: 3000,
-      pollMs: 20,
-      runners: engineRunners(retried.ctx, { retryDelayMs: () => 10 }),
-    });
-    const queued = await enqueueBackup(retried.ctx, {
-      app: 'shop',
-      env: 'live',
-      trigger: 'on-demand',
-      parts: 'media',
-      note: 'through an outage',
-      requestedBy: null,
-    });
-    retryingWorker.start();
-    const ended = await followOperation(retried.ctx, queued.operation, { pollMs: 20 });
-    await retryingWorker.stop();
+    const { retried, queued, ended } = await backupThroughFailingWrites(1);
     expect(ended).toMatchObject({ status: 'succeeded', attempts: 2 });
     expect(await retried.ctx.catalog.getBackup(queued.backup.id)).toMatchObject({ status: 'completed' });
     expect(await retried.ctx.events.list({ types: ['backup.failed'] })).toEqual([]);
@@ -260,25 +242,7 @@ describe('Worker', () => {
   });
 
   test('a backup whose retryable failure outlasts its attempts fails once, saying how often it was tried', async () => {
-    const flaky = storeFailingMediaWrites(store, 10);
-    const retried = await makeEngine({ store: flaky, targets: [shopLive] });
-    const retryingWorker = engineWorker(retried.ctx, {
-      concurrency: 1,
-      leaseMs: 3000,
-      pollMs: 20,
-      runners: engineRunners(retried.ctx, { retryDelayMs: () => 10 }),
-    });
-    const queued = await enqueueBackup(retried.ctx, {
-      app: 'shop',
-      env: 'live',
-      trigger: 'on-demand',
-      parts: 'media',
-      note: null,
-      requestedBy: null,
-    });
-    retryingWorker.start();
-    const ended = await followOperation(retried.ctx, queued.operation, { pollMs: 20 });
-    await retryingWorker.stop();
+    const { retried, queued, ended } = await backupThroughFailingWrites(10);
     expect(ended).toMatchObject({ status: 'failed', attempts: 3 });
     const events = await retried.ctx.events.list({ types: ['backup.failed'] });
     expect(events).toHaveLength(1);
@@ -287,6 +251,32 @@ describe('Worker', () => {
     await retried.close();
   });
 });
+
+/**
+ * A backup of shop/live run to its end by a worker over a store whose next `failures` media writes fail midway,
+ * retried 10 ms after each failure.
+ */
+async function backupThroughFailingWrites(failures: number) {
+  const retried = await makeEngine({ store: storeFailingMediaWrites(store, failures), targets: [shopLive] });
+  const retryingWorker = engineWorker(retried.ctx, {
+    concurrency: 1,
+    leaseMs: 3000,
+    pollMs: 20,
+    runners: engineRunners(retried.ctx, { retryDelayMs: () => 10 }),
+  });
+  const queued = await enqueueBackup(retried.ctx, {
+    app: 'shop',
+    env: 'live',
+    trigger: 'on-demand',
+    parts: 'media',
+    note: null,
+    requestedBy: null,
+  });
+  retryingWorker.start();
+  const ended = await followOperation(retried.ctx, queued.operation, { pollMs: 20 });
+  await retryingWorker.stop();
+  return { retried, queued, ended };
+}
 
 /**
  * `inner`, except that its next `failures` writes of a media part fail midway (after reading some of the body) with

@@ -27,8 +27,9 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-function stalledStore(): S3Store {
-  const client = createS3Client({
+/** A client of the stalled endpoint that gives up on a call after a second without a byte. */
+function stalledClient() {
+  return createS3Client({
     endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
@@ -36,7 +37,10 @@ function stalledStore(): S3Store {
     secretAccessKey: 'secret',
     timeouts: { connect: '1s', idle: '1s' },
   });
-  return new S3Store({ client, bucket: 'backups', prefix: 'backstop/' });
+}
+
+function stalledStore(): S3Store {
+  return new S3Store({ client: stalledClient(), bucket: 'backups', prefix: 'backstop/' });
 }
 
 describe('an S3 endpoint that accepts connections and never answers', () => {
@@ -66,15 +70,7 @@ describe('an S3 endpoint that accepts connections and never answers', () => {
   }, 60_000);
 
   test('a media bucket behind it fails its backup stream instead of stalling it', async () => {
-    const client = createS3Client({
-      endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      accessKeyId: 'key',
-      secretAccessKey: 'secret',
-      timeouts: { connect: '1s', idle: '1s' },
-    });
-    const source = new MediaS3Source({ client, bucket: 'media', prefix: 'live/' });
+    const source = new MediaS3Source({ client: stalledClient(), bucket: 'media', prefix: 'live/' });
     await expect(readAll(source.open())).rejects.toMatchObject({ code: 'media-s3-failed', retryable: true });
   }, 60_000);
 });
