@@ -5,15 +5,6 @@ import { attachmentDisposition } from '../storage/attachment-disposition.ts';
 import type { DownloadGrant } from '../storage/download-link-signer.ts';
 import type { Store } from '../storage/store.ts';
 
-/** A store whose links Backstop serves itself (the directory store). */
-interface LinkServingStore extends Store {
-  grant(token: string): DownloadGrant;
-}
-
-function servesOwnLinks(store: Store): store is LinkServingStore {
-  return typeof (store as Partial<LinkServingStore>).grant === 'function';
-}
-
 /**
  * `GET /downloads/<token>`: serves the object a signed, unexpired link grants, as an attachment. A forged or altered
  * token (one that is not even valid percent-encoding included) is 403, an expired one 410, an object already deleted 410. Stores with links of their own (S3) have
@@ -22,7 +13,7 @@ function servesOwnLinks(store: Store): store is LinkServingStore {
 export function downloadsRoute(store: Store): Router {
   const router = Router();
   router.get('/downloads/:token', async (request: Request, response: Response) => {
-    if (!servesOwnLinks(store)) return refuse(response, 404, 'not-found', 'Downloads are served by the storage.');
+    if (store.grant === undefined) return refuse(response, 404, 'not-found', 'Downloads are served by the storage.');
     let grant: DownloadGrant;
     try {
       grant = store.grant(String(request.params['token']));

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Backoff, isRetryable, type RetryPolicy, type RetryTools, withRetries } from '../retry/retry-policy.ts';
 import { UntouchedStream } from '../retry/untouched-stream.ts';
+import type { DownloadGrant } from './download-link-signer.ts';
 import type { Store, StoredObject } from './store.ts';
 
 /**
@@ -77,6 +78,12 @@ export class RetryingStore implements Store {
 
   describe(): string {
     return this.inner.describe();
+  }
+
+  /** Checking a link is a computation, not a call to the backend: nothing to try again. */
+  get grant(): ((token: string) => DownloadGrant) | undefined {
+    const { inner } = this;
+    return inner.grant === undefined ? undefined : (token) => inner.grant!(token);
   }
 }
 

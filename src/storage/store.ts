@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { DownloadGrant } from './download-link-signer.ts';
 
 /** What a store knows about one object. */
 export interface StoredObject {
@@ -38,4 +39,10 @@ export interface Store {
   link(key: string, ttlSeconds: number, options?: { filename?: string }): Promise<string>;
   /** Where the store is, for people: "directory /srv/backups" or "s3://bucket/prefix/". No secrets. */
   describe(): string;
+  /**
+   * Only for stores whose links Backstop serves itself (the directory store; S3 links go to S3): what the token of
+   * one of its links grants, for the `/downloads/<token>` route. Throws `link-invalid` or `link-expired`. A wrapper
+   * passes it through.
+   */
+  grant?(token: string): DownloadGrant;
 }
