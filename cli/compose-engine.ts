@@ -12,7 +12,7 @@ import { type Target, targetName } from '../src/domain/target.ts';
 import { agreeOnFleetKeys } from '../src/engine/fleet-keys.ts';
 import { OperationQueue } from '../src/jobs/operation-queue.ts';
 import { createSmtpMailer } from '../src/notify/mailer.ts';
-import { type RetryTools, realRetryTools } from '../src/retry/retry-policy.ts';
+import { defaultRetryPolicy, type RetryTools, realRetryTools } from '../src/retry/retry-policy.ts';
 import { MediaDirSource } from '../src/sources/media-dir-source.ts';
 import { PostgresSource } from '../src/sources/postgres-source.ts';
 import { RetryingSource } from '../src/sources/retrying-source.ts';
@@ -45,6 +45,11 @@ export async function composeEngine(
     /** What a person must read now, whatever the verbosity (a key was generated). */
     notice: (line: string) => void;
     clock?: () => Date;
+    /**
+     * A person waits at a terminal for this process's own work: a store or database that is away is tried again for
+     * about 20 s (not the minute a server rides out), so a wrong port is reported while they still wait.
+     */
+    interactive?: boolean;
   },
 ): Promise<UseCaseContext> {
   // The AWS SDK takes a noticeable time to load: only when the configuration names a bucket.
@@ -75,6 +80,7 @@ export async function composeEngine(
     if (added.length > 0)
       hooks.notice(`Added ${added.join(', ')} to the keys every instance sharing the state encrypts to.`);
   }
+  const retryPolicy = hooks.interactive ? { ...defaultRetryPolicy, budgetMs: 20_000 } : defaultRetryPolicy;
   const retryTools: RetryTools = {
     ...realRetryTools,
     onRetry: (error, attempt, waitMs) =>
@@ -85,7 +91,9 @@ export async function composeEngine(
   for (const target of config.targets) {
     for (const kind of ['db', 'media'] as const) {
       const source = createOrRefuse(target, kind, s3);
-      if (source) sources.set(sourceKey(target, kind), new RetryingSource(source, { tools: retryTools }));
+      if (source) {
+        sources.set(sourceKey(target, kind), new RetryingSource(source, { tools: retryTools, policy: retryPolicy }));
+      }
     }
   }
   return {
@@ -100,7 +108,10 @@ export async function composeEngine(
     approvalTtlMs: durationSeconds(config.raw.chat?.approvalTtl ?? '30m') * 1000,
     mailer: config.email ? createSmtpMailer(config.email) : undefined,
     people: config.people,
-    store: new RetryingStore(createStore(config, s3, await linkSecret(config, state, clock())), { tools: retryTools }),
+    store: new RetryingStore(createStore(config, s3, await linkSecret(config, state, clock())), {
+      tools: retryTools,
+      policy: retryPolicy,
+    }),
     recipients,
     identities,
     targets: config.targets,

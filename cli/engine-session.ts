@@ -74,7 +74,8 @@ export function run(
       ...workerSettings(config),
       concurrency: 1,
       queue: engine.operations,
-      runners: engineRunners(engine),
+      // A person waits: a backup failing because something is away is reported at once, not retried minutes later.
+      runners: engineRunners(engine, { retryFailedBackups: false }),
       clock: engine.clock,
       log: engine.log,
     });
@@ -109,34 +110,60 @@ export async function runWithEngine(
     ctx.follow = async (operation) => {
       // Ctrl-C while this process follows (and maybe runs) the work cancels it: what it wrote is removed and it ends
       // cancelled. A second Ctrl-C leaves at once; the cancel stands, and the next command (or any worker) finishes
-      // the cleanup.
+      // the cleanup. SIGTERM (a CI job cancelled, `timeout`, systemd) cancels the same way, waits a little for the
+      // cleanup and exits 143; a second signal leaves at once.
       let cancelled: Promise<unknown> | undefined;
-      const leaveNow = () => {
+      let following: Promise<unknown> = Promise.resolve();
+      const cancel = () => {
+        cancelled ??= cancelOperationAs(engine, ctx.principal, operation.id)
+          .then(() => how.runHere?.stopRunning(operation.id, ctx.principal.id))
+          .catch((error: unknown) => io.stderr.write(`Could not cancel it: ${reasonOf(error)}\n`));
+      };
+      const leaveNow = (code: number) => () => {
         io.stderr.write(
           `\nLeaving now: operation ${operation.id} stays cancelled; what it wrote is removed by the next backstop command.\n`,
         );
         void within(3000, Promise.allSettled([cancelled, how.runHere?.expireLease(operation.id)])).then(() =>
-          process.exit(130),
+          process.exit(code),
         );
       };
+      const leaveOnInterrupt = leaveNow(130);
+      const leaveOnTerminate = leaveNow(143);
       const cancelOnInterrupt = () => {
-        process.off('SIGINT', cancelOnInterrupt);
-        process.once('SIGINT', leaveNow);
+        stopListening();
+        process.once('SIGINT', leaveOnInterrupt);
+        process.once('SIGTERM', leaveOnTerminate);
         io.stderr.write(`\nCancelling operation ${operation.id} (Ctrl-C again to leave at once)...\n`);
-        cancelled = cancelOperationAs(engine, ctx.principal, operation.id)
-          .then(() => how.runHere?.stopRunning(operation.id, ctx.principal.id))
-          .catch((error: unknown) => io.stderr.write(`Could not cancel it: ${reasonOf(error)}\n`));
+        cancel();
       };
-      if (how.runHere) process.on('SIGINT', cancelOnInterrupt);
+      const cancelOnTerminate = () => {
+        stopListening();
+        process.once('SIGINT', leaveOnInterrupt);
+        process.once('SIGTERM', leaveOnTerminate);
+        io.stderr.write(`\nTerminated: cancelling operation ${operation.id} and removing what it wrote...\n`);
+        cancel();
+        void within(20_000, Promise.allSettled([cancelled, following])).then(() => process.exit(143));
+      };
+      const stopListening = () => {
+        process.off('SIGINT', cancelOnInterrupt);
+        process.off('SIGTERM', cancelOnTerminate);
+      };
+      if (how.runHere) {
+        process.on('SIGINT', cancelOnInterrupt);
+        process.on('SIGTERM', cancelOnTerminate);
+      }
       try {
-        return await followOperation(engine, operation, {
+        const ended = followOperation(engine, operation, {
           ...(progress && { onProgress: progress.update }),
           ...(how.runHere && { runHere: how.runHere }),
           ...(how.signal && { signal: how.signal }),
         });
+        following = ended;
+        return await ended;
       } finally {
-        process.off('SIGINT', cancelOnInterrupt);
-        process.off('SIGINT', leaveNow);
+        stopListening();
+        process.off('SIGINT', leaveOnInterrupt);
+        process.off('SIGTERM', leaveOnTerminate);
       }
     };
   }
@@ -215,7 +242,11 @@ async function withEngine(
     async (state) => {
       await migrateToLatest(state.db);
       const print = (line: string) => io.stderr.write(`${line}\n`);
-      return fn(await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print }));
+      // On the embedded state this process runs the work itself while a person waits (see composeEngine).
+      const interactive = loaded.stateDatabaseUrl === undefined || options.wait;
+      return fn(
+        await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print, interactive }),
+      );
     },
     reads,
   );

@@ -154,7 +154,7 @@ export class PgConnection {
     env['PGDATABASE'] = this.database;
     env['PGAPPNAME'] ??= 'backstop';
     // A server that accepts the connection and never answers fails the tools' connection attempt, as it does ours.
-    env['PGCONNECT_TIMEOUT'] ??= '30';
+    env['PGCONNECT_TIMEOUT'] ??= '10';
     return env;
   }
 
@@ -190,7 +190,7 @@ export class PgConnection {
         ssl,
         application_name: this.#params.get('application_name') ?? 'backstop',
         options: this.#params.get('options'),
-        connectionTimeoutMillis: 1000 * Number(this.#params.get('connect_timeout') ?? '30'),
+        connectionTimeoutMillis: 1000 * Number(this.#params.get('connect_timeout') ?? '10'),
       });
       try {
         await client.connect();

@@ -20,6 +20,8 @@ export function engineRunners(ctx: UseCaseContext, options: RunnerOptions = {}):
 }
 
 export interface RunnerOptions {
+  /** Whether a backup failing with a retryable error is queued again (default true; false where a person waits). */
+  retryFailedBackups?: boolean;
   /**
    * How long to wait before trying a backup again that failed with a retryable error (an outage of the store or
    * the database), by the attempt that failed; default 30 s, then 60 s, ... at most 10 min.
@@ -45,7 +47,8 @@ function backupRunner(ctx: UseCaseContext, runnerOptions: RunnerOptions): Operat
         if (options.abandoned() || isCancel(error)) throw error;
         // What failed may pass later (the store or the database was briefly away): the whole backup is taken
         // again after a wait, from scratch (runBackup removed what this attempt wrote), while attempts are left.
-        if (isRetryable(error) && operation.attempts < operation.maxAttempts) {
+        const retries = runnerOptions.retryFailedBackups ?? true;
+        if (retries && isRetryable(error) && operation.attempts < operation.maxAttempts) {
           await ctx.catalog.requeueBackup(operation.subjectId);
           const delay = retryDelayMs(operation.attempts);
           throw new RetryLater(delay, `attempt ${operation.attempts} failed (${reasonOf(error)}); trying again`);

@@ -72,3 +72,30 @@ test('Ctrl-C twice on a create the CLI runs itself: cancelled, never resumed, no
       .sort(),
   ).toEqual(['cancelled', 'completed']);
 }, 120_000);
+
+test('SIGTERM on a create the CLI runs itself (a cancelled CI job): cancelled, cleaned up, exit 143', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'backstop-terminate-'));
+  try {
+    mkdirSync(join(dir, 'media'));
+    writeFileSync(join(dir, 'media', 'big.bin'), '');
+    truncateSync(join(dir, 'media', 'big.bin'), 4 * 1024 ** 3);
+    writeFileSync(join(dir, 'backstop.yaml'), 'apps: { site: { environments: { live: { media: ./media } } } }\n');
+    const backups = join(dir, '.backstop', 'backups');
+    const child = spawn(process.execPath, [bin, 'create', 'site/live', 'terminated'], { cwd: dir, stdio: 'pipe' });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await until(child, () => filesUnder(backups).some((f) => f.includes('.tmp-')), 'temporary object');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr).toContain('Terminated: cancelling operation');
+    // It waited for its own cleanup: nothing is left, before any other command ran.
+    expect(filesUnder(backups)).toEqual([]);
+    const listed = await runBackstop(['list', '--json'], { cwd: dir });
+    expect(listed.json()).toMatchObject([{ status: 'cancelled', note: 'terminated' }]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);

@@ -241,6 +241,13 @@ describe('Worker', () => {
     await retried.close();
   });
 
+  test('where a person waits for it (the CLI running it), a retryable failure is reported at once', async () => {
+    const { retried, ended } = await backupThroughFailingWrites(1, { retryFailedBackups: false });
+    expect(ended).toMatchObject({ status: 'failed', attempts: 1, error: expect.stringContaining('connection reset') });
+    expect(await retried.ctx.events.list({ types: ['backup.failed'] })).toHaveLength(1);
+    await retried.close();
+  });
+
   test('a backup whose retryable failure outlasts its attempts fails once, saying how often it was tried', async () => {
     const { retried, queued, ended } = await backupThroughFailingWrites(10);
     expect(ended).toMatchObject({ status: 'failed', attempts: 3 });
@@ -256,13 +263,13 @@ describe('Worker', () => {
  * A backup of shop/live run to its end by a worker over a store whose next `failures` media writes fail midway,
  * retried 10 ms after each failure.
  */
-async function backupThroughFailingWrites(failures: number) {
+async function backupThroughFailingWrites(failures: number, options: { retryFailedBackups?: boolean } = {}) {
   const retried = await makeEngine({ store: storeFailingMediaWrites(store, failures), targets: [shopLive] });
   const retryingWorker = engineWorker(retried.ctx, {
     concurrency: 1,
     leaseMs: 3000,
     pollMs: 20,
-    runners: engineRunners(retried.ctx, { retryDelayMs: () => 10 }),
+    runners: engineRunners(retried.ctx, { retryDelayMs: () => 10, ...options }),
   });
   const queued = await enqueueBackup(retried.ctx, {
     app: 'shop',

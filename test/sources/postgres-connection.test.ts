@@ -53,7 +53,7 @@ describe('PgConnection', () => {
       PGUSER: user,
       PGDATABASE: user,
       PGAPPNAME: 'backstop',
-      PGCONNECT_TIMEOUT: '30',
+      PGCONNECT_TIMEOUT: '10',
     });
     expect(String(connection)).toBe(`database ${user} on socket /var/run/postgresql`);
   });
