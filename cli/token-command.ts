@@ -39,7 +39,8 @@ export async function tokenCommand(
   const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(state.db);
-    return await runParsed(tokenContext(state.db, config, io, new Date()), action, io, options.json);
+    const access = AccessPolicy.fromConfig(config.raw.apps);
+    return await runParsed(tokenContext(state.db, { ...config, access }, io, new Date()), action, io, options.json);
   } finally {
     await state.close();
   }
@@ -49,7 +50,7 @@ export async function tokenCommand(
 export async function runTokenCommand(
   db: StateDb,
   args: string[],
-  config: { targets: readonly Target[] },
+  config: { targets: readonly Target[]; access: AccessPolicy },
   io: CliIo,
   options: Pick<GlobalOptions, 'json'>,
   now: Date = new Date(),
@@ -59,12 +60,17 @@ export async function runTokenCommand(
   return runParsed(tokenContext(db, config, io, now), action, io, options.json);
 }
 
-/** The token use cases' context over a state database: its audit log, the config's targets. */
-function tokenContext(db: StateDb, config: { targets: readonly Target[] }, io: CliIo, now: Date): TokenContext {
+/** The token use cases' context over a state database: its audit log, the config's targets and grants. */
+function tokenContext(
+  db: StateDb,
+  config: { targets: readonly Target[]; access: AccessPolicy },
+  io: CliIo,
+  now: Date,
+): TokenContext {
   return {
     db,
     audit: new AuditLog(db),
-    access: new AccessPolicy({}),
+    access: config.access,
     targets: config.targets,
     clock: () => now,
     log: (line) => io.stderr.write(`${line}\n`),
@@ -136,6 +142,14 @@ async function create(
         `  ${secret}\n\n` +
         'Send it as: Authorization: Bearer <secret>. Revoke it with: backstop token revoke ' +
         `${token.id}\n`,
+    );
+  }
+  // What a token may do is what access: grants its name; a token nobody granted anything gets 403 everywhere.
+  const principal = `api:${token.name}`;
+  if (ctx.access.appsAllowing([principal], 'viewer').length === 0) {
+    io.stderr.write(
+      `Note: no app's access: grants ${principal} anything yet, so the API refuses it everywhere. Add it to the ` +
+        `config, e.g. apps.<app>.access.${token.role}: [${principal}], and restart backstop serve.\n`,
     );
   }
   return exitCodes.ok;

@@ -73,7 +73,7 @@ async function main(): Promise<number> {
       'Restore by hand, without Backstop:',
       `  age -d -i ${join(root, 'data', 'keys', 'backstop.key')} ${join(root, 'data', 'backups', 'shop', 'live', backupId, 'db.dump.age')} > db.dump`,
       '  pg_restore --list db.dump',
-      `  npx backstop --config ${join(root, 'backstop.yaml')} show ${backupId}`,
+      `  bash scripts/with-node.sh npx backstop --config ${join(root, 'backstop.yaml')} show ${backupId}`,
     ].join('\n'),
   );
   return 0;

@@ -43,7 +43,16 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
       sources.map(async ({ kind, source }) => {
         const key = `${folder}/${partFileName(kind)}`;
         written.add(key);
-        return writePart(ctx, kind, key, source.open({ signal: abort.signal, ...progressFor(options) }), recipients);
+        ctx.log(`backup ${backup.id}: reading the ${kind} part into ${ctx.store.describe()}/${key}`);
+        const part = await writePart(
+          ctx,
+          kind,
+          key,
+          source.open({ signal: abort.signal, ...progressFor(options) }),
+          recipients,
+        );
+        ctx.log(`backup ${backup.id}: ${kind} part written (${part.sizeBytes} bytes, ${part.storedSizeBytes} stored)`);
+        return part;
       }),
       () => abort.abort(),
     );
@@ -53,6 +62,7 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
     written.add(metadataKey);
     const metadata = signedMetadataText(done, completedAt, await signingIdentities(ctx));
     await options.fence?.();
+    ctx.log(`backup ${backup.id}: writing ${metadataKey}, which marks the folder complete`);
     await ctx.store.write(metadataKey, Readable.from([Buffer.from(metadata)]), { contentType: 'application/json' });
     await options.fence?.();
     await ctx.catalog.completeBackup(backup.id, parts, completedAt);

@@ -77,19 +77,24 @@ export async function migrateToLatest(db: StateDb): Promise<string[]> {
 function takeLock(path: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      // The holder's command too, so whoever finds the state taken learns what holds it.
+      writeFileSync(path, `${process.pid}\n${holderCommand()}\n`, { flag: 'wx' });
       return () => rmSync(path, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(readFileSync(path, 'utf8'));
+      const [pid, command = ''] = readFileSync(path, 'utf8').split('\n');
+      const holder = Number(pid);
       if (!isAlive(holder)) {
         rmSync(path, { force: true }); // left by a process that died: take it over
         continue;
       }
-      const message =
-        `Backstop's embedded state in ${path.replace(/state\.lock$/, '')} is in use by process ${holder} ` +
-        '(a running `backstop serve`?). Stop that process, or run this command against it, or set DATABASE_URL ' +
-        'to share state in PostgreSQL between processes.';
+      const what = command.startsWith('backstop ') ? `\`${command}\` (process ${holder})` : `process ${holder}`;
+      const message = command.startsWith('backstop serve')
+        ? `Backstop's embedded state in ${path.replace(/state\.lock$/, '')} is held by ${what}, which did not take ` +
+          'this command; stop it, or run the command again once it answers.'
+        : `Backstop's embedded state in ${path.replace(/state\.lock$/, '')} is in use by ${what}: one process ` +
+          'at a time may use it. Wait for it to finish. To run commands side by side, keep `backstop serve` ' +
+          'running (other commands are then handed to it), or share the state in PostgreSQL (DATABASE_URL).';
       throw new BackstopError('state-locked', message, { userMessage: message });
     }
   }
@@ -104,4 +109,10 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** This process's command as a person typed it, when it is the `backstop` command. */
+function holderCommand(): string {
+  const script = process.argv[1] ?? '';
+  return /backstop(\.js)?$/.test(script) ? `backstop ${process.argv.slice(2).join(' ')}`.trim() : '';
 }
