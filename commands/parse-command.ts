@@ -83,6 +83,12 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
     if (word !== undefined && !reader.literal && partsWords.includes(word.toLowerCase())) {
       command.parts = word.toLowerCase() as PartsChoice;
       word = reader.next();
+    } else if (word !== undefined && !reader.literal && /^(db|media)\+|\+(db|media)$/i.test(word)) {
+      // Plainly meant as parts (db+meda): saying so beats calling the target that follows misplaced.
+      const meant = closestWord(word.toLowerCase(), partsWords);
+      throw new UsageError(
+        `unknown parts '${word}'${meant ? `: did you mean '${meant}'?` : ': write db, media or db+media'}`,
+      );
     }
     if (word !== undefined && !reader.literal && reader.looksLikeTarget(word)) {
       command.target = reader.target(word);
@@ -282,7 +288,9 @@ class WordReader {
     }
     if (slash === -1 && this.context.boundAppEnvironments !== undefined) return { env: word.toLowerCase() };
     if (slash === -1 && /^[a-z0-9][a-z0-9_-]*$/i.test(word)) {
-      throw new UsageError(`'${word}' is not a target: write app/env, e.g. shop/${word}`);
+      throw new UsageError(
+        `'${word}' is not a target: write app/env, e.g. shop/${word}, or ${word}/live if ${word} is the app`,
+      );
     }
     throw new UsageError(`'${word}' is not a target: write app/env, e.g. shop/live`);
   }

@@ -75,7 +75,12 @@ describe('parseCommand', () => {
     ['show', 'show needs a backup id (see list)', 'show <id>'],
     ['show not-an-id!', "'not-an-id!' is not a backup id (ids look like 7k3qx2)", 'show <id>'],
     ['restore 7k3qx2 to', "'to' needs a destination, e.g. to shop/staging", expect.stringContaining('restore <id>')],
-    ['restore 7k3qx2 to staging', "'staging' is not a target: write app/env, e.g. shop/staging", expect.any(String)],
+    [
+      'restore 7k3qx2 to staging',
+      "'staging' is not a target: write app/env, e.g. shop/staging, or staging/live if staging is the app",
+      expect.any(String),
+    ],
+    ['create db+meda shop/live', "unknown parts 'db+meda': did you mean 'db+media'?", expect.any(String)],
     [
       'restore 7k3qx2 --no-safty-backup',
       "unexpected '--no-safty-backup': did you mean '--no-safety-backup'?",
