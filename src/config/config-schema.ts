@@ -8,6 +8,25 @@ import { webhooksSchema } from './webhook-config.ts';
  * write instead, because a person reads it at start-up.
  */
 
+/**
+ * A number or yes/no setting may come from the environment (`port: ${PORT}`): interpolation yields text, which is
+ * read as YAML would have read the variable's value when it is a plain whole number or true/false.
+ */
+function fromText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (/^-?\d+$/.test(value.trim())) return Number(value.trim());
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value;
+}
+
+const int = (min?: number, max?: number) => {
+  let bounded = z.int();
+  if (min !== undefined) bounded = bounded.min(min);
+  if (max !== undefined) bounded = bounded.max(max);
+  return z.preprocess(fromText, bounded);
+};
+const bool = () => z.preprocess(fromText, z.boolean());
+
 const name = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" and "_", starting with a letter or digit');
@@ -30,7 +49,7 @@ const timeouts = z.strictObject({
 const s3Connection = z.strictObject({
   endpoint: z.url('write the endpoint as a URL, e.g. https://s3.eu-central-1.amazonaws.com').optional(),
   region: z.string().default('us-east-1'),
-  forcePathStyle: z.boolean().default(false),
+  forcePathStyle: bool().default(false),
   accessKeyId: z.string().optional(),
   secretAccessKey: z.string().optional(),
   sessionToken: z.string().optional(),
@@ -98,12 +117,12 @@ const schedule = z.union(
 );
 
 const retention = z.strictObject({
-  onDemand: z.strictObject({ keepLast: z.int().min(0).default(3), maxAgeDays: z.int().min(0).default(30) }).optional(),
+  onDemand: z.strictObject({ keepLast: int(0).default(3), maxAgeDays: int(0).default(30) }).optional(),
   scheduled: z
     .strictObject({
-      daily: z.int().min(0).default(7),
-      weekly: z.int().min(0).default(4),
-      monthly: z.int().min(0).default(12),
+      daily: int(0).default(7),
+      weekly: int(0).default(4),
+      monthly: int(0).default(12),
     })
     .optional(),
 });
@@ -126,11 +145,11 @@ const environment = z
     database: postgresUrl.optional(),
     media: z.string().min(1, 'write a directory path or an s3://bucket/prefix URL').optional(),
     mediaS3: s3Connection.optional(),
-    protected: z.boolean().default(false),
+    protected: bool().default(false),
     schedule: schedule.optional(),
     retention: retention.optional(),
     /** pg_dump compression level (0-9); lower is faster and larger. Default: pg_dump's own. */
-    compressionLevel: z.int().min(0).max(9).optional(),
+    compressionLevel: int(0, 9).optional(),
   })
   .refine((env) => env.database !== undefined || env.media !== undefined, {
     message: 'an environment needs a database: URL, a media: location, or both',
@@ -169,7 +188,7 @@ const app = z.strictObject({
     .optional(),
   /** Chat channels bound to this app, so commands there may omit it. */
   channels: z.array(channel).optional(),
-  compressionLevel: z.int().min(0).max(9).optional(),
+  compressionLevel: int(0, 9).optional(),
 });
 
 export const configSchema = z
@@ -198,7 +217,7 @@ export const configSchema = z
       .optional(),
     http: z
       .strictObject({
-        port: z.int().min(0).max(65535).default(8080),
+        port: int(0, 65535).default(8080),
         host: z.string().default('127.0.0.1'),
         publicUrl: z.url().optional(),
       })
@@ -206,9 +225,9 @@ export const configSchema = z
     /** Background work: how many operations one process runs side by side, and how long a claim holds. */
     workers: z
       .strictObject({
-        concurrency: z.int().min(1).max(64).default(2),
-        leaseSeconds: z.int().min(2).max(3600).default(30),
-        maxAttempts: z.int().min(1).max(20).default(3),
+        concurrency: int(1, 64).default(2),
+        leaseSeconds: int(2, 3600).default(30),
+        maxAttempts: int(1, 20).default(3),
       })
       .optional(),
     /** Where download links are emailed from. Without it, links are only shown (and Backstop says so). */
@@ -216,13 +235,13 @@ export const configSchema = z
       .strictObject({
         smtp: z.strictObject({
           host: z.string().min(1, 'write the SMTP server name, e.g. smtp.example.com'),
-          port: z.int().min(1).max(65535).default(587),
+          port: int(1, 65535).default(587),
           /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
-          secure: z.boolean().default(false),
+          secure: bool().default(false),
           user: z.string().optional(),
           password: z.string().optional(),
           /** Never upgrade to TLS (a local relay without a certificate). */
-          ignoreTLS: z.boolean().default(false),
+          ignoreTLS: bool().default(false),
         }),
         from: z.string().regex(/^[^\s@]+@[^\s@]+$|<[^\s@]+@[^\s@]+>$/, 'write an address, e.g. backups@example.com'),
       })

@@ -44,6 +44,22 @@ describe('loadConfig', () => {
     expect(config.targets).toEqual([]);
   });
 
+  test('number and yes/no settings can come from environment variables', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'b-'));
+    writeFileSync(
+      join(cwd, 'backstop.yaml'),
+      'http:\n  port: ${PORT}\nworkers:\n  concurrency: "${WORKERS:-3}"\n' +
+        'apps:\n  shop:\n    environments:\n      live:\n        media: ./m\n        protected: ${PROTECTED}\n',
+    );
+    const config = loadConfig({ env: { PORT: '9090', PROTECTED: 'true' }, cwd });
+    expect(config.raw.http?.port).toBe(9090);
+    expect(config.raw.workers?.concurrency).toBe(3);
+    expect(config.targets[0]?.protected).toBe(true);
+    expect(() => loadConfig({ env: { PORT: 'eighty', PROTECTED: 'true' }, cwd })).toThrow(
+      expect.objectContaining({ code: 'config-invalid', message: expect.stringContaining('http.port') }),
+    );
+  });
+
   test('DATABASE_URL selects PostgreSQL for the state', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'b-'));
     writeFileSync(
