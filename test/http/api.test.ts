@@ -82,9 +82,17 @@ afterAll(async () => {
 describe('authentication', () => {
   test('no token, a wrong token and a revoked token are all 401 unauthorized, with WWW-Authenticate', async () => {
     const missing = await api('GET', '/backups');
-    expect([missing.status, missing.body.error.code]).toEqual([401, 'unauthorized']);
+    expect([missing.status, missing.body.code]).toEqual([401, 'unauthorized']);
     expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect(missing.body.error.message).toContain('Authorization: Bearer');
+    expect(missing.body.detail).toContain('Authorization: Bearer');
+    // An RFC 9457 problem: the code as a member and, as a URN, its type.
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(missing.body).toMatchObject({
+      type: 'urn:backstop:problem:unauthorized',
+      title: 'Unauthorized',
+      status: 401,
+      code: 'unauthorized',
+    });
 
     const wrong = await api('GET', '/backups', { token: `bst_${'A'.repeat(43)}` });
     const garbage = await api('GET', '/backups', { token: 'hunter2' });
@@ -102,7 +110,7 @@ describe('authentication', () => {
       expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect(answer.body).toEqual(wrong.body);
     }
-    expect(wrong.body.error.code).toBe('unauthorized');
+    expect(wrong.body.code).toBe('unauthorized');
   });
 });
 
@@ -113,12 +121,12 @@ describe('backups, restores, downloads and operations', () => {
   test('roles and apps are enforced: 403 forbidden naming the role or the app', async () => {
     const viewer = await api('POST', '/backups', { token: secrets['viewer']!, body: { app: 'shop', env: 'live' } });
     expect(viewer.status).toBe(403);
-    expect(viewer.body.error).toMatchObject({ code: 'forbidden', requiredRole: 'operator' });
-    expect(viewer.body.error.message).toContain('needs the operator role');
+    expect(viewer.body).toMatchObject({ code: 'forbidden', requiredRole: 'operator' });
+    expect(viewer.body.detail).toContain('needs the operator role');
 
     const otherApp = await api('POST', '/backups', { token: secrets['blog']!, body: { app: 'shop', env: 'live' } });
-    expect([otherApp.status, otherApp.body.error.code]).toEqual([403, 'forbidden']);
-    expect(otherApp.body.error.message).toContain('may not touch app shop');
+    expect([otherApp.status, otherApp.body.code]).toEqual([403, 'forbidden']);
+    expect(otherApp.body.detail).toContain('may not touch app shop');
 
     const listOther = await api('GET', '/backups?app=shop', { token: secrets['blog']! });
     expect(listOther.status).toBe(403);
@@ -174,19 +182,19 @@ describe('backups, restores, downloads and operations', () => {
     const blog = await api('GET', '/backups', { token: secrets['blog']! });
     expect([blog.status, blog.body]).toEqual([200, []]);
     const foreign = await api('GET', `/backups/${backupId}`, { token: secrets['blog']! });
-    expect([foreign.status, foreign.body.error.code]).toEqual([403, 'forbidden']);
+    expect([foreign.status, foreign.body.code]).toEqual([403, 'forbidden']);
     const foreignOperation = await api('GET', `/operations/${operationId}`, { token: secrets['blog']! });
     expect(foreignOperation.status).toBe(403);
 
     const badLimit = await api('GET', '/backups?limit=0', { token: secrets['viewer']! });
-    expect([badLimit.status, badLimit.body.error.code]).toEqual([400, 'invalid-request']);
-    expect(badLimit.body.error.message).toContain('query.limit');
+    expect([badLimit.status, badLimit.body.code]).toEqual([400, 'invalid-request']);
+    expect(badLimit.body.detail).toContain('query.limit');
   });
 
   test('an operator may not restore; a restorer restores into an unprotected target', async () => {
     const operator = await api('POST', '/restores', { token: secrets['operator']!, body: { backupId } });
     expect(operator.status).toBe(403);
-    expect(operator.body.error).toMatchObject({ code: 'forbidden', requiredRole: 'restorer' });
+    expect(operator.body).toMatchObject({ code: 'forbidden', requiredRole: 'restorer' });
 
     const restored = await api('POST', '/restores', {
       token: secrets['restorer']!,
@@ -214,16 +222,16 @@ describe('backups, restores, downloads and operations', () => {
         body: { backupId, parts: 'media', to: { app: 'shop', env: 'prod' }, safetyBackup: false },
       });
       expect(refused.status).toBe(403);
-      expect(refused.body.error).toMatchObject({
+      expect(refused.body).toMatchObject({
         code: 'approval-required',
         destination: 'shop/prod',
         chatCommand: `/backup restore ${backupId} media to shop/prod --no-safety-backup`,
         cliCommand: `backstop restore ${backupId} media to shop/prod --no-safety-backup`,
       });
-      expect(refused.body.error.message).toContain('shop/prod is protected');
-      expect(refused.body.error.message).toContain('Slack or Discord');
-      expect(refused.body.error.message).toContain('approver role');
-      expect(refused.body.error.message).toContain('backstop restore');
+      expect(refused.body.detail).toContain('shop/prod is protected');
+      expect(refused.body.detail).toContain('Slack or Discord');
+      expect(refused.body.detail).toContain('approver role');
+      expect(refused.body.detail).toContain('backstop restore');
     }
     expect((await engine.ctx.operations.listActive()).filter((o) => o.kind === 'restore')).toEqual([]);
   });
@@ -254,13 +262,13 @@ describe('backups, restores, downloads and operations', () => {
       token: secrets['operator']!,
       body: { backupId, email: 'nope' },
     });
-    expect([badEmail.status, badEmail.body.error.code]).toEqual([400, 'invalid-request']);
+    expect([badEmail.status, badEmail.body.code]).toEqual([400, 'invalid-request']);
   });
 
   test('mistakes answer 400 or 404 with a code and a message; unexpected failures say nothing more', async () => {
     const operator = secrets['operator']!;
     const malformed = await api('POST', '/backups', { token: operator, rawBody: '{"app": "shop",' });
-    expect([malformed.status, malformed.body.error.code]).toEqual([400, 'invalid-json']);
+    expect([malformed.status, malformed.body.code]).toEqual([400, 'invalid-json']);
 
     const notJson = await fetch(`${server.url}/api/v1/backups`, {
       method: 'POST',
@@ -268,17 +276,14 @@ describe('backups, restores, downloads and operations', () => {
       body: 'app=shop&env=live',
     });
     expect(notJson.status).toBe(400);
-    expect((await notJson.json()).error.message).toContain('Content-Type: application/json');
+    expect((await notJson.json()).detail).toContain('Content-Type: application/json');
 
     const typo = await api('POST', '/backups', { token: operator, body: { app: 'shop', env: 'live', prats: 'db' } });
-    expect([typo.status, typo.body.error.code]).toEqual([400, 'invalid-request']);
-    expect(typo.body.error.message).toContain('prats');
+    expect([typo.status, typo.body.code]).toEqual([400, 'invalid-request']);
+    expect(typo.body.detail).toContain('prats');
 
     const badParts = await api('POST', '/backups', { token: operator, body: { app: 'shop', env: 'live', parts: 'x' } });
-    expect([badParts.status, badParts.body.error.message]).toEqual([
-      400,
-      expect.stringContaining('db, media or db+media'),
-    ]);
+    expect([badParts.status, badParts.body.detail]).toEqual([400, expect.stringContaining('db, media or db+media')]);
 
     // shop/live has no database: the engine refuses the part (the code depends on the source), nothing is queued.
     const noDb = await api('POST', '/backups', { token: operator, body: { app: 'shop', env: 'live', parts: 'db' } });
@@ -286,16 +291,16 @@ describe('backups, restores, downloads and operations', () => {
     expect((await engine.ctx.catalog.listBackups()).map((b) => b.id)).toEqual([backupId]);
 
     const unknownTarget = await api('POST', '/backups', { token: operator, body: { app: 'shop', env: 'lvie' } });
-    expect([unknownTarget.status, unknownTarget.body.error.code]).toEqual([404, 'unknown-target']);
-    expect(unknownTarget.body.error.message).toContain('shop/live');
-    expect(unknownTarget.body.error.message).not.toContain('blog');
+    expect([unknownTarget.status, unknownTarget.body.code]).toEqual([404, 'unknown-target']);
+    expect(unknownTarget.body.detail).toContain('shop/live');
+    expect(unknownTarget.body.detail).not.toContain('blog');
 
     const noBackup = await api('GET', '/backups/zzzzzz', { token: operator });
-    expect([noBackup.status, noBackup.body.error.code]).toEqual([404, 'backup-not-found']);
+    expect([noBackup.status, noBackup.body.code]).toEqual([404, 'backup-not-found']);
     const noOperation = await api('GET', '/operations/zzzzzz', { token: operator });
-    expect([noOperation.status, noOperation.body.error.code]).toEqual([404, 'operation-not-found']);
+    expect([noOperation.status, noOperation.body.code]).toEqual([404, 'operation-not-found']);
     const noRoute = await api('GET', '/nothing', { token: operator });
-    expect([noRoute.status, noRoute.body.error.code]).toEqual([404, 'not-found']);
+    expect([noRoute.status, noRoute.body.code]).toEqual([404, 'not-found']);
   });
 });
 
@@ -317,8 +322,8 @@ describe('malformed ids and text', () => {
     for (const path of ['/backups', '/operations', '/downloads']) {
       for (const id of malformedIds) {
         const answer = await api('GET', `${path}/${id}`, { token: secrets['approver']! });
-        expect([path, id, answer.status, answer.body.error.code]).toEqual([path, id, 400, 'malformed-id']);
-        expect(answer.body.error.message).toMatch(/id in the path is malformed.*: Backstop ids are/);
+        expect([path, id, answer.status, answer.body.code]).toEqual([path, id, 400, 'malformed-id']);
+        expect(answer.body.detail).toMatch(/id in the path is malformed.*: Backstop ids are/);
       }
     }
     // Nothing failed on the server (a 500 is logged as "HTTP API: ... failed").
@@ -331,8 +336,8 @@ describe('malformed ids and text', () => {
     for (const backupId of ['\u0000', 'a\u0000b', 'ABCDEF', 'z'.repeat(10_000), '']) {
       for (const path of ['/restores', '/downloads']) {
         const answer = await api('POST', path, { token: secrets['approver']!, body: { backupId } });
-        expect([path, answer.status, answer.body.error.code]).toEqual([path, 400, 'invalid-request']);
-        expect(answer.body.error.message).toContain('body.backupId: malformed id');
+        expect([path, answer.status, answer.body.code]).toEqual([path, 400, 'invalid-request']);
+        expect(answer.body.detail).toContain('body.backupId: malformed id');
       }
     }
     expect(await engine.ctx.operations.listActive()).toEqual(before);
@@ -353,8 +358,8 @@ describe('malformed ids and text', () => {
       [inNote, 'body.note'],
       [inQuery, 'query.app'],
     ] as const) {
-      expect([answer.status, answer.body.error.code]).toEqual([400, 'invalid-request']);
-      expect(answer.body.error.message).toContain(`${field}: must not contain NUL characters`);
+      expect([answer.status, answer.body.code]).toEqual([400, 'invalid-request']);
+      expect(answer.body.detail).toContain(`${field}: must not contain NUL characters`);
     }
     expect(engine.logs.slice(logged)).toEqual([]);
   });

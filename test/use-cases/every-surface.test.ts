@@ -72,7 +72,7 @@ async function post(
   path: string,
   secret: string,
   body: unknown,
-): Promise<{ status: number; body: { error?: { code: string; message: string } } }> {
+): Promise<{ status: number; body: { code?: string; detail?: string } }> {
   const response = await fetch(`${server.url}/api/v1${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
@@ -87,13 +87,13 @@ describe('one application layer under every surface', () => {
     expect(granted.status).toBe(202);
     const noAccessSection = await post('/backups', secrets['ci']!, { app: 'wiki', env: 'live' });
     expect(noAccessSection.status).toBe(403);
-    expect(noAccessSection.body.error).toMatchObject({ code: 'forbidden' });
-    expect(noAccessSection.body.error!.message).toContain('add api:ci to apps.wiki.access.operator');
+    expect(noAccessSection.body).toMatchObject({ code: 'forbidden' });
+    expect(noAccessSection.body.detail).toContain('add api:ci to apps.wiki.access.operator');
     // Whatever the token's own role, a name that access: does not list gets nothing.
     const notListed = await post('/restores', secrets['other']!, { backupId: 'nope00' });
     expect(notListed.status).toBe(404);
     const other = await post('/backups', secrets['other']!, { app: 'shop', env: 'live' });
-    expect([other.status, other.body.error?.code]).toEqual([403, 'forbidden']);
+    expect([other.status, other.body.code]).toEqual([403, 'forbidden']);
     expect(await engine.ctx.catalog.listBackups({ app: 'wiki' })).toEqual([]);
   });
 

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { BackstopError } from '../../domain/backstop-error.ts';
@@ -5,8 +6,9 @@ import { idShapeHint } from '../../domain/new-id.ts';
 import { reasonOf } from '../../domain/reason-of.ts';
 
 /**
- * An answer other than success, sent as `{ "error": { "code", "message", ...details } }`. `code` is stable for
- * scripts; `message` says what to do.
+ * An answer other than success, sent as an RFC 9457 problem (`application/problem+json`):
+ * `{ type, title, status, detail, code, ...details }`. `code` is stable for scripts (`type` is the same code as a URN);
+ * `detail` says what to do.
  */
 export class ApiError extends Error {
   constructor(
@@ -38,9 +40,21 @@ const statusOfCode: Record<string, number> = {
   'request-decided': 409,
 };
 
+/** The members of `error`'s problem document. */
+export function problemOf(error: ApiError): Record<string, unknown> {
+  return {
+    ...error.details,
+    type: `urn:backstop:problem:${error.code}`,
+    title: STATUS_CODES[error.status] ?? 'Error',
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+  };
+}
+
 export function sendError(response: Response, error: ApiError): void {
   if (error.status === 401) response.set('WWW-Authenticate', 'Bearer realm="backstop"');
-  response.status(error.status).json({ error: { code: error.code, message: error.message, ...error.details } });
+  response.status(error.status).type('application/problem+json').json(problemOf(error));
 }
 
 /** Parses `value` with `schema`, or a 400 `invalid-request` naming each problem (`where` is "body" or "query"). */

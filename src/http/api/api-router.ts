@@ -61,7 +61,7 @@ const createDownloadBody = z.strictObject({
 
 /**
  * The HTTP API, mounted at `/api/v1`: bearer tokens (each the principal `api:<name>`), JSON in and out, errors as
- * `{ error: { code, message } }`. Work is queued as operations and answered with 202 and the operation's id; a
+ * RFC 9457 problems (`application/problem+json`, with `code`). Work is queued as operations and answered with 202 and the operation's id; a
  * worker runs it, and `GET /operations/:id` follows it. Every route calls the use cases with the token's principal:
  * they decide who may do what (from `access:` in the config, narrowed by the token's own role and apps) and audit.
  *
