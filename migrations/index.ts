@@ -6,6 +6,7 @@ import * as auditAndApprovals from './0004-audit-and-approvals.ts';
 import * as cancelledStatus from './0005-cancelled-status.ts';
 import * as fleetSettings from './0006-fleet-settings.ts';
 import * as deliveredChatRequests from './0007-delivered-chat-requests.ts';
+import * as idempotencyKeys from './0008-idempotency-keys.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run: a new migration takes the next number
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005-cancelled-status': cancelledStatus,
   '0006-fleet-settings': fleetSettings,
   '0007-delivered-chat-requests': deliveredChatRequests,
+  '0008-idempotency-keys': idempotencyKeys,
 };

@@ -21,6 +21,7 @@ export interface StateTables {
   restore_requests: RestoreRequestsTable;
   fleet_settings: FleetSettingsTable;
   delivered_chat_requests: DeliveredChatRequestsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -207,5 +208,18 @@ export interface DeliveredChatRequestsTable {
   /** A name of one request: `slack-signature:v0=...`, `discord-interaction:<id>`, ... */
   key: string;
   /** When the request can no longer arrive again (its signature's time window has passed, with a margin). */
+  expires_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  principal: string;
+  key: string;
+  fingerprint: string;
+  /** Null while the first request with the key is being handled. */
+  status: number | null;
+  location: string | null;
+  /** The answer's JSON text. */
+  body: string | null;
+  created_at: Timestamp;
   expires_at: Timestamp;
 }

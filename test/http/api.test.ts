@@ -28,10 +28,10 @@ async function token(name: string, role: Role, apps: string[]): Promise<string> 
 async function api(
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; rawBody?: string } = {},
+  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
   // biome-ignore lint/suspicious/noExplicitAny: a JSON answer of any shape, checked by the assertions that read it.
 ): Promise<{ status: number; headers: Headers; body: any }> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
   if (options.body !== undefined || options.rawBody !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${server.url}/api/v1${path}`, {
@@ -369,5 +369,79 @@ describe('malformed ids and text', () => {
       const response = await fetch(`${server.url}/downloads/${token}`);
       expect([response.status, (await response.json()).error.code]).toEqual([403, 'link-invalid']);
     }
+  });
+});
+
+describe('Idempotency-Key', () => {
+  const onDemandBackups = async () => (await engine.ctx.catalog.listBackups({ app: 'shop' })).length;
+
+  test('a POST retried with the same key is answered again, not done again', async () => {
+    const before = await onDemandBackups();
+    const send = (note: string, key = 'deploy-4711') =>
+      api('POST', '/backups', {
+        token: secrets['operator']!,
+        body: { app: 'shop', env: 'live', parts: 'media', note },
+        headers: { 'idempotency-key': key },
+      });
+    const first = await send('before deploy 4711');
+    const retry = await send('before deploy 4711');
+    expect(first.status).toBe(202);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect([retry.status, retry.body, retry.headers.get('location')]).toEqual([
+      202,
+      first.body,
+      first.headers.get('location'),
+    ]);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(await onDemandBackups()).toBe(before + 1);
+
+    // The same key for another request is refused, and does nothing.
+    const reused = await send('another note');
+    expect([reused.status, reused.body.code]).toEqual([422, 'idempotency-key-reused']);
+    expect(reused.body.detail).toContain('send a new key with each new request');
+    // A quoted key (a structured-field string) is the same key.
+    expect((await send('before deploy 4711', '"deploy-4711"')).body).toEqual(first.body);
+    // Another token's keys are its own.
+    const other = await api('POST', '/backups', {
+      token: secrets['approver']!,
+      body: { app: 'shop', env: 'live', parts: 'media', note: 'before deploy 4711' },
+      headers: { 'idempotency-key': 'deploy-4711' },
+    });
+    expect(other.status).toBe(202);
+    expect(other.body.id).not.toBe(first.body.id);
+    expect(await onDemandBackups()).toBe(before + 2);
+  });
+
+  test('a refused request frees its key, for a retry once its cause is mended', async () => {
+    const request = {
+      token: secrets['operator']!,
+      body: { app: 'shop', env: 'nowhere' },
+      headers: { 'idempotency-key': 'retry-after-fix' },
+    };
+    const refused = await api('POST', '/backups', request);
+    expect([refused.status, refused.body.code]).toEqual([404, 'unknown-target']);
+    expect((await api('POST', '/backups', request)).status).toBe(404);
+    // Nothing was kept for the key: the request, corrected, goes through with it.
+    const mended = await api('POST', '/backups', { ...request, body: { app: 'shop', env: 'live', parts: 'media' } });
+    expect(mended.status).toBe(202);
+  });
+
+  test('a malformed key is 400 invalid-idempotency-key; without a key every POST is a new request', async () => {
+    for (const key of ['', 'has space', 'x'.repeat(256), '"unterminated', 'naïve']) {
+      const answer = await api('POST', '/backups', {
+        token: secrets['operator']!,
+        body: { app: 'shop', env: 'live' },
+        headers: { 'idempotency-key': key },
+      });
+      expect([key, answer.status, answer.body.code]).toEqual([key, 400, 'invalid-idempotency-key']);
+    }
+    const before = await onDemandBackups();
+    for (let i = 0; i < 2; i++) {
+      await api('POST', '/backups', {
+        token: secrets['operator']!,
+        body: { app: 'shop', env: 'live', parts: 'media' },
+      });
+    }
+    expect(await onDemandBackups()).toBe(before + 2);
   });
 });

@@ -8,9 +8,11 @@ import { revokeToken } from '../../src/state/api-tokens.ts';
 import { Catalog } from '../../src/state/catalog.ts';
 import { DeliveredChatRequests } from '../../src/state/delivered-chat-requests.ts';
 import { DownloadBook } from '../../src/state/download-book.ts';
+import { IdempotencyKeys } from '../../src/state/idempotency-keys.ts';
 import { RestoreRequests } from '../../src/state/restore-requests.ts';
 import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
 import { WebhookDeliveries } from '../../src/state/webhook-deliveries.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { createDatabase, dropDatabase } from '../support/postgres.ts';
 
 const newBackup = (id: string) => ({
@@ -70,6 +72,7 @@ describe.each(dialects)('state on %s', (_name, open) => {
       '0005-cancelled-status',
       '0006-fleet-settings',
       '0007-delivered-chat-requests',
+      '0008-idempotency-keys',
     ]);
     expect(await migrateToLatest(state.db)).toEqual([]);
   });
@@ -139,6 +142,40 @@ describe.each(dialects)('state on %s', (_name, open) => {
       books.map((book, i) => book.recordDelivery([`discord-signature:${i % 2}`, 'discord-interaction:42'], expiresAt)),
     );
     expect(answers.filter((answer) => answer === 'first')).toEqual(['first']);
+  });
+
+  test('an idempotency key is claimed once, answers its retries for a day and is freed by a release', async () => {
+    await migrateToLatest(state.db);
+    const clock = new ManualClock(new Date('2026-12-05T10:00:00Z'));
+    const keys = new IdempotencyKeys(state.db, clock.now);
+    const answer = { status: 202, location: '/api/v1/operations/op1', body: '{"id":"b1"}' };
+    expect(await keys.claim('api:ci', 'k1', 'print-a')).toEqual({ kind: 'first' });
+    expect(await keys.claim('api:ci', 'k1', 'print-a')).toEqual({ kind: 'in-progress' });
+    expect(await keys.claim('api:ci', 'k1', 'print-b')).toEqual({ kind: 'other-request' });
+    // Keys belong to their principal: another may use the same one.
+    expect(await keys.claim('api:other', 'k1', 'print-b')).toEqual({ kind: 'first' });
+    await keys.answer('api:ci', 'k1', 'print-a', answer);
+    expect(await keys.claim('api:ci', 'k1', 'print-a')).toEqual({ kind: 'answered', ...answer });
+    expect(await keys.claim('api:ci', 'k1', 'print-b')).toEqual({ kind: 'other-request' });
+    // A claim whose request never answered (its process died) frees the key after a minute.
+    clock.advance(61);
+    expect(await keys.claim('api:other', 'k1', 'print-c')).toEqual({ kind: 'first' });
+    // A released key is free at once, for the same request or another.
+    await keys.release('api:other', 'k1', 'print-c');
+    expect(await keys.claim('api:other', 'k1', 'print-d')).toEqual({ kind: 'first' });
+    // Answers are kept a day.
+    clock.advance(24 * 3600 - 120);
+    expect(await keys.claim('api:ci', 'k1', 'print-a')).toMatchObject({ kind: 'answered' });
+    clock.advance(120);
+    expect(await keys.claim('api:ci', 'k1', 'print-b')).toEqual({ kind: 'first' });
+  });
+
+  test('of instances claiming the same idempotency key at once, exactly one gets first', async () => {
+    await migrateToLatest(state.db);
+    const instances = Array.from({ length: 20 }, () => new IdempotencyKeys(state.db));
+    const claims = await Promise.all(instances.map((keys) => keys.claim('api:ci', 'same-key', 'print')));
+    expect(claims.filter((claim) => claim.kind === 'first')).toHaveLength(1);
+    expect(claims.filter((claim) => claim.kind === 'in-progress')).toHaveLength(19);
   });
 
   test('lookups by text that cannot be an id find nothing, without the database failing on it', async () => {

@@ -5,6 +5,7 @@ import type { Operation } from '../../domain/operation.ts';
 import type { PartsChoice } from '../../domain/part-kind.ts';
 import { partKinds } from '../../domain/parts.ts';
 import type { Target } from '../../domain/target.ts';
+import { IdempotencyKeys } from '../../state/idempotency-keys.ts';
 import type { StateDb } from '../../state/state.ts';
 import { createBackup } from '../../use-cases/create-backup.ts';
 import { backupJson, downloadJson, operationJson, restoreJson } from '../../use-cases/json-shapes.ts';
@@ -15,6 +16,7 @@ import { requestRestore } from '../../use-cases/request-restore.ts';
 import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { authenticate, principalOf } from './api-access.ts';
 import { ApiError, apiErrorHandler, parseWith } from './api-errors.ts';
+import { idempotentPosts } from './idempotent-posts.ts';
 
 // PostgreSQL text cannot hold a NUL byte: a string with one would fail the query it reaches, so it is refused here.
 const text = z.string().refine((value) => !value.includes('\0'), { message: 'must not contain NUL characters' });
@@ -80,6 +82,7 @@ export function createApiRouter(options: { engine: UseCaseContext; state: StateD
   const router = express.Router();
   router.use(authenticate(state, engine.clock));
   router.use(express.json({ limit: '64kb' }));
+  router.use(idempotentPosts(new IdempotencyKeys(state, engine.clock), engine.log));
 
   router.post('/backups', async (request, response) => {
     const body = parseWith(createBackupBody, request.body, 'body');
