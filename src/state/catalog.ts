@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup, BackupPart, NewBackup, NewRestore, Restore, Trigger } from '../domain/backup.ts';
+import type { ListPosition } from '../domain/list-position.ts';
 import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
 import type { StateDb } from './state.ts';
 import type { BackupPartsTable, BackupsTable, RestoresTable } from './tables.ts';
@@ -182,11 +183,31 @@ export class Catalog {
 
   /** Backups, newest first, optionally of one target (at most `limit`, default 1000). */
   /** Newest first. `apps` limits to those apps (none: no backups). */
+  /**
+   * Backups newest first (ties by id), at most `limit`; with `after`, only those that come after that one in this
+   * order (the next page of a listing that ended with it).
+   */
   async listBackups(
-    filter: { app?: string; apps?: readonly string[]; env?: string; trigger?: Trigger; limit?: number } = {},
+    filter: {
+      app?: string;
+      apps?: readonly string[];
+      env?: string;
+      trigger?: Trigger;
+      limit?: number;
+      after?: ListPosition;
+    } = {},
   ): Promise<Backup[]> {
     if (filter.apps !== undefined && filter.apps.length === 0) return [];
     let query = this.db.selectFrom('backups').selectAll();
+    const after = filter.after;
+    if (after !== undefined) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+        ]),
+      );
+    }
     if (filter.app !== undefined) query = query.where('app', '=', filter.app);
     if (filter.apps !== undefined) query = query.where('app', 'in', [...filter.apps]);
     if (filter.env !== undefined) query = query.where('env', '=', filter.env);

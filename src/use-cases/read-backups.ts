@@ -2,6 +2,7 @@ import { refusal } from '../access/authorize.ts';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup, Trigger } from '../domain/backup.ts';
 import { findTarget } from '../domain/find-target.ts';
+import type { ListPosition } from '../domain/list-position.ts';
 import type { Operation } from '../domain/operation.ts';
 import type { Principal } from '../domain/principal.ts';
 import { planBackupsRetention } from '../engine/plan-target-retention.ts';
@@ -17,13 +18,13 @@ export interface BackupsWithRetention {
 }
 
 /**
- * Backups newest first, of one target, one app, or every app the principal may read (viewer role). Naming an app or
+ * Backups newest first (a page of them, from `after`), of one target, one app, or every app the principal may read (viewer role). Naming an app or
  * target the principal may not read is refused; an unknown target names only the targets the principal may read.
  */
 export async function listBackups(
   ctx: UseCaseContext,
   principal: Principal,
-  filter: { app?: string; env?: string; trigger?: Trigger; limit?: number },
+  filter: { app?: string; env?: string; trigger?: Trigger; limit?: number; after?: ListPosition },
 ): Promise<BackupsWithRetention> {
   if (filter.app !== undefined) {
     await authorizedRead(ctx, principal, 'backup.read', filter.app, `list ${filter.app}`);
@@ -42,6 +43,7 @@ export async function listBackups(
     ...(filter.env !== undefined && { env: filter.env }),
     ...(filter.trigger !== undefined && { trigger: filter.trigger }),
     ...(filter.limit !== undefined && { limit: filter.limit }),
+    ...(filter.after !== undefined && { after: filter.after }),
   });
   return { backups, retention: await planBackupsRetention(ctx, backups, ctx.clock()) };
 }

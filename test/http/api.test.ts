@@ -445,3 +445,46 @@ describe('Idempotency-Key', () => {
     expect(await onDemandBackups()).toBe(before + 2);
   });
 });
+
+describe('pagination', () => {
+  test('a list answers a page and a Link to the next; following the links visits every backup once, in order', async () => {
+    const t0 = new Date('2026-12-01T10:00:00Z');
+    // Three at the same instant, so the cursor must break ties by id.
+    for (const minutes of [0, 0, 0, 5, 10, 15, 20]) {
+      await engine.ctx.catalog.insertBackup(
+        { app: 'blog', env: 'live', trigger: 'on-demand', parts: 'db', note: null, requestedBy: null },
+        new Date(t0.getTime() + minutes * 60_000),
+      );
+    }
+    const expected = (await engine.ctx.catalog.listBackups({ app: 'blog' })).map((b) => b.id);
+    expect(expected).toHaveLength(7);
+
+    const seen: string[] = [];
+    let next: string | undefined = '/backups?app=blog&limit=3';
+    let pages = 0;
+    while (next !== undefined) {
+      const page = await api('GET', next, { token: secrets['blog']! });
+      expect(page.status).toBe(200);
+      expect(Array.isArray(page.body)).toBe(true);
+      seen.push(...page.body.map((b: { id: string }) => b.id));
+      pages++;
+      const link = page.headers.get('link');
+      const target = link === null ? undefined : /^<\/api\/v1([^>]+)>; rel="next"$/.exec(link)?.[1];
+      if (link !== null) {
+        expect(target).toContain('app=blog');
+        expect(target).toContain('limit=3');
+      }
+      next = target;
+    }
+    expect(seen).toEqual(expected);
+    expect(pages).toBe(3);
+  });
+
+  test('a cursor the API did not give is 400 invalid-request', async () => {
+    for (const cursor of ['nonsense', Buffer.from('[1,2]').toString('base64url'), '']) {
+      const answer = await api('GET', `/backups?cursor=${cursor}`, { token: secrets['blog']! });
+      expect([cursor, answer.status, answer.body.code]).toEqual([cursor, 400, 'invalid-request']);
+      expect(answer.body.detail).toContain('query.cursor');
+    }
+  });
+});

@@ -17,6 +17,7 @@ import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { authenticate, principalOf } from './api-access.ts';
 import { ApiError, apiErrorHandler, parseWith } from './api-errors.ts';
 import { idempotentPosts } from './idempotent-posts.ts';
+import { pageQuery, sendPage } from './pagination.ts';
 
 // PostgreSQL text cannot hold a NUL byte: a string with one would fail the query it reaches, so it is refused here.
 const text = z.string().refine((value) => !value.includes('\0'), { message: 'must not contain NUL characters' });
@@ -45,7 +46,7 @@ const listBackupsQuery = z.object({
   app: name.optional(),
   env: name.optional(),
   trigger: z.enum(['scheduled', 'on-demand']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  ...pageQuery,
 });
 
 const createRestoreBody = z.strictObject({
@@ -68,7 +69,7 @@ const createDownloadBody = z.strictObject({
  * they decide who may do what (from `access:` in the config, narrowed by the token's own role and apps) and audit.
  *
  *   POST /backups          operator   {app, env, parts?, note?}
- *   GET  /backups          viewer     ?app=&env=&trigger=&limit=   (only apps the token may touch)
+ *   GET  /backups          viewer     ?app=&env=&trigger=&limit=&cursor=   (only apps the token may touch; pages)
  *   GET  /backups/:id      viewer
  *   POST /restores         restorer   {backupId, parts?, to?: {app, env}, safetyBackup?}  (never into a protected target)
  *   POST /downloads        operator   {backupId, parts?, email?}
@@ -101,9 +102,10 @@ export function createApiRouter(options: { engine: UseCaseContext; state: StateD
       ...(query.app !== undefined && { app: query.app }),
       ...(query.env !== undefined && { env: query.env }),
       ...(query.trigger !== undefined && { trigger: query.trigger }),
-      limit: query.limit,
+      limit: query.limit + 1,
+      ...(query.cursor !== undefined && { after: query.cursor }),
     });
-    response.json(backups.map((b) => backupJson(b, retention.get(b.id))));
+    sendPage(request, response, backups, query.limit, (b) => backupJson(b, retention.get(b.id)));
   });
 
   router.get('/backups/:id', async (request, response) => {
