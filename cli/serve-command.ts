@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { startHttpFront } from '../adapters/http-front/http-front.ts';
-import { ApprovalExpiry } from '../commands/chat/approval-expiry.ts';
+import { ApprovalCards } from '../commands/chat/approval-cards.ts';
 import { ChannelAnnouncements } from '../commands/chat/channel-announcements.ts';
 import { ChannelBindings } from '../commands/chat/channel-bindings.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
@@ -45,7 +45,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const platforms = chatPlatforms(config, chat.handler, engine, log);
     const announcers = platforms.map((platform) => platform.announcer);
     const announcements = new ChannelAnnouncements(engine, new ChannelBindings(config.raw.apps), announcers);
-    const approvalExpiry = new ApprovalExpiry(chat.context, announcers);
+    const approvalCards = new ApprovalCards(chat.context, announcers);
     const port = config.raw.http?.port ?? 8080;
     const host = config.raw.http?.host ?? '127.0.0.1';
     const endpoints = platforms.map((platform) => platform.endpoint);
@@ -70,7 +70,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       // Before any work runs, so a new install's event cursor exists before its first event.
       await notifier.start();
       await announcements.start();
-      approvalExpiry.start();
+      approvalCards.start();
       worker.start();
       await scheduler.start();
       const { address } = server;
@@ -96,7 +96,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       // Chat first, so the last messages of running commands still go out.
       await server.refuseChat();
       await announcements.stop();
-      await approvalExpiry.stop();
+      await approvalCards.stop();
       for (const platform of platforms) await platform.close();
       await notifier.stop();
       await worker.stop();

@@ -7,6 +7,7 @@ import * as cancelledStatus from './0005-cancelled-status.ts';
 import * as fleetSettings from './0006-fleet-settings.ts';
 import * as deliveredChatRequests from './0007-delivered-chat-requests.ts';
 import * as idempotencyKeys from './0008-idempotency-keys.ts';
+import * as restoreRequestCards from './0009-restore-request-cards.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run: a new migration takes the next number
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0006-fleet-settings': fleetSettings,
   '0007-delivered-chat-requests': deliveredChatRequests,
   '0008-idempotency-keys': idempotencyKeys,
+  '0009-restore-request-cards': restoreRequestCards,
 };

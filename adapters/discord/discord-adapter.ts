@@ -6,7 +6,7 @@ import { type DiscordDelivery, type InteractionPayload, interactionType } from '
 import { createDiscordChatOutput, type DiscordChatOutput } from './discord-chat-output.ts';
 import { interactionToText } from './discord-commands.ts';
 import { DiscordMessenger, describeDiscordError, type InteractionContext } from './discord-messenger.ts';
-import { decodeDiscordReference, discordReferencePrefix } from './discord-reference.ts';
+import { decodeDiscordReference, discordReferencePrefix, encodeDiscordReference } from './discord-reference.ts';
 import { renderDiscordMessage } from './render-discord-message.ts';
 import { discordPublicKey } from './verify-discord-request.ts';
 
@@ -154,7 +154,16 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
     announcer: {
       channelPrefix: 'discord-channel:',
       async post(channelId, message) {
-        await rest.post(Routes.channelMessages(channelId), { body: renderDiscordMessage(message) });
+        const posted = (await rest.post(Routes.channelMessages(channelId), {
+          body: renderDiscordMessage(message),
+        })) as { id: string; channel_id?: string };
+        // Posted by the bot, not in answer to an interaction: no interaction token, so edits go through the bot.
+        return encodeDiscordReference({
+          receivedAt: 0,
+          channelId: posted.channel_id ?? channelId,
+          messageId: posted.id,
+          token: '',
+        });
       },
       owns: (reference) => reference.startsWith(discordReferencePrefix),
       async edit(reference, message) {

@@ -3,7 +3,8 @@ import { BackstopError } from '../../src/domain/backstop-error.ts';
 /**
  * Where a posted message is, and how to edit it: through the interaction's webhook while its token lasts (15 minutes
  * from `receivedAt`), through the bot afterwards (channel and message id). The token is a short-lived credential for
- * this one interaction; whoever stores a reference stores it too.
+ * this one interaction; whoever stores a reference stores it too. A message the bot posted on its own (not in answer to
+ * an interaction) has no token and `receivedAt` 0: it is always edited through the bot.
  */
 export interface DiscordMessageRef {
   /** When the interaction arrived, in ms since the epoch. */
@@ -36,7 +37,7 @@ export function decodeDiscordReference(reference: string): DiscordMessageRef {
     !Number.isSafeInteger(ref.receivedAt) ||
     !/^\d+$/.test(ref.channelId) ||
     !/^\d+$/.test(ref.messageId) ||
-    ref.token === ''
+    (ref.token === '' && ref.receivedAt !== 0)
   ) {
     throw new BackstopError('discord-bad-reference', 'not a Discord message reference written by this adapter');
   }

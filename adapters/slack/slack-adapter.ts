@@ -181,7 +181,8 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
     announcer: {
       channelPrefix: 'slack-channel:',
       async post(channelId, message) {
-        await api.postMessage(channelId, renderSlackMessage(message));
+        const posted = await api.postMessage(channelId, renderSlackMessage(message));
+        return `${posted.channel}:${posted.ts}`;
       },
       owns: (reference) => /^[A-Z0-9]+:\d+\.\d+$/.test(reference),
       async edit(reference, message) {

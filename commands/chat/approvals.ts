@@ -1,21 +1,18 @@
 import { BackstopError } from '../../src/domain/backstop-error.ts';
 import type { Operation } from '../../src/domain/operation.ts';
+import { reasonOf } from '../../src/domain/reason-of.ts';
 import type { RestoreRequest } from '../../src/domain/restore-request.ts';
 import { targetName } from '../../src/domain/target.ts';
 import { describeRestore } from '../../src/engine/describe-restore.ts';
 import { followOperation } from '../../src/jobs/follow-operation.ts';
-import {
-  type Decision,
-  decideRestoreRequest as decide,
-  expireRestoreRequests,
-} from '../../src/use-cases/decide-restore-request.ts';
+import { type Decision, decideRestoreRequest as decide } from '../../src/use-cases/decide-restore-request.ts';
 import { needsApproval, openRestoreRequest } from '../../src/use-cases/request-restore.ts';
 import type { Command } from '../command.ts';
 import { formatBytes, formatTime } from '../handlers/format.ts';
 import type { HandlerContext } from '../handlers/reply.ts';
 import { resolveTarget } from '../handlers/resolve-target.ts';
 import { type ChatContext, chatPrincipal } from './chat-handler.ts';
-import type { ChatCaller, ChatMessage, ChatOutput } from './chat-types.ts';
+import type { ChatAnnouncer, ChatCaller, ChatMessage, ChatOutput } from './chat-types.ts';
 
 /**
  * A restore asked in chat whose destination needs a second person's approval (see needsApproval): records the
@@ -77,30 +74,9 @@ function tryResolve<T>(resolve: () => T): T | undefined {
 }
 
 /**
- * Marks the restore requests whose time ran out as expired (audited by the use case) and shows it on every copy of
- * their cards through `edit` (so no card keeps offering Approve). A card that cannot be edited is logged; the request
- * stays expired. Returns the requests expired.
- */
-export async function expireDueRequests(
-  chat: ChatContext,
-  edit: (reference: string, message: ChatMessage) => Promise<void>,
-): Promise<RestoreRequest[]> {
-  const expired = await expireRestoreRequests(chat.engine);
-  for (const request of expired) {
-    const card = await cardOf(chat, request, `Expired at ${formatTime(request.expiresAt)}: nothing was restored.`);
-    for (const reference of request.cards) {
-      await edit(reference, card).catch((error: unknown) =>
-        chat.engine.log(`could not mark the card of restore request ${request.id} expired: ${String(error)}`),
-      );
-    }
-  }
-  return expired;
-}
-
-/**
  * A click on a card's button, decided by the use case (roles, not one's own request, once only; audited). A refusal
- * goes privately to the clicker; a request found expired has its cards say so; an approval is followed on every copy
- * of the card.
+ * goes privately to the clicker; a request found decided or expired has its cards brought up to date; an approval is
+ * followed on every copy of the card.
  */
 export async function decideRestoreRequest(
   chat: ChatContext,
@@ -109,66 +85,140 @@ export async function decideRestoreRequest(
   id: string,
   output: ChatOutput,
 ): Promise<void> {
+  const edit = (reference: string, message: ChatMessage) => output.edit(reference, message);
   let decided: Awaited<ReturnType<typeof decide>>;
   try {
     decided = await decide(chat.engine, chatPrincipal(caller), decision, id);
   } catch (error) {
     if (!(error instanceof BackstopError) || error.userMessage === undefined) throw error;
-    if (error.code === 'request-decided' && error.details?.['status'] === 'expired') {
-      const request = await chat.engine.requests.get(id);
-      await editCards(chat, output, request, `Expired at ${formatTime(request.expiresAt)}: nothing was restored.`);
-    }
+    if (error.code === 'request-decided') await showOnCards(chat, await chat.engine.requests.get(id), edit);
     await output.private({ outcome: 'refused', text: error.userMessage });
     return;
   }
-  if (decision === 'approve') {
-    await editCards(chat, output, decided.request, `Approved by ${caller.user}: restoring now.`);
-    await followApproved(chat, decided.request, decided.operation!, output);
-    return;
-  }
-  await editCards(
-    chat,
-    output,
-    decided.request,
-    `${decision === 'deny' ? 'Denied' : 'Withdrawn'} by ${caller.user}: nothing was restored.`,
-  );
+  await showOnCards(chat, decided.request, edit);
+  if (decision === 'approve') await followApproved(chat, decided.request, decided.operation!, edit);
 }
 
-/** Follows an approved restore, showing its progress and outcome on every copy of the card. */
+/**
+ * Follows an approved restore, showing its progress on every copy of the card, then its outcome (unless another
+ * instance showed it first).
+ */
 async function followApproved(
   chat: ChatContext,
   request: RestoreRequest,
   operation: Operation,
-  output: ChatOutput,
+  edit: (reference: string, message: ChatMessage) => Promise<void>,
 ): Promise<void> {
-  const ended = await followOperation(chat.engine, operation, {
+  await followOperation(chat.engine, operation, {
     onProgress: (progress) => {
       const text = `Approved by ${request.decidedBy}: ${progress.phase} ${formatBytes(progress.bytesDone)}`;
-      void editCards(chat, output, request, text).catch(() => undefined);
+      void cardOf(chat, request, text)
+        .then((card) => Promise.all(request.cards.map((reference) => edit(reference, card))))
+        .catch(() => undefined);
     },
   });
-  const restore = await chat.engine.catalog.getRestore(request.restoreId!);
-  const text =
-    restore.status === 'succeeded'
-      ? `Restored into ${request.destApp}/${request.destEnv}, asked by ${request.requestedBy}, approved by ${request.decidedBy}.` +
-        (restore.safetyBackupId
-          ? ` Safety backup: ${restore.safetyBackupId} (undo with /backup restore ${restore.safetyBackupId}).`
-          : '')
-      : `The restore failed, so ${request.destApp}/${request.destEnv} was left as it was: ${restore.error ?? ended.error}`;
-  await editCards(chat, output, request, text, restore.status === 'succeeded' ? 'ok' : 'failed');
+  await showOnCards(chat, await chat.engine.requests.get(request.id), edit);
 }
 
-/** Shows `status` on every copy of the request's card. */
-async function editCards(
+/** What a request's cards show in its present state: the state's name (kept as `cardsShown`) and its words. */
+async function cardState(
   chat: ChatContext,
-  output: ChatOutput,
   request: RestoreRequest,
-  status: string,
-  outcome: ChatMessage['outcome'] = 'ok',
-): Promise<void> {
-  const fresh = await chat.engine.requests.get(request.id);
-  const card = await cardOf(chat, fresh, status, outcome);
-  await Promise.all(fresh.cards.map((reference) => output.edit(reference, card)));
+): Promise<{ shown: string; status: string; outcome: ChatMessage['outcome'] }> {
+  const destination = `${request.destApp}/${request.destEnv}`;
+  switch (request.status) {
+    case 'pending':
+      return { shown: 'pending', status: 'pending', outcome: 'ok' };
+    case 'expired':
+      return {
+        shown: 'expired',
+        status: `Expired at ${formatTime(request.expiresAt)}: nothing was restored.`,
+        outcome: 'ok',
+      };
+    case 'denied':
+    case 'withdrawn':
+      return {
+        shown: request.status,
+        status: `${request.status === 'denied' ? 'Denied' : 'Withdrawn'} by ${request.decidedBy}: nothing was restored.`,
+        outcome: 'ok',
+      };
+    case 'approved': {
+      const restore = request.restoreId === null ? undefined : await chat.engine.catalog.findRestore(request.restoreId);
+      if (restore?.status === 'succeeded') {
+        return {
+          shown: 'restore-succeeded',
+          status:
+            `Restored into ${destination}, asked by ${request.requestedBy}, approved by ${request.decidedBy}.` +
+            (restore.safetyBackupId
+              ? ` Safety backup: ${restore.safetyBackupId} (undo with /backup restore ${restore.safetyBackupId}).`
+              : ''),
+          outcome: 'ok',
+        };
+      }
+      if (restore?.status === 'failed' || restore?.status === 'cancelled') {
+        const how = restore.status === 'failed' ? 'failed' : 'was cancelled';
+        return {
+          shown: 'restore-failed',
+          status: `The restore ${how}, so ${destination} was left as it was${restore.error ? `: ${restore.error}` : '.'}`,
+          outcome: 'failed',
+        };
+      }
+      return { shown: 'approved', status: `Approved by ${request.decidedBy}: restoring now.`, outcome: 'ok' };
+    }
+  }
+}
+
+/**
+ * Brings every copy of the request's card up to its present state, once: of the instances and surfaces that try at
+ * the same time, the one that records the new state (`claimCardsShown`) edits. A card that cannot be edited is
+ * logged. True when this call edited.
+ */
+export async function showOnCards(
+  chat: ChatContext,
+  request: RestoreRequest,
+  edit: (reference: string, message: ChatMessage) => Promise<void>,
+): Promise<boolean> {
+  const state = await cardState(chat, request);
+  if (state.shown === request.cardsShown) return false;
+  if (!(await chat.engine.requests.claimCardsShown(request.id, request.cardsShown, state.shown))) return false;
+  const card = await cardOf(chat, request, state.status, state.outcome);
+  for (const reference of request.cards) {
+    await edit(reference, card).catch((error: unknown) =>
+      chat.engine.log(`could not update a card of restore request ${request.id}: ${reasonOf(error)}`),
+    );
+  }
+  return true;
+}
+
+/**
+ * Posts the card of a request opened where no card was posted (the API, the web view) to every channel bound to its
+ * destination, through the platform of each. Returns how many cards were posted.
+ */
+export async function postCards(
+  chat: ChatContext,
+  request: RestoreRequest,
+  announcers: readonly ChatAnnouncer[],
+): Promise<number> {
+  const card = await cardOf(chat, request, 'pending');
+  let posted = 0;
+  for (const channel of chat.bindings.channelsOf(request.destApp, request.destEnv)) {
+    const announcer = announcers.find((a) => channel.startsWith(a.channelPrefix));
+    if (!announcer) continue;
+    try {
+      const reference = await announcer.post(channel.slice(announcer.channelPrefix.length), card);
+      await chat.engine.requests.addCard(request.id, reference);
+      posted += 1;
+    } catch (error) {
+      chat.engine.log(`could not post the card of restore request ${request.id} in ${channel}: ${reasonOf(error)}`);
+    }
+  }
+  if (posted === 0) {
+    chat.engine.log(
+      `restore request ${request.id} into ${request.destApp}/${request.destEnv} has no card in chat: no reachable ` +
+        `channel is bound to ${request.destApp} (apps.${request.destApp}.channels in the config)`,
+    );
+  }
+  return posted;
 }
 
 /** The approval card: what would be restored where, and what it overwrites; buttons while pending. */

@@ -64,8 +64,11 @@ export interface ChatHandler {
 export interface ChatAnnouncer {
   /** The channel prefix it serves: `slack-channel:` or `discord-channel:`. */
   channelPrefix: string;
-  /** Posts in the channel with this id (the part after the prefix); rejects when the platform refuses. */
-  post(channelId: string, message: ChatMessage): Promise<void>;
+  /**
+   * Posts in the channel with this id (the part after the prefix) and resolves to the message's reference (for
+   * `edit`); rejects when the platform refuses.
+   */
+  post(channelId: string, message: ChatMessage): Promise<string>;
   /** Whether a message reference (what `ChatOutput.announce` answered) is one of this platform's. */
   owns(reference: string): boolean;
   /** Edits the message a reference points to, outside any command (an approval card that expired). */

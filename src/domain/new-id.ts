@@ -18,6 +18,8 @@ export const maxIdLength = 32;
 
 // Wider than newId's alphabet: a mistyped id (an o for a 0) is then answered "no such backup", which is what it is.
 const idShape = new RegExp(`^[a-z0-9]{1,${maxIdLength}}$`);
+/** The shape of an id as a regular expression's source, for schemas that describe ids. */
+export const idPattern = idShape.source;
 
 /**
  * Whether `text` has the shape of an id: lowercase letters and digits, at most `maxIdLength` of them. Ids come from

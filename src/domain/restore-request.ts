@@ -17,9 +17,14 @@ export interface RestoreRequest {
   restoreId: string | null;
   /** Where its cards were posted (adapter references), so every copy can be updated. */
   cards: string[];
+  /** What its cards last showed: a status, or `restore-succeeded` / `restore-failed` once an approved one ran. */
+  cardsShown: string;
 }
 
 export type NewRestoreRequest = Pick<
   RestoreRequest,
   'backupId' | 'parts' | 'destApp' | 'destEnv' | 'safetyBackup' | 'requestedBy' | 'expiresAt'
->;
+> & {
+  /** True when the surface that opened it posts no card of its own: chat posts its cards to the bound channels. */
+  postCards: boolean;
+};

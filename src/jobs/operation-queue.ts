@@ -1,7 +1,9 @@
 import { type Selectable, sql } from 'kysely';
 import { BackstopError } from '../domain/backstop-error.ts';
+import type { ListPosition } from '../domain/list-position.ts';
 import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
 import type { NewOperation, Operation, OperationKind, OperationStatus } from '../domain/operation.ts';
+import { comesAfter } from '../state/newest-first.ts';
 import type { StateDb } from '../state/state.ts';
 import type { OperationsTable } from '../state/tables.ts';
 
@@ -378,6 +380,24 @@ export class OperationQueue {
       .orderBy('seq', 'desc')
       .limit(limit)
       .execute();
+    return rows.map(toOperation);
+  }
+
+  /**
+   * Operations newest first (ties by id), of the given statuses, at most `limit`; with `after`, those that come after
+   * it in this order (the next page of a listing that ended with it).
+   */
+  async list(filter: {
+    statuses: readonly OperationStatus[];
+    limit: number;
+    after?: ListPosition;
+  }): Promise<Operation[]> {
+    let query = this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('status', 'in', [...filter.statuses]);
+    if (filter.after !== undefined) query = query.where(comesAfter(filter.after));
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
     return rows.map(toOperation);
   }
 

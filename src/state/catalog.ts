@@ -3,6 +3,7 @@ import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup, BackupPart, NewBackup, NewRestore, Restore, Trigger } from '../domain/backup.ts';
 import type { ListPosition } from '../domain/list-position.ts';
 import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
+import { comesAfter } from './newest-first.ts';
 import type { StateDb } from './state.ts';
 import type { BackupPartsTable, BackupsTable, RestoresTable } from './tables.ts';
 
@@ -199,15 +200,7 @@ export class Catalog {
   ): Promise<Backup[]> {
     if (filter.apps !== undefined && filter.apps.length === 0) return [];
     let query = this.db.selectFrom('backups').selectAll();
-    const after = filter.after;
-    if (after !== undefined) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '<', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
-        ]),
-      );
-    }
+    if (filter.after !== undefined) query = query.where(comesAfter(filter.after));
     if (filter.app !== undefined) query = query.where('app', '=', filter.app);
     if (filter.apps !== undefined) query = query.where('app', 'in', [...filter.apps]);
     if (filter.env !== undefined) query = query.where('env', '=', filter.env);

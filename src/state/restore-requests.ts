@@ -1,7 +1,9 @@
 import type { Selectable } from 'kysely';
 import { BackstopError } from '../domain/backstop-error.ts';
+import type { ListPosition } from '../domain/list-position.ts';
 import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
-import type { NewRestoreRequest, RestoreRequest } from '../domain/restore-request.ts';
+import type { NewRestoreRequest, RestoreRequest, RestoreRequestStatus } from '../domain/restore-request.ts';
+import { comesAfter } from './newest-first.ts';
 import type { StateDb } from './state.ts';
 import type { RestoreRequestsTable } from './tables.ts';
 
@@ -33,6 +35,7 @@ export class RestoreRequests {
         status: 'pending',
         created_at: now,
         expires_at: request.expiresAt,
+        post_cards: request.postCards,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -49,6 +52,27 @@ export class RestoreRequests {
       throw new BackstopError('request-not-found', message, { userMessage: message });
     }
     return toRequest(row);
+  }
+
+  /**
+   * Requests newest first (ties by id), into the given apps, of one status or any, at most `limit`; with `after`,
+   * those that come after it in this order.
+   */
+  async list(filter: {
+    apps: readonly string[];
+    status?: RestoreRequestStatus;
+    limit: number;
+    after?: ListPosition;
+  }): Promise<RestoreRequest[]> {
+    if (filter.apps.length === 0) return [];
+    let query = this.db
+      .selectFrom('restore_requests')
+      .selectAll()
+      .where('dest_app', 'in', [...filter.apps]);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    if (filter.after !== undefined) query = query.where(comesAfter(filter.after));
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
+    return rows.map(toRequest);
   }
 
   async addCard(id: string, reference: string): Promise<void> {
@@ -109,6 +133,55 @@ export class RestoreRequests {
     return rows.map(toRequest);
   }
 
+  /**
+   * The pending requests whose cards are still to be posted, each returned to exactly one caller however many
+   * instances ask at once (the claim is one conditional update).
+   */
+  async claimCardPosting(): Promise<RestoreRequest[]> {
+    const rows = await this.db
+      .updateTable('restore_requests')
+      .set({ post_cards: false })
+      .where('post_cards', '=', true)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .execute();
+    return rows.map(toRequest);
+  }
+
+  /**
+   * Records that the request's cards now show `to`, if they showed `from`: true for exactly one of any number of
+   * callers moving them from the same state, who then edits the cards.
+   */
+  async claimCardsShown(id: string, from: string, to: string): Promise<boolean> {
+    const row = await this.db
+      .updateTable('restore_requests')
+      .set({ cards_shown: to })
+      .where('id', '=', id)
+      .where('cards_shown', '=', from)
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * Requests with cards that may show less than what happened since: decided or expired while the cards showed
+   * `pending`, or approved with the restore's outcome not shown yet.
+   */
+  async withCardsBehind(): Promise<RestoreRequest[]> {
+    const rows = await this.db
+      .selectFrom('restore_requests')
+      .selectAll()
+      .where('cards', '<>', '[]')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '<>', 'pending'), eb('cards_shown', '=', 'pending')]),
+          eb.and([eb('status', '=', 'approved'), eb('cards_shown', '=', 'approved')]),
+        ]),
+      )
+      .execute();
+    return rows.map(toRequest);
+  }
+
   async setRestore(id: string, restoreId: string): Promise<void> {
     await this.db.updateTable('restore_requests').set({ restore_id: restoreId }).where('id', '=', id).execute();
   }
@@ -130,5 +203,6 @@ function toRequest(row: Selectable<RestoreRequestsTable>): RestoreRequest {
     decidedAt: row.decided_at,
     restoreId: row.restore_id,
     cards: JSON.parse(row.cards) as string[],
+    cardsShown: row.cards_shown,
   };
 }

@@ -196,6 +196,10 @@ export interface RestoreRequestsTable {
   restore_id: string | null;
   /** JSON: references of the posted cards. */
   cards: Generated<string>;
+  /** What the cards last showed: a status, or `restore-succeeded` / `restore-failed` after an approval. */
+  cards_shown: Generated<string>;
+  /** Whether the chat side is still to post this request's cards to the channels bound to its destination. */
+  post_cards: Generated<boolean>;
 }
 
 export interface FleetSettingsTable {

@@ -19,10 +19,10 @@ export interface Decided {
 }
 
 /**
- * Decides a pending restore request. Approving or denying needs the approver role on the destination's app and must
- * not be done by whoever asked; withdrawing is for whoever asked. An approval queues the restore in the same
- * transaction that marks the request approved, so of two approvals at once only one queues anything; a request
- * decided before, or expired, is refused (`request-decided`) saying what became of it.
+ * Decides a pending restore request. Approving or denying needs a person (not an API token) with the approver role on
+ * the destination's app, other than whoever asked; withdrawing is for whoever asked. An approval queues the restore
+ * in the same transaction that marks the request approved, so of two approvals at once only one queues anything; a
+ * request decided before, or expired, is refused (`request-decided`) saying what became of it.
  */
 export async function decideRestoreRequest(
   ctx: UseCaseContext,
@@ -37,6 +37,13 @@ export async function decideRestoreRequest(
       throw refused(`Only ${request.requestedBy}, who asked for it, can withdraw restore request ${id}.`);
     }
     if (decision !== 'withdraw') {
+      // The second person of a two-person rule is a person: a token is whoever holds its secret.
+      if (principal.kind === 'api') {
+        throw refused(
+          `An API token cannot ${decision} restore request ${id}: a person with the approver role decides it, in ` +
+            'chat on its card.',
+        );
+      }
       if (principal.id === request.requestedBy) {
         throw refused(`You asked for restore request ${id}: someone else with the approver role must ${decision} it.`);
       }
@@ -87,7 +94,7 @@ async function alreadyDecided(ctx: UseCaseContext, id: string): Promise<Backstop
     request.status === 'expired'
       ? `Restore request ${id} expired at ${formatTime(request.expiresAt)}: nothing was restored. Ask again with /backup restore.`
       : `Restore request ${id} was already ${request.status}${request.decidedBy ? ` by ${request.decidedBy}` : ''}.`;
-  return new BackstopError('request-decided', text, { userMessage: text, details: { status: request.status } });
+  return new BackstopError('request-decided', text, { userMessage: text, details: { requestStatus: request.status } });
 }
 
 function refused(text: string): BackstopError {

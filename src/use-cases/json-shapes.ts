@@ -3,6 +3,7 @@
 import type { Backup, Restore } from '../domain/backup.ts';
 import type { Download } from '../domain/download.ts';
 import type { Operation } from '../domain/operation.ts';
+import type { RestoreRequest } from '../domain/restore-request.ts';
 import type { RetentionDecision } from '../retention/retention-decision.ts';
 
 /** The backup shape of DESIGN.md's --json contract (add fields freely, rename none). */
@@ -87,5 +88,23 @@ export function downloadJson(download: Download) {
     createdAt: download.createdAt.toISOString(),
     readyAt: download.readyAt?.toISOString() ?? null,
     error: download.error,
+  };
+}
+
+/** A restore request waiting for (or given) a second person's approval. */
+export function restoreRequestJson(request: RestoreRequest) {
+  return {
+    id: request.id,
+    backupId: request.backupId,
+    parts: request.parts,
+    destination: { app: request.destApp, env: request.destEnv },
+    safetyBackup: request.safetyBackup,
+    status: request.status,
+    requestedBy: request.requestedBy,
+    createdAt: request.createdAt.toISOString(),
+    expiresAt: request.expiresAt.toISOString(),
+    decidedBy: request.decidedBy,
+    decidedAt: request.decidedAt?.toISOString() ?? null,
+    restoreId: request.restoreId,
   };
 }

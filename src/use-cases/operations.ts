@@ -1,4 +1,5 @@
-import type { Operation } from '../domain/operation.ts';
+import type { ListPosition } from '../domain/list-position.ts';
+import type { Operation, OperationStatus } from '../domain/operation.ts';
 import type { Principal } from '../domain/principal.ts';
 import { audited, authorizedRead } from './audited.ts';
 import { cancelOperation, findOperation } from './cancel-operation.ts';
@@ -34,6 +35,37 @@ export async function listFinishedOperations(
   limit: number,
 ): Promise<Operation[]> {
   return visibleTo(ctx, principal, await ctx.operations.listFinished(limit));
+}
+
+const statusesIn = {
+  active: ['queued', 'running'],
+  finished: ['succeeded', 'failed', 'cancelled'],
+  all: ['queued', 'running', 'succeeded', 'failed', 'cancelled'],
+} as const satisfies Record<string, readonly OperationStatus[]>;
+
+/**
+ * Operations newest first, of the apps the principal may read: at most `limit`, from `after` (a page of them).
+ * Read in batches until the page is full, so operations of apps the principal may not read never shorten a page.
+ */
+export async function listOperations(
+  ctx: UseCaseContext,
+  principal: Principal,
+  filter: { state: keyof typeof statusesIn; limit: number; after?: ListPosition },
+): Promise<Operation[]> {
+  const page: Operation[] = [];
+  let after = filter.after;
+  const batch = Math.max(filter.limit, 50);
+  for (;;) {
+    const read = await ctx.operations.list({
+      statuses: statusesIn[filter.state],
+      limit: batch,
+      ...(after !== undefined && { after }),
+    });
+    page.push(...(await visibleTo(ctx, principal, read)));
+    const last = read.at(-1);
+    if (page.length >= filter.limit || read.length < batch || last === undefined) return page.slice(0, filter.limit);
+    after = { createdAt: last.createdAt, id: last.id };
+  }
 }
 
 async function visibleTo(ctx: UseCaseContext, principal: Principal, operations: Operation[]): Promise<Operation[]> {

@@ -44,21 +44,55 @@ export async function requestRestore(
       scope.detail = `approval required: ${targetName(destination)} is protected`;
       return { kind: 'approval-required', destination, backup };
     }
-    const queued = await enqueueRestore(ctx, {
-      backupId: backup.id,
-      ...(input.parts !== undefined && { parts: input.parts }),
-      to: { app: destination.app, env: destination.env },
-      safetyBackup: input.safetyBackup,
-      requestedBy: principal.id,
-    });
-    scope.detail = `restore ${queued.restore.id} queued`;
-    return { kind: 'queued', ...queued };
+    return queueRestore(ctx, principal, input, destination, scope);
   });
 }
 
 /**
+ * Asks for a restore as `requestRestore` does, except that a restore needing approval is recorded at once as a
+ * request for approvers, whose cards chat posts to the channels bound to the destination: for surfaces that post no
+ * card of their own (the API, the web view).
+ */
+export async function restoreOrRequestApproval(
+  ctx: UseCaseContext,
+  principal: Principal,
+  input: RestoreInput,
+  asked?: string,
+): Promise<
+  | { kind: 'queued'; restore: Restore; operation: Operation }
+  | { kind: 'approval-requested'; request: RestoreRequest; destination: Target }
+> {
+  return audited(ctx, principal, asked ?? restoreWords(input), async (scope) => {
+    const { backup, destination } = await checkRestore(ctx, principal, input, scope);
+    if (!needsApproval(principal, destination)) return queueRestore(ctx, principal, input, destination, scope);
+    const request = await insertRequest(ctx, principal, input, backup, destination, { postCards: true });
+    scope.detail = `approval requested: ${request.id}`;
+    return { kind: 'approval-requested', request, destination };
+  });
+}
+
+async function queueRestore(
+  ctx: UseCaseContext,
+  principal: Principal,
+  input: RestoreInput,
+  destination: Target,
+  scope: AuditScope,
+): Promise<{ kind: 'queued'; restore: Restore; operation: Operation }> {
+  const queued = await enqueueRestore(ctx, {
+    backupId: input.backupId,
+    ...(input.parts !== undefined && { parts: input.parts }),
+    to: { app: destination.app, env: destination.env },
+    safetyBackup: input.safetyBackup,
+    requestedBy: principal.id,
+  });
+  scope.detail = `restore ${queued.restore.id} queued`;
+  return { kind: 'queued', ...queued };
+}
+
+/**
  * Records a restore into a protected target as a request waiting for someone else with the approver role (checked
- * as `requestRestore` checks it, so an impossible restore is refused before anyone is asked to approve it). Refused
+ * as `requestRestore` checks it, so an impossible restore is refused before anyone is asked to approve it), for a
+ * surface that posts the request's card itself (chat). Refused
  * when the destination needs no approval: then the restore is asked for with `requestRestore`.
  */
 export async function openRestoreRequest(
@@ -73,22 +107,34 @@ export async function openRestoreRequest(
       const message = `${targetName(destination)} needs no approval: restore into it directly.`;
       throw new BackstopError('invalid-option', message, { userMessage: message });
     }
-    const now = ctx.clock();
-    const request = await ctx.requests.insert(
-      {
-        backupId: backup.id,
-        parts: input.parts ?? backup.parts,
-        destApp: destination.app,
-        destEnv: destination.env,
-        safetyBackup: input.safetyBackup,
-        requestedBy: principal.id,
-        expiresAt: new Date(now.getTime() + ctx.approvalTtlMs),
-      },
-      now,
-    );
+    const request = await insertRequest(ctx, principal, input, backup, destination, { postCards: false });
     scope.detail = `approval requested: ${request.id}`;
     return request;
   });
+}
+
+async function insertRequest(
+  ctx: UseCaseContext,
+  principal: Principal,
+  input: RestoreInput,
+  backup: Backup,
+  destination: Target,
+  options: { postCards: boolean },
+): Promise<RestoreRequest> {
+  const now = ctx.clock();
+  return ctx.requests.insert(
+    {
+      backupId: backup.id,
+      parts: input.parts ?? backup.parts,
+      destApp: destination.app,
+      destEnv: destination.env,
+      safetyBackup: input.safetyBackup,
+      requestedBy: principal.id,
+      expiresAt: new Date(now.getTime() + ctx.approvalTtlMs),
+      postCards: options.postCards,
+    },
+    now,
+  );
 }
 
 /** Whether a restore by `principal` into `destination` needs a second person's approval. */

@@ -11,7 +11,14 @@ import {
   FakeDiscordApi,
 } from '../adapters/discord/discord-fakes.ts';
 import { FakeSlackApi } from '../adapters/slack/fake-slack-api.ts';
-import { formBody, postSigned, signingSecret, slashCommand } from '../adapters/slack/slack-requests.ts';
+import {
+  blockActions,
+  formBody,
+  payloadBody,
+  postSigned,
+  signingSecret,
+  slashCommand,
+} from '../adapters/slack/slack-requests.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'backstop.js');
 const cwd = mkdtempSync(join(tmpdir(), 'backstop-serve-chat-'));
@@ -142,4 +149,117 @@ test('serve with Slack and Discord: signed commands are acknowledged, run, and t
   expect(stderr).toContain('refused a request to /slack/events (signature mismatch)');
   expect(stderr).toContain('Backstop stopped.');
   await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+}, 120_000);
+
+// The same restore request on every surface: opened through the API (which posts no card of its own), its card
+// appears in the channel bound to the target; a click there approves it and the API shows it approved; a request
+// withdrawn through the API has its card edited without anyone clicking.
+test('serve: a restore request opened through the API gets a card in the bound channel, decided on either surface', async () => {
+  const fake = await FakeSlackApi.start();
+  cleanups.push(() => fake.close());
+  const dir = mkdtempSync(join(tmpdir(), 'backstop-serve-cards-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'media'));
+  writeFileSync(join(dir, 'media', 'photo.jpg'), Buffer.alloc(10_000, 7));
+  const port = await freePort();
+  const config = {
+    http: { port },
+    chat: { slack: { signingSecret, botToken: 'xoxb-serve-test', apiUrl: fake.apiUrl } },
+    apps: {
+      site: {
+        access: { operator: ['api:ci'], restorer: ['api:ci'], approver: ['slack:U456'] },
+        channels: ['slack:C123'],
+        environments: { live: { media: './media', schedule: 'off', protected: true } },
+      },
+    },
+  };
+  writeFileSync(join(dir, 'backstop.yaml'), `${JSON.stringify(config)}\n`);
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.once('exit', (code) => resolve({ code, stdout }));
+    });
+  const created = await run(['--json', 'token', 'create', '--name', 'ci', '--role', 'restorer', '--apps', 'site']);
+  expect(created.code).toBe(0);
+  const auth = { authorization: `Bearer ${JSON.parse(created.stdout).secret}`, 'content-type': 'application/json' };
+
+  const child = spawn(process.execPath, [bin, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = exited(child);
+  cleanups.push(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  await expect.poll(() => stderr, { timeout: 60_000, interval: 100 }).toContain('Backstop is running');
+  const api = `http://127.0.0.1:${port}/api/v1`;
+  const post = async (path: string, body?: unknown) => {
+    const response = await fetch(`${api}${path}`, {
+      method: 'POST',
+      headers: auth,
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+  const get = async (path: string) => (await fetch(`${api}${path}`, { headers: auth })).json();
+
+  const backup = await post('/backups', { app: 'site', env: 'live', parts: 'media' });
+  expect(backup.status).toBe(202);
+  await expect
+    .poll(async () => (await get(`/operations/${backup.body.operationId}`)).status, { timeout: 30_000 })
+    .toBe('succeeded');
+
+  const cardOf = async (requestId: string) =>
+    fake.waitFor(
+      () =>
+        fake
+          .callsTo('chat.postMessage')
+          .find((call) => String(call.body['text']).includes(`Restore request ${requestId}`)),
+      30_000,
+    );
+  const edited = (ts: unknown, pattern: RegExp) =>
+    fake.waitFor(
+      () =>
+        fake.callsTo('chat.update').find((call) => call.body['ts'] === ts && pattern.test(String(call.body['text']))),
+      30_000,
+    );
+
+  // Opened through the API, approved by a click on its card.
+  const asked = await post('/restores', { backupId: backup.body.id });
+  expect([asked.status, asked.body.approvalRequired]).toEqual([202, true]);
+  const card = await cardOf(asked.body.requestId);
+  expect(card.body['channel']).toBe('C123');
+  expect(JSON.stringify(card.body['blocks'])).toContain(`approve:${asked.body.requestId}`);
+  const click = await postSigned(
+    `http://127.0.0.1:${port}`,
+    payloadBody(
+      blockActions({
+        user: 'U456',
+        messageTs: String(card.answer?.['ts']),
+        value: `approve:${asked.body.requestId}`,
+        responseUrl: fake.responseUrl('click'),
+      }),
+    ),
+  );
+  expect(click.status).toBe(200);
+  await edited(card.answer?.['ts'], /Restored into site\/live, asked by api:ci, approved by slack:U456/);
+  expect(await get(`/restore-requests/${asked.body.requestId}`)).toMatchObject({
+    status: 'approved',
+    decidedBy: 'slack:U456',
+  });
+
+  // Opened and withdrawn through the API: the card says so, and offers no button any more.
+  const second = await post('/restores', { backupId: backup.body.id });
+  const secondCard = await cardOf(second.body.requestId);
+  expect((await post(`/restore-requests/${second.body.requestId}/withdraw`)).status).toBe(200);
+  const withdrawn = await edited(secondCard.answer?.['ts'], /Withdrawn by api:ci: nothing was restored/);
+  expect(JSON.stringify(withdrawn.body['blocks'])).not.toContain('Approve');
+
+  child.kill('SIGTERM');
+  expect(await done).toBe(0);
 }, 120_000);

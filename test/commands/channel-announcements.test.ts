@@ -27,6 +27,7 @@ function recorder(prefix: string, failing = false): ChatAnnouncer & { posts: Arr
     async post(channel, message) {
       if (failing) throw new Error('channel_not_found');
       posts.push([channel, message]);
+      return `${channel}:${posts.length}`;
     },
     owns: () => false,
     async edit() {

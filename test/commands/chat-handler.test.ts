@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { ApprovalExpiry } from '../../commands/chat/approval-expiry.ts';
+import { ApprovalCards } from '../../commands/chat/approval-cards.ts';
 import type { ChatContext } from '../../commands/chat/chat-handler.ts';
 import type { ChatCaller, ChatHandler, ChatMessage, ChatOutput } from '../../commands/chat/chat-types.ts';
 import { type ChatRig, startChatRig } from '../support/chat.ts';
@@ -226,7 +226,7 @@ describe('the /backup command in chat', () => {
       const edits: Array<{ reference: string; message: ChatMessage }> = [];
       return {
         channelPrefix: prefix,
-        post: async () => {},
+        post: async () => 'unused',
         owns,
         edit: async (reference: string, message: ChatMessage) => {
           edits.push({ reference, message });
@@ -236,7 +236,7 @@ describe('the /backup command in chat', () => {
     };
     const discord = platform('discord-channel:', (reference) => reference.startsWith('discord1.'));
     const slack = platform('slack-channel:', (reference) => reference.startsWith('card-'));
-    const expiry = new ApprovalExpiry(chat, [discord, slack]);
+    const expiry = new ApprovalCards(chat, [discord, slack]);
 
     // Not yet due: nothing changes.
     clock.advance(29 * 60);
@@ -245,7 +245,7 @@ describe('the /backup command in chat', () => {
 
     clock.advance(2 * 60);
     // Two instances tick at once: the request is expired once and its card edited once, by the platform that owns it.
-    const [first, second] = await Promise.all([expiry.tick(), new ApprovalExpiry(chat, [discord, slack]).tick()]);
+    const [first, second] = await Promise.all([expiry.tick(), new ApprovalCards(chat, [discord, slack]).tick()]);
     expect(first + second).toBe(1);
     expect((await chat.engine.requests.get(requestId)).status).toBe('expired');
     expect(discord.edits).toEqual([]);

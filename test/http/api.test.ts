@@ -7,6 +7,7 @@ import { createHttpApp } from '../../src/http/create-http-app.ts';
 import type { Worker } from '../../src/jobs/worker.ts';
 import { createToken, revokeToken } from '../../src/state/api-tokens.ts';
 import type { Store } from '../../src/storage/store.ts';
+import { decideRestoreRequest } from '../../src/use-cases/decide-restore-request.ts';
 import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 import { listen } from './listen.ts';
 
@@ -215,25 +216,108 @@ describe('backups, restores, downloads and operations', () => {
     expect(readFileSync(join(stagingMedia, 'uploads', 'cat.jpg'), 'utf8')).toBe('meow'.repeat(1000));
   });
 
-  test('a restore into a protected target answers 403 approval-required, saying how to get approval', async () => {
-    for (const who of ['restorer', 'approver']) {
-      const refused = await api('POST', '/restores', {
-        token: secrets[who]!,
-        body: { backupId, parts: 'media', to: { app: 'shop', env: 'prod' }, safetyBackup: false },
-      });
-      expect(refused.status).toBe(403);
-      expect(refused.body).toMatchObject({
-        code: 'approval-required',
-        destination: 'shop/prod',
-        chatCommand: `/backup restore ${backupId} media to shop/prod --no-safety-backup`,
-        cliCommand: `backstop restore ${backupId} media to shop/prod --no-safety-backup`,
-      });
-      expect(refused.body.detail).toContain('shop/prod is protected');
-      expect(refused.body.detail).toContain('Slack or Discord');
-      expect(refused.body.detail).toContain('approver role');
-      expect(refused.body.detail).toContain('backstop restore');
-    }
+  test('a restore into a protected target opens a restore request (202), which only a person may approve', async () => {
+    const asked = await api('POST', '/restores', {
+      token: secrets['restorer']!,
+      body: { backupId, parts: 'media', to: { app: 'shop', env: 'prod' }, safetyBackup: false },
+    });
+    expect(asked.status).toBe(202);
+    const requestId = asked.body.requestId;
+    expect(asked.headers.get('location')).toBe(`/api/v1/restore-requests/${requestId}`);
+    expect(asked.body).toMatchObject({
+      approvalRequired: true,
+      request: {
+        id: requestId,
+        backupId,
+        parts: 'media',
+        destination: { app: 'shop', env: 'prod' },
+        safetyBackup: false,
+        status: 'pending',
+        requestedBy: 'api:ops-restore',
+      },
+    });
+    expect(asked.body.message).toContain('shop/prod is protected');
     expect((await engine.ctx.operations.listActive()).filter((o) => o.kind === 'restore')).toEqual([]);
+
+    // Approvers and viewers of the app see it; a token of another app does not.
+    const pending = await api('GET', '/restore-requests?status=pending', { token: secrets['viewer']! });
+    expect(pending.body.map((r: { id: string }) => r.id)).toEqual([requestId]);
+    expect((await api('GET', '/restore-requests', { token: secrets['blog']! })).body).toEqual([]);
+    expect((await api('GET', `/restore-requests/${requestId}`, { token: secrets['blog']! })).status).toBe(403);
+
+    // A token, whatever its role, is not the second person of a two-person rule.
+    for (const who of ['approver', 'restorer']) {
+      const approved = await api('POST', `/restore-requests/${requestId}/approve`, { token: secrets[who]! });
+      expect([who, approved.status, approved.body.code]).toEqual([who, 403, 'forbidden']);
+      expect(approved.body.detail).toContain('An API token cannot approve');
+    }
+    // Nor may anyone but whoever asked withdraw it.
+    const withdrawn = await api('POST', `/restore-requests/${requestId}/withdraw`, { token: secrets['approver']! });
+    expect([withdrawn.status, withdrawn.body.code]).toEqual([403, 'forbidden']);
+
+    // A person approves (here through the use case, as chat does): the API shows the request approved, and the
+    // restore it queued runs.
+    await decideRestoreRequest(engine.ctx, { kind: 'chat', id: 'slack:U0APPROVER', also: [] }, 'approve', requestId);
+    const approved = await api('GET', `/restore-requests/${requestId}`, { token: secrets['viewer']! });
+    expect(approved.body).toMatchObject({ status: 'approved', decidedBy: 'slack:U0APPROVER' });
+    const restore = await api('GET', `/restores/${approved.body.restoreId}`, { token: secrets['viewer']! });
+    expect(restore.body).toMatchObject({ status: 'queued', destination: { app: 'shop', env: 'prod' } });
+    expect(await worker.runOnce({ id: restore.body.operationId })).toBe(true);
+    const restored = await api('GET', `/restores/${approved.body.restoreId}`, { token: secrets['viewer']! });
+    expect(restored.body.status).toBe('succeeded');
+    expect(readFileSync(join(root, 'shop-prod', 'uploads', 'cat.jpg'), 'utf8')).toBe('meow'.repeat(1000));
+
+    const late = await api('POST', `/restore-requests/${requestId}/withdraw`, { token: secrets['restorer']! });
+    expect([late.status, late.body.code, late.body.requestStatus]).toEqual([409, 'request-decided', 'approved']);
+  });
+
+  test('whoever asked may withdraw a restore request', async () => {
+    const asked = await api('POST', '/restores', {
+      token: secrets['restorer']!,
+      body: { backupId, to: { app: 'shop', env: 'prod' } },
+    });
+    const withdrawn = await api('POST', `/restore-requests/${asked.body.requestId}/withdraw`, {
+      token: secrets['restorer']!,
+    });
+    expect([withdrawn.status, withdrawn.body.status, withdrawn.body.decidedBy]).toEqual([
+      200,
+      'withdrawn',
+      'api:ops-restore',
+    ]);
+  });
+
+  test('pin and unpin, verify, list and cancel operations', async () => {
+    expect((await api('PUT', `/backups/${backupId}/pin`, { token: secrets['viewer']! })).status).toBe(403);
+    const pinned = await api('PUT', `/backups/${backupId}/pin`, { token: secrets['operator']! });
+    expect([pinned.status, pinned.body.pinned]).toEqual([200, true]);
+    expect((await api('PUT', `/backups/${backupId}/pin`, { token: secrets['operator']! })).body.pinned).toBe(true);
+    expect((await api('GET', `/backups/${backupId}`, { token: secrets['viewer']! })).body.pinned).toBe(true);
+    expect((await api('DELETE', `/backups/${backupId}/pin`, { token: secrets['operator']! })).body.pinned).toBe(false);
+
+    expect((await api('POST', `/backups/${backupId}/verify`, { token: secrets['viewer']! })).status).toBe(403);
+    const verified = await api('POST', `/backups/${backupId}/verify`, { token: secrets['operator']! });
+    expect(verified.status).toBe(200);
+    expect(verified.body.verification).toMatchObject({ ok: true, parts: [{ kind: 'media', ok: true }] });
+    expect(verified.body.verifiedAt).not.toBeNull();
+
+    const queued = await api('POST', '/backups', { token: secrets['operator']!, body: { app: 'shop', env: 'live' } });
+    const operation = queued.body.operationId;
+    const active = await api('GET', '/operations?state=active', { token: secrets['viewer']! });
+    expect(active.body.map((o: { id: string }) => o.id)).toContain(operation);
+    expect((await api('GET', '/operations', { token: secrets['blog']! })).body).toEqual([]);
+
+    expect((await api('POST', `/operations/${operation}/cancel`, { token: secrets['viewer']! })).status).toBe(403);
+    const cancelled = await api('POST', `/operations/${operation}/cancel`, { token: secrets['operator']! });
+    expect([cancelled.status, cancelled.body.status, cancelled.body.cancelRequestedBy]).toEqual([
+      200,
+      'cancelled',
+      'api:ci-deploy',
+    ]);
+    const finished = await api('GET', '/operations?state=finished&limit=1', { token: secrets['viewer']! });
+    expect(finished.body.map((o: { id: string }) => o.id)).toEqual([operation]);
+    expect(finished.headers.get('link')).toMatch(/state=finished.*cursor=.*rel="next"/);
+    const again = await api('POST', `/operations/${operation}/cancel`, { token: secrets['operator']! });
+    expect([again.status, again.body.code]).toEqual([409, 'operation-finished']);
   });
 
   test('an operator prepares a download: 202 with the download and its operation', async () => {
@@ -267,6 +351,7 @@ describe('backups, restores, downloads and operations', () => {
 
   test('mistakes answer 400 or 404 with a code and a message; unexpected failures say nothing more', async () => {
     const operator = secrets['operator']!;
+    const backupsBefore = (await engine.ctx.catalog.listBackups()).map((b) => b.id);
     const malformed = await api('POST', '/backups', { token: operator, rawBody: '{"app": "shop",' });
     expect([malformed.status, malformed.body.code]).toEqual([400, 'invalid-json']);
 
@@ -288,7 +373,7 @@ describe('backups, restores, downloads and operations', () => {
     // shop/live has no database: the engine refuses the part (the code depends on the source), nothing is queued.
     const noDb = await api('POST', '/backups', { token: operator, body: { app: 'shop', env: 'live', parts: 'db' } });
     expect(noDb.status).toBe(400);
-    expect((await engine.ctx.catalog.listBackups()).map((b) => b.id)).toEqual([backupId]);
+    expect((await engine.ctx.catalog.listBackups()).map((b) => b.id)).toEqual(backupsBefore);
 
     const unknownTarget = await api('POST', '/backups', { token: operator, body: { app: 'shop', env: 'lvie' } });
     expect([unknownTarget.status, unknownTarget.body.code]).toEqual([404, 'unknown-target']);

@@ -73,6 +73,7 @@ describe.each(dialects)('state on %s', (_name, open) => {
       '0006-fleet-settings',
       '0007-delivered-chat-requests',
       '0008-idempotency-keys',
+      '0009-restore-request-cards',
     ]);
     expect(await migrateToLatest(state.db)).toEqual([]);
   });
@@ -176,6 +177,44 @@ describe.each(dialects)('state on %s', (_name, open) => {
     const claims = await Promise.all(instances.map((keys) => keys.claim('api:ci', 'same-key', 'print')));
     expect(claims.filter((claim) => claim.kind === 'first')).toHaveLength(1);
     expect(claims.filter((claim) => claim.kind === 'in-progress')).toHaveLength(19);
+  });
+
+  test("a restore request's cards are posted by one instance and each change of state shown once", async () => {
+    await migrateToLatest(state.db);
+    const requests = new RestoreRequests(state.db, () => newId());
+    await state.db.insertInto('backups').values(newBackup('cardbk')).execute();
+    const now = new Date();
+    const open = (postCards: boolean) =>
+      requests.insert(
+        {
+          backupId: 'cardbk',
+          parts: 'db',
+          destApp: 'shop',
+          destEnv: 'live',
+          safetyBackup: true,
+          requestedBy: 'api:ci',
+          expiresAt: new Date(now.getTime() + 600_000),
+          postCards,
+        },
+        now,
+      );
+    const fromApi = await open(true);
+    const fromChat = await open(false);
+    const claims = await Promise.all([requests.claimCardPosting(), requests.claimCardPosting()]);
+    expect(claims.flat().map((r) => r.id)).toEqual([fromApi.id]);
+    await requests.addCard(fromApi.id, 'C1:1.1');
+    await requests.addCard(fromChat.id, 'C1:1.2');
+    expect(await requests.withCardsBehind()).toEqual([]);
+
+    await requests.decide(fromApi.id, { status: 'withdrawn', by: 'api:ci' }, now);
+    const behind = await requests.withCardsBehind();
+    expect(behind.map((r) => [r.id, r.status, r.cardsShown])).toEqual([[fromApi.id, 'withdrawn', 'pending']]);
+    const shown = await Promise.all([
+      requests.claimCardsShown(fromApi.id, 'pending', 'withdrawn'),
+      requests.claimCardsShown(fromApi.id, 'pending', 'withdrawn'),
+    ]);
+    expect(shown.sort()).toEqual([false, true]);
+    expect(await requests.withCardsBehind()).toEqual([]);
   });
 
   test('lookups by text that cannot be an id find nothing, without the database failing on it', async () => {

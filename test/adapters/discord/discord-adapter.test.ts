@@ -620,4 +620,17 @@ describe('createDiscord: outside any interaction', () => {
     expect(viaBot).toHaveLength(1);
     expect(JSON.stringify(viaBot[0]!.body)).toContain('Expired at 10:30 UTC');
   });
+
+  test('posts a card in a channel and answers its reference, which edits it through the bot', async () => {
+    await start();
+    const announcer = discord!.announcer;
+    const reference = await announcer.post('333', { outcome: 'ok', text: 'Restore request r1: waiting' });
+    expect(announcer.owns(reference)).toBe(true);
+    const [posted] = fake.find('POST', '/channels/333/messages');
+    expect(JSON.stringify(posted!.body)).toContain('Restore request r1');
+    await announcer.edit(reference, { outcome: 'ok', text: 'Withdrawn by api:ci: nothing was restored.' });
+    const edits = fake.find('PATCH', /^\/channels\/\d+\/messages\/\w+$/);
+    expect(edits.map((edit) => JSON.stringify(edit.body))).toEqual([expect.stringContaining('Withdrawn by api:ci')]);
+    expect(fake.find('PATCH', /webhooks/)).toEqual([]);
+  });
 });

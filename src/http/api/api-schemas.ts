@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { idShapeHint, isWellFormedId } from '../../domain/new-id.ts';
+import { partKinds } from '../../domain/parts.ts';
+import { pageQuery } from './pagination.ts';
+
+// The schemas that validate the API's requests; the OpenAPI document is generated from these same schemas.
+
+// PostgreSQL text cannot hold a NUL byte: a string with one would fail the query it reaches, so it is refused here.
+const text = z.string().refine((value) => !value.includes('\0'), { message: 'must not contain NUL characters' });
+const name = text.min(1).max(100);
+const id = z.string().refine(isWellFormedId, { message: `malformed id: ${idShapeHint}` });
+const parts = z.string().refine(
+  (value) => {
+    try {
+      partKinds(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'parts must be db, media or db+media' },
+);
+
+export const createBackupBody = z.strictObject({
+  app: name,
+  env: name,
+  parts: parts.optional(),
+  note: text.max(500).optional(),
+});
+
+export const listBackupsQuery = z.object({
+  app: name.optional(),
+  env: name.optional(),
+  trigger: z.enum(['scheduled', 'on-demand']).optional(),
+  ...pageQuery,
+});
+
+export const createRestoreBody = z.strictObject({
+  backupId: id,
+  parts: parts.optional(),
+  to: z.strictObject({ app: name, env: name }).optional(),
+  safetyBackup: z.boolean().default(true),
+});
+
+export const createDownloadBody = z.strictObject({
+  backupId: id,
+  parts: parts.optional(),
+  email: z.email().optional(),
+});
+
+export const listOperationsQuery = z.object({
+  state: z.enum(['active', 'finished', 'all']).default('all'),
+  ...pageQuery,
+});
+
+export const listRestoreRequestsQuery = z.object({
+  status: z.enum(['pending', 'approved', 'denied', 'expired', 'withdrawn']).optional(),
+  ...pageQuery,
+});
