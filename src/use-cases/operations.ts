@@ -69,14 +69,20 @@ export async function listOperations(
 }
 
 async function visibleTo(ctx: UseCaseContext, principal: Principal, operations: Operation[]): Promise<Operation[]> {
-  if (principal.kind === 'operator') return operations;
-  const apps = new Set(readableApps(ctx, principal));
   const visible: Operation[] = [];
   for (const operation of operations) {
-    const app = await appOfOperation(ctx, operation);
-    if (app !== null && apps.has(app)) visible.push(operation);
+    if (mayReadOperationOf(ctx, principal, await appOfOperation(ctx, operation))) visible.push(operation);
   }
   return visible;
+}
+
+/**
+ * Whether the principal may read operations of `app` (as `appOfOperation` names it): the viewer role on it; work of no
+ * app only for whoever holds the config.
+ */
+export function mayReadOperationOf(ctx: UseCaseContext, principal: Principal, app: string | null): boolean {
+  if (principal.kind === 'operator') return true;
+  return app !== null && readableApps(ctx, principal).includes(app);
 }
 
 /** One operation, by its id or the id of the backup, restore or download it runs (viewer role on its app). */

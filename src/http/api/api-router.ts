@@ -5,6 +5,7 @@ import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { authenticate } from './api-access.ts';
 import { ApiError, apiErrorHandler } from './api-errors.ts';
 import { backupRoutes } from './backup-routes.ts';
+import { eventStreamRoutes } from './event-stream-routes.ts';
 import { idempotentPosts } from './idempotent-posts.ts';
 import { openApiDocument } from './openapi.ts';
 import { restoreRoutes } from './restore-routes.ts';
@@ -34,6 +35,7 @@ import { workRoutes } from './work-routes.ts';
  *   GET    /operations                    viewer    ?state=active|finished|all&limit=&cursor=
  *   GET    /operations/:id                viewer
  *   POST   /operations/:id/cancel         operator
+ *   GET    /events                        viewer    server-sent events: operations as they are queued, progress, end
  *
  * `express.json()` parses bodies on this router only: chat adapters mounted beside it need raw bodies.
  */
@@ -51,6 +53,7 @@ export function createApiRouter(options: { engine: UseCaseContext; state: StateD
   backupRoutes(router, engine);
   restoreRoutes(router, engine);
   workRoutes(router, engine);
+  eventStreamRoutes(router, engine);
   router.use(() => {
     throw new ApiError(404, 'not-found', 'There is no such API endpoint; see the HTTP API section of the README.');
   });

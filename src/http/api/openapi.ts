@@ -20,6 +20,8 @@ interface Endpoint {
   body?: z.ZodType;
   query?: z.ZodObject;
   answer: { status: 200 | 202; description: string };
+  /** Answers a server-sent event stream rather than JSON. */
+  stream?: true;
 }
 
 /**
@@ -146,6 +148,17 @@ export const endpoints: readonly Endpoint[] = [
     summary: 'Cancel a queued or running operation',
     role: 'operator',
     answer: ok('The operation'),
+  },
+  {
+    method: 'get',
+    path: '/events',
+    summary: 'Follow operations as server-sent events',
+    role: 'viewer',
+    answer: ok(
+      'text/event-stream: first the queued and running operations, then one `operation` event (data: the ' +
+        "operation's JSON, id: its id) each time one is queued, makes progress or ends",
+    ),
+    stream: true,
   },
 ];
 
