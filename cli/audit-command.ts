@@ -4,6 +4,7 @@ import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { AuditLog } from '../src/state/audit-log.ts';
 import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
 import { formatTime } from '../src/text/format-units.ts';
+import { auditEntryJson } from '../src/use-cases/json-shapes.ts';
 import { readAudit } from '../src/use-cases/read-audit.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -45,13 +46,7 @@ export async function runAuditCommand(db: StateDb, args: string[], io: CliIo, op
   };
   const entries = await readAudit(ctx, cliOperator(io), { ...(app !== undefined && { app }), limit });
   if (options.json) {
-    io.stdout.write(
-      `${JSON.stringify(
-        entries.map((e) => ({ ...e, at: e.at.toISOString() })),
-        null,
-        2,
-      )}\n`,
-    );
+    io.stdout.write(`${JSON.stringify(entries.map(auditEntryJson), null, 2)}\n`);
     return exitCodes.ok;
   }
   if (entries.length === 0) {

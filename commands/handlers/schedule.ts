@@ -1,5 +1,6 @@
 import { targetName } from '../../src/domain/target.ts';
 import type { ScheduleSummary } from '../../src/jobs/schedule-summary.ts';
+import { scheduleJson } from '../../src/use-cases/json-shapes.ts';
 import { readSchedules } from '../../src/use-cases/read-schedules.ts';
 import type { Command } from '../command.ts';
 import { formatTime } from './format.ts';
@@ -43,25 +44,4 @@ function scheduleText(summary: ScheduleSummary): string {
     `  last: ${lastText}`,
     `  ${retention}`,
   ].join('\n');
-}
-
-function scheduleJson(summary: ScheduleSummary) {
-  return {
-    app: summary.app,
-    env: summary.env,
-    schedule: summary.schedule,
-    nextRunAt: summary.nextRunAt?.toISOString() ?? null,
-    lastBackup:
-      summary.lastBackup === null
-        ? null
-        : {
-            id: summary.lastBackup.id,
-            status: summary.lastBackup.status,
-            createdAt: summary.lastBackup.createdAt.toISOString(),
-            completedAt: summary.lastBackup.completedAt?.toISOString() ?? null,
-            error: summary.lastBackup.error,
-          },
-    lastCompletedAt: summary.lastCompletedAt?.toISOString() ?? null,
-    retention: summary.retention,
-  };
 }

@@ -27,9 +27,13 @@ export class AuditLog {
   }
 
   /** Newest first, optionally of one app. */
-  async list(filter: { app?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+  /** Entries newest first, at most `limit` (100 by default); with `beforeId`, only those older than that entry. */
+  async list(filter: { app?: string; limit?: number; beforeId?: string } = {}): Promise<AuditEntry[]> {
     let query = this.db.selectFrom('audit_log').selectAll();
     if (filter.app !== undefined) query = query.where('app', '=', filter.app);
+    if (filter.beforeId !== undefined && /^\d{1,18}$/.test(filter.beforeId)) {
+      query = query.where('id', '<', filter.beforeId);
+    }
     const rows = await query
       .orderBy('id', 'desc')
       .limit(filter.limit ?? 100)

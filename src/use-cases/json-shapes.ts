@@ -1,9 +1,12 @@
 // The JSON shapes of backups, restores, operations and downloads: the --json contract of DESIGN.md, which the HTTP
 // API answers with too (add fields freely, rename none).
+
+import type { AuditEntry } from '../domain/audit-entry.ts';
 import type { Backup, Restore } from '../domain/backup.ts';
 import type { Download } from '../domain/download.ts';
 import type { Operation } from '../domain/operation.ts';
 import type { RestoreRequest } from '../domain/restore-request.ts';
+import type { ScheduleSummary } from '../jobs/schedule-summary.ts';
 import type { RetentionDecision } from '../retention/retention-decision.ts';
 
 /** The backup shape of DESIGN.md's --json contract (add fields freely, rename none). */
@@ -107,4 +110,31 @@ export function restoreRequestJson(request: RestoreRequest) {
     decidedAt: request.decidedAt?.toISOString() ?? null,
     restoreId: request.restoreId,
   };
+}
+
+/** A target's schedule, next run, last scheduled result and retention policy (`schedule --json`). */
+export function scheduleJson(summary: ScheduleSummary) {
+  return {
+    app: summary.app,
+    env: summary.env,
+    schedule: summary.schedule,
+    nextRunAt: summary.nextRunAt?.toISOString() ?? null,
+    lastBackup:
+      summary.lastBackup === null
+        ? null
+        : {
+            id: summary.lastBackup.id,
+            status: summary.lastBackup.status,
+            createdAt: summary.lastBackup.createdAt.toISOString(),
+            completedAt: summary.lastBackup.completedAt?.toISOString() ?? null,
+            error: summary.lastBackup.error,
+          },
+    lastCompletedAt: summary.lastCompletedAt?.toISOString() ?? null,
+    retention: summary.retention,
+  };
+}
+
+/** An entry of the audit log (`audit --json`). */
+export function auditEntryJson(entry: AuditEntry) {
+  return { ...entry, at: entry.at.toISOString() };
 }

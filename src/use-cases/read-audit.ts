@@ -7,7 +7,7 @@ import type { UseCaseContext } from './use-case-context.ts';
 export async function readAudit(
   ctx: Pick<UseCaseContext, 'access' | 'audit' | 'targets' | 'clock' | 'log'>,
   principal: Principal,
-  filter: { app?: string; limit?: number },
+  filter: { app?: string; limit?: number; beforeId?: string },
 ): Promise<AuditEntry[]> {
   await authorizedRead(
     ctx,

@@ -573,3 +573,50 @@ describe('pagination', () => {
     }
   });
 });
+
+describe('targets, schedules and the audit log', () => {
+  test('targets lists what a token may read, with what it may do on each', async () => {
+    const viewer = await api('GET', '/targets', { token: secrets['viewer']! });
+    expect(viewer.body.map((t: { app: string; env: string }) => `${t.app}/${t.env}`)).toEqual([
+      'shop/live',
+      'shop/staging',
+      'shop/prod',
+    ]);
+    expect(viewer.body.find((t: { env: string }) => t.env === 'prod')).toMatchObject({
+      protected: true,
+      parts: 'media',
+      may: { createBackup: false, restoreInto: false, approve: false, readAudit: false },
+    });
+    const restorer = await api('GET', '/targets', { token: secrets['restorer']! });
+    expect(restorer.body[0].may).toMatchObject({ createBackup: true, restoreInto: true, cancel: true, approve: false });
+    // An approver token still may not approve: that takes a person.
+    const approver = await api('GET', '/targets', { token: secrets['approver']! });
+    expect(approver.body.map((t: { app: string }) => t.app)).toContain('blog');
+    expect(approver.body[0].may.approve).toBe(false);
+  });
+
+  test('schedules names each target with its retention; unknown targets are 404', async () => {
+    const schedules = await api('GET', '/schedules?app=shop', { token: secrets['viewer']! });
+    expect(schedules.status).toBe(200);
+    expect(schedules.body.map((s: { env: string }) => s.env)).toEqual(['live', 'staging', 'prod']);
+    expect(schedules.body[0]).toMatchObject({ app: 'shop', retention: expect.any(Object) });
+    expect((await api('GET', '/schedules?app=shop&env=nope', { token: secrets['viewer']! })).status).toBe(404);
+    expect((await api('GET', '/schedules?app=shop', { token: secrets['blog']! })).status).toBe(403);
+  });
+
+  test('the audit log needs the operator role and pages back through every entry', async () => {
+    expect((await api('GET', '/audit?app=shop', { token: secrets['viewer']! })).status).toBe(403);
+    const all = (await engine.ctx.audit.list({ app: 'shop', limit: 1000 })).map((e) => e.id);
+    expect(all.length).toBeGreaterThan(5);
+    const seen: string[] = [];
+    let next: string | undefined = '/audit?app=shop&limit=4';
+    while (next !== undefined) {
+      const page = await api('GET', next, { token: secrets['operator']! });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.map((e: { id: string; at: string }) => e.id));
+      next = /^<\/api\/v1([^>]+)>; rel="next"$/.exec(page.headers.get('link') ?? '')?.[1];
+    }
+    // Reading the log is not itself audited, so the listing is stable while it is read.
+    expect(seen).toEqual(all);
+  });
+});

@@ -8,6 +8,7 @@ import { backupRoutes } from './backup-routes.ts';
 import { eventStreamRoutes } from './event-stream-routes.ts';
 import { idempotentPosts } from './idempotent-posts.ts';
 import { openApiDocument } from './openapi.ts';
+import { overviewRoutes } from './overview-routes.ts';
 import { restoreRoutes } from './restore-routes.ts';
 import { workRoutes } from './work-routes.ts';
 
@@ -36,6 +37,9 @@ import { workRoutes } from './work-routes.ts';
  *   GET    /operations/:id                viewer
  *   POST   /operations/:id/cancel         operator
  *   GET    /events                        viewer    server-sent events: operations as they are queued, progress, end
+ *   GET    /targets                       viewer    the targets, their parts, and what the caller may do on each
+ *   GET    /schedules                     viewer    ?app=&env=   next run, last result, retention policy
+ *   GET    /audit                         operator  ?app=&limit=&cursor=
  *
  * `express.json()` parses bodies on this router only: chat adapters mounted beside it need raw bodies.
  */
@@ -54,6 +58,7 @@ export function createApiRouter(options: { engine: UseCaseContext; state: StateD
   restoreRoutes(router, engine);
   workRoutes(router, engine);
   eventStreamRoutes(router, engine);
+  overviewRoutes(router, engine);
   router.use(() => {
     throw new ApiError(404, 'not-found', 'There is no such API endpoint; see the HTTP API section of the README.');
   });

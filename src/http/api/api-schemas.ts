@@ -57,3 +57,7 @@ export const listRestoreRequestsQuery = z.object({
   status: z.enum(['pending', 'approved', 'denied', 'expired', 'withdrawn']).optional(),
   ...pageQuery,
 });
+
+export const listSchedulesQuery = z.object({ app: name.optional(), env: name.optional() });
+
+export const listAuditQuery = z.object({ app: name.optional(), ...pageQuery });

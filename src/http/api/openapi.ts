@@ -5,9 +5,11 @@ import {
   createBackupBody,
   createDownloadBody,
   createRestoreBody,
+  listAuditQuery,
   listBackupsQuery,
   listOperationsQuery,
   listRestoreRequestsQuery,
+  listSchedulesQuery,
 } from './api-schemas.ts';
 
 interface Endpoint {
@@ -20,6 +22,8 @@ interface Endpoint {
   body?: z.ZodType;
   query?: z.ZodObject;
   answer: { status: 200 | 202; description: string };
+  /** Answers a JSON array (a list) rather than an object. */
+  list?: true;
   /** Answers a server-sent event stream rather than JSON. */
   stream?: true;
 }
@@ -43,6 +47,7 @@ export const endpoints: readonly Endpoint[] = [
     summary: 'List backups, newest first',
     role: 'viewer',
     query: listBackupsQuery,
+    list: true,
     answer: { status: 200, description: 'An array of backups; Link: the next page, when there is one' },
   },
   { method: 'get', path: '/backups/{id}', summary: 'Show a backup', role: 'viewer', answer: ok('The backup') },
@@ -87,6 +92,7 @@ export const endpoints: readonly Endpoint[] = [
     summary: 'List restore requests, newest first',
     role: 'viewer',
     query: listRestoreRequestsQuery,
+    list: true,
     answer: ok('An array of restore requests; Link: the next page, when there is one'),
   },
   {
@@ -133,6 +139,7 @@ export const endpoints: readonly Endpoint[] = [
     summary: 'List operations (queued, running, finished), newest first',
     role: 'viewer',
     query: listOperationsQuery,
+    list: true,
     answer: ok('An array of operations; Link: the next page, when there is one'),
   },
   {
@@ -159,6 +166,32 @@ export const endpoints: readonly Endpoint[] = [
         "operation's JSON, id: its id) each time one is queued, makes progress or ends",
     ),
     stream: true,
+  },
+  {
+    method: 'get',
+    path: '/targets',
+    list: true,
+    summary: 'The targets the caller may read, their parts, and what the caller may do on each',
+    role: 'viewer',
+    answer: ok('An array of { app, env, parts, protected, may: { createBackup, restoreInto, approve, ... } }'),
+  },
+  {
+    method: 'get',
+    path: '/schedules',
+    summary: "Each target's schedule, next run, last scheduled result and retention policy",
+    role: 'viewer',
+    query: listSchedulesQuery,
+    list: true,
+    answer: ok('An array of schedules'),
+  },
+  {
+    method: 'get',
+    path: '/audit',
+    summary: 'The audit log, newest first',
+    role: 'operator',
+    query: listAuditQuery,
+    list: true,
+    answer: ok('An array of audit entries; Link: the next page, when there is one'),
   },
 ];
 

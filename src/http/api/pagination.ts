@@ -43,12 +43,16 @@ export function cursorOf(position: ListPosition): string {
  * Sends the first `limit` of `items` (fetched with one more than `limit`, to learn whether a next page exists) as the
  * JSON array `shape` makes of them, with a `Link` to the next page when there is one.
  */
-export function sendPage<T extends { createdAt: Date; id: string }>(
+export function sendPage<T extends { id: string }>(
   request: Request,
   response: Response,
   items: readonly T[],
   limit: number,
   shape: (item: T) => unknown,
+  positionOf: (item: T) => ListPosition = (item) => ({
+    createdAt: (item as T & { createdAt: Date }).createdAt,
+    id: item.id,
+  }),
 ): void {
   const page = items.slice(0, limit);
   const last = page.at(-1);
@@ -57,7 +61,7 @@ export function sendPage<T extends { createdAt: Date; id: string }>(
     for (const [name, value] of Object.entries(request.query)) {
       if (name !== 'cursor' && typeof value === 'string') query.set(name, value);
     }
-    query.set('cursor', cursorOf(last));
+    query.set('cursor', cursorOf(positionOf(last)));
     response.links({ next: `${request.baseUrl}${request.path}?${query}` });
   }
   response.json(page.map(shape));
