@@ -8,7 +8,7 @@ import type { RestoreRequest } from '../domain/restore-request.ts';
 import { type Target, targetName } from '../domain/target.ts';
 import { describeRestore } from '../engine/describe-restore.ts';
 import { enqueueRestore } from '../jobs/enqueue.ts';
-import { type AuditScope, audited } from './audited.ts';
+import { type AuditScope, audited, authorizedRead } from './audited.ts';
 import type { UseCaseContext } from './use-case-context.ts';
 import { visibleTargets } from './visible-targets.ts';
 
@@ -135,6 +135,42 @@ async function insertRequest(
     },
     now,
   );
+}
+
+/**
+ * What a restore would do, before anyone asks for it: the destination, what it overwrites (each part's own
+ * description of what is there now), whether it would wait for approval and whether a safety backup would be taken
+ * first. Needs what the restore needs (restorer role on the destination's app, viewer on the backup's); checks that
+ * the restore is possible; not audited (it changes nothing).
+ */
+export async function previewRestore(
+  ctx: UseCaseContext,
+  principal: Principal,
+  input: RestoreInput,
+): Promise<{
+  destination: Target;
+  overwrites: string[];
+  backupSummary: string;
+  needsApproval: boolean;
+  safetyBackup: boolean;
+}> {
+  const backup = await ctx.catalog.getBackup(input.backupId);
+  const to = input.to ?? { app: backup.app, env: backup.env };
+  await authorizedRead(ctx, principal, 'restore.request', to.app, `preview restore ${backup.id}`);
+  await authorizedRead(ctx, principal, 'backup.read', backup.app, `preview restore ${backup.id}`);
+  const destination = findTarget(visibleTargets(ctx, principal, 'restore.request'), to.app, to.env);
+  const described = await describeRestore(ctx, {
+    backupId: backup.id,
+    ...(input.parts !== undefined && { parts: input.parts }),
+    to: { app: destination.app, env: destination.env },
+  });
+  return {
+    destination,
+    overwrites: described.overwrites,
+    backupSummary: described.backupSummary,
+    needsApproval: needsApproval(principal, destination),
+    safetyBackup: input.safetyBackup,
+  };
 }
 
 /** Whether a restore by `principal` into `destination` needs a second person's approval. */

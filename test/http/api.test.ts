@@ -216,6 +216,34 @@ describe('backups, restores, downloads and operations', () => {
     expect(readFileSync(join(stagingMedia, 'uploads', 'cat.jpg'), 'utf8')).toBe('meow'.repeat(1000));
   });
 
+  test('a restore preview says what it would overwrite and whether it waits for approval, and changes nothing', async () => {
+    const audited = (await engine.ctx.audit.list({ limit: 1000 })).length;
+    const staging = await api('GET', `/restores/preview?backupId=${backupId}&toApp=shop&toEnv=staging`, {
+      token: secrets['restorer']!,
+    });
+    expect(staging.status).toBe(200);
+    expect(staging.body).toMatchObject({
+      destination: { app: 'shop', env: 'staging' },
+      protected: false,
+      needsApproval: false,
+      safetyBackup: true,
+      confirmWith: 'shop/staging',
+      overwrites: [expect.stringContaining(stagingMedia)],
+    });
+    const prod = await api('GET', `/restores/preview?backupId=${backupId}&toApp=shop&toEnv=prod&safetyBackup=false`, {
+      token: secrets['restorer']!,
+    });
+    expect(prod.body).toMatchObject({ protected: true, needsApproval: true, safetyBackup: false });
+    expect(await engine.ctx.audit.list({ limit: 1000 })).toHaveLength(audited);
+
+    const operator = await api('GET', `/restores/preview?backupId=${backupId}`, { token: secrets['operator']! });
+    expect([operator.status, operator.body.code]).toEqual([403, 'forbidden']);
+    const half = await api('GET', `/restores/preview?backupId=${backupId}&toApp=shop`, { token: secrets['restorer']! });
+    expect([half.status, half.body.code]).toEqual([400, 'invalid-request']);
+    const noDb = await api('GET', `/restores/preview?backupId=${backupId}&parts=db`, { token: secrets['restorer']! });
+    expect(noDb.status).toBe(400);
+  });
+
   test('a restore into a protected target opens a restore request (202), which only a person may approve', async () => {
     const asked = await api('POST', '/restores', {
       token: secrets['restorer']!,

@@ -27,6 +27,7 @@ import { workRoutes } from './work-routes.ts';
  *   POST   /backups/:id/verify            operator  (reads it back; answers when done)
  *   POST   /restores                      restorer  {backupId, parts?, to?: {app, env}, safetyBackup?}
  *                                                   (into a protected target: a restore request, 202)
+ *   GET    /restores/preview              restorer  ?backupId=&parts=&toApp=&toEnv=&safetyBackup=   (changes nothing)
  *   GET    /restores/:id                  viewer
  *   GET    /restore-requests              viewer    ?status=&limit=&cursor=
  *   GET    /restore-requests/:id          viewer

@@ -61,3 +61,12 @@ export const listRestoreRequestsQuery = z.object({
 export const listSchedulesQuery = z.object({ app: name.optional(), env: name.optional() });
 
 export const listAuditQuery = z.object({ app: name.optional(), ...pageQuery });
+
+/** A restore described before it is asked for: the same fields as a restore, in the query. */
+export const previewRestoreQuery = z.object({
+  backupId: id,
+  parts: parts.optional(),
+  toApp: name.optional(),
+  toEnv: name.optional(),
+  safetyBackup: z.enum(['true', 'false']).default('true'),
+});

@@ -10,6 +10,7 @@ import {
   listOperationsQuery,
   listRestoreRequestsQuery,
   listSchedulesQuery,
+  previewRestoreQuery,
 } from './api-schemas.ts';
 
 interface Endpoint {
@@ -84,6 +85,14 @@ export const endpoints: readonly Endpoint[] = [
         'The restore and its operationId (Location: the operation); into a protected target ' +
         '{ approvalRequired: true, requestId, message, request } (Location: the request)',
     },
+  },
+  {
+    method: 'get',
+    path: '/restores/preview',
+    summary: 'What a restore would overwrite, whether it needs approval and takes a safety backup (changes nothing)',
+    role: 'restorer',
+    query: previewRestoreQuery,
+    answer: ok('{ destination, protected, overwrites, backup, needsApproval, safetyBackup, confirmWith }'),
   },
   { method: 'get', path: '/restores/{id}', summary: 'Show a restore', role: 'viewer', answer: ok('The restore') },
   {

@@ -4,12 +4,12 @@ import { formatTime } from '../../text/format-units.ts';
 import { type Decision, decideRestoreRequest } from '../../use-cases/decide-restore-request.ts';
 import { restoreJson, restoreRequestJson } from '../../use-cases/json-shapes.ts';
 import { listRestoreRequests, showRestoreRequest } from '../../use-cases/read-restore-requests.ts';
-import { restoreOrRequestApproval } from '../../use-cases/request-restore.ts';
+import { previewRestore, restoreOrRequestApproval } from '../../use-cases/request-restore.ts';
 import { showRestore } from '../../use-cases/show-restore.ts';
 import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { principalOf } from './api-access.ts';
-import { parseWith } from './api-errors.ts';
-import { createRestoreBody, listRestoreRequestsQuery } from './api-schemas.ts';
+import { ApiError, parseWith } from './api-errors.ts';
+import { createRestoreBody, listRestoreRequestsQuery, previewRestoreQuery } from './api-schemas.ts';
 import { sendPage } from './pagination.ts';
 import { accepted, idIn } from './route-helpers.ts';
 
@@ -45,6 +45,29 @@ export function restoreRoutes(router: Router, engine: UseCaseContext): void {
           'approve it.',
         request: restoreRequestJson(opened),
       });
+  });
+
+  router.get('/restores/preview', async (request, response) => {
+    const query = parseWith(previewRestoreQuery, request.query, 'query');
+    if ((query.toApp === undefined) !== (query.toEnv === undefined)) {
+      throw new ApiError(400, 'invalid-request', 'Give both toApp and toEnv, or neither (the backup’s own target).');
+    }
+    const preview = await previewRestore(engine, principalOf(response), {
+      backupId: query.backupId,
+      ...(query.parts !== undefined && { parts: query.parts }),
+      ...(query.toApp !== undefined && query.toEnv !== undefined && { to: { app: query.toApp, env: query.toEnv } }),
+      safetyBackup: query.safetyBackup === 'true',
+    });
+    response.json({
+      destination: { app: preview.destination.app, env: preview.destination.env },
+      protected: preview.destination.protected,
+      overwrites: preview.overwrites,
+      backup: preview.backupSummary,
+      needsApproval: preview.needsApproval,
+      safetyBackup: preview.safetyBackup,
+      // What a person types to confirm the restore: the destination's name.
+      confirmWith: targetName(preview.destination),
+    });
   });
 
   router.get('/restores/:id', async (request, response) => {
