@@ -39,6 +39,23 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+/** Starts `backstop serve` in `dir` and resolves once it says it is running; `stderr()` is what it printed so far. */
+async function startServe(
+  dir: string,
+): Promise<{ child: ChildProcess; done: Promise<number | null>; stderr: () => string }> {
+  const child = spawn(process.execPath, [bin, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = exited(child);
+  cleanups.push(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  await expect.poll(() => stderr, { timeout: 60_000, interval: 100 }).toContain('Backstop is running');
+  return { child, done, stderr: () => stderr };
+}
+
 // `backstop serve` as its own process (the compiled build after `npm ci`, as bin.test.ts runs it) with Slack and
 // Discord configured: its public port is the HTTP front's thread, which acknowledges commands and proxies the rest.
 test('serve with Slack and Discord: signed commands are acknowledged, run, and their messages end completed', async () => {
@@ -66,17 +83,8 @@ test('serve with Slack and Discord: signed commands are acknowledged, run, and t
     },
   };
   writeFileSync(join(cwd, 'backstop.yaml'), `${JSON.stringify(config)}\n`);
-  const child = spawn(process.execPath, [bin, 'serve'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const done = exited(child);
-  cleanups.push(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  await expect.poll(() => stderr, { timeout: 60_000, interval: 100 }).toContain('Backstop is running');
-  expect(stderr).toContain(
+  const { child, done, stderr } = await startServe(cwd);
+  expect(stderr()).toContain(
     `HTTP on http://127.0.0.1:${port} (/api/v1, /metrics, /healthz, /readyz, /slack/events, /discord/interactions)`,
   );
   const url = `http://127.0.0.1:${port}`;
@@ -146,8 +154,8 @@ test('serve with Slack and Discord: signed commands are acknowledged, run, and t
 
   child.kill('SIGTERM');
   expect(await done).toBe(0);
-  expect(stderr).toContain('refused a request to /slack/events (signature mismatch)');
-  expect(stderr).toContain('Backstop stopped.');
+  expect(stderr()).toContain('refused a request to /slack/events (signature mismatch)');
+  expect(stderr()).toContain('Backstop stopped.');
   await expect(fetch(`${url}/healthz`)).rejects.toThrow();
 }, 120_000);
 
@@ -187,16 +195,7 @@ test('serve: a restore request opened through the API gets a card in the bound c
   expect(created.code).toBe(0);
   const auth = { authorization: `Bearer ${JSON.parse(created.stdout).secret}`, 'content-type': 'application/json' };
 
-  const child = spawn(process.execPath, [bin, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const done = exited(child);
-  cleanups.push(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  await expect.poll(() => stderr, { timeout: 60_000, interval: 100 }).toContain('Backstop is running');
+  const { child, done } = await startServe(dir);
   const api = `http://127.0.0.1:${port}/api/v1`;
   const post = async (path: string, body?: unknown) => {
     const response = await fetch(`${api}${path}`, {
