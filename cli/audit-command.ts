@@ -1,6 +1,7 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { AccessPolicy } from '../src/access/access-policy.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import type { Target } from '../src/domain/target.ts';
 import { AuditLog } from '../src/state/audit-log.ts';
 import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
 import { formatTime } from '../src/text/format-units.ts';
@@ -26,21 +27,27 @@ export async function auditCommand(
   const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir, whenAbsent: 'empty' });
   try {
     await migrateToLatest(state.db);
-    return await runAuditCommand(state.db, args, io, options);
+    return await runAuditCommand(state.db, config.targets, args, io, options);
   } finally {
     await state.close();
   }
 }
 
 /** `backstop audit` against a state someone else opened (a server taking a handed-over command). */
-export async function runAuditCommand(db: StateDb, args: string[], io: CliIo, options: GlobalOptions): Promise<number> {
+export async function runAuditCommand(
+  db: StateDb,
+  targets: readonly Target[],
+  args: string[],
+  io: CliIo,
+  options: GlobalOptions,
+): Promise<number> {
   const filter = parseAuditArgs(args);
   if (typeof filter === 'string') return usageError(io, options.json, filter, { usage: auditUsage });
   const { app, limit } = filter;
   const ctx = {
     audit: new AuditLog(db),
     access: new AccessPolicy({}),
-    targets: [],
+    targets,
     clock: () => new Date(),
     log: (line: string) => io.stderr.write(`${line}\n`),
   };

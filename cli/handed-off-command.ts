@@ -46,7 +46,7 @@ export async function runHandedOff(
       return rebuildCommand(engine, io, options.json, { trustUnsigned: args.includes('--trust-unsigned') });
     case 'audit':
       if (!state) return refuse('this server cannot read the audit log for other processes');
-      return runAuditCommand(state, args, io, options);
+      return runAuditCommand(state, engine.targets, args, io, options);
     case 'token':
       if (!state) return refuse('this server cannot manage API tokens for other processes');
       return runTokenCommand(state, args, engine, io, options);

@@ -40,11 +40,22 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const notifier = new WebhookNotifier(engine, config.webhooks);
     const scheduler = new Scheduler(engine, { timers: new NodeScheduleTimers() });
     const storeProbe = engine.store instanceof RetryingStore ? engine.store.inner : engine.store;
-    const app = createHttpApp({ state: state.db, store: engine.store, storeProbe, engine });
     const chat = composeChat(config, engine);
     const platforms = chatPlatforms(config, chat.handler, engine, log);
     const announcers = platforms.map((platform) => platform.announcer);
-    const announcements = new ChannelAnnouncements(engine, new ChannelBindings(config.raw.apps), announcers);
+    const bindings = new ChannelBindings(config.raw.apps);
+    const announcements = new ChannelAnnouncements(engine, bindings, announcers);
+    const app = createHttpApp({
+      state: state.db,
+      store: engine.store,
+      storeProbe,
+      engine,
+      // A restore request reaches approvers through its cards in the channels bound to the target.
+      approvalReachable: (target) =>
+        bindings
+          .channelsOf(target.app, target.env)
+          .some((channel) => announcers.some((a) => channel.startsWith(a.channelPrefix))),
+    });
     const approvalCards = new ApprovalCards(chat.context, announcers);
     const port = config.raw.http?.port ?? 8080;
     const host = config.raw.http?.host ?? '127.0.0.1';

@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'operation-not-found'
   | 'request-not-found'
   | 'request-decided'
+  | 'approval-unreachable'
   | 'token-not-found'
   | 'token-name-taken'
   | 'invalid-token-request'

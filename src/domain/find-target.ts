@@ -15,3 +15,16 @@ export function findTarget(targets: readonly Target[], app: string, env: string)
   const message = `Unknown target ${app}/${env}.${suggestion ? ` Did you mean ${suggestion}?` : ''} ${known}`;
   throw new BackstopError('unknown-target', message, { userMessage: message });
 }
+
+/**
+ * Nothing when `app` is configured; else an `unknown-target` error naming the apps of `visible` (the targets the asker
+ * may see) and suggesting the nearest, so a typo is not mistaken for a missing grant.
+ */
+export function checkAppConfigured(configured: readonly Target[], visible: readonly Target[], app: string): void {
+  if (configured.some((t) => t.app === app)) return;
+  const apps = [...new Set(visible.map((t) => t.app))];
+  const suggestion = closestWord(app, apps);
+  const known = apps.length > 0 ? `Configured apps: ${apps.join(', ')}.` : 'No app is configured that you may see.';
+  const message = `Unknown app ${app}.${suggestion ? ` Did you mean ${suggestion}?` : ''} ${known}`;
+  throw new BackstopError('unknown-target', message, { userMessage: message });
+}

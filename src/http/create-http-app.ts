@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import { sql } from 'kysely';
+import type { Target } from '../domain/target.ts';
 import type { StateDb } from '../state/state.ts';
 import type { Store } from '../storage/store.ts';
 import type { UseCaseContext } from '../use-cases/use-case-context.ts';
@@ -17,6 +18,11 @@ export interface HttpAppOptions extends HealthChecks {
   storeProbe?: Store;
   /** The engine the API works with; without it only `/healthz` and `/readyz` are served. */
   engine?: UseCaseContext;
+  /**
+   * Whether anyone will be shown a restore request into `target` to approve it (serve: a chat channel bound to it on
+   * a configured platform). A restore that would wait for an approval nobody can give is refused. Default: nobody.
+   */
+  approvalReachable?: (target: Target) => boolean;
 }
 
 /**
@@ -46,7 +52,14 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(downloadsRoute(options.store));
   if (options.engine) {
     app.get('/metrics', metricsHandler(createMetricsRegistry(options.state, options.engine.clock)));
-    app.use('/api/v1', createApiRouter({ engine: options.engine, state: options.state }));
+    app.use(
+      '/api/v1',
+      createApiRouter({
+        engine: options.engine,
+        state: options.state,
+        approvalReachable: options.approvalReachable ?? (() => false),
+      }),
+    );
   }
   return app;
 }

@@ -1,7 +1,7 @@
 import { refusal } from '../access/authorize.ts';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup, Trigger } from '../domain/backup.ts';
-import { findTarget } from '../domain/find-target.ts';
+import { checkAppConfigured, findTarget } from '../domain/find-target.ts';
 import type { ListPosition } from '../domain/list-position.ts';
 import type { Operation } from '../domain/operation.ts';
 import type { Principal } from '../domain/principal.ts';
@@ -27,16 +27,13 @@ export async function listBackups(
   filter: { app?: string; env?: string; trigger?: Trigger; limit?: number; after?: ListPosition },
 ): Promise<BackupsWithRetention> {
   if (filter.app !== undefined) {
+    checkAppConfigured(ctx.targets, visibleTargets(ctx, principal, 'backup.read'), filter.app);
     await authorizedRead(ctx, principal, 'backup.read', filter.app, `list ${filter.app}`);
     if (filter.env !== undefined) findTarget(visibleTargets(ctx, principal, 'backup.read'), filter.app, filter.env);
   }
   const apps =
     filter.app !== undefined ? undefined : principal.kind === 'operator' ? undefined : readableApps(ctx, principal);
-  if (apps !== undefined && apps.length === 0) {
-    const refused = noAppToRead(ctx, principal);
-    await record(ctx, principal, { app: null, action: 'list' }, 'refused', refused.userMessage!);
-    throw refused;
-  }
+  if (apps !== undefined && apps.length === 0) await refuseNoAppToRead(ctx, principal, 'list');
   const backups = await ctx.catalog.listBackups({
     ...(filter.app !== undefined && { app: filter.app }),
     ...(apps !== undefined && { apps }),
@@ -65,6 +62,16 @@ export async function showBackup(
 export function readableApps(ctx: UseCaseContext, principal: Principal): string[] {
   const apps = [...new Set(ctx.targets.map((t) => t.app))];
   return apps.filter((app) => refusal(ctx.access, principal, 'backup.read', app) === undefined);
+}
+
+/**
+ * Refuses (and audits the refusal of) a reading of every app by a principal who may read none: "nothing" would hide
+ * that the config grants them nothing.
+ */
+export async function refuseNoAppToRead(ctx: UseCaseContext, principal: Principal, asked: string): Promise<never> {
+  const refused = noAppToRead(ctx, principal);
+  await record(ctx, principal, { app: null, action: asked }, 'refused', refused.userMessage!);
+  throw refused;
 }
 
 function noAppToRead(ctx: UseCaseContext, principal: Principal): BackstopError {

@@ -1,4 +1,4 @@
-import { findTarget } from '../domain/find-target.ts';
+import { checkAppConfigured, findTarget } from '../domain/find-target.ts';
 import type { Principal } from '../domain/principal.ts';
 import { describeSchedules, type ScheduleSummary } from '../jobs/schedule-summary.ts';
 import { authorizedRead } from './audited.ts';
@@ -12,6 +12,7 @@ export async function readSchedules(
   filter: { app?: string; env?: string },
 ): Promise<ScheduleSummary[]> {
   if (filter.app !== undefined) {
+    checkAppConfigured(ctx.targets, visibleTargets(ctx, principal, 'schedule.read'), filter.app);
     await authorizedRead(ctx, principal, 'schedule.read', filter.app, `schedule ${filter.app}`);
     if (filter.env !== undefined) findTarget(visibleTargets(ctx, principal, 'schedule.read'), filter.app, filter.env);
   }

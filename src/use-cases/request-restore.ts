@@ -57,6 +57,10 @@ export async function restoreOrRequestApproval(
   ctx: UseCaseContext,
   principal: Principal,
   input: RestoreInput,
+  surface: {
+    /** Whether anyone will be shown a request into `destination` to approve it; if not, the restore is refused. */
+    approvalReachable: (destination: Target) => boolean;
+  },
   asked?: string,
 ): Promise<
   | { kind: 'queued'; restore: Restore; operation: Operation }
@@ -65,6 +69,18 @@ export async function restoreOrRequestApproval(
   return audited(ctx, principal, asked ?? restoreWords(input), async (scope) => {
     const { backup, destination } = await checkRestore(ctx, principal, input, scope);
     if (!needsApproval(principal, destination)) return queueRestore(ctx, principal, input, destination, scope);
+    if (!surface.approvalReachable(destination)) {
+      const name = targetName(destination);
+      const message =
+        `${name} is protected, and no chat channel is bound to it where an approver would see the request, so ` +
+        `nobody could approve it. Bind one (channels: under apps.${destination.app} in the config, with Slack or ` +
+        `Discord configured), or ask whoever holds the Backstop config to run "backstop ${restoreWords(input)}" on ` +
+        'the server.';
+      throw new BackstopError('approval-unreachable', message, {
+        userMessage: message,
+        details: { destination: name },
+      });
+    }
     const request = await insertRequest(ctx, principal, input, backup, destination, { postCards: true });
     scope.detail = `approval requested: ${request.id}`;
     return { kind: 'approval-requested', request, destination };

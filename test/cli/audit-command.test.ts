@@ -38,6 +38,11 @@ test('backstop audit lists who did what, newest first, filtered by app, as text 
   expect(json.json()).toEqual([
     expect.objectContaining({ principal: 'discord:42', app: 'blog', at: '2026-11-27T10:06:00.000Z' }),
   ]);
+  // blog is no longer configured: its history still reads; an app never seen is a typo and says so.
+  const removed = await runBackstop(['audit', '--app', 'blog'], { cwd });
+  expect([removed.code, removed.stdout]).toEqual([0, expect.stringContaining('discord:42  blog  OK  list')]);
+  const typo = await runBackstop(['audit', '--app', 'shpo'], { cwd });
+  expect([typo.code, typo.stderr]).toEqual([2, expect.stringContaining('Unknown app shpo. Did you mean shop?')]);
   const wrong = await runBackstop(['audit', '--ap', 'shop'], { cwd });
   expect([wrong.code, wrong.stderr]).toEqual([2, expect.stringContaining('Usage: backstop audit')]);
 });

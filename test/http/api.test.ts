@@ -56,6 +56,7 @@ beforeAll(async () => {
       target('shop', 'live', { mediaDir: liveMedia }),
       target('shop', 'staging', { mediaDir: stagingMedia }),
       target('shop', 'prod', { mediaDir: join(root, 'shop-prod') }, true),
+      target('shop', 'vault', { mediaDir: join(root, 'shop-vault') }, true),
       target('blog', 'live', { mediaDir: join(root, 'blog-live') }),
     ],
   });
@@ -70,7 +71,15 @@ beforeAll(async () => {
   secrets['restorer'] = await token('ops-restore', 'restorer', ['shop']);
   secrets['approver'] = await token('admin', 'approver', ['*']);
   secrets['blog'] = await token('blog-ci', 'operator', ['blog']);
-  server = await listen(createHttpApp({ state: engine.state.db, store, engine: engine.ctx }));
+  server = await listen(
+    createHttpApp({
+      state: engine.state.db,
+      store,
+      engine: engine.ctx,
+      // Requests into shop/prod are shown to approvers; nothing is bound to shop/vault.
+      approvalReachable: (t) => t.app === 'shop' && t.env !== 'vault',
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -299,6 +308,22 @@ describe('backups, restores, downloads and operations', () => {
     expect([late.status, late.body.code, late.body.requestStatus]).toEqual([409, 'request-decided', 'approved']);
   });
 
+  test('a restore into a protected target nobody would be shown is refused (409), saying what to bind', async () => {
+    const refused = await api('POST', '/restores', {
+      token: secrets['restorer']!,
+      body: { backupId, to: { app: 'shop', env: 'vault' } },
+    });
+    expect([refused.status, refused.body.code, refused.body.destination]).toEqual([
+      409,
+      'approval-unreachable',
+      'shop/vault',
+    ]);
+    expect(refused.body.detail).toContain('channels: under apps.shop');
+    expect(refused.body.detail).toContain(`backstop restore ${backupId} to shop/vault`);
+    const pending = await api('GET', '/restore-requests?status=pending', { token: secrets['viewer']! });
+    expect(pending.body.filter((r: { destination: { env: string } }) => r.destination.env === 'vault')).toEqual([]);
+  });
+
   test('whoever asked may withdraw a restore request', async () => {
     const asked = await api('POST', '/restores', {
       token: secrets['restorer']!,
@@ -362,6 +387,9 @@ describe('backups, restores, downloads and operations', () => {
       links: [],
       requestedBy: 'api:ci-deploy',
       operationId: expect.any(String),
+      // This engine has no mailer: the answer says the links will not be emailed.
+      emailed: false,
+      message: expect.stringContaining('Email is not configured on the server'),
     });
     const operation = await api('GET', `/operations/${prepared.body.operationId}`, { token: secrets['viewer']! });
     expect(operation.body).toMatchObject({ kind: 'download', status: 'queued', target: null });
@@ -609,6 +637,7 @@ describe('targets, schedules and the audit log', () => {
       'shop/live',
       'shop/staging',
       'shop/prod',
+      'shop/vault',
     ]);
     expect(viewer.body.find((t: { env: string }) => t.env === 'prod')).toMatchObject({
       protected: true,
@@ -626,7 +655,7 @@ describe('targets, schedules and the audit log', () => {
   test('schedules names each target with its retention; unknown targets are 404', async () => {
     const schedules = await api('GET', '/schedules?app=shop', { token: secrets['viewer']! });
     expect(schedules.status).toBe(200);
-    expect(schedules.body.map((s: { env: string }) => s.env)).toEqual(['live', 'staging', 'prod']);
+    expect(schedules.body.map((s: { env: string }) => s.env)).toEqual(['live', 'staging', 'prod', 'vault']);
     expect(schedules.body[0]).toMatchObject({ app: 'shop', retention: expect.any(Object) });
     expect((await api('GET', '/schedules?app=shop&env=nope', { token: secrets['viewer']! })).status).toBe(404);
     expect((await api('GET', '/schedules?app=shop', { token: secrets['blog']! })).status).toBe(403);
@@ -646,5 +675,58 @@ describe('targets, schedules and the audit log', () => {
     }
     // Reading the log is not itself audited, so the listing is stable while it is read.
     expect(seen).toEqual(all);
+  });
+});
+
+describe('mistakes with parameters, methods and headers', () => {
+  test('an unknown field or parameter is named with the nearest known one; a missing one is required', async () => {
+    const typo = await api('POST', '/backups', {
+      token: secrets['operator']!,
+      body: { app: 'shop', enviroment: 'live' },
+    });
+    expect(typo.status).toBe(400);
+    expect(typo.body.detail).toContain('body.env: required');
+    expect(typo.body.detail).toContain('body: unknown field "enviroment"');
+    expect(typo.body.detail).toContain('(fields: app, env, parts, note)');
+    const query = await api('GET', '/backups?ap=shop', { token: secrets['viewer']! });
+    expect([query.status, query.body.detail]).toEqual([
+      400,
+      expect.stringContaining('query: unknown parameter "ap" (did you mean app?)'),
+    ]);
+    const twice = await api('GET', '/backups?limit=1&limit=2', { token: secrets['viewer']! });
+    expect([twice.status, twice.body.detail]).toEqual([
+      400,
+      expect.stringContaining('query.limit: given more than once'),
+    ]);
+  });
+
+  test('a mistyped app is unknown, with the nearest app the token may see; not a missing grant', async () => {
+    for (const path of ['/backups?app=shpo', '/schedules?app=shpo', '/audit?app=shpo']) {
+      const typo = await api('GET', path, { token: secrets['approver']! });
+      expect([path, typo.status, typo.body.code]).toEqual([path, 404, 'unknown-target']);
+      expect(typo.body.detail).toContain('Unknown app shpo. Did you mean shop?');
+    }
+    // A token of another app learns no names it may not see.
+    const blog = await api('GET', '/backups?app=shpo', { token: secrets['blog']! });
+    expect(blog.body.detail).toBe('Unknown app shpo. Configured apps: blog.');
+  });
+
+  test('a known path with another method is 405 naming the methods it takes', async () => {
+    const [backup] = await engine.ctx.catalog.listBackups({ app: 'shop', limit: 1 });
+    const wrong = await api('POST', `/backups/${backup!.id}/pin`, { token: secrets['operator']! });
+    expect([wrong.status, wrong.body.code, wrong.headers.get('allow')]).toEqual([
+      405,
+      'method-not-allowed',
+      'PUT, DELETE',
+    ]);
+    const deleteBackup = await api('DELETE', `/backups/${backup!.id}`, { token: secrets['operator']! });
+    expect([deleteBackup.status, deleteBackup.headers.get('allow')]).toEqual([405, 'GET']);
+    expect((await api('GET', '/nothing-here', { token: secrets['operator']! })).status).toBe(404);
+  });
+
+  test('a token sent without "Bearer" is told the header\'s form', async () => {
+    const response = await fetch(`${server.url}/api/v1/backups`, { headers: { authorization: secrets['viewer']! } });
+    expect(response.status).toBe(401);
+    expect((await response.json()).detail).toContain('must be "Bearer <token>"');
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createHttpApp } from '../../src/http/create-http-app.ts';
 import type { Worker } from '../../src/jobs/worker.ts';
-import { createToken } from '../../src/state/api-tokens.ts';
+import { createToken, revokeToken } from '../../src/state/api-tokens.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 import { serveBehindFront } from '../support/http-front.ts';
@@ -47,7 +47,10 @@ class EventStream {
     try {
       for (;;) {
         const { done, value } = await reader.read();
-        if (done) return;
+        if (done) {
+          this.#endedNow();
+          return;
+        }
         buffer += value;
         for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
           this.#take(buffer.slice(0, end));
@@ -59,6 +62,12 @@ class EventStream {
     }
   }
 
+  #endedNow: () => void = () => {};
+  /** Resolves when the server ends the stream. */
+  readonly ended = new Promise<void>((resolve) => {
+    this.#endedNow = resolve;
+  });
+
   #take(block: string): void {
     const fields = Object.fromEntries(
       block
@@ -67,7 +76,11 @@ class EventStream {
         .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trimStart()]),
     );
     if (fields['data'] === undefined) return;
-    const event = { event: fields['event'] ?? 'message', id: fields['id'] ?? '', data: JSON.parse(fields['data']) };
+    const event: StreamEvent = {
+      event: fields['event'] ?? 'message',
+      id: fields['id'] ?? '',
+      data: JSON.parse(fields['data']),
+    };
     this.events.push(event);
     for (const waiter of [...this.#waiters]) {
       if (waiter.match(event)) {
@@ -176,4 +189,25 @@ test('without a token the stream is refused like any request', async () => {
     401,
     expect.stringContaining('problem+json'),
   ]);
+});
+
+test('a token revoked while its stream is open ends the stream; a token granted no app is refused one', async () => {
+  const { token, secret } = await createToken(
+    engine.state.db,
+    { name: 'short-lived', role: 'viewer', apps: ['shop'] },
+    new Date(),
+  );
+  const stream = await EventStream.open(`${server.url}/api/v1/events`, secret);
+  expect(stream.status).toBe(200);
+  await revokeToken(engine.state.db, token.id, new Date());
+  // The next change the stream would carry makes it check its token first.
+  await createBackup(server.url, secrets['shop-viewer']!, 'shop');
+  await stream.ended;
+  expect(stream.events.at(-1)).toMatchObject({ event: 'end', data: { reason: 'the token was revoked' } });
+
+  const nothing = (await createToken(engine.state.db, { name: 'nothing', role: 'viewer', apps: ['wiki'] }, new Date()))
+    .secret;
+  const refused = await fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${nothing}` } });
+  expect(refused.status).toBe(403);
+  expect((await refused.json()).detail).toContain('may not read the backups of any app');
 });

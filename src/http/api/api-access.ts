@@ -13,6 +13,13 @@ export function authenticate(db: StateDb, clock: () => Date): RequestHandler {
   return async (request, response, next) => {
     const header = request.get('authorization');
     const secret = header === undefined ? undefined : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
+    if (header !== undefined && secret === undefined) {
+      throw new ApiError(
+        401,
+        'unauthorized',
+        'The Authorization header must be "Bearer <token>": the word Bearer, a space, then the token.',
+      );
+    }
     if (secret === undefined) {
       throw new ApiError(
         401,
@@ -28,6 +35,8 @@ export function authenticate(db: StateDb, clock: () => Date): RequestHandler {
       token: { role: token.role, apps: token.apps },
     };
     response.locals['principal'] = principal;
+    // For a request that lasts (an event stream): whether its token is still active now.
+    response.locals['tokenStillActive'] = async () => (await verifyToken(db, secret, clock())) !== undefined;
     next();
   };
 }
@@ -35,4 +44,9 @@ export function authenticate(db: StateDb, clock: () => Date): RequestHandler {
 /** The principal `authenticate` admitted. */
 export function principalOf(response: Response): Principal {
   return response.locals['principal'] as Principal;
+}
+
+/** Whether the token that `authenticate` admitted is still active (not revoked since). */
+export function tokenStillActive(response: Response): Promise<boolean> {
+  return (response.locals['tokenStillActive'] as () => Promise<boolean>)();
 }

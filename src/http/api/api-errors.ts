@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { BackstopError } from '../../domain/backstop-error.ts';
 import { idShapeHint } from '../../domain/new-id.ts';
 import { reasonOf } from '../../domain/reason-of.ts';
+import { closestWord } from '../../text/closest-word.ts';
 
 /**
  * An answer other than success, sent as an RFC 9457 problem (`application/problem+json`):
@@ -38,6 +39,7 @@ const statusOfCode: Record<string, number> = {
   'backup-not-verifiable': 409,
   'operation-finished': 409,
   'request-decided': 409,
+  'approval-unreachable': 409,
 };
 
 /** The members of `error`'s problem document. */
@@ -57,7 +59,11 @@ export function sendError(response: Response, error: ApiError): void {
   response.status(error.status).type('application/problem+json').json(problemOf(error));
 }
 
-/** Parses `value` with `schema`, or a 400 `invalid-request` naming each problem (`where` is "body" or "query"). */
+/**
+ * Parses `value` with `schema`, or a 400 `invalid-request` naming each problem (`where` is "body" or "query"): a
+ * missing field is "required", an unknown one is named with the nearest known name, a query parameter given twice
+ * says so.
+ */
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query'): z.infer<T> {
   if (
     where === 'body' &&
@@ -69,13 +75,32 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where:
       'The request body must be a JSON object, sent with Content-Type: application/json.',
     );
   }
+  if (where === 'query') {
+    const repeated = Object.entries(value as Record<string, unknown>).filter(([, given]) => Array.isArray(given));
+    if (repeated.length > 0) {
+      const names = repeated.map(([name]) => `query.${name}`).join(', ');
+      throw new ApiError(400, 'invalid-request', `The request is not valid: ${names}: given more than once.`);
+    }
+  }
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
+  const known = 'shape' in schema ? Object.keys((schema as unknown as z.ZodObject).shape) : [];
+  const noun = where === 'body' ? 'field' : 'parameter';
   const problems = parsed.error.issues.map((issue) => {
     const path = issue.path.length > 0 ? `${where}.${issue.path.map(String).join('.')}` : where;
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys
+        .map((key) => {
+          const nearest = issue.path.length === 0 ? closestWord(key, known) : undefined;
+          return `${path}: unknown ${noun} "${key}"${nearest ? ` (did you mean ${nearest}?)` : ''}`;
+        })
+        .join('; ');
+    }
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `${path}: required`;
     return `${path}: ${issue.message}`;
   });
-  throw new ApiError(400, 'invalid-request', `The request is not valid: ${problems.join('; ')}.`);
+  const accepted = known.length > 0 ? ` (${where === 'body' ? 'fields' : 'parameters'}: ${known.join(', ')})` : '';
+  throw new ApiError(400, 'invalid-request', `The request is not valid: ${problems.join('; ')}${accepted}.`);
 }
 
 /**

@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import type { Target } from '../../domain/target.ts';
 import { IdempotencyKeys } from '../../state/idempotency-keys.ts';
 import type { StateDb } from '../../state/state.ts';
 import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
@@ -7,7 +8,7 @@ import { ApiError, apiErrorHandler } from './api-errors.ts';
 import { backupRoutes } from './backup-routes.ts';
 import { eventStreamRoutes } from './event-stream-routes.ts';
 import { idempotentPosts } from './idempotent-posts.ts';
-import { openApiDocument } from './openapi.ts';
+import { endpoints, openApiDocument } from './openapi.ts';
 import { overviewRoutes } from './overview-routes.ts';
 import { restoreRoutes } from './restore-routes.ts';
 import { workRoutes } from './work-routes.ts';
@@ -44,7 +45,12 @@ import { workRoutes } from './work-routes.ts';
  *
  * `express.json()` parses bodies on this router only: chat adapters mounted beside it need raw bodies.
  */
-export function createApiRouter(options: { engine: UseCaseContext; state: StateDb }): Router {
+export function createApiRouter(options: {
+  engine: UseCaseContext;
+  state: StateDb;
+  /** Whether anyone will be shown a restore request into the target (see HttpAppOptions). */
+  approvalReachable: (target: Target) => boolean;
+}): Router {
   const { engine, state } = options;
   const router = express.Router();
   // The description of the API is public: it holds nothing of anyone's.
@@ -56,13 +62,31 @@ export function createApiRouter(options: { engine: UseCaseContext; state: StateD
   router.use(express.json({ limit: '64kb' }));
   router.use(idempotentPosts(new IdempotencyKeys(state, engine.clock), engine.log));
   backupRoutes(router, engine);
-  restoreRoutes(router, engine);
+  restoreRoutes(router, engine, options.approvalReachable);
   workRoutes(router, engine);
   eventStreamRoutes(router, engine);
   overviewRoutes(router, engine);
-  router.use(() => {
+  router.use((request, response) => {
+    const allowed = methodsOf(request.path);
+    if (allowed.length > 0) {
+      response.set('Allow', allowed.join(', '));
+      throw new ApiError(
+        405,
+        'method-not-allowed',
+        `${request.method} is not an action on ${request.path}: it takes ${allowed.join(', ')}.`,
+      );
+    }
     throw new ApiError(404, 'not-found', 'There is no such API endpoint; see the HTTP API section of the README.');
   });
   router.use(apiErrorHandler(engine.log));
   return router;
+}
+
+/** The methods the API serves on `path` (a path under /api/v1), from its description. */
+function methodsOf(path: string): string[] {
+  const methods = endpoints
+    .filter((endpoint) => new RegExp(`^${endpoint.path.replace('{id}', '[^/]+')}/?$`).test(path))
+    .map((endpoint) => endpoint.method.toUpperCase());
+  if (path === '/openapi.json') methods.push('GET');
+  return [...new Set(methods)];
 }

@@ -28,7 +28,7 @@ export const createBackupBody = z.strictObject({
   note: text.max(500).optional(),
 });
 
-export const listBackupsQuery = z.object({
+export const listBackupsQuery = z.strictObject({
   app: name.optional(),
   env: name.optional(),
   trigger: z.enum(['scheduled', 'on-demand']).optional(),
@@ -48,22 +48,22 @@ export const createDownloadBody = z.strictObject({
   email: z.email().optional(),
 });
 
-export const listOperationsQuery = z.object({
+export const listOperationsQuery = z.strictObject({
   state: z.enum(['active', 'finished', 'all']).default('all'),
   ...pageQuery,
 });
 
-export const listRestoreRequestsQuery = z.object({
+export const listRestoreRequestsQuery = z.strictObject({
   status: z.enum(['pending', 'approved', 'denied', 'expired', 'withdrawn']).optional(),
   ...pageQuery,
 });
 
-export const listSchedulesQuery = z.object({ app: name.optional(), env: name.optional() });
+export const listSchedulesQuery = z.strictObject({ app: name.optional(), env: name.optional() });
 
-export const listAuditQuery = z.object({ app: name.optional(), ...pageQuery });
+export const listAuditQuery = z.strictObject({ app: name.optional(), ...pageQuery });
 
 /** A restore described before it is asked for: the same fields as a restore, in the query. */
-export const previewRestoreQuery = z.object({
+export const previewRestoreQuery = z.strictObject({
   backupId: id,
   parts: parts.optional(),
   toApp: name.optional(),

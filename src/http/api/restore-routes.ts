@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { targetName } from '../../domain/target.ts';
+import { type Target, targetName } from '../../domain/target.ts';
 import { formatTime } from '../../text/format-units.ts';
 import { type Decision, decideRestoreRequest } from '../../use-cases/decide-restore-request.ts';
 import { restoreJson, restoreRequestJson } from '../../use-cases/json-shapes.ts';
@@ -18,15 +18,24 @@ import { accepted, idIn } from './route-helpers.ts';
  * operation); into a protected one it becomes a restore request (202 with the request), which a person with the
  * approver role, other than whoever asked, approves or denies.
  */
-export function restoreRoutes(router: Router, engine: UseCaseContext): void {
+export function restoreRoutes(
+  router: Router,
+  engine: UseCaseContext,
+  approvalReachable: (target: Target) => boolean,
+): void {
   router.post('/restores', async (request, response) => {
     const body = parseWith(createRestoreBody, request.body, 'body');
-    const outcome = await restoreOrRequestApproval(engine, principalOf(response), {
-      backupId: body.backupId,
-      ...(body.parts !== undefined && { parts: body.parts }),
-      ...(body.to !== undefined && { to: body.to }),
-      safetyBackup: body.safetyBackup,
-    });
+    const outcome = await restoreOrRequestApproval(
+      engine,
+      principalOf(response),
+      {
+        backupId: body.backupId,
+        ...(body.parts !== undefined && { parts: body.parts }),
+        ...(body.to !== undefined && { to: body.to }),
+        safetyBackup: body.safetyBackup,
+      },
+      { approvalReachable },
+    );
     if (outcome.kind === 'queued') {
       const { restore, operation } = outcome;
       accepted(request, response, operation).json({ ...restoreJson(restore), operationId: operation.id });

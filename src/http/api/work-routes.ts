@@ -18,7 +18,16 @@ export function workRoutes(router: Router, engine: UseCaseContext): void {
       ...(body.parts !== undefined && { parts: body.parts }),
       email: body.email ?? null,
     });
-    accepted(request, response, operation).json({ ...downloadJson(download), operationId: operation.id });
+    accepted(request, response, operation).json({
+      ...downloadJson(download),
+      operationId: operation.id,
+      // Whether its links will be emailed: only with email configured on the server and an address to send to.
+      emailed: download.email !== null && engine.mailer !== undefined,
+      ...(download.email !== null &&
+        engine.mailer === undefined && {
+          message: 'Email is not configured on the server, so the links are not emailed: GET this download for them.',
+        }),
+    });
   });
 
   router.get('/downloads/:id', async (request, response) => {
