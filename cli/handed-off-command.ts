@@ -10,6 +10,7 @@ import { rebuildCommand } from './rebuild-command.ts';
 import { render } from './render-reply.ts';
 import { runTokenCommand } from './token-command.ts';
 import { usageError } from './usage-error.ts';
+import { runWebLogin, webUsageError } from './web-command.ts';
 
 /**
  * Runs a command another `backstop` process handed to this server (because the server holds the embedded state),
@@ -23,6 +24,8 @@ export async function runHandedOff(
   signal: AbortSignal,
   /** The server's state database, for `backstop token` (API tokens live there, beside the engine's tables). */
   state?: StateDb,
+  /** Where the server's web view answers, for `backstop web login`. */
+  webBase?: string,
 ): Promise<number> {
   const { options, words, problem } = splitGlobalOptions(argv);
   if (problem) return usageError(io, options.json, problem, { seeHelp: true });
@@ -47,6 +50,10 @@ export async function runHandedOff(
     case 'audit':
       if (!state) return refuse('this server cannot read the audit log for other processes');
       return runAuditCommand(state, engine.targets, args, io, options);
+    case 'web':
+      if (!state || webBase === undefined) return refuse('this server cannot make web sign-in links');
+      if (args.length !== 1 || args[0] !== 'login') return webUsageError(args, io, options);
+      return runWebLogin(state, webBase, io, options);
     case 'token':
       if (!state) return refuse('this server cannot manage API tokens for other processes');
       return runTokenCommand(state, args, engine, io, options);

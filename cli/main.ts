@@ -32,6 +32,7 @@ const adminUsage: Record<string, string> = {
   token:
     'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*> | list | revoke <id>   (HTTP API tokens)',
   audit: 'backstop audit [--app <app>] [--limit <n>]   who did what, from every surface, newest first',
+  web: 'backstop web login   a one-time link that signs the holder of the config in to the Backups view',
   discord: 'backstop discord register [--guild <id>]   register the /backup command with Discord',
   keys: 'backstop keys retire <age1...>   stop encrypting to a key on every instance sharing the state',
   version: 'backstop version',
@@ -103,6 +104,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         return await (await import('./keys-command.ts')).keysCommand(args, config(), io, options);
       case 'token':
         return await (await import('./token-command.ts')).tokenCommand(args, config(), io, options);
+      case 'web':
+        return await (await import('./web-command.ts')).webCommand(args, config(), io, options);
       case 'catalog':
         if (args[0] !== 'rebuild' || args.slice(1).some((arg) => arg !== '--trust-unsigned'))
           return usageError(io, options.json, 'catalog takes one subcommand: rebuild [--trust-unsigned]', {

@@ -20,6 +20,7 @@ import { listenForHandOff } from './hand-off-server.ts';
 import { handOffSocketPath } from './hand-off-socket-path.ts';
 import { runHandedOff } from './handed-off-command.ts';
 import { signalled } from './signalled.ts';
+import { webBaseOf } from './web-command.ts';
 import { createWorker, workerSettings } from './worker-settings.ts';
 
 /**
@@ -50,6 +51,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       store: engine.store,
       storeProbe,
       engine,
+      web: { secure: config.raw.http?.publicUrl?.startsWith('https:') ?? false },
       // A restore request reaches approvers through its cards in the channels bound to the target.
       approvalReachable: (target) =>
         bindings
@@ -74,7 +76,8 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       handOff = embedded
         ? await listenForHandOff(
             handOffSocketPath(config.dataDir),
-            (argv, clientIo, signal) => runHandedOff(engine, argv, clientIo, signal, state.db),
+            (argv, clientIo, signal) =>
+              runHandedOff(engine, argv, clientIo, signal, state.db, webBaseOf(config, server)),
             log,
           )
         : undefined;
@@ -90,7 +93,8 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
           `${config.targets.length} target${config.targets.length === 1 ? '' : 's'} configured; ` +
           `${settings.concurrency} worker${settings.concurrency === 1 ? '' : 's'}; ` +
           `HTTP on http://${address}:${server.port} (/api/v1, /metrics, /healthz, /readyz` +
-          `${endpoints.map((endpoint) => `, ${endpoint.path}`).join('')}). Stop with Ctrl-C.\n`,
+          `${endpoints.map((endpoint) => `, ${endpoint.path}`).join('')}); ` +
+          `the Backups view at ${webBaseOf(config, server)}/ (sign in with: backstop web login). Stop with Ctrl-C.\n`,
       );
       if (config.email === undefined) {
         io.stderr.write(

@@ -8,6 +8,7 @@ import * as fleetSettings from './0006-fleet-settings.ts';
 import * as deliveredChatRequests from './0007-delivered-chat-requests.ts';
 import * as idempotencyKeys from './0008-idempotency-keys.ts';
 import * as restoreRequestCards from './0009-restore-request-cards.ts';
+import * as webSessions from './0010-web-sessions.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run: a new migration takes the next number
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007-delivered-chat-requests': deliveredChatRequests,
   '0008-idempotency-keys': idempotencyKeys,
   '0009-restore-request-cards': restoreRequestCards,
+  '0010-web-sessions': webSessions,
 };

@@ -8,6 +8,7 @@ missing=()
 command -v age >/dev/null 2>&1 || missing+=(age)
 command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v tar >/dev/null 2>&1 || missing+=(tar)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if ((${#missing[@]} > 0)); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${missing[*]} for the tests..."

@@ -51,8 +51,12 @@ export function refusal(access: AccessPolicy, principal: Principal, action: Acti
       }
       return access.allows([principal.id], app, needed) ? undefined : notGranted(principal.id, action, app);
     }
-    case 'chat':
     case 'web':
+      if (principal.configHolder) return undefined;
+      return access.allows([principal.id, ...principal.also], app, needed)
+        ? undefined
+        : notGranted(principal.id, action, app);
+    case 'chat':
       return access.allows([principal.id, ...principal.also], app, needed)
         ? undefined
         : notGranted(principal.id, action, app);

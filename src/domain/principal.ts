@@ -9,14 +9,16 @@ export type Role = (typeof roles)[number];
  * - `api`: an API token, the principal `api:<name>`; its own role and apps only narrow what `access:` grants it.
  * - `chat`: a person in Slack or Discord; `also` holds the further principals they stand for (Discord roles, the
  *   channel they type in).
- * - `web`: a signed-in person of the web view, with the principals their sign-in maps to in `also`.
+ * - `web`: a signed-in person of the web view, with the principals their sign-in maps to in `also`; `configHolder`
+ *   when they signed in with a link from `backstop web login`: every role, like the operator, but never an approval's
+ *   bypass (a web session is not the terminal).
  * - `system`: Backstop itself (the scheduler, expiring requests).
  */
 export type Principal =
   | { kind: 'operator'; id: string }
   | { kind: 'api'; id: string; token: { role: Role; apps: readonly string[] } }
   | { kind: 'chat'; id: string; also: readonly string[] }
-  | { kind: 'web'; id: string; also: readonly string[] }
+  | { kind: 'web'; id: string; also: readonly string[]; configHolder?: boolean }
   | { kind: 'system'; id: string };
 
 /** True when `held` includes `needed` (roles are cumulative). */

@@ -2,11 +2,13 @@ import express, { type Express } from 'express';
 import { sql } from 'kysely';
 import type { Target } from '../domain/target.ts';
 import type { StateDb } from '../state/state.ts';
+import { WebSessions } from '../state/web-sessions.ts';
 import type { Store } from '../storage/store.ts';
 import type { UseCaseContext } from '../use-cases/use-case-context.ts';
 import { createApiRouter } from './api/api-router.ts';
 import { downloadsRoute } from './downloads-route.ts';
 import { createMetricsRegistry, metricsHandler } from './metrics.ts';
+import { createWebRouter } from './web/web-router.ts';
 
 export interface HealthChecks {
   state: StateDb;
@@ -23,13 +25,15 @@ export interface HttpAppOptions extends HealthChecks {
    * a configured platform). A restore that would wait for an approval nobody can give is refused. Default: nobody.
    */
   approvalReachable?: (target: Target) => boolean;
+  /** Serve the Backups view (the web pages, signed in with sessions kept in the state). */
+  web?: { secure: boolean };
 }
 
 /**
  * Backstop's HTTP app. `/healthz`: the process answers (for liveness probes). `/readyz`: the state database and the
  * store both answer (for readiness probes and load balancers); 503 with the failing part named otherwise, never with
  * connection details. With an engine: the API under `/api/v1` (bearer tokens; see src/http/api/api-router.ts) and
- * `/metrics` (Prometheus). Always: `/downloads/<token>`, the directory store's download links. No body parser is installed here: each mounted part parses its own bodies (chat
+ * `/metrics` (Prometheus); with `web`, the Backups view at `/` (src/http/web/web-router.ts). Always: `/downloads/<token>`, the directory store's download links. No body parser is installed here: each mounted part parses its own bodies (chat
  * adapters need them raw to check signatures).
  */
 export function createHttpApp(options: HttpAppOptions): Express {
@@ -51,15 +55,21 @@ export function createHttpApp(options: HttpAppOptions): Express {
   // The directory store's download links point here (S3 links go to S3 itself).
   app.use(downloadsRoute(options.store));
   if (options.engine) {
+    const approvalReachable = options.approvalReachable ?? (() => false);
+    const sessions = options.web ? new WebSessions(options.state, options.engine.clock) : undefined;
     app.get('/metrics', metricsHandler(createMetricsRegistry(options.state, options.engine.clock)));
     app.use(
       '/api/v1',
       createApiRouter({
         engine: options.engine,
         state: options.state,
-        approvalReachable: options.approvalReachable ?? (() => false),
+        approvalReachable,
+        ...(sessions && { sessions }),
       }),
     );
+    if (options.web && sessions) {
+      app.use(createWebRouter({ engine: options.engine, sessions, secure: options.web.secure, approvalReachable }));
+    }
   }
   return app;
 }

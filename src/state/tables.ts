@@ -22,6 +22,8 @@ export interface StateTables {
   fleet_settings: FleetSettingsTable;
   delivered_chat_requests: DeliveredChatRequestsTable;
   idempotency_keys: IdempotencyKeysTable;
+  web_sessions: WebSessionsTable;
+  web_sign_in_links: WebSignInLinksTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -226,4 +228,26 @@ export interface IdempotencyKeysTable {
   body: string | null;
   created_at: Timestamp;
   expires_at: Timestamp;
+}
+
+export interface WebSessionsTable {
+  secret_sha256: string;
+  principal: string;
+  /** JSON array of the further principals the person stands for. */
+  also: string;
+  /** What the page calls them (their name or email). */
+  name: string;
+  config_holder: boolean;
+  csrf: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  ended_at: Timestamp | null;
+}
+
+export interface WebSignInLinksTable {
+  secret_sha256: string;
+  principal: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
 }

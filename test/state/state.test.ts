@@ -74,6 +74,7 @@ describe.each(dialects)('state on %s', (_name, open) => {
       '0007-delivered-chat-requests',
       '0008-idempotency-keys',
       '0009-restore-request-cards',
+      '0010-web-sessions',
     ]);
     expect(await migrateToLatest(state.db)).toEqual([]);
   });

@@ -1,17 +1,26 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Principal } from '../../domain/principal.ts';
 import { verifyToken } from '../../state/api-tokens.ts';
 import type { StateDb } from '../../state/state.ts';
+import type { WebSessions } from '../../state/web-sessions.ts';
+import { crossSiteRefusal, sessionSecretOf } from '../web/web-session.ts';
 import { ApiError } from './api-errors.ts';
 
 /**
  * Admits requests with `Authorization: Bearer <secret>` of an active token, as the principal `api:<token name>` whose
  * token role and apps narrow what `access:` grants it (kept in `response.locals.principal`); anything else is a 401
- * `unauthorized`, the same whether the token is missing, unknown or revoked.
+ * `unauthorized`, the same whether the token is missing, unknown or revoked. Given `sessions`, a request without the
+ * header is also admitted by the web view's session cookie (see `admitSession`).
  */
-export function authenticate(db: StateDb, clock: () => Date): RequestHandler {
+export function authenticate(db: StateDb, clock: () => Date, sessions?: WebSessions): RequestHandler {
   return async (request, response, next) => {
     const header = request.get('authorization');
+    const cookie = header === undefined && sessions ? sessionSecretOf(request) : undefined;
+    if (cookie !== undefined && sessions) {
+      await admitSession(request, response, sessions, cookie);
+      next();
+      return;
+    }
     const secret = header === undefined ? undefined : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
     if (header !== undefined && secret === undefined) {
       throw new ApiError(
@@ -41,6 +50,21 @@ export function authenticate(db: StateDb, clock: () => Date): RequestHandler {
   };
 }
 
+/**
+ * The web view's own requests: a live session's principal, and for anything but a read the session's CSRF token in
+ * `X-CSRF-Token` from this site (403 `cross-site` otherwise). An ended or expired session is a 401.
+ */
+async function admitSession(request: Request, response: Response, sessions: WebSessions, secret: string) {
+  const session = await sessions.find(secret);
+  if (!session) throw new ApiError(401, 'unauthorized', 'The web session has ended: sign in again.');
+  if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+    const why = crossSiteRefusal(request, session, request.get('x-csrf-token'));
+    if (why !== undefined) throw new ApiError(403, 'cross-site', why);
+  }
+  response.locals['principal'] = session.principal;
+  response.locals['tokenStillActive'] = async () => (await sessions.find(secret)) !== undefined;
+}
+
 /** The principal `authenticate` admitted. */
 export function principalOf(response: Response): Principal {
   return response.locals['principal'] as Principal;
@@ -48,5 +72,6 @@ export function principalOf(response: Response): Principal {
 
 /** Whether the token that `authenticate` admitted is still active (not revoked since). */
 export function tokenStillActive(response: Response): Promise<boolean> {
-  return (response.locals['tokenStillActive'] as () => Promise<boolean>)();
+  const check = response.locals['tokenStillActive'] as (() => Promise<boolean>) | undefined;
+  return check ? check() : Promise.resolve(true);
 }

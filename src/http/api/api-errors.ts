@@ -24,7 +24,7 @@ export class ApiError extends Error {
 }
 
 /** Engine error codes that are not plain 400s. Any other BackstopError with a userMessage is the caller's mistake. */
-const statusOfCode: Record<string, number> = {
+export const statusOfCode: Record<string, number> = {
   forbidden: 403,
   'approval-required': 403,
   'backup-not-found': 404,

@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import type { Target } from '../../domain/target.ts';
 import { IdempotencyKeys } from '../../state/idempotency-keys.ts';
 import type { StateDb } from '../../state/state.ts';
+import type { WebSessions } from '../../state/web-sessions.ts';
 import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { authenticate } from './api-access.ts';
 import { ApiError, apiErrorHandler } from './api-errors.ts';
@@ -50,6 +51,8 @@ export function createApiRouter(options: {
   state: StateDb;
   /** Whether anyone will be shown a restore request into the target (see HttpAppOptions). */
   approvalReachable: (target: Target) => boolean;
+  /** The web view's sessions: with them, the page's own requests are admitted by its session cookie. */
+  sessions?: WebSessions;
 }): Router {
   const { engine, state } = options;
   const router = express.Router();
@@ -58,7 +61,7 @@ export function createApiRouter(options: {
   router.get('/openapi.json', (_request, response) => {
     response.json(description);
   });
-  router.use(authenticate(state, engine.clock));
+  router.use(authenticate(state, engine.clock, options.sessions));
   router.use(express.json({ limit: '64kb' }));
   router.use(idempotentPosts(new IdempotencyKeys(state, engine.clock), engine.log));
   backupRoutes(router, engine);

@@ -40,10 +40,12 @@ export function eventStreamRoutes(router: Router, engine: UseCaseContext, watch 
     let ended = false;
     const stillActive = async (): Promise<boolean> => {
       checkedAt = Date.now();
-      if (principal.kind !== 'api' || (await tokenStillActive(response))) return true;
+      if (await tokenStillActive(response)) return true;
       if (!ended) {
         ended = true;
-        response.end('event: end\ndata: {"reason":"the token was revoked"}\n\n');
+        response.end(
+          `event: end\ndata: {"reason":"${principal.kind === 'api' ? 'the token was revoked' : 'the session ended'}"}\n\n`,
+        );
       }
       return false;
     };

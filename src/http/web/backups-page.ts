@@ -1,0 +1,121 @@
+import type { Backup } from '../../domain/backup.ts';
+import type { Operation } from '../../domain/operation.ts';
+import { targetName } from '../../domain/target.ts';
+import type { RetentionDecision } from '../../retention/retention-decision.ts';
+import type { WebSession } from '../../state/web-sessions.ts';
+import { formatBytes } from '../../text/format-units.ts';
+import type { readTargets } from '../../use-cases/read-targets.ts';
+import { type Html, html } from './html.ts';
+import { csrfField, page, timeOf } from './layout.ts';
+import { operationRow } from './operation-row.ts';
+
+type TargetView = ReturnType<typeof readTargets>[number];
+
+export interface BackupsPageData {
+  session: WebSession;
+  targets: TargetView[];
+  chosen: TargetView;
+  scheduled: Backup[];
+  onDemand: Backup[];
+  retention: Map<string, RetentionDecision>;
+  active: Operation[];
+  /** How many backups of each kind are shown at most. */
+  shown: number;
+  notice?: { kind: 'ok' | 'error'; text: string };
+}
+
+/** The Backups view of one target: a picker, Create backup, work in progress, then Scheduled and On-demand apart. */
+export function backupsPage(data: BackupsPageData): Html {
+  const { chosen, session } = data;
+  const name = targetName(chosen.target);
+  return page(
+    {
+      title: `Backups of ${name}`,
+      session,
+      current: 'backups',
+      live: true,
+      ...(data.notice && { notice: data.notice }),
+    },
+    html`<h1>Backups of ${name}${chosen.target.protected ? html` <span class="tag">protected</span>` : ''}</h1>
+${targetPicker(data.targets, name)}
+${chosen.abilities.createBackup ? createForm(session, chosen) : ''}
+<section aria-labelledby="work-heading" data-live-list="${name}">
+  <h2 id="work-heading">In progress</h2>
+  ${data.active.length === 0 ? html`<p class="muted" data-empty>Nothing is running for ${name}.</p>` : html`<ul class="operations">${data.active.map(operationRow)}</ul>`}
+</section>
+${backupTable('Scheduled', 'scheduled', data.scheduled, data.retention, data.shown)}
+${backupTable('On-demand', 'on-demand', data.onDemand, data.retention, data.shown)}`,
+  );
+}
+
+function targetPicker(targets: TargetView[], current: string): Html {
+  return html`<form method="get" action="/backups" class="picker">
+  <label for="target">Application and environment</label>
+  <select id="target" name="target">
+    ${targets.map((t) => {
+      const name = targetName(t.target);
+      return html`<option value="${name}"${name === current ? html` selected` : ''}>${name}</option>`;
+    })}
+  </select>
+  <button type="submit">Show</button>
+</form>`;
+}
+
+function createForm(session: WebSession, chosen: TargetView): Html {
+  const choices = chosen.parts === 'db+media' ? (['db+media', 'db', 'media'] as const) : [chosen.parts];
+  const label = { 'db+media': 'Database and media', db: 'Database', media: 'Media' } as Record<string, string>;
+  return html`<form method="post" action="/backups" class="create">
+  <h2>Create backup</h2>
+  ${csrfField(session)}
+  <input type="hidden" name="target" value="${targetName(chosen.target)}">
+  <fieldset>
+    <legend>What to back up</legend>
+    ${choices.map(
+      (choice, i) =>
+        html`<label><input type="radio" name="parts" value="${choice}"${i === 0 ? html` checked` : ''}> ${label[choice]}</label>`,
+    )}
+  </fieldset>
+  <label for="note">Note <span class="muted">(optional)</span></label>
+  <input id="note" name="note" maxlength="500" placeholder="before deploy">
+  <button type="submit" class="primary">Create backup</button>
+</form>`;
+}
+
+function backupTable(
+  title: string,
+  id: string,
+  backups: Backup[],
+  retention: Map<string, RetentionDecision>,
+  shown: number,
+): Html {
+  return html`<section aria-labelledby="${id}-heading">
+  <h2 id="${id}-heading">${title} <span class="count">${backups.length}${backups.length >= shown ? '+' : ''}</span></h2>
+  ${
+    backups.length === 0
+      ? html`<p class="muted">No ${title.toLowerCase()} backups yet.</p>`
+      : html`<div class="scroll"><table>
+    <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Size</th><th scope="col">Note</th><th scope="col">Asked by</th><th scope="col">Status</th><th scope="col">Kept because</th><th scope="col">Verified</th></tr></thead>
+    <tbody>${backups.map((b) => backupRow(b, retention.get(b.id)))}</tbody>
+  </table></div>`
+  }
+  ${backups.length >= shown ? html`<p class="muted">The newest ${shown} are shown; the command line and the API list them all.</p>` : ''}
+</section>`;
+}
+
+function backupRow(backup: Backup, decision: RetentionDecision | undefined): Html {
+  const size = backup.storedParts.reduce((sum, p) => sum + p.storedSizeBytes, 0);
+  return html`<tr>
+  <td><a href="/backups/${backup.id}">${timeOf(backup.createdAt)}</a> <span class="id">${backup.id}</span></td>
+  <td>${partsLabel(backup.parts)}</td>
+  <td>${backup.storedParts.length > 0 ? formatBytes(size) : '—'}</td>
+  <td>${backup.note ?? ''}</td>
+  <td>${backup.requestedBy ?? 'schedule'}</td>
+  <td><span class="status ${backup.status}">${backup.status}</span>${backup.pinned ? html` <span class="tag">pinned</span>` : ''}</td>
+  <td>${decision ? (decision.keep ? decision.reason : html`<span class="tag warn">pending deletion</span>`) : ''}</td>
+  <td>${backup.verifyError ? html`<span class="status failed">failed</span>` : timeOf(backup.verifiedAt)}</td>
+</tr>`;
+}
+
+export function partsLabel(parts: string): string {
+  return parts === 'db+media' ? 'database + media' : parts === 'db' ? 'database' : 'media';
+}

@@ -1,0 +1,317 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runWebLogin } from '../../cli/web-command.ts';
+import { createHttpApp } from '../../src/http/create-http-app.ts';
+import type { Worker } from '../../src/jobs/worker.ts';
+import { WebSessions } from '../../src/state/web-sessions.ts';
+import type { Store } from '../../src/storage/store.ts';
+import { listen } from '../http/listen.ts';
+import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
+import { WebClient } from './web-client.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'backstop-web-'));
+const liveMedia = join(root, 'shop-live');
+let engine: TestEngine;
+let store: Store;
+let cleanupStore: () => Promise<void>;
+let worker: Worker;
+let server: { url: string; close: () => Promise<void> };
+let sessions: WebSessions;
+
+/** A browser signed in as `principal` (a session opened as sign-in would open it). */
+async function signedIn(principal: string, name = principal): Promise<WebClient> {
+  const { secret } = await sessions.open({ principal, also: [], name, configHolder: false }, 3600);
+  const client = new WebClient(server.url, `backstop_session=${secret}`);
+  await client.get('/backups');
+  return client;
+}
+
+/** A browser signed in with a link from `backstop web login`. */
+async function signedInWithLink(): Promise<WebClient> {
+  const link = await linkSecret();
+  const client = new WebClient(server.url);
+  const answer = await client.post('/sign-in/link', { link });
+  expect([answer.status, answer.location]).toEqual([303, '/backups']);
+  await client.get('/backups');
+  return client;
+}
+
+async function linkSecret(): Promise<string> {
+  let printed = '';
+  const io = { stdout: { write: (text: string) => (printed += text) }, stderr: { write: () => true } };
+  // biome-ignore lint/suspicious/noExplicitAny: only stdout is written by this command.
+  await runWebLogin(engine.state.db, server.url, io as any, { json: true });
+  const { url } = JSON.parse(printed) as { url: string };
+  expect(url.startsWith(`${server.url}/sign-in/link/`)).toBe(true);
+  return url.slice(url.lastIndexOf('/') + 1);
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  await expect.poll(check, { timeout: 30_000, interval: 100 }).toBe(true);
+}
+
+beforeAll(async () => {
+  mkdirSync(join(liveMedia, 'uploads'), { recursive: true });
+  writeFileSync(join(liveMedia, 'uploads', 'cat.jpg'), 'meow'.repeat(1000));
+  ({ store, cleanup: cleanupStore } = await makeStore('directory'));
+  engine = await makeEngine({
+    store,
+    targets: [
+      target('shop', 'live', { mediaDir: liveMedia }),
+      target('shop', 'staging', { mediaDir: join(root, 'shop-staging') }),
+      target('shop', 'prod', { mediaDir: join(root, 'shop-prod') }, true),
+      target('blog', 'live', { mediaDir: join(root, 'blog-live') }),
+    ],
+    access: {
+      shop: {
+        environments: {},
+        access: { viewer: ['web:vera'], operator: ['web:olga'], restorer: ['web:rita'], approver: ['web:abby'] },
+      },
+      blog: { environments: {}, access: { operator: ['web:olga'] } },
+    } as never,
+  });
+  worker = engineWorker(engine.ctx, { concurrency: 1, heartbeatMs: 200, pollMs: 50, log: (l) => engine.logs.push(l) });
+  worker.start();
+  sessions = new WebSessions(engine.state.db, engine.ctx.clock);
+  server = await listen(
+    createHttpApp({
+      state: engine.state.db,
+      store,
+      engine: engine.ctx,
+      approvalReachable: () => true,
+      web: { secure: false },
+    }),
+  );
+});
+
+afterAll(async () => {
+  await server?.close();
+  await worker?.stop();
+  await engine?.close();
+  await cleanupStore?.();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('sign-in', () => {
+  test('a visitor is sent to the sign-in page, which says how to sign in; pages carry a strict CSP', async () => {
+    const visitor = new WebClient(server.url);
+    expect((await visitor.get('/')).location).toBe('/sign-in');
+    expect((await visitor.get('/backups')).location).toBe('/sign-in');
+    const signIn = await visitor.get('/sign-in');
+    expect(signIn.status).toBe(200);
+    expect(signIn.text).toContain('backstop web login');
+    expect(signIn.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(signIn.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(signIn.headers.get('x-frame-options')).toBe('DENY');
+    expect(signIn.headers.get('cache-control')).toBe('no-store');
+    const refused = await visitor.post('/backups', { target: 'shop/live' });
+    expect(refused.status).toBe(401);
+  });
+
+  test('a sign-in link works once: opening it changes nothing, the button signs in, a second use is refused', async () => {
+    const link = await linkSecret();
+    const browser = new WebClient(server.url);
+    // A link previewer fetching the page does not use the link up.
+    expect((await browser.get(`/sign-in/link/${link}`)).text).toContain('Sign in as the holder of the config');
+    expect((await browser.get(`/sign-in/link/${link}`)).status).toBe(200);
+    const first = await browser.post('/sign-in/link', { link });
+    expect([first.status, first.location]).toEqual([303, '/backups']);
+    expect(first.headers.get('set-cookie')).toMatch(
+      /^backstop_session=[\w-]{43}; Max-Age=43200; Path=\/; .*HttpOnly; SameSite=Lax$/,
+    );
+    const page = await browser.get('/backups');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('config holder');
+    const again = await new WebClient(server.url).post('/sign-in/link', { link });
+    expect(again.status).toBe(400);
+    expect(again.text).toContain('used already or has expired');
+    expect(again.headers.get('set-cookie')).toBeNull();
+  });
+
+  test('a link from another site does not sign in; a made-up link neither', async () => {
+    const link = await linkSecret();
+    const forged = await new WebClient(server.url).post('/sign-in/link', { link }, { 'sec-fetch-site': 'cross-site' });
+    expect(forged.status).toBe(403);
+    expect((await new WebClient(server.url).post('/sign-in/link', { link: 'x'.repeat(43) })).status).toBe(400);
+    // The refused cross-site attempt did not use the link up.
+    expect((await new WebClient(server.url).post('/sign-in/link', { link })).status).toBe(303);
+  });
+
+  test('signing out ends the session everywhere: its cookie no longer opens a page or the API', async () => {
+    const browser = await signedInWithLink();
+    const cookie = browser.cookie as string;
+    const out = await browser.post('/sign-out', {});
+    expect(out.location).toBe('/sign-in');
+    const stale = new WebClient(server.url, cookie);
+    expect((await stale.get('/backups')).location).toBe('/sign-in');
+    expect((await stale.get('/api/v1/backups')).status).toBe(401);
+  });
+
+  test('over https the cookie is Secure and bound to the host (__Host-)', async () => {
+    const secure = await listen(
+      createHttpApp({ state: engine.state.db, store, engine: engine.ctx, web: { secure: true } }),
+    );
+    try {
+      let printed = '';
+      const io = { stdout: { write: (text: string) => (printed += text) }, stderr: { write: () => true } };
+      // biome-ignore lint/suspicious/noExplicitAny: only stdout is written by this command.
+      await runWebLogin(engine.state.db, secure.url, io as any, { json: true });
+      const link = (JSON.parse(printed) as { url: string }).url.split('/').pop() as string;
+      const answer = await new WebClient(secure.url).post('/sign-in/link', { link });
+      expect(answer.headers.get('set-cookie')).toMatch(
+        /^__Host-backstop_session=[\w-]+; .*Path=\/; .*HttpOnly; Secure; SameSite=Lax$/,
+      );
+    } finally {
+      await secure.close();
+    }
+  });
+});
+
+describe('the Backups view', () => {
+  test('create with a note from the page: the backup runs, and the list shows it under On-demand, the note escaped', async () => {
+    const olga = await signedIn('web:olga', 'Olga');
+    const page = await olga.get('/backups?target=shop/live');
+    expect(page.text).toContain('Create backup');
+    const note = '<script>alert("x")</script> before deploy';
+    const created = await olga.post('/backups', { target: 'shop/live', parts: 'media', note });
+    expect(created.status).toBe(303);
+    const operationPath = (created.location as string).split('?')[0] as string;
+    await until(async () => (await olga.get(operationPath)).text.includes('Completed'));
+    const list = await olga.get('/backups?target=shop/live');
+    const onDemand = list.text.slice(list.text.indexOf('id="on-demand-heading"'));
+    expect(onDemand).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; before deploy');
+    expect(list.text).not.toContain('<script>alert');
+    expect(onDemand).toContain('web:olga');
+    expect(onDemand).toContain('one of 3 newest');
+    const scheduled = list.text.slice(
+      list.text.indexOf('id="scheduled-heading"'),
+      list.text.indexOf('id="on-demand-heading"'),
+    );
+    expect(scheduled).toContain('No scheduled backups yet.');
+    const audit = await engine.ctx.audit.list({ app: 'shop', limit: 5 });
+    expect(audit.some((e) => e.principal === 'web:olga' && e.action.startsWith('create media shop/live'))).toBe(true);
+  });
+
+  test('a viewer sees no Create button and is refused when posting anyway, by the page and by the API', async () => {
+    const vera = await signedIn('web:vera', 'Vera');
+    const page = await vera.get('/backups?target=shop/live');
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain('Create backup');
+    const forced = await vera.post('/backups', { target: 'shop/live', parts: 'media' });
+    expect(forced.status).toBe(403);
+    expect(forced.text).toContain('needs the operator role on shop');
+    const api = await vera.send('POST', '/api/v1/backups', JSON.stringify({ app: 'shop', env: 'live' }), {
+      'content-type': 'application/json',
+      'x-csrf-token': vera.csrf as string,
+    });
+    expect([api.status, JSON.parse(api.text).code]).toEqual([403, 'forbidden']);
+    // The viewer of shop sees nothing of blog.
+    const blog = await vera.get('/backups?target=blog/live');
+    expect(blog.status).toBe(404);
+    expect(blog.text).toContain('Unknown target blog/live');
+  });
+
+  test('a state change without the CSRF token, or from another site, is refused and does nothing', async () => {
+    const olga = await signedIn('web:olga');
+    const before = (await engine.ctx.catalog.listBackups({ app: 'shop' })).length;
+    expect((await olga.post('/backups', { target: 'shop/live', csrf: 'forged' })).status).toBe(403);
+    expect((await olga.post('/backups', { target: 'shop/live' }, { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await olga.post('/backups', { target: 'shop/live' }, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    const api = await olga.send('POST', '/api/v1/backups', JSON.stringify({ app: 'shop', env: 'live' }), {
+      'content-type': 'application/json',
+    });
+    expect([api.status, JSON.parse(api.text).code]).toEqual([403, 'cross-site']);
+    expect((await engine.ctx.catalog.listBackups({ app: 'shop' })).length).toBe(before);
+  });
+
+  test('restore: the preview says what is overwritten; a wrong confirmation restores nothing; the right one does', async () => {
+    const rita = await signedIn('web:rita', 'Rita');
+    const olga = await signedIn('web:olga');
+    const created = await olga.post('/backups', { target: 'shop/live', parts: 'media', note: 'to restore' });
+    const operationPath = (created.location as string).split('?')[0] as string;
+    await until(async () => (await olga.get(operationPath)).text.includes('Completed'));
+    const backupId = /href="\/backups\/(\w+)"/.exec((await olga.get(operationPath)).text)?.[1] as string;
+    const preview = await rita.get(`/backups/${backupId}/restore?parts=media&to=shop/staging&safety=on`);
+    expect(preview.status).toBe(200);
+    expect(preview.text).toContain('This overwrites, in <strong>shop/staging</strong>');
+    expect(preview.text).toContain('A safety backup of shop/staging is taken first');
+    const restoresBefore = await engine.ctx.operations.list({
+      statuses: ['queued', 'running', 'succeeded'],
+      limit: 100,
+    });
+    const wrong = await rita.post(`/backups/${backupId}/restore`, {
+      parts: 'media',
+      to: 'shop/staging',
+      safety: 'on',
+      confirm: 'shop/live',
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.text).toContain('Nothing was restored: type shop/staging exactly');
+    expect(
+      (await engine.ctx.operations.list({ statuses: ['queued', 'running', 'succeeded'], limit: 100 })).length,
+    ).toBe(restoresBefore.length);
+    const right = await rita.post(`/backups/${backupId}/restore`, {
+      parts: 'media',
+      to: 'shop/staging',
+      safety: 'on',
+      confirm: 'shop/staging',
+    });
+    expect(right.status).toBe(303);
+    const restorePath = (right.location as string).split('?')[0] as string;
+    await until(async () => (await rita.get(restorePath)).text.includes('Completed'));
+  });
+
+  test('a protected restore becomes a request: the asker cannot approve it, another approver can, from the page', async () => {
+    const holder = await signedInWithLink();
+    const backups = await engine.ctx.catalog.listBackups({ app: 'shop', env: 'live' });
+    const done = backups.find((b) => b.status === 'completed' && b.parts === 'media');
+    expect(done).toBeDefined();
+    const asked = await holder.post(`/backups/${done?.id}/restore`, {
+      parts: 'media',
+      to: 'shop/prod',
+      safety: 'on',
+      confirm: 'shop/prod',
+    });
+    // Even the config holder's web session asks for approval.
+    expect(asked.location).toBe('/approvals?notice=approval-requested');
+    const own = await holder.get('/approvals');
+    expect(own.text).toContain('Waiting for another approver.');
+    const request = (await engine.ctx.requests.list({ apps: ['shop'], status: 'pending', limit: 10 }))[0];
+    expect(request?.requestedBy).toBe('web:config-holder');
+    const self = await holder.post(`/approvals/${request?.id}/approve`, {});
+    expect([self.status, self.text]).toEqual([403, expect.stringContaining('someone else with the approver role')]);
+    const abby = await signedIn('web:abby', 'Abby');
+    expect((await abby.get('/approvals')).text).toContain('Approve restore into shop/prod');
+    const approved = await abby.post(`/approvals/${request?.id}/approve`, {});
+    expect(approved.location).toMatch(/^\/operations\/\w+\?notice=approved$/);
+    expect((await engine.ctx.requests.get(request?.id as string)).status).toBe('approved');
+    const restorePath = (approved.location as string).split('?')[0] as string;
+    await until(async () => (await abby.get(restorePath)).text.includes('Completed'));
+  });
+
+  test('prepare a download: the page shows its links once ready', async () => {
+    const olga = await signedIn('web:olga');
+    const backup = (await engine.ctx.catalog.listBackups({ app: 'shop', env: 'live' })).find(
+      (b) => b.status === 'completed',
+    );
+    const asked = await olga.post(`/backups/${backup?.id}/download`, { parts: 'media' });
+    expect(asked.location).toMatch(/^\/prepared-downloads\/\w+\?notice=download-queued$/);
+    const path = (asked.location as string).split('?')[0] as string;
+    await until(async () => (await olga.get(path)).text.includes('media.tar'));
+    const href = /<a href="([^"]+)" rel="noreferrer" download>/.exec((await olga.get(path)).text)?.[1] as string;
+    // The test engine's links name the default address; the route is this server's.
+    const link = new URL(href.replaceAll('&#38;', '&'));
+    const file = await fetch(`${server.url}${link.pathname}${link.search}`);
+    expect(file.status).toBe(200);
+  });
+
+  test('the script and stylesheet are served from the package with their types', async () => {
+    const script = await fetch(`${server.url}/assets/live.js`);
+    expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+    expect(await script.text()).toContain('new EventSource');
+    const css = await fetch(`${server.url}/assets/backstop.css`);
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+  });
+});
