@@ -130,8 +130,9 @@ const retention = z.strictObject({
 const principal = z
   .string()
   .regex(
-    /^(\*|(slack|slack-channel|discord|discord-role|discord-channel|cli|api):\S+)$/,
-    'write a principal: slack:U123, slack-channel:C123, discord:456, discord-role:789, discord-channel:987, or *',
+    /^(\*|(slack|slack-channel|discord|discord-role|discord-channel|cli|api|web):\S+)$/,
+    'write a principal: slack:U123, slack-channel:C123, discord:456, discord-role:789, discord-channel:987, ' +
+      'web:ana@example.com, or *',
   );
 
 const channel = z

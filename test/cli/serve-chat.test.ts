@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -19,6 +18,7 @@ import {
   signingSecret,
   slashCommand,
 } from '../adapters/slack/slack-requests.ts';
+import { freePort, startServe } from '../support/serve-process.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'backstop.js');
 const cwd = mkdtempSync(join(tmpdir(), 'backstop-serve-chat-'));
@@ -26,35 +26,6 @@ const cleanups: Array<() => Promise<void> | void> = [() => rmSync(cwd, { recursi
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-/** Starts `backstop serve` in `dir` and resolves once it says it is running; `stderr()` is what it printed so far. */
-async function startServe(
-  dir: string,
-): Promise<{ child: ChildProcess; done: Promise<number | null>; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const done = exited(child);
-  cleanups.push(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  await expect.poll(() => stderr, { timeout: 60_000, interval: 100 }).toContain('Backstop is running');
-  return { child, done, stderr: () => stderr };
-}
 
 // `backstop serve` as its own process (the compiled build after `npm ci`, as bin.test.ts runs it) with Slack and
 // Discord configured: its public port is the HTTP front's thread, which acknowledges commands and proxies the rest.
@@ -83,7 +54,7 @@ test('serve with Slack and Discord: signed commands are acknowledged, run, and t
     },
   };
   writeFileSync(join(cwd, 'backstop.yaml'), `${JSON.stringify(config)}\n`);
-  const { child, done, stderr } = await startServe(cwd);
+  const { child, done, stderr } = await startServe(cwd, cleanups);
   expect(stderr()).toContain(
     `HTTP on http://127.0.0.1:${port} (/api/v1, /metrics, /healthz, /readyz, /slack/events, /discord/interactions)`,
   );
@@ -195,7 +166,7 @@ test('serve: a restore request opened through the API gets a card in the bound c
   expect(created.code).toBe(0);
   const auth = { authorization: `Bearer ${JSON.parse(created.stdout).secret}`, 'content-type': 'application/json' };
 
-  const { child, done } = await startServe(dir);
+  const { child, done } = await startServe(dir, cleanups);
   const api = `http://127.0.0.1:${port}/api/v1`;
   const post = async (path: string, body?: unknown) => {
     const response = await fetch(`${api}${path}`, {

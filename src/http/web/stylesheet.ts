@@ -51,6 +51,6 @@ ul.requests li { display: block; }
 progress { width: 10rem; max-width: 100%; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-section.danger { border: 1px solid var(--bad); border-radius: .5rem; padding: 0 1rem 1rem; }
+section.danger { border: 1px solid var(--bad); border-radius: .5rem; padding: 0 1rem 1rem; overflow-wrap: anywhere; }
 @media (max-width: 40rem) { dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .5rem; } }
 `;

@@ -1,0 +1,265 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { generateIdentity } from '../../src/crypto/index.ts';
+import { openState, type State } from '../../src/state/state.ts';
+import { WebSessions } from '../../src/state/web-sessions.ts';
+import { FakeSlackApi } from '../adapters/slack/fake-slack-api.ts';
+import { signingSecret } from '../adapters/slack/slack-requests.ts';
+import { runBackstop } from '../support/cli.ts';
+import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
+import { type S3rverPeer, startS3rver } from '../support/s3rver.ts';
+import { freePort, startServe } from '../support/serve-process.ts';
+
+// The Backups view in Debian's Chromium, against `backstop serve` as its own process on a PostgreSQL state, s3rver
+// for storage, real application databases and a fake Slack Web API that records the approval cards.
+const cwd = mkdtempSync(join(tmpdir(), 'backstop-browser-'));
+const screenshots = join(import.meta.dirname, '..', '..', 'test-output', 'screenshots');
+const cleanups: Array<() => Promise<void> | void> = [() => rmSync(cwd, { recursive: true, force: true })];
+let base: string;
+let browser: Browser;
+let state: State;
+let slack: FakeSlackApi;
+let s3: S3rverPeer;
+const databases: Record<string, { name: string; url: string }> = {};
+
+const chromiumFlags = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+beforeAll(async () => {
+  mkdirSync(screenshots, { recursive: true });
+  for (const env of ['state', 'live', 'staging', 'prod']) databases[env] = await createDatabase(`web_${env}`);
+  cleanups.push(async () => {
+    for (const db of Object.values(databases)) await dropDatabase(db.name);
+  });
+  await sql(databases['live']!.url, 'create table orders (id int primary key, item text)');
+  await sql(databases['live']!.url, "insert into orders values (1, 'tea'), (2, 'cake'), (3, 'jam')");
+  mkdirSync(join(cwd, 'media'));
+  writeFileSync(join(cwd, 'media', 'photo.jpg'), Buffer.alloc(50_000, 7));
+  slack = await FakeSlackApi.start();
+  cleanups.push(() => slack.close());
+  s3 = await startS3rver();
+  cleanups.push(() => s3.stop());
+  const bucket = await s3.createBucket('web');
+  const { identity, recipient } = generateIdentity();
+  writeFileSync(join(cwd, 'fleet.key'), `${identity}\n`, { mode: 0o600 });
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const config = {
+    database: databases['state']!.url,
+    encryption: { recipients: [recipient], identities: ['./fleet.key'] },
+    storage: {
+      s3: {
+        bucket,
+        endpoint: s3.clientConfig.endpoint,
+        region: s3.clientConfig.region,
+        forcePathStyle: true,
+        accessKeyId: s3.clientConfig.credentials.accessKeyId,
+        secretAccessKey: s3.clientConfig.credentials.secretAccessKey,
+      },
+    },
+    http: { port },
+    chat: { slack: { signingSecret, botToken: 'xoxb-web-test', apiUrl: slack.apiUrl } },
+    apps: {
+      shop: {
+        access: { viewer: ['web:vera'], approver: ['web:abby'] },
+        channels: ['slack:C123'],
+        environments: {
+          live: { database: databases['live']!.url, media: './media', schedule: 'off' },
+          staging: { database: databases['staging']!.url, schedule: 'off' },
+          prod: { database: databases['prod']!.url, schedule: 'off', protected: true },
+        },
+      },
+    },
+  };
+  writeFileSync(join(cwd, 'backstop.yaml'), `${JSON.stringify(config)}\n`);
+  await startServe(cwd, cleanups);
+  state = await openState({ databaseUrl: databases['state']!.url, dataDir: cwd });
+  cleanups.push(() => state.close());
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    // Playwright gives each launch a new, empty profile directory.
+    args: chromiumFlags,
+  });
+  cleanups.push(() => browser.close());
+}, 120_000);
+
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** A browser context signed in as a person the config grants roles (a session as sign-in opens one). */
+async function personContext(principal: string, name: string): Promise<BrowserContext> {
+  const { secret } = await new WebSessions(state.db, () => new Date()).open(
+    { principal, also: [], name, configHolder: false },
+    3600,
+  );
+  const context = await browser.newContext();
+  await context.addCookies([{ name: 'backstop_session', value: secret, url: base, httpOnly: true, sameSite: 'Lax' }]);
+  return context;
+}
+
+/** No serious or critical accessibility violation, no horizontal scrolling at 375 px, and a screenshot of each. */
+async function checkPage(page: Page, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const grave = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(grave.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  const wide = page.viewportSize();
+  await page.setViewportSize({ width: 375, height: 800 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  await page.screenshot({ path: join(screenshots, `${name}-375px.png`), fullPage: true });
+  if (wide) await page.setViewportSize(wide);
+}
+
+async function rowsOf(url: string): Promise<string[]> {
+  const rows = await sql<{ item: string }>(url, 'select item from orders order by id');
+  return rows.map((r) => r.item);
+}
+
+test('sign in, create with a note and watch it complete, restore into staging, ask for and approve a protected restore, download', async () => {
+  const holder = await browser.newContext();
+  const page = await holder.newPage();
+  const login = await runBackstop(['web', 'login', '--json'], { cwd });
+  expect(login.code).toBe(0);
+  await page.goto(login.json().url);
+  await checkPage(page, 'sign-in');
+  await page.getByRole('button', { name: 'Sign in as the holder of the config' }).click();
+  await page.waitForURL(`${base}/backups`);
+  await checkPage(page, 'backups-empty');
+
+  // Create, with the keyboard only: Tab to the note, type, Enter submits.
+  for (let i = 0; i < 20 && (await page.evaluate(() => document.activeElement?.id)) !== 'note'; i++) {
+    await page.keyboard.press('Tab');
+  }
+  await page.keyboard.type('before deploy');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/operations\/\w+\?notice=backup-queued$/);
+  // The page follows the event stream and shows the outcome when the worker finishes.
+  await page.getByText(/^Completed/).waitFor({ timeout: 60_000 });
+  await checkPage(page, 'operation');
+  await page.getByRole('link', { name: 'Open the backup' }).click();
+  await page.waitForURL(/\/backups\/\w+$/);
+  const backupId = page.url().split('/').pop() as string;
+  await expect.poll(() => page.getByText('before deploy').count()).toBeGreaterThan(0);
+  await checkPage(page, 'backup');
+  await page.goto(`${base}/backups`);
+  await expect.poll(() => page.locator('#on-demand-heading').textContent()).toContain('1');
+  await checkPage(page, 'backups');
+
+  // Restore the database into staging with the typed confirmation.
+  await page.goto(`${base}/backups/${backupId}/restore`);
+  await page.getByLabel('What').selectOption('db');
+  await page.getByLabel('Into').selectOption('shop/staging');
+  await page.getByRole('button', { name: 'Show what this would overwrite' }).click();
+  await page.getByText('This overwrites, in').waitFor();
+  await checkPage(page, 'restore');
+  await page.getByLabel('Type shop/staging to confirm').fill('shop/staging');
+  await page.getByRole('button', { name: 'Restore into shop/staging' }).click();
+  await page.waitForURL(/\/operations\/\w+\?notice=restore-queued$/);
+  await page.getByText(/^Completed/).waitFor({ timeout: 60_000 });
+  expect(await rowsOf(databases['staging']!.url)).toEqual(['tea', 'cake', 'jam']);
+
+  // Into the protected prod: a request, posted as a card to the bound Slack channel, approved by Abby on the web.
+  await page.goto(`${base}/backups/${backupId}/restore?parts=db&to=shop/prod&safety=on`);
+  await page.getByLabel('Type shop/prod to confirm').fill('shop/prod');
+  await page.getByRole('button', { name: 'Ask for approval' }).click();
+  await page.waitForURL(`${base}/approvals?notice=approval-requested`);
+  await page.getByText('Waiting for another approver.').waitFor();
+  const card = await slack.waitFor(
+    () => slack.callsTo('chat.postMessage').find((c) => /Restore request \w+/.test(String(c.body['text']))),
+    30_000,
+  );
+  const abby = await personContext('web:abby', 'Abby');
+  const approverPage = await abby.newPage();
+  await approverPage.goto(`${base}/approvals`);
+  await checkPage(approverPage, 'approvals');
+  await approverPage.getByRole('button', { name: 'Approve restore into shop/prod' }).click();
+  await approverPage.waitForURL(/\/operations\/\w+\?notice=approved$/);
+  await approverPage.getByText(/^Completed/).waitFor({ timeout: 60_000 });
+  expect(await rowsOf(databases['prod']!.url)).toEqual(['tea', 'cake', 'jam']);
+  // The Slack card of the same request now says who approved it.
+  await slack.waitFor(
+    () =>
+      slack
+        .callsTo('chat.update')
+        .find((c) => c.body['ts'] === card.answer?.['ts'] && /web:abby/.test(JSON.stringify(c.body))),
+    30_000,
+  );
+
+  // Prepare a download of the database and fetch its link: the bytes are the backup's.
+  await page.goto(`${base}/backups/${backupId}`);
+  await page.getByLabel('Prepare download of').selectOption('db');
+  await page.getByRole('button', { name: 'Prepare download' }).click();
+  await page.waitForURL(/\/prepared-downloads\/\w+\?notice=download-queued$/);
+  const link = page.getByRole('link', { name: /\.dump$/ });
+  await link.waitFor({ timeout: 60_000 });
+  await checkPage(page, 'download');
+  const href = (await link.getAttribute('href')) as string;
+  const file = await page.request.get(href);
+  const backup = await (await page.request.get(`${base}/api/v1/backups/${backupId}`)).json();
+  const dbPart = backup.parts.find((p: { kind: string }) => p.kind === 'db');
+  expect(
+    createHash('sha256')
+      .update(await file.body())
+      .digest('hex'),
+  ).toBe(dbPart.sha256);
+
+  await page.goto(`${base}/operations`);
+  await checkPage(page, 'operations');
+  await holder.close();
+  await abby.close();
+}, 240_000);
+
+test('a viewer sees no Create button and is refused when posting anyway; a cross-site form post is refused', async () => {
+  const vera = await personContext('web:vera', 'Vera');
+  const page = await vera.newPage();
+  await page.goto(`${base}/backups`);
+  await page.getByRole('heading', { name: 'Backups of shop/live' }).waitFor();
+  expect(await page.getByRole('button', { name: 'Create backup' }).count()).toBe(0);
+  const csrf = (await page.locator('input[name="csrf"]').first().getAttribute('value')) as string;
+  const forced = await page.request.post(`${base}/backups`, {
+    form: { csrf, target: 'shop/live', parts: 'db' },
+    headers: { origin: base },
+  });
+  expect(forced.status()).toBe(403);
+  expect(await forced.text()).toContain('needs the operator role on shop');
+
+  // Another site's page posting a form to Backstop: the browser keeps the SameSite cookie home, and Backstop refuses.
+  const before = (await sql(databases['state']!.url, 'select count(*)::int as n from backups'))[0]?.['n'];
+  const evil = createServer((_request, response) => {
+    response.setHeader('content-type', 'text/html');
+    response.end(
+      `<form id="f" method="post" action="${base}/backups"><input name="target" value="shop/live"></form>` +
+        '<script>document.getElementById("f").submit()</script>',
+    );
+  });
+  await new Promise<void>((resolve) => evil.listen(0, '127.0.0.2', resolve));
+  try {
+    const { port } = evil.address() as { port: number };
+    const holderish = await personContext('web:abby', 'Abby');
+    const victim = await holderish.newPage();
+    const answer = victim.waitForResponse((r) => r.url() === `${base}/backups` && r.request().method() === 'POST');
+    await victim.goto(`http://127.0.0.2:${port}/`);
+    expect([401, 403]).toContain((await answer).status());
+    await holderish.close();
+  } finally {
+    evil.close();
+  }
+  const after = (await sql(databases['state']!.url, 'select count(*)::int as n from backups'))[0]?.['n'];
+  expect(after).toBe(before);
+  await vera.close();
+}, 120_000);
