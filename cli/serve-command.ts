@@ -20,7 +20,7 @@ import { listenForHandOff } from './hand-off-server.ts';
 import { handOffSocketPath } from './hand-off-socket-path.ts';
 import { runHandedOff } from './handed-off-command.ts';
 import { signalled } from './signalled.ts';
-import { webBaseOf } from './web-command.ts';
+import { webBaseOf, webSettings } from './web-command.ts';
 import { createWorker, workerSettings } from './worker-settings.ts';
 
 /**
@@ -51,7 +51,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       store: engine.store,
       storeProbe,
       engine,
-      web: { secure: config.raw.http?.publicUrl?.startsWith('https:') ?? false },
+      web: webSettings(config),
       // A restore request reaches approvers through its cards in the channels bound to the target.
       approvalReachable: (target) =>
         bindings

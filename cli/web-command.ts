@@ -1,5 +1,7 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import { durationSeconds } from '../src/config/config-schema.ts';
+import type { HttpAppOptions } from '../src/http/create-http-app.ts';
 import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
 import { WebSessions } from '../src/state/web-sessions.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -26,6 +28,24 @@ export async function webCommand(
   } finally {
     await state.close();
   }
+}
+
+/** The web view's settings from the config: https or not, session length, the sign-in provider. */
+export function webSettings(config: Pick<BackstopConfig, 'raw'>): NonNullable<HttpAppOptions['web']> {
+  const publicUrl = config.raw.http?.publicUrl;
+  const web = config.raw.web;
+  const oidc = web?.oidc;
+  return {
+    secure: publicUrl?.startsWith('https:') ?? false,
+    sessionTtlSeconds: durationSeconds(web?.sessionTtl ?? '12h'),
+    ...(publicUrl !== undefined && { publicUrl }),
+    ...(oidc && {
+      oidc: {
+        ...oidc,
+        principal: oidc.principal ?? (new URL(oidc.issuer).hostname === 'slack.com' ? 'slack' : 'email'),
+      },
+    }),
+  };
 }
 
 /** The address the Backstop server answers on, as a browser reaches it: `http.publicUrl`, else host and port. */

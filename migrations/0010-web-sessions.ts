@@ -27,4 +27,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
     .addColumn('used_at', 'timestamptz')
     .execute();
+  // Sign-ins started with an OpenID Connect provider: what the provider's answer must match (one use each).
+  await db.schema
+    .createTable('web_sign_in_attempts')
+    .addColumn('state_sha256', 'text', (c) => c.primaryKey())
+    .addColumn('nonce', 'text', (c) => c.notNull())
+    .addColumn('verifier', 'text', (c) => c.notNull())
+    .addColumn('redirect_uri', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+    .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+    .execute();
 }

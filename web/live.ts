@@ -109,6 +109,20 @@ function follow(): void {
     show(JSON.parse((event as MessageEvent<string>).data) as OperationEvent);
   });
   events.addEventListener('end', () => events.close());
+  // Work that ended between the page being made and the stream opening sends no event: ask for its state once the
+  // stream is open (and again after each reconnection).
+  events.addEventListener('open', () => {
+    for (const row of document.querySelectorAll<HTMLElement>('[data-operation]')) {
+      const id = row.dataset['operation'];
+      if (id === undefined || ended.has(row.dataset['status'] ?? '')) continue;
+      void fetch(`/api/v1/operations/${encodeURIComponent(id)}`, { headers: { accept: 'application/json' } })
+        .then((response) => (response.ok ? (response.json() as Promise<OperationEvent>) : undefined))
+        .then((operation) => {
+          if (operation) show(operation);
+        })
+        .catch(() => undefined);
+    }
+  });
 }
 
 localTimes(document);

@@ -32,6 +32,20 @@ export class AccessPolicy {
     return held !== undefined && roleIncludes(held, needed);
   }
 
+  /** Whether some app's grants name one of `principals` itself (not through `*`). */
+  namesAnyOf(principals: readonly string[]): boolean {
+    return Object.values(this.grants).some((grants) =>
+      Object.values(grants ?? {}).some((holders) => (holders ?? []).some((h: string) => principals.includes(h))),
+    );
+  }
+
+  /** Whether some app grants a role to everyone (`*`). */
+  grantsEveryone(): boolean {
+    return Object.values(this.grants).some((grants) =>
+      Object.values(grants ?? {}).some((holders) => (holders ?? []).includes('*')),
+    );
+  }
+
   /** Apps on which `principals` hold at least `needed`. */
   appsAllowing(principals: readonly string[], needed: Role): string[] {
     return Object.keys(this.grants).filter((app) => this.allows(principals, app, needed));

@@ -276,6 +276,34 @@ export const configSchema = z
       })
       .optional(),
     webhooks: webhooksSchema.optional(),
+    /** The Backups view: how long a sign-in lasts, and sign-in with an OpenID Connect provider. */
+    web: z
+      .strictObject({
+        sessionTtl: duration.default('12h'),
+        oidc: z
+          .strictObject({
+            issuer: z.url("write the provider's issuer URL, e.g. https://slack.com or https://accounts.google.com"),
+            clientId: z.string().min(1, 'write the client id the provider gave Backstop'),
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax, shown as an example.
+            clientSecret: z.string().min(1, 'write the client secret, e.g. clientSecret: ${OIDC_CLIENT_SECRET}'),
+            /** What the sign-in button names: "Sign in with <name>". */
+            name: z.string().min(1).default('your sign-in provider'),
+            /** Which principal a person signs in as; default `slack` for https://slack.com, else `email`. */
+            principal: z.enum(['slack', 'email', 'subject']).optional(),
+            /** Slack: only people of this workspace (team id, T...). */
+            allowedWorkspace: z
+              .string()
+              .regex(/^T[A-Z0-9]+$/, 'a Slack team id looks like T0123ABCD')
+              .optional(),
+            /** Only people whose verified email is at one of these domains. */
+            allowedDomains: z
+              .array(z.string().regex(/^[a-z0-9.-]+\.[a-z]+$/i, 'write a domain such as example.com'))
+              .default([]),
+            scopes: z.array(z.string()).default(['openid', 'email', 'profile']),
+          })
+          .optional(),
+      })
+      .optional(),
   })
   .superRefine((config, ctx) => {
     const ttl = config.downloads?.linkTtl;

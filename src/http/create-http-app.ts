@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { sql } from 'kysely';
 import type { Target } from '../domain/target.ts';
+import { SignInAttempts } from '../state/sign-in-attempts.ts';
 import type { StateDb } from '../state/state.ts';
 import { WebSessions } from '../state/web-sessions.ts';
 import type { Store } from '../storage/store.ts';
@@ -8,7 +9,9 @@ import type { UseCaseContext } from '../use-cases/use-case-context.ts';
 import { createApiRouter } from './api/api-router.ts';
 import { downloadsRoute } from './downloads-route.ts';
 import { createMetricsRegistry, metricsHandler } from './metrics.ts';
+import { type OidcSettings, OidcSignIn } from './web/oidc-sign-in.ts';
 import { createWebRouter } from './web/web-router.ts';
+import { defaultSessionTtlSeconds } from './web/web-session.ts';
 
 export interface HealthChecks {
   state: StateDb;
@@ -26,7 +29,14 @@ export interface HttpAppOptions extends HealthChecks {
    */
   approvalReachable?: (target: Target) => boolean;
   /** Serve the Backups view (the web pages, signed in with sessions kept in the state). */
-  web?: { secure: boolean };
+  web?: {
+    secure: boolean;
+    /** How long a sign-in lasts (default 12 hours). */
+    sessionTtlSeconds?: number;
+    /** Sign-in with an OpenID Connect provider (`web.oidc`). */
+    oidc?: OidcSettings;
+    publicUrl?: string;
+  };
 }
 
 /**
@@ -67,8 +77,20 @@ export function createHttpApp(options: HttpAppOptions): Express {
         ...(sessions && { sessions }),
       }),
     );
-    if (options.web && sessions) {
-      app.use(createWebRouter({ engine: options.engine, sessions, secure: options.web.secure, approvalReachable }));
+    const web = options.web;
+    if (web && sessions) {
+      const attempts = new SignInAttempts(options.state, options.engine.clock);
+      app.use(
+        createWebRouter({
+          engine: options.engine,
+          sessions,
+          secure: web.secure,
+          approvalReachable,
+          sessionTtlSeconds: web.sessionTtlSeconds ?? defaultSessionTtlSeconds,
+          ...(web.oidc && { oidc: new OidcSignIn(web.oidc, attempts, options.engine.access) }),
+          ...(web.publicUrl !== undefined && { publicUrl: web.publicUrl }),
+        }),
+      );
     }
   }
   return app;

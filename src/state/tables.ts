@@ -24,6 +24,7 @@ export interface StateTables {
   idempotency_keys: IdempotencyKeysTable;
   web_sessions: WebSessionsTable;
   web_sign_in_links: WebSignInLinksTable;
+  web_sign_in_attempts: WebSignInAttemptsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -250,4 +251,13 @@ export interface WebSignInLinksTable {
   created_at: Timestamp;
   expires_at: Timestamp;
   used_at: Timestamp | null;
+}
+
+export interface WebSignInAttemptsTable {
+  state_sha256: string;
+  nonce: string;
+  verifier: string;
+  redirect_uri: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
 }

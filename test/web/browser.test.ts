@@ -15,6 +15,7 @@ import { runBackstop } from '../support/cli.ts';
 import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
 import { type S3rverPeer, startS3rver } from '../support/s3rver.ts';
 import { freePort, startServe } from '../support/serve-process.ts';
+import { chromiumFlags } from './chromium.ts';
 
 // The Backups view in Debian's Chromium, against `backstop serve` as its own process on a PostgreSQL state, s3rver
 // for storage, real application databases and a fake Slack Web API that records the approval cards.
@@ -27,17 +28,6 @@ let state: State;
 let slack: FakeSlackApi;
 let s3: S3rverPeer;
 const databases: Record<string, { name: string; url: string }> = {};
-
-const chromiumFlags = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 beforeAll(async () => {
   mkdirSync(screenshots, { recursive: true });

@@ -2,7 +2,7 @@ import { type Html, html } from './html.ts';
 import { page } from './layout.ts';
 
 /** The page for whoever is not signed in: how to sign in here. */
-export function signInPage(options: { message?: string }): Html {
+export function signInPage(options: { message?: string; provider?: string }): Html {
   return page(
     {
       title: 'Sign in',
@@ -10,7 +10,8 @@ export function signInPage(options: { message?: string }): Html {
       ...(options.message && { notice: { kind: 'error', text: options.message } }),
     },
     html`<h1>Sign in to Backstop</h1>
-<p>Whoever holds this server's Backstop config signs in with a one-time link. On the server, run:</p>
+${options.provider ? html`<p><a class="button primary" href="/sign-in/oidc">Sign in with ${options.provider}</a></p>` : ''}
+<p>Whoever holds this server's Backstop config ${options.provider ? 'may also sign in' : 'signs in'} with a one-time link. On the server, run:</p>
 <pre><code>backstop web login</code></pre>
 <p>and open the link it prints (it works once, for 15 minutes).</p>`,
   );

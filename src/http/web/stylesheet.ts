@@ -40,7 +40,7 @@ fieldset { border: 1px solid var(--line); display: flex; flex-wrap: wrap; gap: .
 input, select, button { font: inherit; padding: .35rem .6rem; max-width: 100%; }
 button, .button { border: 1px solid var(--line); border-radius: .35rem; background: transparent; color: var(--fg);
   cursor: pointer; text-decoration: none; display: inline-block; }
-button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
+button.primary, .button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
 button.danger { background: var(--bad); color: #fff; border-color: var(--bad); }
 button.link { border: none; color: var(--accent); text-decoration: underline; padding: 0; }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }

@@ -8,6 +8,8 @@ import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { statusOfCode } from '../api/api-errors.ts';
 import { type Html, html } from './html.ts';
 import { page } from './layout.ts';
+import { oidcRoutes } from './oidc-routes.ts';
+import type { OidcSignIn } from './oidc-sign-in.ts';
 import { redeemLinkPage, signInPage } from './sign-in-page.ts';
 import { webAssets } from './web-assets.ts';
 import { backupRoutes } from './web-backup-routes.ts';
@@ -17,7 +19,6 @@ import {
   loadSession,
   sessionOf,
   sessionSecretOf,
-  sessionTtlSeconds,
   setSessionCookie,
 } from './web-session.ts';
 import { workRoutes } from './web-work-routes.ts';
@@ -28,6 +29,12 @@ export interface WebOptions {
   /** Whether the site is served over https (config `http.publicUrl`): cookies are then Secure and `__Host-`. */
   secure: boolean;
   approvalReachable: (target: Target) => boolean;
+  /** How long a sign-in lasts. */
+  sessionTtlSeconds: number;
+  /** Sign-in with an OpenID Connect provider, when `web.oidc` is configured. */
+  oidc?: OidcSignIn;
+  /** `http.publicUrl`: the address browsers use, for the provider's redirect back. */
+  publicUrl?: string;
 }
 
 /** What every page answer carries: no caching of anyone's data, no framing, no sniffing, no referrer, a strict CSP. */
@@ -68,7 +75,7 @@ export function createWebRouter(options: WebOptions): Router {
   });
   router.get('/sign-in', securityHeaders, withSession, (_request, response) => {
     if (sessionOf(response)) response.redirect(303, '/backups');
-    else send(response, 200, signInPage({}));
+    else send(response, 200, signInPage({ ...(options.oidc && { provider: options.oidc.settings.name }) }));
   });
   router.get('/sign-in/link/:secret', securityHeaders, (request, response) => {
     send(response, 200, redeemLinkPage(String(request.params['secret'])));
@@ -87,10 +94,11 @@ export function createWebRouter(options: WebOptions): Router {
       return;
     }
     const subject = { principal: configHolderId, also: [], name: 'config holder', configHolder: true };
-    const { secret: cookie } = await options.sessions.open(subject, sessionTtlSeconds);
-    setSessionCookie(response, cookie, options.secure);
+    const { secret: cookie } = await options.sessions.open(subject, options.sessionTtlSeconds);
+    setSessionCookie(response, cookie, options.secure, options.sessionTtlSeconds);
     response.redirect(303, '/backups');
   });
+  if (options.oidc) oidcRoutes(router, options, options.oidc);
   router.post('/sign-out', securityHeaders, form, withSession, async (request, response) => {
     const session = sessionOf(response);
     const secret = sessionSecretOf(request);

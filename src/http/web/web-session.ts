@@ -7,28 +7,33 @@ export function sessionCookieName(secure: boolean): string {
   return secure ? '__Host-backstop_session' : 'backstop_session';
 }
 
-/** How long a web session lasts from sign-in. */
-export const sessionTtlSeconds = 12 * 60 * 60;
+/** How long a web session lasts from sign-in, unless `web.sessionTtl` says otherwise. */
+export const defaultSessionTtlSeconds = 12 * 60 * 60;
 
 /** The session secret a request's cookies carry, if any. */
 export function sessionSecretOf(request: Request): string | undefined {
+  return cookieOf(request, '__Host-backstop_session') ?? cookieOf(request, 'backstop_session');
+}
+
+/** The value of the cookie `name` the request carries, if any. */
+export function cookieOf(request: Request, name: string): string | undefined {
   const header = request.get('cookie');
   if (header === undefined) return undefined;
   for (const pair of header.split(';')) {
-    const [name, ...rest] = pair.trim().split('=');
-    if (name === '__Host-backstop_session' || name === 'backstop_session') return rest.join('=');
+    const [key, ...rest] = pair.trim().split('=');
+    if (key === name) return rest.join('=');
   }
   return undefined;
 }
 
 /** Sets the session cookie: HttpOnly (no script reads it), SameSite=Lax, Secure over https. */
-export function setSessionCookie(response: Response, secret: string, secure: boolean): void {
+export function setSessionCookie(response: Response, secret: string, secure: boolean, ttlSeconds: number): void {
   response.cookie(sessionCookieName(secure), secret, {
     httpOnly: true,
     sameSite: 'lax',
     secure,
     path: '/',
-    maxAge: sessionTtlSeconds * 1000,
+    maxAge: ttlSeconds * 1000,
   });
 }
 
