@@ -210,6 +210,10 @@ test('sign in, create with a note and watch it complete, restore into staging, a
 
   await page.goto(`${base}/operations`);
   await checkPage(page, 'operations');
+  await page.goto(`${base}/schedules`);
+  await checkPage(page, 'schedules');
+  await page.goto(`${base}/audit`);
+  await checkPage(page, 'audit');
   await holder.close();
   await abby.close();
 }, 240_000);

@@ -307,6 +307,20 @@ describe('the Backups view', () => {
     expect(file.status).toBe(200);
   });
 
+  test('schedules show the next run and the retention timeline; the audit log shows who did what, to whom may read it', async () => {
+    const olga = await signedIn('web:olga');
+    const schedules = await olga.get('/schedules');
+    expect(schedules.status).toBe(200);
+    expect(schedules.text).toContain('<h2 id="schedule-shop-live">shop/live</h2>');
+    expect(schedules.text).toContain('Kept scheduled backups: 7 daily, 4 weekly, 12 monthly');
+    const audit = await olga.get('/audit');
+    expect(audit.status).toBe(200);
+    expect(audit.text).toContain('web:olga');
+    const vera = await signedIn('web:vera');
+    const refused = await vera.get('/audit');
+    expect([refused.status, refused.text]).toEqual([403, expect.stringContaining('needs the operator role')]);
+  });
+
   test('the script and stylesheet are served from the package with their types', async () => {
     const script = await fetch(`${server.url}/assets/live.js`);
     expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);

@@ -6,7 +6,7 @@ export interface PageOptions {
   title: string;
   session: WebSession | undefined;
   /** Which entry of the navigation is this page's. */
-  current?: 'backups' | 'operations' | 'approvals';
+  current?: 'backups' | 'operations' | 'approvals' | 'schedules' | 'audit';
   /** A message to show at the top (after a redirect). */
   notice?: { kind: 'ok' | 'error'; text: string };
   /** Whether the page follows operations live (loads the event stream). */
@@ -32,7 +32,7 @@ ${options.live || session ? html`<script type="module" src="/assets/live.js"></s
   <a class="brand" href="/">Backstop</a>
   ${
     session
-      ? html`<nav aria-label="Main">${link('/backups', 'Backups', 'backups')}${link('/operations', 'Operations', 'operations')}${link('/approvals', 'Approvals', 'approvals')}</nav>
+      ? html`<nav aria-label="Main">${link('/backups', 'Backups', 'backups')}${link('/operations', 'Operations', 'operations')}${link('/approvals', 'Approvals', 'approvals')}${link('/schedules', 'Schedules', 'schedules')}${link('/audit', 'Audit', 'audit')}</nav>
   <form method="post" action="/sign-out" class="who">
     <span>${session.name}</span>
     <input type="hidden" name="csrf" value="${session.csrf}">

@@ -52,5 +52,8 @@ progress { width: 10rem; max-width: 100%; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 section.danger { border: 1px solid var(--bad); border-radius: .5rem; padding: 0 1rem 1rem; overflow-wrap: anywhere; }
+figure.timeline { margin: .5rem 0 0; }
+figure.timeline svg { width: 100%; height: 3.5rem; display: block; }
+.legend.daily { color: #1a7f37; } .legend.weekly { color: #0a58ca; } .legend.monthly { color: #8250df; }
 @media (max-width: 40rem) { dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .5rem; } }
 `;

@@ -5,13 +5,17 @@ import type { Principal } from '../../domain/principal.ts';
 import type { RestoreRequest } from '../../domain/restore-request.ts';
 import { type Decision, decideRestoreRequest } from '../../use-cases/decide-restore-request.ts';
 import { appOfOperation, cancelOperationAs, listOperations, showOperation } from '../../use-cases/operations.ts';
+import { readAudit } from '../../use-cases/read-audit.ts';
 import { listRestoreRequests } from '../../use-cases/read-restore-requests.ts';
+import { readSchedules } from '../../use-cases/read-schedules.ts';
+import { readTargets } from '../../use-cases/read-targets.ts';
 import { showDownload } from '../../use-cases/request-download.ts';
 import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { approvalsPage } from './approvals-page.ts';
 import { noticeIn } from './notices.ts';
+import { auditPage, schedulesPage } from './overview-pages.ts';
 import { idParam } from './web-backup-routes.ts';
-import { send, sessionIn, type WebOptions } from './web-router.ts';
+import { send, sendError, sessionIn, type WebOptions } from './web-router.ts';
 import { downloadPage, operationPage, operationsPage } from './work-pages.ts';
 
 /** Operations (with Cancel), approvals (Approve, Deny, Withdraw) and prepared downloads. */
@@ -108,6 +112,34 @@ export function workRoutes(
       );
     });
   }
+
+  router.get('/schedules', ...reads, async (_request, response) => {
+    const session = sessionIn(response);
+    send(response, 200, schedulesPage({ session, summaries: await readSchedules(engine, session.principal, {}) }));
+  });
+
+  router.get('/audit', ...reads, async (request, response) => {
+    const session = sessionIn(response);
+    const asked =
+      typeof request.query['app'] === 'string' && request.query['app'] !== '' ? request.query['app'] : undefined;
+    // Whoever may not read every app's log sees the log of the first app they may read it of.
+    const readable = [
+      ...new Set(
+        readTargets(engine, session.principal)
+          .filter((t) => t.abilities.readAudit)
+          .map((t) => t.target.app),
+      ),
+    ];
+    if (readable.length === 0) {
+      const message = `Reading the audit log needs the operator role on an app, which ${session.principal.id} does not have.`;
+      sendError(response, session, 403, message);
+      return;
+    }
+    const everyApp = new Set(engine.targets.map((t) => t.app)).size === readable.length;
+    const app = asked ?? (everyApp ? undefined : readable[0]);
+    const entries = await readAudit(engine, session.principal, { ...(app !== undefined && { app }), limit: 200 });
+    send(response, 200, auditPage({ session, entries, app }));
+  });
 
   router.get('/prepared-downloads/:id', ...reads, async (request, response) => {
     const session = sessionIn(response);
