@@ -52,8 +52,10 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       storeProbe,
       engine,
       web: webSettings(config),
-      // A restore request reaches approvers through its cards in the channels bound to the target.
+      // A restore request reaches approvers through its cards in the channels bound to the target (and there must
+      // be an approver to reach).
       approvalReachable: (target) =>
+        engine.access.anyoneHolds(target.app, 'approver') &&
         bindings
           .channelsOf(target.app, target.env)
           .some((channel) => announcers.some((a) => channel.startsWith(a.channelPrefix))),

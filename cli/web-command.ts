@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { durationSeconds } from '../src/config/config-schema.ts';
@@ -21,12 +22,38 @@ export async function webCommand(
   options: Pick<GlobalOptions, 'json'>,
 ): Promise<number> {
   if (args.length !== 1 || args[0] !== 'login') return webUsageError(args, io, options);
+  if (config.stateDatabaseUrl === undefined && !existsSync(config.dataDir)) {
+    // A link in a state no server reads would sign nobody in: this is not where Backstop runs.
+    return usageError(
+      io,
+      options.json,
+      `there is no Backstop state in ${config.dataDir}: run backstop web login where backstop serve runs (in its ` +
+        'directory, or with its --config)',
+    );
+  }
   const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(state.db);
-    return await runWebLogin(state.db, webBaseOf(config), io, options);
+    const base = webBaseOf(config);
+    const code = await runWebLogin(state.db, base, io, options);
+    if (!(await answers(`${base}/healthz`))) {
+      io.stderr.write(
+        `No Backstop server answers at ${base} now: start it with "backstop serve" (the link works once it runs, ` +
+          'for 15 minutes).\n',
+      );
+    }
+    return code;
   } finally {
     await state.close();
+  }
+}
+
+/** Whether something answers `url` within 2 seconds. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
   }
 }
 

@@ -125,6 +125,31 @@ function follow(): void {
   });
 }
 
+/** A form sent once: its buttons are disabled until the next page (the server also does a form's work only once). */
+function sendOnce(): void {
+  document.addEventListener('submit', (event) => {
+    const form = event.target as HTMLFormElement;
+    if (form.method.toLowerCase() !== 'post') return;
+    if (form.dataset['sent'] === 'yes') {
+      event.preventDefault();
+      return;
+    }
+    form.dataset['sent'] = 'yes';
+    // After this turn, so the pressed button's own name and value still go with the form.
+    setTimeout(() => {
+      for (const button of form.querySelectorAll<HTMLButtonElement>('button[type="submit"]')) button.disabled = true;
+    });
+  });
+  // A page shown again from the back-forward cache takes forms again.
+  window.addEventListener('pageshow', () => {
+    for (const form of document.querySelectorAll<HTMLFormElement>('form[data-sent]')) {
+      delete form.dataset['sent'];
+      for (const button of form.querySelectorAll<HTMLButtonElement>('button[type="submit"]')) button.disabled = false;
+    }
+  });
+}
+
 localTimes(document);
+sendOnce();
 follow();
 document.documentElement.dataset['live'] = 'ready';

@@ -39,6 +39,12 @@ export class AccessPolicy {
     );
   }
 
+  /** Whether anyone at all holds `role` (or a higher one) on `app`. */
+  anyoneHolds(app: string, role: Role): boolean {
+    const grants = this.grants[app];
+    return roles.slice(roles.indexOf(role)).some((held) => (grants?.[held] ?? []).length > 0);
+  }
+
   /** Whether some app grants a role to everyone (`*`). */
   grantsEveryone(): boolean {
     return Object.values(this.grants).some((grants) =>

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { sql } from 'kysely';
 import type { Target } from '../domain/target.ts';
+import { IdempotencyKeys } from '../state/idempotency-keys.ts';
 import { SignInAttempts } from '../state/sign-in-attempts.ts';
 import type { StateDb } from '../state/state.ts';
 import { WebSessions } from '../state/web-sessions.ts';
@@ -87,6 +88,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
           secure: web.secure,
           approvalReachable,
           sessionTtlSeconds: web.sessionTtlSeconds ?? defaultSessionTtlSeconds,
+          formAnswers: new IdempotencyKeys(options.state, options.engine.clock),
           ...(web.oidc && { oidc: new OidcSignIn(web.oidc, attempts, options.engine.access) }),
           ...(web.publicUrl !== undefined && { publicUrl: web.publicUrl }),
         }),

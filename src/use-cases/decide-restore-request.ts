@@ -45,7 +45,10 @@ export async function decideRestoreRequest(
         );
       }
       if (principal.id === request.requestedBy) {
-        throw refused(`You asked for restore request ${id}: someone else with the approver role must ${decision} it.`);
+        throw refused(
+          `You asked for restore request ${id}: someone else with the approver role must ${decision} it` +
+            `${decision === 'deny' ? ' (to call it off yourself, withdraw it)' : ''}.`,
+        );
       }
       scope.app = request.destApp;
       if (refusal(ctx.access, principal, 'restore.approve', request.destApp) !== undefined) {

@@ -62,6 +62,7 @@ beforeAll(async () => {
       target('shop', 'live', { mediaDir: liveMedia }),
       target('shop', 'staging', { mediaDir: join(root, 'shop-staging') }),
       target('shop', 'prod', { mediaDir: join(root, 'shop-prod') }, true),
+      target('shop', 'vault', { mediaDir: join(root, 'shop-vault') }, true),
       target('blog', 'live', { mediaDir: join(root, 'blog-live') }),
     ],
     access: {
@@ -80,7 +81,8 @@ beforeAll(async () => {
       state: engine.state.db,
       store,
       engine: engine.ctx,
-      approvalReachable: () => true,
+      // Nothing is bound to shop/vault: nobody would see a request into it.
+      approvalReachable: (t) => t.env !== 'vault',
       web: { secure: false },
     }),
   );
@@ -248,7 +250,9 @@ describe('the Backups view', () => {
       confirm: 'shop/live',
     });
     expect(wrong.status).toBe(400);
-    expect(wrong.text).toContain('Nothing was restored: type shop/staging exactly');
+    expect(wrong.text).toContain('Nothing was restored: you typed &#34;shop/live&#34;; type shop/staging exactly');
+    // The form is shown again with the same choice, to type the name again.
+    expect(wrong.text).toContain('Type <strong>shop/staging</strong> to confirm');
     expect(
       (await engine.ctx.operations.list({ statuses: ['queued', 'running', 'succeeded'], limit: 100 })).length,
     ).toBe(restoresBefore.length);
@@ -256,7 +260,7 @@ describe('the Backups view', () => {
       parts: 'media',
       to: 'shop/staging',
       safety: 'on',
-      confirm: 'shop/staging',
+      confirm: ' shop/staging ',
     });
     expect(right.status).toBe(303);
     const restorePath = (right.location as string).split('?')[0] as string;
@@ -291,6 +295,16 @@ describe('the Backups view', () => {
     await until(async () => (await abby.get(restorePath)).text.includes('Completed'));
   });
 
+  test('a protected destination nobody could approve says so before anything is asked, with no button', async () => {
+    const holder = await signedInWithLink();
+    const backup = (await engine.ctx.catalog.listBackups({ app: 'shop', env: 'live' })).find(
+      (b) => b.status === 'completed',
+    );
+    const preview = await holder.get(`/backups/${backup?.id}/restore?parts=media&to=shop/vault&safety=on`);
+    expect(preview.text).toContain('Nobody could approve it');
+    expect(preview.text).not.toContain('to confirm');
+  });
+
   test('prepare a download: the page shows its links once ready', async () => {
     const olga = await signedIn('web:olga');
     const backup = (await engine.ctx.catalog.listBackups({ app: 'shop', env: 'live' })).find(
@@ -319,6 +333,48 @@ describe('the Backups view', () => {
     const vera = await signedIn('web:vera');
     const refused = await vera.get('/audit');
     expect([refused.status, refused.text]).toEqual([403, expect.stringContaining('needs the operator role')]);
+  });
+
+  test('a form sent twice (a double click) does its work once, and both answers lead to the same page', async () => {
+    const olga = await signedIn('web:olga');
+    await olga.get('/backups?target=shop/live');
+    const once = /name="once" value="([^"]+)"/.exec((await olga.get('/backups?target=shop/live')).text)?.[1] as string;
+    const before = (await engine.ctx.catalog.listBackups({ app: 'shop' })).length;
+    const fields = { target: 'shop/live', parts: 'media', note: 'double click', once };
+    const [first, second] = await Promise.all([olga.post('/backups', fields), olga.post('/backups', fields)]);
+    expect([first.status, second.status]).toEqual([303, 303]);
+    expect(second.location).toBe(first.location);
+    expect((await engine.ctx.catalog.listBackups({ app: 'shop' })).length).toBe(before + 1);
+    // A refused form frees its token: corrected, the same form goes through.
+    const refusedOnce = /name="once" value="([^"]+)"/.exec(
+      (await olga.get('/backups?target=shop/live')).text,
+    )?.[1] as string;
+    const bad = await olga.post('/backups', { target: 'shop/live', parts: 'everything', once: refusedOnce });
+    expect([bad.status, bad.text]).toEqual([
+      400,
+      expect.stringContaining('&#34;everything&#34; is not something to back up'),
+    ]);
+    expect((await olga.post('/backups', { target: 'shop/live', parts: 'media', once: refusedOnce })).status).toBe(303);
+  });
+
+  test('mistakes get a page that says what is wrong: bad notes, targets, ids and addresses', async () => {
+    const olga = await signedIn('web:olga');
+    const nul = await olga.post('/backups', { target: 'shop/live', note: 'a\u0000b' });
+    expect([nul.status, nul.text]).toEqual([400, expect.stringContaining('control character')]);
+    const long = await olga.post('/backups', { target: 'shop/live', note: 'x'.repeat(600) });
+    expect([long.status, long.text]).toEqual([400, expect.stringContaining('The note is 600 characters long')]);
+    const huge = await olga.post('/backups', { target: 'shop/live', note: 'x'.repeat(100_000) });
+    expect([huge.status, huge.text]).toEqual([413, expect.stringContaining('too large')]);
+    const nope = await olga.get('/backups?target=nope');
+    expect([nope.status, nope.text]).toEqual([404, expect.stringContaining('Unknown target nope/')]);
+    const twice = await olga.get('/backups?target=shop/live&target=shop/prod');
+    expect(twice.status).toBe(400);
+    const badId = await olga.get('/backups/ZRX-H2G');
+    expect([badId.status, badId.text]).toEqual([404, expect.stringContaining('There is no backup &#34;ZRX-H2G&#34;')]);
+    const nowhere = await olga.get('/nothing/here');
+    expect([nowhere.status, nowhere.text]).toEqual([404, expect.stringContaining('There is no page /nothing/here')]);
+    // The API keeps its own 404s.
+    expect((await olga.get('/api/v1/nothing')).headers.get('content-type')).toContain('application/problem+json');
   });
 
   test('the script and stylesheet are served from the package with their types', async () => {

@@ -41,7 +41,7 @@ export function backupPage(data: BackupPageData): Html {
   <dt>Status</dt><dd><span class="status ${backup.status}">${backup.status}</span>${backup.error ? html` <span class="error">${backup.error}</span>` : ''}</dd>
   <dt>Asked by</dt><dd>${backup.requestedBy ?? 'schedule'}</dd>
   <dt>Started</dt><dd>${timeOf(backup.createdAt)}</dd>
-  <dt>Completed</dt><dd>${timeOf(backup.completedAt)}</dd>
+  <dt>Finished</dt><dd>${timeOf(backup.completedAt)}</dd>
   <dt>Note</dt><dd>${backup.note ?? html`<span class="muted">none</span>`}</dd>
   <dt>Kept because</dt><dd>${data.retention ? (data.retention.keep ? data.retention.reason : html`<span class="tag warn">pending deletion</span> ${data.retention.reason}`) : '—'}</dd>
   <dt>Pinned</dt><dd>${backup.pinned ? 'yes: retention never deletes it' : 'no'}</dd>

@@ -108,7 +108,7 @@ function backupRow(backup: Backup, decision: RetentionDecision | undefined): Htm
   <td><a href="/backups/${backup.id}">${timeOf(backup.createdAt)}</a> <span class="id">${backup.id}</span></td>
   <td>${partsLabel(backup.parts)}</td>
   <td>${backup.storedParts.length > 0 ? formatBytes(size) : '—'}</td>
-  <td>${backup.note ?? ''}</td>
+  <td class="note">${backup.note ?? ''}</td>
   <td>${backup.requestedBy ?? 'schedule'}</td>
   <td><span class="status ${backup.status}">${backup.status}</span>${backup.pinned ? html` <span class="tag">pinned</span>` : ''}</td>
   <td>${decision ? (decision.keep ? decision.reason : html`<span class="tag warn">pending deletion</span>`) : ''}</td>

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { WebSession } from '../../state/web-sessions.ts';
 import { formatTime } from '../../text/format-units.ts';
 import { Html, html } from './html.ts';
@@ -55,7 +56,11 @@ export function timeOf(date: Date | null): Html {
   return html`<time datetime="${date.toISOString()}">${formatTime(date)}</time>`;
 }
 
-/** The hidden field every form of a session sends back. */
+/**
+ * The hidden fields every form of a session sends back: its CSRF token, and a token of this rendering of the form, so
+ * that a form sent twice (a double click, a resubmission) does its work once (see once-only.ts).
+ */
 export function csrfField(session: WebSession): Html {
-  return html`<input type="hidden" name="csrf" value="${session.csrf}">`;
+  const once = randomBytes(12).toString('base64url');
+  return html`<input type="hidden" name="csrf" value="${session.csrf}"><input type="hidden" name="once" value="${once}">`;
 }

@@ -14,7 +14,14 @@ export interface RestorePageData {
   to: string;
   safetyBackup: boolean;
   /** What the restore would do, once a destination is chosen. */
-  preview?: { overwrites: string[]; backupSummary: string; needsApproval: boolean; safetyBackup: boolean };
+  preview?: {
+    overwrites: string[];
+    backupSummary: string;
+    needsApproval: boolean;
+    safetyBackup: boolean;
+    /** It needs approval and nobody would be shown the request: no chat channel is bound to the destination. */
+    approvalUnreachable: boolean;
+  };
   notice?: { kind: 'ok' | 'error'; text: string };
 }
 
@@ -50,7 +57,15 @@ ${preview ? confirmation(data, preview) : ''}`,
   <ul>${p.overwrites.map((line) => html`<li>${line}</li>`)}</ul>
   <p>${p.safetyBackup ? `A safety backup of ${d.to} is taken first, so the restore can be undone.` : html`<strong>No safety backup is taken:</strong> what is overwritten is gone.`}</p>
   ${p.needsApproval ? html`<p>${d.to} is protected: this creates a request that another person with the approver role must approve (in the Approvals page, Slack or Discord). Nothing is restored until then.</p>` : ''}
-  <form method="post" action="/backups/${d.backup.id}/restore">
+  ${
+    p.approvalUnreachable
+      ? html`<p class="notice error" role="alert">Nobody could approve it: no Slack or Discord channel is bound to ${d.to} where approvers would see the request (channels: under the app in the config), or nobody holds the approver role on it. Ask whoever holds the Backstop config to bind one, or to run the restore on the server.</p>`
+      : confirmForm(d, p)
+  }
+</section>`;
+  }
+  function confirmForm(d: RestorePageData, p: NonNullable<RestorePageData['preview']>): Html {
+    return html`<form method="post" action="/backups/${d.backup.id}/restore">
     ${csrfField(session)}
     <input type="hidden" name="parts" value="${d.parts}">
     <input type="hidden" name="to" value="${d.to}">
@@ -58,7 +73,6 @@ ${preview ? confirmation(data, preview) : ''}`,
     <label for="confirm">Type <strong>${d.to}</strong> to confirm</label>
     <input id="confirm" name="confirm" autocomplete="off" required>
     <button type="submit" class="danger">${p.needsApproval ? 'Ask for approval' : `Restore into ${d.to}`}</button>
-  </form>
-</section>`;
+  </form>`;
   }
 }

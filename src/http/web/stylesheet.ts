@@ -29,7 +29,9 @@ h2 { font-size: 1.15rem; margin-top: 2rem; }
 .notice.error { border-color: var(--bad); background: color-mix(in srgb, var(--bad) 10%, transparent); }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; font-size: .92rem; }
-th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top;
+  overflow-wrap: anywhere; }
+td.note { min-width: 8rem; max-width: 20rem; }
 code { font-family: ui-monospace, monospace; font-size: .85em; overflow-wrap: anywhere; }
 pre { overflow-x: auto; }
 form { margin: .5rem 0; }

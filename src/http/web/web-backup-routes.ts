@@ -1,6 +1,7 @@
-import type { RequestHandler, Router } from 'express';
+import type { RequestHandler, Response, Router } from 'express';
 import { findTarget } from '../../domain/find-target.ts';
-import { isWellFormedId } from '../../domain/new-id.ts';
+import { idShapeHint, isWellFormedId } from '../../domain/new-id.ts';
+import type { PartsChoice } from '../../domain/part-kind.ts';
 import { targetName } from '../../domain/target.ts';
 import { createBackup } from '../../use-cases/create-backup.ts';
 import { listOperations } from '../../use-cases/operations.ts';
@@ -16,7 +17,7 @@ import { html } from './html.ts';
 import { page } from './layout.ts';
 import { noticeIn } from './notices.ts';
 import { restorePage } from './restore-page.ts';
-import { partsIn, send, sendError, sessionIn, targetIn, type WebOptions } from './web-router.ts';
+import { partsIn, send, sendError, sessionIn, targetIn, WebInputError, type WebOptions } from './web-router.ts';
 
 /** How many backups of each kind the Backups view shows. */
 const shown = 200;
@@ -41,7 +42,10 @@ export function backupRoutes(
       );
       return;
     }
-    const asked = targetIn(request.query['target']);
+    const raw = request.query['target'];
+    if (raw !== undefined && typeof raw !== 'string')
+      throw new WebInputError(400, 'Name one target, e.g. ?target=shop/live.');
+    const asked = raw === undefined ? undefined : (targetIn(raw) ?? { app: raw, env: '' });
     const chosen = asked ? targets.find((t) => t.target.app === asked.app && t.target.env === asked.env) : targets[0];
     if (!chosen) {
       // Names the targets this person may see, with the nearest one.
@@ -83,8 +87,7 @@ export function backupRoutes(
       sendError(response, session, 400, 'Choose the application and environment to back up.');
       return;
     }
-    const note =
-      typeof request.body?.note === 'string' && request.body.note.trim() !== '' ? request.body.note.trim() : null;
+    const note = noteIn(request.body?.note);
     const parts = partsIn(request.body?.parts);
     const { operation } = await createBackup(engine, session.principal, {
       ...target,
@@ -117,20 +120,28 @@ export function backupRoutes(
     );
   });
 
-  router.get('/backups/:id/restore', ...reads, async (request, response) => {
+  /** The restore page: the choice, and once a destination is chosen, what it would overwrite and the confirmation. */
+  async function showRestorePage(
+    response: Response,
+    backupId: string,
+    choice: { parts: unknown; to: unknown; safety: unknown },
+    failed?: string,
+  ): Promise<void> {
     const session = sessionIn(response);
-    const { backup } = await showBackup(engine, session.principal, idParam(request.params['id']));
+    const { backup } = await showBackup(engine, session.principal, backupId);
     const destinations = visibleTargets(engine, session.principal, 'restore.request');
-    const parts = partsIn(request.query['parts']) ?? (backup.parts as 'db' | 'media' | 'db+media');
-    const to = targetIn(request.query['to']);
-    const safetyBackup = request.query['to'] === undefined || request.query['safety'] === 'on';
+    const parts = partsIn(choice.parts) ?? (backup.parts as PartsChoice);
+    const to = choice.to === undefined ? undefined : targetIn(choice.to);
+    if (choice.to !== undefined && !to) throw new WebInputError(400, 'Choose where to restore to, as app/env.');
+    const safetyBackup = choice.to === undefined || choice.safety === 'on';
     const chosen = to ?? { app: backup.app, env: backup.env };
     const preview = to
       ? await previewRestore(engine, session.principal, { backupId: backup.id, parts, to, safetyBackup })
       : undefined;
+    const unreachable = preview?.needsApproval === true && !approvalReachable(preview.destination);
     send(
       response,
-      200,
+      failed ? 400 : 200,
       restorePage({
         session,
         backup,
@@ -138,9 +149,18 @@ export function backupRoutes(
         parts,
         to: targetName(chosen),
         safetyBackup,
-        ...(preview && { preview }),
+        ...(preview && { preview: { ...preview, approvalUnreachable: unreachable } }),
+        ...(failed && { notice: { kind: 'error' as const, text: failed } }),
       }),
     );
+  }
+
+  router.get('/backups/:id/restore', ...reads, async (request, response) => {
+    await showRestorePage(response, idParam(request.params['id']), {
+      parts: request.query['parts'],
+      to: request.query['to'],
+      safety: request.query['safety'],
+    });
   });
 
   router.post('/backups/:id/restore', ...changes, async (request, response) => {
@@ -153,12 +173,14 @@ export function backupRoutes(
       return;
     }
     const name = targetName(to);
-    if (request.body?.confirm !== name) {
-      sendError(
+    const typed = typeof request.body?.confirm === 'string' ? request.body.confirm.trim() : '';
+    if (typed !== name) {
+      const text = `Nothing was restored: you typed "${typed}"; type ${name} exactly to confirm.`;
+      await showRestorePage(
         response,
-        session,
-        400,
-        `Nothing was restored: type ${name} exactly in the confirmation box to restore into it.`,
+        backupId,
+        { parts: request.body?.parts, to: request.body?.to, safety: request.body?.safety },
+        text,
       );
       return;
     }
@@ -190,8 +212,22 @@ export function backupRoutes(
   });
 }
 
-/** An id from the path; a malformed one finds nothing, said as the engine says it. */
-export function idParam(value: unknown): string {
+/** An id from the path; a malformed one is no page (404), saying what ids look like. */
+export function idParam(value: unknown, what = 'backup'): string {
   const id = String(value);
-  return isWellFormedId(id) ? id : '-';
+  if (isWellFormedId(id)) return id;
+  throw new WebInputError(404, `There is no ${what} "${id}": ${idShapeHint}.`);
+}
+
+/** A note from the form: trimmed, at most 500 characters, no control characters but line breaks and tabs. */
+function noteIn(value: unknown): string | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'string') throw new WebInputError(400, 'Write one note.');
+  const note = value.trim();
+  if (note.length > 500) throw new WebInputError(400, `The note is ${note.length} characters long: write at most 500.`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(note)) {
+    throw new WebInputError(400, 'The note holds a control character: write plain text.');
+  }
+  return note === '' ? null : note;
 }

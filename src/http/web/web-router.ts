@@ -3,6 +3,7 @@ import { BackstopError } from '../../domain/backstop-error.ts';
 import type { PartsChoice } from '../../domain/part-kind.ts';
 import { reasonOf } from '../../domain/reason-of.ts';
 import type { Target } from '../../domain/target.ts';
+import type { IdempotencyKeys } from '../../state/idempotency-keys.ts';
 import { configHolderId, type WebSession, type WebSessions } from '../../state/web-sessions.ts';
 import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { statusOfCode } from '../api/api-errors.ts';
@@ -10,6 +11,7 @@ import { type Html, html } from './html.ts';
 import { page } from './layout.ts';
 import { oidcRoutes } from './oidc-routes.ts';
 import type { OidcSignIn } from './oidc-sign-in.ts';
+import { onceOnly } from './once-only.ts';
 import { redeemLinkPage, signInPage } from './sign-in-page.ts';
 import { webAssets } from './web-assets.ts';
 import { backupRoutes } from './web-backup-routes.ts';
@@ -31,6 +33,8 @@ export interface WebOptions {
   approvalReachable: (target: Target) => boolean;
   /** How long a sign-in lasts. */
   sessionTtlSeconds: number;
+  /** Where each form's answer is kept, so that a form sent twice does its work once. */
+  formAnswers: IdempotencyKeys;
   /** Sign-in with an OpenID Connect provider, when `web.oidc` is configured. */
   oidc?: OidcSignIn;
   /** `http.publicUrl`: the address browsers use, for the provider's redirect back. */
@@ -124,9 +128,14 @@ export function createWebRouter(options: WebOptions): Router {
     else sendError(response, sessionOf(response), 403, why);
   };
   const reads = [securityHeaders, withSession, signedIn];
-  const changes = [securityHeaders, form, withSession, signedIn, sameSite];
+  const once = onceOnly(options.formAnswers, (response) => sessionIn(response).principal.id);
+  const changes = [securityHeaders, form, withSession, signedIn, sameSite, once];
   backupRoutes(router, options, { reads, changes });
   workRoutes(router, options, { reads, changes });
+  // Any other page: a page that says so (an API path never gets here: the API answers its own 404s).
+  router.get(/.*/, securityHeaders, withSession, (request, response) => {
+    sendError(response, sessionOf(response), 404, `There is no page ${request.path} here.`);
+  });
   router.use(webErrors(options));
   return router;
 }
@@ -162,6 +171,14 @@ function webErrors(options: WebOptions): express.ErrorRequestHandler {
       sendError(response, sessionOf(response), statusOfCode[error.code] ?? 400, error.userMessage);
       return;
     }
+    if (error instanceof WebInputError) {
+      sendError(response, sessionOf(response), error.status, error.message);
+      return;
+    }
+    if ((error as { type?: string }).type === 'entity.too.large') {
+      sendError(response, sessionOf(response), 413, 'The form sent is too large: a note is at most 500 characters.');
+      return;
+    }
     if (error instanceof URIError) {
       sendError(response, sessionOf(response), 400, 'That address is malformed.');
       return;
@@ -178,6 +195,22 @@ export function targetIn(value: unknown): { app: string; env: string } | undefin
   return match ? { app: match[1] as string, env: match[2] as string } : undefined;
 }
 
+/** The parts a form or query names: undefined when it names none; anything but db, media or db+media is refused. */
 export function partsIn(value: unknown): PartsChoice | undefined {
-  return value === 'db' || value === 'media' || value === 'db+media' ? value : undefined;
+  if (value === undefined || value === '') return undefined;
+  if (value === 'db' || value === 'media' || value === 'db+media') return value;
+  throw new WebInputError(
+    400,
+    `"${String(value)}" is not something to back up or restore: choose db, media or db+media.`,
+  );
+}
+
+/** A mistake in what a browser sent (a hand-written address, a forged form), said to the person as it is. */
+export class WebInputError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }

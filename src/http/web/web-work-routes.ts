@@ -41,7 +41,7 @@ export function workRoutes(
 
   router.get('/operations/:id', ...reads, async (request, response) => {
     const session = sessionIn(response);
-    const operation = await showOperation(engine, session.principal, idParam(request.params['id']));
+    const operation = await showOperation(engine, session.principal, idParam(request.params['id'], 'operation'));
     const cancellable = await mayCancelEach(engine, session.principal, [operation]);
     const subjectHref =
       operation.kind === 'backup'
@@ -49,7 +49,9 @@ export function workRoutes(
         : operation.kind === 'download'
           ? `/prepared-downloads/${operation.subjectId}`
           : undefined;
-    const notice = noticeIn(request);
+    const running = operation.status === 'queued' || operation.status === 'running';
+    // "Queued" is news only while it is; the outcome speaks for itself afterwards.
+    const notice = running ? noticeIn(request) : undefined;
     send(
       response,
       200,
@@ -64,7 +66,11 @@ export function workRoutes(
   });
 
   router.post('/operations/:id/cancel', ...changes, async (request, response) => {
-    const operation = await cancelOperationAs(engine, sessionIn(response).principal, idParam(request.params['id']));
+    const operation = await cancelOperationAs(
+      engine,
+      sessionIn(response).principal,
+      idParam(request.params['id'], 'operation'),
+    );
     response.redirect(303, `/operations/${operation.id}?notice=cancel-asked`);
   });
 
@@ -101,7 +107,7 @@ export function workRoutes(
         engine,
         sessionIn(response).principal,
         decision,
-        idParam(request.params['id']),
+        idParam(request.params['id'], 'restore request'),
       );
       const restoreOperation = decided.restore
         ? await engine.operations.findBySubject('restore', decided.restore.id)
@@ -143,8 +149,12 @@ export function workRoutes(
 
   router.get('/prepared-downloads/:id', ...reads, async (request, response) => {
     const session = sessionIn(response);
-    const { download, operation } = await showDownload(engine, session.principal, idParam(request.params['id']));
-    const notice = noticeIn(request);
+    const { download, operation } = await showDownload(
+      engine,
+      session.principal,
+      idParam(request.params['id'], 'download'),
+    );
+    const notice = download.files.length === 0 ? noticeIn(request) : undefined;
     send(
       response,
       200,
