@@ -71,8 +71,11 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
     convoStore: false,
     logger,
     clientOptions: {
+      // Every call ends within about 30 s, retries included (8 s each, then 1 s and 2 s apart), so an unreachable
+      // Slack never holds a card, a reply or a shutdown for long.
+      timeout: 8_000,
       ...(options.apiUrl === undefined
-        ? { retryConfig: { retries: 5, factor: 3.86 } }
+        ? { retryConfig: { retries: 2, factor: 2 } }
         : { slackApiUrl: withTrailingSlash(options.apiUrl), retryConfig: { retries: 0 } }),
     },
   });

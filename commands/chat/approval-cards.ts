@@ -3,7 +3,10 @@ import { expireRestoreRequests } from '../../src/use-cases/decide-restore-reques
 import { postCards, showOnCards } from './approvals.ts';
 import type { ChatContext } from './chat-handler.ts';
 import type { ChatAnnouncer, ChatMessage } from './chat-types.ts';
+import { waitAtMost } from './wait-at-most.ts';
 
+/** How long stopping waits for a tick under way: a pod's grace period must cover it. */
+const stopWaitMs = 10_000;
 /**
  * While `serve` runs with chat: every `everyMs` (5 s by default) the restore requests' cards are kept true to the
  * requests, whichever surface acted on them. Requests nobody decided in time are marked expired; requests opened
@@ -30,9 +33,10 @@ export class ApprovalCards {
     }, this.everyMs);
   }
 
+  /** Stops ticking; waits for a tick under way, at most `stopWaitMs` (a chat platform that does not answer). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.ticking;
+    await waitAtMost(this.ticking, stopWaitMs);
   }
 
   /** Expires what is due, posts new cards and edits cards that are behind; returns how many requests it showed. */

@@ -5,9 +5,12 @@ import { withDeliveries } from '../../src/state/webhook-deliveries.ts';
 import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 import type { ChannelBindings } from './channel-bindings.ts';
 import type { ChatAnnouncer, ChatMessage } from './chat-types.ts';
+import { waitAtMost } from './wait-at-most.ts';
 
 const CURSOR = 'chat-channels';
 
+/** How long stopping waits for a tick under way: a pod's grace period must cover it. */
+const stopWaitMs = 10_000;
 /** Events a bound channel hears without asking: scheduled results and missed backups. */
 export function isAnnounced(event: BackstopEvent): boolean {
   if (event.type === 'backup.missed') return true;
@@ -43,9 +46,10 @@ export class ChannelAnnouncements {
     }, this.everyMs);
   }
 
+  /** Stops ticking; waits for a tick under way, at most `stopWaitMs` (a chat platform that does not answer). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.ticking;
+    await waitAtMost(this.ticking, stopWaitMs);
   }
 
   /** Announces the events recorded since the last tick; returns how many messages were posted. */
