@@ -377,6 +377,30 @@ describe('the Backups view', () => {
     expect((await olga.get('/api/v1/nothing')).headers.get('content-type')).toContain('application/problem+json');
   });
 
+  test('a long list pages by 100, newest first, each kind on its own', async () => {
+    for (let i = 0; i < 105; i++) {
+      const at = new Date(Date.UTC(2026, 0, 1, 0, i));
+      const backup = await engine.ctx.catalog.insertBackup(
+        { app: 'shop', env: 'staging', trigger: 'on-demand', parts: 'media', note: `n${i}`, requestedBy: 'cli:ana' },
+        at,
+      );
+      await engine.ctx.catalog.completeBackup(backup.id, [], at);
+    }
+    const olga = await signedIn('web:olga');
+    const first = await olga.get('/backups?target=shop/staging');
+    const rows = (text: string) =>
+      text.slice(text.indexOf('id="on-demand-heading"')).match(/<td class="note">/g)?.length ?? 0;
+    expect(rows(first.text)).toBe(100);
+    expect(first.text).toContain('>n104<');
+    const older = /href="([^"]+)#on-demand-heading">Older on-demand backups/.exec(first.text)?.[1] as string;
+    const second = await olga.get(older.replaceAll('&#38;', '&'));
+    expect(rows(second.text)).toBe(5);
+    expect(second.text).toContain('>n0<');
+    expect(second.text).toContain('Newest on-demand');
+    expect(second.text).not.toContain('Older on-demand backups');
+    expect((await olga.get('/backups?target=shop/staging&on-demand=garbage')).status).toBe(400);
+  });
+
   test('the script and stylesheet are served from the package with their types', async () => {
     const script = await fetch(`${server.url}/assets/live.js`);
     expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);

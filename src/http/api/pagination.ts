@@ -24,7 +24,8 @@ export const pageQuery = {
     .optional(),
 };
 
-function positionIn(cursor: string): ListPosition | undefined {
+/** The position a cursor names, or undefined when it is not one this server made. */
+export function positionIn(cursor: string): ListPosition | undefined {
   try {
     const [time, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const createdAt = new Date(String(time));

@@ -15,12 +15,10 @@ export interface BackupsPageData {
   session: WebSession;
   targets: TargetView[];
   chosen: TargetView;
-  scheduled: Backup[];
-  onDemand: Backup[];
+  scheduled: BackupPage;
+  onDemand: BackupPage;
   retention: Map<string, RetentionDecision>;
   active: Operation[];
-  /** How many backups of each kind are shown at most. */
-  shown: number;
   notice?: { kind: 'ok' | 'error'; text: string };
 }
 
@@ -43,8 +41,8 @@ ${chosen.abilities.createBackup ? createForm(session, chosen) : ''}
   <h2 id="work-heading">In progress</h2>
   ${data.active.length === 0 ? html`<p class="muted" data-empty>Nothing is running for ${name}.</p>` : html`<ul class="operations">${data.active.map(operationRow)}</ul>`}
 </section>
-${backupTable('Scheduled', 'scheduled', data.scheduled, data.retention, data.shown)}
-${backupTable('On-demand', 'on-demand', data.onDemand, data.retention, data.shown)}`,
+${backupTable('Scheduled', 'scheduled', data.scheduled, data.retention, name)}
+${backupTable('On-demand', 'on-demand', data.onDemand, data.retention, name)}`,
   );
 }
 
@@ -81,15 +79,25 @@ function createForm(session: WebSession, chosen: TargetView): Html {
 </form>`;
 }
 
+/** One page of a table of backups: newest first, and whether newer and older pages exist. */
+export interface BackupPage {
+  backups: Backup[];
+  /** This page is not the newest. */
+  older: boolean;
+  /** The cursor of the next (older) page, when there is one. */
+  next?: string;
+}
+
 function backupTable(
   title: string,
   id: string,
-  backups: Backup[],
+  { backups, older, next }: BackupPage,
   retention: Map<string, RetentionDecision>,
-  shown: number,
+  target: string,
 ): Html {
+  const here = `/backups?target=${encodeURIComponent(target)}`;
   return html`<section aria-labelledby="${id}-heading">
-  <h2 id="${id}-heading">${title} <span class="count">${backups.length}${backups.length >= shown ? '+' : ''}</span></h2>
+  <h2 id="${id}-heading">${title}${older ? ' (older)' : ''}</h2>
   ${
     backups.length === 0
       ? html`<p class="muted">No ${title.toLowerCase()} backups yet.</p>`
@@ -98,7 +106,11 @@ function backupTable(
     <tbody>${backups.map((b) => backupRow(b, retention.get(b.id)))}</tbody>
   </table></div>`
   }
-  ${backups.length >= shown ? html`<p class="muted">The newest ${shown} are shown; the command line and the API list them all.</p>` : ''}
+  ${
+    older || next
+      ? html`<nav class="pages" aria-label="${title} pages">${older ? html`<a href="${here}#${id}-heading">Newest ${title.toLowerCase()}</a>` : ''}${next ? html`<a href="${here}&${id}=${next}#${id}-heading">Older ${title.toLowerCase()} backups</a>` : ''}</nav>`
+      : ''
+  }
 </section>`;
 }
 

@@ -54,6 +54,7 @@ progress { width: 10rem; max-width: 100%; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 section.danger { border: 1px solid var(--bad); border-radius: .5rem; padding: 0 1rem 1rem; overflow-wrap: anywhere; }
+nav.pages { display: flex; gap: 1.5rem; margin: .75rem 0; }
 figure.timeline { margin: .5rem 0 0; }
 figure.timeline svg { width: 100%; height: 3.5rem; display: block; }
 .legend.daily { color: #1a7f37; } .legend.weekly { color: #0a58ca; } .legend.monthly { color: #8250df; }

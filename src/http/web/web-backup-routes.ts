@@ -1,4 +1,5 @@
 import type { RequestHandler, Response, Router } from 'express';
+import type { Backup } from '../../domain/backup.ts';
 import { findTarget } from '../../domain/find-target.ts';
 import { idShapeHint, isWellFormedId } from '../../domain/new-id.ts';
 import type { PartsChoice } from '../../domain/part-kind.ts';
@@ -11,8 +12,9 @@ import { readTargets } from '../../use-cases/read-targets.ts';
 import { requestDownload } from '../../use-cases/request-download.ts';
 import { previewRestore, restoreOrRequestApproval } from '../../use-cases/request-restore.ts';
 import { visibleTargets } from '../../use-cases/visible-targets.ts';
+import { cursorOf, positionIn } from '../api/pagination.ts';
 import { backupPage } from './backup-page.ts';
-import { backupsPage } from './backups-page.ts';
+import { type BackupPage, backupsPage } from './backups-page.ts';
 import { html } from './html.ts';
 import { page } from './layout.ts';
 import { noticeIn } from './notices.ts';
@@ -20,7 +22,7 @@ import { restorePage } from './restore-page.ts';
 import { partsIn, send, sendError, sessionIn, targetIn, WebInputError, type WebOptions } from './web-router.ts';
 
 /** How many backups of each kind the Backups view shows. */
-const shown = 200;
+const shown = 100;
 
 /** The Backups view, a backup's page, and creating, restoring, downloading and pinning from them. */
 export function backupRoutes(
@@ -57,9 +59,27 @@ export function backupRoutes(
       return;
     }
     const { app, env } = chosen.target;
+    // Each table pages on its own, newest first: `scheduled` and `on-demand` hold the cursor of the row to go on from.
+    const from = (name: string) => {
+      const cursor = request.query[name];
+      if (cursor === undefined) return undefined;
+      const position = typeof cursor === 'string' ? positionIn(cursor) : undefined;
+      if (!position) throw new WebInputError(400, 'That page of backups does not exist: start from the newest.');
+      return position;
+    };
+    const pageOfKind = (trigger: 'scheduled' | 'on-demand') => {
+      const after = from(trigger);
+      return listBackups(engine, session.principal, {
+        app,
+        env,
+        trigger,
+        limit: shown + 1,
+        ...(after && { after }),
+      });
+    };
     const [scheduled, onDemand, active] = await Promise.all([
-      listBackups(engine, session.principal, { app, env, trigger: 'scheduled', limit: shown }),
-      listBackups(engine, session.principal, { app, env, trigger: 'on-demand', limit: shown }),
+      pageOfKind('scheduled'),
+      pageOfKind('on-demand'),
       listOperations(engine, session.principal, { state: 'active', limit: 100 }),
     ]);
     const notice = noticeIn(request);
@@ -70,11 +90,10 @@ export function backupRoutes(
         session,
         targets,
         chosen,
-        scheduled: scheduled.backups,
-        onDemand: onDemand.backups,
+        scheduled: pageOf(scheduled.backups, request.query['scheduled'] !== undefined),
+        onDemand: pageOf(onDemand.backups, request.query['on-demand'] !== undefined),
         retention: new Map([...scheduled.retention, ...onDemand.retention]),
         active: active.filter((o) => o.target === targetName(chosen.target)),
-        shown,
         ...(notice && { notice }),
       }),
     );
@@ -210,6 +229,16 @@ export function backupRoutes(
     const backup = await pinBackup(engine, session.principal, idParam(request.params['id']), pinned);
     response.redirect(303, `/backups/${backup.id}?notice=${pinned ? 'pinned' : 'unpinned'}`);
   });
+}
+
+/** A page of at most `shown` backups, from a list read with one more (to know whether older ones follow). */
+function pageOf(backups: Backup[], older: boolean): BackupPage {
+  const last = backups[shown - 1];
+  return {
+    backups: backups.slice(0, shown),
+    older: older,
+    ...(backups.length > shown && last && { next: cursorOf({ createdAt: last.createdAt, id: last.id }) }),
+  };
 }
 
 /** An id from the path; a malformed one is no page (404), saying what ids look like. */
