@@ -39,6 +39,7 @@ export type ErrorCode =
   | 'backup-not-downloadable'
   | 'backup-not-restorable'
   | 'backup-not-verifiable'
+  | 'no-media'
   | 'part-missing'
   | 'operation-finished'
   // Keys and encryption

@@ -28,9 +28,16 @@ export class AuditLog {
 
   /** Newest first, optionally of one app. */
   /** Entries newest first, at most `limit` (100 by default); with `beforeId`, only those older than that entry. */
-  async list(filter: { app?: string; limit?: number; beforeId?: string } = {}): Promise<AuditEntry[]> {
+  async list(
+    filter: { app?: string; limit?: number; beforeId?: string; mentioning?: string } = {},
+  ): Promise<AuditEntry[]> {
     let query = this.db.selectFrom('audit_log').selectAll();
     if (filter.app !== undefined) query = query.where('app', '=', filter.app);
+    // An id (letters and digits only, so nothing in it is a LIKE wildcard) in what was asked or what came of it.
+    const id = filter.mentioning;
+    if (id !== undefined && /^[a-z0-9]+$/.test(id)) {
+      query = query.where((eb) => eb.or([eb('action', 'like', `%${id}%`), eb('detail', 'like', `%${id}%`)]));
+    }
     if (filter.beforeId !== undefined && /^\d{1,18}$/.test(filter.beforeId)) {
       query = query.where('id', '<', filter.beforeId);
     }

@@ -146,8 +146,13 @@ test('sign in, create with a note and watch it complete, restore into staging, a
   const backupId = page.url().split('/').pop() as string;
   await expect.poll(() => page.getByText('before deploy').count()).toBeGreaterThan(0);
   await checkPage(page, 'backup');
+  await page.getByRole('link', { name: 'Browse the media files' }).click();
+  await page.getByText('photo.jpg').waitFor();
+  await checkPage(page, 'files');
   await page.goto(`${base}/backups`);
-  await expect.poll(() => page.locator('#on-demand-heading').textContent()).toContain('1');
+  const onDemandRows = page.locator('section[aria-labelledby="on-demand-heading"] tbody tr');
+  expect(await onDemandRows.count()).toBe(1);
+  expect(await onDemandRows.first().textContent()).toContain('before deploy');
   await checkPage(page, 'backups');
 
   // Restore the database into staging with the typed confirmation.

@@ -401,6 +401,27 @@ describe('the Backups view', () => {
     expect((await olga.get('/backups?target=shop/staging&on-demand=garbage')).status).toBe(400);
   });
 
+  test("a media backup's files are listed from its manifest and searched by path; its history shows who asked", async () => {
+    writeFileSync(join(liveMedia, 'uploads', 'dog.png'), 'woof'.repeat(500));
+    const olga = await signedIn('web:olga');
+    const created = await olga.post('/backups', { target: 'shop/live', parts: 'media', note: 'files' });
+    const operationPath = (created.location as string).split('?')[0] as string;
+    await until(async () => (await olga.get(operationPath)).text.includes('Completed'));
+    const backupId = /href="\/backups\/(\w+)"/.exec((await olga.get(operationPath)).text)?.[1] as string;
+    const page = await olga.get(`/backups/${backupId}`);
+    expect(page.text).toContain('Browse the media files');
+    expect(page.text).toMatch(/web:olga<\/strong> <code>create media shop\/live &#34;files&#34;<\/code>/);
+    const all = await olga.get(`/backups/${backupId}/files`);
+    expect(all.status).toBe(200);
+    expect(all.text).toContain('<code>uploads/cat.jpg</code>');
+    expect(all.text).toContain('<code>uploads/dog.png</code>');
+    const found = await olga.get(`/backups/${backupId}/files?q=DOG`);
+    expect(found.text).toContain('1 of 2 files match.');
+    expect(found.text).not.toContain('uploads/cat.jpg');
+    // A viewer may browse too; a backup without media has nothing to list.
+    expect((await (await signedIn('web:vera')).get(`/backups/${backupId}/files`)).status).toBe(200);
+  });
+
   test('the script and stylesheet are served from the package with their types', async () => {
     const script = await fetch(`${server.url}/assets/live.js`);
     expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);

@@ -37,6 +37,7 @@ export const statusOfCode: Record<string, number> = {
   'backup-not-restorable': 409,
   'backup-not-downloadable': 409,
   'backup-not-verifiable': 409,
+  'no-media': 409,
   'operation-finished': 409,
   'request-decided': 409,
   'approval-unreachable': 409,

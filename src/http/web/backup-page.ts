@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../../domain/audit-entry.ts';
 import type { Backup } from '../../domain/backup.ts';
 import type { Operation } from '../../domain/operation.ts';
 import { targetName } from '../../domain/target.ts';
@@ -19,6 +20,8 @@ export interface BackupPageData {
   abilities: TargetAbilities | undefined;
   /** Whether they may restore into some target (the form offers only those). */
   mayRestore: boolean;
+  /** What people asked of it, newest first (for whoever may read the app's audit log). */
+  history?: AuditEntry[];
   notice?: { kind: 'ok' | 'error'; text: string };
 }
 
@@ -62,7 +65,20 @@ ${data.operation && (data.operation.status === 'queued' || data.operation.status
   </table></div>`
   }
 </section>
-${completed ? actions(data) : ''}`,
+${completed && backup.storedParts.some((p) => p.kind === 'media') ? html`<p><a href="/backups/${backup.id}/files">Browse the media files</a> <span class="muted">(reads the media part once)</span></p>` : ''}
+${completed ? actions(data) : ''}
+${
+  data.history
+    ? html`<section aria-labelledby="history-heading"><h2 id="history-heading">History</h2>${
+        data.history.length === 0
+          ? html`<p class="muted">Nothing in the audit log names it.</p>`
+          : html`<ul class="requests">${data.history.map(
+              (e) =>
+                html`<li>${timeOf(e.at)} <strong>${e.principal}</strong> <code>${e.action}</code> <span class="status ${e.outcome === 'ok' ? 'completed' : 'failed'}">${e.outcome}</span>${e.detail ? html` <span class="muted">${e.detail}</span>` : ''}</li>`,
+            )}</ul>`
+      }</section>`
+    : ''
+}`,
   );
   function actions({ session }: BackupPageData): Html {
     const choices = backup.parts === 'db+media' ? ['db+media', 'db', 'media'] : [backup.parts];

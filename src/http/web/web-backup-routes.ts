@@ -5,6 +5,7 @@ import { idShapeHint, isWellFormedId } from '../../domain/new-id.ts';
 import type { PartsChoice } from '../../domain/part-kind.ts';
 import { targetName } from '../../domain/target.ts';
 import { createBackup } from '../../use-cases/create-backup.ts';
+import { listBackupFiles } from '../../use-cases/list-backup-files.ts';
 import { listOperations } from '../../use-cases/operations.ts';
 import { pinBackup } from '../../use-cases/pin-backup.ts';
 import { listBackups, showBackup } from '../../use-cases/read-backups.ts';
@@ -15,6 +16,7 @@ import { visibleTargets } from '../../use-cases/visible-targets.ts';
 import { cursorOf, positionIn } from '../api/pagination.ts';
 import { backupPage } from './backup-page.ts';
 import { type BackupPage, backupsPage } from './backups-page.ts';
+import { filesPage } from './files-page.ts';
 import { html } from './html.ts';
 import { page } from './layout.ts';
 import { noticeIn } from './notices.ts';
@@ -23,6 +25,8 @@ import { partsIn, send, sendError, sessionIn, targetIn, WebInputError, type WebO
 
 /** How many backups of each kind the Backups view shows. */
 const shown = 100;
+/** How many files of a media backup a page lists. */
+const filesPerPage = 200;
 
 /** The Backups view, a backup's page, and creating, restoring, downloading and pinning from them. */
 export function backupRoutes(
@@ -124,10 +128,15 @@ export function backupRoutes(
       (t) => t.target.app === backup.app && t.target.env === backup.env,
     )?.abilities;
     const notice = noticeIn(request);
+    // Its history: what people asked of it, from every surface (the audit log of its app names it).
+    const history = abilities?.readAudit
+      ? await engine.audit.list({ app: backup.app, mentioning: backup.id, limit: 50 })
+      : undefined;
     send(
       response,
       200,
       backupPage({
+        ...(history && { history }),
         session,
         backup,
         retention,
@@ -180,6 +189,17 @@ export function backupRoutes(
       to: request.query['to'],
       safety: request.query['safety'],
     });
+  });
+
+  router.get('/backups/:id/files', ...reads, async (request, response) => {
+    const session = sessionIn(response);
+    const id = idParam(request.params['id']);
+    const search = typeof request.query['q'] === 'string' ? request.query['q'] : '';
+    const from = Number(request.query['from'] ?? 0);
+    const offset = Number.isInteger(from) && from >= 0 ? from : 0;
+    const { backup } = await showBackup(engine, session.principal, id);
+    const listed = await listBackupFiles(engine, session.principal, id, { search, offset, limit: filesPerPage });
+    send(response, 200, filesPage({ session, backup, search, offset, limit: filesPerPage, ...listed }));
   });
 
   router.post('/backups/:id/restore', ...changes, async (request, response) => {
