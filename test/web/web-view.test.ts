@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runWebLogin } from '../../cli/web-command.ts';
 import { createHttpApp } from '../../src/http/create-http-app.ts';
 import type { Worker } from '../../src/jobs/worker.ts';
+import { createSmtpMailer } from '../../src/notify/mailer.ts';
 import { WebSessions } from '../../src/state/web-sessions.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { listen } from '../http/listen.ts';
 import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
+import { startSmtp } from '../support/smtp.ts';
 import { WebClient } from './web-client.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'backstop-web-'));
@@ -19,10 +21,11 @@ let cleanupStore: () => Promise<void>;
 let worker: Worker;
 let server: { url: string; close: () => Promise<void> };
 let sessions: WebSessions;
+let smtp: Awaited<ReturnType<typeof startSmtp>>;
 
 /** A browser signed in as `principal` (a session opened as sign-in would open it). */
-async function signedIn(principal: string, name = principal): Promise<WebClient> {
-  const { secret } = await sessions.open({ principal, also: [], name, configHolder: false }, 3600);
+async function signedIn(principal: string, name = principal, also: string[] = []): Promise<WebClient> {
+  const { secret } = await sessions.open({ principal, also, name, configHolder: false }, 3600);
   const client = new WebClient(server.url, `backstop_session=${secret}`);
   await client.get('/backups');
   return client;
@@ -56,8 +59,13 @@ beforeAll(async () => {
   mkdirSync(join(liveMedia, 'uploads'), { recursive: true });
   writeFileSync(join(liveMedia, 'uploads', 'cat.jpg'), 'meow'.repeat(1000));
   ({ store, cleanup: cleanupStore } = await makeStore('directory'));
+  smtp = await startSmtp();
   engine = await makeEngine({
     store,
+    mailer: createSmtpMailer({
+      smtp: { host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true },
+      from: 'backups@example.com',
+    }),
     targets: [
       target('shop', 'live', { mediaDir: liveMedia }),
       target('shop', 'staging', { mediaDir: join(root, 'shop-staging') }),
@@ -93,6 +101,7 @@ afterAll(async () => {
   await worker?.stop();
   await engine?.close();
   await cleanupStore?.();
+  await smtp?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -305,8 +314,9 @@ describe('the Backups view', () => {
     expect(preview.text).not.toContain('to confirm');
   });
 
-  test('prepare a download: the page shows its links once ready', async () => {
-    const olga = await signedIn('web:olga');
+  test('prepare a download: the page shows its links once ready, and they are emailed to the verified address', async () => {
+    // Signed in as a Slack user would be: the verified email beside the principal.
+    const olga = await signedIn('web:olga', 'Olga', ['web:olga@example.com']);
     const backup = (await engine.ctx.catalog.listBackups({ app: 'shop', env: 'live' })).find(
       (b) => b.status === 'completed',
     );
@@ -319,6 +329,10 @@ describe('the Backups view', () => {
     const link = new URL(href.replaceAll('&#38;', '&'));
     const file = await fetch(`${server.url}${link.pathname}${link.search}`);
     expect(file.status).toBe(200);
+    expect((await olga.get(path)).text).toContain('The links are also emailed to olga@example.com.');
+    await expect
+      .poll(() => smtp.mails.find((m) => m.to === 'olga@example.com')?.text ?? '', { timeout: 10_000 })
+      .toContain(link.pathname);
   });
 
   test('schedules show the next run and the retention timeline; the audit log shows who did what, to whom may read it', async () => {

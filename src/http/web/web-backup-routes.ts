@@ -3,6 +3,7 @@ import type { Backup } from '../../domain/backup.ts';
 import { findTarget } from '../../domain/find-target.ts';
 import { idShapeHint, isWellFormedId } from '../../domain/new-id.ts';
 import type { PartsChoice } from '../../domain/part-kind.ts';
+import type { Principal } from '../../domain/principal.ts';
 import { targetName } from '../../domain/target.ts';
 import { createBackup } from '../../use-cases/create-backup.ts';
 import { listBackupFiles } from '../../use-cases/list-backup-files.ts';
@@ -239,6 +240,7 @@ export function backupRoutes(
     const { download } = await requestDownload(engine, session.principal, {
       backupId: idParam(request.params['id']),
       ...(parts && { parts }),
+      email: emailOf(session.principal, engine.people),
     });
     response.redirect(303, `/prepared-downloads/${download.id}?notice=download-queued`);
   });
@@ -259,6 +261,17 @@ function pageOf(backups: Backup[], older: boolean): BackupPage {
     older: older,
     ...(backups.length > shown && last && { next: cursorOf({ createdAt: last.createdAt, id: last.id }) }),
   };
+}
+
+/**
+ * Where a signed-in person's download links are emailed: their address in the config's `people:`, else the verified
+ * email their sign-in gave (`web:<email>`, as principal or beside it), else nowhere.
+ */
+function emailOf(principal: Principal, people: Readonly<Record<string, string>>): string | null {
+  const known = people[principal.id];
+  if (known !== undefined) return known;
+  const names = principal.kind === 'web' ? [principal.id, ...principal.also] : [];
+  return names.find((name) => /^web:[^@\s]+@[^@\s]+$/.test(name))?.slice('web:'.length) ?? null;
 }
 
 /** An id from the path; a malformed one is no page (404), saying what ids look like. */
