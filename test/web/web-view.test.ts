@@ -274,6 +274,10 @@ describe('the Backups view', () => {
     expect(right.status).toBe(303);
     const restorePath = (right.location as string).split('?')[0] as string;
     await until(async () => (await rita.get(restorePath)).text.includes('Completed'));
+    // It names the backup it restored and what became of the safety backup (staging held nothing to keep yet).
+    expect((await rita.get(restorePath)).text).toContain(
+      `Restores <a href="/backups/${backupId}">backup ${backupId}</a>; no safety backup was taken.`,
+    );
   });
 
   test('a protected restore becomes a request: the asker cannot approve it, another approver can, from the page', async () => {

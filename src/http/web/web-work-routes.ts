@@ -49,6 +49,8 @@ export function workRoutes(
         : operation.kind === 'download'
           ? `/prepared-downloads/${operation.subjectId}`
           : undefined;
+    // A restore names the backup it restores and the safety backup taken before it.
+    const restore = operation.kind === 'restore' ? await engine.catalog.findRestore(operation.subjectId) : undefined;
     const running = operation.status === 'queued' || operation.status === 'running';
     // "Queued" is news only while it is; the outcome speaks for itself afterwards.
     const notice = running ? noticeIn(request) : undefined;
@@ -59,6 +61,7 @@ export function workRoutes(
         session,
         operation,
         subjectHref,
+        ...(restore && { restore: { backupId: restore.backupId, safetyBackupId: restore.safetyBackupId } }),
         mayCancel: cancellable.has(operation.id),
         ...(notice && { notice }),
       }),

@@ -55,6 +55,8 @@ export function operationPage(data: {
   session: WebSession;
   operation: Operation;
   subjectHref: string | undefined;
+  /** For a restore: the backup it restores, and the safety backup taken of the destination first. */
+  restore?: { backupId: string; safetyBackupId: string | null };
   mayCancel: boolean;
   notice?: Notice;
 }): Html {
@@ -76,6 +78,11 @@ export function operationPage(data: {
   ${operation.status === 'cancelled' ? html`<p class="notice error">Cancelled${operation.cancelRequestedBy ? ` by ${operation.cancelRequestedBy}` : ''}.</p>` : ''}
 </section>
 ${data.subjectHref ? html`<p><a href="${data.subjectHref}">Open the ${operation.kind}</a></p>` : ''}
+${
+  data.restore
+    ? html`<p>Restores <a href="/backups/${data.restore.backupId}">backup ${data.restore.backupId}</a>${data.restore.safetyBackupId ? html`; the safety backup taken first is <a href="/backups/${data.restore.safetyBackupId}">backup ${data.restore.safetyBackupId}</a> (restore it to undo)` : '; no safety backup was taken'}.</p>`
+    : ''
+}
 ${running && data.mayCancel ? html`<ul class="operations">${cancelForm(session, operation)}</ul>` : ''}`,
   );
 }
