@@ -25,6 +25,7 @@ import { generateIdentity } from '../src/crypto/index.ts';
 import { newId } from '../src/domain/new-id.ts';
 import { Catalog } from '../src/state/catalog.ts';
 import { migrateToLatest, openState } from '../src/state/state.ts';
+import { chromiumFlags } from '../test/web/chromium.ts';
 
 const argv = process.argv.slice(2);
 const runs = Number(argv[argv.indexOf('--runs') + 1] ?? 5) || 5;
@@ -110,16 +111,7 @@ async function main(): Promise<void> {
 
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: chromiumFlags,
     });
     const page = await browser.newPage();
     await page.goto(link);

@@ -252,12 +252,9 @@ describe('the Backups view', () => {
       statuses: ['queued', 'running', 'succeeded'],
       limit: 100,
     });
-    const wrong = await rita.post(`/backups/${backupId}/restore`, {
-      parts: 'media',
-      to: 'shop/staging',
-      safety: 'on',
-      confirm: 'shop/live',
-    });
+    const restoreWith = (confirm: string) =>
+      rita.post(`/backups/${backupId}/restore`, { parts: 'media', to: 'shop/staging', safety: 'on', confirm });
+    const wrong = await restoreWith('shop/live');
     expect(wrong.status).toBe(400);
     expect(wrong.text).toContain('Nothing was restored: you typed &#34;shop/live&#34;; type shop/staging exactly');
     // The form is shown again with the same choice, to type the name again.
@@ -265,12 +262,7 @@ describe('the Backups view', () => {
     expect(
       (await engine.ctx.operations.list({ statuses: ['queued', 'running', 'succeeded'], limit: 100 })).length,
     ).toBe(restoresBefore.length);
-    const right = await rita.post(`/backups/${backupId}/restore`, {
-      parts: 'media',
-      to: 'shop/staging',
-      safety: 'on',
-      confirm: ' shop/staging ',
-    });
+    const right = await restoreWith(' shop/staging ');
     expect(right.status).toBe(303);
     const restorePath = (right.location as string).split('?')[0] as string;
     await until(async () => (await rita.get(restorePath)).text.includes('Completed'));
