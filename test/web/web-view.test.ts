@@ -268,7 +268,7 @@ describe('the Backups view', () => {
     await until(async () => (await rita.get(restorePath)).text.includes('Completed'));
     // It names the backup it restored and what became of the safety backup (staging held nothing to keep yet).
     expect((await rita.get(restorePath)).text).toContain(
-      `Restores <a href="/backups/${backupId}">backup ${backupId}</a>; no safety backup was taken.`,
+      `Restores <a href="/backups/${backupId}">backup ${backupId}</a>; the destination held nothing yet, so no safety backup was needed.`,
     );
   });
 

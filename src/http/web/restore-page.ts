@@ -55,7 +55,7 @@ ${preview ? confirmation(data, preview) : ''}`,
   <p>${p.backupSummary}</p>
   <p>This overwrites, in <strong>${d.to}</strong>:</p>
   <ul>${p.overwrites.map((line) => html`<li>${line}</li>`)}</ul>
-  <p>${p.safetyBackup ? `A safety backup of ${d.to} is taken first, so the restore can be undone.` : html`<strong>No safety backup is taken:</strong> what is overwritten is gone.`}</p>
+  <p>${p.safetyBackup ? `A safety backup of ${d.to} is taken first (if it holds anything), so the restore can be undone.` : html`<strong>No safety backup is taken:</strong> what is overwritten is gone.`}</p>
   ${p.needsApproval ? html`<p>${d.to} is protected: this creates a request that another person with the approver role must approve (in the Approvals page, Slack or Discord). Nothing is restored until then.</p>` : ''}
   ${
     p.approvalUnreachable

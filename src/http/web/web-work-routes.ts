@@ -61,7 +61,13 @@ export function workRoutes(
         session,
         operation,
         subjectHref,
-        ...(restore && { restore: { backupId: restore.backupId, safetyBackupId: restore.safetyBackupId } }),
+        ...(restore && {
+          restore: {
+            backupId: restore.backupId,
+            safetyBackupId: restore.safetyBackupId,
+            safetyAsked: restore.safetyBackup,
+          },
+        }),
         mayCancel: cancellable.has(operation.id),
         ...(notice && { notice }),
       }),

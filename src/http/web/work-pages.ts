@@ -56,7 +56,7 @@ export function operationPage(data: {
   operation: Operation;
   subjectHref: string | undefined;
   /** For a restore: the backup it restores, and the safety backup taken of the destination first. */
-  restore?: { backupId: string; safetyBackupId: string | null };
+  restore?: { backupId: string; safetyBackupId: string | null; safetyAsked: boolean };
   mayCancel: boolean;
   notice?: Notice;
 }): Html {
@@ -80,7 +80,15 @@ export function operationPage(data: {
 ${data.subjectHref ? html`<p><a href="${data.subjectHref}">Open the ${operation.kind}</a></p>` : ''}
 ${
   data.restore
-    ? html`<p>Restores <a href="/backups/${data.restore.backupId}">backup ${data.restore.backupId}</a>${data.restore.safetyBackupId ? html`; the safety backup taken first is <a href="/backups/${data.restore.safetyBackupId}">backup ${data.restore.safetyBackupId}</a> (restore it to undo)` : '; no safety backup was taken'}.</p>`
+    ? html`<p>Restores <a href="/backups/${data.restore.backupId}">backup ${data.restore.backupId}</a>${
+        data.restore.safetyBackupId
+          ? html`; the safety backup taken first is <a href="/backups/${data.restore.safetyBackupId}">backup ${data.restore.safetyBackupId}</a> (restore it to undo)`
+          : data.restore.safetyAsked
+            ? running
+              ? '; a safety backup of the destination is taken first, if it holds anything'
+              : '; the destination held nothing yet, so no safety backup was needed'
+            : '; no safety backup was asked for'
+      }.</p>`
     : ''
 }
 ${running && data.mayCancel ? html`<ul class="operations">${cancelForm(session, operation)}</ul>` : ''}`,
