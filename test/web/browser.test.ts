@@ -7,8 +7,6 @@ import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateIdentity } from '../../src/crypto/index.ts';
-import { openState, type State } from '../../src/state/state.ts';
-import { WebSessions } from '../../src/state/web-sessions.ts';
 import { FakeSlackApi } from '../adapters/slack/fake-slack-api.ts';
 import { signingSecret } from '../adapters/slack/slack-requests.ts';
 import { runBackstop } from '../support/cli.ts';
@@ -16,18 +14,25 @@ import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
 import { type S3rverPeer, startS3rver } from '../support/s3rver.ts';
 import { freePort, startServe } from '../support/serve-process.ts';
 import { chromiumFlags } from './chromium.ts';
+import { signInThroughProvider, startOidcProvider } from './oidc-peer.ts';
 
-// The Backups view in Debian's Chromium, against `backstop serve` as its own process on a PostgreSQL state, s3rver
+// The Backups view in Debian's Chromium, against `backstop serve` as its own process on a PostgreSQL state, s3rver,
+// a local OpenID provider for the people who sign in (the config holder uses `backstop web login`),
 // for storage, real application databases and a fake Slack Web API that records the approval cards.
 const cwd = mkdtempSync(join(tmpdir(), 'backstop-browser-'));
 const screenshots = join(import.meta.dirname, '..', '..', 'test-output', 'screenshots');
 const cleanups: Array<() => Promise<void> | void> = [() => rmSync(cwd, { recursive: true, force: true })];
 let base: string;
 let browser: Browser;
-let state: State;
 let slack: FakeSlackApi;
 let s3: S3rverPeer;
 const databases: Record<string, { name: string; url: string }> = {};
+/** The people of the OpenID provider, by login: claims as an email provider sends them. */
+const people: Record<string, Record<string, unknown>> = {
+  abby: { email: 'abby@example.com', email_verified: true, name: 'Abby' },
+  vera: { email: 'vera@example.com', email_verified: true, name: 'Vera' },
+  stranger: { email: 'stranger@example.com', email_verified: true, name: 'Stranger' },
+};
 
 beforeAll(async () => {
   mkdirSync(screenshots, { recursive: true });
@@ -48,6 +53,8 @@ beforeAll(async () => {
   writeFileSync(join(cwd, 'fleet.key'), `${identity}\n`, { mode: 0o600 });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
+  const provider = await startOidcProvider(`${base}/sign-in/callback`, people);
+  cleanups.push(provider.close);
   const config = {
     database: databases['state']!.url,
     encryption: { recipients: [recipient], identities: ['./fleet.key'] },
@@ -62,10 +69,13 @@ beforeAll(async () => {
       },
     },
     http: { port },
+    web: {
+      oidc: { issuer: provider.issuer, clientId: 'backstop', clientSecret: 'backstop-secret', name: 'Example ID' },
+    },
     chat: { slack: { signingSecret, botToken: 'xoxb-web-test', apiUrl: slack.apiUrl } },
     apps: {
       shop: {
-        access: { viewer: ['web:vera'], approver: ['web:abby'] },
+        access: { viewer: ['web:vera@example.com'], approver: ['web:abby@example.com'] },
         channels: ['slack:C123'],
         environments: {
           live: { database: databases['live']!.url, media: './media', schedule: 'off' },
@@ -77,8 +87,6 @@ beforeAll(async () => {
   };
   writeFileSync(join(cwd, 'backstop.yaml'), `${JSON.stringify(config)}\n`);
   await startServe(cwd, cleanups);
-  state = await openState({ databaseUrl: databases['state']!.url, dataDir: cwd });
-  cleanups.push(() => state.close());
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     // Playwright gives each launch a new, empty profile directory.
@@ -91,14 +99,11 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-/** A browser context signed in as a person the config grants roles (a session as sign-in opens one). */
-async function personContext(principal: string, name: string): Promise<BrowserContext> {
-  const { secret } = await new WebSessions(state.db, () => new Date()).open(
-    { principal, also: [], name, configHolder: false },
-    3600,
-  );
+/** A browser context signed in through the OpenID provider as `login` (one of `people`). */
+async function personContext(login: string): Promise<BrowserContext> {
   const context = await browser.newContext();
-  await context.addCookies([{ name: 'backstop_session', value: secret, url: base, httpOnly: true, sameSite: 'Lax' }]);
+  const status = await signInThroughProvider(await context.newPage(), base, 'Example ID', login);
+  expect(status).toBe(303);
   return context;
 }
 
@@ -178,7 +183,7 @@ test('sign in, create with a note and watch it complete, restore into staging, a
     () => slack.callsTo('chat.postMessage').find((c) => /Restore request \w+/.test(String(c.body['text']))),
     30_000,
   );
-  const abby = await personContext('web:abby', 'Abby');
+  const abby = await personContext('abby');
   const approverPage = await abby.newPage();
   await approverPage.goto(`${base}/approvals`);
   await checkPage(approverPage, 'approvals');
@@ -223,8 +228,17 @@ test('sign in, create with a note and watch it complete, restore into staging, a
   await abby.close();
 }, 240_000);
 
+test('a person the config grants nothing cannot sign in', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  expect(await signInThroughProvider(page, base, 'Example ID', 'stranger')).toBe(403);
+  expect(await page.locator('main').textContent()).toContain('web:stranger@example.com has no role in Backstop');
+  expect((await page.request.get(`${base}/api/v1/backups`)).status()).toBe(401);
+  await context.close();
+}, 60_000);
+
 test('a viewer sees no Create button and is refused when posting anyway; a cross-site form post is refused', async () => {
-  const vera = await personContext('web:vera', 'Vera');
+  const vera = await personContext('vera');
   const page = await vera.newPage();
   await page.goto(`${base}/backups`);
   await page.getByRole('heading', { name: 'Backups of shop/live' }).waitFor();
@@ -249,7 +263,7 @@ test('a viewer sees no Create button and is refused when posting anyway; a cross
   await new Promise<void>((resolve) => evil.listen(0, '127.0.0.2', resolve));
   try {
     const { port } = evil.address() as { port: number };
-    const holderish = await personContext('web:abby', 'Abby');
+    const holderish = await personContext('abby');
     const victim = await holderish.newPage();
     const answer = victim.waitForResponse((r) => r.url() === `${base}/backups` && r.request().method() === 'POST');
     await victim.goto(`http://127.0.0.2:${port}/`);

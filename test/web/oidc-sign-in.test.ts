@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createHttpApp } from '../../src/http/create-http-app.ts';
@@ -7,6 +5,7 @@ import type { Store } from '../../src/storage/store.ts';
 import { listen } from '../http/listen.ts';
 import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 import { chromiumFlags } from './chromium.ts';
+import { signInThroughProvider, startOidcProvider } from './oidc-peer.ts';
 
 // Sign-in through a real OpenID Connect provider (oidc-provider on this machine) issuing ID tokens shaped like
 // Slack's ("Sign in with Slack") and like an email provider's, in Chromium, into the Backups view.
@@ -34,40 +33,13 @@ function slack(user: string, team: string, email: string, name: string): Record<
   };
 }
 
-/** An OpenID provider with one client whose redirect URI is `callback`, listening on a port of its own. */
-async function startProvider(callback: string): Promise<string> {
-  const server = (await import('node:http')).createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: 'backstop',
-        client_secret: 'backstop-secret',
-        redirect_uris: [callback],
-        token_endpoint_auth_method: 'client_secret_basic',
-      },
-    ],
-    claims: {
-      openid: ['sub', 'https://slack.com/user_id', 'https://slack.com/team_id'],
-      email: ['email', 'email_verified'],
-      profile: ['name'],
-    },
-    // ID tokens carry the claims of the scopes asked for, as Slack's do.
-    conformIdTokenClaims: false,
-    findAccount: (_context, sub) => ({ accountId: sub, claims: () => ({ sub, ...accounts[sub] }) }),
-    cookies: { keys: ['oidc-provider-test-key'] },
-  });
-  server.on('request', provider.callback());
-  closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return issuer;
-}
-
 /** Backstop with `web.oidc` pointing at a fresh provider; answers its address. */
 async function backstopWithProvider(policy: { allowedWorkspace?: string }): Promise<string> {
   const port = await freeLoopbackPort();
   const base = `http://127.0.0.1:${port}`;
-  const issuer = await startProvider(`${base}/sign-in/callback`);
+  const provider = await startOidcProvider(`${base}/sign-in/callback`, accounts);
+  closers.push(provider.close);
+  const { issuer } = provider;
   const app = createHttpApp({
     state: engine.state.db,
     store,
@@ -103,16 +75,8 @@ async function freeLoopbackPort(): Promise<number> {
 async function signIn(base: string, login: string): Promise<{ url: string; text: string; status: number | undefined }> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${base}/sign-in`);
-  await page.getByRole('link', { name: 'Sign in with Slack' }).click();
-  await page.locator('input[name="login"]').fill(login);
-  await page.locator('input[name="password"]').fill('any');
-  await page.getByRole('button', { name: 'Sign-in' }).click();
-  const landed = page.waitForResponse((r) => r.url().startsWith(`${base}/sign-in/callback`));
-  await page.getByRole('button', { name: 'Continue' }).click();
-  const callback = await landed;
-  await page.waitForLoadState();
-  const result = { url: page.url(), text: (await page.locator('main').textContent()) ?? '', status: callback.status() };
+  const status = await signInThroughProvider(page, base, 'Slack', login);
+  const result = { url: page.url(), text: (await page.locator('main').textContent()) ?? '', status };
   await context.close();
   return result;
 }
