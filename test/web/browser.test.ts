@@ -16,9 +16,9 @@ import { freePort, startServe } from '../support/serve-process.ts';
 import { chromiumFlags } from './chromium.ts';
 import { signInThroughProvider, startOidcProvider } from './oidc-peer.ts';
 
-// The Backups view in Debian's Chromium, against `backstop serve` as its own process on a PostgreSQL state, s3rver,
-// a local OpenID provider for the people who sign in (the config holder uses `backstop web login`),
-// for storage, real application databases and a fake Slack Web API that records the approval cards.
+// The Backups view in Debian's Chromium, against `backstop serve` as its own process on a PostgreSQL state, s3rver
+// for storage, real application databases, a local OpenID provider for the people who sign in (the config holder
+// uses `backstop web login`) and a fake Slack Web API that records the approval cards.
 const cwd = mkdtempSync(join(tmpdir(), 'backstop-browser-'));
 const screenshots = join(import.meta.dirname, '..', '..', 'test-output', 'screenshots');
 const cleanups: Array<() => Promise<void> | void> = [() => rmSync(cwd, { recursive: true, force: true })];
