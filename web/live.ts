@@ -64,6 +64,14 @@ function show(operation: OperationEvent): void {
       bar.value = Math.min(100, (operation.bytesDone / operation.bytesExpected) * 100);
     if (bar && ended.has(operation.status)) bar.value = 100;
     if (ended.has(operation.status) && row.closest('[data-reload-on-end]')) window.location.reload();
+    else if (ended.has(operation.status) && row.closest('[data-live-list]') && !row.querySelector('[data-reload]')) {
+      // The tables below are the server's: say that the finished work shows there after a reload.
+      const reload = document.createElement('a');
+      reload.href = window.location.href;
+      reload.dataset['reload'] = '';
+      reload.textContent = 'finished: reload to see it in the list';
+      row.append(' ', reload);
+    }
   }
   if (!document.querySelector(`[data-operation="${CSS.escape(operation.id)}"]`) && !ended.has(operation.status)) {
     addRow(operation);

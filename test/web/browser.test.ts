@@ -116,6 +116,11 @@ async function checkPage(page: Page, name: string): Promise<void> {
   const wide = page.viewportSize();
   await page.setViewportSize({ width: 375, height: 800 });
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  // Tables become one card a row on a phone: no row squeezed into a column of single letters.
+  const tallestRow = await page.evaluate(() =>
+    Math.max(0, ...[...document.querySelectorAll('table.stack tbody tr')].map((r) => r.getBoundingClientRect().height)),
+  );
+  expect(tallestRow).toBeLessThan(400);
   await page.screenshot({ path: join(screenshots, `${name}-375px.png`), fullPage: true });
   if (wide) await page.setViewportSize(wide);
 }

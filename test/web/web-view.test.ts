@@ -67,7 +67,11 @@ beforeAll(async () => {
       from: 'backups@example.com',
     }),
     targets: [
-      target('shop', 'live', { mediaDir: liveMedia }),
+      // Scheduled (no scheduler runs here): the Schedules page draws its retention.
+      {
+        ...target('shop', 'live', { mediaDir: liveMedia }),
+        schedule: { cron: '0 2 * * *', timezone: 'UTC', parts: 'media' },
+      },
       target('shop', 'staging', { mediaDir: join(root, 'shop-staging') }),
       target('shop', 'prod', { mediaDir: join(root, 'shop-prod') }, true),
       target('shop', 'vault', { mediaDir: join(root, 'shop-vault') }, true),
@@ -337,6 +341,8 @@ describe('the Backups view', () => {
     expect(schedules.status).toBe(200);
     expect(schedules.text).toContain('<h2 id="schedule-shop-live">shop/live</h2>');
     expect(schedules.text).toContain('Kept scheduled backups: 7 daily, 4 weekly, 12 monthly');
+    // An environment without a schedule has no scheduled backups to draw.
+    expect(schedules.text.match(/<figure class="timeline">/g)?.length).toBe(1);
     const audit = await olga.get('/audit');
     expect(audit.status).toBe(200);
     expect(audit.text).toContain('web:olga');
@@ -399,7 +405,7 @@ describe('the Backups view', () => {
     const olga = await signedIn('web:olga');
     const first = await olga.get('/backups?target=shop/staging');
     const rows = (text: string) =>
-      text.slice(text.indexOf('id="on-demand-heading"')).match(/<td class="note">/g)?.length ?? 0;
+      text.slice(text.indexOf('id="on-demand-heading"')).match(/<div class="note">/g)?.length ?? 0;
     expect(rows(first.text)).toBe(100);
     expect(first.text).toContain('>n104<');
     const older = /href="([^"]+)#on-demand-heading">Older on-demand backups/.exec(first.text)?.[1] as string;

@@ -58,7 +58,12 @@ async function admitSession(request: Request, response: Response, sessions: WebS
   const session = await sessions.find(secret);
   if (!session) throw new ApiError(401, 'unauthorized', 'The web session has ended: sign in again.');
   if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
-    const why = crossSiteRefusal(request, session, request.get('x-csrf-token'));
+    const token = request.get('x-csrf-token');
+    const why =
+      token === undefined
+        ? "A change through the API with the web session cookie needs the X-CSRF-Token header: the session's token, " +
+          "which the page carries in its body's data-csrf attribute (or use an API token instead of the cookie)."
+        : crossSiteRefusal(request, session, token);
     if (why !== undefined) throw new ApiError(403, 'cross-site', why);
   }
   response.locals['principal'] = session.principal;

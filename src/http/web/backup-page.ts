@@ -56,11 +56,11 @@ ${data.operation && (data.operation.status === 'queued' || data.operation.status
   ${
     backup.storedParts.length === 0
       ? html`<p class="muted">No part is stored${completed ? '' : ' yet'}.</p>`
-      : html`<div class="scroll"><table>
+      : html`<div class="scroll"><table class="stack">
     <thead><tr><th scope="col">Part</th><th scope="col">Size</th><th scope="col">sha256 (plaintext)</th><th scope="col">Stored as</th></tr></thead>
     <tbody>${backup.storedParts.map(
       (p) =>
-        html`<tr><td>${p.kind === 'db' ? 'database (pg_dump custom format)' : 'media (tar)'}</td><td>${formatBytes(p.sizeBytes)}</td><td><code class="hash">${p.sha256}</code></td><td><code>${p.key}</code> (${formatBytes(p.storedSizeBytes)}, age)</td></tr>`,
+        html`<tr><td data-label="Part">${p.kind === 'db' ? 'database (pg_dump custom format)' : 'media (tar)'}</td><td data-label="Size">${formatBytes(p.sizeBytes)}</td><td data-label="sha256"><code class="hash">${p.sha256}</code></td><td data-label="Stored as"><span><code>${p.key}</code> (${formatBytes(p.storedSizeBytes)}, age)</span></td></tr>`,
     )}</tbody>
   </table></div>`
   }

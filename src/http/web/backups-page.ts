@@ -101,7 +101,7 @@ function backupTable(
   ${
     backups.length === 0
       ? html`<p class="muted">No ${title.toLowerCase()} backups yet.</p>`
-      : html`<div class="scroll"><table>
+      : html`<div class="scroll"><table class="stack">
     <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Size</th><th scope="col">Note</th><th scope="col">Asked by</th><th scope="col">Status</th><th scope="col">Kept because</th><th scope="col">Verified</th></tr></thead>
     <tbody>${backups.map((b) => backupRow(b, retention.get(b.id)))}</tbody>
   </table></div>`
@@ -117,14 +117,14 @@ function backupTable(
 function backupRow(backup: Backup, decision: RetentionDecision | undefined): Html {
   const size = backup.storedParts.reduce((sum, p) => sum + p.storedSizeBytes, 0);
   return html`<tr>
-  <td><a href="/backups/${backup.id}">${timeOf(backup.createdAt)}</a> <span class="id">${backup.id}</span></td>
-  <td>${partsLabel(backup.parts)}</td>
-  <td>${backup.storedParts.length > 0 ? formatBytes(size) : '—'}</td>
-  <td class="note">${backup.note ?? ''}</td>
-  <td>${backup.requestedBy ?? 'schedule'}</td>
-  <td><span class="status ${backup.status}">${backup.status}</span>${backup.pinned ? html` <span class="tag">pinned</span>` : ''}</td>
-  <td>${decision ? (decision.keep ? decision.reason : html`<span class="tag warn">pending deletion</span>`) : ''}</td>
-  <td>${backup.verifyError ? html`<span class="status failed">failed</span>` : timeOf(backup.verifiedAt)}</td>
+  <td data-label="When"><span><a href="/backups/${backup.id}">${timeOf(backup.createdAt)}</a> <span class="id">${backup.id}</span></span></td>
+  <td data-label="What">${partsLabel(backup.parts)}</td>
+  <td data-label="Size">${backup.storedParts.length > 0 ? formatBytes(size) : '—'}</td>
+  <td data-label="Note"><div class="note">${backup.note ?? ''}</div></td>
+  <td data-label="Asked by">${backup.requestedBy ?? 'schedule'}</td>
+  <td data-label="Status"><span><span class="status ${backup.status}">${backup.status}</span>${backup.pinned ? html` <span class="tag">pinned</span>` : ''}</span></td>
+  <td data-label="Kept because">${decision ? (decision.keep ? decision.reason : html`<span class="tag warn">pending deletion</span>`) : ''}</td>
+  <td data-label="Verified">${backup.verifyError ? html`<span class="status failed">failed</span>` : timeOf(backup.verifiedAt)}</td>
 </tr>`;
 }
 

@@ -29,15 +29,15 @@ export function filesPage(data: {
   <input id="q" name="q" value="${search}" placeholder="uploads/2026">
   <button type="submit">Search</button>
 </form>
-<p>${search ? `${data.matched} of ${data.total} files match.` : `${data.total} files.`}${data.matched > 0 ? ` Showing ${offset + 1}-${offset + data.files.length}.` : ''}</p>
+<p>${search ? `${data.matched} of ${data.total} files match.` : `${data.total} files.`}${data.files.length > 0 ? ` Showing ${offset + 1}-${offset + data.files.length}.` : ''}</p>
 ${
   data.files.length === 0
     ? html`<p class="muted">No file${search ? ' matches' : ''}.</p>`
-    : html`<div class="scroll"><table>
+    : html`<div class="scroll"><table class="stack">
   <thead><tr><th scope="col">Path</th><th scope="col">Size</th><th scope="col">Modified</th><th scope="col">sha256</th></tr></thead>
   <tbody>${data.files.map(
     (f) =>
-      html`<tr><td><code>${f.path}</code></td><td>${formatBytes(f.size)}</td><td>${timeOf(new Date(f.mtime))}</td><td><code class="hash">${f.sha256.slice(0, 12)}…</code></td></tr>`,
+      html`<tr><td data-label="Path"><code>${f.path}</code></td><td data-label="Size">${formatBytes(f.size)}</td><td data-label="Modified">${timeOf(new Date(f.mtime))}</td><td data-label="sha256"><code class="hash">${f.sha256}</code></td></tr>`,
   )}</tbody>
 </table></div>`
 }

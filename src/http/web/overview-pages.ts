@@ -25,7 +25,7 @@ function scheduleSection(summary: ScheduleSummary): Html {
     <dt>Last run</dt><dd>${last ? html`<a href="/backups/${last.id}"><span class="status ${last.status}">${last.status}</span></a> ${timeOf(last.createdAt)}${last.error ? html` <span class="error">${last.error}</span>` : ''}` : html`<span class="muted">none yet</span>`}</dd>
     <dt>Retention</dt><dd>scheduled: ${summary.retention.scheduled.daily} daily, ${summary.retention.scheduled.weekly} weekly, ${summary.retention.scheduled.monthly} monthly; on-demand: the ${summary.retention.onDemand.keepLast} newest, others ${summary.retention.onDemand.maxAgeDays} days</dd>
   </dl>
-  ${retentionTimeline(summary.retention)}
+  ${summary.schedule === 'off' ? '' : retentionTimeline(summary.retention)}
 </section>`;
 }
 
@@ -45,7 +45,7 @@ function retentionTimeline(policy: RetentionPolicy): Html {
   const colour: Record<string, string> = { daily: '#1a7f37', weekly: '#0a58ca', monthly: '#8250df' };
   const description = `Kept scheduled backups: ${daily} daily, ${weekly} weekly, ${monthly} monthly, reaching back about ${oldest} days.`;
   return html`<figure class="timeline">
-  <svg viewBox="0 0 600 56" role="img" aria-label="${description}" preserveAspectRatio="none">
+  <svg viewBox="0 0 600 56" role="img" aria-label="${description}">
     <line x1="10" y1="24" x2="590" y2="24" stroke="currentColor" stroke-width="1"/>
     ${days.map((d) => html`<circle cx="${x(d.age).toFixed(1)}" cy="24" r="5" fill="${colour[d.tier] ?? 'gray'}"/>`)}
     <text x="10" y="52" font-size="11" fill="currentColor">now</text>
@@ -63,11 +63,11 @@ export function auditPage(data: { session: WebSession; entries: AuditEntry[]; ap
 ${
   data.entries.length === 0
     ? html`<p class="muted">Nothing in the audit log yet.</p>`
-    : html`<div class="scroll"><table>
+    : html`<div class="scroll"><table class="stack">
   <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">App</th><th scope="col">What</th><th scope="col">Outcome</th></tr></thead>
   <tbody>${data.entries.map(
     (e) =>
-      html`<tr><td>${timeOf(e.at)}</td><td>${e.principal}</td><td>${e.app ?? ''}</td><td><code>${e.action}</code>${e.detail ? html` <span class="muted">(${e.detail})</span>` : ''}</td><td><span class="status ${e.outcome === 'ok' ? 'completed' : 'failed'}">${e.outcome}</span></td></tr>`,
+      html`<tr><td data-label="When">${timeOf(e.at)}</td><td data-label="Who">${e.principal}</td><td data-label="App">${e.app ?? ''}</td><td data-label="What"><span><code>${e.action}</code>${e.detail ? html` <span class="muted">(${e.detail})</span>` : ''}</span></td><td data-label="Outcome"><span class="status ${e.outcome === 'ok' ? 'completed' : 'failed'}">${e.outcome}</span></td></tr>`,
   )}</tbody>
 </table></div>`
 }

@@ -59,7 +59,7 @@ ${preview ? confirmation(data, preview) : ''}`,
   ${p.needsApproval ? html`<p>${d.to} is protected: this creates a request that another person with the approver role must approve (in the Approvals page, Slack or Discord). Nothing is restored until then.</p>` : ''}
   ${
     p.approvalUnreachable
-      ? html`<p class="notice error" role="alert">Nobody could approve it: no Slack or Discord channel is bound to ${d.to} where approvers would see the request (channels: under the app in the config), or nobody holds the approver role on it. Ask whoever holds the Backstop config to bind one, or to run the restore on the server.</p>`
+      ? html`<p class="notice error" role="alert">Nobody could approve it: no Slack or Discord channel is bound to ${d.to} where approvers would see the request (channels: under the app in the config), or nobody holds the approver role on it. Bind one (channels: under the app in the config) and give someone the approver role, or run the restore with <code>backstop restore</code> on the server, which needs no approval.</p>`
       : confirmForm(d, p)
   }
 </section>`;
@@ -71,7 +71,7 @@ ${preview ? confirmation(data, preview) : ''}`,
     <input type="hidden" name="to" value="${d.to}">
     <input type="hidden" name="safety" value="${p.safetyBackup ? 'on' : 'off'}">
     <label for="confirm">Type <strong>${d.to}</strong> to confirm</label>
-    <input id="confirm" name="confirm" autocomplete="off" required>
+    <input id="confirm" name="confirm" autocomplete="off" required autofocus>
     <button type="submit" class="danger">${p.needsApproval ? 'Ask for approval' : `Restore into ${d.to}`}</button>
   </form>`;
   }

@@ -29,9 +29,10 @@ h2 { font-size: 1.15rem; margin-top: 2rem; }
 .notice.error { border-color: var(--bad); background: color-mix(in srgb, var(--bad) 10%, transparent); }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; font-size: .92rem; }
-th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top;
-  overflow-wrap: anywhere; }
-td.note { min-width: 8rem; max-width: 20rem; }
+th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { white-space: nowrap; }
+td .note { max-width: 20rem; overflow-wrap: anywhere; }
+code.hash { overflow-wrap: anywhere; font-size: .8em; }
 code { font-family: ui-monospace, monospace; font-size: .85em; overflow-wrap: anywhere; }
 pre { overflow-x: auto; }
 form { margin: .5rem 0; }
@@ -56,7 +57,14 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 section.danger { border: 1px solid var(--bad); border-radius: .5rem; padding: 0 1rem 1rem; overflow-wrap: anywhere; }
 nav.pages { display: flex; gap: 1.5rem; margin: .75rem 0; }
 figure.timeline { margin: .5rem 0 0; }
-figure.timeline svg { width: 100%; height: 3.5rem; display: block; }
+figure.timeline svg { width: 100%; max-width: 40rem; height: auto; display: block; }
 .legend.daily { color: #1a7f37; } .legend.weekly { color: #0a58ca; } .legend.monthly { color: #8250df; }
-@media (max-width: 40rem) { dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .5rem; } }
+@media (max-width: 40rem) {
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
+  table.stack tr { border-bottom: 1px solid var(--line); padding: .5rem 0; }
+  table.stack td { border: none; padding: .1rem 0; display: grid; grid-template-columns: 6.5rem 1fr; gap: .5rem;
+    overflow-wrap: anywhere; }
+  table.stack td::before { content: attr(data-label); color: var(--muted); }
+  td .note { max-width: none; } dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .5rem; } }
 `;
