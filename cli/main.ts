@@ -129,7 +129,9 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   } catch (error) {
     if (isBackstopError(error, 'state-locked') && name !== 'serve') {
       // A server holds the embedded state: hand the command to it, or say who holds the state if it cannot take it.
-      const handed = await handOverToServer(argv, io, config()).catch((handOffError: unknown) =>
+      const details = error.details as { holderPid?: unknown; holderIsServer?: unknown } | undefined;
+      const holder = { pid: details?.holderPid, isServer: details?.holderIsServer };
+      const handed = await handOverToServer(argv, io, config(), holder).catch((handOffError: unknown) =>
         isBackstopError(handOffError, 'hand-off-unavailable') ? undefined : handOffError,
       );
       if (typeof handed === 'number') return handed;
@@ -139,10 +141,45 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   }
 }
 
-async function handOverToServer(argv: string[], io: CliIo, config: BackstopConfig): Promise<number> {
+/** How long a command waits for a starting server to take commands (opening the embedded state takes a while). */
+const serverStartWaitMs = 60_000;
+
+/**
+ * Hands the command to the server holding the state. A server still starting (it holds the state but does not take
+ * commands yet) is waited for, saying so once, for as long as it lives and at most a minute.
+ */
+async function handOverToServer(
+  argv: string[],
+  io: CliIo,
+  config: BackstopConfig,
+  holder: { pid?: unknown; isServer?: unknown },
+): Promise<number> {
   const { handOff } = await import('./hand-off-client.ts');
   const { handOffSocketPath } = await import('./hand-off-socket-path.ts');
-  return handOff(handOffSocketPath(config.dataDir), argv, io);
+  const deadline = Date.now() + serverStartWaitMs;
+  let said = false;
+  for (;;) {
+    try {
+      return await handOff(handOffSocketPath(config.dataDir), argv, io);
+    } catch (error) {
+      const starting = holder.isServer === true && typeof holder.pid === 'number' && processIsAlive(holder.pid);
+      if (!isBackstopError(error, 'hand-off-unavailable') || !starting || Date.now() > deadline) throw error;
+      if (!said) {
+        io.stderr.write(`Waiting for the Backstop server (process ${holder.pid}) to finish starting...\n`);
+        said = true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Every command with its usage: what `backstop help` prints, and a bare `backstop` shows on stderr. */

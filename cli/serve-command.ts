@@ -6,13 +6,14 @@ import { ApprovalCards } from '../commands/chat/approval-cards.ts';
 import { ChannelAnnouncements } from '../commands/chat/channel-announcements.ts';
 import { ChannelBindings } from '../commands/chat/channel-bindings.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import { isBackstopError } from '../src/domain/backstop-error.ts';
 import { createHttpApp } from '../src/http/create-http-app.ts';
 import { listenFailure } from '../src/http/listen-failure.ts';
 import { NodeScheduleTimers } from '../src/jobs/node-schedule-timers.ts';
 import { Scheduler } from '../src/jobs/scheduler.ts';
 import { WebhookNotifier } from '../src/notify/webhook-notifier.ts';
 import { DeliveredChatRequests } from '../src/state/delivered-chat-requests.ts';
-import { migrateToLatest, openState } from '../src/state/state.ts';
+import { migrateToLatest, openState, type State } from '../src/state/state.ts';
 import { RetryingStore } from '../src/storage/retrying-store.ts';
 import { chatPlatforms, composeChat } from './compose-chat.ts';
 import { composeEngine } from './compose-engine.ts';
@@ -23,6 +24,33 @@ import { signalled } from './signalled.ts';
 import { webBaseOf, webSettings } from './web-command.ts';
 import { createWorker, workerSettings } from './worker-settings.ts';
 
+/** How long serve waits for a command that holds the embedded state (a `backstop list` started just before). */
+const commandWaitMs = 60_000;
+
+/**
+ * Opens the state; on the embedded state held by a command (not another server), waits for the command to finish,
+ * saying so once, for as long as it runs and at most a minute.
+ */
+async function openStateWhenFree(config: BackstopConfig, io: CliIo): Promise<State> {
+  const deadline = Date.now() + commandWaitMs;
+  let said = false;
+  for (;;) {
+    try {
+      return await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
+    } catch (error) {
+      const details = isBackstopError(error, 'state-locked')
+        ? (error.details as { holderPid?: unknown; holderIsServer?: unknown } | undefined)
+        : undefined;
+      if (details?.holderIsServer !== false || Date.now() > deadline) throw error;
+      if (!said) {
+        io.stderr.write(`Waiting for process ${String(details.holderPid)} to finish with the embedded state...\n`);
+        said = true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 /**
  * `backstop serve`: opens and migrates the state (holding the embedded state's lock), then runs the workers, the
  * scheduler and the HTTP server (`/healthz`, `/readyz` on `http.host:http.port`); on the embedded state it also takes
@@ -30,7 +58,7 @@ import { createWorker, workerSettings } from './worker-settings.ts';
  * then stops taking work, gives running operations back to the queue and closes cleanly.
  */
 export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Promise<void>): Promise<number> {
-  const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
+  const state = await openStateWhenFree(config, io);
   const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
   try {
     const applied = await migrateToLatest(state.db);

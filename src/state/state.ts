@@ -95,7 +95,10 @@ function takeLock(path: string): () => void {
         : `Backstop's embedded state in ${path.replace(/state\.lock$/, '')} is in use by ${what}: one process ` +
           'at a time may use it. Wait for it to finish. To run commands side by side, keep `backstop serve` ' +
           'running (other commands are then handed to it), or share the state in PostgreSQL (DATABASE_URL).';
-      throw new BackstopError('state-locked', message, { userMessage: message });
+      throw new BackstopError('state-locked', message, {
+        userMessage: message,
+        details: { holderPid: holder, holderIsServer: command.startsWith('backstop serve') },
+      });
     }
   }
   throw new BackstopError('state-locked', `could not take the lock ${path}`);
