@@ -41,7 +41,8 @@ export interface WebOptions {
   publicUrl?: string;
 }
 
-/** What every page answer carries: no caching of anyone's data, no framing, no sniffing, no referrer, a strict CSP. */
+/** What every page answer carries: no caching of anyone's data, no framing, no sniffing, no referrer to other sites,
+ * a strict CSP. */
 const securityHeaders: RequestHandler = (_request, response, next) => {
   response.set({
     'content-security-policy':
@@ -61,8 +62,8 @@ const securityHeaders: RequestHandler = (_request, response, next) => {
  * The Backups view: server-rendered pages, each a form or a link, made live by one small script (the event stream
  * of `/api/v1/events`, local times). Every page and action calls the same use cases as the API and chat, with the
  * signed-in person's principal, so they decide who may do what and audit it. Forms carry the session's CSRF token;
- * a request from another site is refused. Only this router's own paths are handled: it parses form bodies per route,
- * never for anything mounted beside it.
+ * a request from another site is refused. Form bodies are parsed per route, never for anything mounted beside it
+ * (chat needs raw bodies); mounted last, it answers any other GET with a page that says there is no such page.
  */
 export function createWebRouter(options: WebOptions): Router {
   const router = express.Router();
