@@ -8,6 +8,7 @@ import type { Worker } from '../../src/jobs/worker.ts';
 import { createSmtpMailer } from '../../src/notify/mailer.ts';
 import { WebSessions } from '../../src/state/web-sessions.ts';
 import type { Store } from '../../src/storage/store.ts';
+import { decideRestoreRequest } from '../../src/use-cases/decide-restore-request.ts';
 import { listen } from '../http/listen.ts';
 import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 import { startSmtp } from '../support/smtp.ts';
@@ -80,7 +81,12 @@ beforeAll(async () => {
     access: {
       shop: {
         environments: {},
-        access: { viewer: ['web:vera'], operator: ['web:olga'], restorer: ['web:rita'], approver: ['web:abby'] },
+        access: {
+          viewer: ['web:vera'],
+          operator: ['web:olga'],
+          restorer: ['web:rita'],
+          approver: ['web:abby', 'slack:UAPPROVER'],
+        },
       },
       blog: { environments: {}, access: { operator: ['web:olga'] } },
     } as never,
@@ -302,6 +308,32 @@ describe('the Backups view', () => {
     expect((await engine.ctx.requests.get(request?.id as string)).status).toBe('approved');
     const restorePath = (approved.location as string).split('?')[0] as string;
     await until(async () => (await abby.get(restorePath)).text.includes('Completed'));
+  });
+
+  test('a request decided in chat shows decided on the web: one record whichever surface shows it', async () => {
+    const holder = await signedInWithLink();
+    const backup = (await engine.ctx.catalog.listBackups({ app: 'shop', env: 'live' })).find(
+      (b) => b.status === 'completed' && b.parts === 'media',
+    );
+    const asked = await holder.post(`/backups/${backup?.id}/restore`, {
+      parts: 'media',
+      to: 'shop/prod',
+      safety: 'on',
+      confirm: 'shop/prod',
+    });
+    expect(asked.location).toBe('/approvals?notice=approval-requested');
+    const request = (await engine.ctx.requests.list({ apps: ['shop'], status: 'pending', limit: 10 }))[0];
+    expect((await holder.get('/approvals')).text).toContain(`<li data-request="${request?.id}">`);
+    // Denied from Slack, as the Deny button of the request's card does.
+    await decideRestoreRequest(
+      engine.ctx,
+      { kind: 'chat', id: 'slack:UAPPROVER', also: [] },
+      'deny',
+      request?.id as string,
+    );
+    const after = await holder.get('/approvals');
+    expect(after.text).not.toContain(`<li data-request="${request?.id}">`);
+    expect(after.text).toContain('denied by slack:UAPPROVER');
   });
 
   test('a protected destination nobody could approve says so before anything is asked, with no button', async () => {
