@@ -158,6 +158,8 @@ function sendOnce(): void {
 }
 
 localTimes(document);
+// "2 minutes ago" stays true while the page is open.
+setInterval(() => localTimes(document), 30_000);
 sendOnce();
 follow();
 document.documentElement.dataset['live'] = 'ready';

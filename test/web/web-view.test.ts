@@ -164,7 +164,8 @@ describe('sign-in', () => {
     const browser = await signedInWithLink();
     const cookie = browser.cookie as string;
     const out = await browser.post('/sign-out', {});
-    expect(out.location).toBe('/sign-in');
+    expect(out.location).toBe('/sign-in?signed-out');
+    expect((await new WebClient(server.url).get(out.location as string)).text).toContain('You are signed out.');
     const stale = new WebClient(server.url, cookie);
     expect((await stale.get('/backups')).location).toBe('/sign-in');
     expect((await stale.get('/api/v1/backups')).status).toBe(401);

@@ -2,12 +2,13 @@ import { type Html, html } from './html.ts';
 import { page } from './layout.ts';
 
 /** The page for whoever is not signed in: how to sign in here. */
-export function signInPage(options: { message?: string; provider?: string }): Html {
+export function signInPage(options: { message?: string; provider?: string; done?: string }): Html {
   return page(
     {
       title: 'Sign in',
       session: undefined,
-      ...(options.message && { notice: { kind: 'error', text: options.message } }),
+      ...(options.message && { notice: { kind: 'error' as const, text: options.message } }),
+      ...(options.done && !options.message && { notice: { kind: 'ok' as const, text: options.done } }),
     },
     html`<h1>Sign in to Backstop</h1>
 ${options.provider ? html`<p><a class="button primary" href="/sign-in/oidc">Sign in with ${options.provider}</a></p>` : ''}

@@ -78,9 +78,19 @@ export function createWebRouter(options: WebOptions): Router {
   router.get('/', securityHeaders, withSession, (_request, response) => {
     response.redirect(303, sessionOf(response) ? '/backups' : '/sign-in');
   });
-  router.get('/sign-in', securityHeaders, withSession, (_request, response) => {
+  router.get('/sign-in', securityHeaders, withSession, (request, response) => {
     if (sessionOf(response)) response.redirect(303, '/backups');
-    else send(response, 200, signInPage({ ...(options.oidc && { provider: options.oidc.settings.name }) }));
+    else {
+      const signedOut = request.query['signed-out'] !== undefined;
+      send(
+        response,
+        200,
+        signInPage({
+          ...(options.oidc && { provider: options.oidc.settings.name }),
+          ...(signedOut && { done: 'You are signed out.' }),
+        }),
+      );
+    }
   });
   router.get('/sign-in/link/:secret', securityHeaders, (request, response) => {
     send(response, 200, redeemLinkPage(String(request.params['secret'])));
@@ -111,7 +121,7 @@ export function createWebRouter(options: WebOptions): Router {
       await options.sessions.end(secret);
     }
     clearSessionCookie(response, options.secure);
-    response.redirect(303, '/sign-in');
+    response.redirect(303, '/sign-in?signed-out');
   });
 
   const signedIn: RequestHandler = (request, response, next) => {
