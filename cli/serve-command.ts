@@ -39,9 +39,9 @@ async function openStateWhenFree(config: BackstopConfig, io: CliIo): Promise<Sta
       return await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
     } catch (error) {
       const details = isBackstopError(error, 'state-locked')
-        ? (error.details as { holderPid?: unknown; holderIsServer?: unknown } | undefined)
+        ? (error.details as { holderPid?: unknown; holderIsCommand?: unknown } | undefined)
         : undefined;
-      if (details?.holderIsServer !== false || Date.now() > deadline) throw error;
+      if (details?.holderIsCommand !== true || Date.now() > deadline) throw error;
       if (!said) {
         io.stderr.write(`Waiting for process ${String(details.holderPid)} to finish with the embedded state...\n`);
         said = true;
@@ -111,6 +111,8 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
             log,
           )
         : undefined;
+      // Listening for SIGTERM before saying it runs: a signal sent on "Backstop is running" stops it cleanly.
+      const stopped = stop ?? signalled();
       // Before any work runs, so a new install's event cursor exists before its first event.
       await notifier.start();
       await announcements.start();
@@ -132,7 +134,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
             'replies and in download.ready events.\n',
         );
       }
-      failure = await Promise.race([(stop ?? signalled()).then(() => undefined), server.failed]);
+      failure = await Promise.race([stopped.then(() => undefined), server.failed]);
       if (failure) io.stderr.write(`Backstop cannot go on: ${failure.message}.\n`);
     } finally {
       io.stderr.write('Backstop is stopping: running operations go back to the queue.\n');

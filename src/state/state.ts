@@ -97,7 +97,12 @@ function takeLock(path: string): () => void {
           'running (other commands are then handed to it), or share the state in PostgreSQL (DATABASE_URL).';
       throw new BackstopError('state-locked', message, {
         userMessage: message,
-        details: { holderPid: holder, holderIsServer: command.startsWith('backstop serve') },
+        details: {
+          holderPid: holder,
+          holderIsServer: command.startsWith('backstop serve'),
+          // A short-lived `backstop` command (list, create...), which a starting server may wait for.
+          holderIsCommand: command.startsWith('backstop ') && !/^backstop (serve|worker)\b/.test(command),
+        },
       });
     }
   }

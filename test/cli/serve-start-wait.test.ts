@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { exited, freePort, startServe } from '../support/serve-process.ts';
+import { exited, freePort } from '../support/serve-process.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'backstop.js');
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -30,13 +30,36 @@ test('serve started while a command holds the embedded state waits for it instea
   const dir = workDir();
   await config(dir);
   mkdirSync(join(dir, '.backstop'));
-  // A command that holds the state for a moment, as `backstop list` does.
-  const holder = spawn('sleep', ['2']);
+  // A command that holds the state, as `backstop list` does, until serve says it waits for it.
+  const holder = spawn('sleep', ['120']);
+  cleanups.push(() => {
+    holder.kill('SIGKILL');
+  });
   writeFileSync(join(dir, '.backstop', 'state.lock'), `${holder.pid}\nbackstop list shop/live\n`);
-  const { child, stderr } = await startServe(dir, cleanups);
-  expect(stderr()).toContain(`Waiting for process ${holder.pid} to finish with the embedded state...`);
-  child.kill('SIGTERM');
-  await exited(child);
+  const serve = spawn(process.execPath, [bin, 'serve'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  cleanups.push(() => {
+    if (serve.exitCode === null) serve.kill('SIGKILL');
+  });
+  let said = '';
+  const saying = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (said.includes(text)) resolve();
+      };
+      serve.stderr?.on('data', (chunk: Buffer) => {
+        said += chunk.toString();
+        check();
+      });
+      serve.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${said}`)));
+      check();
+    });
+  await saying(`Waiting for process ${holder.pid} to finish with the embedded state...`);
+  // The command ends (its lock is left behind, as a killed process leaves it): serve takes the state and runs.
+  holder.kill('SIGKILL');
+  await exited(holder);
+  await saying('Backstop is running');
+  serve.kill('SIGTERM');
+  expect(await exited(serve)).toBe(0);
 }, 120_000);
 
 test('a command run while serve is still starting waits for it and is handed over', async () => {
