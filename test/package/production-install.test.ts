@@ -24,7 +24,11 @@ afterAll(async () => {
 // dependencies only (no TypeScript, no tsx, no test tools), then the compiled `backstop` command.
 test('the packed package installed with --omit=dev runs a backup and verifies it', async () => {
   const env = { ...process.env, BACKSTOP_FROM_SOURCE: '', npm_config_audit: 'false', npm_config_fund: 'false' };
-  const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: repo, env });
+  // The build `npm test` made before the suite: `prepare` would rebuild dist/ under the tests running beside this one.
+  const { stdout: packed } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+    cwd: repo,
+    env,
+  });
   const [{ filename, files }] = JSON.parse(packed) as [{ filename: string; files: Array<{ path: string }> }];
   const paths = files.map((f) => f.path);
   expect(paths).toContain('dist/cli/main.js');
