@@ -1,3 +1,4 @@
+import type { Backup } from '../domain/backup.ts';
 import type { Principal } from '../domain/principal.ts';
 import { readMediaManifest } from '../engine/read-media-manifest.ts';
 import type { MediaManifest, MediaManifestFile } from '../sources/media-manifest.ts';
@@ -10,7 +11,7 @@ const kept = new Map<string, Promise<MediaManifest>>();
 
 /**
  * The files of a backup's media, from its manifest (viewer role on the backup's app): those whose path contains
- * `search` (any case), in the manifest's order, `limit` from `offset`, with how many matched. Reading a manifest
+ * `search` (any case), in the manifest's order, `limit` from `offset`, with how many matched, and the backup. Reading a manifest
  * reads the whole media part once; the last few read are kept.
  */
 export async function listBackupFiles(
@@ -18,7 +19,13 @@ export async function listBackupFiles(
   principal: Principal,
   backupId: string,
   query: { search?: string; offset: number; limit: number },
-): Promise<{ files: MediaManifestFile[]; matched: number; total: number; skipped: MediaManifest['skipped'] }> {
+): Promise<{
+  backup: Backup;
+  files: MediaManifestFile[];
+  matched: number;
+  total: number;
+  skipped: MediaManifest['skipped'];
+}> {
   const backup = await ctx.catalog.getBackup(backupId);
   await authorizedRead(ctx, principal, 'backup.read', backup.app, `files ${backup.id}`);
   let manifest = kept.get(backup.id);
@@ -32,6 +39,7 @@ export async function listBackupFiles(
   const needle = query.search?.trim().toLowerCase();
   const matching = needle ? files.filter((f) => f.path.toLowerCase().includes(needle)) : files;
   return {
+    backup,
     files: matching.slice(query.offset, query.offset + query.limit),
     matched: matching.length,
     total: files.length,

@@ -198,9 +198,9 @@ export function backupRoutes(
     const search = typeof request.query['q'] === 'string' ? request.query['q'] : '';
     const from = Number(request.query['from'] ?? 0);
     const offset = Number.isInteger(from) && from >= 0 ? from : 0;
-    const { backup } = await showBackup(engine, session.principal, id);
+    // One read of the backup and one access check (showBackup would also plan the whole target's retention).
     const listed = await listBackupFiles(engine, session.principal, id, { search, offset, limit: filesPerPage });
-    send(response, 200, filesPage({ session, backup, search, offset, limit: filesPerPage, ...listed }));
+    send(response, 200, filesPage({ session, search, offset, limit: filesPerPage, ...listed }));
   });
 
   router.post('/backups/:id/restore', ...changes, async (request, response) => {
