@@ -1,12 +1,12 @@
 /**
  * The operations queue under trivial work: N no-op operations through W workers in one process, on a fresh
- * PostgreSQL database and on embedded PGlite, against the simplest loop that drains the same rows.
+ * PostgreSQL database and on the embedded SQLite state, against the simplest loop that drains the same rows.
  *
  *   node --import tsx bench/queue-bench.ts [--ops N] [--workers W] [--runs R]
  *
  * Backstop: the real OperationQueue and Worker (concurrency 1 each, heartbeat 1 s, lease 30 s, poll 50 ms), a runner
  * map with one kind, `noop`, whose run does nothing. On PostgreSQL each worker has its own state (its own pool), so
- * the workers compete as separate processes would; PGlite is one connection, shared. Timed from the workers' start
+ * the workers compete as separate processes would; the embedded state is one connection, shared. Timed from the workers' start
  * until the N-th `finish` has recorded success. Checked (thrown errors): every operation ran exactly once, with
  * attempts = 1; operations of one target ran in the order enqueued and never two at a time.
  *
@@ -19,7 +19,7 @@
  *
  * Variants: every operation with target null; operations spread round-robin over 10 targets. Each is measured R
  * times (default 3), the order of Backstop and the baselines alternating; the table shows medians. Peak memory is the
- * process's resident set sampled every 10 ms during each measurement (the process holds PGlite's heap as well once
+ * process's resident set sampled every 10 ms during each measurement (the process holds the embedded state as well once
  * it is opened).
  */
 import { randomBytes } from 'node:crypto';
@@ -61,11 +61,11 @@ function resetPeak(): void {
 const mb = (bytes: number) => bytes / 2 ** 20;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Backends: W states on one PostgreSQL database, or one PGlite shared by every worker.
+// Backends: W states on one PostgreSQL database, or one embedded state shared by every worker.
 
 interface Backend {
   name: string;
-  /** One state per worker (the same one W times for PGlite). */
+  /** One state per worker (the same one W times for the embedded state). */
   dbs: StateDb[];
   close(): Promise<void>;
 }
@@ -118,12 +118,12 @@ async function openPostgres(): Promise<Backend> {
   };
 }
 
-async function openPglite(): Promise<Backend> {
+async function openEmbedded(): Promise<Backend> {
   const dataDir = mkdtempSync(join(tmpdir(), 'backstop-queue-bench-'));
   const state = await openState({ databaseUrl: undefined, dataDir });
   await migrateToLatest(state.db);
   return {
-    name: 'PGlite',
+    name: 'embedded SQLite',
     dbs: Array.from({ length: workerCount }, () => state.db),
     close: async () => {
       await state.close();
@@ -435,7 +435,7 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(1))
         .join(' ')}`,
   );
-  const lines = [...(await measureBackend(openPostgres)), ...(await measureBackend(openPglite))];
+  const lines = [...(await measureBackend(openPostgres)), ...(await measureBackend(openEmbedded))];
   console.log(
     '\n| state | variant | Backstop (Worker + OperationQueue) | one UPDATE loops | Backstop time / loops | claim + finish loops | Backstop time / loops | Backstop mean claim / finish | empty claims | enqueue | peak RSS, Backstop | peak RSS, loops |',
   );

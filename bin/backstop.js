@@ -3,14 +3,22 @@
 // runs the TypeScript sources through tsx instead (also when BACKSTOP_FROM_SOURCE=1, as the tests do).
 import { existsSync } from 'node:fs';
 
-const nodeMajor = Number(process.versions.node.split('.')[0]);
-if (nodeMajor < 22) {
+// 22.13: the first 22 with node:sqlite (the embedded state) without a flag.
+const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(Number);
+if (nodeMajor < 22 || (nodeMajor === 22 && nodeMinor < 13)) {
   process.stderr.write(
-    `backstop: needs Node.js 22 or newer (24 LTS recommended); this is ${process.version}. ` +
+    `backstop: needs Node.js 22.13 or newer (24 LTS recommended); this is ${process.version}. ` +
       'In a checkout of Backstop, `bash scripts/with-node.sh node bin/backstop.js ...` fetches Node 24 into .node/.\n',
   );
   process.exit(2);
 }
+
+// Node 22 calls node:sqlite experimental on every start; Node 24 does not. The warning says nothing to act on.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  if (String(warning?.message ?? warning).startsWith('SQLite is an experimental feature')) return;
+  emitWarning(warning, ...rest);
+};
 
 // A reader that goes away (`backstop list | head`) is not an error worth a stack trace.
 process.stdout.on('error', (error) => {

@@ -25,6 +25,7 @@ const usageCodes = new Set<ErrorCode>([
   'target-required',
   'token-not-found',
   'state-locked',
+  'state-format',
   'http-listen-failed',
 ]);
 

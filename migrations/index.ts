@@ -9,9 +9,10 @@ import * as deliveredChatRequests from './0007-delivered-chat-requests.ts';
 import * as idempotencyKeys from './0008-idempotency-keys.ts';
 import * as restoreRequestCards from './0009-restore-request-cards.ts';
 import * as webSessions from './0010-web-sessions.ts';
+import * as embeddedSchema from './sqlite/0010-embedded-schema.ts';
 
 /**
- * Every migration, by name. Names sort in the order they run: a new migration takes the next number
+ * Every migration of the PostgreSQL state, by name. Names sort in the order they run: a new migration takes the next number
  * (0002-..., 0003-...) and is added here.
  */
 export const migrations: Record<string, Migration> = {
@@ -25,4 +26,12 @@ export const migrations: Record<string, Migration> = {
   '0008-idempotency-keys': idempotencyKeys,
   '0009-restore-request-cards': restoreRequestCards,
   '0010-web-sessions': webSessions,
+};
+
+/**
+ * Every migration of the embedded SQLite state, by name: the schema as of PostgreSQL's 0010 in one step, then the
+ * same later migrations as above (each written for both databases under one name).
+ */
+export const sqliteMigrations: Record<string, Migration> = {
+  '0010-embedded-schema': embeddedSchema,
 };

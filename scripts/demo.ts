@@ -35,7 +35,7 @@ async function main(): Promise<number> {
     join(root, 'backstop.yaml'),
     [
       '# Written by `npm run demo`. See examples/backstop.yaml for every setting.',
-      'dataDir: ./data            # embedded state (PGlite), the generated key, and the backups below',
+      'dataDir: ./data            # embedded state (SQLite), the generated key, and the backups below',
       'apps:',
       '  shop:',
       '    environments:',
@@ -68,7 +68,7 @@ async function main(): Promise<number> {
       `  config:       ${join(root, 'backstop.yaml')}`,
       `  backups:      ${join(root, 'data', 'backups')}/shop/live/${backupId}/ (backup.json, db.dump.age, media.tar.age)`,
       `  key:          ${join(root, 'data', 'keys', 'backstop.key')} (keep a copy: backups cannot be read without it)`,
-      `  state:        ${join(root, 'data', 'state')} (embedded PGlite)`,
+      `  state:        ${join(root, 'data', 'state.sqlite')} (embedded SQLite)`,
       '',
       'Restore by hand, without Backstop:',
       `  age -d -i ${join(root, 'data', 'keys', 'backstop.key')} ${join(root, 'data', 'backups', 'shop', 'live', backupId, 'db.dump.age')} > db.dump`,

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Sourced (`source scripts/node-env.sh`): puts a Node.js >= 22 first on PATH. When the machine's own node is older,
-# installs Node 24 from the npm registry into .node/ of this checkout (once; nothing outside the checkout changes)
-# and points npm's native-addon builds at that Node's headers, so addons are built for the Node that runs them.
-backstop_node_required=22
+# Sourced (`source scripts/node-env.sh`): puts a Node.js >= 22.13 (node:sqlite without a flag) first on PATH. When
+# the machine's own node is older, installs Node 24 from the npm registry into .node/ of this checkout (once; nothing
+# outside the checkout changes) and points npm's native-addon builds at that Node's headers, so addons are built
+# for the Node that runs them.
+backstop_node_required=22.13
 backstop_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 backstop_local_node="$backstop_root/.node/node_modules/.bin"
 
-backstop_node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# Whether the node at $1 is 22.13 or newer.
+backstop_node_fits() {
+  [ "$("$1" -p 'const [a, b] = process.versions.node.split(".").map(Number); a > 22 || (a === 22 && b >= 13)' 2>/dev/null)" = true ]
+}
 
-if [ -x "$backstop_local_node/node" ] && [ "$(backstop_node_major "$backstop_local_node/node")" -ge "$backstop_node_required" ]; then
+if [ -x "$backstop_local_node/node" ] && backstop_node_fits "$backstop_local_node/node"; then
   export PATH="$backstop_local_node:$PATH"
-elif command -v node >/dev/null 2>&1 && [ "$(backstop_node_major node)" -ge "$backstop_node_required" ]; then
+elif command -v node >/dev/null 2>&1 && backstop_node_fits node; then
   : # the machine's node will do
 else
   if ! command -v npm >/dev/null 2>&1; then
@@ -32,4 +36,4 @@ if [ "$(command -v node)" = "$backstop_local_node/node" ]; then
   done
 fi
 unset backstop_node_required backstop_local_node backstop_headers
-unset -f backstop_node_major
+unset -f backstop_node_fits

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes this checkout ready to run: a Node.js >= 22 (see node-env.sh), the npm dependencies installed by that Node
+# Makes this checkout ready to run: a Node.js >= 22.13 (see node-env.sh), the npm dependencies installed by that Node
 # (npm ci, when node_modules was not installed from this package-lock.json by this Node major), and dist/ built from
 # the sources. Run by `npm run demo`, `npm start` and `npm test` first, so each works from a fresh clone.
 set -euo pipefail

@@ -9,7 +9,7 @@ export interface BackstopConfig {
   /** With built-in defaults: the file that was looked for and not found, for telling the person so. */
   lookedFor?: string;
   dataDir: string;
-  /** PostgreSQL for Backstop's own state; undefined means embedded PGlite under dataDir. */
+  /** PostgreSQL for Backstop's own state; undefined means the embedded SQLite state under dataDir. */
   stateDatabaseUrl: string | undefined;
   storage: { type: 'dir'; path: string } | ({ type: 's3' } & S3StorageConfig);
   encryption: {

@@ -86,6 +86,7 @@ export type ErrorCode =
   // The state and the process
   | 'state-unavailable'
   | 'state-locked'
+  | 'state-format'
   | 'migration-failed'
   | 'http-listen-failed'
   | 'hand-off-broken'

@@ -149,7 +149,7 @@ async function readSnapshot(db: StateDb, now: Date): Promise<Snapshot> {
     .execute();
   const durations = await db
     .selectFrom('backups')
-    .select(['app', 'env', sql<string>`extract(epoch from completed_at - started_at)`.as('seconds')])
+    .select(['app', 'env', 'started_at', 'completed_at'])
     .where('status', '=', 'completed')
     .where('started_at', 'is not', null)
     .where('completed_at', '>=', since)
@@ -163,19 +163,28 @@ async function readSnapshot(db: StateDb, now: Date): Promise<Snapshot> {
     .execute();
   const lastCompleted = await db
     .selectFrom('backups')
-    .select(['app', 'env', 'trigger', sql<string>`extract(epoch from max(completed_at))`.as('seconds')])
+    .select(['app', 'env', 'trigger', (eb) => eb.fn.max('completed_at').as('latest')])
     .where('status', '=', 'completed')
     .groupBy(['app', 'env', 'trigger'])
     .execute();
   return {
     operations: operations.map((o) => ({ kind: o.kind, status: o.status, count: Number(o.count) })),
-    durations: durations.map((d) => ({ app: d.app, env: d.env, seconds: Math.max(0, Number(d.seconds)) })),
+    durations: durations.map((d) => ({
+      app: d.app,
+      env: d.env,
+      seconds: Math.max(0, (epochMs(d.completed_at) - epochMs(d.started_at)) / 1000),
+    })),
     bytes: bytes.map((b) => ({ app: b.app, env: b.env, bytes: Number(b.bytes) })),
     lastCompleted: lastCompleted.map((l) => ({
       app: l.app,
       env: l.env,
       trigger: l.trigger,
-      seconds: Number(l.seconds),
+      seconds: epochMs(l.latest) / 1000,
     })),
   };
+}
+
+/** A time read from the state: a `Date`, or the text an aggregate of the embedded state gives back. */
+function epochMs(at: Date | string | null): number {
+  return at === null ? Number.NaN : new Date(at).getTime();
 }

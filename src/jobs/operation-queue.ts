@@ -5,6 +5,7 @@ import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
 import type { NewOperation, Operation, OperationKind, OperationStatus } from '../domain/operation.ts';
 import { comesAfter } from '../state/newest-first.ts';
 import type { StateDb } from '../state/state.ts';
+import { isEmbeddedState, isUniqueViolation, timestampValue } from '../state/state-dialect.ts';
 import type { OperationsTable } from '../state/tables.ts';
 
 /**
@@ -78,8 +79,10 @@ export class OperationQueue {
           .executeTakeFirstOrThrow();
         return toOperation(row);
       } catch (error) {
-        const clash = (error as { code?: string; constraint?: string }).code === '23505';
-        if (!clash || attempt >= 5 || String((error as Error).message).includes('operations_subject')) throw error;
+        // A clash on the random id is tried again; one on the subject (PostgreSQL names the index, SQLite the
+        // columns) means the subject has its operation already.
+        const onSubject = /operations_subject|operations\.subject_id/.test(String((error as Error).message));
+        if (!isUniqueViolation(error) || attempt >= 5 || onSubject) throw error;
       }
     }
   }
@@ -95,7 +98,9 @@ export class OperationQueue {
     options: { onlyId?: string; onlyTarget?: string; kinds?: readonly string[] } = {},
   ): Promise<Claim | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`.execute(trx);
+      // The embedded state runs one transaction at a time: nothing to lock against.
+      const embedded = isEmbeddedState(trx);
+      if (!embedded) await sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`.execute(trx);
       const onlyId = options.onlyId === undefined ? sql`` : sql`and o.id = ${options.onlyId}`;
       const onlyTarget = options.onlyTarget === undefined ? sql`` : sql`and o.target = ${options.onlyTarget}`;
       const kinds = options.kinds === undefined ? sql`` : sql`and o.kind in (${sql.join(options.kinds)})`;
@@ -121,7 +126,7 @@ export class OperationQueue {
           ))
         order by o.seq
         limit 1
-        for update of o skip locked
+        ${embedded ? sql`` : sql`for update of o skip locked`}
       `.execute(trx);
       const candidate = found.rows[0];
       if (!candidate) return undefined;
@@ -165,7 +170,7 @@ export class OperationQueue {
           attempts: eb('attempts', '+', 1),
           lease_owner: owner,
           lease_expires_at: new Date(now.getTime() + leaseMs),
-          started_at: eb.fn.coalesce('started_at', sql<Date>`${now}::timestamptz`),
+          started_at: eb.fn.coalesce('started_at', timestampValue(trx, now)),
           phase: null,
           bytes_done: 0,
           bytes_expected: null,

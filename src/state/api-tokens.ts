@@ -4,6 +4,7 @@ import { BackstopError } from '../domain/backstop-error.ts';
 import { isWellFormedId, newId, noSuchId } from '../domain/new-id.ts';
 import { type Role, roles } from '../domain/principal.ts';
 import type { StateDb } from './state.ts';
+import { isUniqueViolation } from './state-dialect.ts';
 import type { ApiTokensTable } from './tables.ts';
 
 /** An API token as people and the API see it: never its secret, which only its creator saw, once. */
@@ -82,7 +83,7 @@ export async function createToken(
       return { token: toToken(row), secret };
     } catch (error) {
       // An id clash (1 in 31^8): try again with new values.
-      if ((error as { code?: string }).code !== '23505' || attempt >= 5) throw error;
+      if (!isUniqueViolation(error) || attempt >= 5) throw error;
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { AuditEntry } from '../domain/audit-entry.ts';
 import type { StateDb } from './state.ts';
+import { containsText } from './state-dialect.ts';
 import type { AuditLogTable } from './tables.ts';
 
 /** The audit log: every chat command, click and decision, with its outcome. Append-only. */
@@ -33,10 +34,10 @@ export class AuditLog {
   ): Promise<AuditEntry[]> {
     let query = this.db.selectFrom('audit_log').selectAll();
     if (filter.app !== undefined) query = query.where('app', '=', filter.app);
-    // An id (letters and digits only, so nothing in it is a LIKE wildcard) in what was asked or what came of it.
+    // An id (letters and digits only) in what was asked or what came of it, in its own case.
     const id = filter.mentioning;
     if (id !== undefined && /^[a-z0-9]+$/.test(id)) {
-      query = query.where((eb) => eb.or([eb('action', 'like', `%${id}%`), eb('detail', 'like', `%${id}%`)]));
+      query = query.where((eb) => eb.or([containsText(this.db, 'action', id), containsText(this.db, 'detail', id)]));
     }
     if (filter.beforeId !== undefined && /^\d{1,18}$/.test(filter.beforeId)) {
       query = query.where('id', '<', filter.beforeId);

@@ -5,6 +5,7 @@ import type { ListPosition } from '../domain/list-position.ts';
 import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
 import { comesAfter } from './newest-first.ts';
 import type { StateDb } from './state.ts';
+import { isUniqueViolation } from './state-dialect.ts';
 import type { BackupPartsTable, BackupsTable, RestoresTable } from './tables.ts';
 
 /**
@@ -182,11 +183,10 @@ export class Catalog {
     return backup;
   }
 
-  /** Backups, newest first, optionally of one target (at most `limit`, default 1000). */
-  /** Newest first. `apps` limits to those apps (none: no backups). */
   /**
-   * Backups newest first (ties by id), at most `limit`; with `after`, only those that come after that one in this
-   * order (the next page of a listing that ended with it).
+   * Backups newest first (ties by id), at most `limit` (default 1000); optionally of one app, env or trigger, and
+   * `apps` limits to those apps (none: no backups). With `after`, only those that come after that one in this order
+   * (the next page of a listing that ended with it).
    */
   async listBackups(
     filter: {
@@ -291,8 +291,7 @@ export class Catalog {
       try {
         return await insert(given ?? this.newId());
       } catch (error) {
-        const clash = (error as { code?: string }).code === '23505';
-        if (!clash || given !== undefined || attempt >= 5) throw error;
+        if (!isUniqueViolation(error) || given !== undefined || attempt >= 5) throw error;
       }
     }
   }

@@ -1,18 +1,20 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
-import { migrations } from '../../migrations/index.ts';
+import { migrations, sqliteMigrations } from '../../migrations/index.ts';
 import { BackstopError } from '../domain/backstop-error.ts';
-import { PGliteDialect } from './pglite-dialect.ts';
+import { SqliteStateDialect } from './sqlite-dialect.ts';
+import { isEmbeddedState } from './state-dialect.ts';
 import type { StateTables } from './tables.ts';
 
 export type StateDb = Kysely<StateTables>;
 
 export interface State {
   db: StateDb;
-  /** "PostgreSQL" or "embedded PGlite in <dir>", for people. */
+  /** "PostgreSQL (DATABASE_URL)" or "the embedded state in <file>", for people. */
   description: string;
   /** An empty state that lives only in this process (see `openState`'s `whenAbsent`): nothing in it is kept. */
   inMemory?: true;
@@ -20,10 +22,10 @@ export interface State {
 }
 
 /**
- * Opens Backstop's own state: PostgreSQL when `databaseUrl` is given (any number of processes), else embedded PGlite
- * under `dataDir/state` (one process at a time: a lock file with the holder's pid guards it, and a second process is
- * refused with a message naming the holder). An embedded state that does not exist yet is created, or, with
- * `whenAbsent: 'empty'`, stands in for by an empty one in memory: commands that only read answer "nothing yet"
+ * Opens Backstop's own state: PostgreSQL when `databaseUrl` is given (any number of processes), else the embedded
+ * SQLite file `dataDir/state.sqlite` (one process at a time: a lock file with the holder's pid guards it, and a second
+ * process is refused with a message naming the holder). An embedded state that does not exist yet is created, or,
+ * with `whenAbsent: 'empty'`, stood in for by an empty one in memory: commands that only read answer "nothing yet"
  * without leaving a data directory behind in a folder someone merely looked at.
  */
 export async function openState(options: {
@@ -36,20 +38,22 @@ export async function openState(options: {
     const db = new Kysely<StateTables>({ dialect: new PostgresDialect({ pool }) });
     return { db, description: 'PostgreSQL (DATABASE_URL)', close: () => db.destroy() };
   }
-  const dir = join(options.dataDir, 'state');
-  if (options.whenAbsent === 'empty' && !existsSync(dir)) {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const db = new Kysely<StateTables>({ dialect: new PGliteDialect(() => PGlite.create()) });
+  refuseEarlierEmbeddedState(options.dataDir);
+  const file = join(options.dataDir, EMBEDDED_STATE_FILE);
+  const { DatabaseSync } = await import('node:sqlite');
+  if (options.whenAbsent === 'empty' && !existsSync(file)) {
+    const db = new Kysely<StateTables>({
+      dialect: new SqliteStateDialect(() => configured(new DatabaseSync(':memory:'))),
+    });
     return { db, description: 'an empty state (nothing was done here yet)', inMemory: true, close: () => db.destroy() };
   }
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(options.dataDir, { recursive: true });
   const releaseLock = takeLock(join(options.dataDir, 'state.lock'));
   try {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const db = new Kysely<StateTables>({ dialect: new PGliteDialect(() => PGlite.create(dir)) });
+    const db = new Kysely<StateTables>({ dialect: new SqliteStateDialect(() => configured(new DatabaseSync(file))) });
     return {
       db,
-      description: `embedded PGlite in ${dir}`,
+      description: `the embedded state in ${file}`,
       close: async () => {
         await db.destroy();
         releaseLock();
@@ -61,9 +65,36 @@ export async function openState(options: {
   }
 }
 
+/** The embedded state's file under the data directory. */
+export const EMBEDDED_STATE_FILE = 'state.sqlite';
+
+/**
+ * Durable commits (a backup recorded complete stays recorded through a power cut: the write-ahead log is synced at
+ * every commit), foreign keys enforced as in PostgreSQL.
+ */
+function configured(database: DatabaseSync): DatabaseSync {
+  database.exec('pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on;');
+  return database;
+}
+
+/**
+ * An earlier Backstop kept its embedded state in PGlite under `dataDir/state/`. Its catalogue can be rebuilt from
+ * the backups in storage (their signed backup.json files), which is what the message says to do.
+ */
+function refuseEarlierEmbeddedState(dataDir: string): void {
+  const earlier = join(dataDir, 'state');
+  if (!existsSync(join(earlier, 'PG_VERSION'))) return;
+  const message =
+    `${earlier} holds the embedded state of an earlier Backstop (PGlite), which this version no longer reads: it ` +
+    `keeps its embedded state in ${join(dataDir, EMBEDDED_STATE_FILE)}. Your backups are untouched in storage. Move ` +
+    `the old state aside (mv ${earlier} ${earlier}.pglite), then run \`backstop catalog rebuild\` to list them again.`;
+  throw new BackstopError('state-format', message, { userMessage: message });
+}
+
 /** Brings the schema up to date; returns the names of the migrations applied now. */
 export async function migrateToLatest(db: StateDb): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const all = isEmbeddedState(db) ? sqliteMigrations : migrations;
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => all } });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     throw new BackstopError('migration-failed', `migrating the state database failed: ${String(error)}`, {

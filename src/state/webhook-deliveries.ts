@@ -4,6 +4,7 @@ import { isWellFormedId, newId } from '../domain/new-id.ts';
 import type { Catalog } from './catalog.ts';
 import { toEvent } from './event-log.ts';
 import type { StateDb } from './state.ts';
+import { timestampValue } from './state-dialect.ts';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable } from './tables.ts';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -114,12 +115,12 @@ export class WebhookDeliveries {
         eb
           .selectFrom('webhook_attempts')
           .select([
-            sql<string>`${attempt.deliveryId}::text`.as('delivery_id'),
+            sql<string>`cast(${attempt.deliveryId} as text)`.as('delivery_id'),
             sql<number>`coalesce(max(attempt), 0) + 1`.as('attempt'),
-            sql<Date>`${attempt.at}::timestamptz`.as('at'),
-            sql<number>`${Math.round(attempt.durationMs)}::integer`.as('duration_ms'),
-            sql<number | null>`${attempt.statusCode}::integer`.as('status_code'),
-            sql<string | null>`${attempt.error}::text`.as('error'),
+            timestampValue(this.db, attempt.at).as('at'),
+            sql<number>`cast(${Math.round(attempt.durationMs)} as integer)`.as('duration_ms'),
+            sql<number | null>`cast(${attempt.statusCode} as integer)`.as('status_code'),
+            sql<string | null>`cast(${attempt.error} as text)`.as('error'),
           ])
           .where('delivery_id', '=', attempt.deliveryId),
       )

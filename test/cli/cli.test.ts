@@ -404,7 +404,9 @@ describe('the backstop command on a configured app', () => {
     const before = (await runBackstop(['list', '--json'], { cwd, env: env() }))
       .json()
       .filter((b: { status: string }) => b.status === 'completed');
-    rmSync(join(cwd, '.backstop', 'state'), { recursive: true });
+    for (const file of ['state.sqlite', 'state.sqlite-wal', 'state.sqlite-shm']) {
+      rmSync(join(cwd, '.backstop', file), { force: true });
+    }
     expect((await runBackstop(['list', '--json'], { cwd, env: env() })).json()).toEqual([]);
     const rebuild = await runBackstop(['catalog', 'rebuild', '--json'], { cwd, env: env() });
     expect(rebuild.code).toBe(0);

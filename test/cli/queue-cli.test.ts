@@ -170,7 +170,7 @@ describe('a command while `backstop serve` holds the embedded state', () => {
     const stderr = new Writable({
       write(chunk, _encoding, callback) {
         lines.push(String(chunk));
-        if (lines.join('').includes('Backstop is running on embedded PGlite')) running();
+        if (lines.join('').includes('Backstop is running on the embedded state')) running();
         callback();
       },
     });

@@ -25,7 +25,7 @@ test('serve migrates, holds the embedded state until stopped, and takes other co
   });
   const io = { stdout: stderr, stderr, stdin: process.stdin, env: {}, cwd, prompt: async () => '' };
   const serving = serveCommand(config, io, stopped);
-  await expect.poll(() => lines.join(''), { timeout: 30_000 }).toContain('Backstop is running on embedded PGlite');
+  await expect.poll(() => lines.join(''), { timeout: 30_000 }).toContain('Backstop is running on the embedded state');
   const url = /HTTP on (http:\/\/[\d.]+:\d+)/.exec(lines.join(''))![1];
   const health = await fetch(`${url}/healthz`);
   expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);

@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { newId } from '../../src/domain/new-id.ts';
 import { OperationQueue } from '../../src/jobs/operation-queue.ts';
@@ -35,7 +36,7 @@ const newBackup = (id: string) => ({
 
 const dialects: Array<[string, () => Promise<{ state: State; cleanup: () => Promise<void> }>]> = [
   [
-    'embedded PGlite',
+    'embedded SQLite',
     async () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'backstop-state-'));
       const state = await openState({ databaseUrl: undefined, dataDir });
@@ -64,18 +65,21 @@ describe.each(dialects)('state on %s', (_name, open) => {
   });
 
   test('migrations apply once and then report nothing new', async () => {
-    expect(await migrateToLatest(state.db)).toEqual([
-      '0001-backups-and-restores',
-      '0002-operations-schedules-events',
-      '0003-downloads-deliveries-tokens',
-      '0004-audit-and-approvals',
-      '0005-cancelled-status',
-      '0006-fleet-settings',
-      '0007-delivered-chat-requests',
-      '0008-idempotency-keys',
-      '0009-restore-request-cards',
-      '0010-web-sessions',
-    ]);
+    const applied = await migrateToLatest(state.db);
+    if (_name === 'embedded SQLite') expect(applied).toEqual(['0010-embedded-schema']);
+    else
+      expect(applied).toEqual([
+        '0001-backups-and-restores',
+        '0002-operations-schedules-events',
+        '0003-downloads-deliveries-tokens',
+        '0004-audit-and-approvals',
+        '0005-cancelled-status',
+        '0006-fleet-settings',
+        '0007-delivered-chat-requests',
+        '0008-idempotency-keys',
+        '0009-restore-request-cards',
+        '0010-web-sessions',
+      ]);
     expect(await migrateToLatest(state.db)).toEqual([]);
   });
 
@@ -266,4 +270,45 @@ test('a second opening of the same embedded state is refused with the holder nam
   const again = await openState({ databaseUrl: undefined, dataDir });
   await again.close();
   await rm(dataDir, { recursive: true, force: true });
+});
+
+test('an embedded state of an earlier Backstop (PGlite) is refused with the way back, and left as it was', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'backstop-state-'));
+  await mkdir(join(dataDir, 'state'));
+  await writeFile(join(dataDir, 'state', 'PG_VERSION'), '17\n');
+  await expect(openState({ databaseUrl: undefined, dataDir })).rejects.toMatchObject({
+    code: 'state-format',
+    userMessage: expect.stringMatching(/earlier Backstop \(PGlite\).*mv .*state\.pglite.*backstop catalog rebuild/s),
+  });
+  expect((await readdir(dataDir)).sort()).toEqual(['state']);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test('the embedded state is one SQLite file, committed durably through a write-ahead log', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'backstop-state-'));
+  const state = await openState({ databaseUrl: undefined, dataDir });
+  await migrateToLatest(state.db);
+  const journal = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(state.db);
+  const synchronous = await sql<{ synchronous: number }>`pragma synchronous`.execute(state.db);
+  const foreignKeys = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(state.db);
+  expect([journal.rows[0]?.journal_mode, synchronous.rows[0]?.synchronous, foreignKeys.rows[0]?.foreign_keys]).toEqual([
+    'wal',
+    2, // FULL: the log is synced at every commit
+    1,
+  ]);
+  await state.close();
+  expect((await readdir(dataDir)).filter((name) => !name.endsWith('-wal') && !name.endsWith('-shm'))).toEqual([
+    'state.sqlite',
+  ]);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test('a command that only reads leaves nothing behind where no state is', async () => {
+  const dataDir = join(await mkdtemp(join(tmpdir(), 'backstop-state-')), 'data');
+  const state = await openState({ databaseUrl: undefined, dataDir, whenAbsent: 'empty' });
+  await migrateToLatest(state.db);
+  expect(state.inMemory).toBe(true);
+  expect(await new Catalog(state.db, () => newId(), 'test').listBackups({ app: 'shop', env: 'live' })).toEqual([]);
+  await state.close();
+  await expect(readdir(dataDir)).rejects.toMatchObject({ code: 'ENOENT' });
 });
