@@ -26,9 +26,13 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
+// The bundle (dist/bundle/, made by `npm run build`) starts fastest; dist/cli is the same code as separate modules.
+const bundled = new URL('../dist/bundle/main.js', import.meta.url);
 const compiled = new URL('../dist/cli/main.js', import.meta.url);
 let main;
-if (existsSync(compiled) && process.env.BACKSTOP_FROM_SOURCE !== '1') {
+if (process.env.BACKSTOP_FROM_SOURCE !== '1' && existsSync(bundled)) {
+  main = await import(bundled.href);
+} else if (existsSync(compiled) && process.env.BACKSTOP_FROM_SOURCE !== '1') {
   main = await import(compiled.href);
 } else {
   // Only a development checkout has the sources and tsx (a dev dependency); an installed package has dist/.

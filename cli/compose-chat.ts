@@ -1,6 +1,4 @@
 import type { ChatPlatform } from '../adapters/chat-platform/chat-platform.ts';
-import { createDiscord } from '../adapters/discord/discord-adapter.ts';
-import { createSlack } from '../adapters/slack/slack-adapter.ts';
 import { ChannelBindings } from '../commands/chat/channel-bindings.ts';
 import { type ChatContext, createChatHandler } from '../commands/chat/chat-handler.ts';
 import type { ChatHandler } from '../commands/chat/chat-types.ts';
@@ -19,16 +17,25 @@ export function composeChat(
   return { handler: createChatHandler(chat), context: chat };
 }
 
-/** The chat platforms the config sets up (`chat.slack`, `chat.discord`), Slack first, each taking commands to `handler`. */
-export function chatPlatforms(
+/**
+ * The chat platforms the config sets up (`chat.slack`, `chat.discord`), Slack first, each taking commands to
+ * `handler`. A platform's library (Bolt, discord.js: hundreds of modules each) is loaded only when it is configured.
+ */
+export async function chatPlatforms(
   config: BackstopConfig,
   handler: ChatHandler,
   engine: UseCaseContext,
   log: (line: string) => void,
-): ChatPlatform[] {
+): Promise<ChatPlatform[]> {
   const { slack, discord } = config.raw.chat ?? {};
-  return [
-    ...(slack ? [createSlack({ ...slack, handler, log, clock: engine.clock })] : []),
-    ...(discord ? [createDiscord({ ...discord, handler, log, clock: engine.clock })] : []),
-  ];
+  const platforms: ChatPlatform[] = [];
+  if (slack) {
+    const { createSlack } = await import('../adapters/slack/slack-adapter.ts');
+    platforms.push(createSlack({ ...slack, handler, log, clock: engine.clock }));
+  }
+  if (discord) {
+    const { createDiscord } = await import('../adapters/discord/discord-adapter.ts');
+    platforms.push(createDiscord({ ...discord, handler, log, clock: engine.clock }));
+  }
+  return platforms;
 }

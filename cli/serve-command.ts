@@ -70,7 +70,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const scheduler = new Scheduler(engine, { timers: new NodeScheduleTimers() });
     const storeProbe = engine.store instanceof RetryingStore ? engine.store.inner : engine.store;
     const chat = composeChat(config, engine);
-    const platforms = chatPlatforms(config, chat.handler, engine, log);
+    const platforms = await chatPlatforms(config, chat.handler, engine, log);
     const announcers = platforms.map((platform) => platform.announcer);
     const bindings = new ChannelBindings(config.raw.apps);
     const announcements = new ChannelAnnouncements(engine, bindings, announcers);

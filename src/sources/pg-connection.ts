@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
-import pg from 'pg';
+import type pg from 'pg';
 import { BackstopError } from '../domain/backstop-error.ts';
 
 /**
@@ -179,9 +179,10 @@ export class PgConnection {
         : mode === 'allow' || mode === 'prefer'
           ? [{ rejectUnauthorized: false }, false]
           : [await this.#verifiedSsl(mode)];
+    const { default: pgDriver } = await import('pg'); // loaded by the commands that reach a database only
     let lastError: unknown;
     for (const ssl of attempts) {
-      const client = new pg.Client({
+      const client = new pgDriver.Client({
         host: this.host,
         port: this.port,
         user: this.user,

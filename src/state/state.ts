@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
-import pg from 'pg';
 import { migrations, sqliteMigrations } from '../../migrations/index.ts';
 import { BackstopError } from '../domain/backstop-error.ts';
 import { SqliteStateDialect } from './sqlite-dialect.ts';
@@ -34,6 +33,7 @@ export async function openState(options: {
   whenAbsent?: 'create' | 'empty';
 }): Promise<State> {
   if (options.databaseUrl !== undefined) {
+    const { default: pg } = await import('pg'); // loaded only for a PostgreSQL state
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     const db = new Kysely<StateTables>({ dialect: new PostgresDialect({ pool }) });
     return { db, description: 'PostgreSQL (DATABASE_URL)', close: () => db.destroy() };

@@ -42,7 +42,9 @@ function sourceFiles(dir: string): string[] {
  * language) or `commands/<folder>`, `adapters/<folder>`, or the top-level folder (`cli`, `migrations`, `bin`, ...).
  */
 export function folderOf(file: string): string {
-  // The compiled build (bin/backstop.js loads dist/cli/main.js) stands for its sources.
+  // The compiled build (bin/backstop.js loads dist/cli/main.js) stands for its sources; the bundle of it
+  // (dist/bundle/main.js) for the command line it bundles.
+  if (file.startsWith('dist/bundle/')) return 'cli';
   const parts = file.replace(/^dist\//, '').split('/');
   if (parts.length > 2 && ['src', 'commands', 'adapters'].includes(parts[0]!)) return `${parts[0]}/${parts[1]}`;
   return parts[0]!;

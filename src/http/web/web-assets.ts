@@ -30,9 +30,12 @@ export function webAssets(): Router {
   return router;
 }
 
-/** dist/web/live.js: next to dist/src when running the build, under dist/ when running the sources. */
+/**
+ * dist/web/live.js: next to dist/bundle when running the bundle, next to dist/src when running the build, under
+ * dist/ when running the sources.
+ */
 function readLiveScript(): string | undefined {
-  for (const relative of ['../../../web/live.js', '../../../dist/web/live.js']) {
+  for (const relative of ['../web/live.js', '../../../web/live.js', '../../../dist/web/live.js']) {
     const path = fileURLToPath(new URL(relative, import.meta.url));
     if (existsSync(path)) return readFileSync(path, 'utf8');
   }
