@@ -26,7 +26,7 @@ export class MediaS3Source implements Source {
   }
 
   open(options: { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Readable {
-    return writeMediaTar(readMediaS3(this.location), options);
+    return writeMediaTar(readMediaS3(this.location), { ...options, tempDir: this.tempDir });
   }
 
   restore(

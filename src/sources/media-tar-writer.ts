@@ -1,14 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pack as createPack, type Pack } from 'tar-stream';
 import { BackstopError } from '../domain/backstop-error.ts';
 import { aborted, changed } from './media-errors.ts';
-import {
-  MEDIA_FORMAT,
-  type MediaManifestFile,
-  type MediaSkippedFile,
-  serializeMediaManifest,
-} from './media-manifest.ts';
+import type { MediaSkippedFile } from './media-manifest.ts';
+import { MediaManifestSpool } from './media-manifest-spool.ts';
 import { MANIFEST_ENTRY_NAME, MEDIA_ENTRY_PREFIX } from './media-path.ts';
 import { MediaProgress } from './media-progress.ts';
 import type { ProgressListener } from './source.ts';
@@ -37,15 +33,15 @@ export type MediaTarEntry = MediaTarFile | MediaTarSkip;
 
 /**
  * Streams `entries` (in the order given, which the caller makes deterministic) into a tar: `media/<path>` for each
- * file, then `manifest.json`. Each file is hashed in the same pass as it is copied. Memory stays flat: only the
- * manifest entries are kept. Headers carry fixed owner and mode so that the same tree always gives the same bytes.
+ * file, then `manifest.json`. Each file is hashed in the same pass as it is copied. Memory stays flat: the manifest's
+ * entries go to a temporary file under `tempDir` (the system's by default) as they come. Headers carry fixed owner and mode so that the same tree always gives the same bytes.
  *
  * The stream ends only after the manifest; any failure destroys it with a BackstopError, and aborting `signal`
  * destroys it too. Destroying the returned stream stops reading the source.
  */
 export function writeMediaTar(
   entries: AsyncIterable<MediaTarEntry>,
-  options: { signal?: AbortSignal; onProgress?: ProgressListener } = {},
+  options: { signal?: AbortSignal; onProgress?: ProgressListener; tempDir?: string } = {},
 ): Readable {
   const pack = createPack();
   const output = nodeReadable(pack);
@@ -54,9 +50,12 @@ export function writeMediaTar(
   output.once('close', () => options.signal?.removeEventListener('abort', onAbort));
   if (options.signal?.aborted) onAbort();
   else {
-    fillPack(pack, entries, new MediaProgress(options.onProgress, 'media')).catch((error: unknown) => {
-      output.destroy(asBackstopError(error));
-    });
+    const manifest = new MediaManifestSpool(options.tempDir);
+    fillPack(pack, entries, manifest, new MediaProgress(options.onProgress, 'media'))
+      .catch((error: unknown) => {
+        output.destroy(asBackstopError(error));
+      })
+      .finally(() => manifest.discard());
   }
   return output;
 }
@@ -109,31 +108,27 @@ function nodeReadable(pack: Pack): Readable {
   return output;
 }
 
-async function fillPack(pack: Pack, entries: AsyncIterable<MediaTarEntry>, progress: MediaProgress): Promise<void> {
-  const files: MediaManifestFile[] = [];
-  const skipped: MediaSkippedFile[] = [];
-  let bytes = 0;
+async function fillPack(
+  pack: Pack,
+  entries: AsyncIterable<MediaTarEntry>,
+  manifest: MediaManifestSpool,
+  progress: MediaProgress,
+): Promise<void> {
   let newest = 0;
   for await (const entry of entries) {
     if (pack.destroyed) return;
     if (entry.kind === 'skipped') {
-      skipped.push({ path: entry.path, reason: entry.reason });
+      await manifest.addSkipped({ path: entry.path, reason: entry.reason });
       continue;
     }
     const sha256 = await addFile(pack, entry, progress);
-    files.push({ path: entry.path, size: entry.size, sha256, mtime: entry.mtime.toISOString(), ...contentType(entry) });
-    bytes += entry.size;
+    const mtime = entry.mtime.toISOString();
+    await manifest.addFile({ path: entry.path, size: entry.size, sha256, mtime, ...contentType(entry) });
     newest = Math.max(newest, entry.mtime.getTime());
   }
-  const manifest = serializeMediaManifest({
-    format: MEDIA_FORMAT,
-    files,
-    skipped,
-    totals: { files: files.length, bytes, skipped: skipped.length },
-  });
   // The newest file's time rather than "now", so that backups of an unchanged tree stay byte-identical.
-  const content = Buffer.from(manifest);
-  await addEntry(pack, fileHeader(MANIFEST_ENTRY_NAME, content.length, new Date(newest)), content);
+  const header = fileHeader(MANIFEST_ENTRY_NAME, manifest.size, new Date(newest));
+  await addStreamedEntry(pack, header, manifest.content());
   progress.finish();
   pack.finalize();
 }
@@ -148,24 +143,41 @@ async function addFile(pack: Pack, file: MediaTarFile, progress: MediaProgress):
     progress.add(file.size);
     return hash.digest('hex');
   }
+  await addStreamedEntry(pack, header, hashedExactly(file, file.content, hash, progress));
+  return hash.digest('hex');
+}
+
+/** `content`, hashed and counted on the way; fails with `media-changed` unless it is exactly `file.size` bytes. */
+async function* hashedExactly(
+  file: MediaTarFile,
+  content: AsyncIterable<Buffer>,
+  hash: Hash,
+  progress: MediaProgress,
+): AsyncGenerator<Buffer> {
   let done = 0;
+  for await (const chunk of content) {
+    done += chunk.length;
+    if (done > file.size) throw changed(file.path, file.size, 'more');
+    hash.update(chunk);
+    progress.add(chunk.length);
+    yield chunk;
+  }
+  if (done !== file.size) throw changed(file.path, file.size, `${done}`);
+}
+
+/** Adds an entry whose bytes (`header.size` of them) come in chunks; resolves once the tar accepted the whole entry. */
+async function addStreamedEntry(pack: Pack, header: EntryHeader, chunks: AsyncIterable<Buffer>): Promise<void> {
   let finish: (error?: Error | null) => void = () => {};
   const finished = new Promise<void>((resolve, reject) => {
     finish = (error) => (error ? reject(error) : resolve());
   });
   const entry = pack.entry(header, finish);
   finished.catch(() => {}); // awaited below; when the copy fails first, the pack's own error is the one reported
-  for await (const chunk of file.content) {
-    done += chunk.length;
-    if (done > file.size) throw changed(file.path, file.size, 'more');
-    hash.update(chunk);
+  for await (const chunk of chunks) {
     if (!entry.write(chunk)) await drained(entry);
-    progress.add(chunk.length);
   }
-  if (done !== file.size) throw changed(file.path, file.size, `${done}`);
   entry.end(null); // streamx typings want an argument; null adds nothing
   await finished;
-  return hash.digest('hex');
 }
 
 type EntryHeader = Parameters<Pack['entry']>[0];
