@@ -3,11 +3,12 @@
  * {"seconds": ...} for the operation alone, so start-up does not blur the comparison with a shell pipeline.
  * The state lives in PostgreSQL (the shared-state configuration), the store is a directory.
  *
- *   backstop-run.ts backup  <stateUrl> <storeDir> <identityFile> <db|media> <dbUrl|mediaDir> [compressionLevel]
+ *   backstop-run.ts backup  <stateUrl> <storeDir> <identityFile> <db|media> <dbUrl|mediaDir> [compression]
  *   backstop-run.ts restore <stateUrl> <storeDir> <identityFile> <backupId> <db|media> <dbUrl|mediaDir>
  */
 import { readIdentityFiles, recipientOf } from '../src/crypto/index.ts';
 import { newId } from '../src/domain/new-id.ts';
+import { type PgCompression, parsePgCompression } from '../src/domain/pg-compression.ts';
 import { queueBackup, runBackup } from '../src/engine/run-backup.ts';
 import { queueRestore, runRestore } from '../src/engine/run-restore.ts';
 import { OperationQueue } from '../src/jobs/operation-queue.ts';
@@ -28,7 +29,7 @@ const state = await openState({ databaseUrl: stateUrl, dataDir: '/nonexistent' }
 await migrateToLatest(state.db);
 const identities = await readIdentityFiles([identityFile]);
 
-function engineFor(kind: string, location: string, compressionLevel?: number) {
+function engineFor(kind: string, location: string, compression?: PgCompression) {
   const target = {
     app: 'bench',
     env: 'main',
@@ -53,7 +54,7 @@ function engineFor(kind: string, location: string, compressionLevel?: number) {
     targets: [target],
     sourceFor: () =>
       kind === 'db'
-        ? new PostgresSource({ url: location, ...(compressionLevel !== undefined && { compressionLevel }) })
+        ? new PostgresSource({ url: location, ...(compression !== undefined && { compression }) })
         : new MediaDirSource({ path: location }),
     clock: () => new Date(),
     log: () => {},
@@ -62,8 +63,10 @@ function engineFor(kind: string, location: string, compressionLevel?: number) {
 
 let result: Record<string, unknown>;
 if (operation === 'backup') {
-  const [kind, location, level] = rest;
-  const ctx = engineFor(kind!, location!, level === undefined ? undefined : Number(level));
+  const [kind, location, compressionText] = rest;
+  const compression = compressionText === undefined ? undefined : parsePgCompression(compressionText);
+  if (compression !== undefined && 'problem' in compression) throw new Error(compression.problem);
+  const ctx = engineFor(kind!, location!, compression);
   const queued = await queueBackup(ctx, {
     app: 'bench',
     env: 'main',

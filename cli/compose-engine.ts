@@ -186,7 +186,7 @@ function createSource(target: Target, kind: PartKind, s3: S3Drivers | undefined)
     if (target.database === undefined) return undefined;
     return new PostgresSource({
       url: target.database,
-      ...(target.compressionLevel !== undefined && { compressionLevel: target.compressionLevel }),
+      ...(target.compression !== undefined && { compression: target.compression }),
     });
   }
   if (target.media === undefined) return undefined;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePgCompression } from '../domain/pg-compression.ts';
 import { cronProblem } from './cron-problem.ts';
 import { webhooksSchema } from './webhook-config.ts';
 
@@ -34,6 +35,12 @@ const name = z
 const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'write a PostgreSQL URL such as postgres://user:password@host:5432/dbname');
+
+/** `compression:` of a database part: a gzip level 0-9, or gzip, lz4, zstd or none with an optional `:level`. */
+const compression = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
+  const parsed = parsePgCompression(value);
+  if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+});
 
 const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'write a duration such as 30m, 24h or 7d');
 
@@ -149,8 +156,14 @@ const environment = z
     protected: bool().default(false),
     schedule: schedule.optional(),
     retention: retention.optional(),
-    /** pg_dump compression level (0-9); lower is faster and larger. Default: pg_dump's own. */
+    /** How pg_dump compresses the database: gzip:1 (the default), 0-9, gzip:N, lz4[:N], zstd[:N], none. */
+    compression: compression.optional(),
+    /** The older name of `compression: <gzip level>`. */
     compressionLevel: int(0, 9).optional(),
+  })
+  .refine((env) => env.compression === undefined || env.compressionLevel === undefined, {
+    message: 'write compression or compressionLevel (its older name), not both',
+    path: ['compressionLevel'],
   })
   .refine((env) => env.database !== undefined || env.media !== undefined, {
     message: 'an environment needs a database: URL, a media: location, or both',
@@ -173,24 +186,32 @@ function schedulesMissingPart(
   return (parts?.split('+').includes(part) ?? false) && configured === undefined;
 }
 
-const app = z.strictObject({
-  environments: z.record(name, environment).refine((envs) => Object.keys(envs).length > 0, {
-    message: 'list at least one environment, e.g. environments: { live: { database: postgres://... } }',
-  }),
-  retention: retention.optional(),
-  /** Who may do what with this app in chat and the API: role -> principals. */
-  access: z
-    .strictObject({
-      viewer: z.array(principal).optional(),
-      operator: z.array(principal).optional(),
-      restorer: z.array(principal).optional(),
-      approver: z.array(principal).optional(),
-    })
-    .optional(),
-  /** Chat channels bound to this app, so commands there may omit it. */
-  channels: z.array(channel).optional(),
-  compressionLevel: int(0, 9).optional(),
-});
+const app = z
+  .strictObject({
+    environments: z.record(name, environment).refine((envs) => Object.keys(envs).length > 0, {
+      message: 'list at least one environment, e.g. environments: { live: { database: postgres://... } }',
+    }),
+    retention: retention.optional(),
+    /** Who may do what with this app in chat and the API: role -> principals. */
+    access: z
+      .strictObject({
+        viewer: z.array(principal).optional(),
+        operator: z.array(principal).optional(),
+        restorer: z.array(principal).optional(),
+        approver: z.array(principal).optional(),
+      })
+      .optional(),
+    /** Chat channels bound to this app, so commands there may omit it. */
+    channels: z.array(channel).optional(),
+    /** The environments' `compression` unless one says otherwise. */
+    compression: compression.optional(),
+    /** The older name of `compression: <gzip level>`. */
+    compressionLevel: int(0, 9).optional(),
+  })
+  .refine((app) => app.compression === undefined || app.compressionLevel === undefined, {
+    message: 'write compression or compressionLevel (its older name), not both',
+    path: ['compressionLevel'],
+  });
 
 export const configSchema = z
   .strictObject({

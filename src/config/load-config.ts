@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { BackstopError } from '../domain/backstop-error.ts';
+import { type PgCompression, parsePgCompression } from '../domain/pg-compression.ts';
 import { configuredParts, type MediaLocation, type Target } from '../domain/target.ts';
 import { defaultRetentionPolicy } from '../retention/retention-policy.ts';
 import type { BackstopConfig } from './backstop-config.ts';
@@ -171,8 +172,9 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
       };
       if (envConfig.database !== undefined) target.database = envConfig.database;
       if (envConfig.media !== undefined) target.media = mediaLocation(envConfig.media, envConfig.mediaS3, abs);
-      const level = envConfig.compressionLevel ?? appConfig.compressionLevel;
-      if (level !== undefined) target.compressionLevel = level;
+      const compression =
+        envConfig.compression ?? envConfig.compressionLevel ?? appConfig.compression ?? appConfig.compressionLevel;
+      if (compression !== undefined) target.compression = parsedCompression(compression);
       targets.push(target);
     }
   }
@@ -216,4 +218,11 @@ function normalisePrefix(prefix: string): string {
 
 function emptyToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** A `compression:` the schema accepted. */
+function parsedCompression(value: number | string): PgCompression {
+  const parsed = parsePgCompression(value);
+  if ('problem' in parsed) throw new Error(`compression ${value} passed the schema: ${parsed.problem}`);
+  return parsed;
 }

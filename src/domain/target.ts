@@ -1,4 +1,5 @@
 import type { PartsChoice } from './part-kind.ts';
+import type { PgCompression } from './pg-compression.ts';
 import type { RetentionPolicy } from './retention-policy.ts';
 
 /** How to reach an S3-compatible endpoint: a bucket of backups, or a bucket a site keeps its media in. */
@@ -28,7 +29,8 @@ export interface Target {
   database?: string;
   media?: MediaLocation;
   protected: boolean;
-  compressionLevel?: number;
+  /** How pg_dump compresses the database part; default DEFAULT_PG_COMPRESSION. */
+  compression?: PgCompression;
   schedule: Schedule;
   /** What to keep of this target's backups: the environment's policy, else the app's, else the defaults. */
   retention: RetentionPolicy;

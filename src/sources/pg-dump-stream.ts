@@ -5,9 +5,8 @@ import type { ProgressListener } from './source.ts';
 
 export interface PgDumpStreamOptions {
   spawn: Spawn;
-  /** Resolves to the pg_dump to run (it may first ask the server its version). */
-  pgDump: () => Promise<string>;
-  args: readonly string[];
+  /** Resolves to the pg_dump to run and its arguments (it may first ask the server and the tool their versions). */
+  pgDump: () => Promise<{ command: string; args: readonly string[] }>;
   env: NodeJS.ProcessEnv;
   redact: (text: string) => string;
   signal?: AbortSignal;
@@ -51,9 +50,9 @@ export function streamPgDump(options: PgDumpStreamOptions): Readable {
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const run = async () => {
-    const command = await options.pgDump();
+    const { command, args } = await options.pgDump();
     if (output.destroyed) return;
-    const started = new PgProcess(options.spawn, command, options.args, {
+    const started = new PgProcess(options.spawn, command, args, {
       env: options.env,
       stdin: 'ignore',
       stdout: 'pipe',

@@ -72,6 +72,18 @@ async function fromBinRoot(binRoot: string, minimum: number): Promise<PgTools | 
   return undefined;
 }
 
+const majors = new Map<string, Promise<number | undefined>>();
+
+/** The major version the tool at `path` reports (asked once per process), or undefined when it does not say. */
+export function toolMajor(path: string): Promise<number | undefined> {
+  let major = majors.get(path);
+  if (major === undefined) {
+    major = reportedMajor(path);
+    majors.set(path, major);
+  }
+  return major;
+}
+
 /** The major version a tool reports: "pg_dump (PostgreSQL) 15.20 (Debian ...)" -> 15; 9.6.24 -> 9.6. */
 async function reportedMajor(path: string): Promise<number | undefined> {
   const output = await promisify(execFile)(path, ['--version'], { timeout: 10_000 }).then(

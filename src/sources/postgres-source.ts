@@ -2,12 +2,19 @@ import { spawn as nodeSpawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { PartKind } from '../domain/part-kind.ts';
+import {
+  DEFAULT_PG_COMPRESSION,
+  describePgCompression,
+  type PgCompression,
+  parsePgCompression,
+} from '../domain/pg-compression.ts';
 import { isMissingDatabase, PgConnection } from './pg-connection.ts';
+import { pgDumpCompressArgument } from './pg-dump-compress.ts';
 import { streamPgDump } from './pg-dump-stream.ts';
 import type { Spawn } from './pg-process.ts';
 import { restorePreamble } from './pg-restore-preamble.ts';
 import { runPgRestore } from './pg-restore-run.ts';
-import { findPgTools, type PgTools } from './pg-tools.ts';
+import { findPgTools, type PgTools, toolMajor } from './pg-tools.ts';
 import type { ProgressListener, RestoreSummary, Source } from './source.ts';
 
 export interface PostgresSourceOptions {
@@ -15,8 +22,8 @@ export interface PostgresSourceOptions {
   url: string;
   /** Starts pg_dump, pg_restore and psql; default node's `child_process.spawn`. */
   spawn?: Spawn;
-  /** pg_dump's compression level, 0 (none) to 9; default pg_dump's own. */
-  compressionLevel?: number;
+  /** How pg_dump compresses the dump; default DEFAULT_PG_COMPRESSION (gzip:1). */
+  compression?: PgCompression;
   /** Where versioned client tools live (`<binRoot>/<major>/bin`); default /usr/lib/postgresql. */
   binRoot?: string;
   /**
@@ -38,20 +45,18 @@ export class PostgresSource implements Source {
   readonly kind: PartKind = 'db';
   readonly #connection: PgConnection;
   readonly #spawn: Spawn;
-  readonly #compressionLevel: number | undefined;
+  readonly #compression: PgCompression;
   readonly #binRoot: string | undefined;
   readonly #lockTimeoutMs: number;
 
   /** Checks the options at once, so that a bad URL fails at start rather than at the first backup. */
   constructor(options: PostgresSourceOptions) {
-    const { compressionLevel, lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS } = options;
-    if (
-      compressionLevel !== undefined &&
-      !(Number.isInteger(compressionLevel) && compressionLevel >= 0 && compressionLevel <= 9)
-    ) {
+    const { compression = DEFAULT_PG_COMPRESSION, lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS } = options;
+    const checked = parsePgCompression(describePgCompression(compression));
+    if ('problem' in checked) {
       throw new BackstopError(
         'invalid-option',
-        `compressionLevel must be an integer from 0 to 9, not ${compressionLevel}`,
+        `compression ${describePgCompression(compression)}: ${checked.problem}`,
       );
     }
     if (!(Number.isInteger(lockTimeoutMs) && lockTimeoutMs > 0)) {
@@ -59,22 +64,22 @@ export class PostgresSource implements Source {
     }
     this.#connection = PgConnection.fromUrl(options.url);
     this.#spawn = options.spawn ?? nodeSpawn;
-    this.#compressionLevel = compressionLevel;
+    this.#compression = compression;
     this.#binRoot = options.binRoot;
     this.#lockTimeoutMs = lockTimeoutMs;
   }
 
   open(options: { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Readable {
-    const level = this.#compressionLevel;
     return streamPgDump({
       spawn: this.#spawn,
-      pgDump: async () => (await this.#tools()).pgDump,
-      args: [
-        '--format=custom',
-        '--no-password',
-        `--lock-wait-timeout=${this.#lockTimeoutMs}`,
-        ...(level === undefined ? [] : [`--compress=${level}`]),
-      ],
+      pgDump: async () => {
+        const { pgDump } = await this.#tools();
+        const compress = pgDumpCompressArgument(this.#compression, await toolMajor(pgDump));
+        return {
+          command: pgDump,
+          args: ['--format=custom', '--no-password', `--lock-wait-timeout=${this.#lockTimeoutMs}`, compress],
+        };
+      },
       env: this.#environment(),
       redact: (text) => this.#connection.redact(text),
       signal: options.signal,

@@ -157,6 +157,43 @@ apps:
     expect(config.targets[1]?.schedule).toBe('off');
   });
 
+  test('compression comes from the environment, else the app; compressionLevel is its older name', () => {
+    const config = parseConfig(
+      `apps:
+  shop:
+    compression: zstd:3
+    environments:
+      live: { database: postgres://db/live }
+      staging: { database: postgres://db/staging, compression: 0 }
+      test: { database: postgres://db/test, compressionLevel: 4 }
+  blog:
+    environments:
+      live: { database: postgres://db/blog }
+`,
+      '/etc/backstop.yaml',
+      { env: {}, cwd: '/' },
+    );
+    expect(config.targets.map((t) => [`${t.app}/${t.env}`, t.compression])).toEqual([
+      ['shop/live', { method: 'zstd', level: 3 }],
+      ['shop/staging', { method: 'none' }],
+      ['shop/test', { method: 'gzip', level: 4 }],
+      ['blog/live', undefined],
+    ]);
+  });
+
+  test('a compression that is not one is named with its line and what to write', () => {
+    const problems = problemsOf(`apps:
+  shop:
+    environments:
+      live:
+        database: postgres://db/live
+        compression: brotli
+      staging: { database: postgres://db/staging, compression: 3, compressionLevel: 3 }
+`);
+    expect(problems).toMatch(/backstop.yaml:6: apps\.shop\.environments\.live\.compression.*gzip, lz4, zstd or none/s);
+    expect(problems).toMatch(/backstop.yaml:7: apps\.shop\.environments\.staging\.compressionLevel.*not both/s);
+  });
+
   test('every mistake is named with its line, its path and what to write', () => {
     const message = problemsOf(`dataDir: ./data
 databse: x

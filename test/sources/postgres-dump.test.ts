@@ -73,7 +73,7 @@ describe('PostgresSource.open', () => {
 
   it('passes bytes on as they come but fails, not ends, when pg_dump dies midway', async () => {
     let bytesDone = 0;
-    const stream = new PostgresSource({ url: source.url, compressionLevel: 0 }).open({
+    const stream = new PostgresSource({ url: source.url, compression: { method: 'none' } }).open({
       onProgress: (progress) => {
         bytesDone = progress.bytesDone;
       },
@@ -101,7 +101,11 @@ describe('PostgresSource.open', () => {
   it('holds pg_dump back while the stream is not read, and passes -Z as --compress', async () => {
     const calls: SpawnCall[] = [];
     let bytesDone = 0;
-    const stream = new PostgresSource({ url: source.url, compressionLevel: 0, spawn: recordingSpawn(calls) }).open({
+    const stream = new PostgresSource({
+      url: source.url,
+      compression: { method: 'none' },
+      spawn: recordingSpawn(calls),
+    }).open({
       onProgress: (progress) => {
         bytesDone = progress.bytesDone;
       },
@@ -116,6 +120,19 @@ describe('PostgresSource.open', () => {
     expect(heldAt).toBeLessThan(4 * 1024 * 1024);
     expect(dump.length).toBeGreaterThan(2 * heldAt);
     expect(bytesDone).toBe(dump.length);
+  });
+
+  it('compresses with gzip:1 unless told otherwise; zstd with a pg_dump older than 16 is refused before it runs', async () => {
+    const calls: SpawnCall[] = [];
+    await readAll(new PostgresSource({ url: source.url, spawn: recordingSpawn(calls) }).open());
+    expect(calls.map((call) => call.args.at(-1))).toEqual(['--compress=1']);
+
+    const zstd = new PostgresSource({ url: source.url, spawn: recordingSpawn(calls), compression: { method: 'zstd' } });
+    await expect(readAll(zstd.open())).rejects.toMatchObject({
+      code: 'invalid-option',
+      userMessage: expect.stringMatching(/compression: zstd needs pg_dump 16 or newer.*version 15: use gzip/),
+    });
+    expect(calls).toHaveLength(1);
   });
 
   it('kills pg_dump when the signal aborts', async () => {
@@ -154,7 +171,7 @@ describe('PostgresSource.open', () => {
   });
 
   it('refuses bad options when constructed', () => {
-    expect(() => new PostgresSource({ url: source.url, compressionLevel: 10 })).toThrow(
+    expect(() => new PostgresSource({ url: source.url, compression: { method: 'gzip', level: 10 } })).toThrow(
       expect.objectContaining({ code: 'invalid-option' }),
     );
     expect(() => new PostgresSource({ url: 'mysql://root@localhost/shop' })).toThrow(
