@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { deriveKey } from './derive-key.ts';
 
 /** Plaintext bytes per payload chunk; every chunk but the last is exactly this long. */
@@ -19,12 +19,13 @@ const ALGORITHM = 'chacha20-poly1305';
  * A chunk comes and goes as a list of buffers, so that nobody copies 64 KiB just to make it contiguous.
  */
 export class PayloadCipher {
-  private readonly key: Buffer;
+  /** A KeyObject, made once: handing createCipheriv raw bytes makes one per chunk, a third of the cipher's time. */
+  private readonly key: KeyObject;
   private readonly nonce = Buffer.alloc(12);
   private index = 0;
 
   constructor(fileKey: Uint8Array, payloadNonce: Uint8Array) {
-    this.key = deriveKey(fileKey, payloadNonce, 'payload');
+    this.key = createSecretKey(deriveKey(fileKey, payloadNonce, 'payload'));
   }
 
   /** How many chunks have been sealed or opened so far. */
