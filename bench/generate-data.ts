@@ -2,6 +2,7 @@
  * Makes the benchmark data under bench/data (once; delete a folder to make it again):
  * - media-large: ~1 GiB in ~4,000 files from 2 KB to 8 MB, mostly incompressible (random) with some text;
  * - media-small: 50,000 files of 1-4 KB;
+ * - media-huge: 500,000 files of 200-1,200 bytes (the file count a backup's memory must not grow with);
  * - the database backstop_bench on the local PostgreSQL, ~1 GB on disk, with realistic rows (names, addresses,
  *   timestamps, amounts, JSON, free text) that compress about as well as an application's data.
  * Usage: node --import tsx bench/generate-data.ts [--scale 0.1]   (scale shrinks everything, for a quick try)
@@ -109,6 +110,12 @@ makeTree('media-large', mediaSizes(Math.max(40, Math.round(4000 * scale)), 2 ** 
 makeTree(
   'media-small',
   Array.from({ length: Math.max(500, Math.round(50000 * scale)) }, () => 1024 + randomInt(3072)),
+  0.5,
+);
+// A large site's uploads: as many files as memory would notice (the manifest lists every one), small to fit the disk.
+makeTree(
+  'media-huge',
+  Array.from({ length: Math.max(5000, Math.round(500_000 * scale)) }, () => 200 + randomInt(1000)),
   0.5,
 );
 await makeDatabase();

@@ -5,7 +5,7 @@
  *   node --import tsx bench/generate-data.ts [--scale S]
  *   node --import tsx bench/run.ts [--scale S] [--runs N] [--record]
  *
- * Peers: `pg_dump -Fc | age -r KEY > file`, `age -d | pg_restore --single-transaction`, `tar -cf - | age -r KEY`,
+ * Peers: `pg_dump -Fc -Z1 | age -r KEY > file` (and -Z6, each beside Backstop at the same compression), `age -d | pg_restore --single-transaction`, `tar -cf - | age -r KEY`,
  * and `restic backup` on a fresh repository (installed with apt-get when missing and allowed). Each pair runs N times,
  * alternating who goes first; the table shows medians. Backstop's time is the operation alone (its process start-up
  * is listed apart); peak memory is the largest resident set of any process of the run (GNU time's %M).
@@ -100,7 +100,7 @@ function ensureRestic(): boolean {
 }
 
 async function main(): Promise<void> {
-  for (const needed of ['media-large', 'media-small']) {
+  for (const needed of ['media-large', 'media-small', 'media-huge']) {
     if (!existsSync(join(dataDir, needed)))
       throw new Error(`no ${needed}: run bench/generate-data.ts${scale === 1 ? '' : ` --scale ${scale}`} first`);
   }
@@ -116,29 +116,31 @@ async function main(): Promise<void> {
   const hasRestic = ensureRestic();
   const rows: Row[] = [];
 
-  // Database backup: the same pg_dump, at its default compression, on both sides.
+  // Database backup: the same pg_dump at the same compression on both sides, at Backstop's default (gzip:1) and at
+  // pg_dump's own default (gzip at level 6). The restores below read the gzip:1 pair.
   {
-    const row: Row = { name: 'database backup', backstop: [], peers: { 'pg_dump -Fc | age': [] } };
     let lastBackup = '';
-    for (let i = 0; i < runs; i++) {
-      const peer = () =>
-        row.peers['pg_dump -Fc | age']!.push(
-          sh(`pg_dump -Fc '${urlOf(databaseName)}' | age -r ${recipient} > '${join(work, 'db.dump.age')}'`),
-        );
-      const ours = () => {
-        const m = backstop(['backup', stateUrl, store, keyFile, 'db', urlOf(databaseName)]);
-        lastBackup = m.result['backupId'] as string;
-        row.backstop.push(m);
-      };
-      if (i % 2 === 0) {
-        peer();
-        ours();
-      } else {
-        ours();
-        peer();
+    for (const [compression, flag] of [
+      ['gzip:1', '-Z1'],
+      ['gzip:6', '-Z6'],
+    ] as const) {
+      const peerName = `pg_dump -Fc ${flag} | age`;
+      const row: Row = { name: `database backup, ${compression}`, backstop: [], peers: { [peerName]: [] } };
+      const peerFile = join(work, compression === 'gzip:1' ? 'db.dump.age' : 'db-z6.dump.age');
+      for (let i = 0; i < runs; i++) {
+        const peer = () =>
+          row.peers[peerName]!.push(
+            sh(`pg_dump -Fc ${flag} '${urlOf(databaseName)}' | age -r ${recipient} > '${peerFile}'`),
+          );
+        const ours = () => {
+          const m = backstop(['backup', stateUrl, store, keyFile, 'db', urlOf(databaseName), compression]);
+          if (compression === 'gzip:1') lastBackup = m.result['backupId'] as string;
+          row.backstop.push(m);
+        };
+        for (const step of i % 2 === 0 ? [peer, ours] : [ours, peer]) step();
       }
+      rows.push(row);
     }
-    rows.push(row);
 
     // Database restore into a fresh database, from the files just written.
     const restoreRow: Row = {
@@ -175,7 +177,7 @@ async function main(): Promise<void> {
   }
 
   // Media backups of both trees.
-  for (const tree of ['media-large', 'media-small']) {
+  for (const tree of ['media-large', 'media-small', 'media-huge']) {
     const dir = join(dataDir, tree);
     const row: Row = { name: `${tree} backup`, backstop: [], peers: { 'tar -cf - | age': [] } };
     if (hasRestic) row.peers['restic backup (fresh repo)'] = [];
