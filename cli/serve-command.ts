@@ -17,6 +17,7 @@ import { migrateToLatest, openState, type State } from '../src/state/state.ts';
 import { RetryingStore } from '../src/storage/retrying-store.ts';
 import { chatPlatforms, composeChat } from './compose-chat.ts';
 import { composeEngine } from './compose-engine.ts';
+import { compressionWarnings } from './compression-check.ts';
 import { listenForHandOff } from './hand-off-server.ts';
 import { handOffSocketPath } from './hand-off-socket-path.ts';
 import { runHandedOff } from './handed-off-command.ts';
@@ -134,6 +135,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
             'replies and in download.ready events.\n',
         );
       }
+      for (const warning of await compressionWarnings(config.targets)) io.stderr.write(`Warning: ${warning}\n`);
       failure = await Promise.race([stopped.then(() => undefined), server.failed]);
       if (failure) io.stderr.write(`Backstop cannot go on: ${failure.message}.\n`);
     } finally {

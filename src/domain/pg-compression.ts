@@ -22,33 +22,36 @@ const LEVELS: Record<PgCompression['method'], [number, number]> = {
   none: [0, 0],
 };
 
+/** What a `compression:` may be, for messages. */
+export const PG_COMPRESSION_HINT =
+  'write a level 0-9, none, or gzip, lz4 or zstd with an optional :level (e.g. gzip:1)';
+
 /**
- * Reads a `compression:` setting: a gzip level (`0`-`9`, 0 meaning none), or `method` / `method:level` with method
- * gzip, lz4, zstd or none. Returns the problem, worded for the config's error message, when it is not one.
+ * Reads a `compression:` setting: a gzip level (`0`-`9`, 0 meaning none), `none`, or `method` / `method:level` with
+ * method gzip, lz4 or zstd (any letter case). Returns the problem, worded for the config's error message, when it is
+ * not one.
  */
 export function parsePgCompression(value: number | string): PgCompression | { problem: string } {
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 0 || value > 9) {
-      return { problem: `a level must be a whole number from 0 to 9 (gzip), not ${value}` };
+      return {
+        problem: `a level is a whole number from 0 to 9 (gzip), not ${value}; or ${PG_COMPRESSION_HINT.slice(6)}`,
+      };
     }
     return value === 0 ? { method: 'none' } : { method: 'gzip', level: value };
   }
-  const match = /^(gzip|lz4|zstd|none)(?::(\d+))?$/.exec(value.trim());
-  if (match === null) {
-    return {
-      problem: `write a level 0-9, or gzip, lz4, zstd or none with an optional :level (e.g. zstd:3), not "${value}"`,
-    };
-  }
+  const text = value.trim().toLowerCase();
+  const spaced = /^(gzip|lz4|zstd)\s+(\d+)$/.exec(text);
+  if (spaced !== null) return { problem: `write ${spaced[1]}:${spaced[2]}, with a colon, not "${value}"` };
+  const match = /^(gzip|lz4|zstd|none)(?::(\d+))?$/.exec(text);
+  if (match === null) return { problem: `${PG_COMPRESSION_HINT}, not "${value}"` };
   const method = match[1] as PgCompression['method'];
   if (match[2] === undefined) return { method };
   const level = Number(match[2]);
+  if (method === 'none') return { problem: `none takes no level: write none, not "${value}"` };
   const [lowest, highest] = LEVELS[method];
-  if (method === 'none' || level < lowest || level > highest) {
-    return {
-      problem:
-        method === 'none' ? 'none takes no level' : `${method} levels go from ${lowest} to ${highest}, not ${level}`,
-    };
-  }
+  if (level < lowest || level > highest)
+    return { problem: `${method} levels go from ${lowest} to ${highest}, not ${level}` };
   return { method, level };
 }
 

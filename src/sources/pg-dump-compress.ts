@@ -9,11 +9,16 @@ export function pgDumpCompressArgument(compression: PgCompression, pgDumpMajor: 
   const { method, level } = compression;
   if (method === 'none') return '--compress=0';
   if (method === 'gzip') return `--compress=${level ?? 6}`;
-  if (pgDumpMajor !== undefined && pgDumpMajor < 16) {
+  if (pgDumpMajor !== undefined && !pgDumpCanCompress(compression, pgDumpMajor)) {
     const message =
       `compression: ${describePgCompression(compression)} needs pg_dump 16 or newer, and this database's pg_dump is ` +
       `version ${pgDumpMajor}: use gzip (e.g. compression: gzip:1), or install a newer postgresql-client.`;
     throw new BackstopError('invalid-option', message, { userMessage: message });
   }
   return `--compress=${method}${level === undefined ? '' : `:${level}`}`;
+}
+
+/** Whether pg_dump of major version `pgDumpMajor` can compress as `compression` says. */
+export function pgDumpCanCompress(compression: PgCompression, pgDumpMajor: number): boolean {
+  return compression.method === 'gzip' || compression.method === 'none' || pgDumpMajor >= 16;
 }

@@ -164,3 +164,26 @@ export async function findPgTools(connection: PgConnection, options: PgToolsOpti
   tools.catch(() => cache.delete(key));
   return tools;
 }
+
+/**
+ * The newest major version of pg_dump installed here (under `binRoot`, or on the search path), or undefined when
+ * there is none: what a setting that needs a newer pg_dump can be checked against before any backup runs.
+ */
+export async function newestPgDumpMajor(options: PgToolsOptions = {}): Promise<number | undefined> {
+  const binRoot = options.binRoot ?? '/usr/lib/postgresql';
+  const searchPath = options.searchPath ?? process.env['PATH'] ?? '';
+  const candidates = [
+    ...(await readdir(binRoot).catch(() => [] as string[])).map((name) => join(binRoot, name, 'bin', 'pg_dump')),
+    ...searchPath
+      .split(delimiter)
+      .filter((directory) => directory !== '')
+      .map((directory) => join(directory, 'pg_dump')),
+  ];
+  let newest: number | undefined;
+  for (const path of candidates) {
+    if (!(await isExecutable(path))) continue;
+    const major = await toolMajor(path);
+    if (major !== undefined && (newest === undefined || major > newest)) newest = major;
+  }
+  return newest;
+}

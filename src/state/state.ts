@@ -87,7 +87,9 @@ function refuseEarlierEmbeddedState(dataDir: string): void {
   const message =
     `${earlier} holds the embedded state of an earlier Backstop (PGlite), which this version no longer reads: it ` +
     `keeps its embedded state in ${join(dataDir, EMBEDDED_STATE_FILE)}. Your backups are untouched in storage. Move ` +
-    `the old state aside (mv ${earlier} ${earlier}.pglite), then run \`backstop catalog rebuild\` to list them again.`;
+    `the old state aside (mv ${earlier} ${earlier}.pglite), then run \`backstop catalog rebuild\` to list them again. ` +
+    'What storage does not hold starts afresh: pins (pin again what you had pinned, before retention runs), restore ' +
+    'history, the audit log and API tokens.';
   throw new BackstopError('state-format', message, { userMessage: message });
 }
 

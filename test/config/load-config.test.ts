@@ -189,9 +189,23 @@ apps:
         database: postgres://db/live
         compression: brotli
       staging: { database: postgres://db/staging, compression: 3, compressionLevel: 3 }
+      test: { database: postgres://db/test, compression: }
+      dev: { database: postgres://db/dev, compressionLevel: 12 }
+      ci: { database: postgres://db/ci, compressionLevel: gzip:5 }
 `);
-    expect(problems).toMatch(/backstop.yaml:6: apps\.shop\.environments\.live\.compression.*gzip, lz4, zstd or none/s);
+    expect(problems).toMatch(
+      /backstop.yaml:6: apps\.shop\.environments\.live\.compression: write a level 0-9, none, or gzip, lz4 or zstd.*not "brotli"/s,
+    );
     expect(problems).toMatch(/backstop.yaml:7: apps\.shop\.environments\.staging\.compressionLevel.*not both/s);
+    expect(problems).toMatch(
+      /backstop.yaml:8: apps\.shop\.environments\.test\.compression: write a level 0-9, none, or/,
+    );
+    expect(problems).toMatch(
+      /backstop.yaml:9: .*dev\.compressionLevel: compressionLevel is a gzip level from 0 to 9;.*not 12/,
+    );
+    expect(problems).toMatch(
+      /backstop.yaml:10: .*ci\.compressionLevel: .*write compression: \(e\.g\. gzip:5, none\), not "gzip:5"/,
+    );
   });
 
   test('every mistake is named with its line, its path and what to write', () => {
