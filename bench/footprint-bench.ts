@@ -14,6 +14,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { benchConfig } from './bench-config.ts';
+import { benchPostgres } from './bench-postgres.ts';
 
 const argv = process.argv.slice(2);
 const { dataDir, adminUrl, runs } = benchConfig(argv);
@@ -30,21 +31,7 @@ interface Measure {
   peakMb: number;
 }
 
-function urlOf(database: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const { urlOf, admin } = benchPostgres(adminUrl);
 
 function timed(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Measure {
   const report = join(work, 'time.txt');

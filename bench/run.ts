@@ -14,8 +14,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { benchConfig } from './bench-config.ts';
+import { benchPostgres } from './bench-postgres.ts';
 
 const argv = process.argv.slice(2);
 const { dataDir, adminUrl, databaseName, runs, scale } = benchConfig(argv);
@@ -30,21 +30,7 @@ interface Measure {
   wallSeconds?: number;
 }
 
-function urlOf(database: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const { urlOf, admin } = benchPostgres(adminUrl);
 
 /** Runs a command under GNU time; returns wall seconds, peak RSS and stdout. */
 function timed(command: string[], env: Record<string, string> = {}): Measure & { stdout: string } {

@@ -1,34 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { newId } from '../../src/domain/new-id.ts';
 import { OperationQueue } from '../../src/jobs/operation-queue.ts';
-import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
+import { migrateToLatest, type State } from '../../src/state/state.ts';
 import { isUniqueViolation } from '../../src/state/state-dialect.ts';
+import { bothStates } from '../support/both-states.ts';
 import { ManualClock } from '../support/manual-clock.ts';
-import { createDatabase, dropDatabase } from '../support/postgres.ts';
 
 const LEASE = 30_000;
 
-const dialects: Array<[string, () => Promise<{ state: State; cleanup: () => Promise<void> }>]> = [
-  [
-    'embedded SQLite',
-    async () => {
-      const dataDir = await mkdtemp(join(tmpdir(), 'backstop-queue-'));
-      const state = await openState({ databaseUrl: undefined, dataDir });
-      return { state, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
-    },
-  ],
-  [
-    'PostgreSQL',
-    async () => {
-      const database = await createDatabase('queue');
-      const state = await openState({ databaseUrl: database.url, dataDir: '/nonexistent' });
-      return { state, cleanup: () => dropDatabase(database.name) };
-    },
-  ],
-];
+const dialects = bothStates('queue');
 
 describe.each(dialects)('OperationQueue on %s', (_name, open) => {
   let state: State;

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BackupPart, NewBackup } from '../../src/domain/backup.ts';
 import type { NewEvent } from '../../src/domain/events.ts';
@@ -13,11 +10,11 @@ import { EventLog } from '../../src/state/event-log.ts';
 import { FleetSettings } from '../../src/state/fleet-settings.ts';
 import { RestoreRequests } from '../../src/state/restore-requests.ts';
 import { SignInAttempts } from '../../src/state/sign-in-attempts.ts';
-import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
+import { migrateToLatest, type State } from '../../src/state/state.ts';
 import { WebSessions } from '../../src/state/web-sessions.ts';
 import { WebhookDeliveries } from '../../src/state/webhook-deliveries.ts';
+import { bothStates } from '../support/both-states.ts';
 import { ManualClock } from '../support/manual-clock.ts';
-import { createDatabase, dropDatabase } from '../support/postgres.ts';
 
 /**
  * The contract of each store over Backstop's state, held on both states: whatever a store promises in its comments
@@ -25,24 +22,7 @@ import { createDatabase, dropDatabase } from '../support/postgres.ts';
  * requests, idempotency keys, restore-request cards and malformed ids are in state.test.ts; the job queue in
  * operation-queue.test.ts.)
  */
-const dialects: Array<[string, () => Promise<{ state: State; cleanup: () => Promise<void> }>]> = [
-  [
-    'embedded SQLite',
-    async () => {
-      const dataDir = await mkdtemp(join(tmpdir(), 'backstop-contract-'));
-      const state = await openState({ databaseUrl: undefined, dataDir });
-      return { state, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
-    },
-  ],
-  [
-    'PostgreSQL',
-    async () => {
-      const database = await createDatabase('contract');
-      const state = await openState({ databaseUrl: database.url, dataDir: '/nonexistent' });
-      return { state, cleanup: () => dropDatabase(database.name) };
-    },
-  ],
-];
+const dialects = bothStates('contract');
 
 const at = (iso: string) => new Date(iso);
 const later = (time: Date, seconds: number) => new Date(time.getTime() + seconds * 1000);

@@ -13,8 +13,8 @@ import { IdempotencyKeys } from '../../src/state/idempotency-keys.ts';
 import { RestoreRequests } from '../../src/state/restore-requests.ts';
 import { migrateToLatest, openState, type State } from '../../src/state/state.ts';
 import { WebhookDeliveries } from '../../src/state/webhook-deliveries.ts';
+import { bothStates } from '../support/both-states.ts';
 import { ManualClock } from '../support/manual-clock.ts';
-import { createDatabase, dropDatabase } from '../support/postgres.ts';
 
 const newBackup = (id: string) => ({
   id,
@@ -34,24 +34,7 @@ const newBackup = (id: string) => ({
   verify_error: null,
 });
 
-const dialects: Array<[string, () => Promise<{ state: State; cleanup: () => Promise<void> }>]> = [
-  [
-    'embedded SQLite',
-    async () => {
-      const dataDir = await mkdtemp(join(tmpdir(), 'backstop-state-'));
-      const state = await openState({ databaseUrl: undefined, dataDir });
-      return { state, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
-    },
-  ],
-  [
-    'PostgreSQL',
-    async () => {
-      const database = await createDatabase('state');
-      const state = await openState({ databaseUrl: database.url, dataDir: '/nonexistent' });
-      return { state, cleanup: () => dropDatabase(database.name) };
-    },
-  ],
-];
+const dialects = bothStates('state');
 
 describe.each(dialects)('state on %s', (_name, open) => {
   let state: State;
