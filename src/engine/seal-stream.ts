@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { parseRecipient } from '../crypto/index.ts';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { ErrorCode } from '../domain/error-code.ts';
+import { isMovable } from '../sources/movable-chunks.ts';
 
 /**
  * The worker's code: compiled, next to this file; from the TypeScript sources, through an entry that registers the
@@ -53,10 +54,10 @@ export class SealStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    // A fresh copy: the chunk's memory may be shared (Buffer pools) and is transferred away.
-    const copy = new Uint8Array(chunk.byteLength);
-    copy.set(chunk);
-    this.worker.postMessage(copy, [copy.buffer]);
+    // The chunk's memory goes to the worker: moved when its producer marked it as nobody else's, else a copy (its
+    // memory may be shared with other Buffers, a pool's slab for one).
+    const memory = isMovable(chunk) ? new Uint8Array(chunk.buffer, 0, chunk.byteLength) : copyOf(chunk);
+    this.worker.postMessage(memory, [memory.buffer as ArrayBuffer]);
     this.inFlight += 1;
     if (this.canAcceptMore()) callback();
     else this.waitingWrite = () => callback();
@@ -82,7 +83,7 @@ export class SealStream extends Duplex {
   private onMessage(
     message:
       | 'ack'
-      | { data: ArrayBuffer }
+      | { data: ArrayBuffer[] }
       | { done: { plain: Digest; stored: Digest } }
       | { error: { code: ErrorCode; message: string; userMessage?: string } },
   ): void {
@@ -90,7 +91,7 @@ export class SealStream extends Duplex {
       this.inFlight -= 1;
       this.releaseWrite();
     } else if ('data' in message) {
-      this.readerWants = this.push(Buffer.from(message.data));
+      for (const piece of message.data) this.readerWants = this.push(Buffer.from(piece));
     } else if ('done' in message) {
       this.digests = message.done;
       this.push(null);
@@ -113,4 +114,10 @@ export class SealStream extends Duplex {
       release();
     }
   }
+}
+
+function copyOf(chunk: Buffer): Uint8Array {
+  const copy = new Uint8Array(chunk.byteLength);
+  copy.set(chunk);
+  return copy;
 }

@@ -1,8 +1,8 @@
 /**
  * The worker side of SealStream: hashes the plaintext it is sent, age-encrypts it and hashes the ciphertext, on its
- * own core. Messages in: a Uint8Array (plaintext, transferred) or 'end'. Messages out: { data: ArrayBuffer }
- * (ciphertext, transferred), 'ack' once a plaintext chunk was taken, { done: { plain, stored } } with the bytes and
- * sha256 of each, or { error: { code, message, userMessage } }.
+ * own core. Messages in: a Uint8Array (plaintext, transferred) or 'end'. Messages out: { data: ArrayBuffer[] }
+ * (ciphertext pieces in order, transferred), 'ack' once a plaintext chunk was taken, { done: { plain, stored } } with
+ * the bytes and sha256 of each, or { error: { code, message, userMessage } }.
  */
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,7 +10,8 @@ import { createEncryptStream } from '../crypto/index.ts';
 import { BackstopError } from '../domain/backstop-error.ts';
 
 const port = parentPort!;
-// Ciphertext leaves in pieces of about this size: fewer messages, and each piece is one fresh transferable buffer.
+// Ciphertext leaves in messages of about this many bytes: fewer messages. The cipher's output pieces are buffers of
+// their own, moved as they are; a piece that shares its memory (none does today) would be copied first.
 const OUTPUT_BYTES = 1 << 20;
 
 try {
@@ -23,15 +24,10 @@ try {
   let pendingBytes = 0;
   const send = () => {
     if (pendingBytes === 0) return;
-    const out = new Uint8Array(pendingBytes);
-    let offset = 0;
-    for (const piece of pending) {
-      out.set(piece, offset);
-      offset += piece.length;
-    }
+    const pieces = pending.map(ownMemory);
     pending = [];
     pendingBytes = 0;
-    port.postMessage({ data: out.buffer }, [out.buffer]);
+    port.postMessage({ data: pieces }, pieces);
   };
   encrypt.on('data', (piece: Buffer) => {
     hash.update(piece);
@@ -69,4 +65,11 @@ function describe(error: unknown) {
     message: error instanceof Error ? error.message : String(error),
     userMessage: error instanceof BackstopError ? error.userMessage : undefined,
   };
+}
+
+/** The piece's memory, to transfer: its own ArrayBuffer when it spans all of it, else a copy. */
+function ownMemory(piece: Buffer): ArrayBuffer {
+  const spans =
+    piece.buffer instanceof ArrayBuffer && piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength;
+  return spans ? (piece.buffer as ArrayBuffer) : Uint8Array.prototype.slice.call(piece).buffer;
 }

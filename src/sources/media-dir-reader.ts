@@ -4,6 +4,7 @@ import { createBreather } from './media-breather.ts';
 import { walkMediaDir } from './media-dir-walk.ts';
 import { unreadable } from './media-errors.ts';
 import type { MediaTarEntry, MediaTarSkip } from './media-tar-writer.ts';
+import { movableChunk } from './movable-chunks.ts';
 
 /** The node:fs calls the directory source reads with; tests pass a wrapper that changes a file mid-backup. */
 export type MediaFs = Pick<typeof nodeFs, 'openSync' | 'fstatSync' | 'readSync' | 'closeSync' | 'read'>;
@@ -101,7 +102,7 @@ async function* readChunks(fs: MediaFs, fd: number, size: number, path: string):
       const remaining = size + 1 - position;
       const more: boolean = chunk.length > 0 && remaining > 0;
       next = more ? readAt(fs, fd, Math.min(CHUNK_BYTES, remaining), position) : undefined;
-      if (chunk.length > 0) yield chunk;
+      if (chunk.length > 0) yield movableChunk(chunk); // read into memory of its own, not kept here
     }
   } finally {
     // The caller closes the descriptor next; a read still in flight must not outlive it.

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { movableChunk } from './movable-chunks.ts';
 
 /** The size of the blocks a tar is assembled in, and the least a chunk must be to be passed on as it is. */
 const BLOCK_BYTES = 64 * 1024;
@@ -56,7 +57,8 @@ export class TarOutput extends Readable {
 
   private async flushBlock(): Promise<void> {
     if (this.used === 0) return;
-    const full = this.block.subarray(0, this.used);
+    // A full block is all of its own memory, which nothing here touches again: the next stage may move it.
+    const full = this.used === BLOCK_BYTES ? movableChunk(this.block) : this.block.subarray(0, this.used);
     this.block = Buffer.allocUnsafe(BLOCK_BYTES);
     this.used = 0;
     await this.pass(full);

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 import type { PartKind } from '../domain/part-kind.ts';
 import { Backoff, isRetryable, type RetryPolicy, type RetryTools, withRetries } from '../retry/retry-policy.ts';
 import { UntouchedStream } from '../retry/untouched-stream.ts';
@@ -23,25 +23,44 @@ export class RetryingSource implements Source {
     this.kind = source.kind;
   }
 
+  /**
+   * The plaintext passes through chunk by chunk, each the very Buffer the source made: none is joined to another
+   * (an async iteration of a stream would join what it buffered), so a chunk its producer marked as movable (see
+   * movable-chunks.ts) stays so.
+   */
   open(options: { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Readable {
     const { source } = this;
     const backoff = new Backoff({ ...this.options, ...(options.signal && { signal: options.signal }) });
-    async function* plaintext(): AsyncGenerator<Buffer> {
-      for (;;) {
-        let yielded = false;
-        try {
-          for await (const chunk of source.open(options)) {
-            yielded = true;
-            yield chunk as Buffer;
-          }
-          return;
-        } catch (error) {
-          if (yielded) throw error;
-          await backoff.wait(error);
+    let current: Readable | undefined;
+    const attempt = () => {
+      const input = source.open(options);
+      current = input;
+      let passed = false;
+      input.on('data', (chunk: Buffer) => {
+        passed = true;
+        if (!output.push(chunk)) input.pause();
+      });
+      finished(input, (error) => {
+        if (output.destroyed) return;
+        if (error === undefined || error === null) output.push(null);
+        else if (passed) output.destroy(error);
+        else {
+          input.destroy();
+          backoff.wait(error).then(attempt, (final: unknown) => output.destroy(final as Error));
         }
-      }
-    }
-    return Readable.from(plaintext(), { objectMode: false });
+      });
+    };
+    const output = new Readable({
+      read() {
+        if (current === undefined) attempt();
+        else current.resume();
+      },
+      destroy(error, callback) {
+        current?.destroy();
+        callback(error);
+      },
+    });
+    return output;
   }
 
   async restore(

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { expect, test, vi } from 'vitest';
 import { generateIdentity } from '../../src/crypto/index.ts';
 import { SealStream } from '../../src/engine/seal-stream.ts';
+import { movableChunk } from '../../src/sources/movable-chunks.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -38,6 +39,25 @@ test.each([0, 1, 65536, 3 * 65536 + 7, 5_000_000])(
     });
   },
 );
+
+test('a chunk marked movable moves to the worker; any other is copied and left as it was', async () => {
+  const { identity, recipient } = generateIdentity();
+  const marked = movableChunk(randomBytes(100_000));
+  const unmarked = randomBytes(100_000);
+  const slab = randomBytes(10_000);
+  const part = movableChunk(slab.subarray(0, 4000)); // a part of its memory: the mark does not take
+  const expected = Buffer.concat([marked, unmarked, part]);
+  const sealed = new SealStream([recipient]);
+  const chunks: Buffer[] = [];
+  await pipeline(Readable.from([marked, unmarked, part]), sealed, async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) chunks.push(chunk);
+  });
+  expect([marked.length, unmarked.length, part.length, slab.length]).toEqual([0, 100_000, 4000, 10_000]);
+  const dir = mkdtempSync(join(tmpdir(), 'backstop-seal-'));
+  writeFileSync(join(dir, 'key'), `${identity}\n`);
+  const opened = execFileSync('age', ['-d', '-i', join(dir, 'key')], { input: Buffer.concat(chunks) });
+  expect(sha256(opened)).toBe(sha256(expected));
+});
 
 test('a bad recipient is refused at once, before any worker runs', () => {
   expect(() => new SealStream(['age1notarecipient'])).toThrow(expect.objectContaining({ code: 'bad-recipient' }));

@@ -68,6 +68,26 @@ describe('RetryingSource', () => {
     expect(tools.waits).toHaveLength(2);
   });
 
+  test('open passes on the very chunks the source made, one by one, never joined', async () => {
+    const chunks = [Buffer.alloc(70_000, 1), Buffer.alloc(70_000, 2), Buffer.alloc(10, 3)];
+    const source: Source = {
+      kind: 'media',
+      open: () => Readable.from(chunks, { objectMode: false }),
+      restore: async () => ({ description: '' }),
+      describe: async () => '',
+      exists: async () => true,
+    };
+    const received: Buffer[] = [];
+    const output = new RetryingSource(source, { tools: fakeRetryTools() }).open();
+    // Read slowly, so that the chunks pile up in the stream between reads.
+    for await (const chunk of output.iterator({ destroyOnReturn: true })) {
+      received.push(chunk as Buffer);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(received.length).toBe(3);
+    expect(received.every((chunk, i) => chunk === chunks[i])).toBe(true);
+  });
+
   test('open fails for good once bytes have gone downstream', async () => {
     const flaky = new FlakySource();
     flaky.failOpens = 1;
