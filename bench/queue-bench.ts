@@ -34,6 +34,8 @@ import type { OperationKind } from '../src/domain/operation.ts';
 import { type Claim, OperationQueue } from '../src/jobs/operation-queue.ts';
 import { type OperationRunner, Worker } from '../src/jobs/worker.ts';
 import { migrateToLatest, openState, type State, type StateDb } from '../src/state/state.ts';
+import { isEmbeddedState } from '../src/state/state-dialect.ts';
+import { benchPostgres } from './bench-postgres.ts';
 
 const argv = process.argv.slice(2);
 function option(name: string, fallback: string): number {
@@ -70,24 +72,14 @@ interface Backend {
   close(): Promise<void>;
 }
 
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
+const { urlOf, admin } = benchPostgres(adminUrl);
 
 async function openPostgres(): Promise<Backend> {
   const name = `backstop_queue_bench_${randomBytes(4).toString('hex')}`;
   await admin(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
   const states: State[] = [];
   try {
-    for (let i = 0; i < workerCount; i++) states.push(await openState({ databaseUrl: url.toString(), dataDir: '' }));
+    for (let i = 0; i < workerCount; i++) states.push(await openState({ databaseUrl: urlOf(name), dataDir: '' }));
     await migrateToLatest(states[0]!.db);
   } catch (error) {
     await Promise.allSettled(states.map((s) => s.close()));
@@ -148,7 +140,7 @@ function makeRows(withTargets: boolean): Row[] {
 
 /** Empties the table and enqueues `rows` through OperationQueue.enqueue; returns the seconds enqueueing took. */
 async function enqueueAll(db: StateDb, rows: readonly Row[]): Promise<number> {
-  await sql`truncate operations restart identity`.execute(db);
+  await db.deleteFrom('operations').execute();
   let next = 0;
   const queue = new OperationQueue(db, () => rows[next++]!.id);
   const t0 = performance.now();
@@ -306,11 +298,12 @@ async function runBackstop(backend: Backend, rows: readonly Row[]): Promise<Meas
   const twice = [...runsOf].filter(([, n]) => n !== 1);
   if (runsOf.size !== rows.length || twice.length > 0)
     problems.push(`${runsOf.size} of ${rows.length} operations ran; ${twice.length} ran more than once`);
-  const counts = await sql<{ succeeded: number; once: number }>`
-    select count(*) filter (where status = 'succeeded')::int as succeeded,
-           count(*) filter (where attempts = 1)::int as once
+  const counts = await sql<{ succeeded: number | string; once: number | string }>`
+    select sum(case when status = 'succeeded' then 1 else 0 end) as succeeded,
+           sum(case when attempts = 1 then 1 else 0 end) as once
     from operations`.execute(backend.dbs[0]!);
-  const { succeeded, once } = counts.rows[0]!;
+  const succeeded = Number(counts.rows[0]!.succeeded);
+  const once = Number(counts.rows[0]!.once);
   if (succeeded !== rows.length || once !== rows.length)
     problems.push(`${succeeded} succeeded and ${once} with attempts = 1, of ${rows.length}`);
   const expected = new Map<string, string[]>();
@@ -336,25 +329,29 @@ async function runBackstop(backend: Backend, rows: readonly Row[]): Promise<Meas
 async function runBaseline(backend: Backend, rows: readonly Row[], twoStep: boolean): Promise<Measure> {
   await enqueueAll(backend.dbs[0]!, rows);
   const runsOf = new Map<string, number>();
+  // The embedded state runs one transaction at a time: there are no row locks to skip.
+  const skipLocked = isEmbeddedState(backend.dbs[0]!) ? sql`` : sql`for update skip locked`;
   const loop = async (db: StateDb, owner: string) => {
     for (;;) {
       let id: string | undefined;
       if (twoStep) {
+        const now = new Date();
         const claimed = await sql<{ id: string }>`
           update operations set status = 'running', attempts = attempts + 1, lease_owner = ${owner},
-            lease_expires_at = now() + interval '30 seconds', started_at = now()
-          where id = (select id from operations where status = 'queued' order by seq limit 1 for update skip locked)
+            lease_expires_at = ${new Date(now.getTime() + 30_000)}, started_at = ${now}
+          where id = (select id from operations where status = 'queued' order by seq limit 1 ${skipLocked})
           returning id`.execute(db);
         id = claimed.rows[0]?.id;
         if (id !== undefined) {
           await sql`
-            update operations set status = 'succeeded', finished_at = now(), lease_owner = null, lease_expires_at = null
+            update operations set status = 'succeeded', finished_at = ${new Date()}, lease_owner = null,
+              lease_expires_at = null
             where id = ${id} and lease_owner = ${owner} and status = 'running'`.execute(db);
         }
       } else {
         const claimed = await sql<{ id: string }>`
           update operations set status = 'succeeded'
-          where id = (select id from operations where status = 'queued' order by seq limit 1 for update skip locked)
+          where id = (select id from operations where status = 'queued' order by seq limit 1 ${skipLocked})
           returning id`.execute(db);
         id = claimed.rows[0]?.id;
       }
