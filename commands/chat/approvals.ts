@@ -7,6 +7,7 @@ import { describeRestore } from '../../src/engine/describe-restore.ts';
 import { followOperation } from '../../src/jobs/follow-operation.ts';
 import { type Decision, decideRestoreRequest as decide } from '../../src/use-cases/decide-restore-request.ts';
 import { needsApproval, openRestoreRequest } from '../../src/use-cases/request-restore.ts';
+import { partsInWords, safetyCoverage } from '../../src/use-cases/safety-coverage.ts';
 import type { Command } from '../command.ts';
 import { formatBytes, formatTime } from '../handlers/format.ts';
 import type { HandlerContext } from '../handlers/reply.ts';
@@ -145,12 +146,18 @@ async function cardState(
     case 'approved': {
       const restore = request.restoreId === null ? undefined : await chat.engine.catalog.findRestore(request.restoreId);
       if (restore?.status === 'succeeded') {
+        const coverage = await safetyCoverage(chat.engine.catalog, restore);
+        const created = coverage?.createdByRestore ?? [];
         return {
           shown: 'restore-succeeded',
           status:
             `Restored into ${destination}, asked by ${request.requestedBy}, approved by ${request.decidedBy}.` +
-            (restore.safetyBackupId
-              ? ` Safety backup: ${restore.safetyBackupId} (undo with /backup restore ${restore.safetyBackupId}).`
+            (coverage
+              ? ` Safety backup: ${coverage.safetyBackupId} (undo with /backup restore ${coverage.safetyBackupId}).` +
+                (created.length > 0
+                  ? ` It holds ${partsInWords(coverage.kept)} only: ${partsInWords(created)} did not exist before ` +
+                    'and stays as restored.'
+                  : '')
               : ''),
           outcome: 'ok',
         };

@@ -2,6 +2,7 @@ import { BackstopError } from '../../src/domain/backstop-error.ts';
 import { targetName } from '../../src/domain/target.ts';
 import { restoreJson } from '../../src/use-cases/json-shapes.ts';
 import { requestRestore } from '../../src/use-cases/request-restore.ts';
+import { partsInWords, safetyCoverage } from '../../src/use-cases/safety-coverage.ts';
 import type { Command } from '../command.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 import { resolveTarget } from './resolve-target.ts';
@@ -53,8 +54,14 @@ export async function handleRestore(
       data: { ...restoreJson(restore), operationId: operation.id },
     };
   }
-  const safety = restore.safetyBackupId
-    ? ` A safety backup of the previous state is ${restore.safetyBackupId} (undo with: restore ${restore.safetyBackupId}).`
+  const coverage = await safetyCoverage(ctx.engine.catalog, restore);
+  const safety = coverage
+    ? coverage.createdByRestore.length === 0
+      ? ` A safety backup of the previous state is ${coverage.safetyBackupId} (undo with: restore ${coverage.safetyBackupId}).`
+      : ` A safety backup of the previous state of ${partsInWords(coverage.kept)} is ${coverage.safetyBackupId} ` +
+        `(undo that with: restore ${coverage.safetyBackupId}). ${capitalised(partsInWords(coverage.createdByRestore))} ` +
+        `did not exist before and ${coverage.createdByRestore.length === 1 ? 'was' : 'were'} created by this restore: ` +
+        'restoring the safety backup leaves it as it is now.'
     : restore.safetyBackup
       ? ` No safety backup was taken: ${destination} held nothing to keep yet (its database or media did not exist).`
       : ' No safety backup was taken.';
@@ -63,4 +70,8 @@ export async function handleRestore(
     text: `Restored ${restore.parts} of backup ${restore.backupId} into ${destination}.${safety}`,
     data: { ...restoreJson(restore), operationId: operation.id },
   };
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

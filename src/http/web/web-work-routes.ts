@@ -10,6 +10,7 @@ import { listRestoreRequests } from '../../use-cases/read-restore-requests.ts';
 import { readSchedules } from '../../use-cases/read-schedules.ts';
 import { readTargets } from '../../use-cases/read-targets.ts';
 import { showDownload } from '../../use-cases/request-download.ts';
+import { safetyCoverage } from '../../use-cases/safety-coverage.ts';
 import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { approvalsPage } from './approvals-page.ts';
 import { noticeIn } from './notices.ts';
@@ -51,6 +52,7 @@ export function workRoutes(
           : undefined;
     // A restore names the backup it restores and the safety backup taken before it.
     const restore = operation.kind === 'restore' ? await engine.catalog.findRestore(operation.subjectId) : undefined;
+    const coverage = restore === undefined ? undefined : await safetyCoverage(engine.catalog, restore);
     const running = operation.status === 'queued' || operation.status === 'running';
     // "Queued" is news only while it is; the outcome speaks for itself afterwards.
     const notice = running ? noticeIn(request) : undefined;
@@ -66,6 +68,7 @@ export function workRoutes(
             backupId: restore.backupId,
             safetyBackupId: restore.safetyBackupId,
             safetyAsked: restore.safetyBackup,
+            createdByRestore: coverage?.createdByRestore ?? [],
           },
         }),
         mayCancel: cancellable.has(operation.id),

@@ -1,7 +1,9 @@
 import type { Download } from '../../domain/download.ts';
 import type { Operation } from '../../domain/operation.ts';
+import type { PartKind } from '../../domain/part-kind.ts';
 import type { WebSession } from '../../state/web-sessions.ts';
 import { formatBytes } from '../../text/format-units.ts';
+import { partsInWords } from '../../use-cases/safety-coverage.ts';
 import { type Html, html } from './html.ts';
 import { csrfField, page, timeOf } from './layout.ts';
 import { operationRow } from './operation-row.ts';
@@ -56,7 +58,13 @@ export function operationPage(data: {
   operation: Operation;
   subjectHref: string | undefined;
   /** For a restore: the backup it restores, and the safety backup taken of the destination first. */
-  restore?: { backupId: string; safetyBackupId: string | null; safetyAsked: boolean };
+  restore?: {
+    backupId: string;
+    safetyBackupId: string | null;
+    safetyAsked: boolean;
+    /** The restored parts that did not exist before, which the safety backup therefore does not hold. */
+    createdByRestore: readonly PartKind[];
+  };
   mayCancel: boolean;
   notice?: Notice;
 }): Html {
@@ -82,7 +90,11 @@ ${
   data.restore
     ? html`<p>Restores <a href="/backups/${data.restore.backupId}">backup ${data.restore.backupId}</a>${
         data.restore.safetyBackupId
-          ? html`; the safety backup taken first is <a href="/backups/${data.restore.safetyBackupId}">backup ${data.restore.safetyBackupId}</a> (restore it to undo)`
+          ? html`; the safety backup taken first is <a href="/backups/${data.restore.safetyBackupId}">backup ${data.restore.safetyBackupId}</a> (restore it to undo${
+              data.restore.createdByRestore.length > 0
+                ? html`; ${partsInWords(data.restore.createdByRestore)} did not exist before and stays as restored`
+                : ''
+            })`
           : data.restore.safetyAsked
             ? running
               ? '; a safety backup of the destination is taken first, if it holds anything'
