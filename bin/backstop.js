@@ -30,9 +30,10 @@ process.stdout.on('error', (error) => {
 const bundled = new URL('../dist/bundle/main.js', import.meta.url);
 const compiled = new URL('../dist/cli/main.js', import.meta.url);
 let main;
-if (process.env.BACKSTOP_FROM_SOURCE !== '1' && existsSync(bundled)) {
+const fromSource = process.env.BACKSTOP_FROM_SOURCE === '1';
+if (!fromSource && existsSync(bundled)) {
   main = await import(bundled.href);
-} else if (existsSync(compiled) && process.env.BACKSTOP_FROM_SOURCE !== '1') {
+} else if (!fromSource && existsSync(compiled)) {
   main = await import(compiled.href);
 } else {
   // Only a development checkout has the sources and tsx (a dev dependency); an installed package has dist/.

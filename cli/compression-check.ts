@@ -1,6 +1,6 @@
 import { describePgCompression } from '../src/domain/pg-compression.ts';
 import { type Target, targetName } from '../src/domain/target.ts';
-import { pgDumpCanCompress } from '../src/sources/pg-dump-compress.ts';
+import { minimumPgDump } from '../src/sources/pg-dump-compress.ts';
 import { newestPgDumpMajor } from '../src/sources/pg-tools.ts';
 
 /**
@@ -11,15 +11,19 @@ export async function compressionWarnings(
   targets: readonly Target[],
   newest: () => Promise<number | undefined> = () => newestPgDumpMajor(),
 ): Promise<string[]> {
-  const asking = targets.filter((target) => target.database !== undefined && target.compression !== undefined);
-  if (!asking.some((target) => !pgDumpCanCompress(target.compression!, 0))) return [];
+  const needing = targets.flatMap((target) =>
+    target.database !== undefined && target.compression !== undefined && minimumPgDump(target.compression) > 0
+      ? [{ target, compression: target.compression }]
+      : [],
+  );
+  if (needing.length === 0) return [];
   const major = await newest();
   if (major === undefined) return [];
-  return asking
-    .filter((target) => !pgDumpCanCompress(target.compression!, major))
+  return needing
+    .filter(({ compression }) => major < minimumPgDump(compression))
     .map(
-      (target) =>
-        `${targetName(target)}: compression: ${describePgCompression(target.compression!)} needs pg_dump 16 or ` +
+      ({ target, compression }) =>
+        `${targetName(target)}: compression: ${describePgCompression(compression)} needs pg_dump 16 or ` +
         `newer, and the newest here is ${major}: its database backups will fail until you install a newer ` +
         'postgresql-client or write compression: gzip:1 (or another gzip level).',
     );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PG_COMPRESSION_HINT, parsePgCompression } from '../domain/pg-compression.ts';
+import { PG_COMPRESSION_HINT, type PgCompression, parsePgCompression } from '../domain/pg-compression.ts';
 import { cronProblem } from './cron-problem.ts';
 import { webhooksSchema } from './webhook-config.ts';
 
@@ -37,21 +37,22 @@ const postgresUrl = z
   .regex(/^postgres(ql)?:\/\//, 'write a PostgreSQL URL such as postgres://user:password@host:5432/dbname');
 
 /** `compression:` of a database part: a gzip level 0-9, or gzip, lz4, zstd or none with an optional `:level`. */
-const compression = z.union([z.number(), z.string()], { error: PG_COMPRESSION_HINT }).superRefine((value, ctx) => {
+const compression = z.union([z.number(), z.string()], { error: PG_COMPRESSION_HINT }).transform((value, ctx) => {
   const parsed = parsePgCompression(value);
-  if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+  if (!('problem' in parsed)) return parsed;
+  ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
 });
 
 /** The older `compressionLevel:`, a gzip level 0-9 (from an environment variable too). */
 const LEVEL_HINT =
   'compressionLevel is a gzip level from 0 to 9; for anything else write compression: (e.g. gzip:5, none)';
-const compressionLevel = z
-  .union([z.number(), z.string()], { error: LEVEL_HINT })
-  .superRefine((value, ctx) => {
-    if (!/^\d$/.test(String(value).trim()))
-      ctx.addIssue({ code: 'custom', message: `${LEVEL_HINT}, not ${JSON.stringify(value)}` });
-  })
-  .transform((value) => Number(value));
+const compressionLevel = z.union([z.number(), z.string()], { error: LEVEL_HINT }).transform((value, ctx) => {
+  const level = String(value).trim();
+  if (/^\d$/.test(level)) return parsePgCompression(Number(level)) as PgCompression;
+  ctx.addIssue({ code: 'custom', message: `${LEVEL_HINT}, not ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
 
 const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'write a duration such as 30m, 24h or 7d');
 

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { BackstopError } from '../domain/backstop-error.ts';
-import { type PgCompression, parsePgCompression } from '../domain/pg-compression.ts';
 import { configuredParts, type MediaLocation, type Target } from '../domain/target.ts';
 import { defaultRetentionPolicy } from '../retention/retention-policy.ts';
 import type { BackstopConfig } from './backstop-config.ts';
@@ -174,7 +173,7 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
       if (envConfig.media !== undefined) target.media = mediaLocation(envConfig.media, envConfig.mediaS3, abs);
       const compression =
         envConfig.compression ?? envConfig.compressionLevel ?? appConfig.compression ?? appConfig.compressionLevel;
-      if (compression !== undefined) target.compression = parsedCompression(compression);
+      if (compression !== undefined) target.compression = compression;
       targets.push(target);
     }
   }
@@ -218,11 +217,4 @@ function normalisePrefix(prefix: string): string {
 
 function emptyToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
-}
-
-/** A `compression:` the schema accepted. */
-function parsedCompression(value: number | string): PgCompression {
-  const parsed = parsePgCompression(value);
-  if ('problem' in parsed) throw new Error(`compression ${value} passed the schema: ${parsed.problem}`);
-  return parsed;
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEncryptStream } from '../crypto/index.ts';
 import { BackstopError } from '../domain/backstop-error.ts';
+import { spansItsMemory } from '../sources/movable-chunks.ts';
 
 const port = parentPort!;
 // Ciphertext leaves in messages of about this many bytes: fewer messages. The cipher's output pieces are buffers of
@@ -69,7 +70,5 @@ function describe(error: unknown) {
 
 /** The piece's memory, to transfer: its own ArrayBuffer when it spans all of it, else a copy. */
 function ownMemory(piece: Buffer): ArrayBuffer {
-  const spans =
-    piece.buffer instanceof ArrayBuffer && piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength;
-  return spans ? (piece.buffer as ArrayBuffer) : Uint8Array.prototype.slice.call(piece).buffer;
+  return spansItsMemory(piece) ? (piece.buffer as ArrayBuffer) : Uint8Array.prototype.slice.call(piece).buffer;
 }

@@ -39,7 +39,7 @@ class SpooledList {
   }
 
   /** The list as the manifest holds it: `[]`, or its entries one a line. */
-  async *text(file: string): AsyncGenerator<Buffer> {
+  async *text(): AsyncGenerator<Buffer> {
     if (this.count === 0) {
       yield Buffer.from('[]');
       return;
@@ -47,7 +47,7 @@ class SpooledList {
     await this.flush();
     this.close();
     yield Buffer.from('[\n    ');
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
+    for await (const chunk of createReadStream(await this.path(), { highWaterMark: 1 << 20 })) yield chunk as Buffer;
     yield Buffer.from('\n  ]');
   }
 
@@ -58,11 +58,12 @@ class SpooledList {
 }
 
 /**
- * The manifest of a media tar, built while the tar is written without holding its entries in memory: each file's
- * line goes to a temporary file as the file is archived, so a backup of 500,000 files needs no more memory than one
- * of 4,000. `content()` then gives exactly the bytes `serializeMediaManifest` would (a test holds them equal), and
- * `size` their length, which the tar header needs first. `discard()` removes the temporary files; call it however the
- * backup ends.
+ * The manifest of a media tar: JSON with one file a line, so that `grep` and `diff` work on manifests of large trees,
+ * keys in a fixed order, so that two backups of the same tree give the same bytes. It is built while the tar is
+ * written, without holding its entries in memory: each file's line goes to a temporary file as the file is archived,
+ * so a backup of 500,000 files keeps no more than one of 4,000. `content()` then gives the manifest's bytes (a test
+ * holds them to a serialiser of the whole manifest) and `size` their length, which the tar header needs first.
+ * `discard()` removes the temporary files; call it however the backup ends.
  */
 export class MediaManifestSpool {
   private dir: Promise<string> | undefined;
@@ -81,10 +82,6 @@ export class MediaManifestSpool {
     return this.skipped.add(skipped);
   }
 
-  get fileCount(): number {
-    return this.files.count;
-  }
-
   /** The manifest's length in bytes. */
   get size(): number {
     return (
@@ -99,9 +96,9 @@ export class MediaManifestSpool {
   /** The manifest's bytes. */
   async *content(): AsyncGenerator<Buffer> {
     yield Buffer.from(this.head());
-    yield* this.files.text(await this.fileOf('files'));
+    yield* this.files.text();
     yield Buffer.from(this.middle());
-    yield* this.skipped.text(await this.fileOf('skipped'));
+    yield* this.skipped.text();
     yield Buffer.from(this.tail());
   }
 

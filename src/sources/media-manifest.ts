@@ -28,23 +28,6 @@ export interface MediaManifest {
   totals: { files: number; bytes: number; skipped: number };
 }
 
-/**
- * JSON with one file per line, so that `grep` and `diff` work on manifests of large trees. Key order is fixed, so two
- * backups of the same tree give the same bytes.
- */
-export function serializeMediaManifest(manifest: MediaManifest): string {
-  const list = (items: unknown[]) =>
-    items.length === 0 ? '[]' : `[\n    ${items.map((item) => JSON.stringify(item)).join(',\n    ')}\n  ]`;
-  return [
-    '{',
-    `  "format": ${JSON.stringify(manifest.format)},`,
-    `  "files": ${list(manifest.files)},`,
-    `  "skipped": ${list(manifest.skipped)},`,
-    `  "totals": ${JSON.stringify(manifest.totals)}`,
-    '}\n',
-  ].join('\n');
-}
-
 /** Parses and checks `manifest.json`; anything malformed is a `media-manifest-mismatch` naming the problem. */
 export function parseMediaManifest(text: string): MediaManifest {
   let value: unknown;

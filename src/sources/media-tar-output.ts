@@ -20,7 +20,10 @@ export class TarOutput extends Readable {
     super({ highWaterMark: 4 * BLOCK_BYTES });
   }
 
-  /** Appends `bytes` to the tar; the caller may reuse `bytes` once this resolves only if it is below a block. */
+  /**
+   * Appends `bytes` to the tar. Below a block they are copied (the caller may reuse them once this resolves); a block
+   * or more is passed on as it is, and belongs to the reader from then on.
+   */
   async write(bytes: Buffer): Promise<void> {
     if (bytes.length >= BLOCK_BYTES) {
       await this.flushBlock();

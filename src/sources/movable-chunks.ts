@@ -18,6 +18,7 @@ export function isMovable(chunk: Buffer): boolean {
   return movable.has(chunk) && spansItsMemory(chunk);
 }
 
-function spansItsMemory(chunk: Buffer): boolean {
+/** Whether `chunk` is all of its ArrayBuffer (no other part of that memory can belong to another Buffer). */
+export function spansItsMemory(chunk: Buffer): boolean {
   return chunk.buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
 }

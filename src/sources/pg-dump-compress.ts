@@ -9,7 +9,7 @@ export function pgDumpCompressArgument(compression: PgCompression, pgDumpMajor: 
   const { method, level } = compression;
   if (method === 'none') return '--compress=0';
   if (method === 'gzip') return `--compress=${level ?? 6}`;
-  if (pgDumpMajor !== undefined && !pgDumpCanCompress(compression, pgDumpMajor)) {
+  if (pgDumpMajor !== undefined && pgDumpMajor < minimumPgDump(compression)) {
     const message =
       `compression: ${describePgCompression(compression)} needs pg_dump 16 or newer, and this database's pg_dump is ` +
       `version ${pgDumpMajor}: use gzip (e.g. compression: gzip:1), or install a newer postgresql-client.`;
@@ -18,7 +18,7 @@ export function pgDumpCompressArgument(compression: PgCompression, pgDumpMajor: 
   return `--compress=${method}${level === undefined ? '' : `:${level}`}`;
 }
 
-/** Whether pg_dump of major version `pgDumpMajor` can compress as `compression` says. */
-export function pgDumpCanCompress(compression: PgCompression, pgDumpMajor: number): boolean {
-  return compression.method === 'gzip' || compression.method === 'none' || pgDumpMajor >= 16;
+/** The oldest pg_dump major version that compresses as `compression` says (gzip and none: any). */
+export function minimumPgDump(compression: PgCompression): number {
+  return compression.method === 'lz4' || compression.method === 'zstd' ? 16 : 0;
 }
