@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MEDIA_FORMAT, type MediaManifestFile, type MediaSkippedFile } from './media-manifest.ts';
 
-/** Serialised entries are gathered up to this many bytes before one write to the spool file. */
-const WRITE_BYTES = 256 * 1024;
+/**
+ * Serialised entries are gathered up to this many bytes before one write to the spool file. Small on purpose: entries
+ * that wait long outlive V8's young generation and are collected only with the old one, which then grows (at 256 KiB,
+ * a backup of 500,000 files held 84 MB of heap against 48 MB at 16 KiB, and took longer).
+ */
+const WRITE_BYTES = 16 * 1024;
 
 /** One list of the manifest (`files` or `skipped`), its entries serialised to a file as they come. */
 class SpooledList {

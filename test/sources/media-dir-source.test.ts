@@ -166,6 +166,14 @@ describe('MediaDirSource round trip', () => {
 });
 
 describe('MediaDirSource tar format', () => {
+  it('orders names next to "/" in the byte order of full paths (a directory sorts as its name and "/")', async () => {
+    const source = join(await tempDir(), 'media');
+    // "-" (0x2d) and "." (0x2e) sort before "/" (0x2f), "0" (0x30) after: the directory "a" falls between them.
+    writeTree(source, { 'a/x': '1', 'a-b': '2', 'a.b/y': '3', a0: '4', 'ab/z': '5', 'a.': '6', 'b/a/c': '7', b0: '8' });
+    const names = (await tarEntries(await backup(source))).map((entry) => entry.name).slice(0, -1);
+    expect(names).toEqual(['a-b', 'a.', 'a.b/y', 'a/x', 'a0', 'ab/z', 'b/a/c', 'b0'].map((name) => `media/${name}`));
+  });
+
   it('writes media/ entries in path order, then manifest.json last, listing every file', async () => {
     const source = join(await tempDir(), 'media');
     writeTree(source, awkwardTree());
