@@ -68,13 +68,13 @@ export async function composeEngine(
     return readIdentityFiles(config.encryption.identityFiles);
   });
   const recipients = lazy(async () =>
-    config.encryption.generated ? (await identities()).map(recipientOf) : config.encryption.recipients,
+    config.encryption.recipientsFromIdentities ? (await identities()).map(recipientOf) : config.encryption.recipients,
   );
   if (config.stateDatabaseUrl !== undefined) {
     // Shared state: this instance must agree with the others on keys before it does anything (see agreeOnFleetKeys).
     const added = await agreeOnFleetKeys(
       new FleetSettings(state.db),
-      { recipients: config.encryption.recipients, identities: await identities() },
+      { recipients: await recipients(), identities: await identities() },
       clock(),
     );
     if (added.length > 0)

@@ -13,8 +13,11 @@ export interface BackstopConfig {
   stateDatabaseUrl: string | undefined;
   storage: { type: 'dir'; path: string } | ({ type: 's3' } & S3StorageConfig);
   encryption: {
+    /** The recipients listed in the config; empty when they are the identities' own (see recipientsFromIdentities). */
     recipients: string[];
     identityFiles: string[];
+    /** True when every part is encrypted to the identities' own public keys (no recipients listed, or generated). */
+    recipientsFromIdentities: boolean;
     /** True when no encryption section was given: a key is generated under dataDir on first use. */
     generated: boolean;
   };

@@ -232,10 +232,16 @@ export const configSchema = z
     storage: storage.optional(),
     encryption: z
       .strictObject({
-        recipients: z.array(
-          z.string().regex(/^age1[0-9a-z]+$/, 'a recipient looks like age1... (from backstop keygen)'),
-        ),
+        /** Without it, every part is encrypted to the identities' own public keys (as `age -e -i` does). */
+        recipients: z
+          .array(z.string().regex(/^age1[0-9a-z]+$/, 'a recipient looks like age1... (from backstop keygen)'))
+          .optional(),
         identities: z.array(z.string().min(1)).default([]),
+      })
+      .refine((encryption) => encryption.recipients !== undefined || encryption.identities.length > 0, {
+        message:
+          'list recipients (age1... from backstop keygen) to encrypt to, or identities (key files) to encrypt to ' +
+          'their own public keys',
       })
       .optional(),
     apps: z.record(name, app).default({}),

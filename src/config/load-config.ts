@@ -148,8 +148,18 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
     ? { type: 's3', ...file.storage.s3, prefix: normalisePrefix(file.storage.s3.prefix) }
     : { type: 'dir', path: abs(file.storage?.dir ?? join(dataDir, 'backups')) };
   const encryption: BackstopConfig['encryption'] = file.encryption
-    ? { recipients: file.encryption.recipients, identityFiles: file.encryption.identities.map(abs), generated: false }
-    : { recipients: [], identityFiles: [join(dataDir, 'keys', 'backstop.key')], generated: true };
+    ? {
+        recipients: file.encryption.recipients ?? [],
+        identityFiles: file.encryption.identities.map(abs),
+        recipientsFromIdentities: file.encryption.recipients === undefined,
+        generated: false,
+      }
+    : {
+        recipients: [],
+        identityFiles: [join(dataDir, 'keys', 'backstop.key')],
+        recipientsFromIdentities: true,
+        generated: true,
+      };
 
   const targets: Target[] = [];
   for (const [app, appConfig] of Object.entries(file.apps)) {

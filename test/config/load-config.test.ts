@@ -70,6 +70,18 @@ describe('loadConfig', () => {
     expect(config.stateDatabaseUrl).toBe('postgres://x@db/state');
   });
 
+  test('encryption: with identities and no recipients encrypts to the identities own keys', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'b-'));
+    writeFileSync(join(cwd, 'backstop.yaml'), 'encryption: { identities: [/keys/backstop.key] }\n');
+    const config = loadConfig({ env: { DATABASE_URL: 'postgres://x@db/state' }, cwd });
+    expect(config.encryption).toEqual({
+      recipients: [],
+      identityFiles: ['/keys/backstop.key'],
+      recipientsFromIdentities: true,
+      generated: false,
+    });
+  });
+
   test("shared state without an encryption: section is refused: a generated key would be one instance's own", () => {
     expect(() =>
       loadConfig({ env: { DATABASE_URL: 'postgres://x@db/state' }, cwd: mkdtempSync(join(tmpdir(), 'b-')) }),
@@ -241,6 +253,7 @@ apps:
     ],
     ['apps: { Shop!: { environments: { live: { media: /m } } } }', 'use lower-case letters'],
     ['encryption: { recipients: [AGE-SECRET-KEY-1XYZ] }', 'a recipient looks like age1...'],
+    ['encryption: { identities: [] }', 'list recipients (age1... from backstop keygen) to encrypt to, or identities'],
     ['apps: [1, 2]', 'apps'],
     ['a: [unclosed', 'not valid YAML'],
     [

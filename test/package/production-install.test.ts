@@ -35,11 +35,11 @@ test('the packed package installed with --omit=dev runs a backup and verifies it
   expect(paths).toContain('bin/backstop.js');
   expect(paths.filter((p) => p.startsWith('test/') || p.endsWith('.ts'))).toEqual([]);
 
+  // The image's steps (see Dockerfile): the package unpacked and its production dependencies installed at the
+  // versions of package-lock.json, by the same script.
   const app = join(work, 'app');
-  mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), '{ "name": "backstop-install-check", "private": true }\n');
-  await run('npm', ['install', '--omit=dev', '--no-package-lock', '--loglevel=error', join(work, filename)], {
-    cwd: app,
+  await run('sh', ['scripts/install-production.sh', join(work, filename), app, join(repo, 'package-lock.json')], {
+    cwd: repo,
     env,
   });
   const installed = readdirSync(join(app, 'node_modules'));
@@ -51,7 +51,7 @@ test('the packed package installed with --omit=dev runs a backup and verifies it
     join(app, 'backstop.yaml'),
     `apps: { site: { environments: { live: { database: "${database.url}", media: ./media } } } }\n`,
   );
-  const backstop = join(app, 'node_modules', '.bin', 'backstop');
+  const backstop = join(app, 'bin', 'backstop.js');
   const { stdout: created } = await run(backstop, ['create', 'site/live', 'from the package', '--json'], {
     cwd: app,
     env,
