@@ -9,6 +9,7 @@ import * as deliveredChatRequests from './0007-delivered-chat-requests.ts';
 import * as idempotencyKeys from './0008-idempotency-keys.ts';
 import * as restoreRequestCards from './0009-restore-request-cards.ts';
 import * as webSessions from './0010-web-sessions.ts';
+import * as leaseGeneration from './0011-lease-generation.ts';
 import * as embeddedSchema from './sqlite/0010-embedded-schema.ts';
 
 /**
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '0008-idempotency-keys': idempotencyKeys,
   '0009-restore-request-cards': restoreRequestCards,
   '0010-web-sessions': webSessions,
+  '0011-lease-generation': leaseGeneration,
 };
 
 /**
@@ -34,4 +36,5 @@ export const migrations: Record<string, Migration> = {
  */
 export const sqliteMigrations: Record<string, Migration> = {
   '0010-embedded-schema': embeddedSchema,
+  '0011-lease-generation': leaseGeneration,
 };

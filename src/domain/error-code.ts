@@ -81,6 +81,7 @@ export type ErrorCode =
   | 'aborted'
   | 'cancelled'
   | 'operation-stopped'
+  | 'fenced'
   | 'seal-failed'
   | 'safety-backup-failed'
   // The state and the process

@@ -26,6 +26,8 @@ export interface Operation {
   error: string | null;
   /** Not claimed before this time. */
   runAfter: Date | null;
+  /** How many times it was claimed: each claim is a new generation, which the attempt holding it fences with. */
+  leaseGeneration: number;
 }
 
 export interface NewOperation {

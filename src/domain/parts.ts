@@ -24,7 +24,12 @@ export function partsChoice(kinds: readonly PartKind[]): PartsChoice {
   return hasDb && hasMedia ? 'db+media' : hasDb ? 'db' : 'media';
 }
 
-/** The object name of a part inside its backup's folder. */
-export function partFileName(kind: PartKind): string {
-  return kind === 'db' ? 'db.dump.age' : 'media.tar.age';
+/**
+ * The object name of a part inside its backup's folder. An attempt under a later lease generation than the first
+ * (one that took the backup over, see LeaseFence) names its objects after it, `db.g2.dump.age`, so that an earlier
+ * attempt cut off past its lease cannot overwrite them.
+ */
+export function partFileName(kind: PartKind, generation = 1): string {
+  const [stem, ...rest] = (kind === 'db' ? 'db.dump.age' : 'media.tar.age').split('.');
+  return generation <= 1 ? [stem, ...rest].join('.') : [stem, `g${generation}`, ...rest].join('.');
 }

@@ -1,3 +1,4 @@
+import type { LeaseFence } from '../domain/lease-fence.ts';
 import type { PartKind } from '../domain/part-kind.ts';
 import type { Target } from '../domain/target.ts';
 import type { ProgressListener, Source } from '../sources/source.ts';
@@ -38,8 +39,13 @@ export interface RunOptions {
    */
   fence?: () => Promise<void>;
   /**
-   * True when this run was given up by its worker (lease lost, shutting down): a failing run then leaves its objects
-   * and rows for the worker that takes the operation over, instead of cleaning up under its feet.
+   * The lease this run holds when a worker runs it: its objects are named after the generation, and what it records
+   * about its subject is refused (`fenced`) once another attempt has taken the operation over.
+   */
+  lease?: LeaseFence;
+  /**
+   * True when this run was given up by its worker (lease lost, shutting down): a failing run then removes only its
+   * own objects (named after its lease generation) and leaves the rows to the worker that takes the operation over.
    */
   abandoned?: () => boolean;
 }

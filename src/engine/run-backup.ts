@@ -21,19 +21,32 @@ export function queueBackup(ctx: EngineContext, backup: NewBackup): Promise<Back
 
 /**
  * Runs a queued backup: each part is read from its source, hashed, age-encrypted and streamed into the store (parts
- * run side by side), then backup.json is written, and only then does the row say `completed`. On any failure every
- * object this run wrote is deleted, the row says `failed` with the reason, and the error is rethrown.
+ * run side by side); the row is marked `completed`, and then backup.json is written, which marks the folder complete
+ * for anyone reading the storage. On any failure every object this run wrote is deleted, the row says `failed` with
+ * the reason, and the error is rethrown.
+ *
+ * Under a worker's lease (`options.lease`), parts are named after the lease generation and the outcome is recorded
+ * only while the generation is current: an attempt cut off past its lease, whose backup another attempt took over,
+ * removes its own objects and records nothing (`fenced`), and cannot overwrite the other's objects or backup.json
+ * (which only the attempt that completed the row writes). A backup found completed already (its attempt stopped
+ * between the row and backup.json) gets its backup.json and nothing else.
  */
 export async function runBackup(ctx: EngineContext, backupId: string, options: RunOptions = {}): Promise<Backup> {
   const backup = await ctx.catalog.getBackup(backupId);
+  if (backup.status === 'completed') {
+    await writeMetadata(ctx, backup);
+    return backup;
+  }
   const target = findTarget(ctx.targets, backup.app, backup.env);
   const startedAt = ctx.clock();
   await ctx.catalog.markBackupRunning(backup.id, startedAt);
   const folder = `${backup.app}/${backup.env}/${backup.id}`;
+  const generation = options.lease?.generation ?? 1;
   const written = new Set<string>();
   const abort = new AbortController();
   const stop = () => abort.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', stop, { once: true });
+  let completed: Backup;
   try {
     const kinds = partKinds(backup.parts);
     // Resolve every source first, so a part that is not configured fails before anything is written.
@@ -41,7 +54,7 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
     const recipients = await ctx.recipients();
     const parts = await settleAll(
       sources.map(async ({ kind, source }) => {
-        const key = `${folder}/${partFileName(kind)}`;
+        const key = `${folder}/${partFileName(kind, generation)}`;
         written.add(key);
         ctx.log(`backup ${backup.id}: reading the ${kind} part into ${ctx.store.describe()}/${key}`);
         const part = await writePart(
@@ -56,32 +69,58 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
       }),
       () => abort.abort(),
     );
-    const completedAt = ctx.clock();
-    const done: Backup = { ...backup, startedAt, storedParts: parts };
-    const metadataKey = `${folder}/backup.json`;
-    written.add(metadataKey);
-    const metadata = signedMetadataText(done, completedAt, await signingIdentities(ctx));
     await options.fence?.();
-    ctx.log(`backup ${backup.id}: writing ${metadataKey}, which marks the folder complete`);
-    await ctx.store.write(metadataKey, Readable.from([Buffer.from(metadata)]), { contentType: 'application/json' });
-    await options.fence?.();
-    await ctx.catalog.completeBackup(backup.id, parts, completedAt);
-    ctx.log(`backup ${backup.id} of ${backup.app}/${backup.env} completed`);
-    return ctx.catalog.getBackup(backup.id);
+    await removeStrays(ctx, folder, written);
+    await ctx.catalog.completeBackup(backup.id, parts, ctx.clock(), options.lease);
+    completed = await ctx.catalog.getBackup(backup.id);
   } catch (thrown) {
     // Stopped on purpose (cancelled): the reason to record is the stop's, not how the source noticed it.
     const error: unknown =
       options.signal?.aborted && options.signal.reason !== undefined ? options.signal.reason : thrown;
-    if (options.abandoned?.()) throw error;
-    const results = await Promise.allSettled([...written].map((key) => ctx.store.delete(key)));
-    const leftover = results.filter((r) => r.status === 'rejected').length;
-    if (leftover > 0) ctx.log(`backup ${backup.id}: ${leftover} objects could not be deleted after the failure`);
-    if (isBackstopError(error, 'cancelled')) await ctx.catalog.cancelBackup(backup.id, reasonOf(error), ctx.clock());
-    else await ctx.catalog.failBackup(backup.id, reasonOf(error), ctx.clock());
+    // This attempt's objects are its own (named after its lease generation): they go whatever happened.
+    await deleteAll(ctx, backup.id, written);
+    if (options.abandoned?.() || isBackstopError(error, 'fenced')) throw error;
+    if (isBackstopError(error, 'cancelled'))
+      await ctx.catalog.cancelBackup(backup.id, reasonOf(error), ctx.clock(), options.lease);
+    else await ctx.catalog.failBackup(backup.id, reasonOf(error), ctx.clock(), options.lease);
     throw error;
   } finally {
     options.signal?.removeEventListener('abort', stop);
   }
+  await writeMetadata(ctx, completed);
+  ctx.log(`backup ${backup.id} of ${backup.app}/${backup.env} completed`);
+  return completed;
+}
+
+/**
+ * Writes backup.json of a completed backup. Should it fail, the backup stays completed (its parts are stored and
+ * recorded) and `verify` reports the missing backup.json; the failure is logged rather than undoing the backup.
+ */
+async function writeMetadata(ctx: EngineContext, backup: Backup): Promise<void> {
+  const metadataKey = `${backup.app}/${backup.env}/${backup.id}/backup.json`;
+  try {
+    const metadata = signedMetadataText(backup, backup.completedAt ?? ctx.clock(), await signingIdentities(ctx));
+    ctx.log(`backup ${backup.id}: writing ${metadataKey}, which marks the folder complete`);
+    await ctx.store.write(metadataKey, Readable.from([Buffer.from(metadata)]), { contentType: 'application/json' });
+  } catch (error) {
+    ctx.log(`backup ${backup.id} is completed, but ${metadataKey} could not be written: ${reasonOf(error)}`);
+  }
+}
+
+/**
+ * Removes what else is in the backup's folder before the row is completed: objects of an earlier attempt cut off
+ * past its lease, written after this attempt took over (that attempt also removes its own once it learns).
+ */
+async function removeStrays(ctx: EngineContext, folder: string, own: ReadonlySet<string>): Promise<void> {
+  for await (const object of ctx.store.list(`${folder}/`)) {
+    if (!own.has(object.key)) await ctx.store.delete(object.key);
+  }
+}
+
+async function deleteAll(ctx: EngineContext, backupId: string, keys: ReadonlySet<string>): Promise<void> {
+  const results = await Promise.allSettled([...keys].map((key) => ctx.store.delete(key)));
+  const leftover = results.filter((r) => r.status === 'rejected').length;
+  if (leftover > 0) ctx.log(`backup ${backupId}: ${leftover} objects could not be deleted after the failure`);
 }
 
 async function writePart(

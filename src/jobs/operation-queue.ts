@@ -168,6 +168,7 @@ export class OperationQueue {
         .set((eb) => ({
           status: 'running',
           attempts: eb('attempts', '+', 1),
+          lease_generation: eb('lease_generation', '+', 1),
           lease_owner: owner,
           lease_expires_at: new Date(now.getTime() + leaseMs),
           started_at: eb.fn.coalesce('started_at', timestampValue(trx, now)),
@@ -455,5 +456,6 @@ function toOperation(row: Selectable<OperationsTable>): Operation {
     finishedAt: row.finished_at,
     error: row.error,
     runAfter: row.run_after,
+    leaseGeneration: row.lease_generation,
   };
 }

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { isBackstopError } from '../domain/backstop-error.ts';
+import type { LeaseFence } from '../domain/lease-fence.ts';
 import type { Operation } from '../domain/operation.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import type { Progress, ProgressListener } from '../sources/source.ts';
@@ -11,7 +13,8 @@ import { RetryLater } from './retry-later.ts';
 export interface OperationRunner {
   /**
    * Runs the operation's subject to its end; throws on failure. Honours `signal` (its reason is an
-   * OperationStopped), calls `fence` before recording success, and leaves its objects in place when `abandoned()`.
+   * OperationStopped), calls `fence` before recording success, records outcomes under `lease` (a `fenced` error once
+   * another attempt took over), and leaves the subject's rows to the next attempt when `abandoned()`.
    */
   run(
     operation: Operation,
@@ -20,6 +23,8 @@ export interface OperationRunner {
       onProgress: ProgressListener;
       fence: () => Promise<void>;
       abandoned: () => boolean;
+      /** The lease this attempt holds: name objects after its generation, record outcomes under it. */
+      lease: LeaseFence;
     },
   ): Promise<void>;
   /** Before another attempt (or after a shutdown): removes what an unfinished attempt left, requeues the subject. */
@@ -200,7 +205,7 @@ export class Worker {
     const stoppedBy = () =>
       controller.signal.reason instanceof OperationStopped ? controller.signal.reason : undefined;
     try {
-      if (operation.attempts > 1) await runner.discard(operation);
+      if (operation.attempts > 1 || operation.leaseGeneration > 1) await runner.discard(operation);
       await runner.run(operation, {
         signal: controller.signal,
         onProgress: (progress) => phases.set(progress.phase, progress),
@@ -209,6 +214,7 @@ export class Worker {
             throw stoppedBy() ?? new OperationStopped('lease-lost', 'the lease could not be renewed');
         },
         abandoned: () => stoppedBy()?.givesBack === true,
+        lease: { operationId: operation.id, generation: operation.leaseGeneration },
       });
       clearInterval(timer);
       await beating;
@@ -219,8 +225,8 @@ export class Worker {
       clearInterval(timer);
       await beating;
       const stopped = stoppedBy();
-      if (stopped?.stopCause === 'lease-lost') {
-        log(`operation ${operation.id}: ${stopped.message}; left to it`);
+      if (stopped?.stopCause === 'lease-lost' || isBackstopError(error, 'fenced')) {
+        log(`operation ${operation.id}: ${stopped?.message ?? reasonOf(error)}; left to it`);
       } else if (stopped?.stopCause === 'shutdown') {
         await runner.discard(operation).catch((e) => log(`operation ${operation.id}: cleanup failed: ${reasonOf(e)}`));
         await queue.release(operation.id, this.owner);

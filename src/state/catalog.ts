@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup, BackupPart, NewBackup, NewRestore, Restore, Trigger } from '../domain/backup.ts';
+import { fencedOut, type LeaseFence } from '../domain/lease-fence.ts';
 import type { ListPosition } from '../domain/list-position.ts';
 import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
 import { comesAfter } from './newest-first.ts';
@@ -90,9 +91,14 @@ export class Catalog {
     await this.db.updateTable('backups').set({ status: 'running', started_at: now }).where('id', '=', id).execute();
   }
 
-  /** Records the parts and marks the backup completed, in one transaction. */
-  async completeBackup(id: string, parts: BackupPart[], now: Date): Promise<void> {
+  /**
+   * Records the parts and marks the backup completed, in one transaction. With `fence`, only while the operation still
+   * runs under the fence's lease generation (checked in the same transaction); otherwise nothing changes and it
+   * throws `fenced`.
+   */
+  async completeBackup(id: string, parts: BackupPart[], now: Date, fence?: LeaseFence): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      if (fence) await holdLease(trx, fence);
       await trx.deleteFrom('backup_parts').where('backup_id', '=', id).execute();
       await insertParts(trx, id, parts);
       await trx
@@ -103,21 +109,28 @@ export class Catalog {
     });
   }
 
-  async failBackup(id: string, error: string, now: Date): Promise<void> {
-    await this.db
-      .updateTable('backups')
-      .set({ status: 'failed', completed_at: now, error })
-      .where('id', '=', id)
-      .execute();
+  /** Marks the backup failed; with `fence`, only as completeBackup says (else it throws `fenced`). */
+  async failBackup(id: string, error: string, now: Date, fence?: LeaseFence): Promise<void> {
+    await this.endBackup(id, { status: 'failed', completed_at: now, error }, fence);
   }
 
-  /** Someone cancelled it: it ends cancelled, with who did as its reason. */
-  async cancelBackup(id: string, reason: string, now: Date): Promise<void> {
-    await this.db
-      .updateTable('backups')
-      .set({ status: 'cancelled', completed_at: now, error: reason })
-      .where('id', '=', id)
-      .execute();
+  /** Someone cancelled it: it ends cancelled, with who did as its reason; `fence` as for failBackup. */
+  async cancelBackup(id: string, reason: string, now: Date, fence?: LeaseFence): Promise<void> {
+    await this.endBackup(id, { status: 'cancelled', completed_at: now, error: reason }, fence);
+  }
+
+  private async endBackup(
+    id: string,
+    end: { status: 'failed' | 'cancelled'; completed_at: Date; error: string },
+    fence: LeaseFence | undefined,
+  ): Promise<void> {
+    const update = (db: StateDb) => db.updateTable('backups').set(end).where('id', '=', id).execute();
+    if (fence === undefined) await update(this.db);
+    else
+      await this.db.transaction().execute(async (trx) => {
+        await holdLease(trx, fence);
+        await update(trx);
+      });
   }
 
   async recordVerification(id: string, now: Date, error: string | null): Promise<void> {
@@ -363,4 +376,19 @@ function toRestore(row: Selectable<RestoresTable>): Restore {
     completedAt: row.completed_at,
     error: row.error,
   };
+}
+
+/**
+ * Throws `fenced` unless the fence's operation is running under the fence's lease generation. The operation's row is
+ * locked until the transaction ends, so no claim can start a new generation between this check and the change it
+ * guards.
+ */
+async function holdLease(trx: StateDb, fence: LeaseFence): Promise<void> {
+  const row = await trx
+    .selectFrom('operations')
+    .select(['status', 'lease_generation'])
+    .where('id', '=', fence.operationId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (row?.status !== 'running' || row.lease_generation !== fence.generation) throw fencedOut(fence);
 }

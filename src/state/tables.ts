@@ -101,6 +101,8 @@ export interface OperationsTable {
   error: string | null;
   /** Not claimed before this time (a retry waiting out its backoff). */
   run_after: Timestamp | null;
+  /** How many times the operation was claimed: the generation of the current lease (see LeaseFence). */
+  lease_generation: Generated<number>;
 }
 
 export interface SchedulesTable {

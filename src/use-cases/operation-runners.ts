@@ -1,3 +1,4 @@
+import { isBackstopError } from '../domain/backstop-error.ts';
 import type { Backup, Restore } from '../domain/backup.ts';
 import type { BackupFacts, NewEvent, RestoreFacts } from '../domain/events.ts';
 import type { Operation } from '../domain/operation.ts';
@@ -44,7 +45,7 @@ function backupRunner(ctx: UseCaseContext, runnerOptions: RunnerOptions): Operat
       try {
         backup = await runBackup(ctx, operation.subjectId, options);
       } catch (error) {
-        if (options.abandoned() || isCancel(error)) throw error;
+        if (options.abandoned() || isCancel(error) || isBackstopError(error, 'fenced')) throw error;
         // What failed may pass later (the store or the database was briefly away): the whole backup is taken
         // again after a wait, from scratch (runBackup removed what this attempt wrote), while attempts are left.
         const retries = runnerOptions.retryFailedBackups ?? true;
@@ -72,8 +73,9 @@ function backupRunner(ctx: UseCaseContext, runnerOptions: RunnerOptions): Operat
     },
     async discard(operation) {
       const backup = await ctx.catalog.findBackup(operation.subjectId);
-      if (!backup) return;
-      await deleteBackupObjects(ctx, backup);
+      // Completed by an attempt that stopped before writing backup.json: run() writes it and keeps the rest.
+      if (!backup || backup.status === 'completed') return;
+      await deleteBackupObjects(ctx, backup, operation.leaseGeneration);
       await ctx.catalog.requeueBackup(backup.id);
     },
     async abandon(operation, reason) {

@@ -462,10 +462,10 @@ describe('several Backstop processes on one PostgreSQL state', () => {
     // that a leftover is reported together with the verification below.
     expect
       .soft(await filesUnder(folder), `left behind by the killed attempt: ${leftBehind.join(', ')}`)
-      .toEqual(['backup.json', 'media.tar.age']);
+      .toEqual(['backup.json', 'media.g2.tar.age']);
     expect
       .soft(await filesUnder(store))
-      .toEqual([`shop/live/${backup.id}/backup.json`, `shop/live/${backup.id}/media.tar.age`]);
+      .toEqual([`shop/live/${backup.id}/backup.json`, `shop/live/${backup.id}/media.g2.tar.age`]);
 
     const verify = startBackstop('verify', ['verify', backup.id, '--json', '--config', configPath], url);
     const verified = await Promise.race([verify.exit, delay(60_000).then(() => undefined)]);

@@ -167,7 +167,13 @@ describe('Worker', () => {
     const ended = await followOperation(engine.ctx, queued.operation, { pollMs: 50 });
     expect(ended).toMatchObject({ status: 'succeeded', attempts: 2 });
     const backup = await engine.ctx.catalog.getBackup(queued.backup.id);
-    const stored = await store.stat(`shop/live/${queued.backup.id}/media.tar.age`);
+    // The second claim is the second lease generation: its object has a name of its own, the first's is gone.
+    expect(backup.storedParts.map((part) => part.key)).toEqual([`shop/live/${queued.backup.id}/media.g2.tar.age`]);
+    expect(await keys(`shop/live/${queued.backup.id}/`)).toEqual([
+      `shop/live/${queued.backup.id}/backup.json`,
+      `shop/live/${queued.backup.id}/media.g2.tar.age`,
+    ]);
+    const stored = await store.stat(`shop/live/${queued.backup.id}/media.g2.tar.age`);
     expect(stored?.sizeBytes).toBe(backup.storedParts[0]?.storedSizeBytes);
     expect(stored?.sizeBytes).toBeGreaterThan(1024 * 1024);
   });
@@ -293,7 +299,7 @@ function storeFailingMediaWrites(inner: Store, failures: number): Store {
   let left = failures;
   return {
     async write(key, body, options) {
-      if (key.endsWith('media.tar.age') && left > 0) {
+      if (/\/media(\.g\d+)?\.tar\.age$/.test(key) && left > 0) {
         left -= 1;
         for await (const _chunk of body) break;
         throw new BackstopError('storage-failed', 'connection reset by peer', { retryable: true });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BackupPart, NewBackup } from '../../src/domain/backup.ts';
 import type { NewEvent } from '../../src/domain/events.ts';
 import { newId } from '../../src/domain/new-id.ts';
+import { OperationQueue } from '../../src/jobs/operation-queue.ts';
 import { createToken, listTokens, revokeToken, verifyToken } from '../../src/state/api-tokens.ts';
 import { AuditLog } from '../../src/state/audit-log.ts';
 import { Catalog } from '../../src/state/catalog.ts';
@@ -93,6 +94,40 @@ describe.each(dialects)('the stores keep their contract on %s', (_name, open) =>
   });
 
   describe('the catalogue', () => {
+    test('an attempt records a backup completed or failed only under its current lease generation', async () => {
+      const catalog = new Catalog(state.db, () => newId(), 'test');
+      const operations = new OperationQueue(state.db, () => newId());
+      const t0 = at('2026-11-27T10:00:00.000Z');
+      const backup = await catalog.insertBackup(onDemand('fenced'), t0);
+      const operation = await operations.enqueue(
+        { kind: 'backup', subjectId: backup.id, target: 'fenced/live', requestedBy: null },
+        t0,
+      );
+      const first = await operations.claim('first', 1000, later(t0, 1));
+      expect(first?.operation.leaseGeneration).toBe(1);
+      // The first attempt's lease runs out; a second claim is the second generation.
+      const second = await operations.claim('second', 1000, later(t0, 10));
+      expect(second?.operation).toMatchObject({ id: operation.id, leaseGeneration: 2 });
+
+      const stale = { operationId: operation.id, generation: 1 };
+      await expect(catalog.completeBackup(backup.id, [mediaPart], later(t0, 11), stale)).rejects.toMatchObject({
+        code: 'fenced',
+      });
+      await expect(catalog.failBackup(backup.id, 'late failure', later(t0, 11), stale)).rejects.toMatchObject({
+        code: 'fenced',
+      });
+      expect(await catalog.getBackup(backup.id)).toMatchObject({ status: 'queued', storedParts: [], error: null });
+
+      await catalog.completeBackup(backup.id, [mediaPart], later(t0, 12), { operationId: operation.id, generation: 2 });
+      expect(await catalog.getBackup(backup.id)).toMatchObject({ status: 'completed', storedParts: [mediaPart] });
+      // Once the operation has ended, no generation may change the backup any more.
+      await operations.finish(operation.id, 'second', { status: 'succeeded' }, later(t0, 13));
+      await expect(
+        catalog.failBackup(backup.id, 'too late', later(t0, 14), { operationId: operation.id, generation: 2 }),
+      ).rejects.toMatchObject({ code: 'fenced' });
+      expect((await catalog.getBackup(backup.id)).status).toBe('completed');
+    });
+
     test('a backup goes from queued to completed with its parts; times come back as Dates, flags as booleans', async () => {
       const catalog = new Catalog(state.db, () => newId(), 'test-1.2.3');
       const t0 = at('2026-11-27T10:00:00.123Z');

@@ -1,0 +1,241 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { Target } from '../../src/domain/target.ts';
+import { verifyBackup } from '../../src/engine/verify-backup.ts';
+import { enqueueBackup } from '../../src/jobs/enqueue.ts';
+import { followOperation } from '../../src/jobs/follow-operation.ts';
+import type { OperationQueue } from '../../src/jobs/operation-queue.ts';
+import type { Worker } from '../../src/jobs/worker.ts';
+import { MediaDirSource } from '../../src/sources/media-dir-source.ts';
+import type { Source } from '../../src/sources/source.ts';
+import type { Catalog } from '../../src/state/catalog.ts';
+import type { Store } from '../../src/storage/store.ts';
+import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
+import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
+
+// Fencing: a worker cut off from the state past its lease (it does not know yet) while another worker takes its
+// backup over. When it comes back it must not complete the backup, overwrite the other's objects, or leave its own.
+
+/** A gate a test opens: `wait()` resolves once `open()` was called. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait: () => opened, open: () => open() };
+}
+
+/** Resolves when `signal()` is called: a test waits for a point the code under test reaches. */
+function signal() {
+  let fire!: () => void;
+  const fired = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { fired, fire: () => fire() };
+}
+
+/**
+ * The first worker's view of the state while it is cut off: its heartbeats do not get through (they hang, as over
+ * a link that is down) until `link.open()`; everything else passes.
+ */
+function cutOffQueue(queue: OperationQueue, link: { cut: boolean; restored: Promise<void> }): OperationQueue {
+  return new Proxy(queue, {
+    get(inner, name, receiver) {
+      if (name === 'heartbeat') {
+        return async (...args: Parameters<OperationQueue['heartbeat']>) => {
+          if (link.cut) await link.restored;
+          return inner.heartbeat(...args);
+        };
+      }
+      const value = Reflect.get(inner, name, receiver);
+      return typeof value === 'function' ? value.bind(inner) : value;
+    },
+  });
+}
+
+let engine: TestEngine;
+let store: Store;
+let cleanupStore: () => Promise<void>;
+const media = mkdtempSync(join(tmpdir(), 'backstop-fencing-'));
+const shopLive: Target = target('shop', 'live', { mediaDir: media });
+const workers: Worker[] = [];
+
+beforeAll(async () => {
+  for (let i = 0; i < 4; i++) {
+    mkdirSync(join(media, `d${i}`), { recursive: true });
+    writeFileSync(join(media, `d${i}`, 'photo.jpg'), Buffer.alloc(300 * 1024, i + 1));
+  }
+  ({ store, cleanup: cleanupStore } = await makeStore('directory'));
+  engine = await makeEngine({ store, targets: [shopLive] });
+});
+
+afterEach(async () => {
+  for (const worker of workers.splice(0)) await worker.stop();
+});
+
+afterAll(async () => {
+  await engine.close();
+  await cleanupStore();
+  rmSync(media, { recursive: true, force: true });
+});
+
+async function keys(prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const object of store.list(prefix)) found.push(object.key);
+  return found.sort();
+}
+
+function startWorker(ctx: UseCaseContext, name: string): Worker {
+  const worker = engineWorker(ctx, {
+    owner: name,
+    leaseMs: 600,
+    heartbeatMs: 100,
+    concurrency: 1,
+    log: (line) => engine.logs.push(`${name}: ${line}`),
+  });
+  workers.push(worker);
+  worker.start();
+  return worker;
+}
+
+/** The state of the backup once the second worker completed it and the first came back: all of it the second's. */
+async function expectOnlyTheSecondAttempt(backupId: string, operationId: string) {
+  const folder = `shop/live/${backupId}/`;
+  await expect
+    .poll(() => engine.logs.some((line) => line.startsWith('first:') && line.includes('left to it')))
+    .toBe(true);
+  const operation = await engine.ctx.operations.get(operationId);
+  expect(operation).toMatchObject({ status: 'succeeded', leaseGeneration: 2 });
+  const backup = await engine.ctx.catalog.getBackup(backupId);
+  expect(backup.status).toBe('completed');
+  expect(backup.storedParts.map((part) => part.key)).toEqual([`${folder}media.g2.tar.age`]);
+  expect(await keys(folder)).toEqual([`${folder}backup.json`, `${folder}media.g2.tar.age`]);
+  const metadata = JSON.parse(await text(await store.read(`${folder}backup.json`)));
+  expect(metadata.objects.map((object: { file: string }) => object.file)).toEqual([`media.g2.tar.age`]);
+  const verified = await verifyBackup(engine.ctx, backupId, {});
+  expect(verified.metadata).toEqual({ ok: true });
+  expect(verified.parts.map((part) => part.ok)).toEqual([true]);
+  expect(await engine.ctx.events.list({ types: ['backup.failed'] })).toEqual([]);
+}
+
+async function text(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe('a worker cut off from the state past its lease', () => {
+  test('comes back just before recording completion: the completion is refused, its objects removed', async () => {
+    const queued = await enqueueBackup(engine.ctx, {
+      app: 'shop',
+      env: 'live',
+      trigger: 'on-demand',
+      parts: 'media',
+      note: 'fenced at completion',
+      requestedBy: 'cli:ana',
+    });
+    const link = { cut: false, restored: Promise.resolve() };
+    const comesBack = gate();
+    const atCompletion = signal();
+    const completion: { refusal?: unknown } = {};
+    // The first worker wrote its part and is about to record the backup completed when its link goes down.
+    const firstCatalog = new Proxy(engine.ctx.catalog, {
+      get(inner, name, receiver) {
+        if (name === 'completeBackup') {
+          return async (...args: Parameters<Catalog['completeBackup']>) => {
+            const restored = gate();
+            link.cut = true;
+            link.restored = restored.wait();
+            atCompletion.fire();
+            await comesBack.wait();
+            // Back, and before any heartbeat tells it: the completion itself must be refused.
+            try {
+              return await inner.completeBackup(...args);
+            } catch (error) {
+              completion.refusal = error;
+              throw error;
+            } finally {
+              link.cut = false;
+              restored.open();
+            }
+          };
+        }
+        const value = Reflect.get(inner, name, receiver);
+        return typeof value === 'function' ? value.bind(inner) : value;
+      },
+    });
+    startWorker(
+      { ...engine.ctx, catalog: firstCatalog, operations: cutOffQueue(engine.ctx.operations, link) },
+      'first',
+    );
+    await atCompletion.fired;
+    expect(await keys(`shop/live/${queued.backup.id}/`)).toEqual([`shop/live/${queued.backup.id}/media.tar.age`]);
+
+    // Past its lease, a second worker takes the backup over and completes it.
+    startWorker(engine.ctx, 'second');
+    expect(await followOperation(engine.ctx, queued.operation, { pollMs: 20 })).toMatchObject({ status: 'succeeded' });
+
+    comesBack.open();
+    await expectOnlyTheSecondAttempt(queued.backup.id, queued.operation.id);
+    expect(completion.refusal).toMatchObject({
+      code: 'fenced',
+      message: expect.stringContaining('lease generation 1'),
+    });
+  });
+
+  test('comes back mid-write: it does not overwrite the other attempt, and removes what it wrote', async () => {
+    const queued = await enqueueBackup(engine.ctx, {
+      app: 'shop',
+      env: 'live',
+      trigger: 'on-demand',
+      parts: 'media',
+      note: 'fenced mid-write',
+      requestedBy: 'cli:ana',
+    });
+    const link = { cut: false, restored: Promise.resolve() };
+    const restored = gate();
+    const comesBack = gate();
+    const midWrite = signal();
+    // The first worker's source stops after its first chunk, as its link goes down; it resumes when the link is back.
+    const stalling: Source = {
+      ...new MediaDirSource({ path: media }),
+      kind: 'media',
+      open(options = {}) {
+        const inner = new MediaDirSource({ path: media }).open(options);
+        return Readable.from(
+          (async function* () {
+            let first = true;
+            for await (const chunk of inner) {
+              yield chunk;
+              if (first) {
+                first = false;
+                link.cut = true;
+                link.restored = restored.wait();
+                midWrite.fire();
+                await comesBack.wait();
+              }
+            }
+          })(),
+          { objectMode: false },
+        );
+      },
+    } as Source;
+    startWorker(
+      { ...engine.ctx, sourceFor: () => stalling, operations: cutOffQueue(engine.ctx.operations, link) },
+      'first',
+    );
+    await midWrite.fired;
+
+    startWorker(engine.ctx, 'second');
+    expect(await followOperation(engine.ctx, queued.operation, { pollMs: 20 })).toMatchObject({ status: 'succeeded' });
+
+    // Back: the first finishes writing its own object (not the second's), then learns it lost the lease.
+    comesBack.open();
+    link.cut = false;
+    restored.open();
+    await expectOnlyTheSecondAttempt(queued.backup.id, queued.operation.id);
+  });
+});
