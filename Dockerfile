@@ -13,10 +13,11 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run build && mkdir /pkg && npm pack --ignore-scripts --pack-destination /pkg && cp package-lock.json /pkg/
 
-# Runtime: Node, the PostgreSQL client tools of every server major Backstop backs up (13 to 17, from PostgreSQL's apt
-# repository; Backstop picks the pg_dump that matches the server), and the installed package.
+# Runtime: Node, the PostgreSQL client tools of every server major Backstop backs up (13 to 18, from PostgreSQL's apt
+# repository; Backstop picks the pg_dump that matches the server; --build-arg PG_MAJORS=... to choose), and the
+# installed package.
 FROM ${NODE_IMAGE} AS runtime
-ARG PG_MAJORS="13 14 15 16 17"
+ARG PG_MAJORS="13 14 15 16 17 18"
 RUN set -eux; \
     apt-get update; \
     apt-get install -y --no-install-recommends ca-certificates curl; \

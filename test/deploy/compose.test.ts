@@ -69,7 +69,7 @@ describe('compose.yaml', () => {
       ['keys', 'serve', 'shop-db', 'shop-media', 'state', 'storage', 'storage-bucket', 'worker'].sort(),
     );
     expect(services['serve']!.command).toEqual(['serve']);
-    expect(services['serve']!.ports).toEqual(['8080:8080']);
+    expect(services['serve']!.ports).toEqual(['127.0.0.1:8080:8080']);
     expect(services['worker']!.command).toEqual(['worker']);
     expect(services['worker']!.deploy?.replicas).toBe(2);
     expect(services['worker']!.healthcheck).toEqual({ disable: true }); // no HTTP port in a worker

@@ -125,6 +125,16 @@ describe('deploy/kubernetes/base', () => {
     },
   );
 
+  test("the README's Secret gives every variable the example config needs", () => {
+    const config = readFileSync(join(repo, 'deploy', 'kubernetes', 'backstop.yaml'), 'utf8').replace(/^\s*#.*$/gm, '');
+    const needed = [...config.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((match) => match[1]);
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+    const command = readme.slice(readme.indexOf('kubectl create secret generic backstop-env'));
+    const given = [...command.slice(0, command.indexOf('kubectl apply')).matchAll(/--from-literal=([A-Z0-9_]+)=/g)];
+    expect(needed.length).toBeGreaterThan(0);
+    expect(given.map((match) => match[1]).sort()).toEqual([...new Set(needed)].sort());
+  });
+
   test('the example config loads, with the identity where the Secret is mounted', () => {
     const env = {
       DATABASE_URL: 'postgres://backstop@state/backstop',
