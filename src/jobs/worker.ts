@@ -179,7 +179,13 @@ export class Worker {
     const beat = async (): Promise<boolean> => {
       const now = clock();
       try {
-        const result = await queue.heartbeat(operation.id, this.owner, leaseMs, now, summarise(phases));
+        // A heartbeat the state never answers (a partition loses packets, nothing fails) counts as failed after a
+        // quarter of the lease, so that the worker stops the run before its lease has run out.
+        const result = await withinMs(
+          queue.heartbeat(operation.id, this.owner, leaseMs, now, summarise(phases)),
+          leaseMs / 4,
+          'the state did not answer the heartbeat',
+        );
         if (!result.held) {
           stop(new OperationStopped('lease-lost', `operation ${operation.id} was taken over by another worker`));
           return false;
@@ -192,7 +198,7 @@ export class Worker {
       } catch (error) {
         log(`operation ${operation.id}: heartbeat failed: ${reasonOf(error)}`);
         // Without a heartbeat the lease runs out and another worker may start: stop before that happens.
-        if (now.getTime() - lastHeld > leaseMs * 0.8) {
+        if (clock().getTime() - lastHeld > leaseMs * 0.6) {
           stop(new OperationStopped('lease-lost', `operation ${operation.id} lost its lease (state unreachable)`));
         }
         return false;
@@ -263,4 +269,14 @@ function summarise(
     bytesDone: all.reduce((sum, p) => sum + p.bytesDone, 0),
     bytesExpected: known ? all.reduce((sum, p) => sum + (p.bytesExpected ?? 0), 0) : null,
   };
+}
+
+/** `promise`, or a rejection with `what` once `ms` have passed (the promise's own outcome is then ignored). */
+function withinMs<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${Math.round(ms)} ms`)), ms);
+  });
+  promise.catch(() => {});
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -55,12 +55,16 @@ async function restoreThroughStaging(
     await flushFilesystem(staging);
     await options.beforeCommit();
     if (options.signal?.aborted) throw aborted('restore', options.signal.reason);
+    const earlierOld = await previousContentDirectories(destination);
     const leftover = await swap(staging, destination, existing !== undefined);
+    // An interrupted restore's swap left the content it replaced aside: this restore has now replaced it too.
+    const superseded = await removeAll(dirname(destination), earlierOld);
+    const interrupted = leftovers + superseded;
     const size = formatMediaSize(manifest.totals.files, manifest.totals.bytes);
     const note =
-      (leftovers === 0
+      (interrupted === 0
         ? ''
-        : `; removed ${leftovers} staging director${leftovers === 1 ? 'y' : 'ies'} left by an interrupted restore`) +
+        : `; removed ${interrupted} director${interrupted === 1 ? 'y' : 'ies'} left by an interrupted restore`) +
       (leftover === undefined ? '' : `; remove the previous content left at ${leftover}`);
     return {
       description: `restored ${size} into media directory ${destination}${note}`,
@@ -83,13 +87,35 @@ function stagingPrefix(destination: string): string {
  * Removes the staging directories of restores into `destination` that were killed before they finished (a process
  * that dies cannot clean up). Safe because restores of one target never run side by side (the queue's rule), and a
  * staging directory is never the only copy of anything: the destination is untouched until the swap. The previous
- * content a swap moved aside (`.backstop-old-`) is never removed here.
+ * content a swap moved aside (`.backstop-old-`) is removed only once this restore's own swap has succeeded.
  */
 async function removeLeftoverStaging(destination: string): Promise<number> {
   const prefix = stagingPrefix(destination);
   const names = (await readdir(dirname(destination))).filter((name) => name.startsWith(prefix));
   for (const name of names) await rm(join(dirname(destination), name), { recursive: true, force: true });
   return names.length;
+}
+
+/**
+ * The previous content that interrupted restores moved aside (a process killed between the swap's renames, or before
+ * removing it): before this restore's swap, so that what its own swap moves aside is not among them.
+ */
+async function previousContentDirectories(destination: string): Promise<string[]> {
+  const prefix = `.${basename(destination)}.backstop-old-`;
+  return (await readdir(dirname(destination))).filter((name) => name.startsWith(prefix));
+}
+
+/** Removes `names` in `parent`; returns how many were removed (one that cannot be is left, the restore stands). */
+async function removeAll(parent: string, names: string[]): Promise<number> {
+  let removed = 0;
+  for (const name of names) {
+    const gone = await rm(join(parent, name), { recursive: true, force: true }).then(
+      () => true,
+      () => false,
+    );
+    if (gone) removed += 1;
+  }
+  return removed;
 }
 
 /**

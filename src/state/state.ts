@@ -34,7 +34,15 @@ export async function openState(options: {
 }): Promise<State> {
   if (options.databaseUrl !== undefined) {
     const { default: pg } = await import('pg'); // loaded only for a PostgreSQL state
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // A state server that does not answer fails a connection attempt after 10 s, and TCP keepalive notices a
+    // connection whose peer went away (a partition loses packets silently) instead of waiting on it for ever.
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 10,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     const db = new Kysely<StateTables>({ dialect: new PostgresDialect({ pool }) });
     return { db, description: 'PostgreSQL (DATABASE_URL)', close: () => db.destroy() };
   }

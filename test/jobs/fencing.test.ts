@@ -239,3 +239,62 @@ describe('a worker cut off from the state past its lease', () => {
     await expectOnlyTheSecondAttempt(queued.backup.id, queued.operation.id);
   });
 });
+
+describe('a worker whose heartbeats get no answer', () => {
+  test('stops its run before its lease runs out, and another worker completes the backup', async () => {
+    const queued = await enqueueBackup(engine.ctx, {
+      app: 'shop',
+      env: 'live',
+      trigger: 'on-demand',
+      parts: 'media',
+      note: 'heartbeats unanswered',
+      requestedBy: 'cli:ana',
+    });
+    // From its first heartbeat on, the state never answers (as across a partition that loses packets).
+    const silent = new Proxy(engine.ctx.operations, {
+      get(inner, name, receiver) {
+        if (name === 'heartbeat') return () => new Promise(() => {});
+        const value = Reflect.get(inner, name, receiver);
+        return typeof value === 'function' ? value.bind(inner) : value;
+      },
+    });
+    const stalled = gate();
+    const slow: Source = {
+      ...new MediaDirSource({ path: media }),
+      kind: 'media',
+      open(options = {}) {
+        const inner = new MediaDirSource({ path: media }).open(options);
+        return Readable.from(
+          (async function* () {
+            for await (const chunk of inner) {
+              yield chunk;
+              await Promise.race([
+                stalled.wait(),
+                new Promise((resolve) => options.signal?.addEventListener('abort', resolve)),
+              ]);
+            }
+          })(),
+          { objectMode: false },
+        );
+      },
+    } as Source;
+    startWorker({ ...engine.ctx, sourceFor: () => slow, operations: silent }, 'first');
+    await expect
+      .poll(
+        () =>
+          engine.logs.some((line) => line.startsWith('first:') && line.includes('lost its lease (state unreachable)')),
+        {
+          timeout: 5000,
+        },
+      )
+      .toBe(true);
+    startWorker(engine.ctx, 'second');
+    expect(await followOperation(engine.ctx, queued.operation, { pollMs: 20 })).toMatchObject({ status: 'succeeded' });
+    stalled.open();
+    expect(engine.logs.some((line) => line.startsWith('first:') && line.includes('did not answer the heartbeat'))).toBe(
+      true,
+    );
+    const folder = `shop/live/${queued.backup.id}/`;
+    expect(await keys(folder)).toEqual([`${folder}backup.json`, `${folder}media.g2.tar.age`]);
+  });
+});

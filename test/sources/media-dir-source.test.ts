@@ -108,7 +108,7 @@ describe('MediaDirSource round trip', () => {
     expect(listing(parent)).toEqual(['media']);
   });
 
-  it('removes the staging directories an interrupted restore left, and never the previous content set aside', async () => {
+  it('removes what interrupted restores left: staging directories, and once it has swapped, content they set aside', async () => {
     const source = join(await tempDir(), 'media');
     writeTree(source, { 'keep.txt': { content: 'new', mtime: Date.UTC(2024, 0, 1) } });
     const parent = await tempDir();
@@ -126,8 +126,26 @@ describe('MediaDirSource round trip', () => {
     );
 
     expect(readTree(destination)).toEqual(readTree(source));
-    expect(listing(parent)).toEqual(['.media.backstop-old-0123456789ab', '.other.backstop-staging-x1', 'media']);
-    expect(summary.description).toContain('removed 2 staging directories left by an interrupted restore');
+    expect(listing(parent)).toEqual(['.other.backstop-staging-x1', 'media']);
+    expect(summary.description).toContain('removed 3 directories left by an interrupted restore');
+  });
+
+  it('after a restore killed between its two renames (no destination, the previous content aside), completes it', async () => {
+    const source = join(await tempDir(), 'media');
+    writeTree(source, { 'keep.txt': { content: 'restored', mtime: Date.UTC(2024, 0, 1) } });
+    const parent = await tempDir();
+    writeTree(join(parent, '.media.backstop-old-0123456789ab'), { 'keep.txt': 'before the restore' });
+    const destination = join(parent, 'media');
+
+    // A damaged backup fails: the content set aside stays, as the only copy of what was there.
+    await expect(
+      new MediaDirSource({ path: destination }).restore(Readable.from([Buffer.from('not a tar')]), commit),
+    ).rejects.toThrow();
+    expect(listing(parent)).toEqual(['.media.backstop-old-0123456789ab']);
+
+    await new MediaDirSource({ path: destination }).restore(Readable.from([await backup(source)]), commit);
+    expect(readTree(destination)).toEqual(readTree(source));
+    expect(listing(parent)).toEqual(['media']);
   });
 
   it('creates a destination that does not exist, with its parents', async () => {

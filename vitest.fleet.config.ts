@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// The fleet tests (test/fleet): Backstop's processes on hosts of their own (network namespaces, root needed), with
+// the network between them failing. `npm run test:fleet`; `.ci/run` runs them after `npm test`.
+export default defineConfig({
+  test: {
+    include: ['test/fleet/**/*.test.ts'],
+    fileParallelism: false,
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  },
+});
