@@ -8,6 +8,10 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 180_000,
     hookTimeout: 120_000,
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // ip, tc and runuser live in the system folders, which a plain user's PATH (a CI job's) may not list.
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      PATH: [process.env['PATH'], '/usr/sbin', '/sbin'].filter(Boolean).join(':'),
+    },
   },
 });

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { BackstopError } from '../domain/backstop-error.ts';
 
 /**
  * The body of a `write`, read once by a driver. It counts the bytes it hands out and remembers whether the body itself
@@ -32,8 +33,17 @@ export class CountedSource {
    * the driver. Destroys the body either way, as the contract requires on failure.
    */
   failWith(storeError: () => unknown): unknown {
-    const error = this.#failure ? this.#failure.error : storeError();
+    // A body that only reports it was cut short (an AbortError or a premature close, as a stream destroyed while it is
+    // iterated throws) did not fail on its own: the backend stopped reading it, and the backend's error is the cause
+    // (a timeout: retryable).
+    const own = this.#failure !== undefined && !isCutShort(this.#failure.error);
+    const error = own ? this.#failure!.error : storeError();
     this.#body.destroy();
     return error;
   }
+}
+
+function isCutShort(error: unknown): boolean {
+  if (!(error instanceof Error) || error instanceof BackstopError) return false;
+  return error.name === 'AbortError' || (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE';
 }

@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { generateIdentity } from '../../src/crypto/index.ts';
 import { type Host, TestNetwork } from './network.ts';
 
@@ -48,6 +49,7 @@ export class Fleet {
   private constructor(readonly network: TestNetwork) {}
 
   static async start(options: { leaseSeconds: number; mediaBytes: number }): Promise<Fleet> {
+    if (process.getuid?.() !== 0) throw new Error('the fleet tests make network namespaces: run them as root');
     const fleet = new Fleet(await TestNetwork.create());
     try {
       await fleet.setUp(options);
@@ -318,4 +320,31 @@ export class Fleet {
     this.processes.push(started);
     return started;
   }
+}
+
+/**
+ * The fleet of a test file: started before its tests (3 s leases, 160 MB of media to back up) and stopped after them.
+ * The object returned stands for it from then on.
+ */
+export function useFleet(): Fleet {
+  let started: Fleet | undefined;
+  beforeAll(async () => {
+    started = await Fleet.start({ leaseSeconds: 3, mediaBytes: 160 * 1024 * 1024 });
+  }, 120_000);
+  afterAll(async () => {
+    await started?.stop();
+  }, 60_000);
+  // A failed trial prints what every process of the fleet said.
+  beforeEach((context) => {
+    context.onTestFailed(() => {
+      process.stderr.write(`\n${started?.report() ?? ''}\n`);
+    });
+  });
+  return new Proxy({} as Fleet, {
+    get(_target, name) {
+      if (started === undefined) throw new Error('the fleet is used before it started (outside a test)');
+      const value = Reflect.get(started, name, started);
+      return typeof value === 'function' ? value.bind(started) : value;
+    },
+  });
 }

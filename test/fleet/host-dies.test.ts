@@ -1,23 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Fleet } from './fleet.ts';
+import { describe, expect, test } from 'vitest';
+import { useFleet } from './fleet.ts';
 
 // Issue scenario "a host dies": every process of a worker's host is killed in the middle of a backup, or of a
 // restore; a worker on another host finishes the work. Each backup completes once and verifies, each restore
 // completes once with the destination exactly the backup, and nothing of the dead attempt remains. Three trials each.
 
-const LEASE_SECONDS = 3;
-let fleet: Fleet;
-
-beforeAll(async () => {
-  fleet = await Fleet.start({ leaseSeconds: LEASE_SECONDS, mediaBytes: 160 * 1024 * 1024 });
-}, 120_000);
-
-afterAll(async () => {
-  await fleet?.stop();
-}, 60_000);
+const fleet = useFleet();
 
 type Row = { status: string; bytes_done: string; lease_generation: number; kind: string };
 

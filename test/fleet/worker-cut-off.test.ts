@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Fleet } from './fleet.ts';
+import { describe, expect, test } from 'vitest';
+import { useFleet } from './fleet.ts';
 
 // Issue scenario "a worker is cut off": a worker loses the state past its lease in the middle of a backup (its link
 // to the state host drops everything, or the whole host stalls), another worker on another host takes the backup
 // over, then the first comes back. The first must not complete anything, overwrite the other's objects or leave
 // objects behind; the backup completes once and verifies. Three trials of each way of being cut off.
 
-const LEASE_SECONDS = 3;
-let fleet: Fleet;
-
-beforeAll(async () => {
-  fleet = await Fleet.start({ leaseSeconds: LEASE_SECONDS, mediaBytes: 160 * 1024 * 1024 });
-}, 120_000);
-
-afterAll(async () => {
-  await fleet?.stop();
-}, 60_000);
+const fleet = useFleet();
 
 type Row = { id: string; status: string; lease_generation: number; bytes_done: string; attempts: number };
 
@@ -84,7 +75,6 @@ describe.each([
         const verified = await fleet.backstop(['verify', backupId, '--json']);
         expect(verified.code, verified.stderr).toBe(0);
         expect(JSON.parse(verified.stdout)).toMatchObject({ verification: { ok: true } });
-        if (process.env['FLEET_DEBUG']) process.stderr.write(`${fleet.report()}\n`);
         await fleet.end(secondWorker);
       } finally {
         await fleet.network.heal(first).catch(() => {});

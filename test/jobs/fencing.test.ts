@@ -121,6 +121,36 @@ async function expectOnlyTheSecondAttempt(backupId: string, operationId: string)
   expect(await engine.ctx.events.list({ types: ['backup.failed'] })).toEqual([]);
 }
 
+const queueMediaBackup = (note: string) =>
+  enqueueBackup(engine.ctx, {
+    app: 'shop',
+    env: 'live',
+    trigger: 'on-demand',
+    parts: 'media',
+    note,
+    requestedBy: 'cli:ana',
+  });
+
+/** The media source, holding after each chunk until `after()` resolves (a test decides when the read goes on). */
+function holdingSource(after: (options: { signal?: AbortSignal }) => Promise<unknown>): Source {
+  return {
+    ...new MediaDirSource({ path: media }),
+    kind: 'media',
+    open(options = {}) {
+      const inner = new MediaDirSource({ path: media }).open(options);
+      return Readable.from(
+        (async function* () {
+          for await (const chunk of inner) {
+            yield chunk;
+            await after(options);
+          }
+        })(),
+        { objectMode: false },
+      );
+    },
+  } as Source;
+}
+
 async function text(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
@@ -129,14 +159,7 @@ async function text(stream: Readable): Promise<string> {
 
 describe('a worker cut off from the state past its lease', () => {
   test('comes back just before recording completion: the completion is refused, its objects removed', async () => {
-    const queued = await enqueueBackup(engine.ctx, {
-      app: 'shop',
-      env: 'live',
-      trigger: 'on-demand',
-      parts: 'media',
-      note: 'fenced at completion',
-      requestedBy: 'cli:ana',
-    });
+    const queued = await queueMediaBackup('fenced at completion');
     const link = { cut: false, restored: Promise.resolve() };
     const comesBack = gate();
     const atCompletion = signal();
@@ -187,42 +210,21 @@ describe('a worker cut off from the state past its lease', () => {
   });
 
   test('comes back mid-write: it does not overwrite the other attempt, and removes what it wrote', async () => {
-    const queued = await enqueueBackup(engine.ctx, {
-      app: 'shop',
-      env: 'live',
-      trigger: 'on-demand',
-      parts: 'media',
-      note: 'fenced mid-write',
-      requestedBy: 'cli:ana',
-    });
+    const queued = await queueMediaBackup('fenced mid-write');
     const link = { cut: false, restored: Promise.resolve() };
     const restored = gate();
     const comesBack = gate();
     const midWrite = signal();
     // The first worker's source stops after its first chunk, as its link goes down; it resumes when the link is back.
-    const stalling: Source = {
-      ...new MediaDirSource({ path: media }),
-      kind: 'media',
-      open(options = {}) {
-        const inner = new MediaDirSource({ path: media }).open(options);
-        return Readable.from(
-          (async function* () {
-            let first = true;
-            for await (const chunk of inner) {
-              yield chunk;
-              if (first) {
-                first = false;
-                link.cut = true;
-                link.restored = restored.wait();
-                midWrite.fire();
-                await comesBack.wait();
-              }
-            }
-          })(),
-          { objectMode: false },
-        );
-      },
-    } as Source;
+    let first = true;
+    const stalling = holdingSource(async () => {
+      if (!first) return;
+      first = false;
+      link.cut = true;
+      link.restored = restored.wait();
+      midWrite.fire();
+      await comesBack.wait();
+    });
     startWorker(
       { ...engine.ctx, sourceFor: () => stalling, operations: cutOffQueue(engine.ctx.operations, link) },
       'first',
@@ -242,14 +244,7 @@ describe('a worker cut off from the state past its lease', () => {
 
 describe('a worker whose heartbeats get no answer', () => {
   test('stops its run before its lease runs out, and another worker completes the backup', async () => {
-    const queued = await enqueueBackup(engine.ctx, {
-      app: 'shop',
-      env: 'live',
-      trigger: 'on-demand',
-      parts: 'media',
-      note: 'heartbeats unanswered',
-      requestedBy: 'cli:ana',
-    });
+    const queued = await queueMediaBackup('heartbeats unanswered');
     // From its first heartbeat on, the state never answers (as across a partition that loses packets).
     const silent = new Proxy(engine.ctx.operations, {
       get(inner, name, receiver) {
@@ -259,25 +254,9 @@ describe('a worker whose heartbeats get no answer', () => {
       },
     });
     const stalled = gate();
-    const slow: Source = {
-      ...new MediaDirSource({ path: media }),
-      kind: 'media',
-      open(options = {}) {
-        const inner = new MediaDirSource({ path: media }).open(options);
-        return Readable.from(
-          (async function* () {
-            for await (const chunk of inner) {
-              yield chunk;
-              await Promise.race([
-                stalled.wait(),
-                new Promise((resolve) => options.signal?.addEventListener('abort', resolve)),
-              ]);
-            }
-          })(),
-          { objectMode: false },
-        );
-      },
-    } as Source;
+    const slow = holdingSource(({ signal }) =>
+      Promise.race([stalled.wait(), new Promise((resolve) => signal?.addEventListener('abort', resolve))]),
+    );
     startWorker({ ...engine.ctx, sourceFor: () => slow, operations: silent }, 'first');
     await expect
       .poll(
