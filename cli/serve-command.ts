@@ -21,6 +21,7 @@ import { compressionWarnings } from './compression-check.ts';
 import { listenForHandOff } from './hand-off-server.ts';
 import { handOffSocketPath } from './hand-off-socket-path.ts';
 import { runHandedOff } from './handed-off-command.ts';
+import { createProcessLog, logFormatOf, processSay } from './process-log.ts';
 import { signalled } from './signalled.ts';
 import { webBaseOf, webSettings } from './web-command.ts';
 import { createWorker, workerSettings } from './worker-settings.ts';
@@ -60,7 +61,9 @@ async function openStateWhenFree(config: BackstopConfig, io: CliIo): Promise<Sta
  */
 export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Promise<void>): Promise<number> {
   const state = await openStateWhenFree(config, io);
-  const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const format = logFormatOf(config, io);
+  const log = await createProcessLog(io.stderr, format);
+  const say = processSay(io, format, log);
   try {
     const applied = await migrateToLatest(state.db);
     const engine = await composeEngine(config, state, { log, notice: log });
@@ -121,7 +124,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       worker.start();
       await scheduler.start();
       const { address } = server;
-      io.stderr.write(
+      say(
         `Backstop is running on ${state.description}${applied.length > 0 ? ` (applied ${applied.join(', ')})` : ''}; ` +
           `${config.targets.length} target${config.targets.length === 1 ? '' : 's'} configured; ` +
           `${settings.concurrency} worker${settings.concurrency === 1 ? '' : 's'}; ` +
@@ -130,16 +133,16 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
           `the Backups view at ${webBaseOf(config, server)}/ (sign in with: backstop web login). Stop with Ctrl-C.\n`,
       );
       if (config.email === undefined) {
-        io.stderr.write(
+        say(
           'Email is not configured (email: in the config), so download links are not emailed: they are shown in ' +
             'replies and in download.ready events.\n',
         );
       }
-      for (const warning of await compressionWarnings(config.targets)) io.stderr.write(`Warning: ${warning}\n`);
+      for (const warning of await compressionWarnings(config.targets)) say(`Warning: ${warning}\n`, 'warn');
       failure = await Promise.race([stopped.then(() => undefined), server.failed]);
-      if (failure) io.stderr.write(`Backstop cannot go on: ${failure.message}.\n`);
+      if (failure) say(`Backstop cannot go on: ${failure.message}.\n`, 'error');
     } finally {
-      io.stderr.write('Backstop is stopping: running operations go back to the queue.\n');
+      say('Backstop is stopping: running operations go back to the queue.\n');
       await scheduler.stop();
       await handOff?.close();
       // Chat first, so the last messages of running commands still go out.
@@ -152,7 +155,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
       stopWaking();
       await server.close();
     }
-    io.stderr.write('Backstop stopped.\n');
+    say('Backstop stopped.\n');
     return failure ? exitCodes.failed : exitCodes.ok;
   } finally {
     await state.close();

@@ -2,6 +2,7 @@ import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { migrateToLatest, openState } from '../src/state/state.ts';
 import { composeEngine } from './compose-engine.ts';
+import { createProcessLog, logFormatOf, processSay } from './process-log.ts';
 import { signalled } from './signalled.ts';
 import { createWorker, workerSettings } from './worker-settings.ts';
 
@@ -12,21 +13,23 @@ import { createWorker, workerSettings } from './worker-settings.ts';
  */
 export async function workerCommand(config: BackstopConfig, io: CliIo, stop?: Promise<void>): Promise<number> {
   const state = await openState({ databaseUrl: config.stateDatabaseUrl, dataDir: config.dataDir });
-  const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const format = logFormatOf(config, io);
+  const log = await createProcessLog(io.stderr, format);
+  const say = processSay(io, format, log);
   try {
     await migrateToLatest(state.db);
     const engine = await composeEngine(config, state, { log, notice: log });
     const settings = workerSettings(config);
     const worker = createWorker(config, engine, log);
     worker.start();
-    io.stderr.write(
+    say(
       `Backstop worker ${worker.owner} is running ${settings.concurrency} operation${settings.concurrency === 1 ? '' : 's'} ` +
         `at a time on ${state.description}. Stop with Ctrl-C.\n`,
     );
     await (stop ?? signalled());
-    io.stderr.write('Backstop worker is stopping: running operations go back to the queue.\n');
+    say('Backstop worker is stopping: running operations go back to the queue.\n');
     await worker.stop();
-    io.stderr.write('Backstop worker stopped.\n');
+    say('Backstop worker stopped.\n');
     return exitCodes.ok;
   } finally {
     await state.close();

@@ -35,6 +35,7 @@ await build({
     'nodemailer',
     'openid-client',
     'pg',
+    'pino',
     'prom-client',
   ],
   // Bundled CommonJS libraries call require() for Node's own modules; an ES module has none of its own.

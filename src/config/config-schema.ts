@@ -270,6 +270,15 @@ export const configSchema = z
         maxAttempts: int(1, 20).default(3),
       })
       .optional(),
+    /**
+     * How `serve` and `worker` write their log on stderr: JSON lines (level, time, msg, operationId, target, requestId)
+     * for a log collector, or text lines for people; `auto` (the default): text on a terminal, JSON otherwise.
+     */
+    logs: z
+      .strictObject({
+        format: z.enum(['auto', 'json', 'text']).default('auto'),
+      })
+      .optional(),
     /** Where download links are emailed from. Without it, links are only shown (and Backstop says so). */
     email: z
       .strictObject({

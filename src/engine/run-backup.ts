@@ -56,7 +56,7 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
       sources.map(async ({ kind, source }) => {
         const key = `${folder}/${partFileName(kind, generation)}`;
         written.add(key);
-        ctx.log(`backup ${backup.id}: reading the ${kind} part into ${ctx.store.describe()}/${key}`);
+        ctx.log(`backup ${backup.id}: reading the ${kind} part into ${key} in ${ctx.store.describe()}`);
         const part = await writePart(
           ctx,
           kind,

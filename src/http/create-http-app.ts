@@ -1,5 +1,7 @@
-import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { sql } from 'kysely';
+import { withLogFields } from '../domain/log-context.ts';
 import type { Target } from '../domain/target.ts';
 import { IdempotencyKeys } from '../state/idempotency-keys.ts';
 import { SignInAttempts } from '../state/sign-in-attempts.ts';
@@ -50,6 +52,7 @@ export interface HttpAppOptions extends HealthChecks {
 export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestIds);
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
@@ -96,4 +99,18 @@ export function createHttpApp(options: HttpAppOptions): Express {
     }
   }
   return app;
+}
+
+/** A request id a client or proxy may send (and Backstop then keeps): short, of letters, digits and `._:-`. */
+const GIVEN_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Gives each request an id, the `X-Request-Id` it came with (a proxy's) or a new one, answers with it, and names it
+ * on every line logged while the request is served (see withLogFields), so a response and its log lines meet.
+ */
+function requestIds(request: Request, response: Response, next: NextFunction): void {
+  const given = request.get('x-request-id');
+  const requestId = given !== undefined && GIVEN_REQUEST_ID.test(given) ? given : randomUUID();
+  response.setHeader('X-Request-Id', requestId);
+  withLogFields({ requestId }, next);
 }

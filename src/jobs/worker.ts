@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isBackstopError } from '../domain/backstop-error.ts';
 import type { LeaseFence } from '../domain/lease-fence.ts';
+import { type Log, withLogFields } from '../domain/log-context.ts';
 import type { Operation } from '../domain/operation.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import type { Progress, ProgressListener } from '../sources/source.ts';
@@ -46,7 +47,7 @@ export interface WorkerOptions {
   /** How often an idle worker looks for work (a `wake()` in this process looks at once). */
   pollMs: number;
   clock: () => Date;
-  log: (line: string) => void;
+  log: Log;
   /** Identifies this worker in the lease (default: host, pid and a random suffix). */
   owner?: string;
 }
@@ -126,21 +127,31 @@ export class Worker {
       ...(only.target !== undefined && { onlyTarget: only.target }),
     });
     if (!claim) return false;
+    // Every line logged while this operation is handled, however deep, names it and its target.
+    const fields = { operationId: claim.operation.id, target: claim.operation.target ?? undefined };
+    await withLogFields(fields, () => this.handle(claim));
+    return true;
+  }
+
+  private async handle(claim: { operation: Operation; exhausted: boolean }): Promise<void> {
     const runner = this.options.runners[claim.operation.kind]!;
     if (claim.exhausted) {
-      this.options.log(`operation ${claim.operation.id} ended ${claim.operation.status}: ${claim.operation.error}`);
+      this.options.log(
+        `operation ${claim.operation.id} ended ${claim.operation.status}: ${claim.operation.error}`,
+        'error',
+      );
       await runner.abandon(claim.operation, claim.operation.error ?? 'abandoned');
-      return true;
+      return;
     }
     // A later attempt without a planned retry time is one whose previous worker vanished.
     if (claim.operation.attempts > 1 && claim.operation.runAfter === null) {
       this.options.log(
         `operation ${claim.operation.id} (${claim.operation.kind} ${claim.operation.subjectId}) taken over: ` +
           `attempt ${claim.operation.attempts} of ${claim.operation.maxAttempts}, after its previous worker stopped responding`,
+        'warn',
       );
     }
     await this.execute(claim.operation, runner);
-    return true;
   }
 
   private async loop(): Promise<void> {
@@ -149,7 +160,7 @@ export class Worker {
       try {
         worked = await this.runOnce();
       } catch (error) {
-        this.options.log(`worker ${this.owner}: ${reasonOf(error)}`);
+        this.options.log(`worker ${this.owner}: ${reasonOf(error)}`, 'error');
       }
       if (!worked && !this.stopping) await this.idle();
     }
@@ -196,7 +207,7 @@ export class Worker {
         }
         return true;
       } catch (error) {
-        log(`operation ${operation.id}: heartbeat failed: ${reasonOf(error)}`);
+        log(`operation ${operation.id}: heartbeat failed: ${reasonOf(error)}`, 'warn');
         // Without a heartbeat the lease runs out and another worker may start: stop before that happens.
         if (clock().getTime() - lastHeld > leaseMs * 0.6) {
           stop(new OperationStopped('lease-lost', `operation ${operation.id} lost its lease (state unreachable)`));
@@ -232,7 +243,7 @@ export class Worker {
       await beating;
       const stopped = stoppedBy();
       if (stopped?.stopCause === 'lease-lost' || isBackstopError(error, 'fenced')) {
-        log(`operation ${operation.id}: ${stopped?.message ?? reasonOf(error)}; left to it`);
+        log(`operation ${operation.id}: ${stopped?.message ?? reasonOf(error)}; left to it`, 'warn');
       } else if (stopped?.stopCause === 'shutdown') {
         await runner.discard(operation).catch((e) => log(`operation ${operation.id}: cleanup failed: ${reasonOf(e)}`));
         await queue.release(operation.id, this.owner);
@@ -248,7 +259,7 @@ export class Worker {
         );
       } else {
         await queue.finish(operation.id, this.owner, { status: 'failed', error: reasonOf(error) }, clock());
-        log(`operation ${operation.id} failed: ${reasonOf(error)}`);
+        log(`operation ${operation.id} failed: ${reasonOf(error)}`, 'error');
       }
     } finally {
       clearInterval(timer);

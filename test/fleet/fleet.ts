@@ -18,6 +18,16 @@ const repo = join(import.meta.dirname, '..', '..');
 const bin = join(repo, 'bin', 'backstop.js');
 const pgBin = '/usr/lib/postgresql/15/bin';
 
+export interface FleetOptions {
+  leaseSeconds: number;
+  /** Bytes of media in shop/live's media directory (four files). */
+  mediaBytes: number;
+  /** shop/live's schedule, as the config writes it (default: off). */
+  schedule?: string;
+  /** More lines of the config, after the apps (e.g. webhooks:). */
+  extraConfig?: string[];
+}
+
 /** A Backstop process (or a peer) running on one of the hosts. */
 export interface HostProcess {
   readonly name: string;
@@ -48,7 +58,7 @@ export class Fleet {
 
   private constructor(readonly network: TestNetwork) {}
 
-  static async start(options: { leaseSeconds: number; mediaBytes: number }): Promise<Fleet> {
+  static async start(options: FleetOptions): Promise<Fleet> {
     if (process.getuid?.() !== 0) throw new Error('the fleet tests make network namespaces: run them as root');
     const fleet = new Fleet(await TestNetwork.create());
     try {
@@ -60,7 +70,7 @@ export class Fleet {
     return fleet;
   }
 
-  private async setUp(options: { leaseSeconds: number; mediaBytes: number }): Promise<void> {
+  private async setUp(options: FleetOptions): Promise<void> {
     this.state = await this.network.addHost('state');
     this.storage = await this.network.addHost('storage');
     await this.startPostgres();
@@ -95,7 +105,8 @@ export class Fleet {
         '      live:',
         `        database: ${this.appUrl}`,
         `        media: ${this.mediaDir}`,
-        '        schedule: off',
+        `        schedule: ${options.schedule ?? 'off'}`,
+        ...(options.extraConfig ?? []),
         '',
       ].join('\n'),
     );
@@ -326,10 +337,10 @@ export class Fleet {
  * The fleet of a test file: started before its tests (3 s leases, 160 MB of media to back up) and stopped after them.
  * The object returned stands for it from then on.
  */
-export function useFleet(): Fleet {
+export function useFleet(options: Partial<FleetOptions> = {}): Fleet {
   let started: Fleet | undefined;
   beforeAll(async () => {
-    started = await Fleet.start({ leaseSeconds: 3, mediaBytes: 160 * 1024 * 1024 });
+    started = await Fleet.start({ leaseSeconds: 3, mediaBytes: 160 * 1024 * 1024, ...options });
   }, 120_000);
   afterAll(async () => {
     await started?.stop();

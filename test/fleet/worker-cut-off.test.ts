@@ -75,6 +75,17 @@ describe.each([
         const verified = await fleet.backstop(['verify', backupId, '--json']);
         expect(verified.code, verified.stderr).toBe(0);
         expect(JSON.parse(verified.stdout)).toMatchObject({ verification: { ok: true } });
+        // Its log, off a terminal, is JSON lines; those of the backup name the operation and the target.
+        const lines = secondWorker
+          .stderr()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { level: string; time: string; msg: string; operationId?: string });
+        expect(lines.find((line) => line.msg.endsWith(`backup ${backupId} of shop/live completed`))).toMatchObject({
+          level: 'info',
+          operationId,
+          target: 'shop/live',
+        });
         await fleet.end(secondWorker);
       } finally {
         await fleet.network.heal(first).catch(() => {});

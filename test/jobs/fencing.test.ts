@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { currentLogFields, type LogFields } from '../../src/domain/log-context.ts';
 import type { Target } from '../../src/domain/target.ts';
 import { verifyBackup } from '../../src/engine/verify-backup.ts';
 import { enqueueBackup } from '../../src/jobs/enqueue.ts';
@@ -275,5 +276,21 @@ describe('a worker whose heartbeats get no answer', () => {
     );
     const folder = `shop/live/${queued.backup.id}/`;
     expect(await keys(folder)).toEqual([`${folder}backup.json`, `${folder}media.g2.tar.age`]);
+  });
+});
+
+describe('the log of a worker', () => {
+  test('every line logged while an operation is handled, the engine’s included, names the operation and target', async () => {
+    const queued = await queueMediaBackup('logged');
+    const seen: Array<{ line: string } & LogFields> = [];
+    const log = (line: string) => seen.push({ line, ...currentLogFields() });
+    const worker = engineWorker({ ...engine.ctx, log }, { owner: 'logging', concurrency: 1, log });
+    workers.push(worker);
+    worker.start();
+    expect(await followOperation(engine.ctx, queued.operation, { pollMs: 20 })).toMatchObject({ status: 'succeeded' });
+    const during = seen.filter((entry) => entry.line.includes(queued.backup.id));
+    expect(during.length).toBeGreaterThanOrEqual(3); // reading, written, completed
+    for (const entry of during) expect(entry).toMatchObject({ operationId: queued.operation.id, target: 'shop/live' });
+    expect(currentLogFields()).toEqual({});
   });
 });

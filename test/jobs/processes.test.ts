@@ -181,6 +181,7 @@ describe('several Backstop processes on one PostgreSQL state', () => {
     const { url, dir, configPath } = await setUp('sched', (d) =>
       [
         `dataDir: ${d}/data`,
+        'logs: { format: text }', // read line by line below
         `storage: { dir: ${d}/store }`,
         'http: { port: 0 }',
         'apps:',
@@ -293,6 +294,7 @@ describe('several Backstop processes on one PostgreSQL state', () => {
     const { url, dir, configPath, store } = await setUp('queue', (d) =>
       [
         `dataDir: ${d}/data`,
+        'logs: { format: text }', // read line by line below
         `storage: { dir: ${d}/store }`,
         'workers: { concurrency: 2 }',
         'apps:',
@@ -380,6 +382,7 @@ describe('several Backstop processes on one PostgreSQL state', () => {
     const { url, dir, configPath, store } = await setUp('kill', (d) =>
       [
         `dataDir: ${d}/data`,
+        'logs: { format: text }', // read line by line below
         `storage: { dir: ${d}/store }`,
         'workers: { concurrency: 1, leaseSeconds: 2 }',
         'apps:',
