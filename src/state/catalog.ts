@@ -33,13 +33,25 @@ export class Catalog {
 
   /**
    * Records the scheduled backup of one slot, unless it exists: however many instances fire the schedule, exactly
-   * one insert wins. Returns undefined to the others.
+   * one insert wins. Returns undefined to the others, and to an instance that fires a slot late, once a later slot
+   * of the target was taken: the slot's own backup may already be gone (retention prunes as it goes, which frees
+   * the unique slot), and taking it then would run it twice. (An instance cut off from the state fires on time and
+   * its insert arrives when the link is back.)
    */
   async insertScheduledBackup(
     backup: Pick<Backup, 'app' | 'env' | 'parts'>,
     slot: Date,
     now: Date,
   ): Promise<Backup | undefined> {
+    const later = await this.db
+      .selectFrom('backups')
+      .select('id')
+      .where('app', '=', backup.app)
+      .where('env', '=', backup.env)
+      .where('slot', '>', slot)
+      .limit(1)
+      .executeTakeFirst();
+    if (later) return undefined;
     const scheduled: NewBackup = { ...backup, trigger: 'scheduled', note: null, requestedBy: 'schedule' };
     const row = await this.withFreshId(undefined, (candidate) =>
       this.db

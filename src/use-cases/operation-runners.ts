@@ -68,6 +68,9 @@ function backupRunner(ctx: UseCaseContext, runnerOptions: RunnerOptions): Operat
           sizeBytes: backup.storedParts.reduce((sum, p) => sum + p.storedSizeBytes, 0),
           durationMs: ctx.clock().getTime() - startedAt.getTime(),
         },
+        // Once a backup: an attempt cut off after completing it may record this late, after the attempt that took
+        // the operation over (and found the backup completed) did.
+        dedupeKey: `backup.succeeded:${backup.id}`,
       });
       await pruneAfterBackup(ctx, backup);
     },
@@ -102,7 +105,12 @@ function restoreRunner(ctx: UseCaseContext): OperationRunner {
         const restore = await runRestore(ctx, operation.subjectId, options);
         const { facts, ...about } = restoreEvent(restore);
         const durationMs = ctx.clock().getTime() - startedAt.getTime();
-        await record(ctx, { type: 'restore.succeeded', ...about, data: { ...facts, durationMs } });
+        await record(ctx, {
+          type: 'restore.succeeded',
+          ...about,
+          data: { ...facts, durationMs },
+          dedupeKey: `restore.succeeded:${restore.id}`,
+        });
       } catch (error) {
         if (!options.abandoned() && !isCancel(error)) {
           await recordRestoreFailure(ctx, operation, reasonOf(error));
@@ -220,6 +228,7 @@ function recordFailure(ctx: UseCaseContext, backup: Backup, reason: string): Pro
     env: backup.env,
     subjectId: backup.id,
     data: { ...backupFacts(backup), reason },
+    dedupeKey: `backup.failed:${backup.id}`,
   });
 }
 

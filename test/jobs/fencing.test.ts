@@ -294,3 +294,52 @@ describe('the log of a worker', () => {
     expect(currentLogFields()).toEqual({});
   });
 });
+
+describe('a worker cut off after completing a backup, before recording its event', () => {
+  test('the attempt that takes over finds it completed; the event is recorded once', async () => {
+    const queued = await queueMediaBackup('completed, then cut off');
+    const link = { cut: false, restored: Promise.resolve() };
+    const comesBack = gate();
+    const atEvent = signal();
+    const firstEvents = new Proxy(engine.ctx.events, {
+      get(inner, name, receiver) {
+        if (name === 'record') {
+          return async (...args: Parameters<typeof inner.record>) => {
+            const restored = gate();
+            link.cut = true;
+            link.restored = restored.wait();
+            atEvent.fire();
+            await comesBack.wait();
+            try {
+              return await inner.record(...args);
+            } finally {
+              link.cut = false;
+              restored.open();
+            }
+          };
+        }
+        const value = Reflect.get(inner, name, receiver);
+        return typeof value === 'function' ? value.bind(inner) : value;
+      },
+    });
+    startWorker({ ...engine.ctx, events: firstEvents, operations: cutOffQueue(engine.ctx.operations, link) }, 'first');
+    await atEvent.fired;
+    expect((await engine.ctx.catalog.getBackup(queued.backup.id)).status).toBe('completed');
+
+    startWorker(engine.ctx, 'second');
+    expect(await followOperation(engine.ctx, queued.operation, { pollMs: 20 })).toMatchObject({
+      status: 'succeeded',
+      leaseGeneration: 2,
+    });
+    comesBack.open();
+    await expect
+      .poll(() => engine.logs.some((line) => line.startsWith('first:') && line.includes(queued.operation.id)))
+      .toBe(true);
+    const succeeded = await engine.ctx.events.list({ types: ['backup.succeeded'] });
+    expect(succeeded.filter((event) => event.subjectId === queued.backup.id)).toHaveLength(1);
+    // The first attempt's objects stand: they are the completed backup's (nothing of a second attempt was written).
+    const folder = `shop/live/${queued.backup.id}/`;
+    expect(await keys(folder)).toEqual([`${folder}backup.json`, `${folder}media.tar.age`]);
+    expect((await verifyBackup(engine.ctx, queued.backup.id, {})).metadata).toEqual({ ok: true });
+  });
+});

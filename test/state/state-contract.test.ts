@@ -283,6 +283,21 @@ describe.each(dialects)('the stores keep their contract on %s', (_name, open) =>
       expect((await catalog.listBackups({ app: 'clashing' })).map((b) => b.id).sort()).toEqual(['clash1', 'fresh1']);
     });
 
+    test('a slot fired late, after a later slot was taken, is not taken again once its backup was pruned', async () => {
+      const catalog = new Catalog(state.db, () => newId(), 'test');
+      const target = { app: 'late-slots', env: 'live', parts: 'db' };
+      const early = at('2026-11-27T10:00:00Z');
+      const next = at('2026-11-27T10:00:03Z');
+      const first = await catalog.insertScheduledBackup(target, early, later(early, 1));
+      expect(await catalog.insertScheduledBackup(target, next, later(next, 1))).toBeDefined();
+      await catalog.deleteBackup(first!.id); // retention pruned it, which frees the unique slot
+      // An instance cut off from the state fired `early` on time; its insert arrives now.
+      expect(await catalog.insertScheduledBackup(target, early, later(next, 20))).toBeUndefined();
+      expect(await catalog.insertScheduledBackup(target, at('2026-11-27T10:00:06Z'), later(next, 4))).toBeDefined();
+      const slots = (await catalog.listBackups({ app: 'late-slots' })).map((b) => b.slot?.toISOString()).sort();
+      expect(slots).toEqual(['2026-11-27T10:00:03.000Z', '2026-11-27T10:00:06.000Z']);
+    });
+
     test('a scheduled slot is recorded once per target, however many instances fire it', async () => {
       const catalog = new Catalog(state.db, () => newId(), 'test');
       const slot = at('2026-11-27T03:00:00Z');
