@@ -38,23 +38,51 @@ function signal() {
   return { fired, fire: () => fire() };
 }
 
-/**
- * The first worker's view of the state while it is cut off: its heartbeats do not get through (they hang, as over
- * a link that is down) until `link.open()`; everything else passes.
- */
-function cutOffQueue(queue: OperationQueue, link: { cut: boolean; restored: Promise<void> }): OperationQueue {
-  return new Proxy(queue, {
-    get(inner, name, receiver) {
-      if (name === 'heartbeat') {
-        return async (...args: Parameters<OperationQueue['heartbeat']>) => {
-          if (link.cut) await link.restored;
-          return inner.heartbeat(...args);
-        };
-      }
-      const value = Reflect.get(inner, name, receiver);
+/** `object` with its method `name` replaced (the others still its own, bound to it). */
+function replacing<T extends object, K extends keyof T>(object: T, name: K, replacement: T[K]): T {
+  return new Proxy(object, {
+    get(inner, key, receiver) {
+      if (key === name) return replacement;
+      const value = Reflect.get(inner, key, receiver);
       return typeof value === 'function' ? value.bind(inner) : value;
     },
   });
+}
+
+type Link = { cut: boolean; restored: Promise<void> };
+
+/**
+ * The first worker's view of the state while it is cut off: its heartbeats do not get through (they hang, as over
+ * a link that is down) until the link is restored; everything else passes.
+ */
+function cutOffQueue(queue: OperationQueue, link: Link): OperationQueue {
+  return replacing(queue, 'heartbeat', async (...args: Parameters<OperationQueue['heartbeat']>) => {
+    if (link.cut) await link.restored;
+    return queue.heartbeat(...args);
+  });
+}
+
+/**
+ * `call`, made when the link goes down at this point: `reached` fires, the call waits until `comesBack` opens, then
+ * runs (before any heartbeat can tell the worker what happened meanwhile), and the link is restored after it.
+ */
+async function cutOffAt<T>(
+  link: Link,
+  reached: { fire(): void },
+  comesBack: { wait(): Promise<void> },
+  call: () => Promise<T>,
+): Promise<T> {
+  const restored = gate();
+  link.cut = true;
+  link.restored = restored.wait();
+  reached.fire();
+  await comesBack.wait();
+  try {
+    return await call();
+  } finally {
+    link.cut = false;
+    restored.open();
+  }
 }
 
 let engine: TestEngine;
@@ -161,36 +189,22 @@ async function text(stream: Readable): Promise<string> {
 describe('a worker cut off from the state past its lease', () => {
   test('comes back just before recording completion: the completion is refused, its objects removed', async () => {
     const queued = await queueMediaBackup('fenced at completion');
-    const link = { cut: false, restored: Promise.resolve() };
+    const link: Link = { cut: false, restored: Promise.resolve() };
     const comesBack = gate();
     const atCompletion = signal();
     const completion: { refusal?: unknown } = {};
     // The first worker wrote its part and is about to record the backup completed when its link goes down.
-    const firstCatalog = new Proxy(engine.ctx.catalog, {
-      get(inner, name, receiver) {
-        if (name === 'completeBackup') {
-          return async (...args: Parameters<Catalog['completeBackup']>) => {
-            const restored = gate();
-            link.cut = true;
-            link.restored = restored.wait();
-            atCompletion.fire();
-            await comesBack.wait();
-            // Back, and before any heartbeat tells it: the completion itself must be refused.
-            try {
-              return await inner.completeBackup(...args);
-            } catch (error) {
-              completion.refusal = error;
-              throw error;
-            } finally {
-              link.cut = false;
-              restored.open();
-            }
-          };
+    const catalog = engine.ctx.catalog;
+    const firstCatalog = replacing(catalog, 'completeBackup', (...args: Parameters<Catalog['completeBackup']>) =>
+      cutOffAt(link, atCompletion, comesBack, async () => {
+        try {
+          return await catalog.completeBackup(...args); // back: the completion itself must be refused
+        } catch (error) {
+          completion.refusal = error;
+          throw error;
         }
-        const value = Reflect.get(inner, name, receiver);
-        return typeof value === 'function' ? value.bind(inner) : value;
-      },
-    });
+      }),
+    );
     startWorker(
       { ...engine.ctx, catalog: firstCatalog, operations: cutOffQueue(engine.ctx.operations, link) },
       'first',
@@ -212,7 +226,7 @@ describe('a worker cut off from the state past its lease', () => {
 
   test('comes back mid-write: it does not overwrite the other attempt, and removes what it wrote', async () => {
     const queued = await queueMediaBackup('fenced mid-write');
-    const link = { cut: false, restored: Promise.resolve() };
+    const link: Link = { cut: false, restored: Promise.resolve() };
     const restored = gate();
     const comesBack = gate();
     const midWrite = signal();
@@ -247,13 +261,7 @@ describe('a worker whose heartbeats get no answer', () => {
   test('stops its run before its lease runs out, and another worker completes the backup', async () => {
     const queued = await queueMediaBackup('heartbeats unanswered');
     // From its first heartbeat on, the state never answers (as across a partition that loses packets).
-    const silent = new Proxy(engine.ctx.operations, {
-      get(inner, name, receiver) {
-        if (name === 'heartbeat') return () => new Promise(() => {});
-        const value = Reflect.get(inner, name, receiver);
-        return typeof value === 'function' ? value.bind(inner) : value;
-      },
-    });
+    const silent = replacing(engine.ctx.operations, 'heartbeat', () => new Promise(() => {}));
     const stalled = gate();
     const slow = holdingSource(({ signal }) =>
       Promise.race([stalled.wait(), new Promise((resolve) => signal?.addEventListener('abort', resolve))]),
@@ -298,30 +306,13 @@ describe('the log of a worker', () => {
 describe('a worker cut off after completing a backup, before recording its event', () => {
   test('the attempt that takes over finds it completed; the event is recorded once', async () => {
     const queued = await queueMediaBackup('completed, then cut off');
-    const link = { cut: false, restored: Promise.resolve() };
+    const link: Link = { cut: false, restored: Promise.resolve() };
     const comesBack = gate();
     const atEvent = signal();
-    const firstEvents = new Proxy(engine.ctx.events, {
-      get(inner, name, receiver) {
-        if (name === 'record') {
-          return async (...args: Parameters<typeof inner.record>) => {
-            const restored = gate();
-            link.cut = true;
-            link.restored = restored.wait();
-            atEvent.fire();
-            await comesBack.wait();
-            try {
-              return await inner.record(...args);
-            } finally {
-              link.cut = false;
-              restored.open();
-            }
-          };
-        }
-        const value = Reflect.get(inner, name, receiver);
-        return typeof value === 'function' ? value.bind(inner) : value;
-      },
-    });
+    const events = engine.ctx.events;
+    const firstEvents = replacing(events, 'record', (...args: Parameters<typeof events.record>) =>
+      cutOffAt(link, atEvent, comesBack, () => events.record(...args)),
+    );
     startWorker({ ...engine.ctx, events: firstEvents, operations: cutOffQueue(engine.ctx.operations, link) }, 'first');
     await atEvent.fired;
     expect((await engine.ctx.catalog.getBackup(queued.backup.id)).status).toBe('completed');
