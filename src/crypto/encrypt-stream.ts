@@ -42,6 +42,16 @@ class EncryptStream extends Transform {
  * `bad-recipient` at once when a recipient is invalid or none is given.
  */
 export function createEncryptStream(recipients: readonly string[]): Transform {
+  const { intro, cipher } = startAgeFile(recipients);
+  return new EncryptStream(cipher, intro);
+}
+
+/**
+ * The start of a new age v1 file for `recipients`: `intro` (the header and the payload nonce, the file's first
+ * bytes) and the cipher that seals its payload, under a new random file key. Throws BackstopError `bad-recipient`
+ * at once when a recipient is invalid or none is given.
+ */
+export function startAgeFile(recipients: readonly string[]): { intro: Buffer; cipher: PayloadCipher } {
   if (recipients.length === 0) {
     const message = 'no recipient to encrypt to: at least one age recipient (age1...) is needed';
     throw new BackstopError('bad-recipient', message, { userMessage: message });
@@ -53,5 +63,5 @@ export function createEncryptStream(recipients: readonly string[]): Transform {
     fileKey,
   );
   const nonce = randomBytes(PAYLOAD_NONCE_SIZE);
-  return new EncryptStream(new PayloadCipher(fileKey, nonce), Buffer.concat([header, nonce]));
+  return { intro: Buffer.concat([header, nonce]), cipher: new PayloadCipher(fileKey, nonce) };
 }

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { parseRecipient } from '../crypto/index.ts';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { ErrorCode } from '../domain/error-code.ts';
-import { isMovable } from '../sources/movable-chunks.ts';
+import { giveBackBlock, isMovable, movableChunk, takeSpare } from '../domain/movable-chunks.ts';
 
 /**
  * The worker's code: compiled, next to this file; from the TypeScript sources, through an entry that registers the
@@ -32,22 +33,31 @@ export interface Digest {
 }
 
 /**
- * Age-encrypts a stream to `recipients` in a worker thread, hashing the plaintext on the way in and the age file on
- * the way out, so that on a backup the hashing and encryption run on a second core while this thread reads the
- * source. Write plaintext, read the age file; once it has ended, `digests` holds the size and sha256 of both.
+ * Age-encrypts a stream to `recipients` in a worker thread that also hashes the age file, so that on a backup the
+ * encryption runs on a second core while this thread reads the source; the plaintext is hashed here, as it is
+ * handed over (of the three passes over every byte, hashing each file, hashing the plaintext and encrypting plus
+ * hashing the result, that split leaves neither thread waiting long for the other on two cores). Write plaintext, read the age file (in pieces of about a MiB, as an object stream: a byte stream's reader
+ * would join the pieces waiting into one more copy); once it has ended, `digests` holds the size and sha256 of both.
  * Backpressure holds both ways: at most MAX_IN_FLIGHT chunks wait for the worker, and the worker is fed no more
  * while the reader does not read.
+ *
+ * A chunk marked movable (see movable-chunks.ts) moves to the worker, which hands its memory back once encrypted:
+ * it goes to the spare blocks, for the producer's next block. The age file's pieces are marked movable in turn, and
+ * spares of their size go to the worker for its next pieces: with a consumer that gives back what it wrote, a backup
+ * cycles a few MiB instead of leaving its whole size to the collector.
  */
 export class SealStream extends Duplex {
   digests: { plain: Digest; stored: Digest } | undefined;
   private readonly worker: Worker;
+  private readonly plainHash = createHash('sha256');
+  private plainBytes = 0;
   private inFlight = 0;
   private waitingWrite: (() => void) | undefined;
   private finishing: ((error?: Error | null) => void) | undefined;
   private readerWants = true;
 
   constructor(recipients: readonly string[]) {
-    super({ readableHighWaterMark: 1 << 20 });
+    super({ readableObjectMode: true, readableHighWaterMark: 2 });
     for (const recipient of recipients) parseRecipient(recipient); // fail here, at once, on a bad recipient
     this.worker = new Worker(workerFile, {
       workerData: { recipients: [...recipients] },
@@ -63,6 +73,8 @@ export class SealStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.plainHash.update(chunk);
+    this.plainBytes += chunk.length;
     // The chunk's memory goes to the worker: moved when its producer marked it as nobody else's, else a copy (its
     // memory may be shared with other Buffers, a pool's slab for one).
     const memory = isMovable(chunk) ? new Uint8Array(chunk.buffer, 0, chunk.byteLength) : copyOf(chunk);
@@ -91,18 +103,23 @@ export class SealStream extends Duplex {
 
   private onMessage(
     message:
-      | 'ack'
-      | { data: ArrayBuffer[] }
-      | { done: { plain: Digest; stored: Digest } }
+      | { taken: ArrayBuffer }
+      | { data: ArrayBuffer; bytes: number }
+      | { done: { stored: Digest } }
       | { error: { code: ErrorCode; message: string; userMessage?: string } },
   ): void {
-    if (message === 'ack') {
+    if ('taken' in message) {
       this.inFlight -= 1;
+      giveBackBlock(message.taken);
       this.releaseWrite();
     } else if ('data' in message) {
-      for (const piece of message.data) this.readerWants = this.push(Buffer.from(piece));
+      // The piece is memory of its own that nothing here keeps: a consumer done with it may give it back, and the
+      // worker gets a spare of the size it sends in for its next piece instead of allocating one.
+      this.readerWants = this.push(movableChunk(Buffer.from(message.data, 0, message.bytes)));
+      const spare = takeSpare(message.data.byteLength);
+      if (spare !== undefined) this.worker.postMessage({ spare }, [spare]);
     } else if ('done' in message) {
-      this.digests = message.done;
+      this.digests = { plain: { bytes: this.plainBytes, sha256: this.plainHash.digest('hex') }, ...message.done };
       this.push(null);
       this.finishing?.();
       void this.worker.terminate();

@@ -1,59 +1,68 @@
 /**
- * The worker side of SealStream: hashes the plaintext it is sent, age-encrypts it and hashes the ciphertext, on its
- * own core. Messages in: a Uint8Array (plaintext, transferred) or 'end'. Messages out: { data: ArrayBuffer[] }
- * (ciphertext pieces in order, transferred), 'ack' once a plaintext chunk was taken, { done: { plain, stored } } with
- * the bytes and sha256 of each, or { error: { code, message, userMessage } }.
+ * The worker side of SealStream: age-encrypts the plaintext it is sent and hashes the ciphertext, on its own core.
+ * Messages in: a Uint8Array (plaintext, transferred), { spare } (memory for a coming piece of the age file,
+ * transferred) or 'end'. Messages out: { taken } once a plaintext chunk was encrypted, its memory handed back
+ * (transferred: nothing here refers to it any more); { data, bytes } (the next `bytes` of the age file at the start of
+ * `data`, transferred); { done: { stored } } with the bytes and sha256 of the age file; or
+ * { error: { code, message, userMessage } }.
  */
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createEncryptStream } from '../crypto/index.ts';
+import { BlockSealer, startAgeFile } from '../crypto/index.ts';
 import { BackstopError } from '../domain/backstop-error.ts';
-import { spansItsMemory } from '../sources/movable-chunks.ts';
 
 const port = parentPort!;
-// Ciphertext leaves in messages of about this many bytes: fewer messages. The cipher's output pieces are buffers of
-// their own, moved as they are; a piece that shares its memory (none does today) would be copied first.
+/**
+ * The age file leaves in pieces of this size, each copied together here from the cipher's output (a 64 KiB piece
+ * and a 16-byte tag a chunk): one transfer and one hash update a MiB instead of two a chunk.
+ */
 const OUTPUT_BYTES = 1 << 20;
+/** Spare pieces kept for reuse, at most. */
+const MAX_SPARES = 4;
 
 try {
-  const encrypt = createEncryptStream((workerData as { recipients: string[] }).recipients);
-  const hash = createHash('sha256');
-  const plainHash = createHash('sha256');
-  let bytes = 0;
-  let plainBytes = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  const { intro, cipher } = startAgeFile((workerData as { recipients: string[] }).recipients);
+  const storedHash = createHash('sha256');
+  let storedBytes = 0;
+  const spares: ArrayBuffer[] = [];
+  let output = Buffer.allocUnsafeSlow(OUTPUT_BYTES);
+  let used = 0;
   const send = () => {
-    if (pendingBytes === 0) return;
-    const pieces = pending.map(ownMemory);
-    pending = [];
-    pendingBytes = 0;
-    port.postMessage({ data: pieces }, pieces);
+    if (used === 0) return;
+    const piece = output.subarray(0, used);
+    storedHash.update(piece);
+    storedBytes += used;
+    port.postMessage({ data: output.buffer, bytes: used }, [output.buffer as ArrayBuffer]);
+    const spare = spares.pop();
+    output = spare === undefined ? Buffer.allocUnsafeSlow(OUTPUT_BYTES) : Buffer.from(spare);
+    used = 0;
   };
-  encrypt.on('data', (piece: Buffer) => {
-    hash.update(piece);
-    bytes += piece.length;
-    pending.push(piece);
-    pendingBytes += piece.length;
-    if (pendingBytes >= OUTPUT_BYTES) send();
-  });
-  encrypt.on('end', () => {
-    send();
-    port.postMessage({
-      done: {
-        plain: { bytes: plainBytes, sha256: plainHash.digest('hex') },
-        stored: { bytes, sha256: hash.digest('hex') },
-      },
-    });
-  });
-  encrypt.on('error', (error) => port.postMessage({ error: describe(error) }));
-  port.on('message', (message: Uint8Array | 'end') => {
-    if (message === 'end') encrypt.end();
-    else {
-      plainHash.update(message);
-      plainBytes += message.byteLength;
-      encrypt.write(message);
-      port.postMessage('ack');
+  const append = (piece: Buffer) => {
+    for (let offset = 0; offset < piece.length; ) {
+      const copied = piece.copy(output, used, offset);
+      used += copied;
+      offset += copied;
+      if (used === OUTPUT_BYTES) send();
+    }
+  };
+  const sealer = new BlockSealer(cipher, append);
+  append(intro);
+  port.on('message', (message: Uint8Array | { spare: ArrayBuffer } | 'end') => {
+    try {
+      if (typeof message === 'object' && 'spare' in message) {
+        if (message.spare.byteLength === OUTPUT_BYTES && spares.length < MAX_SPARES) spares.push(message.spare);
+      } else if (message === 'end') {
+        sealer.end();
+        send();
+        port.postMessage({
+          done: { stored: { bytes: storedBytes, sha256: storedHash.digest('hex') } },
+        });
+      } else {
+        sealer.add(message);
+        port.postMessage({ taken: message.buffer }, [message.buffer as ArrayBuffer]);
+      }
+    } catch (error) {
+      port.postMessage({ error: describe(error) });
     }
   });
 } catch (error) {
@@ -66,9 +75,4 @@ function describe(error: unknown) {
     message: error instanceof Error ? error.message : String(error),
     userMessage: error instanceof BackstopError ? error.userMessage : undefined,
   };
-}
-
-/** The piece's memory, to transfer: its own ArrayBuffer when it spans all of it, else a copy. */
-function ownMemory(piece: Buffer): ArrayBuffer {
-  return spansItsMemory(piece) ? (piece.buffer as ArrayBuffer) : Uint8Array.prototype.slice.call(piece).buffer;
 }

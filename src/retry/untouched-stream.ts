@@ -11,7 +11,8 @@ export class UntouchedStream extends Readable {
   #attached = false;
 
   constructor(original: Readable) {
-    super({ highWaterMark: original.readableHighWaterMark });
+    // The original's mode too: a byte stream would join the chunks waiting in it into one more copy for its reader.
+    super({ objectMode: original.readableObjectMode, highWaterMark: original.readableHighWaterMark });
     this.#original = original;
     // A consumer that gave up on the stand-in stops listening; the original failing after that must not become an
     // uncaught error. Consumers that still read get the error through their own listeners.

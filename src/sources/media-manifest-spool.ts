@@ -1,5 +1,5 @@
-import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MEDIA_FORMAT, type MediaManifestFile, type MediaSkippedFile } from './media-manifest.ts';
@@ -14,6 +14,8 @@ const WRITE_BYTES = 16 * 1024;
 /** One list of the manifest (`files` or `skipped`), its entries serialised to a file as they come. */
 class SpooledList {
   private fd: number | undefined;
+  /** Reused for every write, and for reading the list back: a fresh buffer each time would be garbage to collect. */
+  private buffer = Buffer.allocUnsafeSlow(2 * WRITE_BYTES);
   private pending: string[] = [];
   private pendingBytes = 0;
   /** Entries so far. */
@@ -36,8 +38,9 @@ class SpooledList {
   async flush(): Promise<void> {
     if (this.pendingBytes === 0) return;
     this.fd ??= openSync(await this.path(), 'w');
-    const chunk = Buffer.from(this.pending.join(''));
-    for (let written = 0; written < chunk.length; ) written += writeSync(this.fd, chunk, written);
+    if (this.buffer.length < this.pendingBytes) this.buffer = Buffer.allocUnsafeSlow(2 * this.pendingBytes);
+    const length = this.buffer.write(this.pending.join(''));
+    for (let written = 0; written < length; ) written += writeSync(this.fd, this.buffer, written, length - written);
     this.pending = [];
     this.pendingBytes = 0;
   }
@@ -51,7 +54,17 @@ class SpooledList {
     await this.flush();
     this.close();
     yield Buffer.from('[\n    ');
-    for await (const chunk of createReadStream(await this.path(), { highWaterMark: 1 << 20 })) yield chunk as Buffer;
+    // Each piece is read into the same buffer: the tar copies a piece before it asks for the next.
+    const file = await open(await this.path(), 'r');
+    try {
+      for (;;) {
+        const { bytesRead } = await file.read(this.buffer, 0, this.buffer.length, null);
+        if (bytesRead === 0) break;
+        yield this.buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await file.close();
+    }
     yield Buffer.from('\n  ]');
   }
 
@@ -97,7 +110,7 @@ export class MediaManifestSpool {
     );
   }
 
-  /** The manifest's bytes. */
+  /** The manifest's bytes. A piece's memory is reused once the next piece is asked for: copy what is kept. */
   async *content(): AsyncGenerator<Buffer> {
     yield Buffer.from(this.head());
     yield* this.files.text();

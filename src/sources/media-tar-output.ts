@@ -1,41 +1,35 @@
 import { Readable } from 'node:stream';
-import { movableChunk } from './movable-chunks.ts';
+import { movableChunk, takeBlock } from '../domain/movable-chunks.ts';
 
-/** The size of the blocks a tar is assembled in, and the least a chunk must be to be passed on as it is. */
-const BLOCK_BYTES = 64 * 1024;
+/** The size of the blocks a tar is assembled in. */
+export const TAR_BLOCK_BYTES = 256 * 1024;
 
 /**
- * A tar being written, as a Readable of 64 KiB blocks. Headers, padding and small files are copied into the current
- * block (a tree of small files would otherwise make three tiny chunks a file, each a cost to every later stage:
- * encryption, hashing, upload); a chunk of a block or more is passed on as it is, after the partial block before it.
- * `write` resolves when the reader may take more (backpressure), and rejects once the stream was destroyed (the
- * reader went away, or the backup was aborted), which stops whoever writes.
+ * A tar being written, as a Readable of 256 KiB blocks. Everything written is copied into the current block: a tree
+ * of small files would otherwise make three tiny chunks a file, each a cost to every later stage (encryption,
+ * hashing, upload), and copying lets the reader of files reuse its buffers. Each full block is memory of its own,
+ * marked movable, and taken from the spare blocks (see movable-chunks.ts) that a consumer gave back, so a backup
+ * cycles a few blocks rather than allocating one per 256 KiB. `write` resolves when the reader may take more
+ * (backpressure), and rejects once the stream was destroyed (the reader went away, or the backup was aborted), which
+ * stops whoever writes.
  */
 export class TarOutput extends Readable {
-  private block = Buffer.allocUnsafe(BLOCK_BYTES);
+  private block = takeBlock(TAR_BLOCK_BYTES);
   private used = 0;
   private readerWaiting: (() => void) | undefined;
 
   constructor() {
-    super({ highWaterMark: 4 * BLOCK_BYTES });
+    super({ highWaterMark: 4 * TAR_BLOCK_BYTES });
   }
 
-  /**
-   * Appends `bytes` to the tar. Below a block they are copied (the caller may reuse them once this resolves); a block
-   * or more is passed on as it is, and belongs to the reader from then on.
-   */
+  /** Appends (a copy of) `bytes` to the tar: the caller may reuse them once this resolves. */
   async write(bytes: Buffer): Promise<void> {
-    if (bytes.length >= BLOCK_BYTES) {
-      await this.flushBlock();
-      await this.pass(bytes);
-      return;
-    }
     let offset = 0;
     while (offset < bytes.length) {
       const taken = bytes.copy(this.block, this.used, offset);
       this.used += taken;
       offset += taken;
-      if (this.used === BLOCK_BYTES) await this.flushBlock();
+      if (this.used === TAR_BLOCK_BYTES) await this.flushBlock();
     }
   }
 
@@ -59,10 +53,9 @@ export class TarOutput extends Readable {
   }
 
   private async flushBlock(): Promise<void> {
-    if (this.used === 0) return;
     // A full block is all of its own memory, which nothing here touches again: the next stage may move it.
-    const full = this.used === BLOCK_BYTES ? movableChunk(this.block) : this.block.subarray(0, this.used);
-    this.block = Buffer.allocUnsafe(BLOCK_BYTES);
+    const full = movableChunk(this.block);
+    this.block = takeBlock(TAR_BLOCK_BYTES);
     this.used = 0;
     await this.pass(full);
   }

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, type Hash, hash } from 'node:crypto';
 import { BackstopError } from '../domain/backstop-error.ts';
 import { aborted, changed } from './media-errors.ts';
 import type { MediaSkippedFile } from './media-manifest.ts';
@@ -13,7 +13,9 @@ import { END_OF_ARCHIVE, fileHeaderBlocks, paddingAfter } from './tar-header.ts'
  * One regular file to archive. `size` is what the source said before reading (stat, Content-Length); it goes into
  * the tar header first, so `content` must yield exactly that many bytes or the backup fails with `media-changed`.
  * Small files come whole as a Buffer (no per-file stream machinery); large ones as chunks, read only when their turn
- * comes. A chunked source should read at most `size + 1` bytes: one byte more is enough to notice growth.
+ * comes. A chunked source should read at most `size + 1` bytes: one byte more is enough to notice growth. The tar
+ * is done with a file's Buffer, and with each chunk, when it asks for the next entry or chunk: a source may reuse
+ * their memory then.
  */
 export interface MediaTarFile {
   kind: 'file';
@@ -35,7 +37,7 @@ export type MediaTarEntry = MediaTarFile | MediaTarSkip;
  * Streams `entries` (in the order given, which the caller makes deterministic) into a tar: `media/<path>` for each
  * file, then `manifest.json`. Each file is hashed in the same pass as it is copied. Memory stays flat: the manifest's
  * entries go to a temporary file under `tempDir` (the system's by default) as they come, and the tar is assembled in
- * 64 KiB blocks (see TarOutput) rather than a few small buffers a file. Headers carry fixed owner and mode so that the
+ * reused blocks (see TarOutput) rather than a few small buffers a file. Headers carry fixed owner and mode so that the
  * same tree always gives the same bytes.
  *
  * The stream ends only after the manifest; any failure destroys it with a BackstopError, and aborting `signal`
@@ -91,18 +93,21 @@ async function fillTar(
 }
 
 async function addFile(output: TarOutput, file: MediaTarFile, progress: MediaProgress): Promise<string> {
-  const hash = createHash('sha256');
   await output.write(fileHeaderBlocks(MEDIA_ENTRY_PREFIX + file.path, file.size, file.mtime));
+  let sha256: string;
   if (Buffer.isBuffer(file.content)) {
     if (file.content.length !== file.size) throw changed(file.path, file.size, `${file.content.length}`);
-    hash.update(file.content);
+    // One call, no Hash object to collect: most files of a large tree are small ones.
+    sha256 = hash('sha256', file.content, 'hex');
     await output.write(file.content);
     progress.add(file.size);
   } else {
-    for await (const chunk of hashedExactly(file, file.content, hash, progress)) await output.write(chunk);
+    const chunked = createHash('sha256');
+    for await (const chunk of hashedExactly(file, file.content, chunked, progress)) await output.write(chunk);
+    sha256 = chunked.digest('hex');
   }
   await output.write(paddingAfter(file.size));
-  return hash.digest('hex');
+  return sha256;
 }
 
 /** `content`, hashed and counted on the way; fails with `media-changed` unless it is exactly `file.size` bytes. */

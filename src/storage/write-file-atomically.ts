@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { giveBackBlock, isMovable } from '../domain/movable-chunks.ts';
 
 const TEMPORARY_NAME = /^\..+\.tmp-[0-9a-f]{12}$/;
 
@@ -83,6 +84,8 @@ async function writeBatched(handle: FileHandle, chunks: AsyncIterable<Uint8Array
   let flushFailure: { error: unknown } | undefined;
   const write = async () => {
     await writeAll(handle, batch);
+    // Written, and nobody else holds them: memory its producer marked movable goes back for reuse.
+    for (const chunk of batch) if (isMovable(chunk)) giveBackBlock(chunk.buffer as ArrayBuffer);
     unflushed += batchBytes;
     batch = [];
     batchBytes = 0;

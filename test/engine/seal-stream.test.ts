@@ -8,8 +8,8 @@ import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { expect, test, vi } from 'vitest';
 import { generateIdentity } from '../../src/crypto/index.ts';
+import { isMovable, movableChunk, spareBlocks, takeBlock } from '../../src/domain/movable-chunks.ts';
 import { SealStream } from '../../src/engine/seal-stream.ts';
-import { movableChunk } from '../../src/sources/movable-chunks.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -107,4 +107,36 @@ test('destroying the stream ends its worker and reports the error', async () => 
   sealed.write(randomBytes(1000));
   sealed.destroy(new Error('source failed'));
   await expect(buffer(sealed)).rejects.toThrow('source failed');
+});
+
+test('plaintext blocks come back as spares for the next block, and the age file leaves in movable pieces', async () => {
+  const { identity, recipient } = generateIdentity();
+  const blockBytes = 96 * 1024; // a size of this test's own, so no other test's spares count
+  const blocks = Array.from({ length: 12 }, () => {
+    const block = takeBlock(blockBytes);
+    randomBytes(blockBytes).copy(block);
+    return block;
+  });
+  const expected = Buffer.concat(blocks);
+  const sealed = new SealStream([recipient]);
+  const pieces: Buffer[] = [];
+  const movablePieces: boolean[] = [];
+  await pipeline(Readable.from(blocks.map(movableChunk)), sealed, async (source: AsyncIterable<Buffer>) => {
+    for await (const piece of source) {
+      movablePieces.push(isMovable(piece));
+      pieces.push(Buffer.from(piece));
+    }
+  });
+  expect(blocks.every((block) => block.length === 0)).toBe(true); // moved, not copied
+  expect(spareBlocks(blockBytes)).toBe(12);
+  // Every piece but the last is a whole MiB of its own memory; the last is a part of one.
+  expect(movablePieces.slice(0, -1)).toEqual(movablePieces.slice(0, -1).map(() => true));
+  expect(movablePieces.at(-1)).toBe(false);
+  const dir = mkdtempSync(join(tmpdir(), 'backstop-seal-'));
+  writeFileSync(join(dir, 'key'), `${identity}\n`);
+  const opened = execFileSync('age', ['-d', '-i', join(dir, 'key')], {
+    input: Buffer.concat(pieces),
+    maxBuffer: 64 << 20,
+  });
+  expect(sha256(opened)).toBe(sha256(expected));
 });

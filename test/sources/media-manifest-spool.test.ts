@@ -39,7 +39,7 @@ async function spooled(files: MediaManifestFile[], skipped: MediaSkippedFile[]) 
   for (const file of files) await spool.addFile(file);
   for (const entry of skipped) await spool.addSkipped(entry);
   const chunks: Buffer[] = [];
-  for await (const chunk of spool.content()) chunks.push(chunk);
+  for await (const chunk of spool.content()) chunks.push(Buffer.from(chunk)); // a copy: the spool reuses its buffer for the next piece
   const size = spool.size;
   await spool.discard();
   return { text: Buffer.concat(chunks), size };

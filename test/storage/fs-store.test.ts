@@ -2,11 +2,13 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { movableChunk, spareBlocks, takeBlock } from '../../src/domain/movable-chunks.ts';
 import { DownloadLinkSigner } from '../../src/storage/download-link-signer.ts';
 import { FsStore } from '../../src/storage/fs-store.ts';
+import { RetryingStore } from '../../src/storage/retrying-store.ts';
 import { describeStoreContract } from './store-contract.ts';
 import { collect, failingStream, readAll, streamOf } from './streams.ts';
 
@@ -53,6 +55,21 @@ describe('FsStore on disk', () => {
   async function entriesOnDisk(): Promise<string[]> {
     return (await readdir(root, { recursive: true })).sort();
   }
+
+  it('gives the memory of chunks marked movable back once written, also through the retrying store', async () => {
+    const size = 77 * 1024; // a size of this test's own
+    const blocks = [0x61, 0x62, 0x63].map((byte) => movableChunk(takeBlock(size).fill(byte)));
+    const unmarked = Buffer.alloc(size, 0x64);
+    const retrying = new RetryingStore(store);
+    await retrying.write('shop/live/7k3qx2/media.tar.age', Readable.from([...blocks, unmarked]));
+    expect(spareBlocks(size)).toBe(3); // the three marked ones, the same objects all the way; not the unmarked one
+    const stored = await readAll(await store.read('shop/live/7k3qx2/media.tar.age'));
+    expect(
+      stored.equals(
+        Buffer.concat([Buffer.alloc(size, 0x61), Buffer.alloc(size, 0x62), Buffer.alloc(size, 0x63), unmarked]),
+      ),
+    ).toBe(true);
+  });
 
   it('stores key a/b/c as the file <root>/a/b/c', async () => {
     await store.write('shop/live/7k3qx2/db.dump.age', streamOf([Buffer.from('dump')]));
