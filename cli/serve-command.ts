@@ -7,6 +7,7 @@ import { ChannelAnnouncements } from '../commands/chat/channel-announcements.ts'
 import { ChannelBindings } from '../commands/chat/channel-bindings.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { isBackstopError } from '../src/domain/backstop-error.ts';
+import { ConnectionDrain } from '../src/http/connection-drain.ts';
 import { createHttpApp } from '../src/http/create-http-app.ts';
 import { listenFailure } from '../src/http/listen-failure.ts';
 import { NodeScheduleTimers } from '../src/jobs/node-schedule-timers.ts';
@@ -22,7 +23,8 @@ import { listenForHandOff } from './hand-off-server.ts';
 import { handOffSocketPath } from './hand-off-socket-path.ts';
 import { runHandedOff } from './handed-off-command.ts';
 import { createProcessLog, logFormatOf, processSay } from './process-log.ts';
-import { signalled } from './signalled.ts';
+import { type StopRequests, stopSignals } from './signalled.ts';
+import { realAfter, type StoppableListener, stopHttp } from './stop-http.ts';
 import { webBaseOf, webSettings } from './web-command.ts';
 import { createWorker, workerSettings } from './worker-settings.ts';
 
@@ -53,13 +55,18 @@ async function openStateWhenFree(config: BackstopConfig, io: CliIo): Promise<Sta
   }
 }
 
+/** What stops serve: SIGINT or SIGTERM, or a test's promises; `again` is a second request (stop waiting). */
+type ServeStopRequests = Pick<StopRequests, 'stop'> & Partial<Pick<StopRequests, 'again'>>;
+
 /**
  * `backstop serve`: opens and migrates the state (holding the embedded state's lock), then runs the workers, the
  * scheduler and the HTTP server (`/healthz`, `/readyz` on `http.host:http.port`); on the embedded state it also takes
- * commands handed over by other `backstop` processes on a local socket. Waits for SIGINT or SIGTERM (or `stop`),
- * then stops taking work, gives running operations back to the queue and closes cleanly.
+ * commands handed over by other `backstop` processes on a local socket. Waits for SIGINT or SIGTERM (or `requests`),
+ * then stops taking work and drains HTTP (see stopHttp: `/readyz` answers 503 at once, requests under way may finish
+ * until `http.drain.deadline`; a second signal stops waiting), gives running operations back to the queue and closes
+ * cleanly.
  */
-export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Promise<void>): Promise<number> {
+export async function serveCommand(config: BackstopConfig, io: CliIo, requests?: ServeStopRequests): Promise<number> {
   const state = await openStateWhenFree(config, io);
   const format = logFormatOf(config, io);
   const log = await createProcessLog(io.stderr, format);
@@ -78,12 +85,15 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
     const announcers = platforms.map((platform) => platform.announcer);
     const bindings = new ChannelBindings(config.raw.apps);
     const announcements = new ChannelAnnouncements(engine, bindings, announcers);
+    const stopping = new AbortController();
+    const draining = new AbortController();
     const app = createHttpApp({
       state: state.db,
       store: engine.store,
       storeProbe,
       engine,
       web: webSettings(config),
+      shutdown: { stopping: stopping.signal, draining: draining.signal },
       // A restore request reaches approvers through its cards in the channels bound to the target (and there must
       // be an approver to reach).
       approvalReachable: (target) =>
@@ -106,6 +116,8 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
         : await listen(app, port, host);
     const embedded = config.stateDatabaseUrl === undefined;
     let handOff: Awaited<ReturnType<typeof listenForHandOff>> | undefined;
+    let signals: ServeStopRequests | undefined;
+    let running = false;
     try {
       handOff = embedded
         ? await listenForHandOff(
@@ -116,7 +128,8 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
           )
         : undefined;
       // Listening for SIGTERM before saying it runs: a signal sent on "Backstop is running" stops it cleanly.
-      const stopped = stop ?? signalled();
+      signals = requests ?? stopSignals();
+      const stopped = signals.stop;
       // Before any work runs, so a new install's event cursor exists before its first event.
       await notifier.start();
       await announcements.start();
@@ -139,21 +152,35 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
         );
       }
       for (const warning of await compressionWarnings(config.targets)) say(`Warning: ${warning}\n`, 'warn');
+      running = true;
       failure = await Promise.race([stopped.then(() => undefined), server.failed]);
       if (failure) say(`Backstop cannot go on: ${failure.message}.\n`, 'error');
     } finally {
-      say('Backstop is stopping: running operations go back to the queue.\n');
+      const { delaySeconds, deadlineSeconds } = config.httpDrain;
+      // Nothing to wait for when it never ran, or cannot go on: connections are closed at once.
+      const waits = running && failure === undefined;
+      say(waits ? stoppingLine(config.httpDrain) : 'Backstop is stopping: running operations go back to the queue.\n');
+      stopping.abort();
+      // Running operations go on while HTTP drains (one may end meanwhile), and are given back after.
+      worker.stopClaiming();
       await scheduler.stop();
       await handOff?.close();
-      // Chat first, so the last messages of running commands still go out.
-      await server.refuseChat();
+      // HTTP before chat, so that the commands of chat requests still under way start, and their last messages go out.
+      await stopHttp({
+        listener: server,
+        delaySeconds,
+        deadlineSeconds,
+        hurry: waits ? (signals?.again ?? new Promise<void>(() => {})) : Promise.resolve(),
+        draining,
+        after: realAfter,
+        say,
+      });
       await announcements.stop();
       await approvalCards.stop();
       for (const platform of platforms) await platform.close();
       await notifier.stop();
       await worker.stop();
       stopWaking();
-      await server.close();
     }
     say('Backstop stopped.\n');
     return failure ? exitCodes.failed : exitCodes.ok;
@@ -162,20 +189,26 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, stop?: Pro
   }
 }
 
+/** What serve says as it begins to stop, with time to wait for: what it waits for, how long, and how not to. */
+function stoppingLine({ delaySeconds, deadlineSeconds }: BackstopConfig['httpDrain']): string {
+  const delay =
+    delaySeconds > 0 ? `new connections are still taken for ${delaySeconds} s (http.drain.delay), then ` : '';
+  return (
+    `Backstop is stopping: /readyz answers 503; ${delay}requests under way have up to ${deadlineSeconds} s to ` +
+    'finish (http.drain.deadline); running operations then go back to the queue. Stop again (Ctrl-C, SIGTERM) to ' +
+    'stop waiting.\n'
+  );
+}
+
 /** The app listening on the public port itself: the same shape as the HTTP front, with no chat paths to refuse. */
 function listen(
   app: Express,
   port: number,
   host: string,
-): Promise<{
-  address: string;
-  port: number;
-  failed: Promise<Error>;
-  refuseChat(): Promise<void>;
-  close(): Promise<void>;
-}> {
+): Promise<StoppableListener & { address: string; port: number; failed: Promise<Error> }> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
+    const drain = new ConnectionDrain(server);
     server.once('listening', () => {
       const bound = server.address() as AddressInfo;
       resolve({
@@ -184,11 +217,9 @@ function listen(
         // A server that stops listening on its own has no cause node reports after start; nothing to watch.
         failed: new Promise<Error>(() => {}),
         refuseChat: async () => {},
-        close: () =>
-          new Promise<void>((closed) => {
-            server.close(() => closed());
-            server.closeAllConnections();
-          }),
+        drain: async () => drain.drain(),
+        drained: drain.drained,
+        close: () => drain.close(),
       });
     });
     server.once('error', (error: NodeJS.ErrnoException) => reject(listenFailure(error, host, port)));

@@ -22,7 +22,12 @@ export type FrontMessage =
   | { type: 'answered'; path: string; status: number; delivery?: unknown; record?: DeliveryRecord }
   | { type: 'log'; line: string }
   | { type: 'chat-refused' }
-  | { type: 'closed' };
+  /** The port takes no new connection; `open` connections are still open, each with a request under way. */
+  | { type: 'draining'; open: number }
+  /** After `drain`: the last connection has ended. */
+  | { type: 'drained' }
+  /** The listener and every connection are closed (`cut` of them were closed still open); the thread ends. */
+  | { type: 'closed'; cut: number };
 
 /** From the main thread to the front thread. */
-export type MainMessage = { type: 'refuse-chat' } | { type: 'close' };
+export type MainMessage = { type: 'refuse-chat' } | { type: 'drain' } | { type: 'close' };

@@ -5,13 +5,17 @@
  * burst of commands whose work keeps the main thread busy is still acknowledged within milliseconds.
  *
  * Messages in: `{ type: 'refuse-chat' }` (chat paths answer 503 from then on; answered with `chat-refused`),
- * `{ type: 'close' }` (stop listening, drop connections; answered with `closed`).
+ * `{ type: 'drain' }` (stop listening and let the requests under way finish, see ConnectionDrain; answered with
+ * `draining` at once and `drained` once the last connection has ended), `{ type: 'close' }` (stop listening, close
+ * every connection still open and end; answered with `closed`).
  * Messages out: `listening`, `listen-failed`, `answered` (one per chat request whose answer was sent, with its
- * delivery and how to record it, if any), `log`, `chat-refused`, `closed`, as typed in front-protocol.ts.
+ * delivery and how to record it, if any), `log`, `chat-refused`, `draining`, `drained`, `closed`, as typed in
+ * front-protocol.ts.
  */
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { ConnectionDrain } from '../../src/http/connection-drain.ts';
 import type { DeliveryRecord } from '../chat-platform/chat-platform.ts';
 import { type Acknowledger, acknowledgerFor } from './acknowledgers.ts';
 import type { FrontMessage, FrontSettings, MainMessage } from './front-protocol.ts';
@@ -86,6 +90,8 @@ const server = createServer((request, response) => {
   );
 });
 
+const drain = new ConnectionDrain(server);
+
 server.once('error', (error: NodeJS.ErrnoException) => {
   send({ type: 'listen-failed', code: error.code, message: error.message });
 });
@@ -98,13 +104,16 @@ port.on('message', (message: MainMessage) => {
   if (message.type === 'refuse-chat') {
     refusingChat = true;
     send({ type: 'chat-refused' });
+  } else if (message.type === 'drain') {
+    send({ type: 'draining', open: drain.drain() });
+    void drain.drained.then(() => send({ type: 'drained' }));
   } else if (message.type === 'close') {
-    server.close(() => {
+    void drain.close().then((cut) => {
+      // Only now: a request proxied until the end needed its upstream connection.
       upstream.agent.destroy();
-      send({ type: 'closed' });
+      send({ type: 'closed', cut });
       port.close();
     });
-    server.closeAllConnections();
   }
 });
 

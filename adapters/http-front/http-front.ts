@@ -51,8 +51,15 @@ export interface HttpFront {
   port: number;
   /** Chat paths answer 503 from now on (the rest is still served); resolves once the front has heard. */
   refuseChat(): Promise<void>;
-  /** Stops listening, drops open connections and ends the thread. */
-  close(): Promise<void>;
+  /**
+   * Stops listening and lets the requests under way finish, proxied ones included (see ConnectionDrain); resolves
+   * once the port takes no new connection, with how many connections are still open.
+   */
+  drain(): Promise<number>;
+  /** Settles once, after `drain()`, the last connection has ended (or the thread has). */
+  drained: Promise<void>;
+  /** Stops listening, closes every connection still open and ends the thread; resolves with how many it closed. */
+  close(): Promise<number>;
   /**
    * Settles only if the thread fails or ends without being closed: from then on nothing answers on the port, so the
    * process should stop (and its supervisor start it again) rather than run deaf.
@@ -84,18 +91,23 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     bodyLimitBytes: 1 << 20,
   };
   const worker = new Worker(options.threadFile ?? frontFile, { workerData: settings });
-  // Callers waiting for the front to confirm a message, by the confirmation's type (any number may wait at once).
-  const waiting = new Map<FrontMessage['type'], Array<() => void>>();
-  const heard = (type: FrontMessage['type']) =>
-    new Promise<void>((resolve) => {
-      waiting.set(type, [...(waiting.get(type) ?? []), resolve]);
+  // Callers waiting for the front to confirm a message, by the confirmation's type (any number may wait at once);
+  // each is given the confirmation, or undefined when the thread ended first.
+  const waiting = new Map<FrontMessage['type'], Array<(message: FrontMessage | undefined) => void>>();
+  const heard = <T extends FrontMessage['type']>(type: T) =>
+    new Promise<Extract<FrontMessage, { type: T }> | undefined>((resolve) => {
+      waiting.set(type, [...(waiting.get(type) ?? []), resolve as (message: FrontMessage | undefined) => void]);
     });
-  const wake = (type: FrontMessage['type']) => {
-    for (const resolve of waiting.get(type) ?? []) resolve();
+  const wake = (type: FrontMessage['type'], message?: FrontMessage) => {
+    for (const resolve of waiting.get(type) ?? []) resolve(message);
     waiting.delete(type);
   };
   let stopped = false;
   let exited = false;
+  let markDrained: () => void = () => {};
+  const drained = new Promise<void>((resolve) => {
+    markDrained = resolve;
+  });
   let fail: (error: Error) => void = () => {};
   const failed = new Promise<Error>((resolve) => {
     fail = resolve;
@@ -118,8 +130,11 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
         case 'log':
           log(message.line);
           break;
+        case 'drained':
+          markDrained();
+          break;
         default:
-          wake(message.type);
+          wake(message.type, message);
       }
     });
     worker.on('error', (error) => {
@@ -129,6 +144,7 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     });
     worker.once('exit', (code) => {
       exited = true;
+      markDrained();
       for (const type of [...waiting.keys()]) wake(type);
       if (!stopped) {
         const error = new Error(`the HTTP front thread ended (exit code ${code}), so nothing answers on the port`);
@@ -195,7 +211,8 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
       inner.closeAllConnections();
     });
 
-  let closing: Promise<void> | undefined;
+  let closing: Promise<number> | undefined;
+  let draining: Promise<number> | undefined;
   let listening: { address: string; port: number };
   try {
     listening = await started;
@@ -215,17 +232,30 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
       post({ type: 'refuse-chat' });
       await refused;
     },
+    drain() {
+      draining ??= (async () => {
+        if (stopped || exited) return 0;
+        const answer = heard('draining');
+        post({ type: 'drain' });
+        return (await answer)?.open ?? 0;
+      })();
+      return draining;
+    },
+    drained,
     close() {
       closing ??= (async () => {
         stopped = true;
+        let cut = 0;
         if (!exited) {
           const closed = heard('closed');
           post({ type: 'close' });
-          await closed;
+          cut = (await closed)?.cut ?? 0;
           await worker.terminate();
         }
         await Promise.all(settling);
+        // Last: what the front proxied until now was served here.
         await closeInner();
+        return cut;
       })();
       return closing;
     },

@@ -1,5 +1,6 @@
 import type { Target } from '../domain/target.ts';
 import type { ConfigFile, S3StorageConfig } from './config-schema.ts';
+import type { HttpDrain } from './http-drain.ts';
 import type { WebhookEndpoint } from './webhook-config.ts';
 
 /** The validated configuration with defaults applied and relative paths made absolute. Holds secrets: never print. */
@@ -30,4 +31,6 @@ export interface BackstopConfig {
   people: Record<string, string>;
   /** Webhook endpoints, with defaults applied. */
   webhooks: WebhookEndpoint[];
+  /** How serve stops its HTTP side (http.drain), with defaults applied. */
+  httpDrain: HttpDrain;
 }

@@ -56,6 +56,17 @@ const compressionLevel = z.union([z.number(), z.string()], { error: LEVEL_HINT }
 
 const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'write a duration such as 30m, 24h or 7d');
 
+/** How long serve waits while it stops (http.drain): seconds or minutes; a number alone is not taken as seconds. */
+const DRAIN_HINT = 'write a duration such as 10s or 1m';
+const drainDuration = z.union([z.number(), z.string()], { error: DRAIN_HINT }).transform((value, ctx) => {
+  if (typeof value === 'string' && /^\d+(s|m)$/.test(value)) return durationSeconds(value);
+  ctx.addIssue({
+    code: 'custom',
+    message: typeof value === 'number' ? `${DRAIN_HINT} (found a number without its unit)` : DRAIN_HINT,
+  });
+  return z.NEVER;
+});
+
 /**
  * How long a call to the endpoint may take before it fails (and is tried again): `connect` to open a connection,
  * `idle` without a byte moving either way (waiting for the first byte of an answer, or between chunks).
@@ -260,6 +271,17 @@ export const configSchema = z
         port: int(0, 65535).default(8080),
         host: z.string().default('127.0.0.1'),
         publicUrl: z.url().optional(),
+        /**
+         * How serve stops (SIGTERM, Ctrl-C): /readyz answers 503 at once; new connections are still taken for
+         * `delay`, for load balancers to stop sending any; then the listener closes and requests under way have up to
+         * `deadline` to finish. Defaults: see src/config/http-drain.ts.
+         */
+        drain: z
+          .strictObject({
+            delay: drainDuration.optional(),
+            deadline: drainDuration.optional(),
+          })
+          .optional(),
       })
       .optional(),
     /** Background work: how many operations one process runs side by side, and how long a claim holds. */

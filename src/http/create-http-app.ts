@@ -31,6 +31,12 @@ export interface HttpAppOptions extends HealthChecks {
    * a configured platform). A restore that would wait for an approval nobody can give is refused. Default: nobody.
    */
   approvalReachable?: (target: Target) => boolean;
+  /**
+   * The process stopping. From `stopping` on, `/readyz` answers 503 so that load balancers take the instance out
+   * while it still serves; from `draining` on (its listener closed), event streams end, so that their clients
+   * reconnect to another instance rather than hold the drain open until its deadline.
+   */
+  shutdown?: { stopping: AbortSignal; draining: AbortSignal };
   /** Serve the Backups view (the web pages, signed in with sessions kept in the state). */
   web?: {
     secure: boolean;
@@ -43,9 +49,10 @@ export interface HttpAppOptions extends HealthChecks {
 }
 
 /**
- * Backstop's HTTP app. `/healthz`: the process answers (for liveness probes). `/readyz`: the state database and the
- * store both answer (for readiness probes and load balancers); 503 with the failing part named otherwise, never with
- * connection details. With an engine: the API under `/api/v1` (bearer tokens; see src/http/api/api-router.ts) and
+ * Backstop's HTTP app. `/healthz`: the process answers (for liveness probes; also while it stops, so that it is not
+ * killed mid-drain). `/readyz`: the state database and the store both answer (for readiness probes and load
+ * balancers); 503 with the failing part named otherwise, never with connection details, and 503 `stopping` once the
+ * process stops. With an engine: the API under `/api/v1` (bearer tokens; see src/http/api/api-router.ts) and
  * `/metrics` (Prometheus); with `web`, the Backups view at `/` (src/http/web/web-router.ts). Always: `/downloads/<token>`, the directory store's download links. No body parser is installed here: each mounted part parses its own bodies (chat
  * adapters need them raw to check signatures).
  */
@@ -57,6 +64,10 @@ export function createHttpApp(options: HttpAppOptions): Express {
     response.json({ status: 'ok' });
   });
   app.get('/readyz', async (_request, response) => {
+    if (options.shutdown?.stopping.aborted) {
+      response.status(503).json({ status: 'stopping' });
+      return;
+    }
     const results = await Promise.allSettled([
       sql`select 1`.execute(options.state),
       // Any answer from the store, "no such object" included, shows it is reachable.
@@ -79,6 +90,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
         state: options.state,
         approvalReachable,
         ...(sessions && { sessions }),
+        ...(options.shutdown && { draining: options.shutdown.draining }),
       }),
     );
     const web = options.web;

@@ -104,6 +104,15 @@ export class Worker {
   }
 
   /**
+   * Claims nothing more; the operations running go on (a process that stops lets them run while it drains its HTTP
+   * connections, then calls `stop`).
+   */
+  stopClaiming(): void {
+    this.stopping = true;
+    this.wake();
+  }
+
+  /**
    * Stops claiming, stops running operations and gives them back to the queue (after removing their partial
    * objects), and resolves when every loop has ended.
    */

@@ -181,7 +181,7 @@ describe('a command while `backstop serve` holds the embedded state', () => {
     serving = serveCommand(
       config,
       { stdout: stderr, stderr, stdin: process.stdin, env: {}, cwd, prompt: async () => '' },
-      stopped,
+      { stop: stopped },
     );
     // Serve says so once it runs; if it ends first, it failed to start.
     await Promise.race([

@@ -24,7 +24,7 @@ test('serve migrates, holds the embedded state until stopped, and takes other co
     stop = resolve;
   });
   const io = { stdout: stderr, stderr, stdin: process.stdin, env: {}, cwd, prompt: async () => '' };
-  const serving = serveCommand(config, io, stopped);
+  const serving = serveCommand(config, io, { stop: stopped });
   await expect.poll(() => lines.join(''), { timeout: 30_000 }).toContain('Backstop is running on the embedded state');
   const url = /HTTP on (http:\/\/[\d.]+:\d+)/.exec(lines.join(''))![1];
   const health = await fetch(`${url}/healthz`);

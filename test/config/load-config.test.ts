@@ -416,3 +416,34 @@ people: { "slack:U1": ana@example.com }
     });
   });
 });
+
+describe('http.drain', () => {
+  test('how serve stops its HTTP side: a delay only in a Kubernetes pod, 10 s for requests under way', () => {
+    expect(parseConfig('{}', '/etc/backstop.yaml', options).httpDrain).toEqual({
+      delaySeconds: 0,
+      deadlineSeconds: 10,
+    });
+    const inPod = { env: { KUBERNETES_SERVICE_HOST: '10.96.0.1' }, cwd: '/srv' };
+    expect(parseConfig('{}', '/etc/backstop.yaml', inPod).httpDrain).toEqual({ delaySeconds: 5, deadlineSeconds: 10 });
+    const given = 'http:\n  drain: { delay: 0s, deadline: 1m }\n';
+    expect(parseConfig(given, '/etc/backstop.yaml', inPod).httpDrain).toEqual({ delaySeconds: 0, deadlineSeconds: 60 });
+  });
+
+  test('a wait that is not a duration is named with its line, its path and what to write', () => {
+    const message = problemsOf(`http:
+  port: 8080
+  drain:
+    delay: 5
+    deadline: 10 seconds
+    grace: 30s
+`);
+    expect(message).toContain('3 problems');
+    expect(message).toContain(
+      '/etc/backstop.yaml:4: http.drain.delay: write a duration such as 10s or 1m (found a number without its unit)',
+    );
+    expect(message).toContain('/etc/backstop.yaml:5: http.drain.deadline: write a duration such as 10s or 1m');
+    expect(message).toContain(
+      "/etc/backstop.yaml:6: http.drain: unknown key 'grace'; known keys here: delay, deadline",
+    );
+  });
+});

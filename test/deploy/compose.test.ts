@@ -26,6 +26,7 @@ type Service = {
   healthcheck?: { test?: string[]; disable?: boolean };
   ports?: string[];
   restart?: string;
+  stop_grace_period?: string;
 };
 type Compose = { services: Record<string, Service>; volumes: Record<string, unknown> };
 
@@ -134,5 +135,10 @@ describe('compose.yaml', () => {
     // The media directory lives inside the volume (a restore swaps it through a sibling), made by shop-media.
     expect(serve.volumes).toContain('shop-uploads:/srv/app');
     expect(services['shop-media']!.command!.join(' ')).toContain('/srv/app/media');
+    // Compose kills a container 10 s after SIGTERM unless told otherwise: serve's stop (no delay outside Kubernetes,
+    // the drain's deadline, then handing work back and the last chat updates, 15 s at most) needs longer.
+    expect(config.httpDrain).toEqual({ delaySeconds: 0, deadlineSeconds: 10 });
+    const grace = /^(\d+)s$/.exec(serve.stop_grace_period ?? '10s')![1];
+    expect(Number(grace)).toBeGreaterThanOrEqual(config.httpDrain.delaySeconds + config.httpDrain.deadlineSeconds + 15);
   });
 });

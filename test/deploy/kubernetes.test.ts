@@ -135,6 +135,27 @@ describe('deploy/kubernetes/base', () => {
     expect(given.map((match) => match[1]).sort()).toEqual([...new Set(needed)].sort());
   });
 
+  test("serve's grace period covers its drain with the example config in a pod, and the rest of its stop", () => {
+    const env = {
+      DATABASE_URL: 'postgres://backstop@state/backstop',
+      BACKUP_BUCKET: 'backups',
+      BACKSTOP_PUBLIC_URL: 'https://backstop.example.com',
+      SHOP_LIVE_DATABASE_URL: 'postgres://shop@db/shop',
+      // Set by Kubernetes in every container.
+      KUBERNETES_SERVICE_HOST: '10.96.0.1',
+    };
+    const config = loadConfig({ env, cwd: repo, explicitPath: join(repo, 'deploy', 'kubernetes', 'backstop.yaml') });
+    const { delaySeconds, deadlineSeconds } = config.httpDrain;
+    expect([delaySeconds, deadlineSeconds]).toEqual([5, 10]);
+    // After the drain: running operations handed back (under a second in the fleet tests) and the last chat
+    // updates (Discord waits at most 10 s for commands still running).
+    const restOfStopSeconds = 15;
+    const grace = byName('Deployment', 'backstop-serve')['spec'].template.spec.terminationGracePeriodSeconds;
+    expect(grace).toBeGreaterThanOrEqual(delaySeconds + deadlineSeconds + restOfStopSeconds);
+    // Within Kubernetes' own default (30 s) too, for an overlay that drops the setting.
+    expect(delaySeconds + deadlineSeconds + restOfStopSeconds).toBeLessThanOrEqual(30);
+  });
+
   test('the example config loads, with the identity where the Secret is mounted', () => {
     const env = {
       DATABASE_URL: 'postgres://backstop@state/backstop',

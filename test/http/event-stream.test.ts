@@ -211,3 +211,34 @@ test('a token revoked while its stream is open ends the stream; a token granted 
   expect(refused.status).toBe(403);
   expect((await refused.json()).detail).toContain('may not read the backups of any app');
 });
+
+test('a process that stops: streams go on while it stops, end once it drains (no end event), and a new one ends at once', async () => {
+  const stopping = new AbortController();
+  const draining = new AbortController();
+  const app = createHttpApp({
+    state: engine.state.db,
+    store,
+    engine: engine.ctx,
+    shutdown: { stopping: stopping.signal, draining: draining.signal },
+  });
+  const stoppable = await listen(app);
+  try {
+    const stream = await EventStream.open(`${stoppable.url}/api/v1/events`, secrets['shop-viewer']!);
+    stopping.abort();
+    // Taken out of the load balancer, still streaming.
+    const ready = await fetch(`${stoppable.url}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([503, { status: 'stopping' }]);
+    const created = await createBackup(stoppable.url, secrets['shop-viewer']!, 'shop');
+    await stream.next((e) => e.id === created && e.data.status === 'succeeded');
+
+    draining.abort();
+    await stream.ended;
+    // No `end` event: that one tells a page to stop listening; this end makes it reconnect (to another instance).
+    expect(stream.events.filter((e) => e.event !== 'operation')).toEqual([]);
+    const late = await EventStream.open(`${stoppable.url}/api/v1/events`, secrets['shop-viewer']!);
+    expect(late.status).toBe(200);
+    await late.ended;
+  } finally {
+    await stoppable.close();
+  }
+});

@@ -16,8 +16,9 @@ import { engineRunners } from '../../src/use-cases/operation-runners.ts';
 import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
 
 /**
- * A media source that streams a real tar of `dir` slowly when `slow` is set, so a test can act while a backup runs.
- * Everything else (restore, exists) is the real directory source.
+ * A media source that streams a real tar of `dir` slowly when `slow` is set, so a test can act while a backup runs
+ * (read at each chunk: clearing it lets a running backup finish). Everything else (restore, exists) is the real
+ * directory source.
  */
 function pacedSource(dir: string, pace: { slow: boolean }): Source {
   const real = new MediaDirSource({ path: dir });
@@ -34,7 +35,7 @@ function pacedSource(dir: string, pace: { slow: boolean }): Source {
           for await (const chunk of inner) {
             options.onProgress?.({ phase: 'media', bytesDone: 1, bytesExpected: 2 });
             yield chunk;
-            await new Promise((resolve) => setTimeout(resolve, 200));
+            if (pace.slow) await new Promise((resolve) => setTimeout(resolve, 200));
           }
         })(),
         { objectMode: false },
@@ -136,6 +137,25 @@ describe('Worker', () => {
     // One poll of the queue, as each of a started worker's loops makes: there is nothing to claim.
     expect(await worker.runOnce()).toBe(false);
     expect((await engine.ctx.operations.get(queued.operation.id)).status).toBe('cancelled');
+  });
+
+  test('a worker told to stop claiming lets its running backup finish and claims nothing more', async () => {
+    pace.slow = true;
+    const running = await create('runs on');
+    worker.start();
+    await expect.poll(async () => (await engine.ctx.operations.get(running.operation.id)).phase).toBe('media');
+    worker.stopClaiming();
+    const waiting = await create('stays queued');
+    worker.wake();
+    pace.slow = false;
+    const ended = await followOperation(engine.ctx, running.operation, { pollMs: 20 });
+    expect(ended).toMatchObject({ status: 'succeeded', attempts: 1 });
+    // Every loop ends without claiming the next backup of the target (one that had would be given back here).
+    await worker.stop();
+    expect(await engine.ctx.operations.get(waiting.operation.id)).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(engine.logs.filter((line) => line.includes(waiting.operation.id))).toEqual([]);
+    // Not left for the next test's worker.
+    await cancelOperation(engine.ctx, waiting.operation.id, 'cli:bob');
   });
 
   test('stopping a worker gives its running backup back to the queue, objects removed, attempt not counted', async () => {

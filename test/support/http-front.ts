@@ -33,5 +33,13 @@ export async function serveBehindFront(
     log: (line) => logs.push(line),
     onAnswered: answered.record,
   });
-  return { url: `http://127.0.0.1:${front.port}`, front, logs, answered, close: () => front.close() };
+  return {
+    url: `http://127.0.0.1:${front.port}`,
+    front,
+    logs,
+    answered,
+    close: async () => {
+      await front.close();
+    },
+  };
 }

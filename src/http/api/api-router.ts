@@ -53,6 +53,8 @@ export function createApiRouter(options: {
   approvalReachable: (target: Target) => boolean;
   /** The web view's sessions: with them, the page's own requests are admitted by its session cookie. */
   sessions?: WebSessions;
+  /** Aborted once the process has stopped listening: event streams end (see eventStreamRoutes). */
+  draining?: AbortSignal;
 }): Router {
   const { engine, state } = options;
   const router = express.Router();
@@ -67,7 +69,7 @@ export function createApiRouter(options: {
   backupRoutes(router, engine);
   restoreRoutes(router, engine, options.approvalReachable);
   workRoutes(router, engine);
-  eventStreamRoutes(router, engine);
+  eventStreamRoutes(router, engine, { ...(options.draining && { draining: options.draining }) });
   overviewRoutes(router, engine);
   router.use((request, response) => {
     const allowed = methodsOf(request.path);

@@ -19,8 +19,17 @@ const recheckMs = 5_000;
  * gets the active operations again (`Last-Event-ID` is not replayed: what changed meanwhile is in each operation's
  * present state); one that only follows work it started can match `id`. A short operation may show only its end.
  * A principal who may read no app is refused; a token revoked while its stream is open ends it with an `end` event.
+ * Once `draining` aborts (the process stopping has closed its listener), every stream ends without an `end` event, as
+ * one cut by the network would: its client reconnects, to another instance, instead of keeping this one's drain open
+ * until the deadline (a stream opened after that ends once it has sent the active operations).
  */
-export function eventStreamRoutes(router: Router, engine: UseCaseContext, watch = new OperationWatch(engine)): void {
+export function eventStreamRoutes(
+  router: Router,
+  engine: UseCaseContext,
+  options: { watch?: OperationWatch; draining?: AbortSignal } = {},
+): void {
+  const watch = options.watch ?? new OperationWatch(engine);
+  const draining = options.draining;
   router.get('/events', async (request, response) => {
     const principal = principalOf(response);
     if (readableApps(engine, principal).length === 0) await refuseNoAppToRead(engine, principal, 'events');
@@ -40,7 +49,7 @@ export function eventStreamRoutes(router: Router, engine: UseCaseContext, watch 
     let ended = false;
     const stillActive = async (): Promise<boolean> => {
       checkedAt = Date.now();
-      if (await tokenStillActive(response)) return true;
+      if (await tokenStillActive(response)) return !ended;
       if (!ended) {
         ended = true;
         response.end(
@@ -63,9 +72,17 @@ export function eventStreamRoutes(router: Router, engine: UseCaseContext, watch 
     const recheck = setInterval(() => void stillActive().catch(() => undefined), recheckMs);
     keepAlive.unref();
     recheck.unref();
+    const drain = () => {
+      if (ended) return;
+      ended = true;
+      response.end();
+    };
+    if (draining?.aborted) drain();
+    else draining?.addEventListener('abort', drain, { once: true });
     request.on('close', () => {
       clearInterval(keepAlive);
       clearInterval(recheck);
+      draining?.removeEventListener('abort', drain);
       unsubscribe();
     });
   });

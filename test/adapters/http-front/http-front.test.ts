@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { ChatEndpoint, DeliveredRequests } from '../../../adapters/chat-platform/chat-platform.ts';
 import { startHttpFront } from '../../../adapters/http-front/http-front.ts';
 import { proxyRequest } from '../../../adapters/http-front/proxy-request.ts';
+import { heldGet, newConnection } from '../../support/held-get.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
 
 const signingSecret = 'front-test-secret';
@@ -308,6 +309,58 @@ describe('HTTP front: listening', () => {
     });
     expect(again.port).toBe(front.port);
     await again.close();
+  });
+});
+
+describe('HTTP front: stopping', () => {
+  /** An app whose `/held` responses send a first part, then end when the test calls `release`, one by one. */
+  function heldApp() {
+    const releases: Array<() => void> = [];
+    const app = express();
+    app.get('/held', (_request, response) => {
+      response.type('text/plain');
+      response.write('first part;');
+      releases.push(() => response.end('last part'));
+    });
+    app.get('/healthz', (_request, response) => {
+      response.json({ status: 'ok' });
+    });
+    return { app, releases };
+  }
+
+  test('drain: new connections are refused, a proxied response under way ends in full; close cuts what is left', async () => {
+    const { app, releases } = heldApp();
+    const { url, front } = await start(app);
+    const finishing = await heldGet(`${url}/held`);
+    const stuck = await heldGet(`${url}/held`);
+    await until(() => (releases.length === 2 ? true : undefined), 'two responses under way');
+
+    expect(await front.drain()).toBe(2);
+    expect(await newConnection(`${url}/healthz`)).toBe('ECONNREFUSED');
+    releases[0]!();
+    expect(String(await finishing.body)).toBe('first part;last part');
+
+    expect(await front.close()).toBe(1);
+    await expect(stuck.body).rejects.toThrow('cut after 11 bytes');
+  });
+
+  test('drain: `drained` settles once the last response under way has ended', async () => {
+    const { app, releases } = heldApp();
+    const { url, front } = await start(app);
+    const held = await heldGet(`${url}/held`);
+    await until(() => (releases.length === 1 ? true : undefined), 'a response under way');
+    let drained = false;
+    void front.drained.then(() => {
+      drained = true;
+    });
+
+    expect(await front.drain()).toBe(1);
+    expect(await newConnection(`${url}/healthz`)).toBe('ECONNREFUSED');
+    expect(drained).toBe(false);
+    releases[0]!();
+    await front.drained;
+    expect(String(await held.body)).toBe('first part;last part');
+    expect(await front.close()).toBe(0);
   });
 });
 
