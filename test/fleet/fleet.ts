@@ -24,6 +24,10 @@ export interface FleetOptions {
   mediaBytes: number;
   /** shop/live's schedule, as the config writes it (default: off). */
   schedule?: string;
+  /** More lines of shop/live's settings, indented as they are (e.g. `        protected: true`). */
+  liveConfig?: string[];
+  /** More lines of app shop's settings, after its environments, indented as they are (e.g. `    access:`). */
+  shopConfig?: string[];
   /** More lines of the config, after the apps (e.g. webhooks:). */
   extraConfig?: string[];
 }
@@ -106,6 +110,8 @@ export class Fleet {
         `        database: ${this.appUrl}`,
         `        media: ${this.mediaDir}`,
         `        schedule: ${options.schedule ?? 'off'}`,
+        ...(options.liveConfig ?? []),
+        ...(options.shopConfig ?? []),
         ...(options.extraConfig ?? []),
         '',
       ].join('\n'),

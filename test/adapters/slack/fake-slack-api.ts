@@ -12,6 +12,8 @@ export interface SlackApiCall {
   token: string | undefined;
   /** When it arrived (ms since the epoch). */
   at: number;
+  /** The address it came from: which host, where clients run on several. */
+  from: string | undefined;
   /** What the fake answered (set once it did). */
   answer?: Record<string, unknown>;
 }
@@ -37,11 +39,15 @@ export class FakeSlackApi {
     readonly url: string,
   ) {}
 
-  static async start(): Promise<FakeSlackApi> {
+  /**
+   * Listens on `host` (127.0.0.1 by default; another address of this machine for clients on other hosts, such as the
+   * fleet tests' network namespaces), and its URLs name that address.
+   */
+  static async start(host = '127.0.0.1'): Promise<FakeSlackApi> {
     const server = createServer();
-    server.listen(0, '127.0.0.1');
+    server.listen(0, host);
     await new Promise((resolve) => server.once('listening', resolve));
-    const fake = new FakeSlackApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const fake = new FakeSlackApi(server, `http://${host}:${(server.address() as AddressInfo).port}`);
     server.on('request', (request, response) => {
       fake.#answer(request).then(
         ({ call, answer }) => {
@@ -100,6 +106,7 @@ export class FakeSlackApi {
       body: parseBody(raw, request.headers['content-type']),
       token: authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined,
       at: Date.now(),
+      from: request.socket.remoteAddress,
     };
     this.calls.push(call);
     const delay = this.delays.get(method);
