@@ -56,13 +56,25 @@ export type AcknowledgerSettings =
 /**
  * A chat platform's endpoint as the front serves it: `path` is acknowledged on the front's own thread with the
  * platform's settings; `deliver` runs on the main thread with each acknowledged request's delivery and must not throw
- * (the work it starts reports its own failures).
+ * (the work it starts reports its own failures). `notStarted` runs instead of `deliver` for a request that was
+ * acknowledged but whose work could not be started (the fleet's record of delivered requests could not be written,
+ * and work started unrecorded could run twice): the platform had its answer already and will not send it again, so
+ * the sender is told privately, in `notStartedText`'s words, or would never learn that their command or click did
+ * nothing. Must not throw.
  */
 export interface ChatEndpoint {
   path: string;
   settings: AcknowledgerSettings;
   deliver(delivery: unknown): void;
+  notStarted(delivery: unknown): void;
 }
+
+/**
+ * What the sender of a request that was acknowledged but not started is told. Another instance may have started a
+ * copy of it (the same request retried by the platform), so it says to look before trying again.
+ */
+export const notStartedText =
+  'Backstop could not start this: its state database did not answer. If nothing changed, try again in a moment.';
 
 /**
  * What a chat adapter gives `serve`: its endpoint for the front, its announcer (bound channels, expired cards), and

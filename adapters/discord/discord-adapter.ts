@@ -1,7 +1,7 @@
 import { REST, Routes } from 'discord.js';
 import type { ChatCaller, ChatHandler } from '../../commands/chat/chat-types.ts';
 import { BackstopError } from '../../src/domain/backstop-error.ts';
-import type { ChatPlatform } from '../chat-platform/chat-platform.ts';
+import { type ChatPlatform, notStartedText } from '../chat-platform/chat-platform.ts';
 import { type DiscordDelivery, type InteractionPayload, interactionType } from './acknowledge-discord-interaction.ts';
 import { createDiscordChatOutput, type DiscordChatOutput } from './discord-chat-output.ts';
 import { interactionToText } from './discord-commands.ts';
@@ -73,6 +73,8 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
   const messenger = new DiscordMessenger(rest, options.applicationId, clock);
   const updateIntervalMs = options.updateIntervalMs ?? 2000;
   const running = new Set<{ done: Promise<void>; output: DiscordChatOutput }>();
+  // Private messages saying that an interaction was not started, until they went out.
+  const telling = new Set<Promise<void>>();
   let closed = false;
 
   function run(
@@ -145,11 +147,29 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
     }
   }
 
+  function notStarted({ interaction }: DiscordDelivery): void {
+    const context = contextOf(interaction, clock().getTime());
+    if (context === undefined) return;
+    const told = (async () => {
+      await messenger.followUp(context, renderDiscordMessage({ outcome: 'failed', text: notStartedText }), true);
+      // A command's "thinking…" placeholder would otherwise stay until Discord gives up on it.
+      if (interaction.type === interactionType.applicationCommand) await messenger.deleteOriginal(context);
+    })()
+      .catch((error: unknown) =>
+        log(
+          `discord: could not tell ${context.userId} that an interaction was not started: ${describeDiscordError(error)}`,
+        ),
+      )
+      .finally(() => telling.delete(told));
+    telling.add(told);
+  }
+
   return {
     endpoint: {
       path: discordInteractionsPath,
       settings: { platform: 'discord', publicKey: options.publicKey },
       deliver: (delivery) => deliver(delivery as DiscordDelivery),
+      notStarted: (delivery) => notStarted(delivery as DiscordDelivery),
     },
     announcer: {
       channelPrefix: 'discord-channel:',
@@ -177,7 +197,7 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
       const timeoutMs = options.closeTimeoutMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.all([...running].map((r) => r.done)),
+        Promise.all([...[...running].map((r) => r.done), ...telling]),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, timeoutMs);
         }),

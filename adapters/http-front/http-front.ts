@@ -26,6 +26,13 @@ export interface HttpFrontOptions {
    */
   delivered?: DeliveredRequests;
   log: (line: string) => void;
+  /**
+   * How long recording a delivery may take before its request is given up as not started (10 s by default, as long
+   * as the state pool waits for a connection). A state cut off by a partition may leave the record's statement waiting
+   * on a connection for as long as TCP retransmits (many minutes): the sender would hear nothing meanwhile, the work
+   * would start that much later, and a stop would wait for it.
+   */
+  recordTimeoutMs?: number;
   /** The thread's code; front-thread.ts unless a test puts another in its place. */
   threadFile?: URL;
   /**
@@ -77,6 +84,7 @@ export interface HttpFront {
  */
 export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFront> {
   const { log, delivered } = options;
+  const recordTimeoutMs = options.recordTimeoutMs ?? 10_000;
   if (options.endpoints.length > 0 && delivered === undefined) {
     // Without the record, a replayed or retried chat request would run again.
     throw new Error('the HTTP front needs the record of delivered requests to serve chat endpoints');
@@ -178,10 +186,23 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     if (record !== undefined) {
       let sighting: 'first' | 'replay';
       try {
-        sighting = await delivered!.recordDelivery(record.keys, new Date(record.expiresAtMs));
+        sighting = await withinTime(
+          delivered!.recordDelivery(record.keys, new Date(record.expiresAtMs)),
+          recordTimeoutMs,
+          `the state did not answer within ${recordTimeoutMs / 1000} s`,
+        );
       } catch (error) {
-        // Started unrecorded, it could run twice (a copy reaching another instance would find no record).
-        log(`http: a request to ${path} was acknowledged but not started: recording it failed: ${String(error)}`);
+        // Started unrecorded, it could run twice (a copy reaching another instance would find no record). A record
+        // written after the wait ended starts nothing either: this request is given up for good.
+        log(
+          `http: a request to ${path} was acknowledged but not started: recording it failed: ${String(error)}; ` +
+            'its sender is told to try again',
+        );
+        try {
+          endpoints.get(path)?.notStarted(delivery);
+        } catch (failure) {
+          log(`http: could not tell the sender of a request to ${path} that it was not started: ${String(failure)}`);
+        }
         return 'not-recorded';
       }
       if (sighting === 'replay') {
@@ -268,4 +289,15 @@ function listenOnLoopback(app: Express): Promise<Server> {
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });
+}
+
+/** `work`'s outcome, or a rejection saying `why` once `ms` have passed without one (`work` is left to itself). */
+function withinTime<T>(work: Promise<T>, ms: number, why: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(why)), ms);
+  });
+  // A rejection after the wait ended has no one to hear it.
+  work.catch(() => {});
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -1,11 +1,11 @@
 import { App, type Logger, LogLevel, type Receiver, type RespondFn, type SlashCommand } from '@slack/bolt';
 import type { ChatHandler, ChatMessage } from '../../commands/chat/chat-types.ts';
 import { BackstopError, isBackstopError } from '../../src/domain/backstop-error.ts';
-import type { ChatPlatform } from '../chat-platform/chat-platform.ts';
+import { type ChatPlatform, notStartedText } from '../chat-platform/chat-platform.ts';
 import type { SlackDelivery } from './acknowledge-slack-request.ts';
 import { renderSlackMessage, type SlackMessage } from './render-slack-message.ts';
 import { slackCaller } from './slack-caller.ts';
-import { describe, parseMessageReference, SlackOutput, type UpdateTarget } from './slack-output.ts';
+import { describe, parseMessageReference, postPrivately, SlackOutput, type UpdateTarget } from './slack-output.ts';
 import { type SlackWebApi, webClientApi } from './slack-web-api.ts';
 
 export interface SlackAdapterOptions {
@@ -60,6 +60,8 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
   const logger = boltLogger(log);
   let closed = false;
   const running = new Set<SlackOutput>();
+  // Private messages saying that a request was not started, until they went out.
+  const telling = new Set<Promise<void>>();
 
   const receiver = new DeliveredReceiver();
   const bolt = new App({
@@ -180,6 +182,17 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
           .catch((error: unknown) => log(`slack: ${describe(error)}`))
           .finally(() => options.onSettled?.());
       },
+      notStarted(delivery) {
+        const { body } = delivery as SlackDelivery;
+        const asker = askerOf(body);
+        if (asker === undefined) return;
+        const told = postPrivately(api, asker.channel, asker.user, { outcome: 'failed', text: notStartedText }, log)
+          .catch((error: unknown) =>
+            log(`slack: could not tell ${asker.user} that a request was not started: ${describe(error)}`),
+          )
+          .finally(() => telling.delete(told));
+        telling.add(told);
+      },
     },
     announcer: {
       channelPrefix: 'slack-channel:',
@@ -196,6 +209,7 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
     async close() {
       closed = true;
       await Promise.allSettled([...running].map((output) => output.finish()));
+      await Promise.allSettled([...telling]);
     },
   };
 }
@@ -221,6 +235,16 @@ async function emailOf(api: SlackWebApi, user: string, log: (line: string) => vo
     log(`slack: could not read the email of ${user}: ${describe(error)}`);
     return undefined;
   }
+}
+
+/** Who sent a slash command or clicked a button, and in which channel; undefined for anything else. */
+function askerOf(body: Record<string, unknown>): { user: string; channel: string } | undefined {
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const field = (value: unknown, key: string) =>
+    typeof value === 'object' && value !== null ? text((value as Record<string, unknown>)[key]) : undefined;
+  const user = text(body['user_id']) ?? field(body['user'], 'id');
+  const channel = text(body['channel_id']) ?? field(body['channel'], 'id') ?? field(body['container'], 'channel_id');
+  return user === undefined || channel === undefined ? undefined : { user, channel };
 }
 
 async function answer(respond: RespondFn, message: Parameters<RespondFn>[0]): Promise<void> {

@@ -58,13 +58,7 @@ export class SlackOutput implements ChatOutput {
 
   async private(message: ChatMessage): Promise<void> {
     const { api, channel, user, log } = this.options;
-    const rendered = renderSlackMessage(message);
-    try {
-      await api.postEphemeral(channel, user, rendered);
-    } catch (error) {
-      log(`slack: ephemeral message in ${channel} failed (${describe(error)}); sending a direct message instead`);
-      await api.postMessage(await api.openDirectMessage(user), rendered);
-    }
+    await postPrivately(api, channel, user, message, log);
   }
 
   async announce(message: ChatMessage): Promise<string> {
@@ -86,6 +80,23 @@ export class SlackOutput implements ChatOutput {
     const rendered = renderSlackMessage(message, this.options.request);
     if (target.kind === 'message') await this.options.api.updateMessage(target.channel, target.ts, rendered);
     else await target.respond(rendered);
+  }
+}
+
+/** An ephemeral message for `user` in `channel`, or a direct message where the bot cannot post one there. */
+export async function postPrivately(
+  api: SlackWebApi,
+  channel: string,
+  user: string,
+  message: ChatMessage,
+  log: (line: string) => void,
+): Promise<void> {
+  const rendered = renderSlackMessage(message);
+  try {
+    await api.postEphemeral(channel, user, rendered);
+  } catch (error) {
+    log(`slack: ephemeral message in ${channel} failed (${describe(error)}); sending a direct message instead`);
+    await api.postMessage(await api.openDirectMessage(user), rendered);
   }
 }
 

@@ -1,6 +1,6 @@
 import express from 'express';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import type { DeliveredRequests } from '../../../adapters/chat-platform/chat-platform.ts';
+import { type DeliveredRequests, notStartedText } from '../../../adapters/chat-platform/chat-platform.ts';
 import { createDiscord, type DiscordChat } from '../../../adapters/discord/discord-adapter.ts';
 import { encodeDiscordReference } from '../../../adapters/discord/discord-reference.ts';
 import type { ChatOutput } from '../../../commands/chat/chat-types.ts';
@@ -40,8 +40,10 @@ let settled: Occurrences<void>;
  * The adapter behind the HTTP front, as `backstop serve` runs it; the front's log lines go to `logs` as well.
  * `delivered` is the record of delivered requests (a state's, or by default one in memory for this instance alone).
  */
-async function start(options: { updateIntervalMs?: number; delivered?: DeliveredRequests } = {}) {
-  const { delivered, ...adapterOptions } = options;
+async function start(
+  options: { updateIntervalMs?: number; delivered?: DeliveredRequests; recordTimeoutMs?: number } = {},
+) {
+  const { delivered, recordTimeoutMs, ...adapterOptions } = options;
   settled = new Occurrences<void>();
   discord = createDiscord({
     publicKey: signer.publicKeyHex,
@@ -54,7 +56,9 @@ async function start(options: { updateIntervalMs?: number; delivered?: Delivered
     onSettled: settled.record,
     ...adapterOptions,
   });
-  served = await serveBehindFront(express(), [discord.endpoint], logs, delivered);
+  served = await serveBehindFront(express(), [discord.endpoint], logs, delivered, {
+    ...(recordTimeoutMs !== undefined && { recordTimeoutMs }),
+  });
   endpoint = `${served.url}/discord/interactions`;
 }
 
@@ -549,6 +553,37 @@ describe('createDiscord behind the front: an interaction delivered twice runs on
         await instance.adapter.close();
       }
     }
+  });
+});
+
+describe('createDiscord behind the front: an interaction acknowledged while the state does not answer', () => {
+  test('is not run: its sender is told privately that nothing started, and a command loses its placeholder', async () => {
+    // The state cut off: recording a delivery waits for an answer that never comes.
+    await start({ delivered: { recordDelivery: () => new Promise(() => {}) }, recordTimeoutMs: 200 });
+    const command = slashCommand('create', [{ name: 'target', type: 3, value: 'shop/live' }]);
+    const click = buttonClick('approve:r4x9ka');
+
+    const [commanded, clicked] = await Promise.all([post(command), post(click)]);
+
+    expect([commanded.json, clicked.json]).toEqual([{ type: 5 }, { type: 6 }]);
+    expect((await served!.answered.reached(2)).map((a) => a.delivered)).toEqual([false, false]);
+    await fake.waitFor(
+      () => fake.find('POST', /^\/webhooks\//).length === 2 && fake.find('DELETE', /@original$/).length === 1,
+    );
+    const told = fake.find('POST', /^\/webhooks\//);
+    for (const followUp of told) {
+      expect(followUp.body).toMatchObject({ flags: 64 });
+      expect(contentOf(followUp.body)).toContain(notStartedText);
+    }
+    expect(told.map((followUp) => followUp.path).sort()).toEqual(
+      [command, click]
+        .map((interaction) => `/api/v10/webhooks/${applicationId}/${String(interaction['token'])}`)
+        .sort(),
+    );
+    expect(fake.find('DELETE', /@original$/)[0]!.path).toBe(
+      `/api/v10/webhooks/${applicationId}/${String(command['token'])}/messages/@original`,
+    );
+    expect(handler.calls).toEqual([]);
   });
 });
 

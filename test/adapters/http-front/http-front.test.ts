@@ -27,20 +27,25 @@ function signed(body: string, timestamp = Math.floor(Date.now() / 1000)): Record
   };
 }
 
-/** A Slack-shaped endpoint that records what it is handed, and when. */
-function recordingEndpoint(): ChatEndpoint & { delivered: unknown[] } {
+/** A Slack-shaped endpoint that records what it is handed to start, and what it is told was not started. */
+function recordingEndpoint(): ChatEndpoint & { delivered: unknown[]; notStartedOnes: unknown[] } {
   const delivered: unknown[] = [];
+  const notStartedOnes: unknown[] = [];
   return {
     path: '/slack/events',
     settings: { platform: 'slack', signingSecret },
     delivered,
+    notStartedOnes,
     deliver: (delivery) => delivered.push(delivery),
+    notStarted: (delivery) => notStartedOnes.push(delivery),
   };
 }
 
-async function start(app = express(), delivered?: DeliveredRequests) {
+async function start(app = express(), delivered?: DeliveredRequests, recordTimeoutMs?: number) {
   const endpoint = recordingEndpoint();
-  const served = await serveBehindFront(app, [endpoint], [], delivered);
+  const served = await serveBehindFront(app, [endpoint], [], delivered, {
+    ...(recordTimeoutMs !== undefined && { recordTimeoutMs }),
+  });
   cleanups.push(served.close);
   return { ...served, endpoint };
 }
@@ -192,7 +197,7 @@ describe('HTTP front: each request is delivered once', () => {
     ]);
   });
 
-  test('a delivery that cannot be recorded is not handed over (it could run twice), and the log says so', async () => {
+  test('a delivery that cannot be recorded is not handed over (it could run twice): the endpoint tells its sender, and the log says so', async () => {
     const deliveries = new RecordingDeliveries();
     deliveries.failure = new Error('connection refused');
     const { url, endpoint, answered, logs } = await start(express(), deliveries);
@@ -203,9 +208,38 @@ describe('HTTP front: each request is delivered once', () => {
     expect(response.status).toBe(200);
     expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: false }]);
     expect(endpoint.delivered).toEqual([]);
+    expect(endpoint.notStartedOnes).toEqual([{ body: { command: '/backup', text: 'create db' } }]);
     expect(logs).toEqual([
-      'http: a request to /slack/events was acknowledged but not started: recording it failed: Error: connection refused',
+      'http: a request to /slack/events was acknowledged but not started: recording it failed: Error: connection ' +
+        'refused; its sender is told to try again',
     ]);
+  });
+
+  test('a record that does not answer (a state cut off) is given up after its time: not started, even once it answers late', async () => {
+    let answerLate: (sighting: 'first') => void = () => {};
+    const hanging: DeliveredRequests = {
+      recordDelivery: () =>
+        new Promise((resolve) => {
+          answerLate = resolve;
+        }),
+    };
+    const { url, endpoint, answered, logs, close } = await start(express(), hanging, 300);
+    const body = 'command=%2Fbackup&text=create+db&trigger_id=1337.42.late';
+
+    const response = await fetch(`${url}/slack/events`, { method: 'POST', body, headers: signed(body) });
+
+    expect(response.status).toBe(200);
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: false }]);
+    expect(endpoint.notStartedOnes).toHaveLength(1);
+    expect(logs).toEqual([
+      'http: a request to /slack/events was acknowledged but not started: recording it failed: Error: the state did ' +
+        'not answer within 0.3 s; its sender is told to try again',
+    ]);
+    // The record is written after all: the request was given up, and stays so.
+    answerLate('first');
+    await sleep(50);
+    expect(endpoint.delivered).toEqual([]);
+    await close();
   });
 
   test('chat endpoints without a record of delivered requests are refused at start', async () => {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveredRequests } from '../../../adapters/chat-platform/chat-platform.ts';
+import { type DeliveredRequests, notStartedText } from '../../../adapters/chat-platform/chat-platform.ts';
 import type { AnsweredChatRequest, HttpFront } from '../../../adapters/http-front/http-front.ts';
 import { renderSlackMessage } from '../../../adapters/slack/render-slack-message.ts';
 import { createSlack, type SlackChat } from '../../../adapters/slack/slack-adapter.ts';
@@ -48,7 +48,11 @@ afterEach(async () => {
  * the adapter; everything else (here a body-parsing API) proxied to Backstop's express app. `delivered` is the record
  * of delivered requests (a state's, or by default one in memory for this instance alone).
  */
-async function startSlack(handler: ChatHandler, delivered?: DeliveredRequests): Promise<Running> {
+async function startSlack(
+  handler: ChatHandler,
+  delivered?: DeliveredRequests,
+  front: { recordTimeoutMs?: number } = {},
+): Promise<Running> {
   const fake = await FakeSlackApi.start();
   cleanups.push(() => fake.close());
   fake.emails.set('U123', 'ana@example.com');
@@ -67,7 +71,7 @@ async function startSlack(handler: ChatHandler, delivered?: DeliveredRequests): 
   app.use('/api/v1', express.json(), (request, response) => {
     response.json({ echo: request.body });
   });
-  const served = await serveBehindFront(app, [slack.endpoint], logs, delivered);
+  const served = await serveBehindFront(app, [slack.endpoint], logs, delivered, front);
   cleanups.push(async () => {
     await served.close();
     await slack.close();
@@ -623,6 +627,35 @@ describe('Slack adapter: a request delivered twice runs once', () => {
     await Promise.all(instances.map((instance, i) => instance.settled.reached(delivered[i]!)));
     const ran = handlers.flatMap((handler) => handler.calls.map((c) => c.input)).sort();
     expect(ran).toEqual(['create db', 'create media', 'pin 7k3q', 'restore 7k3q to shop/live', 'verify 7k3q']);
+  });
+});
+
+describe('Slack adapter: a request acknowledged while the state does not answer', () => {
+  it('is not run, and whoever sent the command or clicked the button is told privately that nothing started', async () => {
+    const handler = new RecordingChatHandler();
+    // The state cut off: recording a delivery waits for an answer that never comes.
+    const unanswered: DeliveredRequests = { recordDelivery: () => new Promise(() => {}) };
+    const { url, fake, answered, logs } = await startSlack(handler, unanswered, { recordTimeoutMs: 200 });
+
+    const responses = await Promise.all([
+      postSigned(url, formBody(slashCommand({ user_id: 'U123', channel_id: 'C123', text: 'create db' }))),
+      postSigned(url, payloadBody(blockActions({ user: 'U456', channel: 'C777', value: 'approve:r4x9ka' }))),
+    ]);
+
+    expect(responses.map((response) => response.status)).toEqual([200, 200]);
+    expect((await answered.reached(2)).map((a) => a.delivered)).toEqual([false, false]);
+    const told = await fake.waitFor(() => {
+      const ephemerals = fake.callsTo('chat.postEphemeral');
+      return ephemerals.length === 2 ? ephemerals : undefined;
+    });
+    expect(told.map((call) => [call.body['channel'], call.body['user']]).sort()).toEqual([
+      ['C123', 'U123'],
+      ['C777', 'U456'],
+    ]);
+    for (const call of told) expect(text(call)).toBe(`:x: ${notStartedText}`);
+    expect(handler.calls).toEqual([]);
+    expect(fake.callsTo('chat.postMessage')).toEqual([]);
+    expect(logs.filter((line) => line.includes('acknowledged but not started'))).toHaveLength(2);
   });
 });
 
