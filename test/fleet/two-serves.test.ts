@@ -5,9 +5,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { useFleet } from './fleet.ts';
 
-// Issue scenario "two serve hosts" (schedules and webhooks; approvals are not part of these trials yet): two `serve`
-// hosts fire one schedule (every 3 s) and deliver its events to a webhook receiver on the test host, while one of
-// them is partitioned from the state for 10 s. Every slot is taken exactly once, none missed; every event is
+// Issue scenario "two serve hosts", its schedules and webhooks (its approvals are the trials of approvals.test.ts):
+// two `serve` hosts fire one schedule (every 3 s) and deliver its events to a webhook receiver on the test host, while
+// one of them is partitioned from the state for 10 s. Every slot is taken exactly once, none missed; every event is
 // delivered at least once, each attempt of a delivery with the same webhook-id; repeats are counted. Three trials.
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
