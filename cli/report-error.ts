@@ -22,6 +22,7 @@ const usageCodes = new Set<ErrorCode>([
   'discord-config',
   'discord-public-key',
   'unknown-target',
+  'backup-not-found',
   'target-required',
   'token-not-found',
   'state-locked',

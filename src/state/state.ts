@@ -107,9 +107,9 @@ export async function migrateToLatest(db: StateDb): Promise<string[]> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => all } });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    throw new BackstopError('migration-failed', `migrating the state database failed: ${String(error)}`, {
+    throw new BackstopError('migration-failed', `migrating the state database failed: ${reasonOf(error)}`, {
       cause: error,
-      userMessage: 'Migrating Backstop’s state database failed; see the log.',
+      userMessage: stateFailureMessage(error),
     });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
@@ -164,4 +164,33 @@ function isAlive(pid: number): boolean {
 function holderCommand(): string {
   const script = process.argv[1] ?? '';
   return /backstop(\.js)?$/.test(script) ? `backstop ${process.argv.slice(2).join(' ')}`.trim() : '';
+}
+
+/**
+ * What to tell a person whose state database could not be migrated: usually it cannot be reached or does not exist
+ * yet (a forgotten createdb, a wrong port), and the cause says which. PostgreSQL's messages name no password.
+ */
+function stateFailureMessage(error: unknown): string {
+  const reason = reasonOf(error);
+  const code =
+    (error as { code?: unknown }).code ?? (error instanceof AggregateError ? error.errors[0]?.code : undefined);
+  const where = 'the database: setting (or DATABASE_URL)';
+  if (code === '3D000') return `Backstop’s state database does not exist (${reason}): create it, or correct ${where}.`;
+  if (
+    typeof code === 'string' &&
+    /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)$/.test(code)
+  ) {
+    return `Backstop could not reach its state database (${reason}): check that PostgreSQL runs there and that ${where} names it.`;
+  }
+  if (code === '28P01' || code === '28000')
+    return `Backstop’s state database refused the login (${reason}): check ${where}.`;
+  return `Migrating Backstop’s state database failed: ${reason}.`;
+}
+
+/** An error's message; a failed connection to every address of a host reports each (its own message is empty). */
+function reasonOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return [...new Set(error.errors.map((inner) => reasonOf(inner)))].join('; ');
+  }
+  return error instanceof Error && error.message !== '' ? error.message : String(error);
 }

@@ -150,6 +150,18 @@ describe('the backstop command without configuration', () => {
     expect([unreachable.code, unreachable.json()]).toEqual([0, []]);
   });
 
+  test('restore of an id that names nothing exits 2 whichever way it is run', async () => {
+    writeFileSync(
+      join(cwd, 'none.yaml'),
+      'dataDir: ./none-data\napps: { shop: { environments: { live: { media: ./m } } } }\n',
+    );
+    for (const flags of [[], ['--json'], ['--yes']]) {
+      const run = await runBackstop(['--config', 'none.yaml', 'restore', 'nosuch', ...flags], { cwd });
+      expect([flags, run.code]).toEqual([flags, 2]);
+      expect(run.stderr).toContain('There is no backup nosuch');
+    }
+  });
+
   test('an unknown target is refused with the configured ones listed', async () => {
     writeFileSync(
       join(cwd, 'one.yaml'),

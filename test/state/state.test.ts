@@ -296,3 +296,32 @@ test('a command that only reads leaves nothing behind where no state is', async 
   await state.close();
   await expect(readdir(dataDir)).rejects.toMatchObject({ code: 'ENOENT' });
 });
+
+describe('a PostgreSQL state that cannot be migrated says why', () => {
+  const migrating = async (databaseUrl: string) => {
+    const state = await openState({ databaseUrl, dataDir: '/nonexistent' });
+    try {
+      return await migrateToLatest(state.db);
+    } finally {
+      await state.close();
+    }
+  };
+
+  test('a database not created yet: named, with what to do', async () => {
+    await expect(migrating('postgres://postgres@127.0.0.1:5432/backstop_never_created')).rejects.toMatchObject({
+      code: 'migration-failed',
+      userMessage: expect.stringMatching(
+        /state database does not exist \(database "backstop_never_created" does not exist\): create it, or correct the database: setting/,
+      ),
+    });
+  });
+
+  test('nothing listening there: the address, and what to check', async () => {
+    await expect(migrating('postgres://postgres@127.0.0.1:1/backstop')).rejects.toMatchObject({
+      code: 'migration-failed',
+      userMessage: expect.stringMatching(
+        /could not reach its state database \(.*ECONNREFUSED 127\.0\.0\.1:1.*\): check/,
+      ),
+    });
+  });
+});
