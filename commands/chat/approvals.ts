@@ -14,6 +14,7 @@ import type { HandlerContext } from '../handlers/reply.ts';
 import { resolveTarget } from '../handlers/resolve-target.ts';
 import { type ChatContext, chatPrincipal } from './chat-handler.ts';
 import type { ChatAnnouncer, ChatCaller, ChatMessage, ChatOutput } from './chat-types.ts';
+import { UpdateThrottle } from './update-throttle.ts';
 
 /**
  * A restore asked in chat whose destination needs a second person's approval (see needsApproval): records the
@@ -100,6 +101,9 @@ export async function decideRestoreRequest(
   if (decision === 'approve') await followApproved(chat, decided.request, decided.operation!, edit);
 }
 
+/** The least time between two progress edits of a request's cards (Slack's own pacing of a command's message). */
+const CARD_PROGRESS_INTERVAL_MS = 3000;
+
 /**
  * Follows an approved restore, showing its progress on every copy of the card, then its outcome (unless another
  * instance showed it first).
@@ -110,14 +114,31 @@ async function followApproved(
   operation: Operation,
   edit: (reference: string, message: ChatMessage) => Promise<void>,
 ): Promise<void> {
-  await followOperation(chat.engine, operation, {
-    onProgress: (progress) => {
-      const text = `Approved by ${request.decidedBy}: ${progress.phase} ${formatBytes(progress.bytesDone)}`;
-      void cardOf(chat, request, text)
-        .then((card) => Promise.all(request.cards.map((reference) => edit(reference, card))))
-        .catch(() => undefined);
+  // Paced and in order: platforms limit how often a message may be edited (an edit refused for that is not tried
+  // again), and a progress edit still on its way must not land after the outcome.
+  const progressEdits = new UpdateThrottle<string>(
+    async (text) => {
+      const card = await cardOf(chat, request, text);
+      await Promise.all(request.cards.map((reference) => edit(reference, card)));
     },
-  });
+    {
+      intervalMs: CARD_PROGRESS_INTERVAL_MS,
+      onError: (error) => chat.engine.log(`could not show the restore's progress on its card: ${reasonOf(error)}`),
+    },
+  );
+  let shown = '';
+  try {
+    await followOperation(chat.engine, operation, {
+      onProgress: (progress) => {
+        const text = `Approved by ${request.decidedBy}: ${progress.phase} ${formatBytes(progress.bytesDone)}`;
+        if (text === shown) return; // the same words again: no edit
+        shown = text;
+        void progressEdits.push(text);
+      },
+    });
+  } finally {
+    await progressEdits.discard(); // the outcome follows: a progress edit still waiting is stale
+  }
   await showOnCards(chat, await chat.engine.requests.get(request.id), edit);
 }
 

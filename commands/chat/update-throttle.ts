@@ -25,7 +25,8 @@ export interface UpdateThrottleOptions {
  *   ran, as a test's stopped clock, does not hold the value back), at once after `flush`, and, with an infinite
  *   interval, at once after `finish`.
  * - `push` resolves once its value, or a newer one that replaced it, has been sent or has failed; it never rejects.
- * - `finish` and `flush` resolve once nothing waits and nothing is being sent, values pushed meanwhile included.
+ * - `finish` and `flush` resolve once nothing waits and nothing is being sent, values pushed meanwhile included;
+ *   `discard` drops what waits and resolves once nothing is being sent.
  */
 export class UpdateThrottle<T> {
   readonly #send: (value: T) => Promise<void>;
@@ -70,6 +71,17 @@ export class UpdateThrottle<T> {
    */
   flush(): Promise<void> {
     this.#hurried = true;
+    return this.#idle();
+  }
+
+  /**
+   * What waits is stale (an outcome is about to replace the message): drops the value waiting, whose `push` resolves
+   * as if it had been sent, and resolves once nothing is being sent, so that whatever is sent next lands last.
+   */
+  discard(): Promise<void> {
+    const dropped = this.#pending;
+    this.#pending = undefined;
+    for (const resolve of dropped?.waiters ?? []) resolve();
     return this.#idle();
   }
 

@@ -202,6 +202,11 @@ describe('the /backup command in chat', () => {
     const finalCard = [...first.edits, ...second.edits].at(-1)!.message;
     expect(finalCard.text).toContain('asked by slack:UANA, approved by slack:UBOB');
     expect(finalCard.buttons).toBeUndefined();
+    // Progress is shown paced: never the same words twice in a row (each edit counts against the platform's limit).
+    for (const output of [first, second]) {
+      const texts = output.edits.map((e) => `${e.reference} ${e.message.text}`);
+      expect(texts.filter((text, i) => i > 0 && text === texts[i - 1])).toEqual([]);
+    }
   }, 60_000);
 
   test('an expired request cannot be approved, and its card says so', async () => {

@@ -63,6 +63,30 @@ describe('UpdateThrottle', () => {
     },
   );
 
+  it('discard drops the value waiting at once and waits only for the send under way', async () => {
+    let release!: () => void;
+    const sent: number[] = [];
+    const send = async (value: number) => {
+      if (value === 1) await new Promise<void>((resolve) => (release = resolve));
+      sent.push(value);
+    };
+    const throttle = new UpdateThrottle(send, { intervalMs: 60_000, onError: noErrors });
+    const first = throttle.push(1); // goes out at once and is held by the send
+    const waiting = throttle.push(2); // waits for an interval of a minute
+    let discarded = false;
+    const discarding = throttle.discard().then(() => {
+      discarded = true;
+    });
+    await waiting; // resolved by the discard, never sent
+    expect(discarded).toBe(false); // the first send is still under way
+    release();
+    await Promise.all([first, discarding]);
+    expect(sent).toEqual([1]);
+    void throttle.push(3); // later values still go out
+    await throttle.flush();
+    expect(sent).toEqual([1, 3]);
+  });
+
   it('resolves a replaced push once the value that replaced it is sent', async () => {
     const { sent, send } = recordingSend();
     const throttle = new UpdateThrottle(send, { intervalMs: 50, onError: noErrors });
