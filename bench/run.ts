@@ -3,7 +3,7 @@
  * also adds the table to bench/RESULTS.md with the command that produced it.
  *
  *   node --import tsx bench/generate-data.ts [--scale S]
- *   node --import tsx bench/run.ts [--scale S] [--runs N] [--record]
+ *   node --import tsx bench/run.ts [--scale S] [--runs N] [--only db|media] [--record]
  *
  * Peers: `pg_dump -Fc -Z1 | age -r KEY > file` (and -Z6, each beside Backstop at the same compression), `age -d | pg_restore --single-transaction`, `tar -cf - | age -r KEY`,
  * and `restic backup` on a fresh repository (installed with apt-get when missing and allowed). Each pair runs N times,
@@ -31,6 +31,9 @@ interface Measure {
 }
 
 const { urlOf, admin } = benchPostgres(adminUrl);
+/** `--only db` or `--only media`: that half of the run alone. */
+const only = ((index) => (index < 0 ? undefined : argv[index + 1]))(argv.indexOf('--only'));
+if (only !== undefined && only !== 'db' && only !== 'media') throw new Error('--only takes db or media');
 
 /** Runs a command under GNU time; returns wall seconds, peak RSS and stdout. */
 function timed(command: string[], env: Record<string, string> = {}): Measure & { stdout: string } {
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
 
   // Database backup: the same pg_dump at the same compression on both sides, at Backstop's default (gzip:1) and at
   // pg_dump's own default (gzip at level 6). The restores below read the gzip:1 pair.
-  {
+  if (only !== 'media') {
     let lastBackup = '';
     for (const [compression, flag] of [
       ['gzip:1', '-Z1'],
@@ -162,8 +165,8 @@ async function main(): Promise<void> {
     rows.push(restoreRow);
   }
 
-  // Media backups of both trees.
-  for (const tree of ['media-large', 'media-small', 'media-huge']) {
+  // Media backups of the three trees.
+  for (const tree of only === 'db' ? [] : ['media-large', 'media-small', 'media-huge']) {
     const dir = join(dataDir, tree);
     const row: Row = { name: `${tree} backup`, backstop: [], peers: { 'tar -cf - | age': [] } };
     if (hasRestic) row.peers['restic backup (fresh repo)'] = [];
@@ -188,7 +191,7 @@ async function main(): Promise<void> {
     rows.push(row);
   }
 
-  const command = `node --import tsx bench/run.ts${scale === 1 ? '' : ` --scale ${scale}`} --runs ${runs}`;
+  const command = `node --import tsx bench/run.ts${scale === 1 ? '' : ` --scale ${scale}`} --runs ${runs}${only === undefined ? '' : ` --only ${only}`}`;
   const table = [
     '| what | peer | Backstop | peer | Backstop / peer | Backstop peak memory | peer peak memory |',
     '| --- | --- | --- | --- | --- | --- | --- |',
