@@ -34,7 +34,8 @@ const MISSED_HINT =
  * - Each firing of a target's cron queues the backup of that slot; the slot's unique index makes any number of
  *   instances queue it exactly once (`fire`).
  * - On start, the latest slot that passed while no instance ran is queued once (`catchUp`), unless it lies before
- *   the target's schedule was first seen (a new install does not back up at once).
+ *   the target's schedule was first seen (a new install does not back up at once). A slot that comes while the
+ *   scheduler starts is queued too: by its timer, set before the catch-up begins.
  * - A target whose last completed scheduled backup is older than two periods gets one `backup.missed` event per
  *   stretch, whichever instance notices first (`checkMissed`).
  * - Every target is pruned daily at 03:30 UTC (`pruneAll`).
@@ -69,11 +70,16 @@ export class Scheduler {
     if (this.running) return;
     this.running = true;
     await this.track('forgetting schedules turned off', () => this.forgetSchedulesOff());
+    if (!this.running) return; // stopped meanwhile
+    // The timers before the catch-up, and the catch-up from a moment after they are set: a slot that comes while the
+    // catch-up runs (minutes, over thousands of targets) is fired by its timer, and every slot before is the
+    // catch-up's. Catching up first, such a slot was neither: it came after the catch-up's "now", and its timer was
+    // set after it.
+    for (const target of scheduledTargets(this.ctx.targets)) this.scheduleTarget(target);
+    this.addJob('the daily prune', DAILY_PRUNE, () => this.track('pruning', () => this.pruneAll()));
     await this.track('catching up missed slots', () => this.catchUp(this.ctx.clock()));
     if (!this.running) return; // stopped while catching up
-    for (const target of scheduledTargets(this.ctx.targets)) this.scheduleTarget(target);
     this.missedTimer = setInterval(() => this.checkMissedInBackground(), this.missedCheckMs);
-    this.addJob('the daily prune', DAILY_PRUNE, () => this.track('pruning', () => this.pruneAll()));
   }
 
   /** Cancels this scheduler's jobs and timer, then waits for the work they started to end. */

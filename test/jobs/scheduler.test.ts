@@ -225,6 +225,30 @@ describe('catching up', () => {
     expect(backups.map((b) => b.slot)).toEqual([at('2026-11-28T02:00:00Z')]);
     expect(await operationSubjects()).toEqual([backups[0]!.id]);
   });
+  test('a slot that comes while the scheduler starts is queued once: its timer is set before the catch-up runs', async () => {
+    // Seen yesterday, so today's 02:00 is due; the catch-up of many targets takes a while, and the minute comes
+    // during it (here: during its first transaction).
+    await engine.state.db
+      .insertInto('schedules')
+      .values({ app: 'shop', env: 'live', first_seen_at: at('2026-11-26T10:00:00Z') })
+      .execute();
+    const clock = new ManualClock(at('2026-11-27T01:59:59Z'));
+    const ctx = contextWith([liveTarget], clock);
+    const catalog = Object.create(ctx.catalog) as Catalog;
+    catalog.transaction = async (fn) => {
+      const result = await ctx.catalog.transaction(fn);
+      clock.set(at('2026-11-27T02:00:01Z'));
+      return result;
+    };
+    const timers = new ManualCronTimers(clock.now);
+    await schedulerOf({ ...ctx, catalog }, { timers }).start();
+
+    // node-schedule fires the slot: its timer was set before it.
+    await timers.fire('0 2 * * *', at('2026-11-27T02:00:00Z'));
+    const backups = await scheduledBackups(liveTarget);
+    expect(backups.map((b) => b.slot)).toEqual([at('2026-11-27T02:00:00Z')]);
+    expect(await operationSubjects()).toEqual([backups[0]!.id]);
+  });
 });
 
 describe('start and stop', () => {
