@@ -275,6 +275,28 @@ describe('start and stop', () => {
     expect(jobCount()).toBe(before.size);
   });
 
+  test('targets sharing a cron and zone share one timer, whose firing queues the slot of each of them once', async () => {
+    const clock = new ManualClock(at('2026-11-27T10:00:00Z'));
+    const sharing = ['a', 'b', 'c'].map((env) => scheduled('shop', env));
+    const other = scheduled('shop', 'd', '0 3 * * *');
+    const timers = new ManualCronTimers(clock.now);
+    const scheduler = schedulerOf(contextWith([...sharing, other, stagingTarget], clock), { timers });
+    await scheduler.start();
+    expect(timers.scheduled).toEqual([
+      { cron: '0 2 * * *', timezone: 'UTC' },
+      { cron: '0 3 * * *', timezone: 'UTC' },
+      { cron: '30 3 * * *', timezone: 'UTC' },
+    ]);
+
+    const slot = at('2026-11-28T02:00:00Z');
+    clock.set(later(slot, 5));
+    await timers.fire('0 2 * * *', slot);
+    await timers.fire('0 2 * * *', slot); // another instance's firing of the same slot
+    for (const each of sharing) expect((await scheduledBackups(each)).map((b) => b.slot)).toEqual([slot]);
+    expect(await scheduledBackups(other)).toEqual([]);
+    expect(await operationSubjects()).toHaveLength(sharing.length);
+  });
+
   test('an every-second cron queues one backup per firing with consecutive slots until stopped', async () => {
     const everySecond = scheduled('shop', 'live', '* * * * * *');
     const clock = new ManualClock(at('2026-11-27T10:00:00.300Z'));
