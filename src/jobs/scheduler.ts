@@ -109,10 +109,14 @@ export class Scheduler {
    */
   async catchUp(now: Date): Promise<string[]> {
     const created: string[] = [];
+    // Every target of one schedule has the same latest slot: worked out once (cron-parser's prev() takes milliseconds).
+    const latestSlots = new Map<string, Date>();
     for (const target of scheduledTargets(this.ctx.targets)) {
       await this.forTarget('catching up', target, async () => {
         const firstSeen = await this.firstSeen(target, now);
-        const slot = previousSlot(target.schedule, now);
+        const key = scheduleKey(target.schedule);
+        const slot = latestSlots.get(key) ?? previousSlot(target.schedule, now);
+        latestSlots.set(key, slot);
         if (slot.getTime() <= firstSeen.getTime()) return;
         const backup = await this.queue(target, slot);
         if (backup) created.push(backup.id);
