@@ -398,8 +398,9 @@ async function main(): Promise<void> {
       );
       for (const [i, f] of fired.entries()) {
         say(
-          `  instance ${i}: node-schedule handed over ${f.fired} firings from +${s(f.firstDispatch - at)} to ` +
-            `+${s(f.lastDispatch - at)}, last ended +${s(f.lastSettled - at)}; created ${f.created}; RSS idle peak ` +
+          `  instance ${i}: node-schedule handed over ${f.handedOver} firings from +${s(f.firstHandOver - at)} to ` +
+            `+${s(f.lastHandOver - at)}; the last target's slot begun +${s(f.lastFired - at)}, ended ` +
+            `+${s(f.lastSettled - at)}; created ${f.created}; RSS idle peak ` +
             `${f.idlePeakMb} MB (${f.idleEndRssMb} MB, heap ${f.idleEndHeapMb} MB just before), burst peak ` +
             `${f.burstPeakMb} MB; CPU ${s(f.burstCpuMs)}`,
         );
@@ -497,7 +498,7 @@ async function main(): Promise<void> {
           `| of which: ${ready[0]!.timers} cron timers set | ${perInstance((i) => s(ready[i]!.timersMs))} |`,
           `| all ${targetCount} slots queued (last operation recorded) | **${s(lastQueuedMs)}** after the minute ` +
             `(goal ${GOAL_SECONDS} s: ${withinGoal ? 'met' : '**not met**'}) |`,
-          `| node-schedule hands over the last firing | ${perInstance((i) => `+${s(fired[i]!.lastDispatch - at)}`)} |`,
+          `| node-schedule hands over the last firing (firings per instance) | ${perInstance((i) => `+${s(fired[i]!.lastHandOver - at)}`)} (${fired[0]!.handedOver}) |`,
           `| each instance's last firing ended | ${perInstance((i) => `+${s(fired[i]!.lastSettled - at)}`)} |`,
           `| exactly once | ${exactlyOnce ? `**yes**: ${backups.targets} targets, ${backups.n} backups, ${operations.n} operations, none twice, none of another slot; created ${perInstance((i) => String(fired[i]!.created))}` : `**no**: ${problems.join('; ')}`} |`,
           `| RSS per instance: peak while starting | ${perInstance((i) => `${ready[i]!.startPeakMb}`)} MB |`,

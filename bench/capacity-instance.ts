@@ -19,6 +19,7 @@ import { webSettings } from '../cli/web-command.ts';
 import { workerSettings } from '../cli/worker-settings.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { newId } from '../src/domain/new-id.ts';
+import type { Target } from '../src/domain/target.ts';
 import { createHttpApp } from '../src/http/create-http-app.ts';
 import type { CronTimer, CronTimers } from '../src/jobs/cron-timers.ts';
 import { NodeScheduleTimers } from '../src/jobs/node-schedule-timers.ts';
@@ -36,7 +37,7 @@ export type InstanceMessage =
       type: 'ready';
       /** ms from process start: modules loaded, config loaded, engine composed, HTTP listening, scheduler started. */
       at: { modules: number; config: number; engine: number; http: number; scheduler: number };
-      /** ms from scheduler.start() to its first cron timer (forgetting schedules off, catching up) and then to its last. */
+      /** ms the scheduler's start spent catching up over every target, and setting its cron timers. */
       catchUpMs: number;
       timersMs: number;
       timers: number;
@@ -47,11 +48,13 @@ export type InstanceMessage =
     }
   | {
       type: 'fired';
-      /** Wall-clock ms (Date.now()) at which node-schedule handed over the first and last firing, and the last ended. */
-      firstDispatch: number;
-      lastDispatch: number;
+      /** Firings node-schedule handed over (one per timer), the first and the last at (wall clock, Date.now()). */
+      handedOver: number;
+      firstHandOver: number;
+      lastHandOver: number;
+      /** When the scheduler began queuing the last target's slot, and when the last one ended (Date.now()). */
+      lastFired: number;
       lastSettled: number;
-      fired: number;
       /** Backups this instance created (the others found their slot taken). */
       created: number;
       idlePeakMb: number;
@@ -116,38 +119,61 @@ class ObservedTimers implements CronTimers {
   count = 0;
   firstAt = 0;
   lastAt = 0;
-  fired = 0;
-  settled = 0;
-  firstDispatch = 0;
-  lastDispatch = 0;
-  lastSettled = 0;
-  burstCpuStart = 0;
+  /** Firings node-schedule handed over, and when the first and last were (Date.now()). */
+  handedOver = 0;
+  firstHandOver = 0;
+  lastHandOver = 0;
   private readonly inner = new NodeScheduleTimers();
-
-  constructor(private readonly onSettled: () => void) {}
 
   schedule(cron: string, timezone: string, onFire: (slot: Date) => Promise<void>): CronTimer | undefined {
     if (this.count++ === 0) this.firstAt = performance.now();
     const timer = this.inner.schedule(cron, timezone, (slot) => {
       const now = Date.now();
-      if (this.fired++ === 0) {
-        this.firstDispatch = now;
-        this.burstCpuStart = cpuMs();
-        enter('burst');
-      }
-      this.lastDispatch = now;
-      return onFire(slot).finally(() => {
-        this.lastSettled = Date.now();
-        if (++this.settled === scheduledTargets) this.onSettled();
-      });
+      if (this.handedOver++ === 0) this.firstHandOver = now;
+      this.lastHandOver = now;
+      return onFire(slot);
     });
     this.lastAt = performance.now();
     return timer;
   }
 }
 
-/** The scheduler as serve makes it; the missed-backup check that its interval runs is timed, not changed. */
+/**
+ * The scheduler as serve makes it; its catch-up and the missed-backup check that its interval runs are timed, and
+ * the queuing of each target's slot by a timer (`fire`) is counted: when the last target's has ended, the instance
+ * reports the burst.
+ */
 class ObservedScheduler extends Scheduler {
+  catchUpMs = 0;
+  fired = 0;
+  settled = 0;
+  lastFired = 0;
+  lastSettled = 0;
+  burstCpuStart = 0;
+
+  override async fire(target: Target, slot: Date): Promise<boolean> {
+    if (this.fired++ === 0) {
+      this.burstCpuStart = cpuMs();
+      enter('burst');
+    }
+    this.lastFired = Date.now();
+    try {
+      return await super.fire(target, slot);
+    } finally {
+      this.lastSettled = Date.now();
+      if (++this.settled === scheduledTargets) reportBurst();
+    }
+  }
+
+  override async catchUp(now: Date): Promise<string[]> {
+    const startedAt = performance.now();
+    try {
+      return await super.catchUp(now);
+    } finally {
+      this.catchUpMs = performance.now() - startedAt;
+    }
+  }
+
   override async checkMissed(now: Date): Promise<number> {
     const startedAt = Date.now();
     const during = phase;
@@ -175,16 +201,18 @@ const server: Server = await new Promise((resolve) => {
 });
 const httpAt = performance.now();
 const scheduledTargets = config.targets.filter((t) => t.schedule !== 'off').length;
-const timers = new ObservedTimers(() => {
-  const burstCpuMs = cpuMs() - timers.burstCpuStart;
+const timers = new ObservedTimers();
+function reportBurst(): void {
+  const burstCpuMs = cpuMs() - scheduler.burstCpuStart;
   const idleEnd = idleEndMemory;
   enter('settled');
   send({
     type: 'fired',
-    firstDispatch: timers.firstDispatch,
-    lastDispatch: timers.lastDispatch,
-    lastSettled: timers.lastSettled,
-    fired: timers.fired,
+    firstHandOver: timers.firstHandOver,
+    lastHandOver: timers.lastHandOver,
+    handedOver: timers.handedOver,
+    lastFired: scheduler.lastFired,
+    lastSettled: scheduler.lastSettled,
     created,
     idlePeakMb: peakOf('idle'),
     idleEndRssMb: idleEnd.rss,
@@ -192,9 +220,8 @@ const timers = new ObservedTimers(() => {
     burstPeakMb: peakOf('burst'),
     burstCpuMs,
   });
-});
+}
 const scheduler = new ObservedScheduler(engine, { timers });
-const schedulerStartAt = performance.now();
 await scheduler.start();
 const schedulerAt = performance.now();
 enter('idle');
@@ -215,7 +242,7 @@ send({
     http: Math.round(httpAt),
     scheduler: Math.round(schedulerAt),
   },
-  catchUpMs: Math.round(timers.firstAt - schedulerStartAt),
+  catchUpMs: Math.round(scheduler.catchUpMs),
   timersMs: Math.round(timers.lastAt - timers.firstAt),
   timers: timers.count,
   targets: scheduledTargets,
