@@ -3,9 +3,11 @@
  * queue's claim rate on that queue against bare SKIP LOCKED loops, in the same processes and the same database.
  *
  *   npm run build && node --import tsx bench/capacity-bench.ts [--targets N] [--instances I] [--claims K]
- *     [--rounds R] [--lead S]
+ *     [--rounds R] [--lead S] [--history D]
  *
- * Defaults: 10,000 targets, 3 instances, K = min(N, 5000) claims per measurement, 2 rounds, a lead that grows with N.
+ * Defaults: 10,000 targets, 3 instances, K = min(N, 5000) claims per measurement, 3 rounds, a lead that grows with N,
+ * no history (--history D: D x N finished operations ahead of the queued ones, in both tables, as the queue keeps
+ * finished operations for 30 days).
  *
  * Set-up: a fresh database (created and dropped, as the other benches do), migrated; one config file with N targets
  * (apps of 10 environments, each `schedule: { cron: "M H * * *", timezone: UTC, parts: db }`, all the same minute),
@@ -48,16 +50,17 @@ import { benchPostgres } from './bench-postgres.ts';
 import type { InstanceMessage, ParentMessage } from './capacity-instance.ts';
 
 const argv = process.argv.slice(2);
-function option(name: string, fallback: number): number {
+function option(name: string, fallback: number, least = 1): number {
   const index = argv.indexOf(name);
   const value = index >= 0 ? Number(argv[index + 1]) : fallback;
-  if (!(Number.isInteger(value) && value >= 1)) throw new Error(`${name} takes a positive integer`);
+  if (!(Number.isInteger(value) && value >= least)) throw new Error(`${name} takes an integer of at least ${least}`);
   return value;
 }
 const targetCount = option('--targets', 10_000);
 const instanceCount = option('--instances', 3);
 const claimCount = option('--claims', Math.min(targetCount, 5000));
-const rounds = option('--rounds', 2);
+const rounds = option('--rounds', 3);
+const historyDays = option('--history', 0, 0);
 // Start-up grows with the targets (the catch-up reads every target's schedule, node-schedule sorts every timer).
 const leadSeconds = option('--lead', Math.ceil(40 + targetCount / 200));
 const adminUrl = process.env['BACKSTOP_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -284,15 +287,34 @@ async function main(): Promise<void> {
     const db = new pg.Client({ connectionString: urlOf(name) });
     await db.connect();
     try {
-      // The bare loops' plain table: the same number of rows, ordered by a sequence like the queue's.
+      // History: finished operations ahead of the burst's, as the queue keeps them for 30 days.
+      const historyRows = historyDays * targetCount;
+      await db.query(
+        `insert into operations (id, kind, subject_id, target, status, attempts, max_attempts, requested_by,
+           created_at, started_at, finished_at)
+         select 'h' || g, 'backup', 'h' || g, 'a' || (g % $2::int) || '/history', 'succeeded', 1, 3, 'history',
+           now() - interval '1 day', now() - interval '1 day', now() - interval '1 day'
+         from generate_series(1, $1::int) g`,
+        [historyRows, targetCount],
+      );
+      // The bare loops' plain table: the same number of rows (and of finished rows ahead of them), ordered by a
+      // sequence like the queue's.
       await db.query(`create table bare_queue (
           id text primary key, seq bigserial unique, target text, status text not null, attempts int not null default 0,
-          lease_owner text, lease_expires_at timestamptz, started_at timestamptz, finished_at timestamptz)`);
+          lease_owner text, lease_expires_at timestamptz, started_at timestamptz, finished_at timestamptz,
+          history boolean not null default false)`);
+      await db.query(
+        `insert into bare_queue (id, target, status, history)
+         select 'h' || g, 'a' || g, 'succeeded', true from generate_series(1, $1::int) g`,
+        [historyRows],
+      );
       await db.query(
         `insert into bare_queue (id, target, status)
          select md5(g::text), 'a' || g, 'queued' from generate_series(1, $1::int) g`,
         [targetCount],
       );
+      await db.query('vacuum analyze operations');
+      await db.query('vacuum analyze bare_queue');
 
       const startedAt = Date.now();
       const loadAtStart = load();
@@ -416,11 +438,11 @@ async function main(): Promise<void> {
         if (mode === 'backstop') {
           await db.query(`update operations set status = 'queued', attempts = 0, lease_owner = null,
             lease_expires_at = null, started_at = null, finished_at = null, error = null, phase = null, bytes_done = 0
-            where kind = 'backup'`);
+            where kind = 'backup' and requested_by = 'schedule'`);
           await db.query('vacuum analyze operations');
         } else {
           await db.query(`update bare_queue set status = 'queued', attempts = 0, lease_owner = null,
-            lease_expires_at = null, started_at = null, finished_at = null`);
+            lease_expires_at = null, started_at = null, finished_at = null where not history`);
           await db.query('vacuum analyze bare_queue');
         }
       };
@@ -481,7 +503,7 @@ async function main(): Promise<void> {
       };
       const command =
         `node --import tsx bench/capacity-bench.ts --targets ${targetCount} --instances ${instanceCount}` +
-        ` --claims ${claimCount} --rounds ${rounds} --lead ${leadSeconds}`;
+        ` --claims ${claimCount} --rounds ${rounds} --lead ${leadSeconds}${historyDays > 0 ? ` --history ${historyDays}` : ''}`;
       const checks = missedChecks.map((c) => `${s(c.ms)} (${c.phase})`);
       console.log(
         [
@@ -491,7 +513,8 @@ async function main(): Promise<void> {
           '',
           '| figure | measured |',
           '| --- | --- |',
-          `| targets, instances | ${targetCount} targets in one cron minute, ${instanceCount} instances |`,
+          `| targets, instances | ${targetCount} targets in one cron minute, ${instanceCount} instances` +
+            `${historyDays > 0 ? `; ${historyDays * targetCount} finished operations ahead of the queued ones` : ''} |`,
           `| instance ready after | ${perInstance((i) => s(ready[i]!.at.scheduler))} |`,
           `| of which: config loaded | ${perInstance((i) => s(ready[i]!.at.config - ready[i]!.at.modules))} |`,
           `| of which: scheduler catch-up over every target | ${perInstance((i) => s(ready[i]!.catchUpMs))} |`,
