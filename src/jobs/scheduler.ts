@@ -46,7 +46,8 @@ const MISSED_HINT =
  *   stretch, whichever instance notices first (`checkMissed`).
  * - Every target is pruned daily at 03:30 UTC (`pruneAll`).
  * - Nothing the timers run can crash the process: failures are logged. `stop()` cancels only this scheduler's jobs
- *   and timers and waits for what they started.
+ *   and timers and waits for what they started; a pass over every target (catch-up, missed-backup check, prune,
+ *   firing) ends at the target it is at, so stopping takes one target's work, not a pass's (minutes over thousands).
  */
 export class Scheduler {
   private readonly missedCheckMs: number;
@@ -56,6 +57,8 @@ export class Scheduler {
   private checkingMissed = false;
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
+  /** Set by stop(): passes over every target end at the target they are at. */
+  private stopping = false;
 
   constructor(
     private readonly ctx: JobsContext,
@@ -72,6 +75,7 @@ export class Scheduler {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.stopping = false;
     await this.track('forgetting schedules turned off', () => this.forgetSchedulesOff());
     if (!this.running) return; // stopped meanwhile
     // The timers before the catch-up, and the catch-up from a moment after they are set: a slot that comes while the
@@ -88,6 +92,7 @@ export class Scheduler {
   /** Cancels this scheduler's jobs and timer, then waits for the work they started to end. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     for (const job of this.jobs.splice(0)) job.cancel();
     clearInterval(this.missedTimer);
     this.missedTimer = undefined;
@@ -112,6 +117,7 @@ export class Scheduler {
     // Every target of one schedule has the same latest slot: worked out once (cron-parser's prev() takes milliseconds).
     const latestSlots = new Map<string, Date>();
     for (const target of scheduledTargets(this.ctx.targets)) {
+      if (this.stopping) break;
       await this.forTarget('catching up', target, async () => {
         const firstSeen = await this.firstSeen(target, now);
         const key = scheduleKey(target.schedule);
@@ -134,6 +140,7 @@ export class Scheduler {
   async checkMissed(now: Date): Promise<number> {
     let recorded = 0;
     for (const target of scheduledTargets(this.ctx.targets)) {
+      if (this.stopping) break;
       await this.forTarget('checking for missed backups of', target, async () => {
         const firstSeen = await this.firstSeen(target, now);
         const last = await lastCompletedScheduledBackup(this.ctx, target);
@@ -176,6 +183,7 @@ export class Scheduler {
    */
   async pruneAll(): Promise<void> {
     for (const target of this.ctx.targets) {
+      if (this.stopping) break;
       await this.forTarget('pruning', target, async () => {
         await pruneAndRecord(this.ctx, target, { dryRun: false });
       });
@@ -235,8 +243,8 @@ export class Scheduler {
 
   /**
    * One timer per schedule (cron and zone), firing every target that has it. node-schedule hands over one firing per
-   * turn of the event loop and keeps its timers in one sorted array: with a timer per target, ten thousand targets of
-   * one minute took minutes to be handed over and stopping took a minute (bench/RESULTS.md, capacity).
+   * turn of the event loop, each after a cron-parser step: with a timer per target, ten thousand targets of one minute
+   * took minutes to be handed over (bench/RESULTS.md, capacity).
    */
   private scheduleTargets(targets: readonly ScheduledTarget[]): void {
     const groups = new Map<string, ScheduledTarget[]>();
@@ -273,7 +281,7 @@ export class Scheduler {
     const first = Math.floor(Math.random() * group.length);
     let next = 0;
     const lane = async () => {
-      while (this.running && next < group.length) {
+      while (!this.stopping && next < group.length) {
         const target = group[(first + next++) % group.length]!;
         await this.track(`firing the schedule of ${targetName(target)}`, () => this.fire(target, slot));
       }

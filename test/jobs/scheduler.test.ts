@@ -365,6 +365,36 @@ describe('start and stop', () => {
     await scheduler.stop();
   });
 
+  test('stop() does not wait for a pass over every target: the missed-backup check ends at the target it is at', async () => {
+    const ctx = contextWith(['a', 'b', 'c'].map((env) => scheduled('shop', env)));
+    const catalog = Object.create(ctx.catalog) as Catalog;
+    const scheduler = schedulerOf({ ...ctx, catalog }, { missedCheckMs: 20, timers: new ManualCronTimers() });
+    await scheduler.start();
+
+    // From now on the check's first transaction (shop/a's first sighting) is held until the scheduler is stopping.
+    let transactions = 0;
+    let atFirst!: () => void;
+    const reachedFirst = new Promise<void>((resolve) => {
+      atFirst = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    catalog.transaction = async (fn) => {
+      if (++transactions === 1) {
+        atFirst();
+        await released;
+      }
+      return ctx.catalog.transaction(fn);
+    };
+    await reachedFirst;
+    const stopped = scheduler.stop();
+    release();
+    await stopped;
+    expect(transactions).toBe(1);
+  });
+
   test('the missed-backup check runs every missedCheckMs', async () => {
     const clock = new ManualClock(at('2026-11-27T10:00:00Z'));
     const ctx = contextWith([liveTarget], clock);
