@@ -35,7 +35,8 @@
  *   instance, on the same connection pools, draining K of N rows from a plain table with `UPDATE ... WHERE id = (SELECT
  *   id ... ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id` and a finish update. Both tables are set back to
  *   N queued rows and vacuumed before each measurement; R rounds, alternating which goes first; medians. The bare
- *   loops keep no target's operations apart or in order, which Backstop's claim does.
+ *   loops keep no target's operations apart or in order, which Backstop's claim does. While they claim, what the
+ *   database's backends do is sampled every 50 ms (waiting on the advisory lock, idle in a transaction, active).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -267,6 +268,42 @@ function slotMinute(leadMs: number): Date {
 interface ClaimMeasure {
   seconds: number;
   peakMb: number[];
+  /** The bench database's backends, mean per sample: waiting on the claim's advisory lock, idle inside a transaction
+   * (waiting for their client's next statement), running a statement. */
+  waits: { advisory: number; idleInTransaction: number; active: number };
+}
+
+/** Samples what the bench database's backends are doing every 50 ms until stopped. */
+function sampleBackends(client: pg.Client, database: string): () => Promise<ClaimMeasure['waits']> {
+  const totals = { advisory: 0, idleInTransaction: 0, active: 0 };
+  let samples = 0;
+  let stopping = false;
+  const loop = (async () => {
+    while (!stopping) {
+      const { rows } = await client.query(
+        `select count(*) filter (where wait_event_type = 'Lock' and wait_event = 'advisory')::int as advisory,
+                count(*) filter (where state = 'idle in transaction')::int as idle_in_transaction,
+                count(*) filter (where state = 'active' and wait_event_type is distinct from 'Lock')::int as active
+         from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`,
+        [database],
+      );
+      totals.advisory += rows[0].advisory;
+      totals.idleInTransaction += rows[0].idle_in_transaction;
+      totals.active += rows[0].active;
+      samples++;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return async () => {
+    stopping = true;
+    await loop;
+    const mean = (n: number) => (samples === 0 ? 0 : n / samples);
+    return {
+      advisory: mean(totals.advisory),
+      idleInTransaction: mean(totals.idleInTransaction),
+      active: mean(totals.active),
+    };
+  };
 }
 
 async function main(): Promise<void> {
@@ -275,6 +312,8 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'backstop-capacity-'));
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
+  const sampler = new pg.Client({ connectionString: adminUrl });
+  await sampler.connect();
   const maxConnections = Number((await client.query('show max_connections')).rows[0].max_connections);
   const pgVersion = (await client.query('show server_version')).rows[0].server_version as string;
   await admin(`create database ${name}`);
@@ -455,11 +494,13 @@ async function main(): Promise<void> {
           };
         });
         watch.phase = 'claims';
+        const sampled = sampleBackends(sampler, name);
         const t0 = performance.now();
         for (const instance of instances) instance.send({ type: 'claims', mode });
         await reached;
         const seconds = (performance.now() - t0) / 1000;
         onFinished = undefined;
+        const waits = await sampled();
         const stopped = await Promise.all(
           instances.map(async (instance) => {
             const reply = instance.next('claims-stopped', 120_000);
@@ -468,8 +509,12 @@ async function main(): Promise<void> {
           }),
         );
         watch.phase = 'after';
-        say(`  ${mode}: ${claimCount} claims in ${seconds.toFixed(2)} s (${(claimCount / seconds).toFixed(0)}/s)`);
-        return { seconds, peakMb: stopped.map((r) => r.peakMb) };
+        say(
+          `  ${mode}: ${claimCount} claims in ${seconds.toFixed(2)} s (${(claimCount / seconds).toFixed(0)}/s); ` +
+            `backends waiting on the advisory lock ${waits.advisory.toFixed(1)}, idle in a transaction ` +
+            `${waits.idleInTransaction.toFixed(1)}, active ${waits.active.toFixed(1)}`,
+        );
+        return { seconds, peakMb: stopped.map((r) => r.peakMb), waits };
       };
       const ours: ClaimMeasure[] = [];
       const bare: ClaimMeasure[] = [];
@@ -494,6 +539,8 @@ async function main(): Promise<void> {
       // The report.
       const oursRate = claimCount / median(ours.map((m) => m.seconds));
       const bareRate = claimCount / median(bare.map((m) => m.seconds));
+      const meanOf = (measures: ClaimMeasure[], key: keyof ClaimMeasure['waits']) =>
+        (measures.reduce((sum, m) => sum + m.waits[key], 0) / measures.length).toFixed(1);
       const perInstance = (values: (i: number) => string) => instances.map((_, i) => values(i)).join(' / ');
       const range = (values: number[], unit = ' MB') =>
         `${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)}${unit}`;
@@ -541,6 +588,9 @@ async function main(): Promise<void> {
           `| claims/s, Backstop (Worker + OperationQueue, ${instanceCount} x 2 loops, ${claimCount} of ${targetCount} queued) | **${oursRate.toFixed(0)}/s** (${ours.map((m) => m.seconds.toFixed(2)).join(', ')} s) |`,
           `| claims/s, bare SKIP LOCKED loops (same loops, plain table) | **${bareRate.toFixed(0)}/s** (${bare.map((m) => m.seconds.toFixed(2)).join(', ')} s) |`,
           `| bare / Backstop | **${(bareRate / oursRate).toFixed(1)}x** |`,
+          `| backends while claiming, Backstop / bare (mean of 50 ms samples): on the advisory lock; idle in a transaction; active | ` +
+            `${meanOf(ours, 'advisory')} / ${meanOf(bare, 'advisory')}; ${meanOf(ours, 'idleInTransaction')} / ` +
+            `${meanOf(bare, 'idleInTransaction')}; ${meanOf(ours, 'active')} / ${meanOf(bare, 'active')} |`,
         ].join('\n'),
       );
       if (logs.length > 0) console.log(`\nLogged by the instances (first ${logs.length}):\n${logs.join('\n')}`);
@@ -556,6 +606,7 @@ async function main(): Promise<void> {
       instance.child.kill('SIGKILL');
     }
     await client.end();
+    await sampler.end();
     // A pool's end() resolves before its sockets have closed: force them.
     await admin(`drop database if exists ${name} with (force)`);
     rmSync(work, { recursive: true, force: true });
