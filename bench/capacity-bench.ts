@@ -32,8 +32,9 @@
  * - claims: the I instances each run a Worker with serve's settings (2 loops, lease 30 s, poll 1 s) and a backup
  *   runner that does nothing, over the N queued backup operations, until K have finished (OperationQueue.claim and
  *   finish: a transaction with the claim's advisory lock, then one update); against the same number of loops per
- *   instance, on the same connection pools, draining K of N rows from a plain table with `UPDATE ... WHERE id = (SELECT
- *   id ... ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id` and a finish update. Both tables are set back to
+ *   instance, on the same connection pools, draining K of N rows from a plain table (a primary key, a unique seq, and
+ *   an index of seq over the queued rows) with `UPDATE ... WHERE id = (SELECT id ... ORDER BY seq LIMIT 1 FOR UPDATE
+ *   SKIP LOCKED) RETURNING id` and a finish update. Both tables are set back to
  *   N queued rows and vacuumed before each measurement; R rounds, alternating which goes first; medians. The bare
  *   loops keep no target's operations apart or in order, which Backstop's claim does. While they claim, what the
  *   database's backends do is sampled every 50 ms (waiting on the advisory lock, idle in a transaction, active).
@@ -342,6 +343,8 @@ async function main(): Promise<void> {
           id text primary key, seq bigserial unique, target text, status text not null, attempts int not null default 0,
           lease_owner text, lease_expires_at timestamptz, started_at timestamptz, finished_at timestamptz,
           history boolean not null default false)`);
+      // The usual companion of such a loop: its order over the rows still to claim.
+      await db.query(`create index bare_queue_queued on bare_queue (seq) where status = 'queued'`);
       await db.query(
         `insert into bare_queue (id, target, status, history)
          select 'h' || g, 'a' || g, 'succeeded', true from generate_series(1, $1::int) g`,
