@@ -20,7 +20,8 @@ export class Catalog {
   ) {}
 
   async insertBackup(backup: NewBackup, now: Date, id?: string): Promise<Backup> {
-    const row = await this.withFreshId(id, (candidate, drawn) => {
+    const row = await this.withFreshId(id, async (candidate, drawn) => {
+      if (drawn && (await this.namedByAnOperation(candidate))) return undefined;
       const insert = this.db.insertInto('backups').values(this.newBackupRow(candidate, backup, now, null));
       return (drawn ? insert.onConflict((oc) => oc.column('id').doNothing()) : insert)
         .returningAll()
@@ -53,17 +54,34 @@ export class Catalog {
         .limit(1)
         .executeTakeFirst();
       if (taken) return undefined;
+      const id = this.newId();
+      if (await this.namedByAnOperation(id)) continue;
       // Any conflict does nothing: the slot's, when another instance took it meanwhile (the next turn finds it), or
       // the drawn id's (the next turn draws another).
       const row = await this.db
         .insertInto('backups')
-        .values(this.newBackupRow(this.newId(), scheduled, now, slot))
+        .values(this.newBackupRow(id, scheduled, now, slot))
         .onConflict((oc) => oc.doNothing())
         .returningAll()
         .executeTakeFirst();
       if (row) return toBackup(row, []);
     }
     throw tooManyClashes('backup');
+  }
+
+  /**
+   * Whether a backup operation the queue still keeps names `id`: the id of a backup that retention deleted, whose
+   * finished operation stays for 30 days. A new backup under it could not have an operation of its own (one per
+   * subject), so such an id counts as taken.
+   */
+  private async namedByAnOperation(id: string): Promise<boolean> {
+    const operation = await this.db
+      .selectFrom('operations')
+      .select('id')
+      .where('kind', '=', 'backup')
+      .where('subject_id', '=', id)
+      .executeTakeFirst();
+    return operation !== undefined;
   }
 
   private newBackupRow(id: string, backup: NewBackup, now: Date, slot: Date | null) {
