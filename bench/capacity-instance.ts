@@ -2,10 +2,11 @@
  * One instance of the capacity benchmark (bench/capacity-bench.ts forks several, each its own process): what
  * `backstop serve` composes on a shared PostgreSQL state, minus chat and webhooks (none configured): the config
  * loaded by the real loader, the engine (composeEngine), the HTTP app listening on a free port, and the Scheduler on
- * node-schedule, as serve-command.ts makes it. Two things are observed from outside without changing what they do:
- * the cron timers (NodeScheduleTimers, wrapped to note when each firing was handed over and when its work ended) and
- * the scheduler's missed-backup check (timed). No worker runs while the slots fire; in the claim phase a Worker with
- * serve's settings drains backup operations with a runner that does nothing, or bare loops drain a plain table.
+ * node-schedule, as serve-command.ts makes it. Observed from outside, without changing what they do: the cron timers
+ * (NodeScheduleTimers, wrapped to note when each firing was handed over), the scheduler's `fire` of each target's
+ * slot (counted, to know when the last one ended), its catch-up and its missed-backup check (timed). No worker runs
+ * while the slots fire; in the claim phase a Worker with serve's settings drains backup operations with a runner that
+ * does nothing, or bare loops drain a plain table.
  *
  *   node dist/bench/capacity-instance.js <config file> <instance number>     (forked, with an IPC channel)
  *
