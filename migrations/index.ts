@@ -10,6 +10,7 @@ import * as idempotencyKeys from './0008-idempotency-keys.ts';
 import * as restoreRequestCards from './0009-restore-request-cards.ts';
 import * as webSessions from './0010-web-sessions.ts';
 import * as leaseGeneration from './0011-lease-generation.ts';
+import * as runnableOperations from './0012-runnable-operations.ts';
 import * as embeddedSchema from './sqlite/0010-embedded-schema.ts';
 
 /**
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0009-restore-request-cards': restoreRequestCards,
   '0010-web-sessions': webSessions,
   '0011-lease-generation': leaseGeneration,
+  '0012-runnable-operations': runnableOperations,
 };
 
 /**
@@ -37,4 +39,5 @@ export const migrations: Record<string, Migration> = {
 export const sqliteMigrations: Record<string, Migration> = {
   '0010-embedded-schema': embeddedSchema,
   '0011-lease-generation': leaseGeneration,
+  '0012-runnable-operations': runnableOperations,
 };

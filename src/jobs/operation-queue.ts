@@ -5,7 +5,7 @@ import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
 import type { NewOperation, Operation, OperationKind, OperationStatus } from '../domain/operation.ts';
 import { comesAfter } from '../state/newest-first.ts';
 import type { StateDb } from '../state/state.ts';
-import { isEmbeddedState, isUniqueViolation, timestampValue } from '../state/state-dialect.ts';
+import { isEmbeddedState, timestampValue } from '../state/state-dialect.ts';
 import type { OperationsTable } from '../state/tables.ts';
 
 /**
@@ -60,31 +60,28 @@ export class OperationQueue {
   }
 
   async enqueue(operation: NewOperation, now: Date): Promise<Operation> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const row = await this.db
-          .insertInto('operations')
-          .values({
-            id: this.newId(),
-            kind: operation.kind,
-            subject_id: operation.subjectId,
-            target: operation.target,
-            status: 'queued',
-            max_attempts: operation.maxAttempts ?? this.defaultMaxAttempts,
-            requested_by: operation.requestedBy,
-            created_at: now,
-            run_after: operation.runAfter ?? null,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return toOperation(row);
-      } catch (error) {
-        // A clash on the random id is tried again; one on the subject (PostgreSQL names the index, SQLite the
-        // columns) means the subject has its operation already.
-        const onSubject = /operations_subject|operations\.subject_id/.test(String((error as Error).message));
-        if (!isUniqueViolation(error) || attempt >= 5 || onSubject) throw error;
-      }
+    // A drawn id that is taken makes the insert do nothing, and another is drawn: a failed insert would abort the
+    // transaction it may run in (PostgreSQL). A clash on the subject fails: the subject has its operation already.
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const row = await this.db
+        .insertInto('operations')
+        .values({
+          id: this.newId(),
+          kind: operation.kind,
+          subject_id: operation.subjectId,
+          target: operation.target,
+          status: 'queued',
+          max_attempts: operation.maxAttempts ?? this.defaultMaxAttempts,
+          requested_by: operation.requestedBy,
+          created_at: now,
+          run_after: operation.runAfter ?? null,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (row) return toOperation(row);
     }
+    throw new Error('six ids drawn in a row for a new operation were all taken');
   }
 
   /**

@@ -23,6 +23,12 @@ type ScheduledTarget = Target & { schedule: Exclude<Target['schedule'], 'off'> }
 /** The daily prune, in UTC: after the default 02:00 backups, before anyone starts work in Europe. */
 const DAILY_PRUNE = { rule: '30 3 * * *', tz: 'UTC' };
 
+/** How long finished operations stay in the queue's table. */
+const FINISHED_OPERATIONS_KEPT_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Firings of one schedule's targets in progress at once, per instance (the state's pool holds ten connections). */
+const FIRING_LANES = 4;
+
 const MISSED_HINT =
   'Check that backstop serve (or a worker) is running and look at the failed backups of this target with: ' +
   'backstop list app/env';
@@ -31,19 +37,18 @@ const MISSED_HINT =
  * Takes scheduled backups in every running instance (DESIGN.md "Jobs and scale").
  *
  * Contract:
- * - Each firing of a target's cron queues the backup of that slot; the slot's unique index makes any number of
- *   instances queue it exactly once (`fire`).
+ * - Each firing of a schedule queues the backup of that slot for every target that has it (one timer per cron and
+ *   zone); the slot's unique index makes any number of instances queue it exactly once (`fire`).
  * - On start, the latest slot that passed while no instance ran is queued once (`catchUp`), unless it lies before
- *   the target's schedule was first seen (a new install does not back up at once).
+ *   the target's schedule was first seen (a new install does not back up at once). A slot that comes while the
+ *   scheduler starts is queued too: by its timer, set before the catch-up begins.
  * - A target whose last completed scheduled backup is older than two periods gets one `backup.missed` event per
  *   stretch, whichever instance notices first (`checkMissed`).
  * - Every target is pruned daily at 03:30 UTC (`pruneAll`).
  * - Nothing the timers run can crash the process: failures are logged. `stop()` cancels only this scheduler's jobs
- *   and timers and waits for what they started.
+ *   and timers and waits for what they started; a pass over every target (catch-up, missed-backup check, prune,
+ *   firing) ends at the target it is at, so stopping takes one target's work, not a pass's (minutes over thousands).
  */
-/** How long finished operations stay in the queue's table. */
-const FINISHED_OPERATIONS_KEPT_MS = 30 * 24 * 60 * 60 * 1000;
-
 export class Scheduler {
   private readonly missedCheckMs: number;
   private readonly timers: CronTimers;
@@ -52,6 +57,8 @@ export class Scheduler {
   private checkingMissed = false;
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
+  /** Set by stop(): passes over every target end at the target they are at. */
+  private stopping = false;
 
   constructor(
     private readonly ctx: JobsContext,
@@ -68,17 +75,24 @@ export class Scheduler {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.stopping = false;
     await this.track('forgetting schedules turned off', () => this.forgetSchedulesOff());
+    if (!this.running) return; // stopped meanwhile
+    // The timers before the catch-up, and the catch-up from a moment after they are set: a slot that comes while the
+    // catch-up runs (minutes, over thousands of targets) is fired by its timer, and every slot before is the
+    // catch-up's. Catching up first, such a slot was neither: it came after the catch-up's "now", and its timer was
+    // set after it.
+    this.scheduleTargets(scheduledTargets(this.ctx.targets));
+    this.addJob('the daily prune', DAILY_PRUNE, () => this.track('pruning', () => this.pruneAll()));
     await this.track('catching up missed slots', () => this.catchUp(this.ctx.clock()));
     if (!this.running) return; // stopped while catching up
-    for (const target of scheduledTargets(this.ctx.targets)) this.scheduleTarget(target);
     this.missedTimer = setInterval(() => this.checkMissedInBackground(), this.missedCheckMs);
-    this.addJob('the daily prune', DAILY_PRUNE, () => this.track('pruning', () => this.pruneAll()));
   }
 
   /** Cancels this scheduler's jobs and timer, then waits for the work they started to end. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     for (const job of this.jobs.splice(0)) job.cancel();
     clearInterval(this.missedTimer);
     this.missedTimer = undefined;
@@ -100,10 +114,15 @@ export class Scheduler {
    */
   async catchUp(now: Date): Promise<string[]> {
     const created: string[] = [];
+    // Every target of one schedule has the same latest slot: worked out once (cron-parser's prev() takes milliseconds).
+    const latestSlots = new Map<string, Date>();
     for (const target of scheduledTargets(this.ctx.targets)) {
+      if (this.stopping) break;
       await this.forTarget('catching up', target, async () => {
         const firstSeen = await this.firstSeen(target, now);
-        const slot = previousSlot(target.schedule, now);
+        const key = scheduleKey(target.schedule);
+        const slot = latestSlots.get(key) ?? previousSlot(target.schedule, now);
+        latestSlots.set(key, slot);
         if (slot.getTime() <= firstSeen.getTime()) return;
         const backup = await this.queue(target, slot);
         if (backup) created.push(backup.id);
@@ -121,6 +140,7 @@ export class Scheduler {
   async checkMissed(now: Date): Promise<number> {
     let recorded = 0;
     for (const target of scheduledTargets(this.ctx.targets)) {
+      if (this.stopping) break;
       await this.forTarget('checking for missed backups of', target, async () => {
         const firstSeen = await this.firstSeen(target, now);
         const last = await lastCompletedScheduledBackup(this.ctx, target);
@@ -163,6 +183,7 @@ export class Scheduler {
    */
   async pruneAll(): Promise<void> {
     for (const target of this.ctx.targets) {
+      if (this.stopping) break;
       await this.forTarget('pruning', target, async () => {
         await pruneAndRecord(this.ctx, target, { dryRun: false });
       });
@@ -220,20 +241,52 @@ export class Scheduler {
     });
   }
 
-  private scheduleTarget(target: ScheduledTarget): void {
-    const name = targetName(target);
-    try {
-      // A timer may not refuse a cron it cannot parse (node-schedule fires it every minute): check it first.
-      nextSlot(target.schedule, this.ctx.clock());
-    } catch (error) {
-      this.ctx.log(
-        `the schedule of ${name} (${target.schedule.cron}) is not usable, so it is not scheduled: ${reasonOf(error)}`,
-      );
-      return;
+  /**
+   * One timer per schedule (cron and zone), firing every target that has it. node-schedule hands over one firing per
+   * turn of the event loop, each after a cron-parser step: with a timer per target, ten thousand targets of one minute
+   * took minutes to be handed over (bench/RESULTS.md, capacity).
+   */
+  private scheduleTargets(targets: readonly ScheduledTarget[]): void {
+    const groups = new Map<string, ScheduledTarget[]>();
+    for (const target of targets) {
+      const key = scheduleKey(target.schedule);
+      const group = groups.get(key);
+      if (group) group.push(target);
+      else groups.set(key, [target]);
     }
-    this.addJob(`the schedule of ${name}`, { rule: target.schedule.cron, tz: target.schedule.timezone }, (slot) =>
-      this.track(`firing the schedule of ${name}`, () => this.fire(target, slot)),
-    );
+    for (const group of groups.values()) {
+      const { cron, timezone } = group[0]!.schedule;
+      const names = group.map(targetName);
+      try {
+        // A timer may not refuse a cron it cannot parse (node-schedule fires it every minute): check it first.
+        nextSlot(group[0]!.schedule, this.ctx.clock());
+      } catch (error) {
+        for (const name of names) {
+          this.ctx.log(`the schedule of ${name} (${cron}) is not usable, so it is not scheduled: ${reasonOf(error)}`);
+        }
+        continue;
+      }
+      const what = `the schedule ${cron} (${timezone}) of ${names.length === 1 ? names[0] : `${names.length} targets`}`;
+      this.addJob(what, { rule: cron, tz: timezone }, (slot) => this.fireGroup(group, slot));
+    }
+  }
+
+  /**
+   * Queues `slot` for every target of `group`, each tracked and logged on its own as if it had its own timer.
+   * FIRING_LANES at a time, so that the firing leaves the rest of the connection pool to the workers and HTTP; from a
+   * random target on, so that instances firing together mostly queue different targets first instead of waiting on
+   * each other's uncommitted slot. Targets not yet reached when the scheduler stops are left to the other instances.
+   */
+  private async fireGroup(group: readonly ScheduledTarget[], slot: Date): Promise<void> {
+    const first = Math.floor(Math.random() * group.length);
+    let next = 0;
+    const lane = async () => {
+      while (!this.stopping && next < group.length) {
+        const target = group[(first + next++) % group.length]!;
+        await this.track(`firing the schedule of ${targetName(target)}`, () => this.fire(target, slot));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(FIRING_LANES, group.length) }, lane));
   }
 
   private addJob(what: string, spec: { rule: string; tz: string }, run: (slot: Date) => Promise<void>): void {
@@ -276,6 +329,11 @@ export class Scheduler {
       this.ctx.log(`scheduler: ${what} ${targetName(target)} failed: ${reasonOf(error)}`);
     }
   }
+}
+
+/** Targets with the same key fire at the same slots. */
+function scheduleKey(schedule: ScheduledTarget['schedule']): string {
+  return JSON.stringify([schedule.cron, schedule.timezone]);
 }
 
 function scheduledTargets(targets: readonly Target[]): ScheduledTarget[] {

@@ -6,7 +6,6 @@ import type { ListPosition } from '../domain/list-position.ts';
 import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
 import { comesAfter } from './newest-first.ts';
 import type { StateDb } from './state.ts';
-import { isUniqueViolation } from './state-dialect.ts';
 import type { BackupPartsTable, BackupsTable, RestoresTable } from './tables.ts';
 
 /**
@@ -21,13 +20,13 @@ export class Catalog {
   ) {}
 
   async insertBackup(backup: NewBackup, now: Date, id?: string): Promise<Backup> {
-    const row = await this.withFreshId(id, (candidate) =>
-      this.db
-        .insertInto('backups')
-        .values(this.newBackupRow(candidate, backup, now, null))
+    const row = await this.withFreshId(id, async (candidate, drawn) => {
+      if (drawn && (await this.namedByAnOperation(candidate))) return undefined;
+      const insert = this.db.insertInto('backups').values(this.newBackupRow(candidate, backup, now, null));
+      return (drawn ? insert.onConflict((oc) => oc.column('id').doNothing()) : insert)
         .returningAll()
-        .executeTakeFirstOrThrow(),
-    );
+        .executeTakeFirst();
+    });
     return toBackup(row, []);
   }
 
@@ -43,25 +42,46 @@ export class Catalog {
     slot: Date,
     now: Date,
   ): Promise<Backup | undefined> {
-    const later = await this.db
-      .selectFrom('backups')
-      .select('id')
-      .where('app', '=', backup.app)
-      .where('env', '=', backup.env)
-      .where('slot', '>', slot)
-      .limit(1)
-      .executeTakeFirst();
-    if (later) return undefined;
     const scheduled: NewBackup = { ...backup, trigger: 'scheduled', note: null, requestedBy: 'schedule' };
-    const row = await this.withFreshId(undefined, (candidate) =>
-      this.db
+    for (let attempt = 0; attempt < ID_DRAWS; attempt++) {
+      // The slot, or a later one, taken already (most instances firing a slot find it so).
+      const taken = await this.db
+        .selectFrom('backups')
+        .select('id')
+        .where('app', '=', backup.app)
+        .where('env', '=', backup.env)
+        .where('slot', '>=', slot)
+        .limit(1)
+        .executeTakeFirst();
+      if (taken) return undefined;
+      const id = this.newId();
+      if (await this.namedByAnOperation(id)) continue;
+      // Any conflict does nothing: the slot's, when another instance took it meanwhile (the next turn finds it), or
+      // the drawn id's (the next turn draws another).
+      const row = await this.db
         .insertInto('backups')
-        .values(this.newBackupRow(candidate, scheduled, now, slot))
-        .onConflict((oc) => oc.columns(['app', 'env', 'slot']).doNothing())
+        .values(this.newBackupRow(id, scheduled, now, slot))
+        .onConflict((oc) => oc.doNothing())
         .returningAll()
-        .executeTakeFirst(),
-    );
-    return row ? toBackup(row, []) : undefined;
+        .executeTakeFirst();
+      if (row) return toBackup(row, []);
+    }
+    throw tooManyClashes('backup');
+  }
+
+  /**
+   * Whether a backup operation the queue still keeps names `id`: the id of a backup that retention deleted, whose
+   * finished operation stays for 30 days. A new backup under it could not have an operation of its own (one per
+   * subject), so such an id counts as taken.
+   */
+  private async namedByAnOperation(id: string): Promise<boolean> {
+    const operation = await this.db
+      .selectFrom('operations')
+      .select('id')
+      .where('kind', '=', 'backup')
+      .where('subject_id', '=', id)
+      .executeTakeFirst();
+    return operation !== undefined;
   }
 
   private newBackupRow(id: string, backup: NewBackup, now: Date, slot: Date | null) {
@@ -272,8 +292,9 @@ export class Catalog {
           completed_at: null,
           error: null,
         })
+        .onConflict((oc) => oc.column('id').doNothing())
         .returningAll()
-        .executeTakeFirstOrThrow(),
+        .executeTakeFirst(),
     );
     return toRestore(row);
   }
@@ -310,16 +331,33 @@ export class Catalog {
     return restore;
   }
 
-  /** Inserts with a new random id, retrying on the rare clash (a given id is used as is). */
-  private async withFreshId<T>(given: string | undefined, insert: (id: string) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await insert(given ?? this.newId());
-      } catch (error) {
-        if (!isUniqueViolation(error) || given !== undefined || attempt >= 5) throw error;
-      }
+  /**
+   * Inserts with `given` as is (a clash fails), or with drawn ids until one is free: `insert` makes a drawn id that is
+   * taken do nothing (`on conflict (id) do nothing`) and return undefined, rather than fail, because a failed statement
+   * aborts the transaction it runs in on PostgreSQL, and drawing again in it would fail too.
+   */
+  private async withFreshId<T>(
+    given: string | undefined,
+    insert: (id: string, drawn: boolean) => Promise<T | undefined>,
+  ): Promise<T> {
+    if (given !== undefined) {
+      const row = await insert(given, false);
+      if (row === undefined) throw new Error(`the insert of ${given} returned nothing`);
+      return row;
     }
+    for (let attempt = 0; attempt < ID_DRAWS; attempt++) {
+      const row = await insert(this.newId(), true);
+      if (row !== undefined) return row;
+    }
+    throw tooManyClashes('row');
   }
+}
+
+/** Ids drawn for one insert before giving up: six-letter ids clash rarely, six clashes in a row do not happen. */
+const ID_DRAWS = 6;
+
+function tooManyClashes(what: string): Error {
+  return new Error(`${ID_DRAWS} ids drawn in a row for a new ${what} were all taken`);
 }
 
 async function insertParts(db: StateDb, backupId: string, parts: readonly BackupPart[]): Promise<void> {

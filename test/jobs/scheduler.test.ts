@@ -225,6 +225,30 @@ describe('catching up', () => {
     expect(backups.map((b) => b.slot)).toEqual([at('2026-11-28T02:00:00Z')]);
     expect(await operationSubjects()).toEqual([backups[0]!.id]);
   });
+  test('a slot that comes while the scheduler starts is queued once: its timer is set before the catch-up runs', async () => {
+    // Seen yesterday, so today's 02:00 is due; the catch-up of many targets takes a while, and the minute comes
+    // during it (here: during its first transaction).
+    await engine.state.db
+      .insertInto('schedules')
+      .values({ app: 'shop', env: 'live', first_seen_at: at('2026-11-26T10:00:00Z') })
+      .execute();
+    const clock = new ManualClock(at('2026-11-27T01:59:59Z'));
+    const ctx = contextWith([liveTarget], clock);
+    const catalog = Object.create(ctx.catalog) as Catalog;
+    catalog.transaction = async (fn) => {
+      const result = await ctx.catalog.transaction(fn);
+      clock.set(at('2026-11-27T02:00:01Z'));
+      return result;
+    };
+    const timers = new ManualCronTimers(clock.now);
+    await schedulerOf({ ...ctx, catalog }, { timers }).start();
+
+    // node-schedule fires the slot: its timer was set before it.
+    await timers.fire('0 2 * * *', at('2026-11-27T02:00:00Z'));
+    const backups = await scheduledBackups(liveTarget);
+    expect(backups.map((b) => b.slot)).toEqual([at('2026-11-27T02:00:00Z')]);
+    expect(await operationSubjects()).toEqual([backups[0]!.id]);
+  });
 });
 
 describe('start and stop', () => {
@@ -249,6 +273,28 @@ describe('start and stop', () => {
 
     await scheduler.stop();
     expect(jobCount()).toBe(before.size);
+  });
+
+  test('targets sharing a cron and zone share one timer, whose firing queues the slot of each of them once', async () => {
+    const clock = new ManualClock(at('2026-11-27T10:00:00Z'));
+    const sharing = ['a', 'b', 'c'].map((env) => scheduled('shop', env));
+    const other = scheduled('shop', 'd', '0 3 * * *');
+    const timers = new ManualCronTimers(clock.now);
+    const scheduler = schedulerOf(contextWith([...sharing, other, stagingTarget], clock), { timers });
+    await scheduler.start();
+    expect(timers.scheduled).toEqual([
+      { cron: '0 2 * * *', timezone: 'UTC' },
+      { cron: '0 3 * * *', timezone: 'UTC' },
+      { cron: '30 3 * * *', timezone: 'UTC' },
+    ]);
+
+    const slot = at('2026-11-28T02:00:00Z');
+    clock.set(later(slot, 5));
+    await timers.fire('0 2 * * *', slot);
+    await timers.fire('0 2 * * *', slot); // another instance's firing of the same slot
+    for (const each of sharing) expect((await scheduledBackups(each)).map((b) => b.slot)).toEqual([slot]);
+    expect(await scheduledBackups(other)).toEqual([]);
+    expect(await operationSubjects()).toHaveLength(sharing.length);
   });
 
   test('an every-second cron queues one backup per firing with consecutive slots until stopped', async () => {
@@ -317,6 +363,36 @@ describe('start and stop', () => {
       { timeout: 5000, interval: 50 },
     );
     await scheduler.stop();
+  });
+
+  test('stop() does not wait for a pass over every target: the missed-backup check ends at the target it is at', async () => {
+    const ctx = contextWith(['a', 'b', 'c'].map((env) => scheduled('shop', env)));
+    const catalog = Object.create(ctx.catalog) as Catalog;
+    const scheduler = schedulerOf({ ...ctx, catalog }, { missedCheckMs: 20, timers: new ManualCronTimers() });
+    await scheduler.start();
+
+    // From now on the check's first transaction (shop/a's first sighting) is held until the scheduler is stopping.
+    let transactions = 0;
+    let atFirst!: () => void;
+    const reachedFirst = new Promise<void>((resolve) => {
+      atFirst = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    catalog.transaction = async (fn) => {
+      if (++transactions === 1) {
+        atFirst();
+        await released;
+      }
+      return ctx.catalog.transaction(fn);
+    };
+    await reachedFirst;
+    const stopped = scheduler.stop();
+    release();
+    await stopped;
+    expect(transactions).toBe(1);
   });
 
   test('the missed-backup check runs every missedCheckMs', async () => {

@@ -283,6 +283,70 @@ describe.each(dialects)('the stores keep their contract on %s', (_name, open) =>
       expect((await catalog.listBackups({ app: 'clashing' })).map((b) => b.id).sort()).toEqual(['clash1', 'fresh1']);
     });
 
+    test('inside a transaction, a random id that clashes is drawn again and the transaction goes on', async () => {
+      // Six-letter ids get crowded: 10,000 targets fired at once drew a taken id about once per burst, and on
+      // PostgreSQL the failed insert aborted the transaction that was to queue the slot.
+      const t0 = at('2026-11-27T15:00:00Z');
+      const taking = new Catalog(state.db, () => 'taken1', 'test');
+      await taking.insertBackup(onDemand('clash-trx'), t0);
+      const restore = { backupId: 'taken1', parts: 'db', destApp: 'clash-trx', destEnv: 'live', requestedBy: null };
+      await taking.insertRestore({ ...restore, safetyBackup: false }, t0);
+      await new OperationQueue(state.db, () => 'taken2').enqueue(
+        { kind: 'backup', subjectId: 'taken1', target: 'clash-trx/live', requestedBy: 'cli:ana' },
+        t0,
+      );
+      const ids = ['taken1', 'fresh2', 'taken1', 'fresh3', 'taken1', 'fresh4'];
+      const catalog = new Catalog(state.db, () => ids.shift()!, 'test');
+      const operationIds = ['taken2', 'fresh5'];
+      const operations = new OperationQueue(state.db, () => operationIds.shift()!);
+      const slot = at('2026-11-27T15:00:00Z');
+      const created = await catalog.transaction(async (trx, db) => {
+        const onDemandBackup = await trx.insertBackup(onDemand('clash-trx'), t0);
+        const scheduled = await trx.insertScheduledBackup({ app: 'clash-trx', env: 'live', parts: 'db' }, slot, t0);
+        const restored = await trx.insertRestore({ ...restore, safetyBackup: false }, t0);
+        const operation = await operations
+          .within(db)
+          .enqueue({ kind: 'backup', subjectId: scheduled!.id, target: 'clash-trx/live', requestedBy: 'schedule' }, t0);
+        return [onDemandBackup.id, scheduled?.id, restored.id, operation.id];
+      });
+      expect(created).toEqual(['fresh2', 'fresh3', 'fresh4', 'fresh5']);
+      expect((await catalog.listBackups({ app: 'clash-trx' })).map((b) => b.id).sort()).toEqual([
+        'fresh2',
+        'fresh3',
+        'taken1',
+      ]);
+      expect((await operations.get('fresh5')).subjectId).toBe('fresh3');
+    });
+
+    test('the id of a pruned backup is not drawn again while the queue keeps its operation', async () => {
+      // Retention deletes backups; their finished operations stay 30 days, naming them. A new backup under such an
+      // id could not have an operation of its own (one per subject), and its enqueue failed.
+      const t0 = at('2026-11-27T16:00:00Z');
+      const pruned = await new Catalog(state.db, () => 'prune1', 'test').insertBackup(onDemand('reused'), t0);
+      const queue = new OperationQueue(state.db, () => newId());
+      const operation = await queue.enqueue(
+        { kind: 'backup', subjectId: pruned.id, target: 'reused/live', requestedBy: 'cli:ana' },
+        t0,
+      );
+      await queue.claim('w1', 30_000, t0, { onlyId: operation.id });
+      await queue.finish(operation.id, 'w1', { status: 'succeeded' }, t0);
+      await new Catalog(state.db, () => newId(), 'test').deleteBackup(pruned.id);
+
+      const ids = ['prune1', 'fresh6', 'prune1', 'fresh7'];
+      const catalog = new Catalog(state.db, () => ids.shift()!, 'test');
+      const queued = await catalog.transaction(async (trx, db) => {
+        const onDemandBackup = await trx.insertBackup(onDemand('reused'), t0);
+        const scheduled = await trx.insertScheduledBackup({ app: 'reused', env: 'live', parts: 'db' }, t0, t0);
+        for (const backup of [onDemandBackup, scheduled!]) {
+          await queue
+            .within(db)
+            .enqueue({ kind: 'backup', subjectId: backup.id, target: 'reused/live', requestedBy: 'cli:ana' }, t0);
+        }
+        return [onDemandBackup.id, scheduled?.id];
+      });
+      expect(queued).toEqual(['fresh6', 'fresh7']);
+    });
+
     test('a slot fired late, after a later slot was taken, is not taken again once its backup was pruned', async () => {
       const catalog = new Catalog(state.db, () => newId(), 'test');
       const target = { app: 'late-slots', env: 'live', parts: 'db' };

@@ -49,7 +49,8 @@ describe.each(dialects)('state on %s', (_name, open) => {
 
   test('migrations apply once and then report nothing new', async () => {
     const applied = await migrateToLatest(state.db);
-    if (_name === 'embedded SQLite') expect(applied).toEqual(['0010-embedded-schema', '0011-lease-generation']);
+    if (_name === 'embedded SQLite')
+      expect(applied).toEqual(['0010-embedded-schema', '0011-lease-generation', '0012-runnable-operations']);
     else
       expect(applied).toEqual([
         '0001-backups-and-restores',
@@ -63,6 +64,7 @@ describe.each(dialects)('state on %s', (_name, open) => {
         '0009-restore-request-cards',
         '0010-web-sessions',
         '0011-lease-generation',
+        '0012-runnable-operations',
       ]);
     expect(await migrateToLatest(state.db)).toEqual([]);
   });

@@ -5,14 +5,21 @@ interface SetTimer {
   cron: string;
   timezone: string;
   onFire: (slot: Date) => Promise<void>;
+  /** When it was set, on the clock given to the constructor. */
+  setAt: Date | undefined;
 }
 
-/** Cron timers that fire only when a test says so: pass as `timers`, then `fire` the slots the test is about. */
+/**
+ * Cron timers that fire only when a test says so: pass as `timers`, then `fire` the slots the test is about. With the
+ * code's clock, `fire` also refuses a slot that had passed when the timer was set, which node-schedule never fires.
+ */
 export class ManualCronTimers implements CronTimers {
   readonly #set = new Set<SetTimer>();
 
+  constructor(private readonly clock?: () => Date) {}
+
   schedule(cron: string, timezone: string, onFire: (slot: Date) => Promise<void>): CronTimer {
-    const timer = { cron, timezone, onFire };
+    const timer = { cron, timezone, onFire, setAt: this.clock?.() };
     this.#set.add(timer);
     return {
       cancel: () => {
@@ -28,15 +35,18 @@ export class ManualCronTimers implements CronTimers {
 
   /**
    * Fires every set timer of `cron` for `slot`, as node-schedule does when the slot comes, and resolves once the work
-   * of the firings has ended. Throws when no timer of `cron` is set or `slot` is not one of its slots: the test would
-   * prove nothing.
+   * of the firings has ended. Throws when no timer of `cron` is set, `slot` is not one of its slots, or (with a clock)
+   * `slot` had passed when a timer was set: the test would prove nothing.
    */
   async fire(cron: string, slot: Date): Promise<void> {
     const timers = [...this.#set].filter((timer) => timer.cron === cron);
     if (timers.length === 0) throw new Error(`no timer of "${cron}" is set`);
-    for (const { timezone } of timers) {
+    for (const { timezone, setAt } of timers) {
       if (previousSlot({ cron, timezone }, slot).getTime() !== slot.getTime()) {
         throw new Error(`${slot.toISOString()} is not a slot of "${cron}" in ${timezone}`);
+      }
+      if (setAt !== undefined && setAt.getTime() >= slot.getTime()) {
+        throw new Error(`the timer of "${cron}" was set at ${setAt.toISOString()}, after ${slot.toISOString()}`);
       }
     }
     await Promise.all(timers.map((timer) => timer.onFire(slot)));
