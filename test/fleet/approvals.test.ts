@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -13,7 +13,7 @@ import {
   signingSecret,
   slashCommand,
 } from '../adapters/slack/slack-requests.ts';
-import { type HostProcess, useFleet } from './fleet.ts';
+import { type HostProcess, mediaTree as tree, useFleet } from './fleet.ts';
 import type { Host } from './network.ts';
 
 // Issue scenario "two serve hosts", its approvals: two `serve` hosts with Slack, shop/live protected. Ana asks through
@@ -57,20 +57,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await slack?.close();
 });
-
-/** The media directory as file name -> sha256. */
-function tree(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(dir)
-      .sort()
-      .map((name) => [
-        name,
-        createHash('sha256')
-          .update(readFileSync(join(dir, name)))
-          .digest('hex'),
-      ]),
-  );
-}
 
 /** How many times the process wrote `text` on stderr. */
 const said = (process: HostProcess, text: string) => process.stderr().split(text).length - 1;

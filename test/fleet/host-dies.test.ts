@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { useFleet } from './fleet.ts';
+import { mediaTree as tree, useFleet } from './fleet.ts';
 
 // Issue scenario "a host dies": every process of a worker's host is killed in the middle of a backup, or of a
 // restore; a worker on another host finishes the work. Each backup completes once and verifies, each restore
@@ -14,20 +13,6 @@ type Row = { status: string; bytes_done: string; lease_generation: number; kind:
 
 const operation = async (id: string) =>
   (await fleet.query<Row>('select status, bytes_done, lease_generation, kind from operations where id = $1', [id]))[0];
-
-/** The media directory as file name -> sha256 (every file is at its top level). */
-function tree(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(dir)
-      .sort()
-      .map((name) => [
-        name,
-        createHash('sha256')
-          .update(readFileSync(join(dir, name)))
-          .digest('hex'),
-      ]),
-  );
-}
 
 /**
  * Runs `work` on a worker of a first host whose link is slowed down (so that the work takes seconds), kills that host
