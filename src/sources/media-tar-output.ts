@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { movableChunk, takeBlock } from '../domain/movable-chunks.ts';
 
 /** The size of the blocks a tar is assembled in. */
-export const TAR_BLOCK_BYTES = 256 * 1024;
+const TAR_BLOCK_BYTES = 256 * 1024;
 
 /**
  * A tar being written, as a Readable of 256 KiB blocks. Everything written is copied into the current block: a tree
