@@ -245,7 +245,12 @@ async function withEngine(
       // On the embedded state this process runs the work itself while a person waits (see composeEngine).
       const interactive = loaded.stateDatabaseUrl === undefined || options.wait;
       return fn(
-        await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print, interactive }),
+        await composeEngine(loaded, state, {
+          log: options.verbose ? print : () => {},
+          notice: print,
+          interactive,
+          env: io.env,
+        }),
       );
     },
     reads,

@@ -2,14 +2,17 @@ import type { Backup } from '../../src/domain/backup.ts';
 import type { Download } from '../../src/domain/download.ts';
 import type { Operation } from '../../src/domain/operation.ts';
 import type { RetentionDecision } from '../../src/retention/retention-decision.ts';
-import { formatBytes, formatTime } from '../../src/text/format-units.ts';
+import { formatBytes, formatTime, shortCodeVersion } from '../../src/text/format-units.ts';
 
-export { formatBytes, formatTime };
+export { formatBytes, formatTime, shortCodeVersion };
 
 /** One line per backup for lists: id, target, trigger, status, when, size, retention, note. */
 export function backupLine(backup: Backup, retention?: RetentionDecision): string {
   const size = backup.storedParts.reduce((sum, p) => sum + p.storedSizeBytes, 0);
   const note = backup.note ? `  "${backup.note}"` : '';
+  const code = backup.codeVersion ? `  code ${shortCodeVersion(backup.codeVersion)}` : '';
+  const withoutRows = backup.storedParts.find((p) => p.tablesWithoutRows?.length)?.tablesWithoutRows?.length ?? 0;
+  const leftOut = withoutRows > 0 ? `  (${withoutRows} ${withoutRows === 1 ? 'table' : 'tables'} without rows)` : '';
   const state = backup.status === 'completed' ? backup.parts : `${backup.parts} ${backup.status.toUpperCase()}`;
   const kept =
     retention === undefined
@@ -17,7 +20,13 @@ export function backupLine(backup: Backup, retention?: RetentionDecision): strin
       : retention.keep
         ? `  [${retention.reason}]`
         : `  [pending deletion: ${retention.reason}]`;
-  return `${backup.id}  ${backup.app}/${backup.env}  ${formatTime(backup.createdAt)}  ${backup.trigger}  ${state}  ${formatBytes(size)}${kept}${note}`;
+  return `${backup.id}  ${backup.app}/${backup.env}  ${formatTime(backup.createdAt)}  ${backup.trigger}  ${state}  ${formatBytes(size)}${leftOut}${code}${kept}${note}`;
+}
+
+/** " Without the rows of public.django_session." for a backup whose database part left rows out; else "". */
+export function withoutRowsSentence(backup: Backup): string {
+  const tables = backup.storedParts.flatMap((p) => p.tablesWithoutRows ?? []);
+  return tables.length === 0 ? '' : ` Without the rows of ${tables.join(', ')} (excludeTableData).`;
 }
 
 /**

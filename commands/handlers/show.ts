@@ -36,12 +36,16 @@ function showBackup(
   ];
   if (backup.completedAt) lines.push(`  finished:  ${formatTime(backup.completedAt)}`);
   if (backup.note) lines.push(`  note:      ${backup.note}`);
+  if (backup.codeVersion) lines.push(`  code:      ${backup.codeVersion}`);
   if (backup.error) lines.push(`  error:     ${backup.error}`);
   for (const part of backup.storedParts) {
     lines.push(
       `  ${part.kind.padEnd(5)}      ${formatBytes(part.sizeBytes)} (${formatBytes(part.storedSizeBytes)} stored)  sha256 ${part.sha256}`,
       `             ${ctx.engine.store.describe()}/${part.key}`,
     );
+    if (part.tablesWithoutRows?.length) {
+      lines.push(`             without the rows of ${part.tablesWithoutRows.join(', ')} (excludeTableData)`);
+    }
   }
   if (retention)
     lines.push(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PG_COMPRESSION_HINT, type PgCompression, parsePgCompression } from '../domain/pg-compression.ts';
+import { tablePatternProblem } from '../domain/pg-table-pattern.ts';
 import { cronProblem } from './cron-problem.ts';
 import { webhooksSchema } from './webhook-config.ts';
 
@@ -169,6 +170,41 @@ const channel = z
   .string()
   .regex(/^(slack|slack-channel|discord|discord-channel):\S+$/, 'write a channel: slack:C123 or discord:987');
 
+/**
+ * `excludeTableData:` pg_dump patterns (`sessions`, `public.django_session`, `log_*`, `audit.*`): those tables are
+ * kept, their rows are not. Whole tables are never left out: an exact restore would drop them at the destination.
+ */
+const excludeTableData = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1, 'write a table pattern such as django_session, public.django_session or log_*')
+      .refine((pattern) => !pattern.startsWith('-'), 'write the table pattern alone, without a pg_dump option')
+      .superRefine((pattern, ctx) => {
+        const problem = tablePatternProblem(pattern);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    { error: 'write a list of table patterns, e.g. excludeTableData: [django_session, "log_*"]' },
+  )
+  .optional();
+
+/**
+ * `codeVersion:` where the process taking a backup reads the application's code version, recorded with the backup:
+ * an environment variable of that process, or a command it runs (its first line of output).
+ */
+const codeVersion = z.union(
+  [
+    z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'write an environment variable name') }),
+    z.strictObject({ command: z.string().trim().min(1, 'write a command such as git -C /srv/app rev-parse HEAD') }),
+  ],
+  {
+    error:
+      'codeVersion is { env: VARIABLE } (e.g. { env: APP_REVISION }) or { command: "..." } ' +
+      '(e.g. { command: "git -C /srv/app rev-parse HEAD" })',
+  },
+);
+
 const environment = z
   .strictObject({
     /** Chat channels bound to this environment (a target), so commands there may omit it. */
@@ -183,10 +219,18 @@ const environment = z
     compression: compression.optional(),
     /** The older name of `compression: <gzip level>`. */
     compressionLevel: compressionLevel.optional(),
+    /** Tables whose rows the database part leaves out (sessions, logs, caches); the tables themselves are kept. */
+    excludeTableData,
+    /** Where to read the application's code version, recorded with each backup. */
+    codeVersion: codeVersion.optional(),
   })
   .refine((env) => env.compression === undefined || env.compressionLevel === undefined, {
     message: 'write compression or compressionLevel (its older name), not both',
     path: ['compressionLevel'],
+  })
+  .refine((env) => env.excludeTableData === undefined || env.database !== undefined, {
+    message: 'excludeTableData applies to the database part, and this environment has no database: remove it',
+    path: ['excludeTableData'],
   })
   .refine((env) => env.database !== undefined || env.media !== undefined, {
     message: 'an environment needs a database: URL, a media: location, or both',

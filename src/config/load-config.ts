@@ -185,6 +185,9 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
       const compression =
         envConfig.compression ?? envConfig.compressionLevel ?? appConfig.compression ?? appConfig.compressionLevel;
       if (compression !== undefined) target.compression = compression;
+      if (envConfig.excludeTableData !== undefined && envConfig.excludeTableData.length > 0)
+        target.excludeTableData = envConfig.excludeTableData;
+      if (envConfig.codeVersion !== undefined) target.codeVersion = envConfig.codeVersion;
       targets.push(target);
     }
   }

@@ -14,6 +14,8 @@ export interface BackupPart {
   /** Size and sha256 of the stored, encrypted object. */
   storedSizeBytes: number;
   storedSha256: string;
+  /** A database part's tables kept without their rows (`excludeTableData`), as `schema.table`; absent when none. */
+  tablesWithoutRows?: string[];
 }
 
 export interface Backup {
@@ -31,6 +33,8 @@ export interface Backup {
   error: string | null;
   pinned: boolean;
   toolVersion: string;
+  /** The application's code version when the backup ran (a commit, a release), where the environment says how. */
+  codeVersion: string | null;
   verifiedAt: Date | null;
   verifyError: string | null;
   /** For a scheduled backup, the scheduled time it was taken for. */

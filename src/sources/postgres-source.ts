@@ -8,12 +8,14 @@ import {
   type PgCompression,
   parsePgCompression,
 } from '../domain/pg-compression.ts';
+import { tablePatternRegex } from '../domain/pg-table-pattern.ts';
 import { isMissingDatabase, PgConnection } from './pg-connection.ts';
 import { pgDumpCompressArgument } from './pg-dump-compress.ts';
 import { streamPgDump } from './pg-dump-stream.ts';
 import type { Spawn } from './pg-process.ts';
 import { restorePreamble } from './pg-restore-preamble.ts';
 import { runPgRestore } from './pg-restore-run.ts';
+import { tablesMatchingQuery } from './pg-table-patterns.ts';
 import { findPgTools, type PgTools, toolMajor } from './pg-tools.ts';
 import type { ProgressListener, RestoreSummary, Source } from './source.ts';
 
@@ -32,6 +34,8 @@ export interface PostgresSourceOptions {
    * connection, so only this bounds it.
    */
   lockTimeoutMs?: number;
+  /** pg_dump patterns of tables whose rows the dump leaves out (`--exclude-table-data`); the tables are kept. */
+  excludeTableData?: readonly string[];
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
@@ -48,6 +52,7 @@ export class PostgresSource implements Source {
   readonly #compression: PgCompression;
   readonly #binRoot: string | undefined;
   readonly #lockTimeoutMs: number;
+  readonly #excludeTableData: readonly string[];
 
   /** Checks the options at once, so that a bad URL fails at start rather than at the first backup. */
   constructor(options: PostgresSourceOptions) {
@@ -67,6 +72,8 @@ export class PostgresSource implements Source {
     this.#compression = compression;
     this.#binRoot = options.binRoot;
     this.#lockTimeoutMs = lockTimeoutMs;
+    this.#excludeTableData = options.excludeTableData ?? [];
+    for (const pattern of this.#excludeTableData) tablePatternRegex(pattern); // fail here on a pattern pg_dump refuses
   }
 
   open(options: { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Readable {
@@ -77,7 +84,13 @@ export class PostgresSource implements Source {
         const compress = pgDumpCompressArgument(this.#compression, await toolMajor(pgDump));
         return {
           command: pgDump,
-          args: ['--format=custom', '--no-password', `--lock-wait-timeout=${this.#lockTimeoutMs}`, compress],
+          args: [
+            '--format=custom',
+            '--no-password',
+            `--lock-wait-timeout=${this.#lockTimeoutMs}`,
+            compress,
+            ...this.#excludeTableData.map((pattern) => `--exclude-table-data=${pattern}`),
+          ],
         };
       },
       env: this.#environment(),
@@ -135,6 +148,18 @@ export class PostgresSource implements Source {
     // The restore has committed: a failure to describe the result must not turn it into a failure.
     const description = await this.describe().catch(() => String(this.#connection));
     return { description: `restored ${description}`, bytesRead };
+  }
+
+  /** The tables whose rows the dump leaves out, resolved from the patterns as pg_dump resolves them. */
+  async tablesWithoutRows(): Promise<string[]> {
+    if (this.#excludeTableData.length === 0) return [];
+    const client = await this.#connection.connect();
+    try {
+      const { text, values } = tablesMatchingQuery(this.#excludeTableData);
+      return (await client.query<{ name: string }>(text, values)).rows.map((row) => row.name);
+    } finally {
+      await client.end();
+    }
   }
 
   /** False when the database does not exist (there is nothing a safety backup could keep); true otherwise. */

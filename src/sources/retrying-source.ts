@@ -98,4 +98,10 @@ export class RetryingSource implements Source {
   exists(): Promise<boolean> {
     return withRetries(() => this.source.exists(), this.options);
   }
+
+  tablesWithoutRows(): Promise<string[]> {
+    const source = this.source;
+    if (source.tablesWithoutRows === undefined) return Promise.resolve([]);
+    return withRetries(() => source.tablesWithoutRows!(), this.options);
+  }
 }

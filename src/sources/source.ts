@@ -34,6 +34,9 @@ export interface RestoreSummary {
  * - `describe` says in a few words what a restore would overwrite ("database shop_staging on db.internal:5432").
  * - `exists` is false when there is nothing there yet that a restore could overwrite (a media directory that was
  *   never created), so the safety backup before a restore skips it instead of failing; true otherwise.
+ * - `tablesWithoutRows`, where a source has it, names the tables (`schema.table`) whose rows the plaintext `open`
+ *   makes now leaves out (a database part's `excludeTableData`): they are in the plaintext, empty, and a restore
+ *   leaves them empty. A source that leaves nothing out has no such method, or answers an empty list.
  */
 export interface Source {
   readonly kind: PartKind;
@@ -44,4 +47,5 @@ export interface Source {
   ): Promise<RestoreSummary>;
   describe(): Promise<string>;
   exists(): Promise<boolean>;
+  tablesWithoutRows?(): Promise<string[]>;
 }

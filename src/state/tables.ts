@@ -46,6 +46,8 @@ export interface BackupsTable {
   error: string | null;
   pinned: Generated<boolean>;
   tool_version: string;
+  /** The application's code version when the backup ran, where the environment says how to read it. */
+  code_version: string | null;
   verified_at: Timestamp | null;
   verify_error: string | null;
   /** The scheduled time a scheduled backup was taken for; unique per target. Null for on-demand backups. */
@@ -60,6 +62,8 @@ export interface BackupPartsTable {
   sha256: string;
   stored_size_bytes: BigCount;
   stored_sha256: string;
+  /** JSON array of the tables (`schema.table`) a database part kept without their rows; null when none. */
+  tables_without_rows: string | null;
 }
 
 export interface RestoresTable {
