@@ -43,6 +43,13 @@ function showBackup(
       `  ${part.kind.padEnd(5)}      ${formatBytes(part.sizeBytes)} (${formatBytes(part.storedSizeBytes)} stored)  sha256 ${part.sha256}`,
       `             ${ctx.engine.store.describe()}/${part.key}`,
     );
+    if (part.tableRows !== undefined) {
+      const tables = Object.keys(part.tableRows).length;
+      const rows = Object.values(part.tableRows).reduce((sum, count) => sum + count, 0);
+      lines.push(
+        `             ${tables} ${tables === 1 ? 'table' : 'tables'}, ${rows.toLocaleString('en-US')} rows as of the dump`,
+      );
+    }
     if (part.tablesWithoutRows?.length) {
       lines.push(`             without the rows of ${part.tablesWithoutRows.join(', ')} (excludeTableData)`);
     }

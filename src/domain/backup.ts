@@ -16,6 +16,8 @@ export interface BackupPart {
   storedSha256: string;
   /** A database part's tables kept without their rows (`excludeTableData`), as `schema.table`; absent when none. */
   tablesWithoutRows?: string[];
+  /** A database part's tables (`schema.table`) and their exact row counts as of the dump's snapshot. */
+  tableRows?: Record<string, number>;
 }
 
 export interface Backup {

@@ -36,6 +36,8 @@ export interface BackupMetadata {
     storedSha256: string;
     /** A database part's tables kept without their rows (`excludeTableData`): a restore leaves them empty. */
     tablesWithoutRows?: string[];
+    /** A database part's tables and their exact row counts as of the dump's snapshot. */
+    tableRows?: Record<string, number>;
   }>;
   /**
    * HMACs of the rest of the file (in canonical form: keys sorted, no spaces) under keys derived from the identities
@@ -105,6 +107,7 @@ export function backupMetadata(backup: Backup, completedAt: Date): BackupMetadat
       storedSizeBytes: part.storedSizeBytes,
       storedSha256: part.storedSha256,
       ...(part.tablesWithoutRows !== undefined && { tablesWithoutRows: part.tablesWithoutRows }),
+      ...(part.tableRows !== undefined && { tableRows: part.tableRows }),
     })),
   };
 }
@@ -151,6 +154,16 @@ export function parseBackupMetadata(text: string, origin: string): Backup {
       storedSizeBytes: o.storedSizeBytes,
       storedSha256: o.storedSha256,
       ...(Array.isArray(o.tablesWithoutRows) && { tablesWithoutRows: o.tablesWithoutRows.map(String) }),
+      ...(isRowCounts(o.tableRows) && { tableRows: o.tableRows }),
     })),
   };
+}
+
+function isRowCounts(value: unknown): value is Record<string, number> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.values(value).every((count) => Number.isSafeInteger(count) && (count as number) >= 0)
+  );
 }

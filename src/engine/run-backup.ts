@@ -7,6 +7,7 @@ import type { PartKind } from '../domain/part-kind.ts';
 import { partFileName, partKinds } from '../domain/parts.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import type { Target } from '../domain/target.ts';
+import type { PartContents } from '../sources/source.ts';
 import { signedMetadataText } from './backup-metadata.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
 import { HashCounter } from './hash-counter.ts';
@@ -58,19 +59,23 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
       sources.map(async ({ kind, source }) => {
         const key = `${folder}/${partFileName(kind, generation)}`;
         written.add(key);
-        // Resolved as pg_dump resolves the patterns when it starts, just before it does.
-        const withoutRows = (await source.tablesWithoutRows?.()) ?? [];
         ctx.log(`backup ${backup.id}: reading the ${kind} part into ${key} in ${ctx.store.describe()}`);
-        if (withoutRows.length > 0) ctx.log(`backup ${backup.id}: without the rows of ${withoutRows.join(', ')}`);
+        let contents: PartContents = {};
         const part = await writePart(
           ctx,
           kind,
           key,
-          source.open({ signal: abort.signal, ...progressFor(options) }),
+          source.open({
+            signal: abort.signal,
+            ...progressFor(options),
+            onContents: (told) => {
+              contents = told;
+            },
+          }),
           recipients,
         );
         ctx.log(`backup ${backup.id}: ${kind} part written (${part.sizeBytes} bytes, ${part.storedSizeBytes} stored)`);
-        return withoutRows.length > 0 ? { ...part, tablesWithoutRows: withoutRows } : part;
+        return withContents(ctx, backup.id, part, contents);
       }),
       () => abort.abort(),
     );
@@ -97,6 +102,22 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
   await writeMetadata(ctx, completed);
   ctx.log(`backup ${backup.id} of ${backup.app}/${backup.env} completed`);
   return completed;
+}
+
+/** The part with what its plaintext holds, as its source told (a database's tables and their row counts). */
+function withContents(ctx: EngineContext, backupId: string, part: BackupPart, contents: PartContents): BackupPart {
+  const { tableRows, tablesWithoutRows } = contents;
+  const result = { ...part };
+  if (tableRows !== undefined) {
+    result.tableRows = tableRows;
+    const rows = Object.values(tableRows).reduce((sum, count) => sum + count, 0);
+    ctx.log(`backup ${backupId}: ${Object.keys(tableRows).length} tables, ${rows} rows in the dump's snapshot`);
+  }
+  if (tablesWithoutRows !== undefined && tablesWithoutRows.length > 0) {
+    result.tablesWithoutRows = tablesWithoutRows;
+    ctx.log(`backup ${backupId}: without the rows of ${tablesWithoutRows.join(', ')}`);
+  }
+  return result;
 }
 
 /**

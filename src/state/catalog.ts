@@ -381,6 +381,7 @@ async function insertParts(db: StateDb, backupId: string, parts: readonly Backup
         stored_size_bytes: part.storedSizeBytes,
         stored_sha256: part.storedSha256,
         tables_without_rows: part.tablesWithoutRows?.length ? JSON.stringify(part.tablesWithoutRows) : null,
+        table_rows: part.tableRows === undefined ? null : JSON.stringify(part.tableRows),
       })),
     )
     .execute();
@@ -415,6 +416,7 @@ function toBackup(row: Selectable<BackupsTable>, parts: Selectable<BackupPartsTa
         storedSizeBytes: Number(p.stored_size_bytes),
         storedSha256: p.stored_sha256,
         ...(p.tables_without_rows !== null && { tablesWithoutRows: JSON.parse(p.tables_without_rows) as string[] }),
+        ...(p.table_rows !== null && { tableRows: JSON.parse(p.table_rows) as Record<string, number> }),
       }))
       .sort((a, b) => a.kind.localeCompare(b.kind)),
   };

@@ -64,6 +64,8 @@ export interface BackupPartsTable {
   stored_sha256: string;
   /** JSON array of the tables (`schema.table`) a database part kept without their rows; null when none. */
   tables_without_rows: string | null;
+  /** JSON object of a database part's tables and their exact row counts in the dump's snapshot; null when unknown. */
+  table_rows: string | null;
 }
 
 export interface RestoresTable {

@@ -29,6 +29,7 @@ export function backupJson(backup: Backup, retention?: RetentionDecision) {
       storedSizeBytes: p.storedSizeBytes,
       storedSha256: p.storedSha256,
       ...(p.kind === 'db' && { tablesWithoutRows: p.tablesWithoutRows ?? [] }),
+      ...(p.tableRows !== undefined && { tableRows: p.tableRows }),
     })),
     requestedParts: backup.parts,
     codeVersion: backup.codeVersion,

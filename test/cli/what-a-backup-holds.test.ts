@@ -64,6 +64,12 @@ describe('what a backup holds: rows left out and the code version', () => {
     const backup = create.json();
     expect(backup.codeVersion).toBe('4f2c9e1d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d');
     expect(backup.parts[0].tablesWithoutRows).toEqual(['public.django_session', 'public.log_requests']);
+    expect(backup.parts[0].tableRows).toEqual({
+      'audit.entries': 1,
+      'public.django_session': 0,
+      'public.log_requests': 0,
+      'public.orders': 2,
+    });
 
     const written = backupJsonOf(cwd, backup.id);
     expect(written['codeVersion']).toBe('4f2c9e1d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d');
@@ -75,6 +81,7 @@ describe('what a backup holds: rows left out and the code version', () => {
     const show = await runBackstop(['show', backup.id], { cwd, env: env() });
     expect(show.stdout).toContain('code:      4f2c9e1d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d');
     expect(show.stdout).toContain('without the rows of public.django_session, public.log_requests (excludeTableData)');
+    expect(show.stdout).toContain('4 tables, 3 rows as of the dump');
     const list = await runBackstop(['list', 'shop/live'], { cwd, env: env() });
     expect(list.stdout).toContain('(2 tables without rows)');
     expect(list.stdout).toContain('code 4f2c9e1d8a7b');

@@ -31,6 +31,7 @@ const completed: Backup = {
       storedSizeBytes: 20,
       storedSha256: 'b'.repeat(64),
       tablesWithoutRows: ['public.django_session'],
+      tableRows: { 'public.django_session': 0, 'public.orders': 42 },
     },
   ],
 };
@@ -42,21 +43,19 @@ describe('backup.json', () => {
     const written = JSON.parse(text);
     expect(written.codeVersion).toBe('v2026.12.1');
     expect(written.objects[0].tablesWithoutRows).toEqual(['public.django_session']);
+    expect(written.objects[0].tableRows).toEqual({ 'public.django_session': 0, 'public.orders': 42 });
     const { backup, trust } = readBackupMetadata(text, 'backup.json', [identity]);
     expect(trust).toBe('valid');
     expect(backup).toEqual(completed);
   });
 
   test('a backup without either writes neither, and reads back as having none', () => {
-    const plain: Backup = {
-      ...completed,
-      codeVersion: null,
-      storedParts: [{ ...completed.storedParts[0]!, tablesWithoutRows: undefined }],
-    };
-    delete plain.storedParts[0]!.tablesWithoutRows;
+    const { tablesWithoutRows: _left, tableRows: _counted, ...part } = completed.storedParts[0]!;
+    const plain: Backup = { ...completed, codeVersion: null, storedParts: [part] };
     const text = signedMetadataText(plain, plain.completedAt!, []);
     expect(text).not.toContain('codeVersion');
     expect(text).not.toContain('tablesWithoutRows');
+    expect(text).not.toContain('tableRows');
     expect(readBackupMetadata(text, 'backup.json', []).backup).toEqual(plain);
   });
 });

@@ -8,6 +8,7 @@ import { tablePatternProblem, tablePatternRegex } from '../../src/domain/pg-tabl
 import { PgConnection } from '../../src/sources/pg-connection.ts';
 import { findPgTools } from '../../src/sources/pg-tools.ts';
 import { PostgresSource } from '../../src/sources/postgres-source.ts';
+import type { PartContents } from '../../src/sources/source.ts';
 import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
 import { readAll } from './postgres-fingerprint.ts';
 
@@ -48,19 +49,26 @@ describe('pg_dump table patterns', () => {
       await dropDatabase(database.name);
     });
 
-    /** The tables whose data the dump holds, as pg_restore lists its TOC ("TABLE DATA schema name owner"). */
-    async function tablesWithData(patterns: string[]): Promise<string[]> {
+    /**
+     * Dumps with `patterns`: what Backstop says the dump left out, and the tables whose data the dump holds, as
+     * pg_restore lists its TOC ("TABLE DATA schema name owner").
+     */
+    async function dumpWith(
+      patterns: string[],
+    ): Promise<{ said: string[]; kept: string[]; rows: Record<string, number> }> {
       const source = new PostgresSource({ url: database.url, excludeTableData: patterns });
       const file = join(tmpdir(), `backstop-patterns-${process.pid}-${Math.random().toString(36).slice(2)}.dump`);
-      await writeFile(file, await readAll(source.open()));
+      let contents: PartContents = {};
+      await writeFile(file, await readAll(source.open({ onContents: (told) => (contents = told) })));
       const { pgRestore } = await findPgTools(PgConnection.fromUrl(database.url));
       const { stdout } = await run(pgRestore, ['--list', file]);
-      return stdout
+      const kept = stdout
         .split('\n')
         .map((line) => /(?:TABLE DATA|MATERIALIZED VIEW DATA) (\S+) (\S+) /.exec(line))
         .filter((match) => match !== null)
         .map((match) => `${match[1]}.${match[2]}`)
         .sort();
+      return { said: contents.tablesWithoutRows ?? [], kept, rows: contents.tableRows ?? {} };
     }
 
     const everything = [
@@ -84,18 +92,18 @@ describe('pg_dump table patterns', () => {
       [['log_(a|b)']],
       [['nothing_matches']],
     ])('%j leaves out exactly the rows pg_dump leaves out', async (patterns) => {
-      const source = new PostgresSource({ url: database.url, excludeTableData: patterns });
-      const said = await source.tablesWithoutRows();
-      const kept = await tablesWithData(patterns);
+      const { said, kept, rows } = await dumpWith(patterns);
       // What Backstop names (quoted where SQL needs it) is what pg_dump dropped the data of, no more, no less.
       const unquoted = said.map((name) => name.replaceAll('"', ''));
       expect([...unquoted, ...kept].sort()).toEqual(everything);
       expect(unquoted.filter((name) => kept.includes(name))).toEqual([]);
+      // Every table is counted, those without rows as the empty tables a restore makes of them.
+      for (const table of said) expect(rows[table]).toBe(0);
+      expect(rows['public.orders']).toBe(1);
     });
 
     test('names are quoted where SQL needs it', async () => {
-      const source = new PostgresSource({ url: database.url, excludeTableData: ['"Logs"', 'audit.entries'] });
-      expect(await source.tablesWithoutRows()).toEqual(['audit.entries', 'public."Logs"']);
+      expect((await dumpWith(['"Logs"', 'audit.entries'])).said).toEqual(['audit.entries', 'public."Logs"']);
     });
 
     test('a pattern pg_dump would refuse is refused when the source is made', () => {
