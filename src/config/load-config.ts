@@ -106,7 +106,7 @@ function sortByLine(problems: string[]): string[] {
 
 function configError(problems: string[]): BackstopError {
   const message = `The configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.map((p) => `  ${p}`).join('\n')}`;
-  return new BackstopError('config-invalid', message, { userMessage: message });
+  return new BackstopError('config-invalid', message, { userMessage: message, details: { problems } });
 }
 
 function interpolateTree(
