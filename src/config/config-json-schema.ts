@@ -40,6 +40,8 @@ const descriptions: Record<string, string> = {
   'apps.*.retention': 'How long backups are kept, for every environment of the app (an environment may override).',
   'apps.*.access': 'Who may do what with this app from chat, the API and the web: role -> principals.',
   'apps.*.channels': 'Chat channels bound to this app, so commands there may omit it.',
+  'apps.*.notify': "Who else hears of this app's failed and missed backups.",
+  'apps.*.notify.email': 'Addresses emailed when a backup of this app fails or is missed (needs email.smtp).',
   downloads: 'Download links: how long they live (linkTtl) and the secret they are signed with.',
   http: 'The HTTP server of serve: address, public URL, how it stops.',
   workers: 'Background work in each serve or worker process.',

@@ -32,6 +32,9 @@ const name = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" and "_", starting with a letter or digit');
 
+/** An email address, loosely: something@somewhere (the SMTP server says the rest). */
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
 const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'write a PostgreSQL URL such as postgres://user:password@host:5432/dbname');
@@ -255,6 +258,14 @@ const app = z
       .optional(),
     /** Chat channels bound to this app, so commands there may omit it. */
     channels: z.array(channel).optional(),
+    /** Who else hears of this app's failed and missed backups: `email:` addresses (sent through `email.smtp`). */
+    notify: z
+      .strictObject({
+        email: z
+          .array(z.string().regex(EMAIL, 'write an email address, e.g. ops@example.com'))
+          .min(1, 'list at least one address, e.g. email: [ops@example.com], or leave notify: out'),
+      })
+      .optional(),
     /** The environments' `compression` unless one says otherwise. */
     compression: compression.optional(),
     /** The older name of `compression: <gzip level>`. */
@@ -405,6 +416,17 @@ export const configSchema = z
       .optional(),
   })
   .superRefine((config, ctx) => {
+    for (const [name, app] of Object.entries(config.apps)) {
+      if (app.notify?.email !== undefined && config.email === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', name, 'notify', 'email'],
+          message:
+            'alerts are emailed through an SMTP server: add email: { smtp: { host: smtp.example.com }, ' +
+            'from: backups@example.com } to the config, or remove notify.email',
+        });
+      }
+    }
     const ttl = config.downloads?.linkTtl;
     if (config.storage?.s3 !== undefined && ttl !== undefined && durationSeconds(ttl) > MAX_S3_LINK_TTL_SECONDS) {
       ctx.addIssue({

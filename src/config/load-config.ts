@@ -7,6 +7,7 @@ import { defaultRetentionPolicy } from '../retention/retention-policy.ts';
 import type { BackstopConfig } from './backstop-config.ts';
 import { type ConfigFile, configSchema, durationSeconds } from './config-schema.ts';
 import { describeIssue, formatPath } from './describe-issue.ts';
+import { resolveEmailAlerts } from './email-alert-config.ts';
 import { httpDrainOf } from './http-drain.ts';
 import { interpolate } from './interpolate.ts';
 import { resolveWebhooks } from './webhook-config.ts';
@@ -203,6 +204,7 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
     email: file.email,
     people: file.people,
     webhooks: resolveWebhooks(file.webhooks),
+    emailAlerts: resolveEmailAlerts(file.apps),
     httpDrain: httpDrainOf(file, options.env),
   };
 }
