@@ -71,6 +71,21 @@ test('the schema file in the checkout is the one the code generates (npm run bui
   expect(readFileSync(schemaFile, 'utf8')).toBe(configJsonSchemaText());
 });
 
+test('every setting is described by a type: none is left as "anything" (a transform without writtenAs)', () => {
+  const vague: string[] = [];
+  const walk = (node: unknown, path: string): void => {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
+    const properties = (node as { properties?: Record<string, unknown> }).properties ?? {};
+    for (const [key, child] of Object.entries(properties)) {
+      const { description: _description, default: _default, ...shape } = child as Record<string, unknown>;
+      if (Object.keys(shape).length === 0) vague.push(`${path}${key}`);
+    }
+    for (const [key, child] of Object.entries(node)) if (key !== 'default') walk(child, `${path}${key}/`);
+  };
+  walk(configJsonSchema(), '');
+  expect(vague).toEqual([]);
+});
+
 test('the package ships the schema', () => {
   const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
     files: string[];
