@@ -35,6 +35,8 @@ const adminUsage: Record<string, string> = {
   web: 'backstop web login   a one-time link that signs the holder of the config in to the Backups view',
   discord: 'backstop discord register [--guild <id>]   register the /backup command with Discord',
   keys: 'backstop keys retire <age1...>   stop encrypting to a key on every instance sharing the state',
+  config:
+    'backstop config check [--config <file>] | schema   check a config file and print it resolved, secrets redacted; the JSON Schema',
   version: 'backstop version',
 };
 
@@ -86,6 +88,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     switch (name) {
       case 'keygen':
         return keygenCommand(args, io, options.json, new Date());
+      case 'config':
+        return await (await import('./config-command.ts')).configCommand(args, options, io);
       case 'decrypt':
         return await decryptCommand(args, io, options.json, () => config().encryption.identityFiles);
       case 'migrate':

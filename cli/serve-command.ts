@@ -77,7 +77,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, requests?:
     const settings = workerSettings(config);
     const worker = createWorker(config, engine, log);
     const stopWaking = engine.operations.onEnqueued(() => worker.wake());
-    const notifier = new WebhookNotifier(engine, config.webhooks);
+    const notifier = new WebhookNotifier(engine, [...config.webhooks, ...config.emailAlerts]);
     const scheduler = new Scheduler(engine, { timers: new NodeScheduleTimers() });
     const storeProbe = engine.store instanceof RetryingStore ? engine.store.inner : engine.store;
     const chat = composeChat(config, engine);
