@@ -140,7 +140,7 @@ describe('Discord, end to end', () => {
       () =>
         fake.requests.some((r) =>
           String((r.body as { content?: string } | undefined)?.content ?? '').includes(
-            `Restored into shop/live, asked by discord:${userId}, approved by discord:${approverId}`,
+            `Restored into shop/live, asked by <@${userId}>, approved by <@${approverId}>`,
           ),
         ),
       60_000,
