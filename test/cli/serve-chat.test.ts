@@ -6,6 +6,7 @@ import { afterAll, expect, test } from 'vitest';
 import {
   applicationId,
   DiscordSigner,
+  autocomplete as discordAutocomplete,
   slashCommand as discordCommand,
   FakeDiscordApi,
 } from '../adapters/discord/discord-fakes.ts';
@@ -121,6 +122,25 @@ test('serve with Slack and Discord: signed commands are acknowledged, run, and t
         .find('PATCH', original)
         .some((request) => /Backup \w+ of site\/live completed/.test(JSON.stringify(request.body))),
     60_000,
+  );
+
+  // Discord's autocomplete is answered by serve itself, from its state: the backups the person may read.
+  const postDiscord = async (payload: Record<string, unknown>) => {
+    const body = JSON.stringify(payload);
+    const answer = await fetch(`${url}/discord/interactions`, {
+      method: 'POST',
+      headers: signer.headers(body, new Date()),
+      body,
+    });
+    return { status: answer.status, json: await answer.json() };
+  };
+  const offered = await postDiscord(discordAutocomplete('restore', 'id', ''));
+  expect(offered.status).toBe(200);
+  expect(offered.json).toMatchObject({ type: 8 });
+  const choices = (offered.json as { data: { choices: Array<{ name: string; value: string }> } }).data.choices;
+  expect(choices.map((choice) => choice.value)).toContain(backupId);
+  expect(choices.find((choice) => choice.value === backupId)!.name).toMatch(
+    new RegExp(`^${backupId} · site/live · (just now|\\d+ min ago) · media · from slack$`),
   );
 
   child.kill('SIGTERM');
