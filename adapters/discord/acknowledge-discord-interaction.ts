@@ -86,7 +86,14 @@ export function acknowledgeDiscordInteraction(
         json: { type: responseType.message, data: { content: 'Backstop only answers /backup.', flags: ephemeralFlag } },
       };
     }
-    return { status: 200, json: { type: responseType.deferredMessage }, delivery };
+    // A restore first asks its caller to confirm, privately (the adapter asks the handler to): its placeholder is
+    // private too, so the channel sees nothing of a restore until it is confirmed.
+    const restore = interaction.data.options?.[0]?.name === 'restore';
+    return {
+      status: 200,
+      json: { type: responseType.deferredMessage, ...(restore && { data: { flags: ephemeralFlag } }) },
+      delivery,
+    };
   }
   if (interaction.type === interactionType.autocomplete) {
     const question: DiscordQuestion = { interaction };

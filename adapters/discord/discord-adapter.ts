@@ -107,7 +107,8 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
   function runCommand(caller: ChatCaller, text: string, interaction: InteractionContext) {
     run(interaction, undefined, async (output) => {
       try {
-        await handler.command(caller, text, output);
+        // Discord's buttons have no confirm dialog: a restore asks first, in a private message of its own.
+        await handler.command(caller, text, output, { confirmRestore: true });
       } catch (error) {
         log(`discord: /backup ${text} from ${caller.user} failed: ${describeDiscordError(error)}`);
         await output.update({ outcome: 'failed', text: shownError(error) });

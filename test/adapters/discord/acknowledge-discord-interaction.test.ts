@@ -100,6 +100,15 @@ describe('acknowledgeDiscordInteraction: answers', () => {
     });
   });
 
+  test('/backup restore gets a private deferred reply: it first asks its caller to confirm, privately', () => {
+    const interaction = slashCommand('restore', [{ name: 'id', type: 3, value: '7k3qx2' }]);
+    expect(acknowledge(signed(interaction))).toEqual({
+      status: 200,
+      json: { type: 5, data: { flags: 64 } },
+      delivery: { interaction },
+    });
+  });
+
   test('an autocomplete of /backup is a question for the main thread, with no choices as the fallback', () => {
     const interaction = { ...slashCommand('restore', [{ name: 'id', type: 3, value: '7k', focused: true }]), type: 4 };
     expect(acknowledge(signed(interaction))).toEqual({
