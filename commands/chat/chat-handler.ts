@@ -13,7 +13,8 @@ import { tokenize } from '../tokenize.ts';
 import { decideRestoreRequest, requestRestoreApproval } from './approvals.ts';
 import type { ChannelBindings } from './channel-bindings.ts';
 import type { ChatCaller, ChatHandler, ChatMessage, ChatOutput } from './chat-types.ts';
-import { answerRestoreConfirmation, askToConfirmRestore, isRestoreConfirmation } from './restore-confirmation.ts';
+import { answerRestoreConfirmation, askToConfirmRestore } from './restore-confirmation.ts';
+import { isRestoreConfirmation } from './restore-confirmation-action.ts';
 
 /** What the chat flow needs: the use cases' context and which channel is bound to what. */
 export interface ChatContext {

@@ -170,12 +170,20 @@ describe('Discord: a restore is confirmed by its asker before it runs', () => {
     );
   });
 
-  test('Cancel edits the question to say nothing was done, without buttons', async () => {
-    const { cancel } = await askToRestore('t-ask-3');
+  test('Cancel edits the question to say nothing was done, without buttons; a Restore after it does nothing', async () => {
+    const { restore, cancel } = await askToRestore('t-ask-3');
     await post(buttonClick(cancel, asker('t-cancel')));
     const [edit] = await sent('PATCH', 't-cancel', '/messages/@original');
     expect(edit!.content).toBe(`Cancelled: nothing was done. shop/staging was not restored from ${backupId}.`);
     expect(edit!.components).toEqual([]);
+    // A Restore clicked on the same question before Discord showed the edit: answered, and taken for a repeat.
+    const answeredBefore = served.answered.seen.length;
+    expect((await post(buttonClick(restore, asker('t-after-cancel')))).json).toEqual({ type: 6 });
+    expect((await served.answered.reached(answeredBefore + 1)).at(-1)).toMatchObject({
+      delivered: false,
+      replay: true,
+    });
+    expect(fake.requests.filter((r) => r.path.includes('t-after-cancel'))).toEqual([]);
     expect(await restoresInState()).toEqual([]);
   });
 
@@ -208,7 +216,15 @@ describe('Discord: a restore is confirmed by its asker before it runs', () => {
   test('Restore by the asker runs it: the question says so, the channel follows it, the data is back', async () => {
     const { restore } = await askToRestore('t-ask-5');
     expect(await restoresInState()).toEqual([]);
+    // A double click: two interactions, one restore.
+    const answeredBefore = served.answered.seen.length;
     await post(buttonClick(restore, asker('t-go')));
+    expect((await served.answered.reached(answeredBefore + 1)).at(-1)).toMatchObject({ delivered: true });
+    await post(buttonClick(restore, asker('t-go-again')));
+    expect((await served.answered.reached(answeredBefore + 2)).at(-1)).toMatchObject({
+      delivered: false,
+      replay: true,
+    });
     const [confirmed] = await sent('PATCH', 't-go', '/messages/@original');
     expect(confirmed!.content).toBe(
       `Confirmed: restoring db of ${backupId} into shop/staging. The channel sees how it goes.`,
@@ -235,6 +251,7 @@ describe('Discord: a restore is confirmed by its asker before it runs', () => {
     expect(await restoresInState()).toEqual([
       expect.objectContaining({ backup_id: backupId, dest_app: 'shop', dest_env: 'staging', status: 'succeeded' }),
     ]);
+    expect(fake.requests.filter((r) => r.path.includes('t-go-again'))).toEqual([]);
     expect((await sql(databases[1]!.url, 'select total from orders'))[0]).toEqual({ total: 100 });
   }, 90_000);
 });
