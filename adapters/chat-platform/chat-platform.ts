@@ -13,6 +13,12 @@ export interface Acknowledgement<Delivery> {
   delivery?: Delivery;
   /** Why the request was refused, for the log only (never told to the sender). */
   refused?: string;
+  /**
+   * Set when the body must come from Backstop's state, which only the main thread holds (Discord's autocomplete):
+   * the front asks the endpoint's `answer` with it and sends what it resolves to, or `json` when no answer comes in
+   * time. Such a request starts no work: it has no delivery.
+   */
+  question?: unknown;
 }
 
 /**
@@ -67,6 +73,13 @@ export interface ChatEndpoint {
   settings: AcknowledgerSettings;
   deliver(delivery: unknown): void;
   notStarted(delivery: unknown): void;
+  /**
+   * Answers an acknowledgement's `question` on the main thread: resolves to the response body. It only reads (a
+   * request asking it is neither recorded nor delivered, so a copy of it is simply answered again) and must be quick:
+   * the front stops waiting after its `answerTimeoutMs` and sends the acknowledgement's own `json`, as it does when
+   * this rejects or is missing.
+   */
+  answer?(question: unknown): Promise<unknown>;
 }
 
 /**

@@ -50,43 +50,62 @@ const buttonStyles: Record<ChatButton['style'], APIButtonComponentWithCustomId['
  * written `<url>` so Discord does not fetch them for a preview: download links lead to plaintext copies), fields become
  * one embed's fields (inline when short), buttons become action rows of up to five buttons whose `custom_id` is the
  * button's action. Text beyond Discord's limits is cut with a marker, never sent to be refused.
+ *
+ * People are mentioned: a Discord user's principal in the text or a field (`discord:123`, as the use cases name who
+ * asked, approved or denied) becomes `<@123>`, which Discord shows as their name (without pinging them: see
+ * `allowed_mentions`). Not in a refusal: there the principal is what to add to the config's `access:` lists, and a
+ * name would hide it.
  */
 export function renderDiscordMessage(message: ChatMessage): DiscordMessageBody {
-  const fields = renderFields(message.fields ?? []);
+  const style = { mentions: message.outcome !== 'refused' };
+  const fields = renderFields(message.fields ?? [], style);
   return {
-    content: fitContent(toDiscordMarkdown(message.text)),
+    content: fitContent(toDiscordMarkdown(message.text, style)),
     embeds: fields.length === 0 ? [] : [{ color: outcomeColors[message.outcome], fields }],
     components: renderButtons(message.buttons ?? []),
     allowed_mentions: { parse: [] },
   };
 }
 
+/** How text is written: whether Discord users' principals become mentions. */
+interface TextStyle {
+  mentions: boolean;
+}
+
 const urlPattern = /https?:\/\/[^\s<>]+[^\s<>.,;:!?)'"\]]/g;
 const boldPattern = /\*([^*\n]+)\*/g;
+/** A Discord user's principal as the config writes it; not `discord-role:` or `discord-channel:`. */
+const userPrincipalPattern = /(?<![\w-])discord:(\d{1,25})(?![\w-])/g;
 
-/** `*bold*` to `**bold**`, everything else escaped, links as `<url>`. */
-export function toDiscordMarkdown(text: string): string {
+/** `*bold*` to `**bold**`, everything else escaped, links as `<url>`, user principals as mentions unless told not to. */
+export function toDiscordMarkdown(text: string, style: TextStyle = { mentions: true }): string {
   let out = '';
   let last = 0;
   for (const match of text.matchAll(urlPattern)) {
-    out += formatted(text.slice(last, match.index));
+    out += formatted(text.slice(last, match.index), style);
     out += `<${match[0]}>`;
     last = match.index + match[0].length;
   }
-  out += formatted(text.slice(last));
+  out += formatted(text.slice(last), style);
   // Block markdown only counts at the start of a line: quotes and headings.
   return out.replace(/^([ \t]*)([>#])/gm, '$1\\$2');
 }
 
-function formatted(text: string): string {
+function formatted(text: string, style: TextStyle): string {
   let out = '';
   let last = 0;
   for (const match of text.matchAll(boldPattern)) {
-    out += escapeMarkdown(text.slice(last, match.index));
-    out += `**${escapeMarkdown(match[1] ?? '')}**`;
+    out += plain(text.slice(last, match.index), style);
+    out += `**${plain(match[1] ?? '', style)}**`;
     last = match.index + match[0].length;
   }
-  return out + escapeMarkdown(text.slice(last));
+  return out + plain(text.slice(last), style);
+}
+
+/** Escaped; a principal has no character markdown escapes, so it is still whole to be made a mention. */
+function plain(text: string, style: TextStyle): string {
+  const escaped = escapeMarkdown(text);
+  return style.mentions ? escaped.replace(userPrincipalPattern, '<@$1>') : escaped;
 }
 
 function escapeMarkdown(text: string): string {
@@ -102,12 +121,12 @@ function fitContent(content: string): string {
   return content.slice(0, lineEnd > room / 2 ? lineEnd : room) + cutMarker;
 }
 
-function renderFields(fields: NonNullable<ChatMessage['fields']>): APIEmbedField[] {
+function renderFields(fields: NonNullable<ChatMessage['fields']>, style: TextStyle): APIEmbedField[] {
   const rendered: APIEmbedField[] = [];
   let total = 0;
   for (const field of fields.slice(0, discordLimits.fields)) {
-    const name = cut(toDiscordMarkdown(field.label), discordLimits.fieldName) || '\u200b';
-    const value = cut(toDiscordMarkdown(field.value), discordLimits.fieldValue) || '—';
+    const name = cut(toDiscordMarkdown(field.label, style), discordLimits.fieldName) || '\u200b';
+    const value = cut(toDiscordMarkdown(field.value, style), discordLimits.fieldValue) || '—';
     total += name.length + value.length;
     if (total > discordLimits.embedTotal) break;
     rendered.push({ name, value, inline: isShort(field) });

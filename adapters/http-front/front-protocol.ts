@@ -9,6 +9,8 @@ export interface FrontSettings {
   endpoints: Array<{ path: string; settings: AcknowledgerSettings }>;
   /** The largest chat request read (Slack's and Discord's are a few kilobytes); larger ones get 413. */
   bodyLimitBytes: number;
+  /** How long a request whose body the main thread answers (a `question`) waits for it before the fallback is sent. */
+  answerTimeoutMs: number;
 }
 
 /** From the front thread to the main thread. */
@@ -20,6 +22,8 @@ export type FrontMessage =
    * how to record it in the fleet's record of delivered requests.
    */
   | { type: 'answered'; path: string; status: number; delivery?: unknown; record?: DeliveryRecord }
+  /** The body of a chat request's answer must come from the main thread: the endpoint's `answer` to `question`. */
+  | { type: 'question'; id: number; path: string; question: unknown }
   | { type: 'log'; line: string }
   | { type: 'chat-refused' }
   /** The port takes no new connection; `open` connections are still open, each with a request under way. */
@@ -30,4 +34,9 @@ export type FrontMessage =
   | { type: 'closed'; cut: number };
 
 /** From the main thread to the front thread. */
-export type MainMessage = { type: 'refuse-chat' } | { type: 'drain' } | { type: 'close' };
+export type MainMessage =
+  | { type: 'refuse-chat' }
+  | { type: 'drain' }
+  | { type: 'close' }
+  /** The answer to the `question` with this id; none when the endpoint had none (the front sends its fallback). */
+  | { type: 'answer'; id: number; json?: unknown };

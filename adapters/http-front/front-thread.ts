@@ -1,15 +1,21 @@
 /**
  * The HTTP front's thread: owns the public listening socket. Requests to a chat path are checked and acknowledged here
  * (see acknowledgers.ts) and their deliveries posted to the main thread once the answer is sent; every other request
- * is proxied to the app the main thread serves on a loopback port. Nothing here waits for the main thread, so a
- * burst of commands whose work keeps the main thread busy is still acknowledged within milliseconds.
+ * is proxied to the app the main thread serves on a loopback port. Acknowledging never waits for the main thread, so
+ * a burst of commands whose work keeps the main thread busy is still acknowledged within milliseconds.
+ *
+ * The one exception is a request whose answer is made of Backstop's state (Discord's autocomplete: the choices are
+ * the caller's backups and targets, which only the main thread can read). Its acknowledgement carries a `question`,
+ * posted to the main thread; the answer is sent when it comes back, or the acknowledgement's own fallback body once
+ * `answerTimeoutMs` has passed, so the platform hears something within its deadline however busy the main thread is.
  *
  * Messages in: `{ type: 'refuse-chat' }` (chat paths answer 503 from then on; answered with `chat-refused`),
  * `{ type: 'drain' }` (stop listening and let the requests under way finish, see ConnectionDrain; answered with
  * `draining` at once and `drained` once the last connection has ended), `{ type: 'close' }` (stop listening, close
  * every connection still open and end; answered with `closed`).
- * Messages out: `listening`, `listen-failed`, `answered` (one per chat request whose answer was sent, with its
- * delivery and how to record it, if any), `log`, `chat-refused`, `draining`, `drained`, `closed`, as typed in
+ * `{ type: 'answer' }` answers a `question`.
+ * Messages out: `listening`, `listen-failed`, `question`, `answered` (one per chat request whose answer was sent, with
+ * its delivery and how to record it, if any), `log`, `chat-refused`, `draining`, `drained`, `closed`, as typed in
  * front-protocol.ts.
  */
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -38,6 +44,25 @@ const upstream = {
   agent: new Agent({ keepAlive: true, maxSockets: 256 }),
 };
 let refusingChat = false;
+// Questions posted to the main thread, by id: each is settled once, by its answer or by its time running out.
+const questions = new Map<number, (json: unknown) => void>();
+let lastQuestion = 0;
+
+/** The main thread's answer to `question`, or undefined when none came within `answerTimeoutMs`. */
+function askMainThread(path: string, question: unknown): Promise<unknown> {
+  lastQuestion += 1;
+  const id = lastQuestion;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => settle(undefined), settings.answerTimeoutMs);
+    const settle = (json: unknown) => {
+      clearTimeout(timer);
+      questions.delete(id);
+      resolve(json);
+    };
+    questions.set(id, settle);
+    send({ type: 'question', id, path, question });
+  });
+}
 
 const server = createServer((request, response) => {
   const path = (request.url ?? '/').split('?')[0] ?? '/';
@@ -84,6 +109,10 @@ const server = createServer((request, response) => {
       if (answer.refused !== undefined) {
         log(`${endpoint.platform}: refused a request to ${path} (${answer.refused})`);
       }
+      if (answer.question !== undefined) {
+        void askMainThread(path, answer.question).then((json) => reply(answer.status, json ?? answer.json));
+        return;
+      }
       reply(answer.status, answer.json, { delivery: answer.delivery, record: answer.record });
     },
     () => response.destroy(),
@@ -107,7 +136,11 @@ port.on('message', (message: MainMessage) => {
   } else if (message.type === 'drain') {
     send({ type: 'draining', open: drain.drain() });
     void drain.drained.then(() => send({ type: 'drained' }));
+  } else if (message.type === 'answer') {
+    questions.get(message.id)?.(message.json);
   } else if (message.type === 'close') {
+    // Questions still waiting stop waiting (their timers would hold the thread): their connections are being closed.
+    for (const settle of [...questions.values()]) settle(undefined);
     void drain.close().then((cut) => {
       // Only now: a request proxied until the end needed its upstream connection.
       upstream.agent.destroy();

@@ -33,6 +33,12 @@ export interface HttpFrontOptions {
    * would start that much later, and a stop would wait for it.
    */
   recordTimeoutMs?: number;
+  /**
+   * How long the front waits for an endpoint's `answer` to a request whose body must come from this thread (Discord's
+   * autocomplete) before it sends the acknowledgement's fallback instead: 2 s by default. Discord wants the answer
+   * within 3 s of sending the request, and the network takes its share of those both ways.
+   */
+  answerTimeoutMs?: number;
   /** The thread's code; front-thread.ts unless a test puts another in its place. */
   threadFile?: URL;
   /**
@@ -97,6 +103,7 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     upstream: { host: '127.0.0.1', port: (inner.address() as AddressInfo).port },
     endpoints: options.endpoints.map(({ path, settings: endpointSettings }) => ({ path, settings: endpointSettings })),
     bodyLimitBytes: 1 << 20,
+    answerTimeoutMs: options.answerTimeoutMs ?? 2000,
   };
   const worker = new Worker(options.threadFile ?? frontFile, { workerData: settings });
   // Callers waiting for the front to confirm a message, by the confirmation's type (any number may wait at once);
@@ -135,6 +142,9 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
           settling.add(settled);
           break;
         }
+        case 'question':
+          answer(message);
+          break;
         case 'log':
           log(message.line);
           break;
@@ -215,6 +225,20 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     }
     deliver(path, delivery);
     return 'delivered';
+  }
+
+  /** Asks the endpoint for a request's body; no answer (none, or a failure, logged) lets the front send its fallback. */
+  function answer({ id, path, question }: Extract<FrontMessage, { type: 'question' }>): void {
+    const endpoint = endpoints.get(path);
+    void Promise.resolve()
+      .then(() => endpoint?.answer?.(question))
+      .catch((error: unknown) => {
+        log(`http: could not answer a request to ${path}: ${String(error)}`);
+        return undefined;
+      })
+      .then((json) => {
+        if (!exited) post({ type: 'answer', id, json });
+      });
   }
 
   function deliver(path: string, delivery: unknown): void {

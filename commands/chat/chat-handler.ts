@@ -13,6 +13,8 @@ import { tokenize } from '../tokenize.ts';
 import { decideRestoreRequest, requestRestoreApproval } from './approvals.ts';
 import type { ChannelBindings } from './channel-bindings.ts';
 import type { ChatCaller, ChatHandler, ChatMessage, ChatOutput } from './chat-types.ts';
+import { answerRestoreConfirmation, askToConfirmRestore } from './restore-confirmation.ts';
+import { isRestoreConfirmation } from './restore-confirmation-action.ts';
 
 /** What the chat flow needs: the use cases' context and which channel is bound to what. */
 export interface ChatContext {
@@ -33,7 +35,7 @@ export function chatPrincipal(caller: ChatCaller): Principal {
  */
 export function createChatHandler(chat: ChatContext): ChatHandler {
   const handler: ChatHandler = {
-    async command(caller, text, output) {
+    async command(caller, text, output, options = {}) {
       const binding = chat.bindings.of(caller.channel);
       const parsed = parseCommand(tokenize(text), {
         ...(binding && { boundAppEnvironments: environmentsOf(chat, binding.app) }),
@@ -76,6 +78,10 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
           }),
       };
       try {
+        if (command.name === 'restore' && options.confirmRestore) {
+          await askToConfirmRestore(chat, ctx, command, caller, output);
+          return;
+        }
         if (command.name === 'restore' && (await requestRestoreApproval(chat, ctx, command, output))) return;
         const reply: ChatMessage = await runCommand(ctx, await withCallerEmail(command, caller), {
           prefix: '/backup ',
@@ -98,6 +104,12 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
     },
 
     async action(caller, action, output) {
+      if (isRestoreConfirmation(action)) {
+        await answerRestoreConfirmation(chat, caller, action, output, (words, out) =>
+          handler.command(caller, words, out),
+        );
+        return;
+      }
       const [verb, id] = action.split(':');
       if ((verb === 'approve' || verb === 'deny' || verb === 'withdraw') && id) {
         await decideRestoreRequest(chat, caller, verb, id, output);

@@ -95,6 +95,47 @@ describe('renderDiscordMessage', () => {
   });
 });
 
+describe('renderDiscordMessage: people are mentioned', () => {
+  test("a Discord user's principal in a card's text and fields becomes a mention, which pings nobody", () => {
+    const rendered = renderDiscordMessage({
+      outcome: 'ok',
+      text:
+        '*Restore request r4x9ka*: discord:333333333333333333 asks to restore backup 7k3qx2 into *shop/live*.\n' +
+        'Restored into shop/live, asked by discord:333333333333333333, approved by discord:999999999999999999.',
+      fields: [{ label: 'Requested by', value: 'discord:333333333333333333' }],
+    });
+    expect(rendered.content).toBe(
+      '**Restore request r4x9ka**: <@333333333333333333> asks to restore backup 7k3qx2 into **shop/live**.\n' +
+        'Restored into shop/live, asked by <@333333333333333333>, approved by <@999999999999999999>.',
+    );
+    expect(rendered.embeds[0]!.fields).toEqual([
+      { name: 'Requested by', value: '<@333333333333333333>', inline: true },
+    ]);
+    expect(rendered.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  test('in bold, in a "who asked" line; other platforms, roles, channels and links stay as they are', () => {
+    expect(
+      renderDiscordMessage({
+        outcome: 'ok',
+        text:
+          'op 4tq9zz  backup 7k3qx2 of shop/live  queued  by discord:42\n*discord:42*\n' +
+          'slack:U123 discord-role:777 discord-channel:222 mydiscord:5 discord:5x https://x.example/discord:7',
+      }).content,
+    ).toBe(
+      'op 4tq9zz  backup 7k3qx2 of shop/live  queued  by <@42>\n**<@42>**\n' +
+        'slack:U123 discord-role:777 discord-channel:222 mydiscord:5 discord:5x <https://x.example/discord:7>',
+    );
+  });
+
+  test("not in a refusal: it tells what to add to the config's access lists", () => {
+    const text =
+      'create needs the operator role on shop, which discord:333 does not have. Ask whoever runs Backstop to add ' +
+      'discord:333 to apps.shop.access.operator.';
+    expect(renderDiscordMessage({ outcome: 'refused', text }).content).toBe(text);
+  });
+});
+
 describe('toDiscordMarkdown', () => {
   test.each([
     ['*bold* and *more bold*', '**bold** and **more bold**'],
