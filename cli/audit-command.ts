@@ -7,9 +7,9 @@ import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts'
 import { formatTime } from '../src/text/format-units.ts';
 import { auditEntryJson } from '../src/use-cases/json-shapes.ts';
 import { readAudit } from '../src/use-cases/read-audit.ts';
+import { parseAdminArgs } from './admin-args.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
-import { unexpectedWord } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const auditUsage = 'backstop audit [--app <app>] [--limit <n>]   who did what, from every surface, newest first';
@@ -70,13 +70,10 @@ export async function runAuditCommand(
 
 /** The filter `audit`'s words ask for, or what is wrong with them. */
 function parseAuditArgs(args: string[]): { app: string | undefined; limit: number } | string {
-  let app: string | undefined;
-  let limit = 100;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--app' && args[i + 1] !== undefined) app = args[++i];
-    else if (arg === '--limit' && /^\d+$/.test(args[i + 1] ?? '')) limit = Number(args[++i]);
-    else return unexpectedWord(arg, ['--app', '--limit']);
-  }
-  return { app, limit };
+  const parsed = parseAdminArgs(args, { app: { type: 'string' }, limit: { type: 'string' } }, { command: 'audit' });
+  if (typeof parsed === 'string') return parsed;
+  const limitText = parsed.string('limit') ?? '100';
+  if (!/^\d+$/.test(limitText) || Number(limitText) < 1)
+    return `--limit ${limitText}: expected a whole number of entries, 1 or more`;
+  return { app: parsed.string('app'), limit: Number(limitText) };
 }

@@ -4,6 +4,7 @@ import { parseCommand } from '../commands/parse-command.ts';
 import type { StateDb } from '../src/state/state.ts';
 import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
 import { runAuditCommand } from './audit-command.ts';
+import { catalogUsage, parseCatalogArgs } from './catalog-args.ts';
 import { runWithEngine } from './engine-session.ts';
 import { globalFlags, splitGlobalOptions } from './global-options.ts';
 import { rebuildCommand } from './rebuild-command.ts';
@@ -43,10 +44,11 @@ export async function runHandedOff(
           : `The state database is up to date (the running server, process ${process.pid}, migrated it).\n`,
       );
       return exitCodes.ok;
-    case 'catalog':
-      if (args[0] !== 'rebuild' || args.slice(1).some((arg) => arg !== '--trust-unsigned'))
-        return refuse('catalog takes one subcommand: rebuild [--trust-unsigned]');
-      return rebuildCommand(engine, io, options.json, { trustUnsigned: args.includes('--trust-unsigned') });
+    case 'catalog': {
+      const catalog = parseCatalogArgs(args);
+      if (typeof catalog === 'string') return usageError(io, options.json, catalog, { usage: catalogUsage });
+      return rebuildCommand(engine, io, options.json, catalog);
+    }
     case 'audit':
       if (!state) return refuse('this server cannot read the audit log for other processes');
       return runAuditCommand(state, engine.targets, args, io, options);

@@ -6,6 +6,7 @@ import { usage } from '../commands/usage.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { isBackstopError } from '../src/domain/backstop-error.ts';
+import { catalogUsage, parseCatalogArgs } from './catalog-args.ts';
 import { decryptCommand, decryptUsage } from './decrypt-command.ts';
 import { globalFlags, splitGlobalOptions } from './global-options.ts';
 import { keygenCommand, keygenUsage } from './keygen-command.ts';
@@ -26,8 +27,7 @@ const adminUsage: Record<string, string> = {
   migrate: 'backstop migrate    bring the state database up to date',
   keygen: keygenUsage,
   decrypt: decryptUsage,
-  catalog:
-    'backstop catalog rebuild [--trust-unsigned]   rebuild the catalogue from the backup.json files in storage (signed by your keys)',
+  catalog: catalogUsage,
   retention: retentionUsage,
   token:
     'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*> | list | revoke <id>   (HTTP API tokens)',
@@ -73,7 +73,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       return exitCodes.usage;
     }
     if (['serve', 'worker', 'migrate', 'version'].includes(name) && args.length > 0) {
-      return usageError(io, options.json, unexpectedWord(args[0]!), { usage: adminUsage[name] });
+      return usageError(io, options.json, unexpectedWord(args[0]!, [], name), { usage: adminUsage[name] });
     }
     if (name === 'version' || name === '--version') {
       io.stdout.write(`${options.json ? JSON.stringify({ version: toolVersion }) : `backstop ${toolVersion}`}\n`);
@@ -106,12 +106,11 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         return await (await import('./token-command.ts')).tokenCommand(args, config(), io, options);
       case 'web':
         return await (await import('./web-command.ts')).webCommand(args, config(), io, options);
-      case 'catalog':
-        if (args[0] !== 'rebuild' || args.slice(1).some((arg) => arg !== '--trust-unsigned'))
-          return usageError(io, options.json, 'catalog takes one subcommand: rebuild [--trust-unsigned]', {
-            usage: adminUsage['catalog'],
-          });
-        return await (await session()).rebuild(config(), options, io, args.includes('--trust-unsigned'));
+      case 'catalog': {
+        const catalog = parseCatalogArgs(args);
+        if (typeof catalog === 'string') return usageError(io, options.json, catalog, { usage: catalogUsage });
+        return await (await session()).rebuild(config(), options, io, catalog.trustUnsigned);
+      }
     }
     if (options.help && name in usage) {
       const entry = usage[name as keyof typeof usage];

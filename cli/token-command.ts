@@ -8,9 +8,10 @@ import { type ApiToken, apiTokenJson, isRole } from '../src/state/api-tokens.ts'
 import { AuditLog } from '../src/state/audit-log.ts';
 import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
 import { createApiToken, listApiTokens, revokeApiToken, type TokenContext } from '../src/use-cases/api-tokens.ts';
+import { parseAdminArgs } from './admin-args.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
-import { unexpectedWord } from './unexpected-word.ts';
+import { unknownSubcommand } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const tokenUsage =
@@ -160,20 +161,15 @@ function parseTokenArgs(args: string[], config: { targets: readonly Target[] }):
   const [sub, ...rest] = args;
   switch (sub) {
     case 'create': {
-      const flags: Record<string, string> = {};
-      for (let i = 0; i < rest.length; i++) {
-        const arg = rest[i]!;
-        const match = /^--(name|role|apps)(?:=(.*))?$/.exec(arg);
-        if (!match) return unexpectedWord(arg, ['--name', '--role', '--apps']);
-        const value = match[2] ?? rest[++i];
-        if (value === undefined || value === '') return `--${match[1]} needs a value`;
-        flags[match[1]!] = value;
-      }
-      const missing = ['name', 'role', 'apps'].filter((flag) => flags[flag] === undefined);
-      if (missing.length > 0) return `token create needs ${missing.map((m) => `--${m}`).join(', ')}`;
-      const apps = flags['apps']!.split(',').map((a) => a.trim());
+      const flags = { name: { type: 'string' }, role: { type: 'string' }, apps: { type: 'string' } } as const;
+      const parsed = parseAdminArgs(rest, flags, { command: 'token create' });
+      if (typeof parsed === 'string') return parsed;
+      const [tokenName, role, appsText] = [parsed.string('name'), parsed.string('role'), parsed.string('apps')];
+      const missing = Object.keys(flags).filter((flag) => parsed.string(flag) === undefined);
+      if (tokenName === undefined || role === undefined || appsText === undefined)
+        return `token create needs ${missing.map((m) => `--${m}`).join(', ')}`;
+      const apps = appsText.split(',').map((a) => a.trim());
       if (apps.some((a) => a === '')) return `--apps takes app names separated by commas, or '*'`;
-      const role = flags['role']!;
       if (!isRole(role)) return `unknown role '${role}': use ${roles.join(', ')}`;
       // A token for an app that is not configured would be refused everywhere: most likely a typo.
       const configured = [...new Set(config.targets.map((t) => t.app))];
@@ -182,17 +178,20 @@ function parseTokenArgs(args: string[], config: { targets: readonly Target[] }):
         const known = configured.length > 0 ? `configured apps: ${configured.join(', ')}` : 'no apps are configured';
         return `unknown app '${unknown}' (${known})`;
       }
-      return { name: 'create', tokenName: flags['name']!, role, apps };
+      return { name: 'create', tokenName, role, apps };
     }
-    case 'list':
-      return rest.length === 0 ? { name: 'list' } : unexpectedWord(rest[0]!);
-    case 'revoke':
-      if (rest.length !== 1) return 'token revoke takes one token id';
-      return { name: 'revoke', id: rest[0]! };
-    case undefined:
-      return 'token takes a subcommand: create, list or revoke';
+    case 'list': {
+      const parsed = parseAdminArgs(rest, {}, { command: 'token list' });
+      return typeof parsed === 'string' ? parsed : { name: 'list' };
+    }
+    case 'revoke': {
+      const parsed = parseAdminArgs(rest, {}, { command: 'token revoke', positionals: 1 });
+      if (typeof parsed === 'string') return parsed;
+      const [id] = parsed.positionals;
+      return id === undefined ? 'token revoke takes one token id' : { name: 'revoke', id };
+    }
     default:
-      return `unknown token subcommand '${sub}': use create, list or revoke`;
+      return unknownSubcommand('token', sub, ['create', 'list', 'revoke']);
   }
 }
 
