@@ -1,4 +1,6 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { renderReplyView } from '../adapters/console/render-reply-view.ts';
+import type { ViewBlock } from '../commands/handlers/reply-view.ts';
 import { AccessPolicy } from '../src/access/access-policy.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { isBackstopError } from '../src/domain/backstop-error.ts';
@@ -11,6 +13,7 @@ import { createApiToken, listApiTokens, revokeApiToken, type TokenContext } from
 import { parseAdminArgs } from './admin-args.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { terminalStyle } from './render-reply.ts';
 import { unknownSubcommand } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
@@ -33,7 +36,7 @@ export async function tokenCommand(
   args: string[],
   config: BackstopConfig,
   io: CliIo,
-  options: Pick<GlobalOptions, 'json'>,
+  options: Pick<GlobalOptions, 'json' | 'noColor'>,
 ): Promise<number> {
   const action = parseTokenArgs(args, config);
   if (typeof action === 'string') return usageError(io, options.json, action, { usage: tokenUsage });
@@ -41,7 +44,7 @@ export async function tokenCommand(
   try {
     await migrateToLatest(state.db);
     const access = AccessPolicy.fromConfig(config.raw.apps);
-    return await runParsed(tokenContext(state.db, { ...config, access }, io, new Date()), action, io, options.json);
+    return await runParsed(tokenContext(state.db, { ...config, access }, io, new Date()), action, io, options);
   } finally {
     await state.close();
   }
@@ -53,12 +56,12 @@ export async function runTokenCommand(
   args: string[],
   config: { targets: readonly Target[]; access: AccessPolicy },
   io: CliIo,
-  options: Pick<GlobalOptions, 'json'>,
+  options: Pick<GlobalOptions, 'json' | 'noColor'>,
   now: Date = new Date(),
 ): Promise<number> {
   const action = parseTokenArgs(args, config);
   if (typeof action === 'string') return usageError(io, options.json, action, { usage: tokenUsage });
-  return runParsed(tokenContext(db, config, io, now), action, io, options.json);
+  return runParsed(tokenContext(db, config, io, now), action, io, options);
 }
 
 /** The token use cases' context over a state database: its audit log, the config's targets and grants. */
@@ -78,7 +81,13 @@ function tokenContext(
   };
 }
 
-async function runParsed(ctx: TokenContext, action: TokenAction, io: CliIo, json: boolean): Promise<number> {
+async function runParsed(
+  ctx: TokenContext,
+  action: TokenAction,
+  io: CliIo,
+  options: Pick<GlobalOptions, 'json' | 'noColor'>,
+): Promise<number> {
+  const { json } = options;
   const now = ctx.clock();
   switch (action.name) {
     case 'create':
@@ -91,7 +100,7 @@ async function runParsed(ctx: TokenContext, action: TokenAction, io: CliIo, json
           'No API tokens yet. Create one with: backstop token create --name ci --role operator --apps *\n',
         );
       } else {
-        io.stdout.write(`${tokens.map(tokenLine).join('\n')}\n`);
+        io.stdout.write(`${renderReplyView([tokenTable(tokens)], terminalStyle(io, options, io.stdout))}\n`);
       }
       return exitCodes.ok;
     }
@@ -195,10 +204,20 @@ function parseTokenArgs(args: string[], config: { targets: readonly Target[] }):
   }
 }
 
-function tokenLine(token: ApiToken): string {
-  const used = token.lastUsedAt ? `last used ${token.lastUsedAt.toISOString()}` : 'never used';
-  const revoked = token.revokedAt ? `  REVOKED ${token.revokedAt.toISOString()}` : '';
-  return `${token.id}  ${token.name}  ${token.role} on ${appsText(token)}  created ${token.createdAt.toISOString()}  ${used}${revoked}`;
+function tokenTable(tokens: readonly ApiToken[]): ViewBlock {
+  return {
+    kind: 'table',
+    columns: ['ID', 'NAME', 'ROLE', 'APPS', 'CREATED', 'LAST USED', 'REVOKED'],
+    rows: tokens.map((token) => [
+      token.id,
+      token.name,
+      token.role,
+      appsText(token),
+      { at: token.createdAt },
+      token.lastUsedAt ? { at: token.lastUsedAt } : { text: 'never', tone: 'quiet' },
+      token.revokedAt ? [{ text: 'revoked ', tone: 'bad' }, { at: token.revokedAt }] : '',
+    ]),
+  };
 }
 
 function appsText(token: ApiToken): string {
