@@ -1,16 +1,19 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { confirmRestore } from '../adapters/console/confirm-restore.ts';
+import { progressEvent } from '../adapters/console/json-lines-output.ts';
 import { ProgressLine } from '../adapters/console/progress-line.ts';
 import type { Command } from '../commands/command.ts';
 import type { HandlerContext } from '../commands/handlers/reply.ts';
 import { runCommand } from '../commands/handlers/run-command.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import type { Operation } from '../src/domain/operation.ts';
 import { reasonOf } from '../src/domain/reason-of.ts';
 import { describeRestore } from '../src/engine/describe-restore.ts';
 import { followOperation } from '../src/jobs/follow-operation.ts';
 import { Worker } from '../src/jobs/worker.ts';
 import { checkMediaTar } from '../src/sources/media-tar-check.ts';
 import { checkPgDump } from '../src/sources/pg-dump-check.ts';
+import type { ProgressListener } from '../src/sources/source.ts';
 import { migrateToLatest, openState, type State } from '../src/state/state.ts';
 import { engineRunners } from '../src/use-cases/operation-runners.ts';
 import { cancelOperationAs } from '../src/use-cases/operations.ts';
@@ -105,7 +108,7 @@ export async function runWithEngine(
     if (refused !== undefined) return usageError(io, options.json, refused, { code: 'confirmation-required' });
   }
   const progress = !options.json && io.stderr.isTTY ? new ProgressLine(io.stderr) : undefined;
-  const ctx = cliHandlerContext(engine, io, progress, how.asked);
+  const ctx = cliHandlerContext(engine, io, progress?.update ?? jsonProgress(io), how.asked);
   if (how.follow) {
     ctx.follow = async (operation) => {
       // Ctrl-C while this process follows (and maybe runs) the work cancels it: what it wrote is removed and it ends
@@ -153,8 +156,10 @@ export async function runWithEngine(
         process.on('SIGTERM', cancelOnTerminate);
       }
       try {
+        const events = io.progressEvents;
         const ended = followOperation(engine, operation, {
           ...(progress && { onProgress: progress.update }),
+          ...(events && { onChange: (row: Operation) => events(progressEvent(row)) }),
           ...(how.runHere && { runHere: how.runHere }),
           ...(how.signal && { signal: how.signal }),
         });
@@ -177,14 +182,30 @@ const checks = { db: checkPgDump, media: checkMediaTar };
 function cliHandlerContext(
   engine: UseCaseContext,
   io: CliIo,
-  progress: ProgressLine | undefined,
+  onProgress: ProgressListener | undefined,
   asked: string | undefined,
 ): HandlerContext {
   return {
     engine,
     principal: cliOperator(io),
     ...(asked !== undefined && { asked }),
-    ...(progress ? { onProgress: progress.update } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  };
+}
+
+/**
+ * With --progress json, the progress of work this process does itself (verify reads a backup back here): a line at
+ * most every quarter second, as often as a person could follow it and a script needs it.
+ */
+function jsonProgress(io: CliIo): ProgressListener | undefined {
+  const events = io.progressEvents;
+  if (!events) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 250) return;
+    last = now;
+    events({ type: 'progress', phase: p.phase, bytesDone: p.bytesDone, bytesExpected: p.bytesExpected ?? null });
   };
 }
 

@@ -1,4 +1,5 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { JsonLinesOutput } from '../adapters/console/json-lines-output.ts';
 import { handleHelp } from '../commands/handlers/help.ts';
 import { parseCommand } from '../commands/parse-command.ts';
 import type { StateDb } from '../src/state/state.ts';
@@ -6,9 +7,10 @@ import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
 import { runAuditCommand } from './audit-command.ts';
 import { catalogUsage, parseCatalogArgs } from './catalog-args.ts';
 import { runWithEngine } from './engine-session.ts';
-import { globalFlags, splitGlobalOptions } from './global-options.ts';
+import { type GlobalOptions, globalFlags, splitGlobalOptions } from './global-options.ts';
 import { rebuildCommand } from './rebuild-command.ts';
 import { render } from './render-reply.ts';
+import { reportError } from './report-error.ts';
 import { runTokenCommand } from './token-command.ts';
 import { usageError } from './usage-error.ts';
 import { runWebLogin, webUsageError } from './web-command.ts';
@@ -30,6 +32,26 @@ export async function runHandedOff(
 ): Promise<number> {
   const { options, words, problem } = splitGlobalOptions(argv);
   if (problem) return usageError(io, options.json, problem, { seeHelp: true });
+  if (options.progress !== 'json') return runParsed(engine, options, words, io, signal, state, webBase);
+  // --progress json: progress lines to the client at once, the result line once the command has ended.
+  const lines = new JsonLinesOutput(io.stdout);
+  const here: CliIo = { ...io, stdout: lines.stdout, progressEvents: lines.event };
+  const code = await runParsed(engine, options, words, here, signal, state, webBase).catch((error: unknown) =>
+    reportError(here, true, error),
+  );
+  lines.finish(code);
+  return code;
+}
+
+async function runParsed(
+  engine: UseCaseContext,
+  options: GlobalOptions,
+  words: string[],
+  io: CliIo,
+  signal: AbortSignal,
+  state: StateDb | undefined,
+  webBase: string | undefined,
+): Promise<number> {
   const refuse = (message: string) => usageError(io, options.json, message);
   const [name, ...args] = words;
   switch (name) {

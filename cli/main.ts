@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { JsonLinesOutput } from '../adapters/console/json-lines-output.ts';
 import { handleHelp } from '../commands/handlers/help.ts';
 import { parseCommand } from '../commands/parse-command.ts';
 import { usage } from '../commands/usage.ts';
@@ -8,7 +9,7 @@ import { loadConfig } from '../src/config/load-config.ts';
 import { isBackstopError } from '../src/domain/backstop-error.ts';
 import { catalogUsage, parseCatalogArgs } from './catalog-args.ts';
 import { decryptCommand, decryptUsage } from './decrypt-command.ts';
-import { globalFlags, splitGlobalOptions } from './global-options.ts';
+import { type GlobalOptions, globalFlags, splitGlobalOptions } from './global-options.ts';
 import { keygenCommand, keygenUsage } from './keygen-command.ts';
 import { render } from './render-reply.ts';
 import { reportError } from './report-error.ts';
@@ -61,70 +62,16 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     }
     return loaded;
   };
+  // With --progress json this process writes its output as JSON lines; a command handed to a server is written so
+  // by the server.
+  const lines = options.progress === 'json' ? new JsonLinesOutput(io.stdout) : undefined;
+  const here: CliIo = lines ? { ...io, stdout: lines.stdout, progressEvents: lines.event } : io;
+  const finish = (code: number) => {
+    lines?.finish(code);
+    return code;
+  };
   try {
-    // Asked for, help is an answer; a bare `backstop` is a command line missing its command (in a script, a bug).
-    if ((name === undefined && options.help) || (name === 'help' && args.length === 0)) {
-      io.stdout.write(helpText());
-      return exitCodes.ok;
-    }
-    if (name === undefined) {
-      if (options.json) usageError(io, true, 'a command is needed (see backstop help)');
-      else io.stderr.write(`backstop: a command is needed.\n\n${helpText()}`);
-      return exitCodes.usage;
-    }
-    if (['serve', 'worker', 'migrate', 'version'].includes(name) && args.length > 0) {
-      return usageError(io, options.json, unexpectedWord(args[0]!, [], name), { usage: adminUsage[name] });
-    }
-    if (name === 'version' || name === '--version') {
-      io.stdout.write(`${options.json ? JSON.stringify({ version: toolVersion }) : `backstop ${toolVersion}`}\n`);
-      return exitCodes.ok;
-    }
-    if (name in adminUsage && options.help) {
-      io.stdout.write(`Usage: ${adminUsage[name]}\n`);
-      return exitCodes.ok;
-    }
-    switch (name) {
-      case 'keygen':
-        return keygenCommand(args, io, options.json, new Date());
-      case 'decrypt':
-        return await decryptCommand(args, io, options.json, () => config().encryption.identityFiles);
-      case 'migrate':
-        return await (await session()).migrate(config(), options, io);
-      case 'retention':
-        return retentionCommand(args, io, options.json, new Date());
-      case 'serve':
-        return await (await import('./serve-command.ts')).serveCommand(config(), io);
-      case 'worker':
-        return await (await import('./worker-command.ts')).workerCommand(config(), io);
-      case 'discord':
-        return await (await import('./discord-command.ts')).discordCommand(args, config(), io, options);
-      case 'audit':
-        return await (await import('./audit-command.ts')).auditCommand(args, config(), io, options);
-      case 'keys':
-        return await (await import('./keys-command.ts')).keysCommand(args, config(), io, options);
-      case 'token':
-        return await (await import('./token-command.ts')).tokenCommand(args, config(), io, options);
-      case 'web':
-        return await (await import('./web-command.ts')).webCommand(args, config(), io, options);
-      case 'catalog': {
-        const catalog = parseCatalogArgs(args);
-        if (typeof catalog === 'string') return usageError(io, options.json, catalog, { usage: catalogUsage });
-        return await (await session()).rebuild(config(), options, io, catalog.trustUnsigned);
-      }
-    }
-    if (options.help && name in usage) {
-      const entry = usage[name as keyof typeof usage];
-      io.stdout.write(`Usage: backstop ${entry.line}\n${entry.purpose}.\n`);
-      return exitCodes.ok;
-    }
-    const parsed = parseCommand(words, { surfaceFlags: globalFlags });
-    if (!parsed.ok) {
-      return usageError(io, options.json, parsed.message, {
-        ...(parsed.usage ? { usage: `backstop ${parsed.usage}` } : { seeHelp: true }),
-      });
-    }
-    if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
-    return await (await session()).run(parsed.command, config(), options, io, words.join(' '));
+    return finish(await runHere(name, args, words, here, options, config));
   } catch (error) {
     if (isBackstopError(error, 'state-locked') && name !== 'serve') {
       // A server holds the embedded state: hand the command to it, or say who holds the state if it cannot take it.
@@ -134,10 +81,84 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         isBackstopError(handOffError, 'hand-off-unavailable') ? undefined : handOffError,
       );
       if (typeof handed === 'number') return handed;
-      return reportError(io, options.json, handed ?? error);
+      return finish(reportError(here, options.json, handed ?? error));
     }
-    return reportError(io, options.json, error);
+    return finish(reportError(here, options.json, error));
   }
+}
+
+/** Runs the command the words name, in this process. */
+async function runHere(
+  name: string | undefined,
+  args: string[],
+  words: string[],
+  io: CliIo,
+  options: GlobalOptions,
+  config: () => BackstopConfig,
+): Promise<number> {
+  // Asked for, help is an answer; a bare `backstop` is a command line missing its command (in a script, a bug).
+  if ((name === undefined && options.help) || (name === 'help' && args.length === 0)) {
+    io.stdout.write(helpText());
+    return exitCodes.ok;
+  }
+  if (name === undefined) {
+    if (options.json) usageError(io, true, 'a command is needed (see backstop help)');
+    else io.stderr.write(`backstop: a command is needed.\n\n${helpText()}`);
+    return exitCodes.usage;
+  }
+  if (['serve', 'worker', 'migrate', 'version'].includes(name) && args.length > 0) {
+    return usageError(io, options.json, unexpectedWord(args[0]!, [], name), { usage: adminUsage[name] });
+  }
+  if (name === 'version' || name === '--version') {
+    io.stdout.write(`${options.json ? JSON.stringify({ version: toolVersion }) : `backstop ${toolVersion}`}\n`);
+    return exitCodes.ok;
+  }
+  if (name in adminUsage && options.help) {
+    io.stdout.write(`Usage: ${adminUsage[name]}\n`);
+    return exitCodes.ok;
+  }
+  switch (name) {
+    case 'keygen':
+      return keygenCommand(args, io, options.json, new Date());
+    case 'decrypt':
+      return await decryptCommand(args, io, options.json, () => config().encryption.identityFiles);
+    case 'migrate':
+      return await (await session()).migrate(config(), options, io);
+    case 'retention':
+      return retentionCommand(args, io, options.json, new Date());
+    case 'serve':
+      return await (await import('./serve-command.ts')).serveCommand(config(), io);
+    case 'worker':
+      return await (await import('./worker-command.ts')).workerCommand(config(), io);
+    case 'discord':
+      return await (await import('./discord-command.ts')).discordCommand(args, config(), io, options);
+    case 'audit':
+      return await (await import('./audit-command.ts')).auditCommand(args, config(), io, options);
+    case 'keys':
+      return await (await import('./keys-command.ts')).keysCommand(args, config(), io, options);
+    case 'token':
+      return await (await import('./token-command.ts')).tokenCommand(args, config(), io, options);
+    case 'web':
+      return await (await import('./web-command.ts')).webCommand(args, config(), io, options);
+    case 'catalog': {
+      const catalog = parseCatalogArgs(args);
+      if (typeof catalog === 'string') return usageError(io, options.json, catalog, { usage: catalogUsage });
+      return await (await session()).rebuild(config(), options, io, catalog.trustUnsigned);
+    }
+  }
+  if (options.help && name in usage) {
+    const entry = usage[name as keyof typeof usage];
+    io.stdout.write(`Usage: backstop ${entry.line}\n${entry.purpose}.\n`);
+    return exitCodes.ok;
+  }
+  const parsed = parseCommand(words, { surfaceFlags: globalFlags });
+  if (!parsed.ok) {
+    return usageError(io, options.json, parsed.message, {
+      ...(parsed.usage ? { usage: `backstop ${parsed.usage}` } : { seeHelp: true }),
+    });
+  }
+  if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
+  return await (await session()).run(parsed.command, config(), options, io, words.join(' '));
 }
 
 /** How long a command waits for a starting server to take commands (opening the embedded state takes a while). */
