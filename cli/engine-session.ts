@@ -21,6 +21,7 @@ import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
 import { cliOperator } from './cli-operator.ts';
 import { composeEngine } from './compose-engine.ts';
 import type { GlobalOptions } from './global-options.ts';
+import type { LogTaps } from './log-taps.ts';
 import { rebuildCommand } from './rebuild-command.ts';
 import { render } from './render-reply.ts';
 import { usageError } from './usage-error.ts';
@@ -101,8 +102,27 @@ export async function runWithEngine(
   command: Command,
   options: GlobalOptions,
   io: CliIo,
-  how: { follow: boolean; runHere?: Worker; signal?: AbortSignal; asked?: string },
+  how: {
+    follow: boolean;
+    runHere?: Worker;
+    signal?: AbortSignal;
+    asked?: string;
+    /** The server's log lines of an operation, for a command handed to a server (its engine logs to its own log). */
+    logTaps?: LogTaps;
+  },
 ): Promise<number> {
+  const print = (line: string) => io.stderr.write(`${line}\n`);
+  if (options.verbose && how.logTaps) {
+    // Handed to a server with --verbose: what the command does here is shown to its terminal as well.
+    const serverLog = engine.log;
+    engine = {
+      ...engine,
+      log: (line) => {
+        serverLog(line);
+        print(line);
+      },
+    };
+  }
   if (command.name === 'restore') {
     const refused = await unconfirmed(engine, command, io, options);
     if (refused !== undefined) return usageError(io, options.json, refused, { code: 'confirmation-required' });
@@ -155,6 +175,7 @@ export async function runWithEngine(
         process.on('SIGINT', cancelOnInterrupt);
         process.on('SIGTERM', cancelOnTerminate);
       }
+      const untap = options.verbose ? how.logTaps?.tap(operation.id, print) : undefined;
       try {
         const events = io.progressEvents;
         const ended = followOperation(engine, operation, {
@@ -166,6 +187,7 @@ export async function runWithEngine(
         following = ended;
         return await ended;
       } finally {
+        untap?.();
         stopListening();
         process.off('SIGINT', leaveOnInterrupt);
         process.off('SIGTERM', leaveOnTerminate);
@@ -263,11 +285,15 @@ async function withEngine(
     async (state) => {
       await migrateToLatest(state.db);
       const print = (line: string) => io.stderr.write(`${line}\n`);
+      const log = options.verbose ? print : () => {};
       // On the embedded state this process runs the work itself while a person waits (see composeEngine).
       const interactive = loaded.stateDatabaseUrl === undefined || options.wait;
-      return fn(
-        await composeEngine(loaded, state, { log: options.verbose ? print : () => {}, notice: print, interactive }),
+      const engine = await composeEngine(loaded, state, { log, notice: print, interactive });
+      log(
+        `config: ${loaded.source ?? `none (built-in defaults)`}; state: ${state.description}; ` +
+          `storage: ${engine.store.describe()}`,
       );
+      return fn(engine);
     },
     reads,
   );

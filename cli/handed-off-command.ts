@@ -8,6 +8,7 @@ import { runAuditCommand } from './audit-command.ts';
 import { catalogUsage, parseCatalogArgs } from './catalog-args.ts';
 import { runWithEngine } from './engine-session.ts';
 import { type GlobalOptions, globalFlags, splitGlobalOptions } from './global-options.ts';
+import type { LogTaps } from './log-taps.ts';
 import { rebuildCommand } from './rebuild-command.ts';
 import { render } from './render-reply.ts';
 import { reportError } from './report-error.ts';
@@ -29,14 +30,16 @@ export async function runHandedOff(
   state?: StateDb,
   /** Where the server's web view answers, for `backstop web login`. */
   webBase?: string,
+  /** The server's log lines of the work a command follows, for --verbose. */
+  logTaps?: LogTaps,
 ): Promise<number> {
   const { options, words, problem } = splitGlobalOptions(argv);
   if (problem) return usageError(io, options.json, problem, { seeHelp: true });
-  if (options.progress !== 'json') return runParsed(engine, options, words, io, signal, state, webBase);
+  if (options.progress !== 'json') return runParsed(engine, options, words, io, signal, state, webBase, logTaps);
   // --progress json: progress lines to the client at once, the result line once the command has ended.
   const lines = new JsonLinesOutput(io.stdout);
   const here: CliIo = { ...io, stdout: lines.stdout, progressEvents: lines.event };
-  const code = await runParsed(engine, options, words, here, signal, state, webBase).catch((error: unknown) =>
+  const code = await runParsed(engine, options, words, here, signal, state, webBase, logTaps).catch((error: unknown) =>
     reportError(here, true, error),
   );
   lines.finish(code);
@@ -51,6 +54,7 @@ async function runParsed(
   signal: AbortSignal,
   state: StateDb | undefined,
   webBase: string | undefined,
+  logTaps: LogTaps | undefined,
 ): Promise<number> {
   const refuse = (message: string) => usageError(io, options.json, message);
   const [name, ...args] = words;
@@ -89,5 +93,10 @@ async function runParsed(
     });
   }
   if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
-  return runWithEngine(engine, parsed.command, options, io, { follow: options.wait, signal, asked: words.join(' ') });
+  return runWithEngine(engine, parsed.command, options, io, {
+    follow: options.wait,
+    signal,
+    asked: words.join(' '),
+    ...(logTaps && { logTaps }),
+  });
 }
