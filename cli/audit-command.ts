@@ -9,6 +9,7 @@ import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts'
 import { auditEntryJson } from '../src/use-cases/json-shapes.ts';
 import { readAudit } from '../src/use-cases/read-audit.ts';
 import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags } from './admin-flags.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { terminalStyle } from './render-reply.ts';
@@ -80,7 +81,7 @@ export async function runAuditCommand(
 
 /** The filter `audit`'s words ask for, or what is wrong with them. */
 function parseAuditArgs(args: string[]): { app: string | undefined; limit: number } | string {
-  const parsed = parseAdminArgs(args, { app: { type: 'string' }, limit: { type: 'string' } }, { command: 'audit' });
+  const parsed = parseAdminArgs(args, adminFlags.audit, { command: 'audit' });
   if (typeof parsed === 'string') return parsed;
   const limitText = parsed.string('limit') ?? '100';
   if (!/^\d+$/.test(limitText) || Number(limitText) < 1)

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { createDecryptStream, readIdentityFiles } from '../src/crypto/index.ts';
 import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags } from './admin-flags.ts';
 import { usageError } from './usage-error.ts';
 
 export const decryptUsage = 'backstop decrypt <file|-> [-i <identity-file>]... [-o <output-file>]';
@@ -24,11 +25,7 @@ export async function decryptCommand(
   const refuse = (message: string, code: 'usage' | 'file-not-found' = 'usage') =>
     usageError(io, json, message, { ...(code === 'usage' && { usage: decryptUsage }), code });
   // After `--` a word is the file to read, even one that starts with a dash; `-` alone is standard input.
-  const parsed = parseAdminArgs(
-    args,
-    { identity: { type: 'string', short: 'i', multiple: true }, output: { type: 'string', short: 'o' } },
-    { command: 'decrypt', positionals: 1 },
-  );
+  const parsed = parseAdminArgs(args, adminFlags.decrypt, { command: 'decrypt', positionals: 1 });
   if (typeof parsed === 'string') return refuse(parsed);
   const [input] = parsed.positionals;
   const identityFiles = parsed.strings('identity').map((file) => resolve(io.cwd, file));

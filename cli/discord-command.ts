@@ -2,6 +2,7 @@ import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { registerDiscordCommands } from '../adapters/discord/register-commands.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags, adminSubcommands } from './admin-flags.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { unknownSubcommand } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
@@ -45,8 +46,8 @@ export async function discordCommand(
 /** The guild `discord register` names (undefined: every guild), or what is wrong with its words. */
 function parseDiscordArgs(args: string[]): { guildId: string | undefined } | string {
   const [sub, ...rest] = args;
-  if (sub !== 'register') return unknownSubcommand('discord', sub, ['register']);
-  const parsed = parseAdminArgs(rest, { guild: { type: 'string' } }, { command: 'discord register' });
+  if (sub !== 'register') return unknownSubcommand('discord', sub, adminSubcommands['discord']!);
+  const parsed = parseAdminArgs(rest, adminFlags['discord register'], { command: 'discord register' });
   if (typeof parsed === 'string') return parsed;
   const guildId = parsed.string('guild');
   if (guildId !== undefined && !/^\d+$/.test(guildId)) return '--guild needs a Discord server id (digits)';

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { generateIdentity } from '../src/crypto/index.ts';
 import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags } from './admin-flags.ts';
 import { usageError } from './usage-error.ts';
 
 export const keygenUsage = 'backstop keygen [-o <identity-file>]   (default file: ./backstop.key)';
@@ -12,7 +13,7 @@ export const keygenUsage = 'backstop keygen [-o <identity-file>]   (default file
  * age-keygen, and prints its recipient with the config lines that use it.
  */
 export function keygenCommand(args: string[], io: CliIo, json: boolean, now: Date): number {
-  const parsed = parseAdminArgs(args, { output: { type: 'string', short: 'o' } }, { command: 'keygen' });
+  const parsed = parseAdminArgs(args, adminFlags.keygen, { command: 'keygen' });
   if (typeof parsed === 'string') return usageError(io, json, parsed, { usage: keygenUsage });
   const out = parsed.string('output') ?? 'backstop.key';
   const path = resolve(io.cwd, out);

@@ -5,6 +5,7 @@ import { AuditLog } from '../src/state/audit-log.ts';
 import { FleetSettings } from '../src/state/fleet-settings.ts';
 import { migrateToLatest, openState } from '../src/state/state.ts';
 import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags, adminSubcommands } from './admin-flags.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { unknownSubcommand } from './unexpected-word.ts';
@@ -24,7 +25,10 @@ export async function keysCommand(
   options: Pick<GlobalOptions, 'json'>,
 ): Promise<number> {
   const [sub, ...rest] = args;
-  const parsed = sub === 'retire' ? parseAdminArgs(rest, {}, { command: 'keys retire', positionals: 1 }) : undefined;
+  const parsed =
+    sub === 'retire'
+      ? parseAdminArgs(rest, adminFlags['keys retire'], { command: 'keys retire', positionals: 1 })
+      : undefined;
   const recipient = typeof parsed === 'object' ? parsed.positionals[0] : undefined;
   if (recipient === undefined) {
     const problem =
@@ -32,7 +36,7 @@ export async function keysCommand(
         ? parsed
         : sub === 'retire'
           ? 'keys retire needs the recipient to retire (age1...)'
-          : unknownSubcommand('keys', sub, ['retire']);
+          : unknownSubcommand('keys', sub, adminSubcommands['keys']!);
     return usageError(io, options.json, problem, { usage: keysUsage });
   }
   if (config.stateDatabaseUrl === undefined) {

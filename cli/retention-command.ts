@@ -10,18 +10,12 @@ import {
   ZoneCalendar,
 } from '../src/retention/index.ts';
 import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags, adminSubcommands } from './admin-flags.ts';
 import { unknownSubcommand } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const retentionUsage =
   'backstop retention simulate --days <n> [--every 1d|12h|30m] [--policy daily=7,weekly=4,monthly=12] [--timezone <IANA zone>]';
-
-const simulateFlags = {
-  days: { type: 'string' },
-  every: { type: 'string' },
-  policy: { type: 'string' },
-  timezone: { type: 'string' },
-} as const;
 
 /** More simulated backups than this take long enough to look hung; nobody needs a finer picture of a policy. */
 const maxSimulatedBackups = 100_000;
@@ -62,8 +56,8 @@ export function retentionCommand(
 /** The simulation the arguments ask for, or what is wrong with them. */
 function parseSimulation(args: string[]): Simulation | string {
   const [subcommand, ...rest] = args;
-  if (subcommand !== 'simulate') return unknownSubcommand('retention', subcommand, ['simulate']);
-  const parsed = parseAdminArgs(rest, simulateFlags, { command: 'retention simulate' });
+  if (subcommand !== 'simulate') return unknownSubcommand('retention', subcommand, adminSubcommands['retention']!);
+  const parsed = parseAdminArgs(rest, adminFlags['retention simulate'], { command: 'retention simulate' });
   if (typeof parsed === 'string') return parsed;
   const daysText = parsed.string('days');
   if (daysText === undefined) return 'simulate needs --days <n>, the number of days to simulate';

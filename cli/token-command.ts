@@ -11,6 +11,7 @@ import { AuditLog } from '../src/state/audit-log.ts';
 import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
 import { createApiToken, listApiTokens, revokeApiToken, type TokenContext } from '../src/use-cases/api-tokens.ts';
 import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags, adminSubcommands } from './admin-flags.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { terminalStyle } from './render-reply.ts';
@@ -170,7 +171,7 @@ function parseTokenArgs(args: string[], config: { targets: readonly Target[] }):
   const [sub, ...rest] = args;
   switch (sub) {
     case 'create': {
-      const flags = { name: { type: 'string' }, role: { type: 'string' }, apps: { type: 'string' } } as const;
+      const flags = adminFlags['token create'];
       const parsed = parseAdminArgs(rest, flags, { command: 'token create' });
       if (typeof parsed === 'string') return parsed;
       const [tokenName, role, appsText] = [parsed.string('name'), parsed.string('role'), parsed.string('apps')];
@@ -190,17 +191,17 @@ function parseTokenArgs(args: string[], config: { targets: readonly Target[] }):
       return { name: 'create', tokenName, role, apps };
     }
     case 'list': {
-      const parsed = parseAdminArgs(rest, {}, { command: 'token list' });
+      const parsed = parseAdminArgs(rest, adminFlags['token list'], { command: 'token list' });
       return typeof parsed === 'string' ? parsed : { name: 'list' };
     }
     case 'revoke': {
-      const parsed = parseAdminArgs(rest, {}, { command: 'token revoke', positionals: 1 });
+      const parsed = parseAdminArgs(rest, adminFlags['token revoke'], { command: 'token revoke', positionals: 1 });
       if (typeof parsed === 'string') return parsed;
       const [id] = parsed.positionals;
       return id === undefined ? 'token revoke takes one token id' : { name: 'revoke', id };
     }
     default:
-      return unknownSubcommand('token', sub, ['create', 'list', 'revoke']);
+      return unknownSubcommand('token', sub, adminSubcommands['token']!);
   }
 }
 

@@ -5,6 +5,7 @@ import { durationSeconds } from '../src/config/config-schema.ts';
 import type { HttpAppOptions } from '../src/http/create-http-app.ts';
 import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
 import { WebSessions } from '../src/state/web-sessions.ts';
+import { adminSubcommands } from './admin-flags.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { unexpectedWord, unknownSubcommand } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
@@ -116,6 +117,6 @@ export function webUsageError(args: string[], io: CliIo, options: Pick<GlobalOpt
   const problem =
     sub === 'login' && rest.length > 0
       ? unexpectedWord(rest[0]!, [], 'web login')
-      : unknownSubcommand('web', sub, ['login']);
+      : unknownSubcommand('web', sub, adminSubcommands['web']!);
   return usageError(io, options.json, problem, { usage: webUsage });
 }
