@@ -32,3 +32,21 @@ export const adminSubcommands: Readonly<Record<string, readonly string[]>> = {
   keys: ['retire'],
   web: ['login'],
 };
+
+/** What each admin command is for, in a few words (shell completion shows them beside the names). */
+export const adminPurposes: Readonly<Record<string, string>> = {
+  serve: 'run Backstop: workers, scheduled backups, HTTP',
+  worker: 'run queued operations only',
+  migrate: 'bring the state database up to date',
+  keygen: 'make an age key pair',
+  decrypt: 'decrypt an object fetched by hand',
+  catalog: 'rebuild the catalogue from the backup.json files',
+  retention: 'draw what a retention policy keeps over time',
+  token: 'HTTP API tokens',
+  audit: 'who did what, from every surface',
+  web: 'a one-time link into the Backups view',
+  discord: 'register the /backup command with Discord',
+  keys: 'stop encrypting to a key on every instance',
+  completion: 'print the shell completion script for bash, zsh or fish',
+  version: 'print the version',
+};

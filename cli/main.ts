@@ -8,6 +8,8 @@ import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { isBackstopError } from '../src/domain/backstop-error.ts';
 import { catalogUsage, parseCatalogArgs } from './catalog-args.ts';
+import { shells } from './complete-words.ts';
+import { completionScript, completionUsage, type Shell } from './completion-scripts.ts';
 import { decryptCommand, decryptUsage } from './decrypt-command.ts';
 import { type GlobalOptions, globalFlags, splitGlobalOptions } from './global-options.ts';
 import { keygenCommand, keygenUsage } from './keygen-command.ts';
@@ -15,7 +17,7 @@ import { render } from './render-reply.ts';
 import { reportError } from './report-error.ts';
 import { retentionCommand, retentionUsage } from './retention-command.ts';
 import { toolVersion } from './tool-version.ts';
-import { unexpectedWord } from './unexpected-word.ts';
+import { unexpectedWord, unknownSubcommand } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 /** The engine and its drivers load only for commands that use them, so help and usage errors answer at once. */
@@ -36,11 +38,14 @@ const adminUsage: Record<string, string> = {
   web: 'backstop web login   a one-time link that signs the holder of the config in to the Backups view',
   discord: 'backstop discord register [--guild <id>]   register the /backup command with Discord',
   keys: 'backstop keys retire <age1...>   stop encrypting to a key on every instance sharing the state',
+  completion: completionUsage,
   version: 'backstop version',
 };
 
 /** The `backstop` command. Returns the exit status: 0 ok, 1 the operation failed, 2 usage or configuration. */
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+  // The completion scripts' question: answered before anything else, quietly (see completeCommand).
+  if (argv[0] === '__complete') return (await import('./complete-command.ts')).completeCommand(argv.slice(1), io);
   const { options, words, problem } = splitGlobalOptions(argv);
   if (problem) return usageError(io, options.json, problem, { seeHelp: true });
   const [name, ...args] = words;
@@ -120,6 +125,18 @@ async function runHere(
   switch (name) {
     case 'keygen':
       return keygenCommand(args, io, options.json, new Date());
+    case 'completion': {
+      const [shell, ...rest] = args;
+      if (shell === undefined || !(shells as readonly string[]).includes(shell) || rest.length > 0) {
+        const problem =
+          shell !== undefined && (shells as readonly string[]).includes(shell)
+            ? unexpectedWord(rest[0]!, [], 'completion')
+            : unknownSubcommand('completion', shell, shells).replace('subcommand', 'shell');
+        return usageError(io, options.json, problem, { usage: completionUsage });
+      }
+      io.stdout.write(completionScript(shell as Shell));
+      return exitCodes.ok;
+    }
     case 'decrypt':
       return await decryptCommand(args, io, options.json, () => config().encryption.identityFiles);
     case 'migrate':
@@ -212,7 +229,7 @@ function helpText(): string {
     ...lines,
     '',
     'Administration:',
-    ...Object.values(adminUsage).map((line) => `  ${line}`),
+    ...Object.values(adminUsage).map((line) => `  ${line.split('\n')[0]}`),
     '',
     'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --wait, --yes, --verbose, --help',
     'Exit status: 0 ok, 1 the operation failed, 2 usage or configuration error.',
