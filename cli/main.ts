@@ -231,7 +231,8 @@ function helpText(): string {
     'Administration:',
     ...Object.values(adminUsage).map((line) => `  ${line.split('\n')[0]}`),
     '',
-    'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --wait, --yes, --verbose, --help',
+    'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --progress json, --wait, --yes,',
+    '         --verbose, --no-color (or NO_COLOR=1), --help',
     'Exit status: 0 ok, 1 the operation failed, 2 usage or configuration error.',
     '',
   ].join('\n');
