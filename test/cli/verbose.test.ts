@@ -86,7 +86,7 @@ describe('--verbose logs each step on stderr; stdout stays the answer', () => {
 
     const download = await runBackstop(['download', backup.id, 'db', '--verbose'], { cwd, env });
     expect(download.code).toBe(0);
-    expect(download.stderr).toMatch(/^download \w+: decrypting the db part of backup \w+ into downloads\//m);
+    expect(download.stderr).toMatch(/^download \w+ of backup \w+: decrypting the db part into downloads\//m);
     expect(download.stdout).not.toContain('decrypting');
   });
 });
