@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runBackstop } from '../support/cli.ts';
 import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
+import { readTable } from '../support/text-table.ts';
 
 /** The backup.json of backup `id` wherever the store keeps it below `root`. */
 function backupJsonOf(root: string, id: string): Record<string, unknown> {
@@ -83,8 +84,9 @@ describe('what a backup holds: rows left out and the code version', () => {
     expect(show.stdout).toContain('without the rows of public.django_session, public.log_requests (excludeTableData)');
     expect(show.stdout).toContain('4 tables, 3 rows as of the dump');
     const list = await runBackstop(['list', 'shop/live'], { cwd, env: env() });
-    expect(list.stdout).toContain('(2 tables without rows)');
-    expect(list.stdout).toContain('code 4f2c9e1d8a7b');
+    expect(readTable(list.stdout, 'ID')).toEqual([
+      expect.objectContaining({ ID: backup.id, PARTS: 'db (2 tables without rows)', CODE: '4f2c9e1d8a7b' }),
+    ]);
 
     const restore = await runBackstop(['restore', backup.id, 'to', 'shop/staging', '--yes', '--json'], {
       cwd,
