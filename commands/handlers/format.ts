@@ -35,11 +35,26 @@ export function withoutRowsSentence(backup: Backup): string {
   return tables.length === 0 ? '' : ` Without the rows of ${tables.join(', ')} (excludeTableData).`;
 }
 
-/** Backups as a table for the terminal: the values of backupLine, one column each. */
+/**
+ * Backups as a table for the terminal: the values of backupLine, one column each; CODE only when a backup listed
+ * recorded its application's code version.
+ */
 export function backupTable(backups: readonly Backup[], retention: ReadonlyMap<string, RetentionDecision>): ViewBlock {
+  const withCode = backups.some((backup) => backup.codeVersion !== null);
   return {
     kind: 'table',
-    columns: ['ID', 'TARGET', 'CREATED', 'TRIGGER', 'PARTS', 'SIZE', 'STATUS', 'RETENTION', 'CODE', 'NOTE'],
+    columns: [
+      'ID',
+      'TARGET',
+      'CREATED',
+      'TRIGGER',
+      'PARTS',
+      'SIZE',
+      'STATUS',
+      'RETENTION',
+      ...(withCode ? ['CODE'] : []),
+      'NOTE',
+    ],
     rows: backups.map((backup) => {
       const decision = retention.get(backup.id);
       const kept: Phrase =
@@ -59,7 +74,7 @@ export function backupTable(backups: readonly Backup[], retention: ReadonlyMap<s
           : '',
         { text: backup.status, tone: statusTone(backup.status) },
         kept,
-        backup.codeVersion ? shortCodeVersion(backup.codeVersion) : '',
+        ...(withCode ? [backup.codeVersion ? shortCodeVersion(backup.codeVersion) : ''] : []),
         backup.note ?? '',
       ];
     }),

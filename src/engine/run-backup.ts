@@ -110,8 +110,12 @@ function withContents(ctx: EngineContext, backupId: string, part: BackupPart, co
   const result = { ...part };
   if (tableRows !== undefined) {
     result.tableRows = tableRows;
+    const tables = Object.keys(tableRows).length;
     const rows = Object.values(tableRows).reduce((sum, count) => sum + count, 0);
-    ctx.log(`backup ${backupId}: ${Object.keys(tableRows).length} tables, ${rows} rows in the dump's snapshot`);
+    ctx.log(
+      `backup ${backupId}: ${tables} ${tables === 1 ? 'table' : 'tables'}, ${rows} ${rows === 1 ? 'row' : 'rows'} ` +
+        "in the dump's snapshot",
+    );
   }
   if (tablesWithoutRows !== undefined && tablesWithoutRows.length > 0) {
     result.tablesWithoutRows = tablesWithoutRows;

@@ -48,13 +48,14 @@ describe('--verbose logs each step on stderr; stdout stays the answer', () => {
     expect(create.stderr).toContain(`config: ${join(cwd, 'backstop.yaml')}; state: the embedded state in`);
     // The parts are taken side by side, so their lines interleave; the metadata comes last.
     const created = steps(create.stderr, backup.id);
-    expect(created.slice(0, 4).sort()).toEqual([
+    expect(created.slice(0, 5).sort()).toEqual([
+      `backup ${backup.id}: 1 table, 1 row in the dump's snapshot`,
       expect.stringMatching(new RegExp(`^backup ${backup.id}: db part written \\(\\d+ bytes, \\d+ stored\\)$`)),
       expect.stringMatching(new RegExp(`^backup ${backup.id}: media part written`)),
       expect.stringMatching(new RegExp(`^backup ${backup.id}: reading the db part into shop/live/${backup.id}/db`)),
       expect.stringMatching(new RegExp(`^backup ${backup.id}: reading the media part into`)),
     ]);
-    expect(created.slice(4)).toEqual([
+    expect(created.slice(5)).toEqual([
       `backup ${backup.id}: writing shop/live/${backup.id}/backup.json, which marks the folder complete`,
       `backup ${backup.id} of shop/live completed`,
     ]);
