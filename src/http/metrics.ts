@@ -2,7 +2,6 @@ import type { RequestHandler } from 'express';
 import { sql } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { StateDb } from '../state/state.ts';
-import { jsonField } from '../state/state-dialect.ts';
 
 const OPERATION_KINDS = ['backup', 'restore', 'download', 'delivery'];
 const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -36,7 +35,7 @@ interface Snapshot {
  *   (alert on `time() - ... > 2 * 86400`);
  * - `backstop_last_completed_backup_duration_seconds{app,env,trigger}`: how long it ran;
  * - `backstop_last_completed_backup_stored_bytes{app,env,trigger}`: what it stores.
- * Counters, from the event log (which keeps every event, so they only grow; use rate() and increase()):
+ * Counters, from the event log's counts (kept as each event is recorded; they only grow: use rate() and increase()):
  * - `backstop_backups_completed_total{app,env,trigger}`, `backstop_backups_failed_total{app,env,trigger}`;
  * - `backstop_backup_duration_seconds_total{app,env,trigger}`: the run time of the completed backups, summed (its
  *   rate over the rate of completions is the mean duration over a window);
@@ -265,21 +264,11 @@ async function readSnapshot(db: StateDb): Promise<Snapshot> {
       sql<Date>`(select max(c.completed_at) from backups c where c.app = b.app and c.env = b.env and c.trigger = b.trigger and c.status = 'completed')`,
     )
     .execute();
-  const trigger = jsonField(db, 'data', 'trigger');
-  const durationMs = jsonField(db, 'data', 'durationMs');
+  // Kept up as events are recorded (EventLog.record): one row per type, target and trigger, however long the log.
   const events = await db
-    .selectFrom('events')
-    .select([
-      'type',
-      'app',
-      'env',
-      trigger.as('trigger'),
-      (eb) => eb.fn.countAll<string>().as('count'),
-      sql<string | null>`sum(cast(${durationMs} as double precision))`.as('duration_ms'),
-    ])
+    .selectFrom('event_counts')
+    .select(['type', 'app', 'env', 'trigger', 'count', 'duration_ms'])
     .where('type', 'in', COUNTED_EVENTS)
-    .where('app', 'is not', null)
-    .groupBy(['type', 'app', 'env', trigger])
     .execute();
   return {
     operations: operations.map((o) => ({ kind: o.kind, status: o.status, count: Number(o.count) })),
@@ -296,7 +285,7 @@ async function readSnapshot(db: StateDb): Promise<Snapshot> {
       type: e.type,
       app: e.app ?? '',
       env: e.env ?? '',
-      trigger: e.trigger,
+      trigger: e.trigger === '' ? null : e.trigger,
       count: Number(e.count),
       seconds: Number(e.duration_ms ?? 0) / 1000,
     })),
