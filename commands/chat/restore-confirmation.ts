@@ -123,7 +123,7 @@ export async function answerRestoreConfirmation(
   const words = restoreWords(asked);
   if (caller.user !== asked.asker) {
     const message = `Only the person who asked for this restore can confirm or cancel it. To ask yourself: /backup ${words}`;
-    await output.private({ outcome: 'refused', text: message });
+    // Recorded before the answer goes out: whoever reads the audit log after the answer finds it there.
     await record(
       chat.engine,
       chatPrincipal(caller),
@@ -131,6 +131,7 @@ export async function answerRestoreConfirmation(
       'refused',
       message,
     );
+    await output.private({ outcome: 'refused', text: message });
     return;
   }
   if (button === 'cancel') {
