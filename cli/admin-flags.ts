@@ -21,6 +21,8 @@ export const adminFlags = {
   'discord register': { guild: { type: 'string' } },
   'keys retire': {},
   'web login': {},
+  'config check': {},
+  'config schema': {},
 } as const satisfies Record<string, AdminFlags>;
 
 /** The admin commands that take a subcommand, and the subcommands they take. */
@@ -31,6 +33,7 @@ export const adminSubcommands: Readonly<Record<string, readonly string[]>> = {
   discord: ['register'],
   keys: ['retire'],
   web: ['login'],
+  config: ['check', 'schema'],
 };
 
 /** What each admin command is for, in a few words (shell completion shows them beside the names). */
@@ -47,6 +50,7 @@ export const adminPurposes: Readonly<Record<string, string>> = {
   web: 'a one-time link into the Backups view',
   discord: 'register the /backup command with Discord',
   keys: 'stop encrypting to a key on every instance',
+  config: 'check a config file and print it resolved; its JSON Schema',
   completion: 'print the shell completion script for bash, zsh or fish',
   version: 'print the version',
 };

@@ -129,6 +129,7 @@ export async function composeEngine(
         : readCodeVersion(target.codeVersion, { env: hooks.env ?? process.env }),
     clock,
     log: hooks.log,
+    warn: hooks.notice,
   };
 }
 

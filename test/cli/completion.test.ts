@@ -66,6 +66,9 @@ describe('shell completion', () => {
     expect(await values(['download', ids[1]!, ''])).toEqual(['db', 'media', 'db+media']);
     expect(await values(['--json', 'verify', ''])).toEqual(ids);
     expect(await values(['token', ''])).toEqual(['create', 'list', 'revoke']);
+    expect(await values(['config', ''])).toEqual(['check', 'schema']);
+    expect(await values(['con'])).toEqual(['config']);
+    expect(await values(['config', 'check', '--'])).toEqual(expect.arrayContaining(['--config', '--json']));
     expect(await values(['token', 'create', '--'])).toEqual(expect.arrayContaining(['--name', '--role', '--apps']));
     expect(await values(['token', 'create', '--role', ''])).toEqual(['viewer', 'operator', 'restorer', 'approver']);
     expect(await values(['token', 'create', '--apps', ''])).toEqual(['shop', 'blog', '*']);
