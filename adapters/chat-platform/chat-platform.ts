@@ -13,6 +13,20 @@ export interface Acknowledgement<Delivery> {
   delivery?: Delivery;
   /** Why the request was refused, for the log only (never told to the sender). */
   refused?: string;
+  /**
+   * The answer depends on what only the main thread knows (whether a submitted form is valid): the front asks the
+   * endpoint's `consult` before answering, and answers as above only if no answer comes in time.
+   */
+  consult?: true;
+}
+
+/**
+ * The main thread's answer to a request the front consults it about: the response body to send (none keeps the
+ * front's own), and whether the delivery is then handed on (false: the answer says what is wrong, nothing runs).
+ */
+export interface ConsultAnswer {
+  json?: unknown;
+  deliver: boolean;
 }
 
 /**
@@ -67,6 +81,14 @@ export interface ChatEndpoint {
   settings: AcknowledgerSettings;
   deliver(delivery: unknown): void;
   notStarted(delivery: unknown): void;
+  /**
+   * For a request its acknowledgement marks `consult` (a submitted Slack modal, whose answer must carry the form's
+   * errors): decides the answer from the delivery without starting anything (the delivery, if handed on, goes to
+   * `deliver` afterwards as any other, once recorded). The front waits for it a bounded time (well within the
+   * platform's 3 seconds) and answers without it when it is late or rejects; it must change nothing, since a late or
+   * replayed request is consulted about and then not delivered.
+   */
+  consult?(delivery: unknown): Promise<ConsultAnswer>;
 }
 
 /**

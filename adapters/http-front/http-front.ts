@@ -33,6 +33,11 @@ export interface HttpFrontOptions {
    * would start that much later, and a stop would wait for it.
    */
   recordTimeoutMs?: number;
+  /**
+   * How long the front waits for an endpoint's `consult` before answering without it (2 s by default): Slack gives up
+   * after 3 seconds, counted from its side, so the network's share must fit in the rest.
+   */
+  consultTimeoutMs?: number;
   /** The thread's code; front-thread.ts unless a test puts another in its place. */
   threadFile?: URL;
   /**
@@ -97,6 +102,7 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     upstream: { host: '127.0.0.1', port: (inner.address() as AddressInfo).port },
     endpoints: options.endpoints.map(({ path, settings: endpointSettings }) => ({ path, settings: endpointSettings })),
     bodyLimitBytes: 1 << 20,
+    consultTimeoutMs: options.consultTimeoutMs ?? 2000,
   };
   const worker = new Worker(options.threadFile ?? frontFile, { workerData: settings });
   // Callers waiting for the front to confirm a message, by the confirmation's type (any number may wait at once);
@@ -137,6 +143,9 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
         }
         case 'log':
           log(message.line);
+          break;
+        case 'consult':
+          void consult(message);
           break;
         case 'drained':
           markDrained();
@@ -215,6 +224,18 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     }
     deliver(path, delivery);
     return 'delivered';
+  }
+
+  /** Asks the endpoint for the answer to a request and gives it to the front; no answer when it has none or fails. */
+  async function consult(message: Extract<FrontMessage, { type: 'consult' }>): Promise<void> {
+    let answer: MainMessage & { type: 'consulted' } = { type: 'consulted', id: message.id };
+    try {
+      const endpoint = endpoints.get(message.path);
+      if (endpoint?.consult !== undefined) answer = { ...answer, answer: await endpoint.consult(message.delivery) };
+    } catch (error) {
+      log(`http: could not check a request to ${message.path} before answering it: ${String(error)}`);
+    }
+    if (!exited) post(answer);
   }
 
   function deliver(path: string, delivery: unknown): void {

@@ -173,6 +173,89 @@ class RecordingDeliveries implements DeliveredRequests {
   }
 }
 
+describe('HTTP front: requests whose answer the main thread decides', () => {
+  // A submitted Slack modal: its answer keeps the modal open with errors, or (empty) closes it.
+  const submission = `payload=${encodeURIComponent(JSON.stringify({ type: 'view_submission', trigger_id: '1.2.3' }))}`;
+  const errors = { response_action: 'errors', errors: { destination: 'needs the restorer role on shop' } };
+
+  async function startConsulted(consult: ChatEndpoint['consult'], consultTimeoutMs?: number) {
+    const endpoint = { ...recordingEndpoint(), consult };
+    const served = await serveBehindFront(express(), [endpoint], [], undefined, {
+      ...(consultTimeoutMs !== undefined && { consultTimeoutMs }),
+    });
+    cleanups.push(served.close);
+    return { ...served, endpoint };
+  }
+
+  test('an answer with errors is sent as the response, and nothing is delivered', async () => {
+    const consulted: unknown[] = [];
+    const { url, endpoint, answered } = await startConsulted(async (delivery) => {
+      consulted.push(delivery);
+      return { deliver: false, json: errors };
+    });
+    const response = await fetch(`${url}/slack/events`, {
+      method: 'POST',
+      body: submission,
+      headers: signed(submission),
+    });
+    expect([response.status, await response.json()]).toEqual([200, errors]);
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: false }]);
+    expect(consulted).toEqual([{ body: { type: 'view_submission', trigger_id: '1.2.3' } }]);
+    expect(endpoint.delivered).toEqual([]);
+  });
+
+  test('an answer without errors sends an empty 200, then the delivery is handed on', async () => {
+    const { url, endpoint, answered } = await startConsulted(async () => ({ deliver: true }));
+    const response = await fetch(`${url}/slack/events`, {
+      method: 'POST',
+      body: submission,
+      headers: signed(submission),
+    });
+    expect([response.status, await response.text()]).toEqual([200, '']);
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: true }]);
+    expect(endpoint.delivered).toEqual([{ body: { type: 'view_submission', trigger_id: '1.2.3' } }]);
+  });
+
+  test('a main thread that does not answer in time, or fails, is answered for: an empty 200, and the delivery', async () => {
+    const late = await startConsulted(() => new Promise(() => {}), 200);
+    const response = await fetch(`${late.url}/slack/events`, {
+      method: 'POST',
+      body: submission,
+      headers: signed(submission),
+    });
+    expect([response.status, await response.text()]).toEqual([200, '']);
+    expect(await late.answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: true }]);
+    expect(late.logs).toContain('slack: answered a request to /slack/events without its check (late)');
+
+    const failing = await startConsulted(async () => {
+      throw new Error('the state is away');
+    });
+    const failed = await fetch(`${failing.url}/slack/events`, {
+      method: 'POST',
+      body: submission,
+      headers: signed(submission),
+    });
+    expect([failed.status, await failed.text()]).toEqual([200, '']);
+    expect(await failing.answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: true }]);
+    expect(failing.logs).toContain(
+      'http: could not check a request to /slack/events before answering it: Error: the state is away',
+    );
+  });
+
+  test('a slash command or click is not consulted about', async () => {
+    const consulted: unknown[] = [];
+    const { url, answered } = await startConsulted(async (delivery) => {
+      consulted.push(delivery);
+      return { deliver: false, json: errors };
+    });
+    const body = 'command=%2Fbackup&text=list';
+    const response = await fetch(`${url}/slack/events`, { method: 'POST', body, headers: signed(body) });
+    expect([response.status, await response.text()]).toEqual([200, '']);
+    expect((await answered.reached(1))[0]?.delivered).toBe(true);
+    expect(consulted).toEqual([]);
+  });
+});
+
 describe('HTTP front: each request is delivered once', () => {
   test("a delivery is recorded by its signature and Slack's trigger id, until two windows after its timestamp", async () => {
     const deliveries = new RecordingDeliveries();
