@@ -7,6 +7,7 @@ import {
   ComponentType,
 } from 'discord.js';
 import type { ChatButton, ChatMessage } from '../../commands/chat/chat-types.ts';
+import { splitMentions } from '../../commands/chat/mention.ts';
 
 /**
  * A message body for Discord's create and edit endpoints. `embeds` and `components` are always present (empty when
@@ -64,8 +65,24 @@ export function renderDiscordMessage(message: ChatMessage): DiscordMessageBody {
 const urlPattern = /https?:\/\/[^\s<>]+[^\s<>.,;:!?)'"\]]/g;
 const boldPattern = /\*([^*\n]+)\*/g;
 
-/** `*bold*` to `**bold**`, everything else escaped, links as `<url>`. */
+/**
+ * `*bold*` to `**bold**`, everything else escaped, links as `<url>`; people Backstop names (commands/chat/mention.ts)
+ * as Discord mentions when they are Discord users (`discord:456` is `<@456>`, shown without pinging them:
+ * `allowed_mentions` is empty), else as their principal id.
+ */
 export function toDiscordMarkdown(text: string): string {
+  return splitMentions(text)
+    .map((piece) => ('text' in piece ? markdownOf(piece.text) : discordMention(piece.principal)))
+    .join('')
+    .replace(/^([ \t]*)([>#])/gm, '$1\\$2');
+}
+
+function discordMention(principal: string): string {
+  const user = /^discord:(\d{15,25})$/.exec(principal)?.[1];
+  return user === undefined ? escapeMarkdown(principal) : `<@${user}>`;
+}
+
+function markdownOf(text: string): string {
   let out = '';
   let last = 0;
   for (const match of text.matchAll(urlPattern)) {
@@ -73,9 +90,8 @@ export function toDiscordMarkdown(text: string): string {
     out += `<${match[0]}>`;
     last = match.index + match[0].length;
   }
-  out += formatted(text.slice(last));
-  // Block markdown only counts at the start of a line: quotes and headings.
-  return out.replace(/^([ \t]*)([>#])/gm, '$1\\$2');
+  // Block markdown only counts at the start of a line (quotes and headings): escaped once the pieces are joined.
+  return out + formatted(text.slice(last));
 }
 
 function formatted(text: string): string {

@@ -15,11 +15,11 @@ export async function handleShow(ctx: HandlerContext, command: Extract<Command, 
     case 'backup':
       return showBackup(ctx, shown.backup, shown.retention, shown.operation);
     case 'restore':
-      return showRestore(shown.restore, shown.operation);
+      return showRestore(ctx, shown.restore, shown.operation);
     case 'download':
       return showDownload(shown.download, shown.operation);
     case 'operation':
-      return { outcome: 'ok', text: operationLine(shown.operation), data: operationJson(shown.operation) };
+      return { outcome: 'ok', text: operationLine(shown.operation, ctx.person), data: operationJson(shown.operation) };
   }
 }
 
@@ -31,7 +31,7 @@ function showBackup(
 ): Reply {
   const lines = [
     `Backup ${backup.id} of ${backup.app}/${backup.env}: ${backup.status}`,
-    `  trigger:   ${backup.trigger}${backup.requestedBy ? ` by ${backup.requestedBy}` : ''}`,
+    `  trigger:   ${backup.trigger}${backup.requestedBy ? ` by ${person(ctx, backup.requestedBy)}` : ''}`,
     `  created:   ${formatTime(backup.createdAt)}`,
   ];
   if (backup.completedAt) lines.push(`  finished:  ${formatTime(backup.completedAt)}`);
@@ -61,11 +61,11 @@ function showBackup(
   };
 }
 
-function showRestore(restore: Restore, operation: Operation | undefined): Reply {
+function showRestore(ctx: HandlerContext, restore: Restore, operation: Operation | undefined): Reply {
   const lines = [
     `Restore ${restore.id} of backup ${restore.backupId} into ${restore.destApp}/${restore.destEnv}: ${restore.status}`,
     `  parts:     ${restore.parts}`,
-    `  asked:     ${formatTime(restore.createdAt)}${restore.requestedBy ? ` by ${restore.requestedBy}` : ''}`,
+    `  asked:     ${formatTime(restore.createdAt)}${restore.requestedBy ? ` by ${person(ctx, restore.requestedBy)}` : ''}`,
   ];
   if (restore.completedAt) lines.push(`  finished:  ${formatTime(restore.completedAt)}`);
   if (restore.safetyBackupId) {
@@ -99,4 +99,9 @@ function showDownload(download: Download, operation: Operation | undefined): Rep
 function activeOperationLines(operation: Operation | undefined): string[] {
   if (!operation || (operation.status !== 'queued' && operation.status !== 'running')) return [];
   return [`  operation: ${operation.id} (${operation.status}; cancel with: cancel ${operation.id})`];
+}
+
+/** Who asked, as the surface writes people (see HandlerContext.person). */
+function person(ctx: HandlerContext, principal: string): string {
+  return ctx.person ? ctx.person(principal) : principal;
 }

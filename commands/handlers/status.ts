@@ -14,7 +14,7 @@ const finishedShown = 20;
 export async function handleStatus(ctx: HandlerContext, command: Extract<Command, { name: 'status' }>): Promise<Reply> {
   if (command.id !== undefined) {
     const operation = await showOperation(ctx.engine, ctx.principal, command.id);
-    return { outcome: 'ok', text: operationLine(operation), data: operationJson(operation) };
+    return { outcome: 'ok', text: operationLine(operation, ctx.person), data: operationJson(operation) };
   }
   const active = await listActiveOperations(ctx.engine, ctx.principal);
   const lines =
@@ -22,14 +22,14 @@ export async function handleStatus(ctx: HandlerContext, command: Extract<Command
       ? ['Nothing is queued or running.']
       : [
           `${active.length} operation${active.length === 1 ? '' : 's'} queued or running, in the order they run:`,
-          ...active.map(operationLine),
+          ...active.map((operation) => operationLine(operation, ctx.person)),
         ];
   if (!command.all) return { outcome: 'ok', text: lines.join('\n'), data: active.map(operationJson) };
   const finished = await listFinishedOperations(ctx.engine, ctx.principal, finishedShown);
   lines.push(
     ...(finished.length === 0
       ? ['Nothing has finished yet.']
-      : ['Finished last, newest first:', ...finished.map(operationLine)]),
+      : ['Finished last, newest first:', ...finished.map((operation) => operationLine(operation, ctx.person))]),
   );
   return { outcome: 'ok', text: lines.join('\n'), data: [...active, ...finished].map(operationJson) };
 }

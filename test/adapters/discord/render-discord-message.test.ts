@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { renderDiscordMessage, toDiscordMarkdown } from '../../../adapters/discord/render-discord-message.ts';
+import { mention } from '../../../commands/chat/mention.ts';
 
 describe('renderDiscordMessage', () => {
   test('text only: Discord markdown, no embeds or buttons (empty lists, so an edit removes old ones), no pings', () => {
@@ -108,5 +109,14 @@ describe('toDiscordMarkdown', () => {
     ['*shop/live*: https://x.example/d/1_2', '**shop/live**: <https://x.example/d/1_2>'],
   ])('%s', (text, markdown) => {
     expect(toDiscordMarkdown(text)).toBe(markdown);
+  });
+});
+
+describe('mentions', () => {
+  test('a Discord user Backstop names is a mention, without a ping; anyone else is their principal id, escaped', () => {
+    const text = `*Restore request r1*: ${mention('discord:333333333333333333')} asks; ${mention('slack:U1')} and ${mention('api:ci_x')}`;
+    const rendered = renderDiscordMessage({ outcome: 'ok', text });
+    expect(rendered.content).toBe('**Restore request r1**: <@333333333333333333> asks; slack:U1 and api:ci\\_x');
+    expect(rendered.allowed_mentions).toEqual({ parse: [] });
   });
 });

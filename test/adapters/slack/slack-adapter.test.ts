@@ -87,6 +87,7 @@ describe('Slack adapter: slash commands', () => {
   it('acknowledges at once while the handler takes 5 s, then runs it with the caller, the text and the email', async () => {
     const handler = new RecordingChatHandler({
       command: async (_caller, _text, output) => {
+        await output.update({ outcome: 'ok', text: 'Working on `/backup create db`...' });
         await sleep(5000);
         await output.update({ outcome: 'ok', text: '*Backup 7k3q completed* (12.3 MB)' });
       },
@@ -113,7 +114,8 @@ describe('Slack adapter: slash commands', () => {
       email: expect.any(Function),
     });
 
-    const working = fake.callsTo('chat.postMessage')[0];
+    // The first update posts the command's message in the channel; the next ones edit it.
+    const working = await fake.waitFor(() => fake.callsTo('chat.postMessage')[0]);
     expect(working?.body['channel']).toBe('C123');
     expect(text(working)).toBe('Working on `/backup create db`...');
     expect(working?.token).toBe(botToken);
@@ -245,8 +247,9 @@ describe('Slack adapter: slash commands', () => {
     await postSigned(url, formBody(slashCommand({ text: 'restore 7k3q to shop/live' })));
     await (await fake.waitFor(() => handler.calls[0])).done;
 
-    const [working, announced] = fake.callsTo('chat.postMessage');
-    expect(text(working)).toContain('restore 7k3q to shop/live');
+    // No update: the card is the command's only message in the channel.
+    const [announced, ...others] = fake.callsTo('chat.postMessage');
+    expect(others).toEqual([]);
     expect(announced?.body['channel']).toBe('C123');
     expect(announced?.body['blocks']).toEqual(renderSlackMessage(card).blocks);
     expect(announced?.body['blocks']).toContainEqual({
@@ -262,20 +265,60 @@ describe('Slack adapter: slash commands', () => {
     expect(text(edit)).toBe('Restore approved by &lt;@U456&gt;');
   });
 
-  it('tells the user when the handler fails, with the details only in the log', async () => {
+  it('tells the user privately when the handler fails before showing anything, with the details only in the log', async () => {
     const handler = new RecordingChatHandler({
       command: async () => {
         throw new Error('connection to postgres://admin:secret@db/state refused');
       },
     });
-    const { url, fake, logs } = await startSlack(handler);
+    const { url, fake, logs, settled } = await startSlack(handler);
 
     await postSigned(url, formBody(slashCommand({ text: 'status' })));
-    const update = await fake.waitFor(() => fake.callsTo('chat.update')[0]);
+    const told = await fake.waitFor(() => fake.callsTo('chat.postEphemeral')[0]);
+    await settled.reached(1);
 
-    expect(text(update)).toBe(":x: Something went wrong with `/backup status`; the details are in Backstop's log.");
-    expect(text(update)).not.toContain('secret');
+    expect(told.body).toMatchObject({ channel: 'C123', user: 'U123' });
+    expect(text(told)).toBe(":x: Something went wrong with `/backup status`; the details are in Backstop's log.");
+    expect(text(told)).not.toContain('secret');
+    expect(fake.callsTo('chat.postMessage')).toEqual([]);
     expect(logs.join('\n')).toContain('connection to postgres');
+  });
+
+  it('ends the public message saying so when the handler fails after showing its work', async () => {
+    const handler = new RecordingChatHandler({
+      command: async (_caller, _text, output) => {
+        await output.update({ outcome: 'ok', text: 'Working on `/backup create db`...' });
+        throw new Error('connection to postgres://admin:secret@db/state refused');
+      },
+    });
+    const { url, fake, settled } = await startSlack(handler);
+
+    await postSigned(url, formBody(slashCommand({ text: 'create db' })));
+    await settled.reached(1);
+
+    expect(fake.callsTo('chat.postMessage').map(text)).toEqual(['Working on `/backup create db`...']);
+    expect(fake.callsTo('chat.update').map(text)).toEqual([
+      ":x: Something went wrong with `/backup create db`; the details are in Backstop's log.",
+    ]);
+    expect(fake.callsTo('chat.postEphemeral')).toEqual([]);
+  });
+
+  it('posts nothing in the channel for a command that answers only privately', async () => {
+    const handler = new RecordingChatHandler({
+      command: async (_caller, _text, output) => {
+        await output.private({ outcome: 'refused', text: 'create needs the operator role on shop' });
+      },
+    });
+    const { url, fake, settled } = await startSlack(handler);
+
+    await postSigned(url, formBody(slashCommand({ text: 'create db', user_id: 'U777' })));
+    await settled.reached(1);
+
+    expect(fake.callsTo('chat.postMessage')).toEqual([]);
+    expect(fake.callsTo('chat.update')).toEqual([]);
+    expect(fake.callsTo('chat.postEphemeral').map((c) => [c.body['user'], text(c)])).toEqual([
+      ['U777', ':warning: create needs the operator role on shop'],
+    ]);
   });
 
   it('gives the handler no email, and logs why, when users.info fails', async () => {
@@ -495,7 +538,8 @@ describe('Slack adapter: request verification', () => {
     await front.refuseChat();
     await slack.close();
 
-    expect(fake.callsTo('chat.update').map(text)).toEqual(['Backing up: 10%', 'Backup 7k3q completed']);
+    expect(fake.callsTo('chat.postMessage').map(text)).toEqual(['Backing up: 10%']);
+    expect(fake.callsTo('chat.update').map(text)).toEqual(['Backup 7k3q completed']);
     const response = await postSigned(url, body);
     expect(response.status).toBe(503);
     expect((await answered.reached(2)).map((a) => [a.status, a.delivered])).toEqual([
