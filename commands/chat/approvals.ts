@@ -15,7 +15,7 @@ import type { HandlerContext } from '../handlers/reply.ts';
 import { resolveTarget } from '../handlers/resolve-target.ts';
 import { type ChatContext, chatPrincipal } from './chat-handler.ts';
 import type { ChatAnnouncer, ChatButton, ChatCaller, ChatMessage, ChatOutput } from './chat-types.ts';
-import { mention } from './mention.ts';
+import { mention, mentionIn } from './mention.ts';
 import { UpdateThrottle } from './update-throttle.ts';
 
 /**
@@ -96,8 +96,12 @@ export async function decideRestoreRequest(
     decided = await decide(chat.engine, chatPrincipal(caller), decision, id);
   } catch (error) {
     if (!(error instanceof BackstopError) || error.userMessage === undefined) throw error;
-    if (error.code === 'request-decided') await showOnCards(chat, await chat.engine.requests.get(id), edit);
-    await output.private({ outcome: 'refused', text: error.userMessage });
+    // The use case's words, with whoever asked for the request or decided it as mentions ("already approved by @ben").
+    const request =
+      error.code === 'request-not-found' ? undefined : await chat.engine.requests.get(id).catch(() => undefined);
+    if (error.code === 'request-decided' && request) await showOnCards(chat, request, edit);
+    const people = [request?.requestedBy, request?.decidedBy].filter((p): p is string => typeof p === 'string');
+    await output.private({ outcome: 'refused', text: mentionIn(error.userMessage, people) });
     return;
   }
   await showOnCards(chat, decided.request, edit);

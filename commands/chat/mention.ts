@@ -20,6 +20,19 @@ export function mention(principal: string): string {
   return `${open}${key}${principal}${close}`;
 }
 
+/**
+ * `text` (words of a use case) with each of `people` written as a mention where their principal id stands on its own
+ * (`slack:U1` in "approved by slack:U1", not in "slack:U12").
+ */
+export function mentionIn(text: string, people: readonly string[]): string {
+  let out = text;
+  for (const principal of new Set(people)) {
+    const escaped = principal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`(?<![\\w:])${escaped}(?![\\w])`, 'g'), mention(principal));
+  }
+  return out;
+}
+
 /** A chat message's text in pieces: plain text, and the people mentioned in it, in order. */
 export type TextPiece = { text: string } | { principal: string };
 

@@ -210,7 +210,7 @@ describe('the /backup command in chat', () => {
     const restores = await engine.state.db.selectFrom('restores').selectAll().where('backup_id', '=', id).execute();
     expect(restores).toHaveLength(1);
     expect([...first.privates, ...second.privates].map((m) => m.text)).toEqual([
-      expect.stringContaining('was already approved by slack:UBOB'),
+      expect.stringContaining(`was already approved by ${mention('slack:UBOB')}`),
     ]);
     expect(readFileSync(join(live, 'logo.png'), 'utf8')).toBe('live pixels');
     const finalCard = [...first.edits, ...second.edits].at(-1)!.message;

@@ -123,6 +123,8 @@ describe('Slack, end to end', () => {
       60_000,
     );
     expect(readFileSync(join(media, 'logo.png'), 'utf8')).toBe('good pixels');
+    // The second click is told, privately, who approved first: a mention, not an id.
+    await fake.waitFor(() => texts('chat.postEphemeral').some((t) => t.includes('was already approved by <@UBOB>')));
     const restores = await engine.state.db.selectFrom('restores').selectAll().execute();
     expect(restores.filter((r) => r.backup_id === backup!.id)).toHaveLength(1);
     const entries = await audit.list({ app: 'shop' });
