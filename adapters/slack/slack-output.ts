@@ -109,10 +109,17 @@ export class SlackOutput implements ChatOutput {
     if (this.options.triggerId === undefined) {
       throw new BackstopError('slack-no-context', 'a Slack form can only be opened in answer to a click');
     }
-    await this.options.api.openView(
-      this.options.triggerId,
-      renderSlackModal(form, { form: form.id, channel: this.options.channel ?? '' }),
-    );
+    try {
+      await this.options.api.openView(
+        this.options.triggerId,
+        renderSlackModal(form, { form: form.id, channel: this.options.channel ?? '' }),
+      );
+    } catch (error) {
+      // Slack takes a click's trigger id for 3 seconds: a Backstop busy with other work may come too late.
+      if (!describe(error).includes('expired_trigger_id')) throw error;
+      const message = 'The form could not open in time (Slack allows 3 seconds after a click): click the button again.';
+      throw new BackstopError('slack-api-failed', message, { userMessage: message, cause: error });
+    }
   }
 
   /** Resolves once the last update went out (when its turn came). Call when the handler returned. */

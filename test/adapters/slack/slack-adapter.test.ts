@@ -4,8 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DeliveredRequests, notStartedText } from '../../../adapters/chat-platform/chat-platform.ts';
 import type { AnsweredChatRequest, HttpFront } from '../../../adapters/http-front/http-front.ts';
 import { renderSlackMessage } from '../../../adapters/slack/render-slack-message.ts';
+import { renderSlackHome, renderSlackModal } from '../../../adapters/slack/render-slack-view.ts';
 import { createSlack, type SlackChat } from '../../../adapters/slack/slack-adapter.ts';
-import type { ChatHandler, ChatMessage } from '../../../commands/chat/chat-types.ts';
+import type { ChatForm, ChatHandler, ChatMessage } from '../../../commands/chat/chat-types.ts';
+import type { BackstopError } from '../../../src/domain/backstop-error.ts';
 import { DeliveredChatRequests } from '../../../src/state/delivered-chat-requests.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
 import { Occurrences } from '../../support/occurrences.ts';
@@ -13,13 +15,16 @@ import { sharedStateDatabase } from '../../support/shared-state.ts';
 import { FakeSlackApi, type SlackApiCall } from './fake-slack-api.ts';
 import { RecordingChatHandler } from './recording-chat-handler.ts';
 import {
+  appHomeOpened,
   blockActions,
   formBody,
+  homeBlockActions,
   payloadBody,
   postSigned,
   signingSecret,
   slackSignature,
   slashCommand,
+  viewSubmission,
 } from './slack-requests.ts';
 
 const botToken = 'xoxb-1234-5678-test';
@@ -431,6 +436,137 @@ describe('Slack adapter: buttons', () => {
     expect(handler.calls[0]?.input).toBe('download:7k3q');
     expect(answer.body).toMatchObject({ replace_original: true, text: 'Preparing the download of 7k3q' });
     expect(fake.callsTo('chat.update')).toEqual([]);
+  });
+});
+
+describe('Slack adapter: forms and the App Home tab', () => {
+  const form: ChatForm = {
+    id: 'restore:7k3q',
+    title: 'Restore 7k3q',
+    intro: 'Backup *7k3q* of shop/live',
+    submit: 'Restore',
+    fields: [{ kind: 'checkbox', name: 'safetyBackup', label: 'Safety backup', description: 'First', checked: true }],
+  };
+
+  it("opens a form as a modal with the click's trigger id, remembering the channel it was opened from", async () => {
+    const handler = new RecordingChatHandler({ action: async (_caller, _action, output) => output.openForm?.(form) });
+    const { url, fake, settled } = await startSlack(handler);
+    const click = blockActions({ user: 'U123', channel: 'C777', value: 'restore-form:7k3q' });
+
+    await postSigned(url, payloadBody(click));
+    await settled.reached(1);
+
+    const [opened] = fake.callsTo('views.open');
+    expect(opened?.body['trigger_id']).toBe(click['trigger_id']);
+    expect(opened?.body['view']).toEqual(renderSlackModal(form, { form: 'restore:7k3q', channel: 'C777' }));
+  });
+
+  it('tells the clicker privately when the form came too late for its trigger id', async () => {
+    const handler = new RecordingChatHandler({
+      action: async (_caller, _action, output) => {
+        try {
+          await output.openForm?.(form);
+        } catch (error) {
+          await output.private({ outcome: 'refused', text: (error as BackstopError).userMessage ?? 'none' });
+        }
+      },
+    });
+    const { url, fake, settled } = await startSlack(handler);
+    fake.failures.set('views.open', 'expired_trigger_id');
+
+    await postSigned(url, payloadBody(blockActions({ user: 'U123', value: 'restore-form:7k3q' })));
+    await settled.reached(1);
+
+    expect(text(fake.callsTo('chat.postEphemeral')[0])).toBe(
+      ':warning: The form could not open in time (Slack allows 3 seconds after a click): click the button again.',
+    );
+  });
+
+  it('answers a submission with its errors from the handler, keeping the modal open; nothing runs', async () => {
+    const handler = new RecordingChatHandler();
+    handler.formErrors = { parts: 'Choose what to restore: backup 7k3q holds media.' };
+    const { url, answered } = await startSlack(handler);
+    const submission = viewSubmission({ user: 'U123', channel: 'C777', values: { parts: 'db', safetyBackup: false } });
+
+    const response = await postSigned(url, payloadBody(submission));
+
+    expect(await response.json()).toEqual({
+      response_action: 'errors',
+      errors: { parts: 'Choose what to restore: backup 7k3q holds media.' },
+    });
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: false }]);
+    expect(handler.calls.map((c) => [c.kind, c.input, c.caller.user, c.caller.channel, c.values])).toEqual([
+      ['check-form', 'restore:7k3q', 'slack:U123', 'slack-channel:C777', { parts: 'db', safetyBackup: false }],
+    ]);
+  });
+
+  it('closes the modal on a valid submission, then runs it, its public message in the channel of the form', async () => {
+    const handler = new RecordingChatHandler({
+      submitForm: async (_caller, _form, output) => {
+        await output.update({ outcome: 'ok', text: 'Working on `/backup restore 7k3q media to shop/staging`...' });
+      },
+    });
+    const { url, fake, settled } = await startSlack(handler);
+    const values = { parts: 'media', destination: 'shop/staging', safetyBackup: true };
+
+    const response = await postSigned(url, payloadBody(viewSubmission({ user: 'U456', channel: 'C777', values })));
+    expect([response.status, await response.text()]).toEqual([200, '']);
+    await settled.reached(1);
+
+    expect(handler.calls.map((c) => [c.kind, c.values])).toEqual([
+      ['check-form', values],
+      ['submit-form', values],
+    ]);
+    const [posted] = fake.callsTo('chat.postMessage');
+    expect(posted?.body['channel']).toBe('C777');
+    expect(posted?.body['blocks']).toContainEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: 'Asked by <@U456>' }],
+    });
+  });
+
+  it('publishes the Home tab when opened, as the handler shows it, for whoever opened it', async () => {
+    const handler = new RecordingChatHandler();
+    handler.homeMessages = [
+      { outcome: 'ok', text: '*shop*' },
+      { outcome: 'ok', text: '*Running now*' },
+    ];
+    const { url, fake, settled } = await startSlack(handler);
+
+    const opened = await postSigned(url, JSON.stringify(appHomeOpened('U456', 'D0456')), {
+      contentType: 'application/json',
+    });
+    expect([opened.status, await opened.text()]).toEqual([200, '']);
+    await settled.reached(1);
+
+    expect(handler.calls.map((c) => [c.kind, c.caller.user, c.caller.channel])).toEqual([
+      ['home', 'slack:U456', 'slack-channel:D0456'],
+    ]);
+    expect(fake.callsTo('views.publish').map((c) => c.body)).toEqual([
+      { user_id: 'U456', view: renderSlackHome(handler.homeMessages) },
+    ]);
+  });
+
+  it('passes a click on the Home tab to the handler, answers it by direct message, and publishes the tab again', async () => {
+    const handler = new RecordingChatHandler({
+      action: async (_caller, _action, output) => {
+        await output.private({ outcome: 'refused', text: 'Restore request r1 was already approved.' });
+      },
+    });
+    const { url, fake, settled } = await startSlack(handler);
+
+    await postSigned(url, payloadBody(homeBlockActions('U456', 'approve:r1')));
+    await settled.reached(1);
+
+    expect(handler.calls.map((c) => [c.kind, c.input, c.caller.channel])).toContainEqual([
+      'action',
+      'approve:r1',
+      'slack-channel:D456',
+    ]);
+    expect(fake.callsTo('chat.postEphemeral')).toEqual([]);
+    const direct = fake.callsTo('chat.postMessage').find((c) => c.body['channel'] === 'D456');
+    expect(text(direct)).toBe(':warning: Restore request r1 was already approved.');
+    expect(fake.callsTo('views.publish').map((c) => c.body['user_id'])).toEqual(['U456', 'U456']);
   });
 });
 

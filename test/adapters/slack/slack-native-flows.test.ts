@@ -124,10 +124,11 @@ describe('Slack: what the channel sees and what only the asker sees', () => {
       ['UANA', 'show zzzzzz', 'There is no'],
       ['UANA', 'list live', 'No backups of shop/live yet'],
     ];
+    // One after another, so that their answers come in the order asked.
     for (const [user, words] of asked) {
       expect((await post(formBody(slashCommand({ user_id: user, text: words })))).status).toBe(200);
+      await allSettled();
     }
-    await allSettled();
 
     const ephemerals = callsSince('chat.postEphemeral', told);
     expect(ephemerals.map((c) => [c.body['channel'], c.body['user']])).toEqual(asked.map(([user]) => ['C123', user]));
