@@ -4,9 +4,10 @@ import { BackstopError, isBackstopError } from '../../src/domain/backstop-error.
 import { type ChatPlatform, notStartedText } from '../chat-platform/chat-platform.ts';
 import type { SlackDelivery } from './acknowledge-slack-request.ts';
 import { renderSlackMessage, type SlackMessage } from './render-slack-message.ts';
-import { renderSlackHome, slackFormCallbackId } from './render-slack-view.ts';
+import { slackFormCallbackId } from './render-slack-view.ts';
 import { slackCaller } from './slack-caller.ts';
 import { checkSlackFormSubmission, readSlackFormSubmission } from './slack-form-submission.ts';
+import { createSlackHomeTab } from './slack-home-tab.ts';
 import { describe, parseMessageReference, postPrivately, SlackOutput, type UpdateTarget } from './slack-output.ts';
 import { type SlackWebApi, webClientApi } from './slack-web-api.ts';
 
@@ -161,50 +162,14 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
     await run(output, 'that button', () => handler.action(slackCaller(user, channel, email), value, output));
   };
 
-  /** The person's App Home tab, as the handler's overview of what they may see. */
-  const publishHome = async (user: string, channel: string): Promise<void> => {
-    const home = await handler.home(slackCaller(user, channel));
-    await api.publishView(user, renderSlackHome(home));
-  };
-
-  /**
-   * A click on the App Home tab (Approve or Deny of a request waiting for the clicker): no channel, so private answers
-   * go by direct message, the one that stands for the caller's channel too. The tab is published again once the
-   * decision shows (the request's cards are edited, or the clicker is told why not), and when the work ends.
-   */
-  const startHomeAction = async (user: string, value: string): Promise<void> => {
-    const channel = await api.openDirectMessage(user);
-    // One publication after another, so that an older view never lands after a newer one.
-    let publishing = Promise.resolve();
-    const publish = () => {
-      publishing = publishing
-        .then(() => publishHome(user, channel))
-        .catch((error: unknown) => log(`slack: could not publish the App Home of ${user}: ${describe(error)}`));
-      return publishing;
-    };
-    let refreshed = false;
-    const refresh = () => {
-      if (refreshed) return;
-      refreshed = true;
-      void publish();
-    };
-    const output = new SlackOutput({ api, user, updateIntervalMs, now: () => clock().getTime(), log });
-    const shown = {
-      update: (message: ChatMessage) => output.update(message),
-      private: async (message: ChatMessage) => {
-        await output.private(message);
-        refresh();
-      },
-      announce: (message: ChatMessage) => output.announce(message),
-      edit: async (reference: string, message: ChatMessage) => {
-        await output.edit(reference, message);
-        refresh();
-      },
-    };
-    const email = () => emailOf(api, user, log);
-    await run(output, 'that button', () => handler.action(slackCaller(user, channel, email), value, shown));
-    await publish();
-  };
+  const homeTab = createSlackHomeTab({
+    api,
+    handler,
+    log,
+    run,
+    output: { updateIntervalMs, now: () => clock().getTime() },
+    email: (user) => () => emailOf(api, user, log),
+  });
 
   /**
    * A valid modal submission (the front checked it with `consult` and closed the modal): runs what it asks, its
@@ -251,9 +216,9 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
     if (body.type !== 'block_actions' || action.type !== 'button' || action.value === undefined) return;
     const value = action.value;
     if (body.container['type'] === 'view' && body.view?.type === 'home') {
-      await startHomeAction(body.user.id, value).catch((error: unknown) =>
-        log(`slack: the button "${value}" failed: ${describe(error)}`),
-      );
+      await homeTab
+        .clicked(body.user.id, value)
+        .catch((error: unknown) => log(`slack: the button "${value}" failed: ${describe(error)}`));
       return;
     }
     const channel = body.channel?.id ?? (body.container['channel_id'] as string | undefined);
@@ -281,9 +246,7 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
 
   bolt.event('app_home_opened', async ({ event }) => {
     if (event.tab !== 'home') return;
-    await publishHome(event.user, event.channel).catch((error: unknown) =>
-      log(`slack: could not publish the App Home of ${event.user}: ${describe(error)}`),
-    );
+    await homeTab.opened(event.user, event.channel);
   });
 
   bolt.error(async (error) => {
