@@ -37,9 +37,22 @@ export function operationLine(operation: Operation, person: (principal: string) 
   } else if (operation.status === 'queued') {
     state = `queued since ${formatTime(operation.createdAt)}`;
   } else if (operation.finishedAt !== null) {
-    state = `${operation.status} ${formatTime(operation.finishedAt)}${operation.status === 'succeeded' || !operation.error ? '' : `: ${operation.error}`}`;
+    state = `${operation.status} ${formatTime(operation.finishedAt)}${operation.status === 'succeeded' || !operation.error ? '' : `: ${operationError(operation, person)}`}`;
   }
   return `op ${operation.id}  ${what}  ${state}${operation.requestedBy ? `  by ${person(operation.requestedBy)}` : ''}`;
+}
+
+/**
+ * An operation's error, with whoever cancelled it written as `person` writes people ("cancelled by @ana" in chat,
+ * "cancelled by cli:ana" on the command line).
+ */
+export function operationError(
+  operation: Operation,
+  person: (principal: string) => string = (id) => id,
+): string | null {
+  const by = operation.cancelRequestedBy;
+  if (by === null || operation.error === null) return operation.error;
+  return operation.error.replace(`cancelled by ${by}`, `cancelled by ${person(by)}`);
 }
 
 /** "  shop-live-7k3qx2.dump (12.0 MB): https://..." per file of a ready download. */

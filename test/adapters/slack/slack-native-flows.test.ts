@@ -469,5 +469,17 @@ describe('Slack: the App Home tab', () => {
     expect(eve).toMatch(new RegExp(`op ${operation.id} [^"]* of shop/staging  queued since [^"]*  by <@UANA>`));
     // A viewer approves nothing: no such section for her.
     expect(eve).not.toContain('Waiting for your approval');
+
+    // Cancelled by Ana, it says so in the channel; its status, shown to whoever asks, names her as a mention.
+    const told = fake.callsTo('chat.postEphemeral').length;
+    await post(formBody(slashCommand({ user_id: 'UANA', text: `cancel ${operation.id}` })));
+    await allSettled();
+    await post(formBody(slashCommand({ user_id: 'UEVE', text: `status ${operation.id}` })));
+    await allSettled();
+    const [status] = callsSince('chat.postEphemeral', told);
+    expect(status?.body['user']).toBe('UEVE');
+    expect(text(status)).toMatch(
+      new RegExp(`^op ${operation.id} .* cancelled \\d{4}-[^ ]+ [^ ]+ UTC: cancelled by <@UANA>  by <@UANA>$`),
+    );
   }, 60_000);
 });
