@@ -1,6 +1,7 @@
 import type { ChatPlatform } from '../adapters/chat-platform/chat-platform.ts';
 import { ChannelBindings } from '../commands/chat/channel-bindings.ts';
 import { type ChatContext, createChatHandler } from '../commands/chat/chat-handler.ts';
+import { createChatSuggestions } from '../commands/chat/chat-suggestions.ts';
 import type { ChatHandler } from '../commands/chat/chat-types.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
@@ -35,7 +36,9 @@ export async function chatPlatforms(
   }
   if (discord) {
     const { createDiscord } = await import('../adapters/discord/discord-adapter.ts');
-    platforms.push(createDiscord({ ...discord, handler, log, clock: engine.clock }));
+    // Autocomplete's choices: the same use cases and bindings as the commands.
+    const suggestions = createChatSuggestions({ engine, bindings: new ChannelBindings(config.raw.apps) });
+    platforms.push(createDiscord({ ...discord, handler, suggestions, log, clock: engine.clock }));
   }
   return platforms;
 }

@@ -13,6 +13,7 @@ import { agreeOnFleetKeys } from '../src/engine/fleet-keys.ts';
 import { OperationQueue } from '../src/jobs/operation-queue.ts';
 import { createSmtpMailer } from '../src/notify/mailer.ts';
 import { defaultRetryPolicy, type RetryTools, realRetryTools } from '../src/retry/retry-policy.ts';
+import { readCodeVersion } from '../src/sources/code-version-reader.ts';
 import { MediaDirSource } from '../src/sources/media-dir-source.ts';
 import { PostgresSource } from '../src/sources/postgres-source.ts';
 import { RetryingSource } from '../src/sources/retrying-source.ts';
@@ -50,6 +51,8 @@ export async function composeEngine(
      * about 20 s (not the minute a server rides out), so a wrong port is reported while they still wait.
      */
     interactive?: boolean;
+    /** The environment `codeVersion: { env }` reads and `{ command }` runs with; default this process's. */
+    env?: NodeJS.ProcessEnv;
   },
 ): Promise<UseCaseContext> {
   // The AWS SDK takes a noticeable time to load: only when the configuration names a bucket.
@@ -120,6 +123,10 @@ export async function composeEngine(
       if (source === undefined) throw notConfigured(target, kind === 'db' ? 'database' : 'media');
       return source;
     },
+    codeVersionOf: async (target) =>
+      target.codeVersion === undefined
+        ? undefined
+        : readCodeVersion(target.codeVersion, { env: hooks.env ?? process.env }),
     clock,
     log: hooks.log,
   };
@@ -187,6 +194,7 @@ function createSource(target: Target, kind: PartKind, s3: S3Drivers | undefined)
     return new PostgresSource({
       url: target.database,
       ...(target.compression !== undefined && { compression: target.compression }),
+      ...(target.excludeTableData !== undefined && { excludeTableData: target.excludeTableData }),
     });
   }
   if (target.media === undefined) return undefined;

@@ -22,6 +22,7 @@ import { compressionWarnings } from './compression-check.ts';
 import { listenForHandOff } from './hand-off-server.ts';
 import { handOffSocketPath } from './hand-off-socket-path.ts';
 import { runHandedOff } from './handed-off-command.ts';
+import { LogTaps } from './log-taps.ts';
 import { createProcessLog, logFormatOf, processSay } from './process-log.ts';
 import { type StopRequests, stopSignals } from './signalled.ts';
 import { realAfter, type StoppableListener, stopHttp } from './stop-http.ts';
@@ -69,7 +70,9 @@ type ServeStopRequests = Pick<StopRequests, 'stop'> & Partial<Pick<StopRequests,
 export async function serveCommand(config: BackstopConfig, io: CliIo, requests?: ServeStopRequests): Promise<number> {
   const state = await openStateWhenFree(config, io);
   const format = logFormatOf(config, io);
-  const log = await createProcessLog(io.stderr, format);
+  // Commands handed to this server with --verbose see the lines of the work they follow (see LogTaps).
+  const logTaps = new LogTaps();
+  const log = logTaps.wrap(await createProcessLog(io.stderr, format));
   const say = processSay(io, format, log);
   try {
     const applied = await migrateToLatest(state.db);
@@ -77,7 +80,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, requests?:
     const settings = workerSettings(config);
     const worker = createWorker(config, engine, log);
     const stopWaking = engine.operations.onEnqueued(() => worker.wake());
-    const notifier = new WebhookNotifier(engine, config.webhooks);
+    const notifier = new WebhookNotifier(engine, [...config.webhooks, ...config.emailAlerts]);
     const scheduler = new Scheduler(engine, { timers: new NodeScheduleTimers() });
     const storeProbe = engine.store instanceof RetryingStore ? engine.store.inner : engine.store;
     const chat = composeChat(config, engine);
@@ -123,7 +126,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, requests?:
         ? await listenForHandOff(
             handOffSocketPath(config.dataDir),
             (argv, clientIo, signal) =>
-              runHandedOff(engine, argv, clientIo, signal, state.db, webBaseOf(config, server)),
+              runHandedOff(engine, argv, clientIo, signal, state.db, webBaseOf(config, server), logTaps),
             log,
           )
         : undefined;

@@ -1,6 +1,8 @@
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { Worker } from '../src/jobs/worker.ts';
 import { deliveryRunner } from '../src/notify/delivery-runner.ts';
+import { emailAlertRunner } from '../src/notify/email-alert-runner.ts';
+import { notificationRunner } from '../src/notify/notification-runner.ts';
 import { engineRunners } from '../src/use-cases/operation-runners.ts';
 import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
 
@@ -22,7 +24,13 @@ export function createWorker(config: BackstopConfig, engine: UseCaseContext, log
   return new Worker({
     ...workerSettings(config),
     queue: engine.operations,
-    runners: { ...engineRunners(engine), delivery: deliveryRunner(engine, config.webhooks) },
+    runners: {
+      ...engineRunners(engine),
+      delivery: notificationRunner(engine, {
+        webhooks: deliveryRunner(engine, config.webhooks),
+        emailAlerts: emailAlertRunner(engine, config.emailAlerts, engine.mailer),
+      }),
+    },
     clock: engine.clock,
     log,
   });

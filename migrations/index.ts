@@ -11,6 +11,7 @@ import * as restoreRequestCards from './0009-restore-request-cards.ts';
 import * as webSessions from './0010-web-sessions.ts';
 import * as leaseGeneration from './0011-lease-generation.ts';
 import * as runnableOperations from './0012-runnable-operations.ts';
+import * as whatABackupHolds from './0013-what-a-backup-holds.ts';
 import * as embeddedSchema from './sqlite/0010-embedded-schema.ts';
 
 /**
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0010-web-sessions': webSessions,
   '0011-lease-generation': leaseGeneration,
   '0012-runnable-operations': runnableOperations,
+  '0013-what-a-backup-holds': whatABackupHolds,
 };
 
 /**
@@ -40,4 +42,5 @@ export const sqliteMigrations: Record<string, Migration> = {
   '0010-embedded-schema': embeddedSchema,
   '0011-lease-generation': leaseGeneration,
   '0012-runnable-operations': runnableOperations,
+  '0013-what-a-backup-holds': whatABackupHolds,
 };

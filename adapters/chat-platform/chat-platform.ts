@@ -14,19 +14,20 @@ export interface Acknowledgement<Delivery> {
   /** Why the request was refused, for the log only (never told to the sender). */
   refused?: string;
   /**
-   * The answer depends on what only the main thread knows (whether a submitted form is valid): the front asks the
-   * endpoint's `consult` before answering, and answers as above only if no answer comes in time.
+   * Set when the answer depends on what only the main thread holds: Discord's autocomplete (the choices are the
+   * caller's backups and targets) or a submitted Slack modal (answered with the form's errors, or empty to close it).
+   * The front asks the endpoint's `answer` with it and waits a bounded time; when no answer comes in time, it sends
+   * `json` and hands on `delivery` as above.
    */
-  consult?: true;
+  question?: unknown;
 }
 
-/**
- * The main thread's answer to a request the front consults it about: the response body to send (none keeps the
- * front's own), and whether the delivery is then handed on (false: the answer says what is wrong, nothing runs).
- */
-export interface ConsultAnswer {
+/** The main thread's answer to an acknowledgement's `question`. */
+export interface QuestionAnswer {
+  /** The response body; none sends the acknowledgement's own `json`. */
   json?: unknown;
-  deliver: boolean;
+  /** False: the acknowledgement's delivery is not handed on (the answer says what is wrong, nothing runs). */
+  deliver?: boolean;
 }
 
 /**
@@ -82,13 +83,13 @@ export interface ChatEndpoint {
   deliver(delivery: unknown): void;
   notStarted(delivery: unknown): void;
   /**
-   * For a request its acknowledgement marks `consult` (a submitted Slack modal, whose answer must carry the form's
-   * errors): decides the answer from the delivery without starting anything (the delivery, if handed on, goes to
-   * `deliver` afterwards as any other, once recorded). The front waits for it a bounded time (well within the
-   * platform's 3 seconds) and answers without it when it is late or rejects; it must change nothing, since a late or
-   * replayed request is consulted about and then not delivered.
+   * Answers an acknowledgement's `question` on the main thread, before the response is sent and before its delivery
+   * (if any) is recorded or handed to `deliver`. It must change nothing: a request asked about may then be found a
+   * replay, or be answered without it, and a copy of it is simply asked about again. It must be quick: the front stops
+   * waiting after its `answerTimeoutMs` (well within the platform's 3 seconds) and answers as the acknowledgement
+   * says, as it does when this rejects or is missing.
    */
-  consult?(delivery: unknown): Promise<ConsultAnswer>;
+  answer?(question: unknown): Promise<QuestionAnswer>;
 }
 
 /**

@@ -1,8 +1,16 @@
 import { REST, Routes } from 'discord.js';
+import type { ChatSuggestions } from '../../commands/chat/chat-suggestions.ts';
 import type { ChatCaller, ChatHandler } from '../../commands/chat/chat-types.ts';
 import { BackstopError } from '../../src/domain/backstop-error.ts';
 import { type ChatPlatform, notStartedText } from '../chat-platform/chat-platform.ts';
-import { type DiscordDelivery, type InteractionPayload, interactionType } from './acknowledge-discord-interaction.ts';
+import {
+  type DiscordDelivery,
+  type DiscordQuestion,
+  type InteractionPayload,
+  interactionType,
+} from './acknowledge-discord-interaction.ts';
+import { answerAutocomplete } from './discord-autocomplete.ts';
+import { callerOf } from './discord-caller.ts';
 import { createDiscordChatOutput, type DiscordChatOutput } from './discord-chat-output.ts';
 import { interactionToText } from './discord-commands.ts';
 import { DiscordMessenger, describeDiscordError, type InteractionContext } from './discord-messenger.ts';
@@ -19,6 +27,8 @@ export interface DiscordOptions {
   /** Discord's API root without the version, e.g. `http://127.0.0.1:PORT/api` for a test double. */
   apiUrl?: string;
   handler: ChatHandler;
+  /** Where autocomplete's choices come from (backups, targets); without it, Discord is offered none. */
+  suggestions?: ChatSuggestions;
   log: (line: string) => void;
   clock?: () => Date;
   /** Least time between two edits of one message (default 2000 ms). */
@@ -48,8 +58,9 @@ const internalErrorText = 'Backstop could not finish this because of an internal
  * own thread (acknowledge-discord-interaction.ts: signature, PING, a deferred reply to `/backup` and a deferred update
  * to a click, within Discord's 3 seconds). Each acknowledged interaction is delivered here and runs in the
  * background: a command through `handler.command` with the words as typed, its output editing the deferred reply; a
- * click through `handler.action` with the button's action. Options are checked here, so a wrong config fails at
- * start.
+ * click through `handler.action` with the button's action. An autocomplete is answered here too, on this thread
+ * (the state is here), while the front holds Discord's request open: its choices come from `suggestions`. Options
+ * are checked here, so a wrong config fails at start.
  */
 export function createDiscord(options: DiscordOptions): DiscordChat {
   discordPublicKey(options.publicKey);
@@ -96,7 +107,8 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
   function runCommand(caller: ChatCaller, text: string, interaction: InteractionContext) {
     run(interaction, undefined, async (output) => {
       try {
-        await handler.command(caller, text, output);
+        // Discord's buttons have no confirm dialog: a restore asks first, in a private message of its own.
+        await handler.command(caller, text, output, { confirmRestore: true });
       } catch (error) {
         log(`discord: /backup ${text} from ${caller.user} failed: ${describeDiscordError(error)}`);
         await output.update({ outcome: 'failed', text: shownError(error) });
@@ -170,6 +182,9 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
       settings: { platform: 'discord', publicKey: options.publicKey },
       deliver: (delivery) => deliver(delivery as DiscordDelivery),
       notStarted: (delivery) => notStarted(delivery as DiscordDelivery),
+      answer: async (question) => ({
+        json: await answerAutocomplete(question as DiscordQuestion, options.suggestions),
+      }),
     },
     announcer: {
       channelPrefix: 'discord-channel:',
@@ -216,19 +231,6 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
 /** Only a BackstopError's userMessage reaches a channel; anything else is in the log. */
 function shownError(error: unknown): string {
   return error instanceof BackstopError && error.userMessage !== undefined ? error.userMessage : internalErrorText;
-}
-
-/** Who clicked or typed, as the config's access lists write principals. */
-function callerOf(interaction: InteractionPayload): ChatCaller | undefined {
-  const userId = interaction.member?.user?.id ?? interaction.user?.id;
-  const channelId = interaction.channel_id ?? interaction.channel?.id;
-  if (userId === undefined || channelId === undefined) return undefined;
-  return {
-    platform: 'discord',
-    user: `discord:${userId}`,
-    groups: (interaction.member?.roles ?? []).map((role) => `discord-role:${role}`),
-    channel: `discord-channel:${channelId}`,
-  };
 }
 
 function contextOf(interaction: InteractionPayload, receivedAt: number): InteractionContext | undefined {

@@ -1,9 +1,11 @@
 import {
   InteractionContextType,
+  PermissionFlagsBits,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
   SlashCommandBuilder,
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
+import type { SuggestionSlot } from '../../commands/chat/chat-suggestions.ts';
 import type { CommandName } from '../../commands/command.ts';
 import { isPlainNoteWord } from '../../commands/plain-note-word.ts';
 import { commandNames } from '../../commands/usage.ts';
@@ -12,7 +14,8 @@ import { commandNames } from '../../commands/usage.ts';
  * The `/backup` application command: one subcommand per /backup command, with typed options so Discord's UI offers
  * choices (parts, trigger) and yes/no switches instead of flags. Each option also says which words it stands for, so
  * `interactionToText` can write the command out as a person would have typed it and the shared parser
- * (commands/parse-command.ts) stays the only place that knows the language.
+ * (commands/parse-command.ts) stays the only place that knows the language. Options that take a backup id or a
+ * target are autocompleted: Discord asks for choices as the person types (see `autocompleteSlot`).
  */
 
 type OptionValue = string | number | boolean;
@@ -24,6 +27,8 @@ interface OptionSpec {
   type: 'string' | 'boolean';
   required?: boolean;
   choices?: readonly string[];
+  /** Offer choices as the person types: backups (for a backup id) or targets. */
+  suggest?: SuggestionSlot['kind'];
   /** The words this option stands for, in the order the usage line has them. `given` holds every option sent. */
   words(value: OptionValue, given: ReadonlyMap<string, OptionValue>): string[];
 }
@@ -37,11 +42,12 @@ interface SubcommandSpec {
 
 const partsChoices = ['db', 'media', 'db+media'] as const;
 
-const backupId = (description = 'Backup id, e.g. 7k3qx2 (see /backup list)'): OptionSpec => ({
+const backupId = (description = 'Backup id, e.g. 7k3qx2 (see /backup list)', suggest = true): OptionSpec => ({
   name: 'id',
   description,
   type: 'string',
   required: true,
+  ...(suggest && { suggest: 'backup' as const }),
   words: (value) => [quoteWord(String(value))],
 });
 
@@ -53,11 +59,14 @@ const parts = (description: string): OptionSpec => ({
   words: (value) => [quoteWord(String(value))],
 });
 
-const target = (description = 'Target app/env, e.g. shop/live (or just env where the channel is bound to an app)') => ({
+const target = (
+  description = 'Target app/env, e.g. shop/live (or just env where the channel is bound to an app)',
+): OptionSpec => ({
   name: 'target',
   description,
-  type: 'string' as const,
-  words: (value: OptionValue) => [quoteWord(String(value))],
+  type: 'string',
+  suggest: 'target',
+  words: (value) => [quoteWord(String(value))],
 });
 
 const subcommands: Record<CommandName, SubcommandSpec> = {
@@ -112,6 +121,7 @@ const subcommands: Record<CommandName, SubcommandSpec> = {
         name: 'to',
         description: "Destination app/env (default: the backup's own environment)",
         type: 'string',
+        suggest: 'target',
         words: (value) => ['to', quoteWord(String(value))],
       },
       {
@@ -173,7 +183,7 @@ const subcommands: Record<CommandName, SubcommandSpec> = {
   },
   cancel: {
     description: 'Stop a queued or running operation (a backup, restore or download id works too)',
-    options: [backupId('Operation id (see /backup status), or a backup, restore or download id')],
+    options: [backupId('Operation id (see /backup status), or a backup, restore or download id', false)],
   },
 };
 
@@ -194,12 +204,21 @@ const subcommandOrder: readonly CommandName[] = [
   'cancel',
 ];
 
+/**
+ * Who sees `/backup` in a server until its admins decide otherwise: members allowed to Manage Server. A server's
+ * admins widen or narrow it per role, member or channel under Server Settings > Integrations > Backstop, without
+ * registering again. It only hides the command; what each person may do is still decided by the config's `access:`
+ * lists, so a member who sees the command gets no role they were not granted there.
+ */
+export const defaultMemberPermissions = PermissionFlagsBits.ManageGuild;
+
 /** The `/backup` command as a discord.js builder (guild channels only: a DM is bound to no app or channel). */
 export function backupCommand(): SlashCommandBuilder {
   const builder = new SlashCommandBuilder()
     .setName('backup')
     .setDescription('Backstop: back up, restore and download app environments')
-    .setContexts(InteractionContextType.Guild);
+    .setContexts(InteractionContextType.Guild)
+    .setDefaultMemberPermissions(defaultMemberPermissions);
   for (const name of subcommandOrder) {
     builder.addSubcommand((sub) => describeSubcommand(sub.setName(name), subcommands[name]));
   }
@@ -222,6 +241,7 @@ function describeSubcommand(sub: SlashCommandSubcommandBuilder, spec: Subcommand
       sub.addStringOption((o) => {
         o.setName(option.name).setDescription(option.description).setRequired(!!option.required);
         if (option.choices) o.addChoices(...option.choices.map((c) => ({ name: c, value: c })));
+        if (option.suggest) o.setAutocomplete(true);
         return o;
       });
     }
@@ -240,6 +260,8 @@ export interface DiscordCommandOption {
   type: number;
   value?: OptionValue;
   options?: DiscordCommandOption[];
+  /** In an autocomplete interaction: the option being typed. */
+  focused?: boolean;
 }
 
 const subcommandOptionType = 1;
@@ -266,6 +288,25 @@ export function interactionToText(data: DiscordCommandData): string {
     if (value !== undefined) words.push(...option.words(value, given));
   }
   return words.join(' ');
+}
+
+/**
+ * What an AUTOCOMPLETE interaction asks for: the option being typed (`focused`), as the kind of choices it takes and
+ * the command it is for, with what was typed so far. Undefined for an option this definition offers no choices for
+ * (a stale registration).
+ */
+export function autocompleteSlot(
+  data: Pick<DiscordCommandData, 'options'>,
+): { slot: SuggestionSlot; typed: string } | undefined {
+  const sub = data.options?.find((o) => o.type === subcommandOptionType);
+  const spec = sub === undefined ? undefined : (subcommands as Partial<Record<string, SubcommandSpec>>)[sub.name];
+  const focused = sub?.options?.find((o) => o.focused === true);
+  const option = spec?.options.find((o) => o.name === focused?.name);
+  if (option?.suggest === undefined) return undefined;
+  return {
+    slot: { kind: option.suggest, command: sub!.name as CommandName },
+    typed: String(focused?.value ?? ''),
+  };
 }
 
 /**

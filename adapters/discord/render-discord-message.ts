@@ -51,6 +51,11 @@ const buttonStyles: Record<ChatButton['style'], APIButtonComponentWithCustomId['
  * written `<url>` so Discord does not fetch them for a preview: download links lead to plaintext copies), fields become
  * one embed's fields (inline when short), buttons become action rows of up to five buttons whose `custom_id` is the
  * button's action. Text beyond Discord's limits is cut with a marker, never sent to be refused.
+ *
+ * People are mentioned: a Discord user Backstop names in the text or a field (a mention of commands/chat/mention.ts:
+ * who asked, approved or denied) becomes `<@123>`, which Discord shows as their name (without pinging them: see
+ * `allowed_mentions`). A principal only written as text stays as it is: a refusal's `discord:123` is what to add to
+ * the config's `access:` lists, and a name would hide it.
  */
 export function renderDiscordMessage(message: ChatMessage): DiscordMessageBody {
   const fields = renderFields(message.fields ?? []);
@@ -62,36 +67,44 @@ export function renderDiscordMessage(message: ChatMessage): DiscordMessageBody {
   };
 }
 
-const urlPattern = /https?:\/\/[^\s<>]+[^\s<>.,;:!?)'"\]]/g;
+const urlPattern = /https?:\/\/[^\s<>\uE000]+[^\s<>.,;:!?)'"\]\uE000]/g;
 const boldPattern = /\*([^*\n]+)\*/g;
+// A mention's placeholder while text is formatted: private-use characters, which splitMentions leaves out of text.
+const placeholderOpen = '\uE000';
+const placeholderClose = '\uE001';
+const placeholderPattern = /\uE000(\d+)\uE001/g;
 
 /**
  * `*bold*` to `**bold**`, everything else escaped, links as `<url>`; people Backstop names (commands/chat/mention.ts)
  * as Discord mentions when they are Discord users (`discord:456` is `<@456>`, shown without pinging them:
- * `allowed_mentions` is empty), else as their principal id.
+ * `allowed_mentions` is empty), else as their principal id. A principal merely written in the text (a refusal saying
+ * what to add to `access:`, a note) stays as it is written.
  */
 export function toDiscordMarkdown(text: string): string {
-  return splitMentions(text)
-    .map((piece) => ('text' in piece ? markdownOf(piece.text) : discordMention(piece.principal)))
-    .join('')
-    .replace(/^([ \t]*)([>#])/gm, '$1\\$2');
-}
-
-function discordMention(principal: string): string {
-  const user = /^discord:(\d{15,25})$/.exec(principal)?.[1];
-  return user === undefined ? escapeMarkdown(principal) : `<@${user}>`;
-}
-
-function markdownOf(text: string): string {
+  // Each mention waits as a numbered placeholder while the text is formatted, so that one may stand in bold.
+  const people: string[] = [];
+  const held = splitMentions(text)
+    .map((piece) =>
+      'text' in piece ? piece.text : `${placeholderOpen}${people.push(piece.principal) - 1}${placeholderClose}`,
+    )
+    .join('');
   let out = '';
   let last = 0;
-  for (const match of text.matchAll(urlPattern)) {
-    out += formatted(text.slice(last, match.index));
+  for (const match of held.matchAll(urlPattern)) {
+    out += formatted(held.slice(last, match.index));
     out += `<${match[0]}>`;
     last = match.index + match[0].length;
   }
-  // Block markdown only counts at the start of a line (quotes and headings): escaped once the pieces are joined.
-  return out + formatted(text.slice(last));
+  out += formatted(held.slice(last));
+  // Block markdown only counts at the start of a line: quotes and headings.
+  return out
+    .replace(/^([ \t]*)([>#])/gm, '$1\\$2')
+    .replace(placeholderPattern, (_, index: string) => discordMention(people[Number(index)]!));
+}
+
+function discordMention(principal: string): string {
+  const user = /^discord:(\d{1,25})$/.exec(principal)?.[1];
+  return user === undefined ? escapeMarkdown(principal) : `<@${user}>`;
 }
 
 function formatted(text: string): string {

@@ -1,4 +1,4 @@
-import type { AcknowledgerSettings, ConsultAnswer, DeliveryRecord } from '../chat-platform/chat-platform.ts';
+import type { AcknowledgerSettings, DeliveryRecord, QuestionAnswer } from '../chat-platform/chat-platform.ts';
 
 /** What the front thread is started with (its workerData). */
 export interface FrontSettings {
@@ -9,8 +9,8 @@ export interface FrontSettings {
   endpoints: Array<{ path: string; settings: AcknowledgerSettings }>;
   /** The largest chat request read (Slack's and Discord's are a few kilobytes); larger ones get 413. */
   bodyLimitBytes: number;
-  /** How long the front waits for the main thread's answer to a request it consults it about (see `consult`). */
-  consultTimeoutMs: number;
+  /** How long the front waits for the main thread's answer to a `question` before answering without it. */
+  answerTimeoutMs: number;
 }
 
 /** From the front thread to the main thread. */
@@ -22,9 +22,9 @@ export type FrontMessage =
    * how to record it in the fleet's record of delivered requests.
    */
   | { type: 'answered'; path: string; status: number; delivery?: unknown; record?: DeliveryRecord }
+  /** A chat request's answer must come from the main thread: the endpoint's `answer` to `question`, as `answer`. */
+  | { type: 'question'; id: number; path: string; question: unknown }
   | { type: 'log'; line: string }
-  /** A request whose answer the main thread decides (an acknowledgement marked `consult`): answered with `consulted`. */
-  | { type: 'consult'; id: number; path: string; delivery: unknown }
   | { type: 'chat-refused' }
   /** The port takes no new connection; `open` connections are still open, each with a request under way. */
   | { type: 'draining'; open: number }
@@ -38,5 +38,5 @@ export type MainMessage =
   | { type: 'refuse-chat' }
   | { type: 'drain' }
   | { type: 'close' }
-  /** The answer to `consult` `id`; none (the endpoint had no answer) leaves the front's own. */
-  | { type: 'consulted'; id: number; answer?: ConsultAnswer };
+  /** The answer to the `question` with this id; none when the endpoint had none (the front answers without it). */
+  | { type: 'answer'; id: number; answer?: QuestionAnswer };

@@ -1,25 +1,29 @@
 /**
  * The HTTP front's thread: owns the public listening socket. Requests to a chat path are checked and acknowledged here
  * (see acknowledgers.ts) and their deliveries posted to the main thread once the answer is sent; every other request
- * is proxied to the app the main thread serves on a loopback port. Nothing here waits for the main thread, so a
- * burst of commands whose work keeps the main thread busy is still acknowledged within milliseconds; the one
- * exception is a request whose answer only the main thread can give (a submitted Slack modal, answered with the
- * form's errors): the front asks it (`consult`) and waits `consultTimeoutMs` at most, then answers without it.
+ * is proxied to the app the main thread serves on a loopback port. Acknowledging never waits for the main thread, so
+ * a burst of commands whose work keeps the main thread busy is still acknowledged within milliseconds.
+ *
+ * The one exception is a request whose answer is made of Backstop's state, which only the main thread can read:
+ * Discord's autocomplete (the choices are the caller's backups and targets) and a submitted Slack modal (answered
+ * with the form's errors, which need the access check). Its acknowledgement carries a `question`, posted to the main
+ * thread; the answer is sent when it comes back, or the acknowledgement's own once `answerTimeoutMs` has passed, so
+ * the platform hears something within its deadline however busy the main thread is.
  *
  * Messages in: `{ type: 'refuse-chat' }` (chat paths answer 503 from then on; answered with `chat-refused`),
- * `{ type: 'consulted', id, answer }` (the main thread's answer to `consult` `id`),
  * `{ type: 'drain' }` (stop listening and let the requests under way finish, see ConnectionDrain; answered with
  * `draining` at once and `drained` once the last connection has ended), `{ type: 'close' }` (stop listening, close
  * every connection still open and end; answered with `closed`).
- * Messages out: `listening`, `listen-failed`, `answered` (one per chat request whose answer was sent, with its
- * delivery and how to record it, if any), `consult`, `log`, `chat-refused`, `draining`, `drained`, `closed`, as typed
- * in front-protocol.ts.
+ * `{ type: 'answer', id, answer }` answers a `question`.
+ * Messages out: `listening`, `listen-failed`, `question`, `answered` (one per chat request whose answer was sent, with
+ * its delivery and how to record it, if any), `log`, `chat-refused`, `draining`, `drained`, `closed`, as typed in
+ * front-protocol.ts.
  */
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConnectionDrain } from '../../src/http/connection-drain.ts';
-import type { ConsultAnswer, DeliveryRecord } from '../chat-platform/chat-platform.ts';
+import type { DeliveryRecord, QuestionAnswer } from '../chat-platform/chat-platform.ts';
 import { type Acknowledger, acknowledgerFor } from './acknowledgers.ts';
 import type { FrontMessage, FrontSettings, MainMessage } from './front-protocol.ts';
 import { proxyRequest } from './proxy-request.ts';
@@ -41,25 +45,23 @@ const upstream = {
   agent: new Agent({ keepAlive: true, maxSockets: 256 }),
 };
 let refusingChat = false;
-// Consultations waiting for the main thread's answer, by id: each resolves once, with the answer or without.
-const consulting = new Map<number, (answer: ConsultAnswer | undefined) => void>();
-let consultations = 0;
+// Questions posted to the main thread, by id: each is settled once, by its answer or by its time running out.
+const questions = new Map<number, (answer: QuestionAnswer | undefined) => void>();
+let lastQuestion = 0;
 
-/**
- * The main thread's answer to a request it must decide, or undefined once `consultTimeoutMs` have passed: Slack gives
- * up on a request after 3 seconds, so a main thread busy with earlier work must not hold the answer past that.
- */
-function consult(path: string, delivery: unknown): Promise<ConsultAnswer | undefined> {
-  const id = ++consultations;
+/** The main thread's answer to `question`, or undefined when none came within `answerTimeoutMs`. */
+function askMainThread(path: string, question: unknown): Promise<QuestionAnswer | undefined> {
+  lastQuestion += 1;
+  const id = lastQuestion;
   return new Promise((resolve) => {
-    const timer = setTimeout(() => settle(undefined), settings.consultTimeoutMs);
-    const settle = (answer: ConsultAnswer | undefined) => {
+    const timer = setTimeout(() => settle(undefined), settings.answerTimeoutMs);
+    const settle = (answer: QuestionAnswer | undefined) => {
       clearTimeout(timer);
-      consulting.delete(id);
+      questions.delete(id);
       resolve(answer);
     };
-    consulting.set(id, settle);
-    send({ type: 'consult', id, path, delivery });
+    questions.set(id, settle);
+    send({ type: 'question', id, path, question });
   });
 }
 
@@ -108,11 +110,11 @@ const server = createServer((request, response) => {
       if (answer.refused !== undefined) {
         log(`${endpoint.platform}: refused a request to ${path} (${answer.refused})`);
       }
-      if (answer.consult && answer.delivery !== undefined) {
-        void consult(path, answer.delivery).then((decided) => {
+      if (answer.question !== undefined) {
+        void askMainThread(path, answer.question).then((decided) => {
           if (decided === undefined)
-            log(`${endpoint.platform}: answered a request to ${path} without its check (late)`);
-          if (decided?.deliver === false) reply(answer.status, decided.json);
+            log(`${endpoint.platform}: answered a request to ${path} without its answer (late)`);
+          if (decided?.deliver === false) reply(answer.status, decided.json ?? answer.json);
           else reply(answer.status, decided?.json ?? answer.json, { delivery: answer.delivery, record: answer.record });
         });
         return;
@@ -134,15 +136,17 @@ server.listen(settings.port, settings.host, () => {
 });
 
 port.on('message', (message: MainMessage) => {
-  if (message.type === 'consulted') {
-    consulting.get(message.id)?.(message.answer);
-  } else if (message.type === 'refuse-chat') {
+  if (message.type === 'refuse-chat') {
     refusingChat = true;
     send({ type: 'chat-refused' });
   } else if (message.type === 'drain') {
     send({ type: 'draining', open: drain.drain() });
     void drain.drained.then(() => send({ type: 'drained' }));
+  } else if (message.type === 'answer') {
+    questions.get(message.id)?.(message.answer);
   } else if (message.type === 'close') {
+    // Questions still waiting stop waiting (their timers would hold the thread): their connections are being closed.
+    for (const settle of [...questions.values()]) settle(undefined);
     void drain.close().then((cut) => {
       // Only now: a request proxied until the end needed its upstream connection.
       upstream.agent.destroy();

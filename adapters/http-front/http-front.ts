@@ -34,10 +34,12 @@ export interface HttpFrontOptions {
    */
   recordTimeoutMs?: number;
   /**
-   * How long the front waits for an endpoint's `consult` before answering without it (2 s by default): Slack gives up
-   * after 3 seconds, counted from its side, so the network's share must fit in the rest.
+   * How long the front waits for an endpoint's `answer` to a request whose answer must come from this thread
+   * (Discord's autocomplete, a submitted Slack modal) before it answers as the acknowledgement says: 2 s by default.
+   * Both platforms want the answer within 3 s of sending the request, and the network takes its share of those both
+   * ways.
    */
-  consultTimeoutMs?: number;
+  answerTimeoutMs?: number;
   /** The thread's code; front-thread.ts unless a test puts another in its place. */
   threadFile?: URL;
   /**
@@ -102,7 +104,7 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     upstream: { host: '127.0.0.1', port: (inner.address() as AddressInfo).port },
     endpoints: options.endpoints.map(({ path, settings: endpointSettings }) => ({ path, settings: endpointSettings })),
     bodyLimitBytes: 1 << 20,
-    consultTimeoutMs: options.consultTimeoutMs ?? 2000,
+    answerTimeoutMs: options.answerTimeoutMs ?? 2000,
   };
   const worker = new Worker(options.threadFile ?? frontFile, { workerData: settings });
   // Callers waiting for the front to confirm a message, by the confirmation's type (any number may wait at once);
@@ -141,11 +143,11 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
           settling.add(settled);
           break;
         }
+        case 'question':
+          answer(message);
+          break;
         case 'log':
           log(message.line);
-          break;
-        case 'consult':
-          void consult(message);
           break;
         case 'drained':
           markDrained();
@@ -226,16 +228,18 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     return 'delivered';
   }
 
-  /** Asks the endpoint for the answer to a request and gives it to the front; no answer when it has none or fails. */
-  async function consult(message: Extract<FrontMessage, { type: 'consult' }>): Promise<void> {
-    let answer: MainMessage & { type: 'consulted' } = { type: 'consulted', id: message.id };
-    try {
-      const endpoint = endpoints.get(message.path);
-      if (endpoint?.consult !== undefined) answer = { ...answer, answer: await endpoint.consult(message.delivery) };
-    } catch (error) {
-      log(`http: could not check a request to ${message.path} before answering it: ${String(error)}`);
-    }
-    if (!exited) post(answer);
+  /** Asks the endpoint for a request's answer; no answer (none, or a failure, logged) lets the front answer without. */
+  function answer({ id, path, question }: Extract<FrontMessage, { type: 'question' }>): void {
+    const endpoint = endpoints.get(path);
+    void Promise.resolve()
+      .then(() => endpoint?.answer?.(question))
+      .catch((error: unknown) => {
+        log(`http: could not answer a request to ${path}: ${String(error)}`);
+        return undefined;
+      })
+      .then((decided) => {
+        if (!exited) post({ type: 'answer', id, ...(decided !== undefined && { answer: decided }) });
+      });
   }
 
   function deliver(path: string, delivery: unknown): void {

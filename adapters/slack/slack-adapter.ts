@@ -58,7 +58,7 @@ const botIdentity = { botId: 'B0BACKSTOP', botUserId: 'U0BACKSTOP' };
  * private answers (help, reads, refusals) are ephemeral, so a command that only answers privately leaves nothing in
  * the channel. The caller's email is read from their profile only for `download`, the one command that sends mail. A
  * button click: its `update` edits the clicked message, and a click that opens a form opens a modal with its trigger
- * id. A modal's submission is checked first, while the front waits for the answer (`consult`): errors go back into
+ * id. A modal's submission is checked first, while the front waits (the endpoint's `answer`): errors go back into
  * the modal; a valid one closes it and runs, its public message posted in the channel the form was opened from. The
  * App Home tab is published each time someone opens it, and again after they click a button on it.
  */
@@ -172,8 +172,9 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
   });
 
   /**
-   * A valid modal submission (the front checked it with `consult` and closed the modal): runs what it asks, its
-   * public message posted in the channel the form was opened from, or in a direct message where the bot cannot post.
+   * A valid modal submission (checked by the endpoint's `answer` while the front waited, the modal closed): runs what
+   * it asks, its public message posted in the channel the form was opened from, or in a direct message where the bot
+   * cannot post.
    */
   const startSubmission = async (body: Record<string, unknown>): Promise<void> => {
     const submission = readSlackFormSubmission(body);
@@ -236,7 +237,7 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
     );
   });
 
-  // The front checked the submission (`consult` below) and closed the modal before it came here.
+  // The front checked the submission (`answer` below) and closed the modal before it came here.
   bolt.view({ callback_id: slackFormCallbackId, type: 'view_submission' }, async ({ body, ack }) => {
     await ack();
     await startSubmission(body as unknown as Record<string, unknown>).catch((error: unknown) =>
@@ -279,8 +280,8 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
           .finally(() => telling.delete(told));
         telling.add(told);
       },
-      consult(delivery) {
-        const { body } = delivery as SlackDelivery;
+      answer(question) {
+        const { body } = question as SlackDelivery;
         return checkSlackFormSubmission(handler, body, (user) => () => emailOf(api, user, log));
       },
     },

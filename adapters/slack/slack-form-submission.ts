@@ -1,5 +1,5 @@
 import type { ChatFormValues, ChatHandler } from '../../commands/chat/chat-types.ts';
-import type { ConsultAnswer } from '../chat-platform/chat-platform.ts';
+import type { QuestionAnswer } from '../chat-platform/chat-platform.ts';
 import {
   parseSlackFormMetadata,
   readSlackFormValues,
@@ -36,7 +36,7 @@ export async function checkSlackFormSubmission(
   handler: ChatHandler,
   body: Record<string, unknown>,
   email: (user: string) => () => Promise<string | undefined>,
-): Promise<ConsultAnswer> {
+): Promise<QuestionAnswer> {
   const submission = readSlackFormSubmission(body);
   if (submission === undefined) return { deliver: true };
   const { user, metadata, values } = submission;

@@ -283,6 +283,7 @@ async function cardOf(
       { label: 'Backup', value: `${backup.id} of ${backup.app}/${backup.env}` },
       { label: 'Age', value: ageHours < 48 ? `${ageHours.toFixed(1)} hours` : `${(ageHours / 24).toFixed(0)} days` },
       { label: 'Note', value: backup.note ?? '(none)' },
+      ...(backup.codeVersion ? [{ label: 'Code version', value: backup.codeVersion }] : []),
       { label: 'Size', value: formatBytes(size) },
       { label: 'Parts', value: request.parts },
       { label: 'Destination', value: `${request.destApp}/${request.destEnv}` },

@@ -16,6 +16,8 @@ import type { ChannelBindings } from './channel-bindings.ts';
 import type { ChatCaller, ChatHandler, ChatMessage, ChatOutput } from './chat-types.ts';
 import { homeView } from './home-view.ts';
 import { mention } from './mention.ts';
+import { answerRestoreConfirmation, askToConfirmRestore } from './restore-confirmation.ts';
+import { isRestoreConfirmation } from './restore-confirmation-action.ts';
 import { backupOfRestoreForm, checkRestoreForm, restoreForm, restoreFormCommand } from './restore-form.ts';
 
 /** What the chat flow needs: the use cases' context and which channel is bound to what. */
@@ -59,7 +61,7 @@ function isPublic(command: Command): boolean {
  */
 export function createChatHandler(chat: ChatContext): ChatHandler {
   const handler: ChatHandler = {
-    async command(caller, text, output) {
+    async command(caller, text, output, options = {}) {
       const binding = chat.bindings.of(caller.channel);
       const parsed = parseCommand(tokenize(text), {
         ...(binding && { boundAppEnvironments: environmentsOf(chat, binding.app) }),
@@ -109,6 +111,10 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
         },
       };
       try {
+        if (command.name === 'restore' && options.confirmRestore) {
+          await askToConfirmRestore(chat, ctx, command, caller, output);
+          return;
+        }
         if (command.name === 'restore' && (await requestRestoreApproval(chat, ctx, command, output))) return;
         const reply: ChatMessage = await runCommand(ctx, await withCallerEmail(command, caller), {
           prefix: '/backup ',
@@ -133,6 +139,12 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
     },
 
     async action(caller, action, output) {
+      if (isRestoreConfirmation(action)) {
+        await answerRestoreConfirmation(chat, caller, action, output, (words, out) =>
+          handler.command(caller, words, out),
+        );
+        return;
+      }
       const [verb, id] = action.split(':');
       if ((verb === 'approve' || verb === 'deny' || verb === 'withdraw') && id) {
         await decideRestoreRequest(chat, caller, verb, id, output);

@@ -108,7 +108,7 @@ export interface ChatOutput {
  */
 export interface ChatHandler {
   /** `/backup <text>` typed by `caller`. */
-  command(caller: ChatCaller, text: string, output: ChatOutput): Promise<void>;
+  command(caller: ChatCaller, text: string, output: ChatOutput, options?: CommandOptions): Promise<void>;
   /** A click on a button whose `action` was given by a message Backstop posted. */
   action(caller: ChatCaller, action: string, output: ChatOutput): Promise<void>;
   /**
@@ -124,6 +124,16 @@ export interface ChatHandler {
    * order. Only what the caller may read.
    */
   home(caller: ChatCaller): Promise<ChatMessage[]>;
+}
+
+/** How a platform wants its commands handled. */
+export interface CommandOptions {
+  /**
+   * A restore first asks its caller, privately, to confirm what it replaces, with Restore and Cancel buttons; only the
+   * caller's click on Restore asks for it (commands/chat/restore-confirmation.ts). For a platform whose buttons have
+   * no confirm dialog of their own (Discord).
+   */
+  confirmRestore?: boolean;
 }
 
 /** Posts messages in channels of one platform, outside any command (scheduled results, missed backups). */

@@ -3,7 +3,7 @@ import { createBackup } from '../../src/use-cases/create-backup.ts';
 import { backupJson } from '../../src/use-cases/json-shapes.ts';
 import { showBackup } from '../../src/use-cases/read-backups.ts';
 import type { Command } from '../command.ts';
-import { formatBytes, operationError } from './format.ts';
+import { formatBytes, operationError, shortCodeVersion, withoutRowsSentence } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 import { resolveTarget } from './resolve-target.ts';
 
@@ -47,7 +47,10 @@ export async function handleCreate(ctx: HandlerContext, command: Extract<Command
   const parts = backup.storedParts.map((p) => `${p.kind} ${formatBytes(p.storedSizeBytes)}`).join(', ');
   return {
     outcome: 'ok',
-    text: `Backup ${backup.id} of ${targetName(target)} completed: ${parts}.${backup.note ? ` Note: "${backup.note}".` : ''}`,
+    text:
+      `Backup ${backup.id} of ${targetName(target)} completed: ${parts}.` +
+      `${backup.codeVersion ? ` Code: ${shortCodeVersion(backup.codeVersion)}.` : ''}` +
+      `${withoutRowsSentence(backup)}${backup.note ? ` Note: "${backup.note}".` : ''}`,
     data: { ...backupJson(backup, retention), operationId: operation.id },
   };
 }

@@ -1,12 +1,20 @@
-import type { Backup, Restore } from '../../src/domain/backup.ts';
+import type { Backup, BackupPart, Restore } from '../../src/domain/backup.ts';
 import type { Download } from '../../src/domain/download.ts';
 import type { Operation } from '../../src/domain/operation.ts';
 import type { RetentionDecision } from '../../src/retention/retention-decision.ts';
 import { backupJson, downloadJson, operationJson, restoreJson } from '../../src/use-cases/json-shapes.ts';
 import { showById } from '../../src/use-cases/show-by-id.ts';
 import type { Command } from '../command.ts';
-import { downloadLinkLines, formatBytes, formatTime, operationLine } from './format.ts';
+import {
+  downloadLinkLines,
+  formatBytes,
+  formatTime,
+  operationLine,
+  operationView,
+  readyDownloadView,
+} from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
+import { type Phrase, statusTone, type ViewBlock } from './reply-view.ts';
 
 /** `show <id>`: a backup in detail, or the restore, download (with its links) or operation the id names. */
 export async function handleShow(ctx: HandlerContext, command: Extract<Command, { name: 'show' }>): Promise<Reply> {
@@ -19,7 +27,12 @@ export async function handleShow(ctx: HandlerContext, command: Extract<Command, 
     case 'download':
       return showDownload(shown.download, shown.operation);
     case 'operation':
-      return { outcome: 'ok', text: operationLine(shown.operation, ctx.person), data: operationJson(shown.operation) };
+      return {
+        outcome: 'ok',
+        text: operationLine(shown.operation, ctx.person),
+        data: operationJson(shown.operation),
+        view: operationView(shown.operation),
+      };
   }
 }
 
@@ -36,12 +49,14 @@ function showBackup(
   ];
   if (backup.completedAt) lines.push(`  finished:  ${formatTime(backup.completedAt)}`);
   if (backup.note) lines.push(`  note:      ${backup.note}`);
+  if (backup.codeVersion) lines.push(`  code:      ${backup.codeVersion}`);
   if (backup.error) lines.push(`  error:     ${backup.error}`);
   for (const part of backup.storedParts) {
     lines.push(
       `  ${part.kind.padEnd(5)}      ${formatBytes(part.sizeBytes)} (${formatBytes(part.storedSizeBytes)} stored)  sha256 ${part.sha256}`,
       `             ${ctx.engine.store.describe()}/${part.key}`,
     );
+    for (const line of partContentsLines(part)) lines.push(`             ${line}`);
   }
   if (retention)
     lines.push(
@@ -58,7 +73,63 @@ function showBackup(
     outcome: 'ok',
     text: lines.join('\n'),
     data: { ...backupJson(backup, retention), ...(operation && { operationId: operation.id }) },
+    view: backupView(ctx, backup, retention, operation),
   };
+}
+
+function backupView(
+  ctx: HandlerContext,
+  backup: Backup,
+  retention: RetentionDecision | undefined,
+  operation: Operation | undefined,
+): ViewBlock[] {
+  const fields: [string, Phrase][] = [
+    ['trigger', `${backup.trigger}${backup.requestedBy ? ` by ${backup.requestedBy}` : ''}`],
+    ['created', { at: backup.createdAt }],
+  ];
+  if (backup.completedAt) fields.push(['finished', { at: backup.completedAt }]);
+  if (backup.note) fields.push(['note', backup.note]);
+  if (backup.codeVersion) fields.push(['code', backup.codeVersion]);
+  if (backup.error) fields.push(['error', { text: backup.error, tone: 'bad' }]);
+  for (const part of backup.storedParts) {
+    fields.push(
+      [
+        part.kind,
+        [{ bytes: part.sizeBytes }, ' (', { bytes: part.storedSizeBytes }, ` stored)  sha256 ${part.sha256}`],
+      ],
+      ['', `${ctx.engine.store.describe()}/${part.key}`],
+    );
+    const contents = partContentsLines(part);
+    for (const line of contents) fields.push(['', line]);
+  }
+  if (retention) {
+    fields.push([
+      'retention',
+      retention.keep ? `kept: ${retention.reason}` : { text: `pending deletion: ${retention.reason}`, tone: 'busy' },
+    ]);
+  }
+  if (backup.pinned) fields.push(['pinned', 'yes (never deleted by retention)']);
+  if (backup.verifiedAt) {
+    fields.push([
+      'verified',
+      [
+        { at: backup.verifiedAt },
+        ' ',
+        backup.verifyError ? { text: `FAILED: ${backup.verifyError}`, tone: 'bad' } : { text: 'ok', tone: 'good' },
+      ],
+    ]);
+  }
+  fields.push(...activeOperationFields(operation));
+  return [
+    {
+      kind: 'line',
+      phrase: [
+        `Backup ${backup.id} of ${backup.app}/${backup.env}: `,
+        { text: backup.status, tone: statusTone(backup.status) },
+      ],
+    },
+    { kind: 'fields', fields },
+  ];
 }
 
 function showRestore(ctx: HandlerContext, restore: Restore, operation: Operation | undefined): Reply {
@@ -73,10 +144,30 @@ function showRestore(ctx: HandlerContext, restore: Restore, operation: Operation
   } else if (!restore.safetyBackup) lines.push('  safety:    none (asked with --no-safety-backup)');
   if (restore.error) lines.push(`  error:     ${restore.error}`);
   lines.push(...activeOperationLines(operation));
+  const fields: [string, Phrase][] = [
+    ['parts', restore.parts],
+    ['asked', [{ at: restore.createdAt }, restore.requestedBy ? ` by ${restore.requestedBy}` : '']],
+  ];
+  if (restore.completedAt) fields.push(['finished', { at: restore.completedAt }]);
+  if (restore.safetyBackupId) {
+    fields.push(['safety', `backup ${restore.safetyBackupId} (restore it to undo this restore)`]);
+  } else if (!restore.safetyBackup) fields.push(['safety', 'none (asked with --no-safety-backup)']);
+  if (restore.error) fields.push(['error', { text: restore.error, tone: 'bad' }]);
+  fields.push(...activeOperationFields(operation));
   return {
     outcome: 'ok',
     text: lines.join('\n'),
     data: { ...restoreJson(restore), ...(operation && { operationId: operation.id }) },
+    view: [
+      {
+        kind: 'line',
+        phrase: [
+          `Restore ${restore.id} of backup ${restore.backupId} into ${restore.destApp}/${restore.destEnv}: `,
+          { text: restore.status, tone: statusTone(restore.status) },
+        ],
+      },
+      { kind: 'fields', fields },
+    ],
   };
 }
 
@@ -85,7 +176,13 @@ function showDownload(download: Download, operation: Operation | undefined): Rep
   const what = `Download ${download.id} of backup ${download.backupId}`;
   if (download.status === 'ready') {
     const lines = [`${what} is ready; the links work until ${formatTime(download.expiresAt!)}.`];
-    return { outcome: 'ok', text: [...lines, ...downloadLinkLines(download)].join('\n'), data, carriesLinks: true };
+    return {
+      outcome: 'ok',
+      text: [...lines, ...downloadLinkLines(download)].join('\n'),
+      data,
+      carriesLinks: true,
+      view: readyDownloadView(download),
+    };
   }
   const state =
     download.status === 'expired'
@@ -96,6 +193,11 @@ function showDownload(download: Download, operation: Operation | undefined): Rep
   return { outcome: 'ok', text: [`${what}: ${state}`, ...activeOperationLines(operation)].join('\n'), data };
 }
 
+function activeOperationFields(operation: Operation | undefined): [string, Phrase][] {
+  if (!operation || (operation.status !== 'queued' && operation.status !== 'running')) return [];
+  return [['operation', `${operation.id} (${operation.status}; cancel with: cancel ${operation.id})`]];
+}
+
 function activeOperationLines(operation: Operation | undefined): string[] {
   if (!operation || (operation.status !== 'queued' && operation.status !== 'running')) return [];
   return [`  operation: ${operation.id} (${operation.status}; cancel with: cancel ${operation.id})`];
@@ -104,4 +206,18 @@ function activeOperationLines(operation: Operation | undefined): string[] {
 /** Who asked, as the surface writes people (see HandlerContext.person). */
 function person(ctx: HandlerContext, principal: string): string {
   return ctx.person ? ctx.person(principal) : principal;
+}
+
+/** What a database part holds: its tables and rows as of the dump, and the tables kept without their rows. */
+function partContentsLines(part: BackupPart): string[] {
+  const lines: string[] = [];
+  if (part.tableRows !== undefined) {
+    const tables = Object.keys(part.tableRows).length;
+    const rows = Object.values(part.tableRows).reduce((sum, count) => sum + count, 0);
+    lines.push(`${tables} ${tables === 1 ? 'table' : 'tables'}, ${rows.toLocaleString('en-US')} rows as of the dump`);
+  }
+  if (part.tablesWithoutRows?.length) {
+    lines.push(`without the rows of ${part.tablesWithoutRows.join(', ')} (excludeTableData)`);
+  }
+  return lines;
 }

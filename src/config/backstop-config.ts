@@ -1,5 +1,6 @@
 import type { Target } from '../domain/target.ts';
 import type { ConfigFile, S3StorageConfig } from './config-schema.ts';
+import type { EmailAlertEndpoint } from './email-alert-config.ts';
 import type { HttpDrain } from './http-drain.ts';
 import type { WebhookEndpoint } from './webhook-config.ts';
 
@@ -31,6 +32,8 @@ export interface BackstopConfig {
   people: Record<string, string>;
   /** Webhook endpoints, with defaults applied. */
   webhooks: WebhookEndpoint[];
+  /** Where failed and missed backups are emailed, per app (`notify.email`). */
+  emailAlerts: EmailAlertEndpoint[];
   /** How serve stops its HTTP side (http.drain), with defaults applied. */
   httpDrain: HttpDrain;
 }

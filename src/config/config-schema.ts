@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PG_COMPRESSION_HINT, type PgCompression, parsePgCompression } from '../domain/pg-compression.ts';
+import { tablePatternProblem } from '../domain/pg-table-pattern.ts';
 import { cronProblem } from './cron-problem.ts';
 import { webhooksSchema } from './webhook-config.ts';
 
@@ -32,40 +33,72 @@ const name = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" and "_", starting with a letter or digit');
 
+/** An email address, loosely: something@somewhere (the SMTP server says the rest). */
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
 const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'write a PostgreSQL URL such as postgres://user:password@host:5432/dbname');
 
-/** `compression:` of a database part: a gzip level 0-9, or gzip, lz4, zstd or none with an optional `:level`. */
-const compression = z.union([z.number(), z.string()], { error: PG_COMPRESSION_HINT }).transform((value, ctx) => {
-  const parsed = parsePgCompression(value);
-  if (!('problem' in parsed)) return parsed;
-  ctx.addIssue({ code: 'custom', message: parsed.problem });
-  return z.NEVER;
-});
+/**
+ * `compression:` of a database part: a gzip level 0-9, or gzip, lz4, zstd or none with an optional `:level`.
+ * (`writtenAs`, here and on the other transforms: what the file holds, for the editors' JSON Schema, which cannot
+ * see through a transform; see config-json-schema.ts.)
+ */
+const compression = z
+  .union([z.number(), z.string()], { error: PG_COMPRESSION_HINT })
+  .transform((value, ctx) => {
+    const parsed = parsePgCompression(value);
+    if (!('problem' in parsed)) return parsed;
+    ctx.addIssue({ code: 'custom', message: parsed.problem });
+    return z.NEVER;
+  })
+  .meta({
+    writtenAs: {
+      anyOf: [
+        { type: 'integer', minimum: 0, maximum: 9 },
+        { type: 'string', pattern: '^(gzip|lz4|zstd)(:\\d+)?$|^none$' },
+        { $ref: '#/$defs/variable' },
+      ],
+    },
+  });
 
 /** The older `compressionLevel:`, a gzip level 0-9 (from an environment variable too). */
 const LEVEL_HINT =
   'compressionLevel is a gzip level from 0 to 9; for anything else write compression: (e.g. gzip:5, none)';
-const compressionLevel = z.union([z.number(), z.string()], { error: LEVEL_HINT }).transform((value, ctx) => {
-  const level = String(value).trim();
-  if (/^\d$/.test(level)) return parsePgCompression(Number(level)) as PgCompression;
-  ctx.addIssue({ code: 'custom', message: `${LEVEL_HINT}, not ${JSON.stringify(value)}` });
-  return z.NEVER;
-});
+const compressionLevel = z
+  .union([z.number(), z.string()], { error: LEVEL_HINT })
+  .transform((value, ctx) => {
+    const level = String(value).trim();
+    if (/^\d$/.test(level)) return parsePgCompression(Number(level)) as PgCompression;
+    ctx.addIssue({ code: 'custom', message: `${LEVEL_HINT}, not ${JSON.stringify(value)}` });
+    return z.NEVER;
+  })
+  .meta({
+    writtenAs: {
+      anyOf: [
+        { type: 'integer', minimum: 0, maximum: 9 },
+        { type: 'string', pattern: '^\\s*\\d\\s*$' },
+        { $ref: '#/$defs/variable' },
+      ],
+    },
+  });
 
 const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'write a duration such as 30m, 24h or 7d');
 
 /** How long serve waits while it stops (http.drain): seconds or minutes; a number alone is not taken as seconds. */
 const DRAIN_HINT = 'write a duration such as 10s or 1m';
-const drainDuration = z.union([z.number(), z.string()], { error: DRAIN_HINT }).transform((value, ctx) => {
-  if (typeof value === 'string' && /^\d+(s|m)$/.test(value)) return durationSeconds(value);
-  ctx.addIssue({
-    code: 'custom',
-    message: typeof value === 'number' ? `${DRAIN_HINT} (found a number without its unit)` : DRAIN_HINT,
-  });
-  return z.NEVER;
-});
+const drainDuration = z
+  .union([z.number(), z.string()], { error: DRAIN_HINT })
+  .transform((value, ctx) => {
+    if (typeof value === 'string' && /^\d+(s|m)$/.test(value)) return durationSeconds(value);
+    ctx.addIssue({
+      code: 'custom',
+      message: typeof value === 'number' ? `${DRAIN_HINT} (found a number without its unit)` : DRAIN_HINT,
+    });
+    return z.NEVER;
+  })
+  .meta({ writtenAs: { anyOf: [{ type: 'string', pattern: '^\\d+(s|m)$' }, { $ref: '#/$defs/variable' }] } });
 
 /**
  * How long a call to the endpoint may take before it fails (and is tried again): `connect` to open a connection,
@@ -169,6 +202,41 @@ const channel = z
   .string()
   .regex(/^(slack|slack-channel|discord|discord-channel):\S+$/, 'write a channel: slack:C123 or discord:987');
 
+/**
+ * `excludeTableData:` pg_dump patterns (`sessions`, `public.django_session`, `log_*`, `audit.*`): those tables are
+ * kept, their rows are not. Whole tables are never left out: an exact restore would drop them at the destination.
+ */
+const excludeTableData = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1, 'write a table pattern such as django_session, public.django_session or log_*')
+      .refine((pattern) => !pattern.startsWith('-'), 'write the table pattern alone, without a pg_dump option')
+      .superRefine((pattern, ctx) => {
+        const problem = tablePatternProblem(pattern);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    { error: 'write a list of table patterns, e.g. excludeTableData: [django_session, "log_*"]' },
+  )
+  .optional();
+
+/**
+ * `codeVersion:` where the process taking a backup reads the application's code version, recorded with the backup:
+ * an environment variable of that process, or a command it runs (its first line of output).
+ */
+const codeVersion = z.union(
+  [
+    z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'write an environment variable name') }),
+    z.strictObject({ command: z.string().trim().min(1, 'write a command such as git -C /srv/app rev-parse HEAD') }),
+  ],
+  {
+    error:
+      'codeVersion is { env: VARIABLE } (e.g. { env: APP_REVISION }) or { command: "..." } ' +
+      '(e.g. { command: "git -C /srv/app rev-parse HEAD" })',
+  },
+);
+
 const environment = z
   .strictObject({
     /** Chat channels bound to this environment (a target), so commands there may omit it. */
@@ -183,10 +251,18 @@ const environment = z
     compression: compression.optional(),
     /** The older name of `compression: <gzip level>`. */
     compressionLevel: compressionLevel.optional(),
+    /** Tables whose rows the database part leaves out (sessions, logs, caches); the tables themselves are kept. */
+    excludeTableData,
+    /** Where to read the application's code version, recorded with each backup. */
+    codeVersion: codeVersion.optional(),
   })
   .refine((env) => env.compression === undefined || env.compressionLevel === undefined, {
     message: 'write compression or compressionLevel (its older name), not both',
     path: ['compressionLevel'],
+  })
+  .refine((env) => env.excludeTableData === undefined || env.database !== undefined, {
+    message: 'excludeTableData applies to the database part, and this environment has no database: remove it',
+    path: ['excludeTableData'],
   })
   .refine((env) => env.database !== undefined || env.media !== undefined, {
     message: 'an environment needs a database: URL, a media: location, or both',
@@ -226,6 +302,14 @@ const app = z
       .optional(),
     /** Chat channels bound to this app, so commands there may omit it. */
     channels: z.array(channel).optional(),
+    /** Who else hears of this app's failed and missed backups: `email:` addresses (sent through `email.smtp`). */
+    notify: z
+      .strictObject({
+        email: z
+          .array(z.string().regex(EMAIL, 'write an email address, e.g. ops@example.com'))
+          .min(1, 'list at least one address, e.g. email: [ops@example.com], or leave notify: out'),
+      })
+      .optional(),
     /** The environments' `compression` unless one says otherwise. */
     compression: compression.optional(),
     /** The older name of `compression: <gzip level>`. */
@@ -376,6 +460,17 @@ export const configSchema = z
       .optional(),
   })
   .superRefine((config, ctx) => {
+    for (const [name, app] of Object.entries(config.apps)) {
+      if (app.notify?.email !== undefined && config.email === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', name, 'notify', 'email'],
+          message:
+            'alerts are emailed through an SMTP server: add email: { smtp: { host: smtp.example.com }, ' +
+            'from: backups@example.com } to the config, or remove notify.email',
+        });
+      }
+    }
     const ttl = config.downloads?.linkTtl;
     if (config.storage?.s3 !== undefined && ttl !== undefined && durationSeconds(ttl) > MAX_S3_LINK_TTL_SECONDS) {
       ctx.addIssue({

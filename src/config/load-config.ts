@@ -7,6 +7,7 @@ import { defaultRetentionPolicy } from '../retention/retention-policy.ts';
 import type { BackstopConfig } from './backstop-config.ts';
 import { type ConfigFile, configSchema, durationSeconds } from './config-schema.ts';
 import { describeIssue, formatPath } from './describe-issue.ts';
+import { resolveEmailAlerts } from './email-alert-config.ts';
 import { httpDrainOf } from './http-drain.ts';
 import { interpolate } from './interpolate.ts';
 import { resolveWebhooks } from './webhook-config.ts';
@@ -106,7 +107,7 @@ function sortByLine(problems: string[]): string[] {
 
 function configError(problems: string[]): BackstopError {
   const message = `The configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.map((p) => `  ${p}`).join('\n')}`;
-  return new BackstopError('config-invalid', message, { userMessage: message });
+  return new BackstopError('config-invalid', message, { userMessage: message, details: { problems } });
 }
 
 function interpolateTree(
@@ -185,6 +186,9 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
       const compression =
         envConfig.compression ?? envConfig.compressionLevel ?? appConfig.compression ?? appConfig.compressionLevel;
       if (compression !== undefined) target.compression = compression;
+      if (envConfig.excludeTableData !== undefined && envConfig.excludeTableData.length > 0)
+        target.excludeTableData = envConfig.excludeTableData;
+      if (envConfig.codeVersion !== undefined) target.codeVersion = envConfig.codeVersion;
       targets.push(target);
     }
   }
@@ -203,6 +207,7 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
     email: file.email,
     people: file.people,
     webhooks: resolveWebhooks(file.webhooks),
+    emailAlerts: resolveEmailAlerts(file.apps),
     httpDrain: httpDrainOf(file, options.env),
   };
 }

@@ -14,6 +14,10 @@ export interface BackupPart {
   /** Size and sha256 of the stored, encrypted object. */
   storedSizeBytes: number;
   storedSha256: string;
+  /** A database part's tables kept without their rows (`excludeTableData`), as `schema.table`; absent when none. */
+  tablesWithoutRows?: string[];
+  /** A database part's tables (`schema.table`) and their exact row counts as of the dump's snapshot. */
+  tableRows?: Record<string, number>;
 }
 
 export interface Backup {
@@ -31,6 +35,8 @@ export interface Backup {
   error: string | null;
   pinned: boolean;
   toolVersion: string;
+  /** The application's code version when the backup ran (a commit, a release), where the environment says how. */
+  codeVersion: string | null;
   verifiedAt: Date | null;
   verifyError: string | null;
   /** For a scheduled backup, the scheduled time it was taken for. */

@@ -19,6 +19,9 @@ export type MediaLocation =
   | { type: 'dir'; path: string }
   | { type: 's3'; bucket: string; prefix: string; connection: S3Connection };
 
+/** An environment variable of the process taking the backup, or a command it runs (its first line of output). */
+export type CodeVersionSource = { env: string } | { command: string };
+
 /** When a target is backed up on its own: a cron in an IANA time zone, and what it backs up. */
 export type Schedule = 'off' | { cron: string; timezone: string; parts: PartsChoice };
 
@@ -31,6 +34,10 @@ export interface Target {
   protected: boolean;
   /** How pg_dump compresses the database part; default DEFAULT_PG_COMPRESSION. */
   compression?: PgCompression;
+  /** pg_dump patterns of tables whose rows the database part leaves out (the tables are kept, empty). */
+  excludeTableData?: readonly string[];
+  /** Where the process taking a backup reads the application's code version, recorded with the backup. */
+  codeVersion?: CodeVersionSource;
   schedule: Schedule;
   /** What to keep of this target's backups: the environment's policy, else the app's, else the defaults. */
   retention: RetentionPolicy;

@@ -22,6 +22,8 @@ export interface BackupMetadata {
   /** For a scheduled backup, the scheduled time it was taken for. */
   slot?: string | null;
   toolVersion: string;
+  /** The application's code version when the backup ran, where the environment says how to read it. */
+  codeVersion?: string | null;
   encryption: 'age-v1';
   objects: Array<{
     kind: 'db' | 'media';
@@ -32,6 +34,10 @@ export interface BackupMetadata {
     sha256: string;
     storedSizeBytes: number;
     storedSha256: string;
+    /** A database part's tables kept without their rows (`excludeTableData`): a restore leaves them empty. */
+    tablesWithoutRows?: string[];
+    /** A database part's tables and their exact row counts as of the dump's snapshot. */
+    tableRows?: Record<string, number>;
   }>;
   /**
    * HMACs of the rest of the file (in canonical form: keys sorted, no spaces) under keys derived from the identities
@@ -88,6 +94,7 @@ export function backupMetadata(backup: Backup, completedAt: Date): BackupMetadat
     completedAt: completedAt.toISOString(),
     slot: backup.slot?.toISOString() ?? null,
     toolVersion: backup.toolVersion,
+    ...(backup.codeVersion !== null && { codeVersion: backup.codeVersion }),
     encryption: 'age-v1',
     objects: backup.storedParts.map((part) => ({
       kind: part.kind,
@@ -99,6 +106,8 @@ export function backupMetadata(backup: Backup, completedAt: Date): BackupMetadat
       sha256: part.sha256,
       storedSizeBytes: part.storedSizeBytes,
       storedSha256: part.storedSha256,
+      ...(part.tablesWithoutRows !== undefined && { tablesWithoutRows: part.tablesWithoutRows }),
+      ...(part.tableRows !== undefined && { tableRows: part.tableRows }),
     })),
   };
 }
@@ -133,6 +142,7 @@ export function parseBackupMetadata(text: string, origin: string): Backup {
     error: null,
     pinned: false,
     toolVersion: data.toolVersion ?? 'unknown',
+    codeVersion: typeof data.codeVersion === 'string' ? data.codeVersion : null,
     verifiedAt: null,
     verifyError: null,
     slot: typeof data.slot === 'string' ? new Date(data.slot) : null,
@@ -143,6 +153,17 @@ export function parseBackupMetadata(text: string, origin: string): Backup {
       sha256: o.sha256,
       storedSizeBytes: o.storedSizeBytes,
       storedSha256: o.storedSha256,
+      ...(Array.isArray(o.tablesWithoutRows) && { tablesWithoutRows: o.tablesWithoutRows.map(String) }),
+      ...(isRowCounts(o.tableRows) && { tableRows: o.tableRows }),
     })),
   };
+}
+
+function isRowCounts(value: unknown): value is Record<string, number> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.values(value).every((count) => Number.isSafeInteger(count) && (count as number) >= 0)
+  );
 }

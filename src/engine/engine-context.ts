@@ -25,6 +25,12 @@ export interface EngineContext {
   targets: readonly Target[];
   /** The source of one part of one target, or a BackstopError when the target has no such part configured. */
   sourceFor: (target: Target, kind: PartKind) => Source;
+  /**
+   * Reads the application's code version for a backup of `target`, where its environment says how (`codeVersion:`):
+   * resolves to undefined when it says nothing, rejects with the reason when it cannot be read (the backup is then
+   * taken without a version, and the reason logged). Absent: no version is ever recorded.
+   */
+  codeVersionOf?: (target: Target) => Promise<string | undefined>;
   clock: () => Date;
   log: (line: string) => void;
 }

@@ -6,6 +6,8 @@ import { findTarget } from '../domain/find-target.ts';
 import type { PartKind } from '../domain/part-kind.ts';
 import { partFileName, partKinds } from '../domain/parts.ts';
 import { reasonOf } from '../domain/reason-of.ts';
+import type { Target } from '../domain/target.ts';
+import type { PartContents } from '../sources/source.ts';
 import { signedMetadataText } from './backup-metadata.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
 import { HashCounter } from './hash-counter.ts';
@@ -52,26 +54,36 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
     // Resolve every source first, so a part that is not configured fails before anything is written.
     const sources = kinds.map((kind) => ({ kind, source: ctx.sourceFor(target, kind) }));
     const recipients = await ctx.recipients();
+    const codeVersion = readCodeVersion(ctx, target, backup.id);
     const parts = await settleAll(
       sources.map(async ({ kind, source }) => {
         const key = `${folder}/${partFileName(kind, generation)}`;
         written.add(key);
         ctx.log(`backup ${backup.id}: reading the ${kind} part into ${key} in ${ctx.store.describe()}`);
+        let contents: PartContents = {};
         const part = await writePart(
           ctx,
           kind,
           key,
-          source.open({ signal: abort.signal, ...progressFor(options) }),
+          source.open({
+            signal: abort.signal,
+            ...progressFor(options),
+            onContents: (told) => {
+              contents = told;
+            },
+          }),
           recipients,
         );
         ctx.log(`backup ${backup.id}: ${kind} part written (${part.sizeBytes} bytes, ${part.storedSizeBytes} stored)`);
-        return part;
+        return withContents(ctx, backup.id, part, contents);
       }),
       () => abort.abort(),
     );
     await options.fence?.();
     await removeStrays(ctx, folder, written);
-    await ctx.catalog.completeBackup(backup.id, parts, ctx.clock(), options.lease);
+    await ctx.catalog.completeBackup(backup.id, parts, ctx.clock(), options.lease, {
+      codeVersion: await codeVersion,
+    });
     completed = await ctx.catalog.getBackup(backup.id);
   } catch (thrown) {
     // Stopped on purpose (cancelled): the reason to record is the stop's, not how the source noticed it.
@@ -90,6 +102,40 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
   await writeMetadata(ctx, completed);
   ctx.log(`backup ${backup.id} of ${backup.app}/${backup.env} completed`);
   return completed;
+}
+
+/** The part with what its plaintext holds, as its source told (a database's tables and their row counts). */
+function withContents(ctx: EngineContext, backupId: string, part: BackupPart, contents: PartContents): BackupPart {
+  const { tableRows, tablesWithoutRows } = contents;
+  const result = { ...part };
+  if (tableRows !== undefined) {
+    result.tableRows = tableRows;
+    const tables = Object.keys(tableRows).length;
+    const rows = Object.values(tableRows).reduce((sum, count) => sum + count, 0);
+    ctx.log(
+      `backup ${backupId}: ${tables} ${tables === 1 ? 'table' : 'tables'}, ${rows} ${rows === 1 ? 'row' : 'rows'} ` +
+        "in the dump's snapshot",
+    );
+  }
+  if (tablesWithoutRows !== undefined && tablesWithoutRows.length > 0) {
+    result.tablesWithoutRows = tablesWithoutRows;
+    ctx.log(`backup ${backupId}: without the rows of ${tablesWithoutRows.join(', ')}`);
+  }
+  return result;
+}
+
+/**
+ * The application's code version for this backup, or null when its environment does not say how to read it or it
+ * cannot be read: a version is worth recording, not worth failing a backup for (the reason is logged).
+ */
+async function readCodeVersion(ctx: EngineContext, target: Target, backupId: string): Promise<string | null> {
+  if (ctx.codeVersionOf === undefined) return null;
+  try {
+    return (await ctx.codeVersionOf(target)) ?? null;
+  } catch (error) {
+    ctx.log(`backup ${backupId}: taken without the application's code version: ${reasonOf(error)}`);
+    return null;
+  }
 }
 
 /**

@@ -57,6 +57,10 @@ export async function runRestore(ctx: EngineContext, restoreId: string, options:
   await ctx.catalog.updateRestore(restore.id, { status: 'running', startedAt: ctx.clock() });
   try {
     const parts = restorableParts(backup, restore.parts);
+    ctx.log(
+      `restore ${restore.id}: ${restore.parts} of backup ${backup.id} into ${targetName(target)}` +
+        `${restore.safetyBackup ? ', after a safety backup of what is there' : ', without a safety backup'}`,
+    );
     if (restore.safetyBackup) await takeSafetyBackup(ctx, restore, backup, target, options);
     const identities = await ctx.identities();
     const barrier = new CommitBarrier(parts.length);
@@ -66,7 +70,7 @@ export async function runRestore(ctx: EngineContext, restoreId: string, options:
     await settleAll(
       parts.map(async (part) => {
         try {
-          await restorePart(ctx, target, part, identities, barrier, abort.signal, options);
+          await restorePart(ctx, restore.id, target, part, identities, barrier, abort.signal, options);
         } catch (error) {
           barrier.fail(error);
           throw error;
@@ -115,6 +119,7 @@ async function takeSafetyBackup(
     requestedBy: restore.requestedBy,
   });
   await ctx.catalog.updateRestore(restore.id, { safetyBackupId: safety.id });
+  ctx.log(`restore ${restore.id}: taking safety backup ${safety.id} of ${targetName(target)} (${safety.parts})`);
   try {
     await runBackup(ctx, safety.id, options);
   } catch (error) {
@@ -127,6 +132,7 @@ async function takeSafetyBackup(
 
 async function restorePart(
   ctx: EngineContext,
+  restoreId: string,
   target: Target,
   part: BackupPart,
   identities: string[],
@@ -135,6 +141,7 @@ async function restorePart(
   options: RunOptions,
 ): Promise<void> {
   const source = ctx.sourceFor(target, part.kind);
+  ctx.log(`restore ${restoreId}: reading the ${part.kind} part from ${part.key} in ${ctx.store.describe()}`);
   const stored = await ctx.store.read(part.key);
   const plain = new HashCounter();
   let readError: unknown;
@@ -152,6 +159,10 @@ async function restorePart(
             'so nothing was restored. The object may have been replaced; run verify on the backup.';
           throw new BackstopError('backup-mismatch', message, { userMessage: message });
         }
+        ctx.log(
+          `restore ${restoreId}: the ${part.kind} part decrypted, authenticated and matched its sha256 ` +
+            `(${plain.bytes} bytes); it commits together with the other parts`,
+        );
         await options.fence?.();
         await barrier.arrive();
       },

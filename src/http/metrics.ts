@@ -1,39 +1,49 @@
 import type { RequestHandler } from 'express';
 import { sql } from 'kysely';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { StateDb } from '../state/state.ts';
 
-/** How far back `backstop_backup_duration_seconds` looks. */
-const DURATION_WINDOW_DAYS = 7;
-const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800];
 const OPERATION_KINDS = ['backup', 'restore', 'download', 'delivery'];
 const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+/** The events counted, by the counter that counts them. */
+const COUNTED_EVENTS = ['backup.succeeded', 'backup.failed', 'backup.missed', 'restore.succeeded', 'restore.failed'];
 
 /** What one scrape reads from the state database. */
 interface Snapshot {
   operations: { kind: string; status: string; count: number }[];
-  durations: { app: string; env: string; seconds: number }[];
-  bytes: { app: string; env: string; bytes: number }[];
-  lastCompleted: { app: string; env: string; trigger: string; seconds: number }[];
+  storedBytes: { app: string; env: string; bytes: number }[];
+  /** The newest completed backup of each target and trigger. */
+  newest: { app: string; env: string; trigger: string; completedAt: number; seconds: number; bytes: number }[];
+  /** Events by type and target (and trigger, for backups), with the summed run time of completed backups. */
+  events: { type: string; app: string; env: string; trigger: string | null; count: number; seconds: number }[];
 }
 
 /**
- * Backstop's Prometheus metrics, in a registry of their own (never prom-client's global one), read from the state
- * database at scrape time, so every instance sharing the database reports the same figures:
- * - `backstop_operations{kind,status}`: operations in the queue's history (finished ones are kept for a while);
+ * Backstop's Prometheus metrics, in a registry of their own (never prom-client's global one). Every `backstop_*`
+ * figure is read from the state database at scrape time, never from this process's memory, so any `serve` reports
+ * the whole fleet (the backups its own workers ran and those of every `worker`, which has no HTTP port), and every
+ * instance sharing the database reports the same figures (aggregate across instances with max, not sum). Units are
+ * in the names, in base units (seconds, bytes); counters end in `_total`.
+ * Gauges:
+ * - `backstop_state_up`: 1 when the state database answered this scrape (else 0, the others absent, the queue NaN);
+ * - `backstop_operations{kind,status}`: operations in the queue and its recent history (finished ones are kept for
+ *   a while, so this falls too);
  * - `backstop_queue_depth`: queued + running operations;
- * - `backstop_backup_duration_seconds{app,env}`: a histogram of the run time (completed_at - started_at) of the
- *   backups completed in the last 7 days, rebuilt at each scrape. It is a window, not a counter: read it directly
- *   (`histogram_quantile(0.9, sum by (le) (backstop_backup_duration_seconds_bucket))`), not through `rate()`;
- * - `backstop_backup_bytes_total{app,env}`: stored (encrypted) bytes of the completed backups kept now (it falls as
- *   retention deletes backups, so it is a gauge);
+ * - `backstop_backup_stored_bytes{app,env}`: stored (encrypted) bytes of the completed backups kept now (it falls
+ *   as retention deletes backups);
  * - `backstop_last_completed_backup_timestamp_seconds{app,env,trigger}`: when the newest completed backup ended
  *   (alert on `time() - ... > 2 * 86400`);
- * - `backstop_state_up`: 1 when the state database answered this scrape (else 0, and the figures above are absent,
- *   the queue depth NaN);
- * - the default process metrics (`process_*`, `nodejs_*`).
+ * - `backstop_last_completed_backup_duration_seconds{app,env,trigger}`: how long it ran;
+ * - `backstop_last_completed_backup_stored_bytes{app,env,trigger}`: what it stores.
+ * Counters, from the event log's counts (kept as each event is recorded; they only grow: use rate() and increase()):
+ * - `backstop_backups_completed_total{app,env,trigger}`, `backstop_backups_failed_total{app,env,trigger}`;
+ * - `backstop_backup_duration_seconds_total{app,env,trigger}`: the run time of the completed backups, summed (its
+ *   rate over the rate of completions is the mean duration over a window);
+ * - `backstop_backups_missed_total{app,env}`: `backup.missed` alerts;
+ * - `backstop_restores_completed_total{app,env}`, `backstop_restores_failed_total{app,env}`: by destination.
+ * Besides, the default process metrics of this instance (`process_*`, `nodejs_*`).
  */
-export function createMetricsRegistry(db: StateDb, clock: () => Date = () => new Date()): Registry {
+export function createMetricsRegistry(db: StateDb): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -41,7 +51,7 @@ export function createMetricsRegistry(db: StateDb, clock: () => Date = () => new
   // refills itself synchronously after that read, so concurrent scrapes never see a half-filled metric.
   let pending: Promise<Snapshot | undefined> | undefined;
   const snapshot = () => {
-    pending ??= readSnapshot(db, clock()).then(
+    pending ??= readSnapshot(db).then(
       (read) => {
         pending = undefined;
         return read;
@@ -92,44 +102,123 @@ export function createMetricsRegistry(db: StateDb, clock: () => Date = () => new
       this.set(active.reduce((sum, o) => sum + o.count, 0));
     },
   });
-  new Histogram({
-    name: 'backstop_backup_duration_seconds',
-    help: `Run time of the backups completed in the last ${DURATION_WINDOW_DAYS} days (recomputed at each scrape).`,
-    labelNames: ['app', 'env'],
-    buckets: DURATION_BUCKETS,
-    registers: [registry],
-    async collect() {
-      const read = await snapshot();
-      this.reset();
-      if (!read) return;
-      for (const d of read.durations) this.observe({ app: d.app, env: d.env }, d.seconds);
-    },
-  });
-  new Gauge({
-    name: 'backstop_backup_bytes_total',
+  targetGauge(registry, snapshot, {
+    name: 'backstop_backup_stored_bytes',
     help: 'Stored (encrypted) bytes of the completed backups kept, by target.',
     labelNames: ['app', 'env'],
-    registers: [registry],
-    async collect() {
-      const read = await snapshot();
-      this.reset();
-      if (!read) return;
-      for (const b of read.bytes) this.set({ app: b.app, env: b.env }, b.bytes);
-    },
+    samples: (read) => read.storedBytes.map((b) => [{ app: b.app, env: b.env }, b.bytes]),
   });
-  new Gauge({
+  const newest = (value: (n: Snapshot['newest'][number]) => number) => (read: Snapshot) =>
+    read.newest.map((n): Sample => [{ app: n.app, env: n.env, trigger: n.trigger }, value(n)]);
+  targetGauge(registry, snapshot, {
     name: 'backstop_last_completed_backup_timestamp_seconds',
     help: 'When the newest completed backup of a target and trigger ended (Unix time).',
     labelNames: ['app', 'env', 'trigger'],
+    samples: newest((n) => n.completedAt),
+  });
+  targetGauge(registry, snapshot, {
+    name: 'backstop_last_completed_backup_duration_seconds',
+    help: 'How long the newest completed backup of a target and trigger ran.',
+    labelNames: ['app', 'env', 'trigger'],
+    samples: newest((n) => n.seconds),
+  });
+  targetGauge(registry, snapshot, {
+    name: 'backstop_last_completed_backup_stored_bytes',
+    help: 'Stored (encrypted) bytes of the newest completed backup of a target and trigger.',
+    labelNames: ['app', 'env', 'trigger'],
+    samples: newest((n) => n.bytes),
+  });
+
+  const counted =
+    (type: string, value: (e: Snapshot['events'][number]) => number, withTrigger: boolean) => (read: Snapshot) =>
+      read.events
+        .filter((e) => e.type === type)
+        .map(
+          (e): Sample => [
+            { app: e.app, env: e.env, ...(withTrigger && { trigger: e.trigger ?? 'unknown' }) },
+            value(e),
+          ],
+        );
+  eventCounter(registry, snapshot, {
+    name: 'backstop_backups_completed_total',
+    help: 'Backups completed, by target and trigger.',
+    labelNames: ['app', 'env', 'trigger'],
+    samples: counted('backup.succeeded', (e) => e.count, true),
+  });
+  eventCounter(registry, snapshot, {
+    name: 'backstop_backups_failed_total',
+    help: 'Backups failed (after their last attempt), by target and trigger.',
+    labelNames: ['app', 'env', 'trigger'],
+    samples: counted('backup.failed', (e) => e.count, true),
+  });
+  eventCounter(registry, snapshot, {
+    name: 'backstop_backup_duration_seconds_total',
+    help: 'Run time of the completed backups, summed, by target and trigger.',
+    labelNames: ['app', 'env', 'trigger'],
+    samples: counted('backup.succeeded', (e) => e.seconds, true),
+  });
+  eventCounter(registry, snapshot, {
+    name: 'backstop_backups_missed_total',
+    help: 'Missed-backup alerts (no scheduled backup completed for two periods), by target.',
+    labelNames: ['app', 'env'],
+    samples: counted('backup.missed', (e) => e.count, false),
+  });
+  eventCounter(registry, snapshot, {
+    name: 'backstop_restores_completed_total',
+    help: 'Restores completed, by destination target.',
+    labelNames: ['app', 'env'],
+    samples: counted('restore.succeeded', (e) => e.count, false),
+  });
+  eventCounter(registry, snapshot, {
+    name: 'backstop_restores_failed_total',
+    help: 'Restores failed, by destination target.',
+    labelNames: ['app', 'env'],
+    samples: counted('restore.failed', (e) => e.count, false),
+  });
+  return registry;
+}
+
+type Sample = [Record<string, string>, number];
+interface Family {
+  name: string;
+  help: string;
+  labelNames: string[];
+  samples: (read: Snapshot) => Sample[];
+}
+
+/** A gauge refilled from each scrape's read of the state (absent while the state does not answer). */
+function targetGauge(registry: Registry, snapshot: () => Promise<Snapshot | undefined>, family: Family): void {
+  new Gauge({
+    name: family.name,
+    help: family.help,
+    labelNames: family.labelNames,
     registers: [registry],
     async collect() {
       const read = await snapshot();
       this.reset();
       if (!read) return;
-      for (const l of read.lastCompleted) this.set({ app: l.app, env: l.env, trigger: l.trigger }, l.seconds);
+      for (const [labels, value] of family.samples(read)) this.set(labels, value);
     },
   });
-  return registry;
+}
+
+/**
+ * A counter whose value is a total kept in the state (a count of events, which are never deleted), set afresh at
+ * each scrape: it never falls, whichever instance is scraped.
+ */
+function eventCounter(registry: Registry, snapshot: () => Promise<Snapshot | undefined>, family: Family): void {
+  new Counter({
+    name: family.name,
+    help: family.help,
+    labelNames: family.labelNames,
+    registers: [registry],
+    async collect() {
+      const read = await snapshot();
+      this.reset();
+      if (!read) return;
+      for (const [labels, value] of family.samples(read)) this.inc(labels, value);
+    },
+  });
 }
 
 /** `GET /metrics`: the registry in Prometheus' text format. */
@@ -140,46 +229,65 @@ export function metricsHandler(registry: Registry): RequestHandler {
   };
 }
 
-async function readSnapshot(db: StateDb, now: Date): Promise<Snapshot> {
-  const since = new Date(now.getTime() - DURATION_WINDOW_DAYS * 24 * 3600 * 1000);
+async function readSnapshot(db: StateDb): Promise<Snapshot> {
   const operations = await db
     .selectFrom('operations')
     .select(['kind', 'status', (eb) => eb.fn.countAll<string>().as('count')])
     .groupBy(['kind', 'status'])
     .execute();
-  const durations = await db
-    .selectFrom('backups')
-    .select(['app', 'env', 'started_at', 'completed_at'])
-    .where('status', '=', 'completed')
-    .where('started_at', 'is not', null)
-    .where('completed_at', '>=', since)
-    .execute();
-  const bytes = await db
+  const storedBytes = await db
     .selectFrom('backups as b')
     .innerJoin('backup_parts as p', 'p.backup_id', 'b.id')
     .select(['b.app', 'b.env', sql<string>`sum(p.stored_size_bytes)`.as('bytes')])
     .where('b.status', '=', 'completed')
     .groupBy(['b.app', 'b.env'])
     .execute();
-  const lastCompleted = await db
-    .selectFrom('backups')
-    .select(['app', 'env', 'trigger', (eb) => eb.fn.max('completed_at').as('latest')])
-    .where('status', '=', 'completed')
-    .groupBy(['app', 'env', 'trigger'])
+  const newest = await db
+    .selectFrom('backups as b')
+    .select([
+      'b.app',
+      'b.env',
+      'b.trigger',
+      'b.started_at',
+      'b.completed_at',
+      (eb) =>
+        eb
+          .selectFrom('backup_parts as p')
+          .select(sql<string>`sum(p.stored_size_bytes)`.as('bytes'))
+          .whereRef('p.backup_id', '=', 'b.id')
+          .as('bytes'),
+    ])
+    .where('b.status', '=', 'completed')
+    .where(
+      'b.completed_at',
+      '=',
+      sql<Date>`(select max(c.completed_at) from backups c where c.app = b.app and c.env = b.env and c.trigger = b.trigger and c.status = 'completed')`,
+    )
+    .execute();
+  // Kept up as events are recorded (EventLog.record): one row per type, target and trigger, however long the log.
+  const events = await db
+    .selectFrom('event_counts')
+    .select(['type', 'app', 'env', 'trigger', 'count', 'duration_ms'])
+    .where('type', 'in', COUNTED_EVENTS)
     .execute();
   return {
     operations: operations.map((o) => ({ kind: o.kind, status: o.status, count: Number(o.count) })),
-    durations: durations.map((d) => ({
-      app: d.app,
-      env: d.env,
-      seconds: Math.max(0, (epochMs(d.completed_at) - epochMs(d.started_at)) / 1000),
+    storedBytes: storedBytes.map((b) => ({ app: b.app, env: b.env, bytes: Number(b.bytes) })),
+    newest: newest.map((n) => ({
+      app: n.app,
+      env: n.env,
+      trigger: n.trigger,
+      completedAt: epochMs(n.completed_at) / 1000,
+      seconds: Math.max(0, (epochMs(n.completed_at) - epochMs(n.started_at)) / 1000),
+      bytes: Number(n.bytes ?? 0),
     })),
-    bytes: bytes.map((b) => ({ app: b.app, env: b.env, bytes: Number(b.bytes) })),
-    lastCompleted: lastCompleted.map((l) => ({
-      app: l.app,
-      env: l.env,
-      trigger: l.trigger,
-      seconds: epochMs(l.latest) / 1000,
+    events: events.map((e) => ({
+      type: e.type,
+      app: e.app ?? '',
+      env: e.env ?? '',
+      trigger: e.trigger === '' ? null : e.trigger,
+      count: Number(e.count),
+      seconds: Number(e.duration_ms ?? 0) / 1000,
     })),
   };
 }

@@ -5,7 +5,8 @@ export interface MailMessage {
   to: string;
   subject: string;
   text: string;
-  html: string;
+  /** Without it, a plain-text email. */
+  html?: string;
 }
 
 /** Sends email. Contract: resolves once the SMTP server accepted the message; rejects with the server's reason. */

@@ -6,6 +6,15 @@ import { withDeliveries } from '../state/webhook-deliveries.ts';
 /** The event cursor webhooks read the event log with. */
 export const WEBHOOK_CURSOR = 'webhooks';
 
+/**
+ * What dispatching needs of an endpoint: a webhook, or an app's email alerts (which hear only of their `app`).
+ */
+export type DispatchedEndpoint = Pick<WebhookEndpoint, 'name' | 'events' | 'success'> & {
+  retry: { attempts: number };
+  /** Only this app's events (email alerts); every app's when absent (webhooks). */
+  app?: string;
+};
+
 /** Events read per transaction. */
 const BATCH = 200;
 
@@ -16,9 +25,10 @@ export const DEFAULT_MAX_EVENT_AGE_MS = 24 * 3600 * 1000;
 export const DEFAULT_GAP_SETTLE_MS = 5000;
 
 /**
- * Turns new events into webhook deliveries: for each event after the `webhooks` cursor and each endpoint that wants
- * it now (`sendsNow`: its filter matches, and its success policy is `each` or the event is a failure or a missed
- * backup), one `webhook_deliveries` row and one queued `delivery` operation, then moves the cursor past the event.
+ * Turns new events into deliveries (webhooks, and email alerts): for each event after the `webhooks` cursor and each
+ * endpoint that wants it now (`sendsNow`: its filter matches, and its success policy is `each` or the event is a
+ * failure or a missed backup; and its app, for an endpoint of one app), one `webhook_deliveries` row and one queued
+ * `delivery` operation, then moves the cursor past the event.
  *
  * Contract:
  * - Exactly once: the cursor row is locked `FOR UPDATE` in the same transaction as the rows it creates, so instances
@@ -36,7 +46,7 @@ export const DEFAULT_GAP_SETTLE_MS = 5000;
  */
 export async function dispatchEvents(
   ctx: JobsContext,
-  endpoints: readonly WebhookEndpoint[],
+  endpoints: readonly DispatchedEndpoint[],
   now: Date,
   options: { maxAgeMs?: number; settleMs?: number } = {},
 ): Promise<number> {
@@ -55,6 +65,7 @@ export async function dispatchEvents(
           if (event.createdAt.getTime() < oldest) continue;
           for (const endpoint of endpoints) {
             if (!sendsNow(endpoint, event.type)) continue;
+            if (endpoint.app !== undefined && endpoint.app !== event.app) continue;
             const id = await deliveries.insertForEvent(endpoint.name, event.id, now);
             if (id === undefined) continue;
             await queue.enqueue(
@@ -91,7 +102,7 @@ export async function dispatchEvents(
  */
 export async function enqueueDigests(
   ctx: JobsContext,
-  endpoints: readonly WebhookEndpoint[],
+  endpoints: readonly DispatchedEndpoint[],
   day: string,
   now: Date,
 ): Promise<number> {

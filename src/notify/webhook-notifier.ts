@@ -1,8 +1,7 @@
-import type { WebhookEndpoint } from '../config/webhook-config.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import type { JobsContext } from '../jobs/jobs-context.ts';
 import { previousUtcDay } from '../state/webhook-deliveries.ts';
-import { dispatchEvents, enqueueDigests } from './webhook-dispatcher.ts';
+import { type DispatchedEndpoint, dispatchEvents, enqueueDigests } from './webhook-dispatcher.ts';
 
 export interface WebhookNotifierOptions {
   /** How often new events are turned into deliveries (default 2 s). */
@@ -12,10 +11,10 @@ export interface WebhookNotifierOptions {
 }
 
 /**
- * The webhook loop of a `serve` or `worker` process: every `dispatchEveryMs` it turns new events into deliveries
- * (`dispatchEvents`), and once a day, shortly after midnight UTC, it queues yesterday's digests (`enqueueDigests`;
- * also on start, so a digest missed while no instance ran is caught up). Any number of instances may run it: both are
- * exactly-once. The deliveries themselves run in workers (the `delivery` runner). Failures are logged, never thrown.
+ * The notification loop of `serve` (webhooks and email alerts, both deliveries): every `dispatchEveryMs` it turns
+ * new events into deliveries (`dispatchEvents`), and once a day, shortly after midnight UTC, it queues yesterday's
+ * digests (`enqueueDigests`; also on start, so a digest missed while no instance ran is caught up). Any number of
+ * instances may run it: both are exactly-once. The deliveries themselves run in workers (the `delivery` runner). Failures are logged, never thrown.
  */
 export class WebhookNotifier {
   private readonly dispatchEveryMs: number;
@@ -26,7 +25,7 @@ export class WebhookNotifier {
 
   constructor(
     private readonly ctx: JobsContext,
-    private readonly endpoints: readonly WebhookEndpoint[],
+    private readonly endpoints: readonly DispatchedEndpoint[],
     options: WebhookNotifierOptions = {},
   ) {
     this.dispatchEveryMs = options.dispatchEveryMs ?? 2000;

@@ -10,7 +10,7 @@ import { walkMediaDir } from './media-dir-walk.ts';
 import { isFsError, quote, unreadable } from './media-errors.ts';
 import { formatMediaSize } from './media-size.ts';
 import { type MediaTarEntry, writeMediaTar } from './media-tar-writer.ts';
-import type { ProgressListener, RestoreSummary, Source } from './source.ts';
+import type { OpenOptions, ProgressListener, RestoreSummary, Source } from './source.ts';
 
 /**
  * A local media directory (`/srv/shop/media`) as a media tar with manifest (see media-tar-writer.ts), and restores
@@ -29,7 +29,7 @@ export class MediaDirSource implements Source {
     this.fs = options.fs;
   }
 
-  open(options: { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Readable {
+  open(options: OpenOptions = {}): Readable {
     return writeMediaTar(this.entries(), options);
   }
 

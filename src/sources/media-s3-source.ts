@@ -6,7 +6,7 @@ import { readMediaS3 } from './media-s3-reader.ts';
 import { restoreMediaS3 } from './media-s3-restore.ts';
 import { formatMediaSize } from './media-size.ts';
 import { writeMediaTar } from './media-tar-writer.ts';
-import type { ProgressListener, RestoreSummary, Source } from './source.ts';
+import type { OpenOptions, ProgressListener, RestoreSummary, Source } from './source.ts';
 
 /**
  * Media kept in an S3 prefix (`s3://shop-media/live/`) as a media tar with manifest, each file carrying its object's
@@ -25,7 +25,7 @@ export class MediaS3Source implements Source {
     this.tempDir = options.tempDir ?? tmpdir();
   }
 
-  open(options: { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Readable {
+  open(options: OpenOptions = {}): Readable {
     return writeMediaTar(readMediaS3(this.location), { ...options, tempDir: this.tempDir });
   }
 

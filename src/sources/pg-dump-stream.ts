@@ -11,6 +11,10 @@ export interface PgDumpStreamOptions {
   redact: (text: string) => string;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
+  /** Awaited once pg_dump exited 0, before the stream ends; a rejection fails the stream instead. */
+  beforeEnd?: () => Promise<void>;
+  /** Called once, after pg_dump has exited or the stream was destroyed, whichever comes first. */
+  cleanup?: () => Promise<void>;
 }
 
 /** How much dump output may wait in the stream for a slow consumer before pg_dump is paused. */
@@ -39,9 +43,16 @@ export function streamPgDump(options: PgDumpStreamOptions): Readable {
     destroy(error, callback) {
       dump?.stop();
       options.signal?.removeEventListener('abort', onAbort);
+      void cleanUp();
       callback(error);
     },
   });
+  let cleaned = false;
+  const cleanUp = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    await options.cleanup?.();
+  };
   const onAbort = () => output.destroy(aborted(options.signal?.reason));
   if (options.signal?.aborted) {
     onAbort();
@@ -68,10 +79,14 @@ export function streamPgDump(options: PgDumpStreamOptions): Readable {
     const exit = await started.exited;
     if (output.destroyed) return;
     if (exit.code === 0) {
+      await options.beforeEnd?.();
+      await cleanUp();
+      if (output.destroyed) return;
       options.signal?.removeEventListener('abort', onAbort);
       output.push(null);
       return;
     }
+    await cleanUp();
     const failure = started.describeFailure(exit);
     // pg_dump bounds its wait for a table lock with a statement timeout on LOCK TABLE (--lock-wait-timeout).
     const locked = /statement timeout[\s\S]*LOCK TABLE (\S+)/.exec(failure)?.[1];

@@ -8,14 +8,17 @@ import {
   type PgCompression,
   parsePgCompression,
 } from '../domain/pg-compression.ts';
+import { tablePatternRegex } from '../domain/pg-table-pattern.ts';
+import { reasonOf } from '../domain/reason-of.ts';
 import { isMissingDatabase, PgConnection } from './pg-connection.ts';
 import { pgDumpCompressArgument } from './pg-dump-compress.ts';
+import { type DumpContents, DumpSnapshot } from './pg-dump-snapshot.ts';
 import { streamPgDump } from './pg-dump-stream.ts';
 import type { Spawn } from './pg-process.ts';
 import { restorePreamble } from './pg-restore-preamble.ts';
 import { runPgRestore } from './pg-restore-run.ts';
 import { findPgTools, type PgTools, toolMajor } from './pg-tools.ts';
-import type { ProgressListener, RestoreSummary, Source } from './source.ts';
+import type { OpenOptions, ProgressListener, RestoreSummary, Source } from './source.ts';
 
 export interface PostgresSourceOptions {
   /** postgres:// or postgresql:// URL of the database; query parameters are libpq's (sslmode, host=/socket/dir). */
@@ -32,6 +35,13 @@ export interface PostgresSourceOptions {
    * connection, so only this bounds it.
    */
   lockTimeoutMs?: number;
+  /** pg_dump patterns of tables whose rows the dump leaves out (`--exclude-table-data`); the tables are kept. */
+  excludeTableData?: readonly string[];
+  /**
+   * Whether each table's rows are counted in the dump's own snapshot (recorded with the backup, checked by a drill);
+   * default true.
+   */
+  countRows?: boolean;
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
@@ -48,6 +58,8 @@ export class PostgresSource implements Source {
   readonly #compression: PgCompression;
   readonly #binRoot: string | undefined;
   readonly #lockTimeoutMs: number;
+  readonly #excludeTableData: readonly string[];
+  readonly #countRows: boolean;
 
   /** Checks the options at once, so that a bad URL fails at start rather than at the first backup. */
   constructor(options: PostgresSourceOptions) {
@@ -67,23 +79,65 @@ export class PostgresSource implements Source {
     this.#compression = compression;
     this.#binRoot = options.binRoot;
     this.#lockTimeoutMs = lockTimeoutMs;
+    this.#excludeTableData = options.excludeTableData ?? [];
+    this.#countRows = options.countRows ?? true;
+    for (const pattern of this.#excludeTableData) tablePatternRegex(pattern); // fail here on a pattern pg_dump refuses
   }
 
-  open(options: { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Readable {
+  /**
+   * pg_dump's archive of the database, dumped from a snapshot Backstop exports and counts every table's rows in (see
+   * DumpSnapshot): `onContents` gets the counts before the stream ends. With `countRows: false`, pg_dump takes its own
+   * snapshot and nothing is counted.
+   */
+  open(options: OpenOptions = {}): Readable {
+    let snapshot: DumpSnapshot | undefined;
+    let counting: Promise<DumpContents> | undefined;
+    let cleanedUp = false;
     return streamPgDump({
       spawn: this.#spawn,
       pgDump: async () => {
         const { pgDump } = await this.#tools();
         const compress = pgDumpCompressArgument(this.#compression, await toolMajor(pgDump));
+        if (this.#countRows) {
+          snapshot = await DumpSnapshot.export(this.#connection, this.#lockTimeoutMs);
+          // Stopped while the snapshot was being exported: nobody else will close it.
+          if (cleanedUp) await snapshot.close();
+          else {
+            counting = snapshot.contents(this.#excludeTableData);
+            counting.catch(() => undefined); // awaited before the end; a failure then fails the stream
+          }
+        }
         return {
           command: pgDump,
-          args: ['--format=custom', '--no-password', `--lock-wait-timeout=${this.#lockTimeoutMs}`, compress],
+          args: [
+            '--format=custom',
+            '--no-password',
+            `--lock-wait-timeout=${this.#lockTimeoutMs}`,
+            compress,
+            ...(snapshot === undefined ? [] : [`--snapshot=${snapshot.id}`]),
+            ...this.#excludeTableData.map((pattern) => `--exclude-table-data=${pattern}`),
+          ],
         };
       },
       env: this.#environment(),
       redact: (text) => this.#connection.redact(text),
       signal: options.signal,
       onProgress: options.onProgress,
+      beforeEnd: async () => {
+        if (counting === undefined) return;
+        const contents = await counting.catch((error: unknown) => {
+          throw new BackstopError('pg-dump-failed', `counting the rows of the dump failed: ${reasonOf(error)}`, {
+            userMessage: `The database backup failed while counting each table's rows: ${this.#connection.redact(reasonOf(error))}`,
+            cause: error,
+            retryable: true,
+          });
+        });
+        options.onContents?.(contents);
+      },
+      cleanup: async () => {
+        cleanedUp = true;
+        await snapshot?.close();
+      },
     });
   }
 

@@ -2,7 +2,7 @@ import { finished, Readable } from 'node:stream';
 import type { PartKind } from '../domain/part-kind.ts';
 import { Backoff, isRetryable, type RetryPolicy, type RetryTools, withRetries } from '../retry/retry-policy.ts';
 import { UntouchedStream } from '../retry/untouched-stream.ts';
-import type { ProgressListener, RestoreSummary, Source } from './source.ts';
+import type { OpenOptions, ProgressListener, RestoreSummary, Source } from './source.ts';
 
 /**
  * A source that tries again when the driver fails with a retryable error (an unreachable database or bucket, a
@@ -28,7 +28,7 @@ export class RetryingSource implements Source {
    * (an async iteration of a stream would join what it buffered), so a chunk its producer marked as movable (see
    * movable-chunks.ts) stays so.
    */
-  open(options: { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Readable {
+  open(options: OpenOptions = {}): Readable {
     const { source } = this;
     const backoff = new Backoff({ ...this.options, ...(options.signal && { signal: options.signal }) });
     let current: Readable | undefined;

@@ -12,6 +12,21 @@ export interface Progress {
 
 export type ProgressListener = (progress: Progress) => void;
 
+/** What a part's plaintext holds, where the source can tell: a database part's tables and their row counts. */
+export interface PartContents {
+  /** Each table (`schema.table`) and its exact row count in the plaintext. */
+  tableRows?: Record<string, number>;
+  /** Tables the plaintext holds without their rows (`excludeTableData`): a restore leaves them empty. */
+  tablesWithoutRows?: string[];
+}
+
+export interface OpenOptions {
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  /** Told what the plaintext holds, before the stream ends (by a source that can tell). */
+  onContents?: (contents: PartContents) => void;
+}
+
 /** What a restore did, in figures a person can read ("412 files, 1.2 GB"). */
 export interface RestoreSummary {
   description: string;
@@ -34,10 +49,12 @@ export interface RestoreSummary {
  * - `describe` says in a few words what a restore would overwrite ("database shop_staging on db.internal:5432").
  * - `exists` is false when there is nothing there yet that a restore could overwrite (a media directory that was
  *   never created), so the safety backup before a restore skips it instead of failing; true otherwise.
+ * - A source that can tell what its plaintext holds (a database's tables and their row counts, as of the very snapshot
+ *   the dump is) calls `onContents` with it once, before the stream ends; the stream fails instead if it cannot.
  */
 export interface Source {
   readonly kind: PartKind;
-  open(options?: { signal?: AbortSignal; onProgress?: ProgressListener }): Readable;
+  open(options?: OpenOptions): Readable;
   restore(
     input: Readable,
     options: { beforeCommit: () => Promise<void>; signal?: AbortSignal; onProgress?: ProgressListener },

@@ -128,14 +128,20 @@ export class Catalog {
    * runs under the fence's lease generation (checked in the same transaction); otherwise nothing changes and it
    * throws `fenced`.
    */
-  async completeBackup(id: string, parts: BackupPart[], now: Date, fence?: LeaseFence): Promise<void> {
+  async completeBackup(
+    id: string,
+    parts: BackupPart[],
+    now: Date,
+    fence?: LeaseFence,
+    details: { codeVersion?: string | null } = {},
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       if (fence) await holdLease(trx, fence);
       await trx.deleteFrom('backup_parts').where('backup_id', '=', id).execute();
       await insertParts(trx, id, parts);
       await trx
         .updateTable('backups')
-        .set({ status: 'completed', completed_at: now, error: null })
+        .set({ status: 'completed', completed_at: now, error: null, code_version: details.codeVersion ?? null })
         .where('id', '=', id)
         .execute();
     });
@@ -190,6 +196,7 @@ export class Catalog {
           completed_at: backup.completedAt,
           error: null,
           tool_version: backup.toolVersion,
+          code_version: backup.codeVersion,
           verified_at: null,
           verify_error: null,
           slot: backup.slot,
@@ -373,6 +380,8 @@ async function insertParts(db: StateDb, backupId: string, parts: readonly Backup
         sha256: part.sha256,
         stored_size_bytes: part.storedSizeBytes,
         stored_sha256: part.storedSha256,
+        tables_without_rows: part.tablesWithoutRows?.length ? JSON.stringify(part.tablesWithoutRows) : null,
+        table_rows: part.tableRows === undefined ? null : JSON.stringify(part.tableRows),
       })),
     )
     .execute();
@@ -394,6 +403,7 @@ function toBackup(row: Selectable<BackupsTable>, parts: Selectable<BackupPartsTa
     error: row.error,
     pinned: row.pinned,
     toolVersion: row.tool_version,
+    codeVersion: row.code_version ?? null,
     verifiedAt: row.verified_at,
     verifyError: row.verify_error,
     slot: row.slot ?? null,
@@ -405,6 +415,8 @@ function toBackup(row: Selectable<BackupsTable>, parts: Selectable<BackupPartsTa
         sha256: p.sha256,
         storedSizeBytes: Number(p.stored_size_bytes),
         storedSha256: p.stored_sha256,
+        ...(p.tables_without_rows !== null && { tablesWithoutRows: JSON.parse(p.tables_without_rows) as string[] }),
+        ...(p.table_rows !== null && { tableRows: JSON.parse(p.table_rows) as Record<string, number> }),
       }))
       .sort((a, b) => a.kind.localeCompare(b.kind)),
   };

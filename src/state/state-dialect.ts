@@ -43,3 +43,14 @@ export function containsText(db: AnyDb, column: string, text: string): RawBuilde
     : sql`strpos(${sql.ref(column)}, ${text})`;
   return sql<SqlBool>`${position} > 0`;
 }
+
+/**
+ * The text of a top-level field of a JSON text column (`data` of an event), or null: `json_extract` in SQLite, `->>`
+ * in PostgreSQL. `field` is a name written in the code, never input.
+ */
+export function jsonField(db: AnyDb, column: string, field: string): RawBuilder<string | null> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) throw new Error(`not a field name: ${field}`);
+  return isEmbeddedState(db)
+    ? sql<string | null>`json_extract(${sql.ref(column)}, ${sql.lit(`$.${field}`)})`
+    : sql<string | null>`(${sql.ref(column)}::json ->> ${sql.lit(field)})`;
+}

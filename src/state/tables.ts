@@ -12,6 +12,7 @@ export interface StateTables {
   operations: OperationsTable;
   schedules: SchedulesTable;
   events: EventsTable;
+  event_counts: EventCountsTable;
   downloads: DownloadsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
@@ -46,6 +47,8 @@ export interface BackupsTable {
   error: string | null;
   pinned: Generated<boolean>;
   tool_version: string;
+  /** The application's code version when the backup ran, where the environment says how to read it. */
+  code_version: string | null;
   verified_at: Timestamp | null;
   verify_error: string | null;
   /** The scheduled time a scheduled backup was taken for; unique per target. Null for on-demand backups. */
@@ -60,6 +63,10 @@ export interface BackupPartsTable {
   sha256: string;
   stored_size_bytes: BigCount;
   stored_sha256: string;
+  /** JSON array of the tables (`schema.table`) a database part kept without their rows; null when none. */
+  tables_without_rows: string | null;
+  /** JSON object of a database part's tables and their exact row counts in the dump's snapshot; null when unknown. */
+  table_rows: string | null;
 }
 
 export interface RestoresTable {
@@ -109,6 +116,17 @@ export interface SchedulesTable {
   app: string;
   env: string;
   first_seen_at: Timestamp;
+}
+
+/** Events counted by type and target (and trigger, '' when none): the metrics' counters; kept by EventLog.record. */
+export interface EventCountsTable {
+  type: string;
+  app: string;
+  env: string;
+  trigger: string;
+  count: BigCount;
+  /** The summed `durationMs` of the events that carry one. */
+  duration_ms: BigCount;
 }
 
 export interface EventsTable {

@@ -14,3 +14,8 @@ export function formatBytes(bytes: number): string {
 export function formatTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+/** A code version short enough for a list: a full commit hash is cut to 12 characters, as `git log --oneline` would. */
+export function shortCodeVersion(version: string): string {
+  return /^[0-9a-f]{40}$/.test(version) ? version.slice(0, 12) : version;
+}

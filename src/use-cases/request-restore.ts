@@ -165,6 +165,8 @@ export async function previewRestore(
   input: RestoreInput,
 ): Promise<{
   destination: Target;
+  /** The parts the restore would overwrite: those asked for, else every part of the backup. */
+  parts: string;
   overwrites: string[];
   backupSummary: string;
   needsApproval: boolean;
@@ -182,6 +184,7 @@ export async function previewRestore(
   });
   return {
     destination,
+    parts: input.parts ?? backup.parts,
     overwrites: described.overwrites,
     backupSummary: described.backupSummary,
     needsApproval: needsApproval(principal, destination),

@@ -63,7 +63,7 @@ test('Ctrl-C twice on a create the CLI runs itself: cancelled, never resumed, no
   // A new backup of the target runs on its own: the cancelled one is not resumed before it.
   truncateSync(join(cwd, 'media', 'big.bin'), 0);
   const again = await runBackstop(['create', 'site/live', '--json'], { cwd });
-  expect(again.json()).toMatchObject({ status: 'completed' });
+  expect(again.json(), again.stdout + again.stderr).toMatchObject({ status: 'completed' });
   const after = await runBackstop(['list', '--json'], { cwd });
   expect(
     after

@@ -6,7 +6,10 @@ import { afterAll, expect, test } from 'vitest';
 import {
   applicationId,
   DiscordSigner,
+  autocomplete as discordAutocomplete,
+  buttonClick as discordClick,
   slashCommand as discordCommand,
+  userId as discordUserId,
   FakeDiscordApi,
 } from '../adapters/discord/discord-fakes.ts';
 import { FakeSlackApi } from '../adapters/slack/fake-slack-api.ts';
@@ -123,6 +126,57 @@ test('serve with Slack and Discord: signed commands are acknowledged, run, and t
         .find('PATCH', original)
         .some((request) => /Backup \w+ of site\/live completed/.test(JSON.stringify(request.body))),
     60_000,
+  );
+
+  // Discord's autocomplete is answered by serve itself, from its state: the backups the person may read.
+  const postDiscord = async (payload: Record<string, unknown>) => {
+    const body = JSON.stringify(payload);
+    const answer = await fetch(`${url}/discord/interactions`, {
+      method: 'POST',
+      headers: signer.headers(body, new Date()),
+      body,
+    });
+    return { status: answer.status, json: await answer.json() };
+  };
+  const offered = await postDiscord(discordAutocomplete('restore', 'id', ''));
+  expect(offered.status).toBe(200);
+  expect(offered.json).toMatchObject({ type: 8 });
+  const choices = (offered.json as { data: { choices: Array<{ name: string; value: string }> } }).data.choices;
+  expect(choices.map((choice) => choice.value)).toContain(backupId);
+  expect(choices.find((choice) => choice.value === backupId)!.name).toMatch(
+    new RegExp(`^${backupId} · site/live · (just now|\\d+ min ago) · media · from slack$`),
+  );
+
+  // A restore from Discord is first confirmed privately; only the Restore click asks for it (here a card, since
+  // site/live is protected), naming the asker as a mention.
+  const restoreAsked = await postDiscord(
+    discordCommand('restore', [{ name: 'id', type: 3, value: backupId }], { token: 'restore-token' }),
+  );
+  expect(restoreAsked.json).toEqual({ type: 5, data: { flags: 64 } });
+  await discordApi.waitFor(
+    () => discordApi.find('POST', `/webhooks/${applicationId}/restore-token`).length > 0,
+    30_000,
+  );
+  const question = discordApi.find('POST', `/webhooks/${applicationId}/restore-token`)[0]!.body as {
+    content: string;
+    flags: number;
+    components: Array<{ components: Array<{ custom_id: string; label: string }> }>;
+  };
+  expect(question.flags).toBe(64);
+  expect(question.content).toContain(`Restore media of ${backupId} into site/live?`);
+  const confirm = question.components[0]!.components.find((button) => button.label === 'Restore')!.custom_id;
+  const clicked = await postDiscord(
+    discordClick(confirm, { token: 'confirm-token', member: { user: { id: discordUserId }, roles: ['777'] } }),
+  );
+  expect(clicked.json).toEqual({ type: 6 });
+  await discordApi.waitFor(
+    () =>
+      discordApi
+        .find('POST', `/webhooks/${applicationId}/confirm-token`)
+        .some((request) =>
+          JSON.stringify(request.body).includes(`<@${discordUserId}> asks to restore backup ${backupId}`),
+        ),
+    30_000,
   );
 
   child.kill('SIGTERM');

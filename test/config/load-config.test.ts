@@ -220,6 +220,63 @@ apps:
     );
   });
 
+  test('excludeTableData and codeVersion reach the target; mistakes in them are named with line, path and fix', () => {
+    const config = parseConfig(
+      `apps:
+  shop:
+    environments:
+      live:
+        database: postgres://db/live
+        excludeTableData: [django_session, "audit.log_*"]
+        codeVersion: { command: git -C /srv/shop rev-parse HEAD }
+      staging: { database: postgres://db/staging, codeVersion: { env: APP_REVISION }, excludeTableData: [] }
+`,
+      '/etc/backstop.yaml',
+      { env: {}, cwd: '/' },
+    );
+    expect(config.targets.map((t) => [t.excludeTableData, t.codeVersion])).toEqual([
+      [['django_session', 'audit.log_*'], { command: 'git -C /srv/shop rev-parse HEAD' }],
+      [undefined, { env: 'APP_REVISION' }],
+    ]);
+
+    const problems = problemsOf(`apps:
+  shop:
+    environments:
+      live:
+        database: postgres://db/live
+        excludeTableData: django_session
+      staging:
+        database: postgres://db/staging
+        excludeTableData: [shop.audit.log, --exclude-table=x, ""]
+      media:
+        media: /srv/media
+        excludeTableData: [sessions]
+      test:
+        database: postgres://db/test
+        codeVersion: git rev-parse HEAD
+      dev:
+        database: postgres://db/dev
+        codeVersion: { env: "app revision" }
+`);
+    expect(problems).toMatch(
+      /backstop.yaml:6: apps\.shop\.environments\.live\.excludeTableData: write a list, e\.g\. \[a, b\] \(found a string\)/,
+    );
+    expect(problems).toMatch(
+      /backstop.yaml:9: .*staging\.excludeTableData\[0\]: .*more than one "\." \(write schema\.table\)/,
+    );
+    expect(problems).toMatch(
+      /backstop.yaml:9: .*staging\.excludeTableData\[1\]: write the table pattern alone, without a pg_dump option/,
+    );
+    expect(problems).toMatch(
+      /backstop.yaml:9: .*staging\.excludeTableData\[2\]: write a table pattern such as django_session/,
+    );
+    expect(problems).toMatch(
+      /backstop.yaml:12: .*media\.excludeTableData: excludeTableData applies to the database part/,
+    );
+    expect(problems).toMatch(/backstop.yaml:15: .*test\.codeVersion: codeVersion is \{ env: VARIABLE \}/);
+    expect(problems).toMatch(/backstop.yaml:18: .*dev\.codeVersion\.env: write an environment variable name/);
+  });
+
   test('every mistake is named with its line, its path and what to write', () => {
     const message = problemsOf(`dataDir: ./data
 databse: x

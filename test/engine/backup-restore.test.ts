@@ -210,7 +210,7 @@ describe.each<StoreKind>(['directory', 's3'])('backups and restores on the %s st
     expect(verified.backup.verifyError).toBeNull();
   });
 
-  test('a failing pg_dump fails the backup with its error and leaves no object behind', async () => {
+  test('a database that cannot be dumped fails the backup with the reason and leaves no object behind', async () => {
     const broken = target('shop', 'broken', {
       database: live.database!.replace(/\/[^/]+$/, '/backstop_no_such_database'),
       mediaDir: join(workDir, 'live'),
@@ -225,7 +225,7 @@ describe.each<StoreKind>(['directory', 's3'])('backups and restores on the %s st
         note: null,
         requestedBy: null,
       });
-      await expect(runBackup(brokenEngine.ctx, queued.id)).rejects.toMatchObject({ code: 'pg-dump-failed' });
+      await expect(runBackup(brokenEngine.ctx, queued.id)).rejects.toMatchObject({ code: 'pg-connect-failed' });
       const row = await brokenEngine.ctx.catalog.getBackup(queued.id);
       expect(row.status).toBe('failed');
       expect(row.error).toMatch(/backstop_no_such_database/);

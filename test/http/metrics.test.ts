@@ -50,7 +50,8 @@ test('/metrics is served only with an engine, in Prometheus text format, from th
     expect(sample(empty, 'backstop_state_up')).toBe(1);
     expect(sample(empty, 'backstop_queue_depth')).toBe(0);
     expect(sample(empty, 'backstop_operations{kind="backup",status="succeeded"}')).toBe(0);
-    expect(empty).toContain('# TYPE backstop_backup_duration_seconds histogram');
+    expect(empty).toContain('# TYPE backstop_backups_completed_total counter');
+    expect(empty).toContain('# TYPE backstop_last_completed_backup_duration_seconds gauge');
     expect(empty).toContain('process_cpu_user_seconds_total');
     expect(empty).not.toContain('backstop_last_completed_backup_timestamp_seconds{');
 
@@ -76,17 +77,22 @@ test('/metrics is served only with an engine, in Prometheus text format, from th
     const backup = await engine.ctx.catalog.getBackup(queued.backup.id);
     expect(backup.status).toBe('completed');
 
-    // Two scrapes at once read the same figures (the histogram is rebuilt, never counted twice).
+    // Two scrapes at once read the same figures (each is a total read from the state, never counted twice).
     const scrapes = await Promise.all([1, 2].map(async () => (await fetch(`${server.url}/metrics`)).text()));
     for (const scrape of scrapes) {
       expect(sample(scrape, 'backstop_queue_depth')).toBe(0);
       expect(sample(scrape, 'backstop_operations{kind="backup",status="succeeded"}')).toBe(1);
       expect(sample(scrape, 'backstop_operations{kind="backup",status="queued"}')).toBe(0);
-      expect(sample(scrape, 'backstop_backup_bytes_total{app="shop",env="live"}')).toBe(
+      expect(sample(scrape, 'backstop_backup_stored_bytes{app="shop",env="live"}')).toBe(
         backup.storedParts[0]!.storedSizeBytes,
       );
-      expect(sample(scrape, 'backstop_backup_duration_seconds_count{app="shop",env="live"}')).toBe(1);
-      expect(sample(scrape, 'backstop_backup_duration_seconds_bucket{le="+Inf",app="shop",env="live"}')).toBe(1);
+      expect(sample(scrape, 'backstop_backups_completed_total{app="shop",env="live",trigger="on-demand"}')).toBe(1);
+      expect(
+        sample(scrape, 'backstop_last_completed_backup_duration_seconds{app="shop",env="live",trigger="on-demand"}'),
+      ).toBeCloseTo((backup.completedAt!.getTime() - backup.startedAt!.getTime()) / 1000, 3);
+      expect(
+        sample(scrape, 'backstop_last_completed_backup_stored_bytes{app="shop",env="live",trigger="on-demand"}'),
+      ).toBe(backup.storedParts[0]!.storedSizeBytes);
       const last = sample(
         scrape,
         'backstop_last_completed_backup_timestamp_seconds{app="shop",env="live",trigger="on-demand"}',

@@ -33,6 +33,7 @@ test('the packed package installed with --omit=dev runs a backup and verifies it
   const paths = files.map((f) => f.path);
   expect(paths).toContain('dist/cli/main.js');
   expect(paths).toContain('bin/backstop.js');
+  expect(paths).toContain('schema/backstop.schema.json');
   expect(paths.filter((p) => p.startsWith('test/') || p.endsWith('.ts'))).toEqual([]);
 
   // The image's steps (see Dockerfile): the package unpacked and its production dependencies installed at the

@@ -60,7 +60,7 @@ describe('PostgresSource and the password', () => {
     ]);
 
     expect(failures.map((error) => (error as { code: string }).code)).toEqual([
-      'pg-dump-failed',
+      'pg-connect-failed', // the dump's snapshot, exported before pg_dump starts
       'pg-connect-failed',
       'pg-connect-failed',
     ]);

@@ -412,10 +412,18 @@ describe.each(dialects)('the stores keep their contract on %s', (_name, open) =>
         error: null,
         pinned: false,
         toolVersion: '0.1.0',
+        codeVersion: '4f2c9e1 (release 2026.10)',
         verifiedAt: null,
         verifyError: null,
         slot: at('2026-10-01T03:00:00Z'),
-        storedParts: [dbPart, mediaPart],
+        storedParts: [
+          {
+            ...dbPart,
+            tablesWithoutRows: ['public.django_session', 'audit."Log entries"'],
+            tableRows: { 'audit."Log entries"': 0, 'public.django_session': 0, 'public.orders': 9_007_199_254_740 },
+          },
+          mediaPart,
+        ],
       };
       expect(await catalog.importBackup(backup)).toBe(true);
       expect(await catalog.importBackup({ ...backup, note: 'again' })).toBe(false);

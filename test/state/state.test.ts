@@ -50,7 +50,12 @@ describe.each(dialects)('state on %s', (_name, open) => {
   test('migrations apply once and then report nothing new', async () => {
     const applied = await migrateToLatest(state.db);
     if (_name === 'embedded SQLite')
-      expect(applied).toEqual(['0010-embedded-schema', '0011-lease-generation', '0012-runnable-operations']);
+      expect(applied).toEqual([
+        '0010-embedded-schema',
+        '0011-lease-generation',
+        '0012-runnable-operations',
+        '0013-what-a-backup-holds',
+      ]);
     else
       expect(applied).toEqual([
         '0001-backups-and-restores',
@@ -65,6 +70,7 @@ describe.each(dialects)('state on %s', (_name, open) => {
         '0010-web-sessions',
         '0011-lease-generation',
         '0012-runnable-operations',
+        '0013-what-a-backup-holds',
       ]);
     expect(await migrateToLatest(state.db)).toEqual([]);
   });

@@ -9,7 +9,8 @@ import { Occurrences } from './occurrences.ts';
  * front's thread, as `backstop serve` does. `logs` collects the front's log lines; `answered` the chat requests it
  * has answered (their deliveries handed to the endpoints, or found replays): wait on it to know the front is done
  * with a request; `close` stops it all. `delivered` is the record of delivered requests (the state's, for a test of
- * instances sharing one); a record in memory of this front's own by default. `recordTimeoutMs` and `consultTimeoutMs`
+ * instances sharing one); a record in memory of this front's own by default. `recordTimeoutMs` and `answerTimeoutMs`
+ * are the front's.
  * are the front's.
  */
 export async function serveBehindFront(
@@ -17,7 +18,7 @@ export async function serveBehindFront(
   endpoints: ChatEndpoint[],
   logs: string[] = [],
   delivered: DeliveredRequests = new MemoryDeliveredRequests(),
-  options: { recordTimeoutMs?: number; consultTimeoutMs?: number } = {},
+  options: { recordTimeoutMs?: number; answerTimeoutMs?: number } = {},
 ): Promise<{
   url: string;
   front: HttpFront;

@@ -9,13 +9,22 @@ export interface ReceivedMail {
   html: string;
 }
 
-/** A real SMTP server (smtp-server) that parses what it receives (mailparser). */
-export async function startSmtp(): Promise<{ port: number; mails: ReceivedMail[]; close: () => Promise<void> }> {
+/**
+ * A real SMTP server (smtp-server) that parses what it receives (mailparser). `refuses` names recipients it answers
+ * with 550 (mailbox unavailable), as a server does for an address it does not know.
+ */
+export async function startSmtp(
+  options: { refuses?: (address: string) => boolean } = {},
+): Promise<{ port: number; mails: ReceivedMail[]; close: () => Promise<void> }> {
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
     secure: false,
     disabledCommands: ['STARTTLS'],
     authOptional: true,
+    onRcptTo(address, _session, callback) {
+      if (!options.refuses?.(address.address)) return callback();
+      callback(Object.assign(new Error(`<${address.address}>: mailbox unavailable`), { responseCode: 550 }));
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {

@@ -426,6 +426,33 @@ describe('the Backups view', () => {
     expect((await olga.get('/api/v1/nothing')).headers.get('content-type')).toContain('application/problem+json');
   });
 
+  test('the code version and the tables kept without rows are shown on the list and the backup page', async () => {
+    const at = new Date(Date.UTC(2025, 6, 1));
+    const backup = await engine.ctx.catalog.insertBackup(
+      { app: 'shop', env: 'staging', trigger: 'on-demand', parts: 'db', note: 'versioned', requestedBy: 'cli:ana' },
+      at,
+    );
+    const part = {
+      kind: 'db' as const,
+      key: `shop/staging/${backup.id}/db.dump.age`,
+      sizeBytes: 10,
+      sha256: 'a'.repeat(64),
+      storedSizeBytes: 20,
+      storedSha256: 'b'.repeat(64),
+      tablesWithoutRows: ['public.django_session', 'public."Logs"'],
+    };
+    await engine.ctx.catalog.completeBackup(backup.id, [part], at, undefined, {
+      codeVersion: '4f2c9e1d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d',
+    });
+    const olga = await signedIn('web:olga');
+    const list = await olga.get('/backups?target=shop/staging');
+    expect(list.text).toContain('code <code>4f2c9e1d8a7b</code>');
+    const page = await olga.get(`/backups/${backup.id}`);
+    expect(page.text).toContain('<dt>Code version</dt><dd><code>4f2c9e1d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d</code></dd>');
+    expect(page.text).toContain('without the rows of public.django_session, public.&#34;Logs&#34;');
+    await engine.ctx.catalog.deleteBackup(backup.id);
+  });
+
   test('a long list pages by 100, newest first, each kind on its own', async () => {
     for (let i = 0; i < 105; i++) {
       const at = new Date(Date.UTC(2026, 0, 1, 0, i));

@@ -46,6 +46,7 @@ export function backupPage(data: BackupPageData): Html {
   <dt>Started</dt><dd>${timeOf(backup.createdAt)}</dd>
   <dt>Finished</dt><dd>${timeOf(backup.completedAt)}</dd>
   <dt>Note</dt><dd>${backup.note ?? html`<span class="muted">none</span>`}</dd>
+  <dt>Code version</dt><dd>${backup.codeVersion ? html`<code>${backup.codeVersion}</code>` : html`<span class="muted">not recorded</span>`}</dd>
   <dt>Kept because</dt><dd>${data.retention ? (data.retention.keep ? data.retention.reason : html`<span class="tag warn">pending deletion</span> ${data.retention.reason}`) : '—'}</dd>
   <dt>Pinned</dt><dd>${backup.pinned ? 'yes: retention never deletes it' : 'no'}</dd>
   <dt>Last verified</dt><dd>${backup.verifyError ? html`<span class="status failed">failed</span> ${backup.verifyError}` : timeOf(backup.verifiedAt)}</dd>
@@ -60,7 +61,7 @@ ${data.operation && (data.operation.status === 'queued' || data.operation.status
     <thead><tr><th scope="col">Part</th><th scope="col">Size</th><th scope="col">sha256 (plaintext)</th><th scope="col">Stored as</th></tr></thead>
     <tbody>${backup.storedParts.map(
       (p) =>
-        html`<tr><td data-label="Part">${p.kind === 'db' ? 'database (pg_dump custom format)' : 'media (tar)'}</td><td data-label="Size">${formatBytes(p.sizeBytes)}</td><td data-label="sha256"><code class="hash">${p.sha256}</code></td><td data-label="Stored as"><span><code>${p.key}</code> (${formatBytes(p.storedSizeBytes)}, age)</span></td></tr>`,
+        html`<tr><td data-label="Part">${p.kind === 'db' ? 'database (pg_dump custom format)' : 'media (tar)'}${p.tablesWithoutRows?.length ? html`<br><span class="muted">without the rows of ${p.tablesWithoutRows.join(', ')}</span>` : ''}</td><td data-label="Size">${formatBytes(p.sizeBytes)}</td><td data-label="sha256"><code class="hash">${p.sha256}</code></td><td data-label="Stored as"><span><code>${p.key}</code> (${formatBytes(p.storedSizeBytes)}, age)</span></td></tr>`,
     )}</tbody>
   </table></div>`
   }

@@ -3,7 +3,7 @@ import type { Operation } from '../../domain/operation.ts';
 import { targetName } from '../../domain/target.ts';
 import type { RetentionDecision } from '../../retention/retention-decision.ts';
 import type { WebSession } from '../../state/web-sessions.ts';
-import { formatBytes } from '../../text/format-units.ts';
+import { formatBytes, shortCodeVersion } from '../../text/format-units.ts';
 import type { readTargets } from '../../use-cases/read-targets.ts';
 import { type Html, html } from './html.ts';
 import { csrfField, page, timeOf } from './layout.ts';
@@ -118,7 +118,7 @@ function backupRow(backup: Backup, decision: RetentionDecision | undefined): Htm
   const size = backup.storedParts.reduce((sum, p) => sum + p.storedSizeBytes, 0);
   return html`<tr>
   <td data-label="When"><span><a href="/backups/${backup.id}">${timeOf(backup.createdAt)}</a> <span class="id">${backup.id}</span></span></td>
-  <td data-label="What">${partsLabel(backup.parts)}</td>
+  <td data-label="What">${partsLabel(backup.parts)}${backup.codeVersion ? html` <span class="muted">code <code>${shortCodeVersion(backup.codeVersion)}</code></span>` : ''}</td>
   <td data-label="Size">${backup.storedParts.length > 0 ? formatBytes(size) : '—'}</td>
   <td data-label="Note"><div class="note">${backup.note ?? ''}</div></td>
   <td data-label="Asked by">${backup.requestedBy ?? 'schedule'}</td>

@@ -100,6 +100,29 @@ describe('acknowledgeDiscordInteraction: answers', () => {
     });
   });
 
+  test('/backup restore gets a private deferred reply: it first asks its caller to confirm, privately', () => {
+    const interaction = slashCommand('restore', [{ name: 'id', type: 3, value: '7k3qx2' }]);
+    expect(acknowledge(signed(interaction))).toEqual({
+      status: 200,
+      json: { type: 5, data: { flags: 64 } },
+      delivery: { interaction },
+    });
+  });
+
+  test('an autocomplete of /backup is a question for the main thread, with no choices as the fallback', () => {
+    const interaction = { ...slashCommand('restore', [{ name: 'id', type: 3, value: '7k', focused: true }]), type: 4 };
+    expect(acknowledge(signed(interaction))).toEqual({
+      status: 200,
+      json: { type: 8, data: { choices: [] } },
+      question: { interaction },
+    });
+  });
+
+  test('an autocomplete of another command gets no choices and asks nothing', () => {
+    const interaction = { ...slashCommand('status'), type: 4, data: { id: '1', name: 'other', type: 1 } };
+    expect(acknowledge(signed(interaction))).toEqual({ status: 200, json: { type: 8, data: { choices: [] } } });
+  });
+
   test('a button click gets a deferred update and is delivered as sent', () => {
     const interaction = buttonClick('approve:r1');
     expect(acknowledge(signed(interaction))).toEqual({
@@ -116,12 +139,20 @@ describe('acknowledgeDiscordInteraction: answers', () => {
       { ...slashCommand('status'), data: { id: '1', name: 'other', type: 1 } },
       buttonClick('deny:r1'),
       { ...buttonClick('deny:r1'), type: 5 },
+      { ...slashCommand('show', [{ name: 'id', type: 3, value: '', focused: true }]), type: 4 },
     ].map((interaction) => acknowledge(signed(interaction)).delivery !== undefined);
-    expect(delivered).toEqual([false, true, false, true, false]);
+    expect(delivered).toEqual([false, true, false, true, false, false]);
   });
 
   test('the answer is plain data, as it crosses a thread boundary', () => {
-    for (const interaction of [{ type: 1 }, slashCommand('status'), buttonClick('approve:r1'), { type: 9 }]) {
+    const autocomplete = { ...slashCommand('show', [{ name: 'id', type: 3, value: '', focused: true }]), type: 4 };
+    for (const interaction of [
+      { type: 1 },
+      slashCommand('status'),
+      buttonClick('approve:r1'),
+      autocomplete,
+      { type: 9 },
+    ]) {
       const answer = acknowledge(signed(interaction));
       expect(structuredClone(answer)).toEqual(answer);
     }
@@ -154,7 +185,6 @@ describe('acknowledgeDiscordInteraction: malformed interactions get 400 and no d
   });
 
   test.each([
-    ['an autocomplete request (type 4)', { ...slashCommand('status'), type: 4 }, 'interaction type 4'],
     ['a modal submit (type 5)', { ...slashCommand('status'), type: 5 }, 'interaction type 5'],
     ['no type at all', { ...slashCommand('status'), type: undefined }, 'interaction type undefined'],
     ['a click without a custom_id', buttonClick('x', { data: { component_type: 2 } }), 'interaction type 3'],

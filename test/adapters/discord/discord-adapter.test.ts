@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { type DeliveredRequests, notStartedText } from '../../../adapters/chat-platform/chat-platform.ts';
 import { createDiscord, type DiscordChat } from '../../../adapters/discord/discord-adapter.ts';
 import { encodeDiscordReference } from '../../../adapters/discord/discord-reference.ts';
-import type { ChatOutput } from '../../../commands/chat/chat-types.ts';
+import type { ChatSuggestions, SuggestionSlot } from '../../../commands/chat/chat-suggestions.ts';
+import type { ChatCaller, ChatOutput } from '../../../commands/chat/chat-types.ts';
 import { BackstopError } from '../../../src/domain/backstop-error.ts';
 import { DeliveredChatRequests } from '../../../src/state/delivered-chat-requests.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
@@ -12,6 +13,7 @@ import { Occurrences } from '../../support/occurrences.ts';
 import { sharedStateDatabase } from '../../support/shared-state.ts';
 import {
   applicationId,
+  autocomplete,
   buttonClick,
   channelId,
   DiscordSigner,
@@ -41,7 +43,12 @@ let settled: Occurrences<void>;
  * `delivered` is the record of delivered requests (a state's, or by default one in memory for this instance alone).
  */
 async function start(
-  options: { updateIntervalMs?: number; delivered?: DeliveredRequests; recordTimeoutMs?: number } = {},
+  options: {
+    updateIntervalMs?: number;
+    delivered?: DeliveredRequests;
+    recordTimeoutMs?: number;
+    suggestions?: ChatSuggestions;
+  } = {},
 ) {
   const { delivered, recordTimeoutMs, ...adapterOptions } = options;
   settled = new Occurrences<void>();
@@ -450,6 +457,66 @@ describe('createDiscord behind the front: buttons', () => {
     clock.advance(15 * 60);
     proceed();
     await fake.waitFor(() => fake.find('PATCH', `/channels/${channelId}/messages/121212121212121212`).length === 1);
+  });
+});
+
+describe('createDiscord behind the front: autocomplete', () => {
+  /** Suggestions that record what they were asked and answer with `answer`. */
+  function recordingSuggestions(answer: (slot: SuggestionSlot, typed: string) => Promise<string[]>) {
+    const asked: Array<{ caller: ChatCaller; slot: SuggestionSlot; typed: string; limits: unknown }> = [];
+    const suggestions: ChatSuggestions = {
+      async suggest(caller, slot, typed, limits) {
+        asked.push({ caller, slot, typed, limits });
+        return (await answer(slot, typed)).map((value) => ({ label: `label of ${value}`, value }));
+      },
+    };
+    return { asked, suggestions };
+  }
+
+  test('is answered with the choices for the focused option, for the caller, within Discord limits', async () => {
+    const { asked, suggestions } = recordingSuggestions(async (_, typed) => [`${typed}x2`, `${typed}y3`]);
+    await start({ suggestions });
+    const response = await post(autocomplete('restore', 'to', 'shop/st', [{ name: 'id', type: 3, value: '7k3qx2' }]));
+    expect(response.json).toEqual({
+      type: 8,
+      data: {
+        choices: [
+          { name: 'label of shop/stx2', value: 'shop/stx2' },
+          { name: 'label of shop/sty3', value: 'shop/sty3' },
+        ],
+      },
+    });
+    expect(asked).toEqual([
+      {
+        caller: {
+          platform: 'discord',
+          user: `discord:${userId}`,
+          groups: ['discord-role:777', 'discord-role:778'],
+          channel: `discord-channel:${channelId}`,
+        },
+        slot: { kind: 'target', command: 'restore' },
+        typed: 'shop/st',
+        limits: { count: 25, labelLength: 100, valueLength: 100 },
+      },
+    ]);
+    expect(handler.calls).toEqual([]);
+    expect(fake.requests).toEqual([]);
+  });
+
+  test('suggestions that fail: no choices, and the log says why', async () => {
+    const failing = recordingSuggestions(async () => {
+      throw new Error('state database unreachable');
+    });
+    await start({ suggestions: failing.suggestions });
+    const response = await post(autocomplete('verify', 'id', ''));
+    expect(response.json).toEqual({ type: 8, data: { choices: [] } });
+    expect(failing.asked).toHaveLength(1);
+    expect(logs).toContainEqual(expect.stringContaining('state database unreachable'));
+  });
+
+  test('without suggestions, no choices', async () => {
+    await start();
+    expect((await post(autocomplete('pin', 'id', ''))).json).toEqual({ type: 8, data: { choices: [] } });
   });
 });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
+  autocompleteSlot,
   type DiscordCommandOption,
   discordCommands,
   interactionToText,
@@ -205,5 +206,28 @@ describe('discordCommands', () => {
       ...command!.options!.flatMap((o) => [o.description, ...optionsOf(o.name).map((x) => x.description as string)]),
     ];
     for (const d of descriptions) expect(d.length).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('autocompleteSlot', () => {
+  const focused = (name: string, value: string): DiscordCommandOption => ({ name, type: 3, value, focused: true });
+
+  test.each([
+    ['restore', [string('to', 'shop/live'), focused('id', '7k')], { kind: 'backup', command: 'restore' }, '7k'],
+    ['restore', [string('id', '7k3qx2'), focused('to', 'shop/st')], { kind: 'target', command: 'restore' }, 'shop/st'],
+    ['create', [string('parts', 'db'), focused('target', '')], { kind: 'target', command: 'create' }, ''],
+    ['unpin', [focused('id', 'a')], { kind: 'backup', command: 'unpin' }, 'a'],
+  ] as const)('/backup %s, %j -> %j', (subcommand, options, slot, typed) => {
+    expect(autocompleteSlot(backup(subcommand, [...options]))).toEqual({ slot, typed });
+  });
+
+  test.each([
+    ['an option without choices', backup('cancel', [focused('id', '')])],
+    ['an option with fixed choices', backup('create', [focused('parts', 'd')])],
+    ['an option this definition does not know', backup('restore', [focused('destination', '')])],
+    ['a subcommand it does not know', backup('restor', [focused('id', '')])],
+    ['nothing focused', backup('restore', [string('id', '7k')])],
+  ])('none for %s', (_, data) => {
+    expect(autocompleteSlot(data)).toBeUndefined();
   });
 });

@@ -199,7 +199,7 @@ export function interactionId(): string {
 /** An APPLICATION_COMMAND interaction for `/backup <subcommand>` as Discord sends it, with overrides. */
 export function slashCommand(
   subcommand: string,
-  options: Array<{ name: string; type: number; value: string | boolean }> = [],
+  options: Array<{ name: string; type: number; value: string | boolean; focused?: boolean }> = [],
   overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return {
@@ -213,6 +213,24 @@ export function slashCommand(
     member: { user: { id: userId, username: 'ana' }, roles: ['777', '778'] },
     data: { id: '888', name: 'backup', type: 1, options: [{ name: subcommand, type: 1, options }] },
     ...overrides,
+  };
+}
+
+/**
+ * An APPLICATION_COMMAND_AUTOCOMPLETE interaction: `typed` so far in the option `focus` of `/backup <subcommand>`,
+ * with `others` already filled in, as Discord sends it while someone types.
+ */
+export function autocomplete(
+  subcommand: string,
+  focus: string,
+  typed: string,
+  others: Array<{ name: string; type: number; value: string | boolean }> = [],
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    ...slashCommand(subcommand, [...others, { name: focus, type: 3, value: typed, focused: true }], overrides),
+    type: 4,
+    token: 'autocomplete-token',
   };
 }
 

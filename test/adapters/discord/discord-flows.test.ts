@@ -111,17 +111,41 @@ describe('Discord, end to end', () => {
     const [backup] = await engine.ctx.catalog.listBackups();
     expect(backup).toMatchObject({ status: 'completed', requestedBy: `discord:${approverId}` });
 
-    // The restorer asks to restore it into shop/live, which is protected: a card with buttons is posted.
+    // The restorer asks to restore it into shop/live, which is protected. First they confirm, privately.
     await sql(databases[0]!.url, 'update orders set total = 0');
     expect(
       await post(slashCommand('restore', [{ name: 'id', type: 3, value: backup!.id }], { token: 't-restore' })),
     ).toBe(200);
     await fake.waitFor(() => fake.find('POST', `/webhooks/${applicationId}/t-restore`).length > 0);
-    const card = fake.find('POST', `/webhooks/${applicationId}/t-restore`)[0]!.body as {
+    const question = fake.find('POST', `/webhooks/${applicationId}/t-restore`)[0]!.body as {
+      content: string;
+      flags: number;
+      components: Array<{ components: Array<{ custom_id: string; label: string }> }>;
+    };
+    expect(question.flags & 64).toBe(64);
+    expect(question.content).toContain(`Restore db of ${backup!.id} into shop/live?`);
+    expect(question.content).toContain('shop/live is protected: once you confirm, someone else with the approver role');
+    const confirm = question.components[0]!.components.find((b) => b.label === 'Restore')!.custom_id;
+
+    // Confirmed: a card with buttons is posted.
+    const asker = { member: { user: { id: userId, username: 'ana' }, roles: [] }, token: 't-confirm' };
+    expect(await post(buttonClick(confirm, asker))).toBe(200);
+    await fake.waitFor(() =>
+      fake
+        .find('POST', `/webhooks/${applicationId}/t-confirm`)
+        .some((r) => (r.body as { content: string }).content.includes('Restore request')),
+    );
+    const card = fake
+      .find('POST', `/webhooks/${applicationId}/t-confirm`)
+      .map((r) => r.body)
+      .find((body) => (body as { content: string }).content.includes('Restore request')) as {
       content: string;
       components: Array<{ components: Array<{ custom_id: string; label: string }> }>;
     };
-    expect(card.content).toContain('Restore request');
+    expect(card.content).toContain(`Restore request`);
+    expect(card).not.toHaveProperty('flags');
+    // The card names the requester as a mention.
+    expect(card.content).toContain(`<@${userId}> asks to restore backup ${backup!.id}`);
     const buttons = card.components[0]!.components;
     expect(buttons.map((b) => b.label)).toEqual(['Approve', 'Deny', 'Withdraw']);
     const approve = buttons[0]!.custom_id;

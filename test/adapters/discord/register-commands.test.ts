@@ -22,6 +22,31 @@ describe('registerDiscordCommands', () => {
     expect(answer).toEqual([expect.objectContaining({ name: 'backup', id: expect.stringMatching(/^\d+$/) })]);
   });
 
+  test('the command is shown to members allowed to Manage Server, and its id and target options autocomplete', async () => {
+    await registerDiscordCommands({ applicationId, botToken: 'bot-token', apiUrl: fake.apiUrl });
+    const [command] = fake.requests[0]!.body as Array<{
+      default_member_permissions: string;
+      options: Array<{ name: string; options: Array<{ name: string; autocomplete?: boolean }> }>;
+    }>;
+    expect(command!.default_member_permissions).toBe('32'); // MANAGE_GUILD (1 << 5)
+    const autocompleted = command!.options.flatMap((sub) =>
+      sub.options.filter((option) => option.autocomplete === true).map((option) => `${sub.name} ${option.name}`),
+    );
+    expect(autocompleted).toEqual([
+      'list target',
+      'create target',
+      'show id',
+      'restore id',
+      'restore to',
+      'download id',
+      'verify id',
+      'pin id',
+      'unpin id',
+      'prune target',
+      'schedule target',
+    ]);
+  });
+
   test('PUTs to one server with --guild', async () => {
     await registerDiscordCommands({ applicationId, botToken: 'bot-token', apiUrl: fake.apiUrl, guildId: '123456' });
     expect(fake.requests[0]).toMatchObject({

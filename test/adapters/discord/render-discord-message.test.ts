@@ -96,6 +96,58 @@ describe('renderDiscordMessage', () => {
   });
 });
 
+describe('renderDiscordMessage: people are mentioned', () => {
+  const ana = mention('discord:333333333333333333');
+  const bea = mention('discord:999999999999999999');
+
+  test("a Discord user named in a card's text and fields becomes a mention, which pings nobody", () => {
+    const rendered = renderDiscordMessage({
+      outcome: 'ok',
+      text:
+        `*Restore request r4x9ka*: ${ana} asks to restore backup 7k3qx2 into *shop/live*.\n` +
+        `Restored into shop/live, asked by ${ana}, approved by ${bea}.`,
+      fields: [{ label: 'Requested by', value: ana }],
+    });
+    expect(rendered.content).toBe(
+      '**Restore request r4x9ka**: <@333333333333333333> asks to restore backup 7k3qx2 into **shop/live**.\n' +
+        'Restored into shop/live, asked by <@333333333333333333>, approved by <@999999999999999999>.',
+    );
+    expect(rendered.embeds[0]!.fields).toEqual([
+      { name: 'Requested by', value: '<@333333333333333333>', inline: true },
+    ]);
+    expect(rendered.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  test('in bold, in a "who asked" line, after a link; principals only written as text stay as they are', () => {
+    const someone = mention('discord:42');
+    expect(
+      renderDiscordMessage({
+        outcome: 'ok',
+        text:
+          `op 4tq9zz  backup 7k3qx2 of shop/live  queued  by ${someone}\n*${someone}*\nhttps://x.example/d${someone}\n` +
+          'slack:U123 discord-role:777 discord-channel:222 discord:5 note: discord:42 https://x.example/discord:7',
+      }).content,
+    ).toBe(
+      'op 4tq9zz  backup 7k3qx2 of shop/live  queued  by <@42>\n**<@42>**\n<https://x.example/d><@42>\n' +
+        'slack:U123 discord-role:777 discord-channel:222 discord:5 note: discord:42 <https://x.example/discord:7>',
+    );
+  });
+
+  test('a refusal names people too ("already approved by"), and keeps a principal written as text', () => {
+    const text = `Already approved by ${mention('discord:42')}. Ask whoever runs Backstop to add discord:333 to apps.shop.access.approver.`;
+    expect(renderDiscordMessage({ outcome: 'refused', text }).content).toBe(
+      'Already approved by <@42>. Ask whoever runs Backstop to add discord:333 to apps.shop.access.approver.',
+    );
+  });
+
+  test("not in a refusal: it tells what to add to the config's access lists", () => {
+    const text =
+      'create needs the operator role on shop, which discord:333 does not have. Ask whoever runs Backstop to add ' +
+      'discord:333 to apps.shop.access.operator.';
+    expect(renderDiscordMessage({ outcome: 'refused', text }).content).toBe(text);
+  });
+});
+
 describe('toDiscordMarkdown', () => {
   test.each([
     ['*bold* and *more bold*', '**bold** and **more bold**'],

@@ -260,11 +260,11 @@ describe('acknowledgeSlackRequest: a submitted modal', () => {
 
     const answer = acknowledge(payloadBody(submission));
 
-    expect(answer).toEqual({ status: 200, consult: true, delivery: { body: submission } });
+    expect(answer).toEqual({ status: 200, question: { body: submission }, delivery: { body: submission } });
   });
 
   it('leaves slash commands and clicks unmarked: they are answered at once', () => {
-    expect(acknowledge(formBody(slashCommand())).consult).toBeUndefined();
-    expect(acknowledge(payloadBody(blockActions())).consult).toBeUndefined();
+    expect(acknowledge(formBody(slashCommand())).question).toBeUndefined();
+    expect(acknowledge(payloadBody(blockActions())).question).toBeUndefined();
   });
 });
