@@ -8,6 +8,7 @@ import type { HandlerContext } from '../handlers/reply.ts';
 import { resolveTarget } from '../handlers/resolve-target.ts';
 import { type ChatContext, chatPrincipal } from './chat-handler.ts';
 import type { ChatCaller, ChatMessage, ChatOutput } from './chat-types.ts';
+import { mention } from './mention.ts';
 import {
   type AskedRestore,
   confirmationActions,
@@ -96,7 +97,7 @@ export async function askToConfirmRestore(
       const app = command.to?.app ?? ctx.binding?.app ?? null;
       await record(chat.engine, ctx.principal, { app, action: ctx.asked ?? 'restore' }, 'refused', error.userMessage);
     }
-    await output.update({ outcome: 'refused', text: error.userMessage });
+    await output.private({ outcome: 'refused', text: error.userMessage });
   }
 }
 
@@ -182,7 +183,7 @@ function channelMessage(
   );
   return {
     output: {
-      update: (message) => edits.push({ ...message, text: `${message.text}\nAsked by ${asker}.` }),
+      update: (message) => edits.push({ ...message, text: `${message.text}\nAsked by ${mention(asker)}.` }),
       private: (message) => output.private(message),
       announce: (message) => output.announce(message),
       edit: (ref, message) => output.edit(ref, message),

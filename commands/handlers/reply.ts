@@ -36,4 +36,9 @@ export interface HandlerContext {
    * edit a message as it progresses). Without it, commands that start work reply as soon as it is queued.
    */
   follow?: (operation: Operation) => Promise<Operation>;
+  /**
+   * How a person (a principal id: `slack:U123`, `api:ci`) is written in the reply's text: as the id by default (the
+   * command line); chat writes a mention that each platform renders its own way (commands/chat/mention.ts).
+   */
+  person?: (principal: string) => string;
 }

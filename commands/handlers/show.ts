@@ -23,13 +23,13 @@ export async function handleShow(ctx: HandlerContext, command: Extract<Command, 
     case 'backup':
       return showBackup(ctx, shown.backup, shown.retention, shown.operation);
     case 'restore':
-      return showRestore(shown.restore, shown.operation);
+      return showRestore(ctx, shown.restore, shown.operation);
     case 'download':
       return showDownload(shown.download, shown.operation);
     case 'operation':
       return {
         outcome: 'ok',
-        text: operationLine(shown.operation),
+        text: operationLine(shown.operation, ctx.person),
         data: operationJson(shown.operation),
         view: operationView(shown.operation),
       };
@@ -44,7 +44,7 @@ function showBackup(
 ): Reply {
   const lines = [
     `Backup ${backup.id} of ${backup.app}/${backup.env}: ${backup.status}`,
-    `  trigger:   ${backup.trigger}${backup.requestedBy ? ` by ${backup.requestedBy}` : ''}`,
+    `  trigger:   ${backup.trigger}${backup.requestedBy ? ` by ${person(ctx, backup.requestedBy)}` : ''}`,
     `  created:   ${formatTime(backup.createdAt)}`,
   ];
   if (backup.completedAt) lines.push(`  finished:  ${formatTime(backup.completedAt)}`);
@@ -132,11 +132,11 @@ function backupView(
   ];
 }
 
-function showRestore(restore: Restore, operation: Operation | undefined): Reply {
+function showRestore(ctx: HandlerContext, restore: Restore, operation: Operation | undefined): Reply {
   const lines = [
     `Restore ${restore.id} of backup ${restore.backupId} into ${restore.destApp}/${restore.destEnv}: ${restore.status}`,
     `  parts:     ${restore.parts}`,
-    `  asked:     ${formatTime(restore.createdAt)}${restore.requestedBy ? ` by ${restore.requestedBy}` : ''}`,
+    `  asked:     ${formatTime(restore.createdAt)}${restore.requestedBy ? ` by ${person(ctx, restore.requestedBy)}` : ''}`,
   ];
   if (restore.completedAt) lines.push(`  finished:  ${formatTime(restore.completedAt)}`);
   if (restore.safetyBackupId) {
@@ -201,6 +201,11 @@ function activeOperationFields(operation: Operation | undefined): [string, Phras
 function activeOperationLines(operation: Operation | undefined): string[] {
   if (!operation || (operation.status !== 'queued' && operation.status !== 'running')) return [];
   return [`  operation: ${operation.id} (${operation.status}; cancel with: cancel ${operation.id})`];
+}
+
+/** Who asked, as the surface writes people (see HandlerContext.person). */
+function person(ctx: HandlerContext, principal: string): string {
+  return ctx.person ? ctx.person(principal) : principal;
 }
 
 /** What a database part holds: its tables and rows as of the dump, and the tables kept without their rows. */

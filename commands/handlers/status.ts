@@ -17,7 +17,7 @@ export async function handleStatus(ctx: HandlerContext, command: Extract<Command
     const operation = await showOperation(ctx.engine, ctx.principal, command.id);
     return {
       outcome: 'ok',
-      text: operationLine(operation),
+      text: operationLine(operation, ctx.person),
       data: operationJson(operation),
       view: operationView(operation),
     };
@@ -28,7 +28,7 @@ export async function handleStatus(ctx: HandlerContext, command: Extract<Command
       ? ['Nothing is queued or running.']
       : [
           `${active.length} operation${active.length === 1 ? '' : 's'} queued or running, in the order they run:`,
-          ...active.map(operationLine),
+          ...active.map((operation) => operationLine(operation, ctx.person)),
         ];
   const view: ViewBlock[] = [
     { kind: 'line', phrase: lines[0]! },
@@ -39,7 +39,7 @@ export async function handleStatus(ctx: HandlerContext, command: Extract<Command
   lines.push(
     ...(finished.length === 0
       ? ['Nothing has finished yet.']
-      : ['Finished last, newest first:', ...finished.map(operationLine)]),
+      : ['Finished last, newest first:', ...finished.map((operation) => operationLine(operation, ctx.person))]),
   );
   view.push(
     { kind: 'line', phrase: '' },

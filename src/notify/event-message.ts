@@ -21,6 +21,8 @@ export interface EventMessage {
   summary: string;
   fields: MessageField[];
   severity: MessageSeverity;
+  /** The people the message names, as principal ids (who asked): a format that can mention them does. */
+  people?: string[];
 }
 
 /** The message's facts as plain lines: "Target: shop/live". */
@@ -28,8 +30,14 @@ export function messageLines(message: EventMessage): string[] {
   return message.fields.map((field) => `${field.label}: ${field.value}`);
 }
 
-/** The message of one event. */
+/** The message of one event, naming who asked for it in `people` when someone did. */
 export function eventMessage(event: BackstopEvent): EventMessage {
+  const message = messageOf(event);
+  const requestedBy = str(event.data, 'requestedBy');
+  return requestedBy === undefined || requestedBy === 'schedule' ? message : { ...message, people: [requestedBy] };
+}
+
+function messageOf(event: BackstopEvent): EventMessage {
   switch (event.type) {
     case 'backup.succeeded':
       return backupSucceeded(event);
