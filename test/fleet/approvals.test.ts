@@ -65,8 +65,11 @@ const textOf = (call: SlackApiCall) =>
   `${String(call.body['text'] ?? '')} ${JSON.stringify(call.body['blocks'] ?? '')}`;
 
 /** The approvers a version of the card names (`approved by slack:U...`, in any case), each time it names one. */
+/** Who a card says approved it, as principals: Slack mentions (`<@UBEN>`) or principal ids. */
 const approversNamed = (call: SlackApiCall) =>
-  [...String(call.body['text'] ?? '').matchAll(/approved by (slack:U[A-Z0-9]+)/gi)].map((match) => match[1]!);
+  [...String(call.body['text'] ?? '').matchAll(/approved by (?:<@(U[A-Z0-9]+)>|slack:(U[A-Z0-9]+))/gi)].map(
+    (match) => `slack:${match[1] ?? match[2]}`,
+  );
 
 /** How a serve answered the clicks it did not apply, after the front had acknowledged each at once. */
 interface Answers {
@@ -83,7 +86,9 @@ function answersOf(serve: HostProcess, host: Host, since: number): Answers {
   const ephemerals = slack
     .callsTo('chat.postEphemeral')
     .filter((call) => call.from === host.address && call.at >= since)
-    .map((call) => ({ user: String(call.body['user']), text: String(call.body['text']) }));
+    .map((call) => ({ user: String(call.body['user']), text: String(call.body['text']) }))
+    // What the clicks were answered: the requester's own private note (it waits for an approver) is not one.
+    .filter((e) => e.user !== 'UANA');
   return {
     replays: said(serve, 'had been delivered before'),
     notStarted: said(serve, 'was acknowledged but not started'),
@@ -340,7 +345,9 @@ describe('two serve hosts with Slack: an approval clicked on both while one is p
           const answered = answers[which];
           expect(answered.told.length, `serve ${which} tells every click it did not start`).toBe(answered.notStarted);
           for (const refusal of answered.refusals) {
-            expect(refusal).toBe(`${loser}: :warning: Restore request ${requestId} was already approved by ${winner}.`);
+            expect(refusal).toBe(
+              `${loser}: :warning: Restore request ${requestId} was already approved by <@${winner.replace('slack:', '')}>.`,
+            );
           }
         }
         expect(answeredCount(answers.a) + answeredCount(answers.b)).toBe(clicks.length - 1);
@@ -363,7 +370,10 @@ describe('two serve hosts with Slack: an approval clicked on both while one is p
           ).toBe(true);
         }
         const last = String(updates.at(-1)!.body['text']);
-        expect(last).toContain(`Restored into shop/live, asked by slack:UANA, approved by ${winner}.`);
+        expect(last).toContain(
+          `Restored into shop/live, asked by <@UANA>, approved by <@${winner.replace('slack:', '')}>.`,
+        );
+        expect(approversNamed(updates.at(-1)!)).toEqual([winner]);
         expect(JSON.stringify(updates.at(-1)!.body['blocks'])).not.toContain('"value":"approve:');
 
         // Nothing left half-done: no work waiting or running, shop/live as the backup has it.
