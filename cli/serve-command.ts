@@ -7,10 +7,12 @@ import { ChannelAnnouncements } from '../commands/chat/channel-announcements.ts'
 import { ChannelBindings } from '../commands/chat/channel-bindings.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { isBackstopError } from '../src/domain/backstop-error.ts';
+import { reasonOf } from '../src/domain/reason-of.ts';
 import { ConnectionDrain } from '../src/http/connection-drain.ts';
 import { createHttpApp } from '../src/http/create-http-app.ts';
 import { listenFailure } from '../src/http/listen-failure.ts';
 import { NodeScheduleTimers } from '../src/jobs/node-schedule-timers.ts';
+import { removeDrillLeftovers } from '../src/jobs/remove-drill-leftovers.ts';
 import { Scheduler } from '../src/jobs/scheduler.ts';
 import { WebhookNotifier } from '../src/notify/webhook-notifier.ts';
 import { DeliveredChatRequests } from '../src/state/delivered-chat-requests.ts';
@@ -134,6 +136,10 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, requests?:
       await notifier.start();
       await announcements.start();
       approvalCards.start();
+      // What drills killed mid-way left (a scratch database or directory) goes now; live drills' stay.
+      await removeDrillLeftovers(engine).catch((error: unknown) =>
+        log(`could not look for drills' scratch space: ${reasonOf(error)}`, 'warn'),
+      );
       worker.start();
       await scheduler.start();
       const { address } = server;

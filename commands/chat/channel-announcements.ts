@@ -11,9 +11,9 @@ const CURSOR = 'chat-channels';
 
 /** How long stopping waits for a tick under way: a pod's grace period must cover it. */
 const stopWaitMs = 10_000;
-/** Events a bound channel hears without asking: scheduled results and missed backups. */
+/** Events a bound channel hears without asking: scheduled results, missed backups and drills, failed drills. */
 export function isAnnounced(event: BackstopEvent): boolean {
-  if (event.type === 'backup.missed') return true;
+  if (event.type === 'backup.missed' || event.type === 'drill.failed' || event.type === 'drill.missed') return true;
   return (event.type === 'backup.succeeded' || event.type === 'backup.failed') && event.data['trigger'] === 'scheduled';
 }
 

@@ -7,6 +7,7 @@ import type { PartKind } from '../domain/part-kind.ts';
 import { partKinds, partsChoice } from '../domain/parts.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import { type Target, targetName } from '../domain/target.ts';
+import type { Source } from '../sources/source.ts';
 import { CommitBarrier } from './commit-barrier.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
 import { HashCounter } from './hash-counter.ts';
@@ -58,22 +59,7 @@ export async function runRestore(ctx: EngineContext, restoreId: string, options:
   try {
     const parts = restorableParts(backup, restore.parts);
     if (restore.safetyBackup) await takeSafetyBackup(ctx, restore, backup, target, options);
-    const identities = await ctx.identities();
-    const barrier = new CommitBarrier(parts.length);
-    const abort = new AbortController();
-    options.signal?.throwIfAborted();
-    options.signal?.addEventListener('abort', () => abort.abort(options.signal?.reason), { once: true });
-    await settleAll(
-      parts.map(async (part) => {
-        try {
-          await restorePart(ctx, target, part, identities, barrier, abort.signal, options);
-        } catch (error) {
-          barrier.fail(error);
-          throw error;
-        }
-      }),
-      () => abort.abort(),
-    );
+    await restoreParts(ctx, parts, (kind) => ctx.sourceFor(target, kind), options);
     await ctx.catalog.updateRestore(restore.id, { status: 'succeeded', completedAt: ctx.clock() });
     ctx.log(`restore ${restore.id} of backup ${backup.id} into ${targetName(target)} succeeded`);
   } catch (thrown) {
@@ -125,16 +111,43 @@ async function takeSafetyBackup(
   }
 }
 
+/**
+ * Streams each part from the store through age decryption and a sha256 check into the source `sourceOf` gives for its
+ * kind; the parts commit together, and only once every one was decrypted, authenticated and matched its sha256.
+ */
+export async function restoreParts(
+  ctx: EngineContext,
+  parts: readonly BackupPart[],
+  sourceOf: (kind: PartKind) => Source,
+  options: RunOptions,
+): Promise<void> {
+  const identities = await ctx.identities();
+  const barrier = new CommitBarrier(parts.length);
+  const abort = new AbortController();
+  options.signal?.throwIfAborted();
+  options.signal?.addEventListener('abort', () => abort.abort(options.signal?.reason), { once: true });
+  await settleAll(
+    parts.map(async (part) => {
+      try {
+        await restorePart(ctx, sourceOf(part.kind), part, identities, barrier, abort.signal, options);
+      } catch (error) {
+        barrier.fail(error);
+        throw error;
+      }
+    }),
+    () => abort.abort(),
+  );
+}
+
 async function restorePart(
   ctx: EngineContext,
-  target: Target,
+  source: Source,
   part: BackupPart,
   identities: string[],
   barrier: CommitBarrier,
   signal: AbortSignal,
   options: RunOptions,
 ): Promise<void> {
-  const source = ctx.sourceFor(target, part.kind);
   const stored = await ctx.store.read(part.key);
   const plain = new HashCounter();
   let readError: unknown;

@@ -213,7 +213,7 @@ describe('notify.email in the config', () => {
         name: 'email:shop',
         app: 'shop',
         to: ['ops@example.com', 'ana@example.com'],
-        events: ['backup.failed', 'backup.missed'],
+        events: ['backup.failed', 'backup.missed', 'drill.failed', 'drill.missed'],
         success: 'never',
         retry: { attempts: 8, firstDelayMs: 30_000 },
       },

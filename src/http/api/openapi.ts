@@ -75,6 +75,14 @@ export const endpoints: readonly Endpoint[] = [
   },
   {
     method: 'post',
+    path: '/backups/{id}/drill',
+    summary: 'Drill a backup: restore it into scratch space, check every table and the configured checks (queued)',
+    role: 'operator',
+    answer: { status: 202, description: 'The drill and its operationId; Location: the operation' },
+  },
+  { method: 'get', path: '/drills/{id}', summary: 'Show a drill', role: 'viewer', answer: ok('The drill') },
+  {
+    method: 'post',
     path: '/restores',
     summary: 'Restore a backup (queued), or into a protected target open a restore request',
     role: 'restorer',
