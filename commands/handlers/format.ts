@@ -3,6 +3,7 @@ import type { Download } from '../../src/domain/download.ts';
 import type { Operation } from '../../src/domain/operation.ts';
 import type { RetentionDecision } from '../../src/retention/retention-decision.ts';
 import { formatBytes, formatTime, shortCodeVersion } from '../../src/text/format-units.ts';
+import { proofWords } from '../../src/text/proof-words.ts';
 
 export { formatBytes, formatTime, shortCodeVersion };
 
@@ -20,7 +21,9 @@ export function backupLine(backup: Backup, retention?: RetentionDecision): strin
       : retention.keep
         ? `  [${retention.reason}]`
         : `  [pending deletion: ${retention.reason}]`;
-  return `${backup.id}  ${backup.app}/${backup.env}  ${formatTime(backup.createdAt)}  ${backup.trigger}  ${state}  ${formatBytes(size)}${leftOut}${code}${kept}${note}`;
+  const proof = proofWords(backup);
+  const drilled = proof === undefined ? '' : `  ${proof}`;
+  return `${backup.id}  ${backup.app}/${backup.env}  ${formatTime(backup.createdAt)}  ${backup.trigger}  ${state}  ${formatBytes(size)}${leftOut}${code}${kept}${drilled}${note}`;
 }
 
 /** " Without the rows of public.django_session." for a backup whose database part left rows out; else "". */

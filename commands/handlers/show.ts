@@ -2,6 +2,7 @@ import type { Backup, Restore } from '../../src/domain/backup.ts';
 import type { Download } from '../../src/domain/download.ts';
 import type { Operation } from '../../src/domain/operation.ts';
 import type { RetentionDecision } from '../../src/retention/retention-decision.ts';
+import { proofWords } from '../../src/text/proof-words.ts';
 import { backupJson, downloadJson, operationJson, restoreJson } from '../../src/use-cases/json-shapes.ts';
 import { showById } from '../../src/use-cases/show-by-id.ts';
 import type { Command } from '../command.ts';
@@ -64,6 +65,8 @@ function showBackup(
       `  verified:  ${formatTime(backup.verifiedAt)} ${backup.verifyError ? `FAILED: ${backup.verifyError}` : 'ok'}`,
     );
   }
+  const proof = proofWords(backup);
+  lines.push(`  drill:     ${proof ?? 'not drilled yet (prove it restores with: drill ' + backup.id + ')'}`);
   lines.push(...activeOperationLines(operation));
   return {
     outcome: 'ok',

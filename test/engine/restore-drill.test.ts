@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Target } from '../../src/domain/target.ts';
 import { pruneTarget } from '../../src/engine/prune-target.ts';
 import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
+import { createMetricsRegistry } from '../../src/http/metrics.ts';
 import { removeDrillLeftovers } from '../../src/jobs/remove-drill-leftovers.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { drillBackup } from '../../src/use-cases/drill-backup.ts';
@@ -121,6 +122,10 @@ describe.each<StoreKind>(['directory', 's3'])('restore drills on the %s store', 
     expect(proven.proofSeconds).toBe(ended.seconds);
     expect(await scratchDatabasesOf([operation.id])).toEqual([]);
     expect(readdirSync(scratchDir)).toEqual([]);
+    const metrics = await createMetricsRegistry(engine.state.db).metrics();
+    expect(metrics).toContain(
+      `backstop_last_proven_restorable_timestamp_seconds{app="shop",env="live"} ${proven.provenAt!.getTime() / 1000}`,
+    );
     // The target itself was not touched.
     expect(await sql(database.url, 'select count(*)::int as n from shop.orders')).toEqual([{ n: 1200 }]);
   }, 120_000);
