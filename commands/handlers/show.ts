@@ -66,7 +66,9 @@ function showBackup(
     );
   }
   const proof = proofWords(backup);
-  lines.push(`  drill:     ${proof ?? 'not drilled yet (prove it restores with: drill ' + backup.id + ')'}`);
+  if (backup.status === 'completed') {
+    lines.push(`  drill:     ${proof ?? `not drilled yet (prove it restores with: drill ${backup.id})`}`);
+  }
   lines.push(...activeOperationLines(operation));
   return {
     outcome: 'ok',
