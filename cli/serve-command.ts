@@ -11,6 +11,7 @@ import { reasonOf } from '../src/domain/reason-of.ts';
 import { ConnectionDrain } from '../src/http/connection-drain.ts';
 import { createHttpApp } from '../src/http/create-http-app.ts';
 import { listenFailure } from '../src/http/listen-failure.ts';
+import { DrillScheduler } from '../src/jobs/drill-scheduler.ts';
 import { NodeScheduleTimers } from '../src/jobs/node-schedule-timers.ts';
 import { removeDrillLeftovers } from '../src/jobs/remove-drill-leftovers.ts';
 import { Scheduler } from '../src/jobs/scheduler.ts';
@@ -81,6 +82,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, requests?:
     const stopWaking = engine.operations.onEnqueued(() => worker.wake());
     const notifier = new WebhookNotifier(engine, [...config.webhooks, ...config.emailAlerts]);
     const scheduler = new Scheduler(engine, { timers: new NodeScheduleTimers() });
+    const drillScheduler = new DrillScheduler(engine, { timers: new NodeScheduleTimers() });
     const storeProbe = engine.store instanceof RetryingStore ? engine.store.inner : engine.store;
     const chat = composeChat(config, engine);
     const platforms = await chatPlatforms(config, chat.handler, engine, log);
@@ -142,6 +144,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, requests?:
       );
       worker.start();
       await scheduler.start();
+      drillScheduler.start();
       const { address } = server;
       say(
         `Backstop is running on ${state.description}${applied.length > 0 ? ` (applied ${applied.join(', ')})` : ''}; ` +
@@ -170,6 +173,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, requests?:
       // Running operations go on while HTTP drains (one may end meanwhile), and are given back after.
       worker.stopClaiming();
       await scheduler.stop();
+      await drillScheduler.stop();
       await handOff?.close();
       // HTTP before chat, so that the commands of chat requests still under way start, and their last messages go out.
       await stopHttp({

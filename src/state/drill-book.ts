@@ -93,21 +93,18 @@ export class DrillBook {
     return row !== undefined;
   }
 
-  /** The newest drill of each target that ended, newest first per target. */
-  async newestByTarget(): Promise<Drill[]> {
-    const rows = await this.db
+  /** When the first scheduled drill of a target was queued, or undefined when none was. */
+  async firstScheduled(app: string, env: string): Promise<Date | undefined> {
+    const row = await this.db
       .selectFrom('drills')
-      .selectAll()
-      .where('status', 'in', ['succeeded', 'failed'])
-      .orderBy('finished_at', 'desc')
-      .execute();
-    const seen = new Set<string>();
-    return rows.map(toDrill).filter((drill) => {
-      const key = `${drill.app}/${drill.env}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+      .select('created_at')
+      .where('app', '=', app)
+      .where('env', '=', env)
+      .where('slot', 'is not', null)
+      .orderBy('created_at')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.created_at;
   }
 }
 
