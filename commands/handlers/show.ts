@@ -1,9 +1,10 @@
 import type { Backup, Restore } from '../../src/domain/backup.ts';
 import type { Download } from '../../src/domain/download.ts';
+import type { Drill } from '../../src/domain/drill.ts';
 import type { Operation } from '../../src/domain/operation.ts';
 import type { RetentionDecision } from '../../src/retention/retention-decision.ts';
 import { proofWords } from '../../src/text/proof-words.ts';
-import { backupJson, downloadJson, operationJson, restoreJson } from '../../src/use-cases/json-shapes.ts';
+import { backupJson, downloadJson, drillJson, operationJson, restoreJson } from '../../src/use-cases/json-shapes.ts';
 import { showById } from '../../src/use-cases/show-by-id.ts';
 import type { Command } from '../command.ts';
 import { downloadLinkLines, formatBytes, formatTime, operationLine } from './format.ts';
@@ -19,6 +20,8 @@ export async function handleShow(ctx: HandlerContext, command: Extract<Command, 
       return showRestore(shown.restore, shown.operation);
     case 'download':
       return showDownload(shown.download, shown.operation);
+    case 'drill':
+      return showDrill(shown.drill, shown.operation);
     case 'operation':
       return { outcome: 'ok', text: operationLine(shown.operation), data: operationJson(shown.operation) };
   }
@@ -110,6 +113,26 @@ function showDownload(download: Download, operation: Operation | undefined): Rep
         ? `failed: ${download.error ?? operation?.error ?? 'see the log'}`
         : `${download.status}`;
   return { outcome: 'ok', text: [`${what}: ${state}`, ...activeOperationLines(operation)].join('\n'), data };
+}
+
+function showDrill(drill: Drill, operation: Operation | undefined): Reply {
+  const ended =
+    drill.status === 'succeeded'
+      ? `proven restorable (in ${drill.seconds} s)`
+      : drill.status === 'failed'
+        ? `FAILED: ${drill.error}`
+        : drill.status;
+  const lines = [
+    `Drill ${drill.id} of backup ${drill.backupId} of ${drill.app}/${drill.env}: ${ended}`,
+    `  asked:     ${formatTime(drill.createdAt)}${drill.requestedBy ? ` by ${drill.requestedBy}` : ''}`,
+  ];
+  if (drill.finishedAt) lines.push(`  finished:  ${formatTime(drill.finishedAt)}`);
+  lines.push(...activeOperationLines(operation));
+  return {
+    outcome: 'ok',
+    text: lines.join('\n'),
+    data: { ...drillJson(drill), ...(operation && { operationId: operation.id }) },
+  };
 }
 
 function activeOperationLines(operation: Operation | undefined): string[] {

@@ -7,7 +7,8 @@ import type { JobsContext } from './jobs-context.ts';
  * Removes the scratch space of drills that will never remove it themselves: each database or directory named after a
  * drill's attempt (`backstop_drill_<operation>[_g<generation>]`) whose attempt no longer holds a live lease (the
  * process was killed, the operation ended, or another attempt took it over). Scratch space of an attempt whose lease
- * is live is left alone, whichever host runs it. Looks on the database servers of `databaseUrls` (default: every
+ * is live is left alone, whichever host runs it, and so is scratch space of an operation this state does not know
+ * (another Backstop installation using the same database server). Looks on the database servers of `databaseUrls` (default: every
  * configured target's) and in the scratch directory. Returns how many it removed; what cannot be removed is logged and
  * looked at again next time.
  */
@@ -20,9 +21,17 @@ export async function removeDrillLeftovers(ctx: JobsContext, databaseUrls?: read
   for (const space of found) {
     const attempt = attemptOfScratch(space.name)!;
     const operation = await ctx.operations.find(attempt.operationId);
+    if (operation === undefined) {
+      // Not this state's: another Backstop installation may drill on the same server (or into the same folder).
+      ctx.log(
+        `${describeScratch(space)} belongs to no operation Backstop knows of here, so it is left alone: ` +
+          'remove it by hand if no other Backstop uses this server',
+      );
+      continue;
+    }
     const now = ctx.clock();
     const live =
-      operation?.status === 'running' &&
+      operation.status === 'running' &&
       operation.leaseGeneration === attempt.generation &&
       operation.leaseExpiresAt !== null &&
       operation.leaseExpiresAt >= now;

@@ -69,6 +69,10 @@ workers: { leaseSeconds: 2 }
     const drilled = await runBackstop(['drill', 'shop/live', '--json'], { cwd, env: env() });
     expect(drilled.code, drilled.stderr).toBe(0);
     expect(drilled.json()).toMatchObject({ backupId: id, status: 'succeeded', error: null });
+    const drill = await runBackstop(['show', drilled.json().id], { cwd, env: env() });
+    expect(drill.stdout).toMatch(
+      new RegExp(`^Drill ${drilled.json().id} of backup ${id} of shop/live: proven restorable \\(in [\\d.]+ s\\)`),
+    );
     const shown = await runBackstop(['show', id], { cwd, env: env() });
     expect(shown.stdout).toMatch(/drill: {5}proven restorable at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in [\d.]+ s\)/);
     const listed = await runBackstop(['list', 'shop/live'], { cwd, env: env() });
