@@ -1,15 +1,16 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Target } from '../../src/domain/target.ts';
 import { pruneTarget } from '../../src/engine/prune-target.ts';
 import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
 import { createMetricsRegistry } from '../../src/http/metrics.ts';
 import { removeDrillLeftovers } from '../../src/jobs/remove-drill-leftovers.ts';
 import type { Store } from '../../src/storage/store.ts';
+import { cancelOperation } from '../../src/use-cases/cancel-operation.ts';
 import { drillBackup } from '../../src/use-cases/drill-backup.ts';
 import { engineWorker, makeEngine, makeStore, type StoreKind, type TestEngine, target } from '../support/engine.ts';
 import { adminUrl, createDatabase, dropDatabase, sql } from '../support/postgres.ts';
@@ -288,5 +289,66 @@ describe('what a drill checks', () => {
       await sql(adminUrl, `drop database if exists "${dead}"`);
       await sql(adminUrl, `drop database if exists "${earlier}"`);
     }
+  }, 120_000);
+});
+
+describe('cancelling a drill', () => {
+  let engine: TestEngine;
+  let database: { name: string; url: string };
+  let workDir: string;
+  let cleanupStore: () => Promise<void>;
+
+  beforeAll(async () => {
+    const made = await makeStore('directory');
+    cleanupStore = made.cleanup;
+    workDir = mkdtempSync(join(tmpdir(), 'backstop-drill-cancel-'));
+    database = await createDatabase('cancelled');
+    const media = join(workDir, 'media');
+    await fill(database.url, media);
+    // Large enough (sparse: no disk) that the drill is still restoring when it is cancelled.
+    writeFileSync(join(media, 'big.bin'), '');
+    truncateSync(join(media, 'big.bin'), 256 * 1024 ** 2);
+    const live = target('shop', 'live', { database: database.url, mediaDir: media });
+    engine = await makeEngine({ store: made.store, targets: [live], drillScratchDir: join(workDir, 'drills') });
+  }, 60_000);
+
+  afterAll(async () => {
+    await engine?.close();
+    await dropDatabase(database.name);
+    await cleanupStore?.();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('a drill cancelled while it restores ends cancelled, and its scratch space is removed', async () => {
+    const queued = await queueBackup(engine.ctx, {
+      app: 'shop',
+      env: 'live',
+      trigger: 'on-demand',
+      parts: 'db+media',
+      note: null,
+      requestedBy: 'test',
+    });
+    const taken = await runBackup(engine.ctx, queued.id);
+    const { drill, operation } = await drillBackup(engine.ctx, operator, { backupId: taken.id });
+    const running = engineWorker(engine.ctx).runOnce({ id: operation.id });
+    const drills = join(workDir, 'drills');
+    await vi.waitFor(
+      async () => {
+        expect(readdirSync(drills)).toHaveLength(1);
+        expect(await scratchDatabasesOf([operation.id])).toHaveLength(1);
+      },
+      { timeout: 60_000, interval: 5 },
+    );
+    await cancelOperation(engine.ctx, drill.id, 'cli:test');
+    await running;
+    expect(await engine.ctx.operations.get(operation.id)).toMatchObject({ status: 'cancelled' });
+    expect(await engine.ctx.catalog.drills.get(drill.id)).toMatchObject({
+      status: 'cancelled',
+      error: 'cancelled by cli:test',
+    });
+    expect(await scratchDatabasesOf([operation.id])).toEqual([]);
+    expect(readdirSync(drills)).toEqual([]);
+    // A cancelled drill proves nothing and finds nothing wrong.
+    expect(await engine.ctx.catalog.getBackup(taken.id)).toMatchObject({ provenAt: null, proofError: null });
   }, 120_000);
 });
