@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runBackstop } from '../support/cli.ts';
 import { adminUrl, createDatabase, dropDatabase, sql } from '../support/postgres.ts';
+import { freePort, startServe } from '../support/serve-process.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'backstop.js');
 
@@ -134,4 +135,44 @@ workers: { leaseSeconds: 2 }
       rmSync(join(cwd, 'media', 'big.bin'), { force: true });
     }
   }, 180_000);
+});
+
+describe('backstop serve at start', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'backstop-drill-serve-'));
+  const cleanups: Array<() => Promise<void> | void> = [];
+  let database: { name: string; url: string };
+
+  beforeAll(async () => {
+    database = await createDatabase('serve_drilled');
+    await sql(database.url, 'create table orders (id int); insert into orders values (1), (2);');
+    writeFileSync(
+      join(dir, 'backstop.yaml'),
+      `apps: { shop: { environments: { live: { database: "${database.url}" } } } }\nhttp: { port: ${await freePort()} }\n`,
+    );
+  });
+
+  afterAll(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await dropDatabase(database.name);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('removes the scratch database and directory of a drill whose operation has ended, before it runs', async () => {
+    const created = await runBackstop(['create', 'shop/live', '--json'], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    const drilled = await runBackstop(['drill', created.json().id, '--json'], { cwd: dir });
+    expect(drilled.json()).toMatchObject({ status: 'succeeded' });
+    // What a drill killed past its cleanup would have left: its operation ended (here, long done).
+    const left = `backstop_drill_${drilled.json().operationId}`;
+    await sql(adminUrl, `create database "${left}"`);
+    cleanups.push(() => sql(adminUrl, `drop database if exists "${left}"`).then(() => undefined));
+    mkdirSync(join(dir, '.backstop', 'drills', left, 'media'), { recursive: true });
+
+    const { child, done, stderr } = await startServe(dir, cleanups);
+    expect(await scratchDatabases()).not.toContain(left);
+    expect(readdirSync(join(dir, '.backstop', 'drills'))).toEqual([]);
+    expect(stderr()).toContain(`removed the scratch database ${left} on 127.0.0.1:5432`);
+    child.kill('SIGTERM');
+    expect(await done).toBe(0);
+  }, 120_000);
 });
