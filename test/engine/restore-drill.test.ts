@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Target } from '../../src/domain/target.ts';
 import { pruneTarget } from '../../src/engine/prune-target.ts';
 import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
 import { createMetricsRegistry } from '../../src/http/metrics.ts';
 import { removeDrillLeftovers } from '../../src/jobs/remove-drill-leftovers.ts';
+import { MediaS3Source } from '../../src/sources/media-s3-source.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { cancelOperation } from '../../src/use-cases/cancel-operation.ts';
 import { drillBackup } from '../../src/use-cases/drill-backup.ts';
@@ -350,5 +352,64 @@ describe('cancelling a drill', () => {
     expect(readdirSync(drills)).toEqual([]);
     // A cancelled drill proves nothing and finds nothing wrong.
     expect(await engine.ctx.catalog.getBackup(taken.id)).toMatchObject({ provenAt: null, proofError: null });
+  }, 120_000);
+});
+
+describe('a drill of media kept in S3', () => {
+  let s3: S3rverPeer;
+  let engine: TestEngine;
+  let workDir: string;
+  let mediaBucket: string;
+
+  beforeAll(async () => {
+    s3 = await startS3rver();
+    const { store } = await makeStore('s3', s3);
+    workDir = mkdtempSync(join(tmpdir(), 'backstop-drill-s3-media-'));
+    mediaBucket = await s3.createBucket('media');
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: mediaBucket, Key: 'live/photos/Zürich.jpg', Body: Buffer.alloc(70_000, 9) }),
+    );
+    await s3.client.send(new PutObjectCommand({ Bucket: mediaBucket, Key: 'live/notes.txt', Body: 'hello' }));
+    const live: Target = {
+      ...target('shop', 'live', {}),
+      media: {
+        type: 's3',
+        bucket: mediaBucket,
+        prefix: 'live/',
+        connection: { region: 'us-east-1', forcePathStyle: true, timeouts: { connect: '10s', idle: '60s' } },
+      },
+    };
+    engine = await makeEngine({
+      store,
+      targets: [live],
+      drillScratchDir: join(workDir, 'drills'),
+      sourceFor: () => new MediaS3Source({ client: s3.client, bucket: mediaBucket, prefix: 'live/' }),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await engine?.close();
+    await s3?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('is restored into a scratch directory, every file checked against the manifest, and removed', async () => {
+    const queued = await queueBackup(engine.ctx, {
+      app: 'shop',
+      env: 'live',
+      trigger: 'on-demand',
+      parts: 'media',
+      note: null,
+      requestedBy: 'test',
+    });
+    const taken = await runBackup(engine.ctx, queued.id);
+    const { drill, operation } = await drillBackup(engine.ctx, operator, { backupId: taken.id });
+    expect(operation.target).toBe('drill:shop/live');
+    await engineWorker(engine.ctx).runOnce({ id: operation.id });
+    expect(await engine.ctx.catalog.drills.get(drill.id)).toMatchObject({ status: 'succeeded', error: null });
+    expect(readdirSync(join(workDir, 'drills'))).toEqual([]);
+    // The bucket the media lives in was only read.
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: mediaBucket }));
+    expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual(['live/notes.txt', 'live/photos/Zürich.jpg']);
   }, 120_000);
 });
