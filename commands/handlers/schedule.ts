@@ -32,7 +32,8 @@ function scheduleText(summary: ScheduleSummary): string {
   const retention =
     `retention: scheduled ${scheduled.daily} daily / ${scheduled.weekly} weekly / ${scheduled.monthly} monthly` +
     `, on-demand ${onDemand.keepLast} newest + ${onDemand.maxAgeDays} days`;
-  if (summary.schedule === 'off') return `*${name}*: no schedule (schedule: off)\n  ${retention}`;
+  const drill = drillText(summary.drill);
+  if (summary.schedule === 'off') return `*${name}*: no schedule (schedule: off)\n  ${retention}\n  ${drill}`;
   const last = summary.lastBackup;
   const lastText =
     last === null
@@ -43,5 +44,20 @@ function scheduleText(summary: ScheduleSummary): string {
     `  next run: ${summary.nextRunAt ? formatTime(summary.nextRunAt) : 'none'}`,
     `  last: ${lastText}`,
     `  ${retention}`,
+    `  ${drill}`,
   ].join('\n');
+}
+
+/** "drills: "0 5 * * 0" (UTC), next 2026-12-13 05:00 UTC; last proven restorable: 7k3qx2 at ... (in 42 s)". */
+function drillText(drill: ScheduleSummary['drill']): string {
+  const when =
+    drill.schedule === 'off'
+      ? 'drills: none scheduled'
+      : `drills: "${drill.schedule.cron}" (${drill.schedule.timezone}), next ${drill.nextRunAt ? formatTime(drill.nextRunAt) : 'none'}`;
+  const proven = drill.lastProven;
+  const last =
+    proven === null
+      ? 'no backup proven restorable yet'
+      : `last proven restorable: ${proven.backupId} at ${formatTime(proven.at)}${proven.seconds === null ? '' : ` (in ${proven.seconds} s)`}`;
+  return `${when}; ${last}`;
 }

@@ -155,6 +155,18 @@ export function scheduleJson(summary: ScheduleSummary) {
           },
     lastCompletedAt: summary.lastCompletedAt?.toISOString() ?? null,
     retention: summary.retention,
+    drill: {
+      schedule: summary.drill.schedule,
+      nextRunAt: summary.drill.nextRunAt?.toISOString() ?? null,
+      lastProven:
+        summary.drill.lastProven === null
+          ? null
+          : {
+              backupId: summary.drill.lastProven.backupId,
+              at: summary.drill.lastProven.at.toISOString(),
+              seconds: summary.drill.lastProven.seconds,
+            },
+    },
   };
 }
 

@@ -78,6 +78,10 @@ workers: { leaseSeconds: 2 }
     expect(shown.stdout).toMatch(/drill: {5}proven restorable at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in [\d.]+ s\)/);
     const listed = await runBackstop(['list', 'shop/live'], { cwd, env: env() });
     expect(listed.stdout).toMatch(new RegExp(`${id} .*proven restorable at`));
+    const schedule = await runBackstop(['schedule', 'shop/live'], { cwd, env: env() });
+    expect(schedule.stdout).toMatch(
+      new RegExp(`drills: none scheduled; last proven restorable: ${id} at .* \\(in [\\d.]+ s\\)`),
+    );
     const json = (await runBackstop(['show', id, '--json'], { cwd, env: env() })).json();
     expect(json.provenAt).toEqual(expect.any(String));
     expect(json.proofError).toBeNull();
