@@ -20,6 +20,11 @@ export function drillRunner(ctx: JobsContext): OperationRunner {
       await removeDrillLeftovers(ctx, target?.database === undefined ? [] : [target.database]);
       const ended = await runDrill(ctx, drill.id, options);
       if (ended.status === 'failed') {
+        // Deleted meanwhile (a prune that checked for drills just before this one was queued): nothing to alert on.
+        if (!(await ctx.catalog.findBackup(ended.backupId))) {
+          const message = `Backup ${ended.backupId} was deleted while the drill ran, so it proves nothing: ${ended.error}`;
+          throw new BackstopError('drill-failed', message, { userMessage: message });
+        }
         await recordFailure(ctx, ended);
         const message = `The drill of backup ${ended.backupId} failed: ${ended.error}`;
         throw new BackstopError('drill-failed', message, { userMessage: message });

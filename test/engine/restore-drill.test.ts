@@ -6,6 +6,7 @@ import { buffer } from 'node:stream/consumers';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Target } from '../../src/domain/target.ts';
+import { deleteBackupObjects } from '../../src/engine/delete-backup-objects.ts';
 import { pruneTarget } from '../../src/engine/prune-target.ts';
 import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
 import { createMetricsRegistry } from '../../src/http/metrics.ts';
@@ -262,6 +263,21 @@ describe('what a drill checks', () => {
     const after = await pruneTarget(later, strict, { dryRun: false });
     expect(after.heldByDrill).toEqual([]);
     expect(await engine.ctx.catalog.findBackup(taken.id)).toBeUndefined();
+  }, 120_000);
+
+  test('a backup deleted before its drill ran fails the drill without a drill.failed alert', async () => {
+    const taken = await backup();
+    const { drill: queued, operation } = await drillBackup(engine.ctx, operator, { backupId: taken.id });
+    const alerts = (await engine.ctx.events.list({ types: ['drill.failed'] })).length;
+    await deleteBackupObjects(engine.ctx, taken);
+    await engine.ctx.catalog.deleteBackup(taken.id);
+    await engineWorker(engine.ctx).runOnce({ id: operation.id });
+    expect(await engine.ctx.catalog.drills.get(queued.id)).toMatchObject({
+      status: 'failed',
+      error: `backup ${taken.id} no longer exists (deleted before the drill ran)`,
+    });
+    expect((await engine.ctx.operations.get(operation.id)).error).toMatch(/was deleted while the drill ran/);
+    expect(await engine.ctx.events.list({ types: ['drill.failed'] })).toHaveLength(alerts);
   }, 120_000);
 
   test('leftover scratch space is removed only when its attempt no longer holds a live lease', async () => {
