@@ -104,24 +104,41 @@ async function restoreAndCheck(
     // Inside the scratch directory, so that the restore's staging directory beside it is removed with it.
     directory = join(root, name, 'media');
   }
-  // An attempt that was killed may have left this very name behind (a restart of the same attempt): start afresh.
-  for (const space of scratch.filter((s) => s.kind === 'database')) await removeScratch(space);
-  await restoreParts(
-    ctx,
-    parts,
-    (kind) => (kind === 'db' ? database!.scratch.source() : new MediaDirSource({ path: directory! })),
-    options,
-  );
-  if (database === undefined) return undefined;
-  const db = parts.find((p) => p.kind === 'db')!;
+  // One drill at a time per database server: the queue runs the drills of a server's lane one by one, and this lock
+  // holds also where two targets name one server differently, or another Backstop drills on it.
+  const lock = database === undefined ? undefined : await ScratchDatabase.lockServer(database.url, options.signal);
+  try {
+    // An attempt that was killed may have left this very name behind (a restart of the same attempt): start afresh.
+    for (const space of scratch.filter((s) => s.kind === 'database')) await removeScratch(space);
+    await restoreParts(
+      ctx,
+      parts,
+      (kind) => (kind === 'db' ? database!.scratch.source() : new MediaDirSource({ path: directory! })),
+      options,
+    );
+    return database === undefined ? undefined : await checkDatabase(ctx, drill, backup, target, database.scratch);
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** Every recorded table with its recorded count, then each SQL check; resolves to what failed. */
+async function checkDatabase(
+  ctx: EngineContext,
+  drill: Drill,
+  backup: Backup,
+  target: Target | undefined,
+  scratch: ScratchDatabase,
+): Promise<string | undefined> {
+  const db = backup.storedParts.find((p) => p.kind === 'db')!;
   if (db.tableRows === undefined) {
     ctx.log(`drill ${drill.id}: backup ${backup.id} recorded no row counts (taken by an older Backstop): not compared`);
   } else {
-    const difference = await database.scratch.differenceFrom(db.tableRows);
+    const difference = await scratch.differenceFrom(db.tableRows);
     if (difference !== undefined) return difference;
   }
   for (const check of target?.drill?.checks ?? []) {
-    const failed = await database.scratch.failedAssertion(check);
+    const failed = await scratch.failedAssertion(check);
     if (failed !== undefined) return failed;
   }
   return undefined;

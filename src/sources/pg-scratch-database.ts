@@ -10,6 +10,9 @@ import { PostgresSource } from './postgres-source.ts';
 /** How long one SQL assertion of a drill may run before it counts as failed. */
 const ASSERTION_TIMEOUT_MS = 60_000;
 
+/** The advisory lock a drill holds on its database server (one key for every Backstop: one drill per server). */
+export const DRILL_SERVER_LOCK = 0x6b_5c_d1_11;
+
 /**
  * A scratch database on a target's server, made by a drill and always dropped by it: restored into through
  * PostgresSource (which creates it, owned by the target URL's role), then read to check the restore. Never the
@@ -47,6 +50,29 @@ export class ScratchDatabase {
     } finally {
       await client.end();
     }
+  }
+
+  /**
+   * Waits for the server's drill lock and holds it until `release` is called: one drill at a time per database
+   * server, however the targets' URLs name it (a host name, an address, a socket) and whichever Backstop runs it. A
+   * session-level advisory lock, so a drill killed while holding it lets go as its connection ends. Aborting `signal`
+   * stops the wait.
+   */
+  static async lockServer(url: string, signal?: AbortSignal): Promise<{ release: () => Promise<void> }> {
+    const client = await connectToServer(PgConnection.fromUrl(url));
+    client.on('error', () => undefined);
+    const stop = () => void client.end().catch(() => undefined);
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      signal?.throwIfAborted();
+      await client.query('SELECT pg_catalog.pg_advisory_lock($1)', [DRILL_SERVER_LOCK]);
+    } catch (error) {
+      signal?.removeEventListener('abort', stop);
+      await client.end().catch(() => undefined);
+      throw signal?.aborted ? (signal.reason ?? error) : error;
+    }
+    signal?.removeEventListener('abort', stop);
+    return { release: () => client.end().catch(() => undefined) };
   }
 
   /** The database as a Source to restore into (it is created if it does not exist). */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Target } from '../../src/domain/target.ts';
 import { deleteBackupObjects } from '../../src/engine/delete-backup-objects.ts';
@@ -12,6 +13,7 @@ import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
 import { createMetricsRegistry } from '../../src/http/metrics.ts';
 import { removeDrillLeftovers } from '../../src/jobs/remove-drill-leftovers.ts';
 import { MediaS3Source } from '../../src/sources/media-s3-source.ts';
+import { DRILL_SERVER_LOCK } from '../../src/sources/pg-scratch-database.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { cancelOperation } from '../../src/use-cases/cancel-operation.ts';
 import { drillBackup } from '../../src/use-cases/drill-backup.ts';
@@ -263,6 +265,38 @@ describe('what a drill checks', () => {
     const after = await pruneTarget(later, strict, { dryRun: false });
     expect(after.heldByDrill).toEqual([]);
     expect(await engine.ctx.catalog.findBackup(taken.id)).toBeUndefined();
+  }, 120_000);
+
+  test("a drill waits for the server's drill lock: one drill at a time per database server, whoever holds it", async () => {
+    const taken = await backup();
+    // Another drill on this server, as another Backstop (or a target naming the server differently) would hold it.
+    const holder = new pg.Client({ connectionString: adminUrl });
+    await holder.connect();
+    await holder.query('select pg_advisory_lock($1)', [DRILL_SERVER_LOCK]);
+    let released = false;
+    try {
+      const { drill: queued, operation } = await drillBackup(engine.ctx, operator, { backupId: taken.id });
+      const running = engineWorker(engine.ctx).runOnce({ id: operation.id });
+      await vi.waitFor(
+        async () => {
+          const [row] = await sql<{ n: number }>(
+            adminUrl,
+            "select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = $1 and not granted",
+            [DRILL_SERVER_LOCK],
+          );
+          expect(row?.n).toBeGreaterThan(0);
+        },
+        { timeout: 30_000, interval: 20 },
+      );
+      // Waiting, it has restored nothing on the server.
+      expect(await scratchDatabasesOf([operation.id])).toEqual([]);
+      await holder.end();
+      released = true;
+      await running;
+      expect(await engine.ctx.catalog.drills.get(queued.id)).toMatchObject({ status: 'succeeded' });
+    } finally {
+      if (!released) await holder.end();
+    }
   }, 120_000);
 
   test('a backup deleted before its drill ran fails the drill without a drill.failed alert', async () => {
