@@ -216,6 +216,31 @@ describe('the Backups view', () => {
     expect(audit.some((e) => e.principal === 'web:olga' && e.action.startsWith('create media shop/live'))).toBe(true);
   });
 
+  test("drill from a backup's page: the drill runs, and the page then says the backup was proven restorable", async () => {
+    const olga = await signedIn('web:olga', 'Olga');
+    const created = await olga.post('/backups', { target: 'shop/live', parts: 'media', note: 'to drill' });
+    const backupOperation = (created.location as string).split('?')[0] as string;
+    await until(async () => (await olga.get(backupOperation)).text.includes('Completed'));
+    const backup = (await engine.ctx.catalog.listBackups({ app: 'shop', env: 'live' })).find(
+      (b) => b.note === 'to drill',
+    )!;
+    const page = await olga.get(`/backups/${backup.id}`);
+    expect(page.text).toContain(`action="/backups/${backup.id}/drill"`);
+    const drilled = await olga.post(`/backups/${backup.id}/drill`, {});
+    expect(drilled.status).toBe(303);
+    expect(drilled.location).toMatch(/^\/operations\/\w+\?notice=drill-queued$/);
+    const drillOperation = (drilled.location as string).split('?')[0] as string;
+    await until(async () => (await olga.get(drillOperation)).text.includes('Completed'));
+    const after = await olga.get(`/backups/${backup.id}`);
+    expect(after.text).toMatch(
+      /<dt>Proven restorable<\/dt><dd><time datetime="[^"]+">[^<]+<\/time> \(in [\d.]+ s\)<\/dd>/,
+    );
+    // A viewer is offered no Drill button, and is refused when posting anyway.
+    const vera = await signedIn('web:vera', 'Vera');
+    expect((await vera.get(`/backups/${backup.id}`)).text).not.toContain('/drill"');
+    expect((await vera.post(`/backups/${backup.id}/drill`, {})).status).toBe(403);
+  });
+
   test('a viewer sees no Create button and is refused when posting anyway, by the page and by the API', async () => {
     const vera = await signedIn('web:vera', 'Vera');
     const page = await vera.get('/backups?target=shop/live');

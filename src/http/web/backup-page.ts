@@ -112,6 +112,14 @@ ${
   </form>`
       : ''
   }
+  ${
+    abilities?.drill && completed
+      ? html`<form method="post" action="/backups/${backup.id}/drill" class="inline">
+    ${csrfField(session)}
+    <button type="submit">Drill (restore into scratch space, check every table, remove it)</button>
+  </form>`
+      : ''
+  }
   ${!data.mayRestore && !abilities?.prepareDownload && !abilities?.pinOrVerify ? html`<p class="muted">Your roles allow viewing this backup only.</p>` : ''}
 </section>`;
   }
