@@ -399,6 +399,13 @@ describe('backups, restores, downloads and operations', () => {
       proofSeconds: shown.body.seconds,
       proofError: null,
     });
+    // A target's newest completed backup, by the target.
+    const byTarget = await api('POST', '/drills', { token: secrets['operator']!, body: { app: 'shop', env: 'live' } });
+    expect(byTarget.status).toBe(202);
+    expect(byTarget.body).toMatchObject({ app: 'shop', env: 'live', status: 'queued', backupId: expect.any(String) });
+    const unknown = await api('POST', '/drills', { token: secrets['operator']!, body: { app: 'shop', env: 'lvie' } });
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'unknown-target']);
+    expect(await worker.runOnce({ id: byTarget.body.operationId })).toBe(true);
   });
 
   test('an operator prepares a download: 202 with the download and its operation', async () => {

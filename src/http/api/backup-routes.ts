@@ -9,11 +9,11 @@ import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { verifyStoredBackup } from '../../use-cases/verify-stored-backup.ts';
 import { principalOf } from './api-access.ts';
 import { parseWith } from './api-errors.ts';
-import { createBackupBody, listBackupsQuery } from './api-schemas.ts';
+import { createBackupBody, createDrillBody, listBackupsQuery } from './api-schemas.ts';
 import { sendPage } from './pagination.ts';
 import { accepted, idIn } from './route-helpers.ts';
 
-/** `/backups`: create, list, show, pin and unpin, verify, drill; `/drills/<id>`. */
+/** `/backups`: create, list, show, pin and unpin, verify, drill; `/drills`: drill a target's newest backup, show one. */
 export function backupRoutes(router: Router, engine: UseCaseContext): void {
   router.post('/backups', async (request, response) => {
     const body = parseWith(createBackupBody, request.body, 'body');
@@ -58,6 +58,12 @@ export function backupRoutes(router: Router, engine: UseCaseContext): void {
     const { drill, operation } = await drillBackup(engine, principalOf(response), {
       backupId: idIn(request, 'backup'),
     });
+    accepted(request, response, operation).json({ ...drillJson(drill), operationId: operation.id });
+  });
+
+  router.post('/drills', async (request, response) => {
+    const body = parseWith(createDrillBody, request.body, 'body');
+    const { drill, operation } = await drillBackup(engine, principalOf(response), { app: body.app, env: body.env });
     accepted(request, response, operation).json({ ...drillJson(drill), operationId: operation.id });
   });
 
