@@ -3,7 +3,8 @@
  * {"seconds": ...} for the operation alone, so start-up does not blur the comparison with a shell pipeline.
  * The state lives in PostgreSQL (the shared-state configuration), the store is a directory.
  *
- *   backstop-run.ts backup  <stateUrl> <storeDir> <identityFile> <db|media> <dbUrl|mediaDir> [compression]
+ *   backstop-run.ts backup  <stateUrl> <storeDir> <identityFile> <db|media> <dbUrl|mediaDir> [compression] [uncounted]
+ *   (`uncounted`: the database part without counting each table's rows, to measure what counting costs)
  *   backstop-run.ts restore <stateUrl> <storeDir> <identityFile> <backupId> <db|media> <dbUrl|mediaDir>
  */
 import { readIdentityFiles, recipientOf } from '../src/crypto/index.ts';
@@ -29,7 +30,7 @@ const state = await openState({ databaseUrl: stateUrl, dataDir: '/nonexistent' }
 await migrateToLatest(state.db);
 const identities = await readIdentityFiles([identityFile]);
 
-function engineFor(kind: string, location: string, compression?: PgCompression) {
+function engineFor(kind: string, location: string, compression?: PgCompression, countRows = true) {
   const target = {
     app: 'bench',
     env: 'main',
@@ -54,7 +55,7 @@ function engineFor(kind: string, location: string, compression?: PgCompression) 
     targets: [target],
     sourceFor: () =>
       kind === 'db'
-        ? new PostgresSource({ url: location, ...(compression !== undefined && { compression }) })
+        ? new PostgresSource({ url: location, countRows, ...(compression !== undefined && { compression }) })
         : new MediaDirSource({ path: location }),
     clock: () => new Date(),
     log: () => {},
@@ -63,10 +64,10 @@ function engineFor(kind: string, location: string, compression?: PgCompression) 
 
 let result: Record<string, unknown>;
 if (operation === 'backup') {
-  const [kind, location, compressionText] = rest;
+  const [kind, location, compressionText, counting] = rest;
   const compression = compressionText === undefined ? undefined : parsePgCompression(compressionText);
   if (compression !== undefined && 'problem' in compression) throw new Error(compression.problem);
-  const ctx = engineFor(kind!, location!, compression);
+  const ctx = engineFor(kind!, location!, compression, counting !== 'uncounted');
   const queued = await queueBackup(ctx, {
     app: 'bench',
     env: 'main',

@@ -1,15 +1,18 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { renderReplyView } from '../adapters/console/render-reply-view.ts';
+import type { ViewBlock } from '../commands/handlers/reply-view.ts';
 import { AccessPolicy } from '../src/access/access-policy.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import type { Target } from '../src/domain/target.ts';
 import { AuditLog } from '../src/state/audit-log.ts';
 import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
-import { formatTime } from '../src/text/format-units.ts';
 import { auditEntryJson } from '../src/use-cases/json-shapes.ts';
 import { readAudit } from '../src/use-cases/read-audit.ts';
+import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags } from './admin-flags.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
-import { unexpectedWord } from './unexpected-word.ts';
+import { terminalStyle } from './render-reply.ts';
 import { usageError } from './usage-error.ts';
 
 export const auditUsage = 'backstop audit [--app <app>] [--limit <n>]   who did what, from every surface, newest first';
@@ -60,23 +63,28 @@ export async function runAuditCommand(
     io.stdout.write(`Nothing in the audit log${app ? ` for ${app}` : ''} yet.\n`);
     return exitCodes.ok;
   }
-  for (const e of entries) {
-    io.stdout.write(
-      `${formatTime(e.at)}  ${e.principal}  ${e.app ?? '-'}  ${e.outcome.toUpperCase()}  ${e.action}${e.detail ? `  (${e.detail})` : ''}\n`,
-    );
-  }
+  const table: ViewBlock = {
+    kind: 'table',
+    columns: ['WHEN', 'WHO', 'APP', 'OUTCOME', 'ACTION', 'DETAIL'],
+    rows: entries.map((e) => [
+      { at: e.at },
+      e.principal,
+      e.app ?? '-',
+      { text: e.outcome, tone: e.outcome === 'ok' ? 'good' : e.outcome === 'refused' ? 'busy' : 'bad' },
+      e.action,
+      e.detail ?? '',
+    ]),
+  };
+  io.stdout.write(`${renderReplyView([table], terminalStyle(io, options, io.stdout))}\n`);
   return exitCodes.ok;
 }
 
 /** The filter `audit`'s words ask for, or what is wrong with them. */
 function parseAuditArgs(args: string[]): { app: string | undefined; limit: number } | string {
-  let app: string | undefined;
-  let limit = 100;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--app' && args[i + 1] !== undefined) app = args[++i];
-    else if (arg === '--limit' && /^\d+$/.test(args[i + 1] ?? '')) limit = Number(args[++i]);
-    else return unexpectedWord(arg, ['--app', '--limit']);
-  }
-  return { app, limit };
+  const parsed = parseAdminArgs(args, adminFlags.audit, { command: 'audit' });
+  if (typeof parsed === 'string') return parsed;
+  const limitText = parsed.string('limit') ?? '100';
+  if (!/^\d+$/.test(limitText) || Number(limitText) < 1)
+    return `--limit ${limitText}: expected a whole number of entries, 1 or more`;
+  return { app: parsed.string('app'), limit: Number(limitText) };
 }

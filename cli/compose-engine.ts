@@ -131,6 +131,7 @@ export async function composeEngine(
     drillScratchDir: join(config.dataDir, 'drills'),
     clock,
     log: hooks.log,
+    warn: hooks.notice,
   };
 }
 

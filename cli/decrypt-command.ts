@@ -4,7 +4,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { createDecryptStream, readIdentityFiles } from '../src/crypto/index.ts';
-import { unexpectedWord } from './unexpected-word.ts';
+import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags } from './admin-flags.ts';
 import { usageError } from './usage-error.ts';
 
 export const decryptUsage = 'backstop decrypt <file|-> [-i <identity-file>]... [-o <output-file>]';
@@ -21,24 +22,15 @@ export async function decryptCommand(
   json: boolean,
   configuredIdentities: () => string[],
 ): Promise<number> {
-  let input: string | undefined;
-  let output: string | undefined;
-  const identityFiles: string[] = [];
-  let literal = false;
   const refuse = (message: string, code: 'usage' | 'file-not-found' = 'usage') =>
     usageError(io, json, message, { ...(code === 'usage' && { usage: decryptUsage }), code });
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    // After `--` a word is the file to read, even one that starts with a dash.
-    if (arg === '--' && !literal) literal = true;
-    else if (literal && input === undefined) input = arg;
-    else if (!literal && (arg === '-i' || arg === '--identity') && args[i + 1] !== undefined)
-      identityFiles.push(resolve(io.cwd, args[++i]!));
-    else if (!literal && (arg === '-o' || arg === '--output') && args[i + 1] !== undefined)
-      output = resolve(io.cwd, args[++i]!);
-    else if (input === undefined && (arg === '-' || !arg.startsWith('-'))) input = arg;
-    else return refuse(unexpectedWord(arg, ['--identity', '--output']));
-  }
+  // After `--` a word is the file to read, even one that starts with a dash; `-` alone is standard input.
+  const parsed = parseAdminArgs(args, adminFlags.decrypt, { command: 'decrypt', positionals: 1 });
+  if (typeof parsed === 'string') return refuse(parsed);
+  const [input] = parsed.positionals;
+  const identityFiles = parsed.strings('identity').map((file) => resolve(io.cwd, file));
+  const outputWord = parsed.string('output');
+  const output = outputWord === undefined ? undefined : resolve(io.cwd, outputWord);
   if (input === undefined) return refuse('decrypt needs a file to read (or - for standard input)');
   if (output === undefined && io.stdout.isTTY) {
     return refuse('the output is binary: write it to a file with -o <output-file>, or redirect standard output');

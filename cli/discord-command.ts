@@ -1,8 +1,10 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { registerDiscordCommands } from '../adapters/discord/register-commands.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags, adminSubcommands } from './admin-flags.ts';
 import type { GlobalOptions } from './global-options.ts';
-import { unexpectedWord } from './unexpected-word.ts';
+import { unknownSubcommand } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const discordUsage = 'backstop discord register [--guild <id>]   register the /backup command with Discord';
@@ -14,19 +16,9 @@ export async function discordCommand(
   io: CliIo,
   options: GlobalOptions,
 ): Promise<number> {
-  const [sub, ...rest] = args;
-  const guildAt = rest.indexOf('--guild');
-  const guildId = guildAt >= 0 ? rest[guildAt + 1] : undefined;
-  const extra = rest.filter((_, i) => i !== guildAt && i !== guildAt + 1);
-  if (sub !== 'register' || extra.length > 0 || (guildAt >= 0 && !/^\d+$/.test(guildId ?? ''))) {
-    const message =
-      sub !== 'register'
-        ? 'discord takes one subcommand: register'
-        : extra.length > 0
-          ? unexpectedWord(extra[0]!, ['--guild'])
-          : '--guild needs a Discord server id (digits)';
-    return usageError(io, options.json, message, { usage: discordUsage });
-  }
+  const parsed = parseDiscordArgs(args);
+  if (typeof parsed === 'string') return usageError(io, options.json, parsed, { usage: discordUsage });
+  const { guildId } = parsed;
   const discord = config.raw.chat?.discord;
   if (!discord) {
     const message =
@@ -49,4 +41,15 @@ export async function discordCommand(
     );
   }
   return exitCodes.ok;
+}
+
+/** The guild `discord register` names (undefined: every guild), or what is wrong with its words. */
+function parseDiscordArgs(args: string[]): { guildId: string | undefined } | string {
+  const [sub, ...rest] = args;
+  if (sub !== 'register') return unknownSubcommand('discord', sub, adminSubcommands['discord']!);
+  const parsed = parseAdminArgs(rest, adminFlags['discord register'], { command: 'discord register' });
+  if (typeof parsed === 'string') return parsed;
+  const guildId = parsed.string('guild');
+  if (guildId !== undefined && !/^\d+$/.test(guildId)) return '--guild needs a Discord server id (digits)';
+  return { guildId };
 }

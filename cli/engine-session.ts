@@ -1,16 +1,19 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { confirmRestore } from '../adapters/console/confirm-restore.ts';
+import { progressEvent } from '../adapters/console/json-lines-output.ts';
 import { ProgressLine } from '../adapters/console/progress-line.ts';
 import type { Command } from '../commands/command.ts';
 import type { HandlerContext } from '../commands/handlers/reply.ts';
 import { runCommand } from '../commands/handlers/run-command.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
+import type { Operation } from '../src/domain/operation.ts';
 import { reasonOf } from '../src/domain/reason-of.ts';
 import { describeRestore } from '../src/engine/describe-restore.ts';
 import { followOperation } from '../src/jobs/follow-operation.ts';
 import { Worker } from '../src/jobs/worker.ts';
 import { checkMediaTar } from '../src/sources/media-tar-check.ts';
 import { checkPgDump } from '../src/sources/pg-dump-check.ts';
+import type { ProgressListener } from '../src/sources/source.ts';
 import { migrateToLatest, openState, type State } from '../src/state/state.ts';
 import { engineRunners } from '../src/use-cases/operation-runners.ts';
 import { cancelOperationAs } from '../src/use-cases/operations.ts';
@@ -18,6 +21,7 @@ import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
 import { cliOperator } from './cli-operator.ts';
 import { composeEngine } from './compose-engine.ts';
 import type { GlobalOptions } from './global-options.ts';
+import type { LogTaps } from './log-taps.ts';
 import { rebuildCommand } from './rebuild-command.ts';
 import { render } from './render-reply.ts';
 import { usageError } from './usage-error.ts';
@@ -98,14 +102,33 @@ export async function runWithEngine(
   command: Command,
   options: GlobalOptions,
   io: CliIo,
-  how: { follow: boolean; runHere?: Worker; signal?: AbortSignal; asked?: string },
+  how: {
+    follow: boolean;
+    runHere?: Worker;
+    signal?: AbortSignal;
+    asked?: string;
+    /** The server's log lines of an operation, for a command handed to a server (its engine logs to its own log). */
+    logTaps?: LogTaps;
+  },
 ): Promise<number> {
+  const print = (line: string) => io.stderr.write(`${line}\n`);
+  if (options.verbose && how.logTaps) {
+    // Handed to a server with --verbose: what the command does here is shown to its terminal as well.
+    const serverLog = engine.log;
+    engine = {
+      ...engine,
+      log: (line) => {
+        serverLog(line);
+        print(line);
+      },
+    };
+  }
   if (command.name === 'restore') {
     const refused = await unconfirmed(engine, command, io, options);
     if (refused !== undefined) return usageError(io, options.json, refused, { code: 'confirmation-required' });
   }
   const progress = !options.json && io.stderr.isTTY ? new ProgressLine(io.stderr) : undefined;
-  const ctx = cliHandlerContext(engine, io, progress, how.asked);
+  const ctx = cliHandlerContext(engine, io, progress?.update ?? jsonProgress(io), how.asked);
   if (how.follow) {
     ctx.follow = async (operation) => {
       // Ctrl-C while this process follows (and maybe runs) the work cancels it: what it wrote is removed and it ends
@@ -152,15 +175,19 @@ export async function runWithEngine(
         process.on('SIGINT', cancelOnInterrupt);
         process.on('SIGTERM', cancelOnTerminate);
       }
+      const untap = options.verbose ? how.logTaps?.tap(operation.id, print) : undefined;
       try {
+        const events = io.progressEvents;
         const ended = followOperation(engine, operation, {
           ...(progress && { onProgress: progress.update }),
+          ...(events && { onChange: (row: Operation) => events(progressEvent(row)) }),
           ...(how.runHere && { runHere: how.runHere }),
           ...(how.signal && { signal: how.signal }),
         });
         following = ended;
         return await ended;
       } finally {
+        untap?.();
         stopListening();
         process.off('SIGINT', leaveOnInterrupt);
         process.off('SIGTERM', leaveOnTerminate);
@@ -177,14 +204,30 @@ const checks = { db: checkPgDump, media: checkMediaTar };
 function cliHandlerContext(
   engine: UseCaseContext,
   io: CliIo,
-  progress: ProgressLine | undefined,
+  onProgress: ProgressListener | undefined,
   asked: string | undefined,
 ): HandlerContext {
   return {
     engine,
     principal: cliOperator(io),
     ...(asked !== undefined && { asked }),
-    ...(progress ? { onProgress: progress.update } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  };
+}
+
+/**
+ * With --progress json, the progress of work this process does itself (verify reads a backup back here): a line at
+ * most every quarter second, as often as a person could follow it and a script needs it.
+ */
+function jsonProgress(io: CliIo): ProgressListener | undefined {
+  const events = io.progressEvents;
+  if (!events) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 250) return;
+    last = now;
+    events({ type: 'progress', phase: p.phase, bytesDone: p.bytesDone, bytesExpected: p.bytesExpected ?? null });
   };
 }
 
@@ -242,16 +285,15 @@ async function withEngine(
     async (state) => {
       await migrateToLatest(state.db);
       const print = (line: string) => io.stderr.write(`${line}\n`);
+      const log = options.verbose ? print : () => {};
       // On the embedded state this process runs the work itself while a person waits (see composeEngine).
       const interactive = loaded.stateDatabaseUrl === undefined || options.wait;
-      return fn(
-        await composeEngine(loaded, state, {
-          log: options.verbose ? print : () => {},
-          notice: print,
-          interactive,
-          env: io.env,
-        }),
+      const engine = await composeEngine(loaded, state, { log, notice: print, interactive, env: io.env });
+      log(
+        `config: ${loaded.source ?? `none (built-in defaults)`}; state: ${state.description}; ` +
+          `storage: ${engine.store.describe()}`,
       );
+      return fn(engine);
     },
     reads,
   );

@@ -49,11 +49,12 @@ export const outputFrameBytes = 64 * 1024;
 const maxLineLength = 1024 * 1024;
 
 /**
- * The variables of a client's environment that travel with a hand-off: who the user is, what the terminal is, and
- * Backstop's own settings. Everything else (database URLs, cloud credentials, tokens) stays in the client's shell.
+ * The variables of a client's environment that travel with a hand-off: who the user is, what the terminal is and how
+ * they want it written to (colour, time zone), and Backstop's own settings. Everything else (database URLs, cloud
+ * credentials, tokens) stays in the client's shell.
  */
 export function handOffEnvironment(env: Record<string, string | undefined>): Record<string, string> {
-  const passed = new Set(['USER', 'LOGNAME', 'HOME', 'TERM', 'COLUMNS']);
+  const passed = new Set(['USER', 'LOGNAME', 'HOME', 'TERM', 'COLUMNS', 'NO_COLOR', 'FORCE_COLOR', 'TZ']);
   const subset: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && (passed.has(name) || name.startsWith('BACKSTOP_'))) subset[name] = value;

@@ -1,13 +1,17 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { JsonLinesOutput } from '../adapters/console/json-lines-output.ts';
 import { handleHelp } from '../commands/handlers/help.ts';
 import { parseCommand } from '../commands/parse-command.ts';
 import type { StateDb } from '../src/state/state.ts';
 import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
 import { runAuditCommand } from './audit-command.ts';
+import { catalogUsage, parseCatalogArgs } from './catalog-args.ts';
 import { runWithEngine } from './engine-session.ts';
-import { globalFlags, splitGlobalOptions } from './global-options.ts';
+import { type GlobalOptions, globalFlags, splitGlobalOptions } from './global-options.ts';
+import type { LogTaps } from './log-taps.ts';
 import { rebuildCommand } from './rebuild-command.ts';
 import { render } from './render-reply.ts';
+import { reportError } from './report-error.ts';
 import { runTokenCommand } from './token-command.ts';
 import { usageError } from './usage-error.ts';
 import { runWebLogin, webUsageError } from './web-command.ts';
@@ -26,9 +30,32 @@ export async function runHandedOff(
   state?: StateDb,
   /** Where the server's web view answers, for `backstop web login`. */
   webBase?: string,
+  /** The server's log lines of the work a command follows, for --verbose. */
+  logTaps?: LogTaps,
 ): Promise<number> {
   const { options, words, problem } = splitGlobalOptions(argv);
   if (problem) return usageError(io, options.json, problem, { seeHelp: true });
+  if (options.progress !== 'json') return runParsed(engine, options, words, io, signal, state, webBase, logTaps);
+  // --progress json: progress lines to the client at once, the result line once the command has ended.
+  const lines = new JsonLinesOutput(io.stdout);
+  const here: CliIo = { ...io, stdout: lines.stdout, progressEvents: lines.event };
+  const code = await runParsed(engine, options, words, here, signal, state, webBase, logTaps).catch((error: unknown) =>
+    reportError(here, true, error),
+  );
+  lines.finish(code);
+  return code;
+}
+
+async function runParsed(
+  engine: UseCaseContext,
+  options: GlobalOptions,
+  words: string[],
+  io: CliIo,
+  signal: AbortSignal,
+  state: StateDb | undefined,
+  webBase: string | undefined,
+  logTaps: LogTaps | undefined,
+): Promise<number> {
   const refuse = (message: string) => usageError(io, options.json, message);
   const [name, ...args] = words;
   switch (name) {
@@ -43,10 +70,11 @@ export async function runHandedOff(
           : `The state database is up to date (the running server, process ${process.pid}, migrated it).\n`,
       );
       return exitCodes.ok;
-    case 'catalog':
-      if (args[0] !== 'rebuild' || args.slice(1).some((arg) => arg !== '--trust-unsigned'))
-        return refuse('catalog takes one subcommand: rebuild [--trust-unsigned]');
-      return rebuildCommand(engine, io, options.json, { trustUnsigned: args.includes('--trust-unsigned') });
+    case 'catalog': {
+      const catalog = parseCatalogArgs(args);
+      if (typeof catalog === 'string') return usageError(io, options.json, catalog, { usage: catalogUsage });
+      return rebuildCommand(engine, io, options.json, catalog);
+    }
     case 'audit':
       if (!state) return refuse('this server cannot read the audit log for other processes');
       return runAuditCommand(state, engine.targets, args, io, options);
@@ -65,5 +93,10 @@ export async function runHandedOff(
     });
   }
   if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
-  return runWithEngine(engine, parsed.command, options, io, { follow: options.wait, signal, asked: words.join(' ') });
+  return runWithEngine(engine, parsed.command, options, io, {
+    follow: options.wait,
+    signal,
+    asked: words.join(' '),
+    ...(logTaps && { logTaps }),
+  });
 }

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { generateIdentity } from '../src/crypto/index.ts';
-import { unexpectedWord } from './unexpected-word.ts';
+import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags } from './admin-flags.ts';
 import { usageError } from './usage-error.ts';
 
 export const keygenUsage = 'backstop keygen [-o <identity-file>]   (default file: ./backstop.key)';
@@ -12,11 +13,9 @@ export const keygenUsage = 'backstop keygen [-o <identity-file>]   (default file
  * age-keygen, and prints its recipient with the config lines that use it.
  */
 export function keygenCommand(args: string[], io: CliIo, json: boolean, now: Date): number {
-  let out = 'backstop.key';
-  for (let i = 0; i < args.length; i++) {
-    if ((args[i] === '-o' || args[i] === '--output') && args[i + 1] !== undefined) out = args[++i]!;
-    else return usageError(io, json, unexpectedWord(args[i]!, ['--output']), { usage: keygenUsage });
-  }
+  const parsed = parseAdminArgs(args, adminFlags.keygen, { command: 'keygen' });
+  if (typeof parsed === 'string') return usageError(io, json, parsed, { usage: keygenUsage });
+  const out = parsed.string('output') ?? 'backstop.key';
   const path = resolve(io.cwd, out);
   if (existsSync(path)) {
     const message = `${path} already exists; keygen never overwrites a key. Choose another file with -o.`;

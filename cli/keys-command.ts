@@ -4,8 +4,11 @@ import { retireFleetRecipient } from '../src/engine/fleet-keys.ts';
 import { AuditLog } from '../src/state/audit-log.ts';
 import { FleetSettings } from '../src/state/fleet-settings.ts';
 import { migrateToLatest, openState } from '../src/state/state.ts';
+import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags, adminSubcommands } from './admin-flags.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { unknownSubcommand } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const keysUsage =
@@ -21,9 +24,20 @@ export async function keysCommand(
   io: CliIo,
   options: Pick<GlobalOptions, 'json'>,
 ): Promise<number> {
-  const [sub, recipient, ...rest] = args;
-  if (sub !== 'retire' || recipient === undefined || rest.length > 0) {
-    return usageError(io, options.json, 'keys takes one subcommand: retire <age1...>', { usage: keysUsage });
+  const [sub, ...rest] = args;
+  const parsed =
+    sub === 'retire'
+      ? parseAdminArgs(rest, adminFlags['keys retire'], { command: 'keys retire', positionals: 1 })
+      : undefined;
+  const recipient = typeof parsed === 'object' ? parsed.positionals[0] : undefined;
+  if (recipient === undefined) {
+    const problem =
+      typeof parsed === 'string'
+        ? parsed
+        : sub === 'retire'
+          ? 'keys retire needs the recipient to retire (age1...)'
+          : unknownSubcommand('keys', sub, adminSubcommands['keys']!);
+    return usageError(io, options.json, problem, { usage: keysUsage });
   }
   if (config.stateDatabaseUrl === undefined) {
     const message =

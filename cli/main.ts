@@ -1,19 +1,23 @@
 import { createInterface } from 'node:readline/promises';
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { JsonLinesOutput } from '../adapters/console/json-lines-output.ts';
 import { handleHelp } from '../commands/handlers/help.ts';
 import { parseCommand } from '../commands/parse-command.ts';
 import { usage } from '../commands/usage.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { isBackstopError } from '../src/domain/backstop-error.ts';
+import { catalogUsage, parseCatalogArgs } from './catalog-args.ts';
+import { shells } from './complete-words.ts';
+import { completionScript, completionUsage, type Shell } from './completion-scripts.ts';
 import { decryptCommand, decryptUsage } from './decrypt-command.ts';
-import { globalFlags, splitGlobalOptions } from './global-options.ts';
+import { type GlobalOptions, globalFlags, splitGlobalOptions } from './global-options.ts';
 import { keygenCommand, keygenUsage } from './keygen-command.ts';
 import { render } from './render-reply.ts';
 import { reportError } from './report-error.ts';
 import { retentionCommand, retentionUsage } from './retention-command.ts';
 import { toolVersion } from './tool-version.ts';
-import { unexpectedWord } from './unexpected-word.ts';
+import { unexpectedWord, unknownSubcommand } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 /** The engine and its drivers load only for commands that use them, so help and usage errors answer at once. */
@@ -26,8 +30,7 @@ const adminUsage: Record<string, string> = {
   migrate: 'backstop migrate    bring the state database up to date',
   keygen: keygenUsage,
   decrypt: decryptUsage,
-  catalog:
-    'backstop catalog rebuild [--trust-unsigned]   rebuild the catalogue from the backup.json files in storage (signed by your keys)',
+  catalog: catalogUsage,
   retention: retentionUsage,
   token:
     'backstop token create --name <name> --role viewer|operator|restorer|approver --apps <app,app|*> | list | revoke <id>   (HTTP API tokens)',
@@ -37,11 +40,14 @@ const adminUsage: Record<string, string> = {
   keys: 'backstop keys retire <age1...>   stop encrypting to a key on every instance sharing the state',
   config:
     'backstop config check [--config <file>] | schema   check a config file and print it resolved, secrets redacted; the JSON Schema',
+  completion: completionUsage,
   version: 'backstop version',
 };
 
 /** The `backstop` command. Returns the exit status: 0 ok, 1 the operation failed, 2 usage or configuration. */
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+  // The completion scripts' question: answered before anything else, quietly (see completeCommand).
+  if (argv[0] === '__complete') return (await import('./complete-command.ts')).completeCommand(argv.slice(1), io);
   const { options, words, problem } = splitGlobalOptions(argv);
   if (problem) return usageError(io, options.json, problem, { seeHelp: true });
   const [name, ...args] = words;
@@ -63,73 +69,16 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     }
     return loaded;
   };
+  // With --progress json this process writes its output as JSON lines; a command handed to a server is written so
+  // by the server.
+  const lines = options.progress === 'json' ? new JsonLinesOutput(io.stdout) : undefined;
+  const here: CliIo = lines ? { ...io, stdout: lines.stdout, progressEvents: lines.event } : io;
+  const finish = (code: number) => {
+    lines?.finish(code);
+    return code;
+  };
   try {
-    // Asked for, help is an answer; a bare `backstop` is a command line missing its command (in a script, a bug).
-    if ((name === undefined && options.help) || (name === 'help' && args.length === 0)) {
-      io.stdout.write(helpText());
-      return exitCodes.ok;
-    }
-    if (name === undefined) {
-      if (options.json) usageError(io, true, 'a command is needed (see backstop help)');
-      else io.stderr.write(`backstop: a command is needed.\n\n${helpText()}`);
-      return exitCodes.usage;
-    }
-    if (['serve', 'worker', 'migrate', 'version'].includes(name) && args.length > 0) {
-      return usageError(io, options.json, unexpectedWord(args[0]!), { usage: adminUsage[name] });
-    }
-    if (name === 'version' || name === '--version') {
-      io.stdout.write(`${options.json ? JSON.stringify({ version: toolVersion }) : `backstop ${toolVersion}`}\n`);
-      return exitCodes.ok;
-    }
-    if (name in adminUsage && options.help) {
-      io.stdout.write(`Usage: ${adminUsage[name]}\n`);
-      return exitCodes.ok;
-    }
-    switch (name) {
-      case 'keygen':
-        return keygenCommand(args, io, options.json, new Date());
-      case 'config':
-        return await (await import('./config-command.ts')).configCommand(args, options, io);
-      case 'decrypt':
-        return await decryptCommand(args, io, options.json, () => config().encryption.identityFiles);
-      case 'migrate':
-        return await (await session()).migrate(config(), options, io);
-      case 'retention':
-        return retentionCommand(args, io, options.json, new Date());
-      case 'serve':
-        return await (await import('./serve-command.ts')).serveCommand(config(), io);
-      case 'worker':
-        return await (await import('./worker-command.ts')).workerCommand(config(), io);
-      case 'discord':
-        return await (await import('./discord-command.ts')).discordCommand(args, config(), io, options);
-      case 'audit':
-        return await (await import('./audit-command.ts')).auditCommand(args, config(), io, options);
-      case 'keys':
-        return await (await import('./keys-command.ts')).keysCommand(args, config(), io, options);
-      case 'token':
-        return await (await import('./token-command.ts')).tokenCommand(args, config(), io, options);
-      case 'web':
-        return await (await import('./web-command.ts')).webCommand(args, config(), io, options);
-      case 'catalog':
-        if (args[0] !== 'rebuild' || args.slice(1).some((arg) => arg !== '--trust-unsigned'))
-          return usageError(io, options.json, 'catalog takes one subcommand: rebuild [--trust-unsigned]', {
-            usage: adminUsage['catalog'],
-          });
-        return await (await session()).rebuild(config(), options, io, args.includes('--trust-unsigned'));
-    }
-    if (options.help && name in usage) {
-      const entry = usage[name as keyof typeof usage];
-      io.stdout.write(`Usage: backstop ${entry.line}\n${entry.purpose}.\n`);
-      return exitCodes.ok;
-    }
-    const parsed = parseCommand(words, { surfaceFlags: globalFlags });
-    if (!parsed.ok) {
-      return usageError(io, options.json, parsed.message, {
-        ...(parsed.usage ? { usage: `backstop ${parsed.usage}` } : { seeHelp: true }),
-      });
-    }
-    if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
-    return await (await session()).run(parsed.command, config(), options, io, words.join(' '));
+    return finish(await runHere(name, args, words, here, options, config));
   } catch (error) {
     if (isBackstopError(error, 'state-locked') && name !== 'serve') {
       // A server holds the embedded state: hand the command to it, or say who holds the state if it cannot take it.
@@ -139,10 +88,98 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
         isBackstopError(handOffError, 'hand-off-unavailable') ? undefined : handOffError,
       );
       if (typeof handed === 'number') return handed;
-      return reportError(io, options.json, handed ?? error);
+      return finish(reportError(here, options.json, handed ?? error));
     }
-    return reportError(io, options.json, error);
+    return finish(reportError(here, options.json, error));
   }
+}
+
+/** Runs the command the words name, in this process. */
+async function runHere(
+  name: string | undefined,
+  args: string[],
+  words: string[],
+  io: CliIo,
+  options: GlobalOptions,
+  config: () => BackstopConfig,
+): Promise<number> {
+  // Asked for, help is an answer; a bare `backstop` is a command line missing its command (in a script, a bug).
+  if ((name === undefined && options.help) || (name === 'help' && args.length === 0)) {
+    io.stdout.write(helpText());
+    return exitCodes.ok;
+  }
+  if (name === undefined) {
+    if (options.json) usageError(io, true, 'a command is needed (see backstop help)');
+    else io.stderr.write(`backstop: a command is needed.\n\n${helpText()}`);
+    return exitCodes.usage;
+  }
+  if (['serve', 'worker', 'migrate', 'version'].includes(name) && args.length > 0) {
+    return usageError(io, options.json, unexpectedWord(args[0]!, [], name), { usage: adminUsage[name] });
+  }
+  if (name === 'version' || name === '--version') {
+    io.stdout.write(`${options.json ? JSON.stringify({ version: toolVersion }) : `backstop ${toolVersion}`}\n`);
+    return exitCodes.ok;
+  }
+  if (name in adminUsage && options.help) {
+    io.stdout.write(`Usage: ${adminUsage[name]}\n`);
+    return exitCodes.ok;
+  }
+  switch (name) {
+    case 'keygen':
+      return keygenCommand(args, io, options.json, new Date());
+    case 'config':
+      return await (await import('./config-command.ts')).configCommand(args, options, io);
+    case 'completion': {
+      const [shell, ...rest] = args;
+      if (shell === undefined || !(shells as readonly string[]).includes(shell) || rest.length > 0) {
+        const problem =
+          shell !== undefined && (shells as readonly string[]).includes(shell)
+            ? unexpectedWord(rest[0]!, [], 'completion')
+            : unknownSubcommand('completion', shell, shells).replace('subcommand', 'shell');
+        return usageError(io, options.json, problem, { usage: completionUsage });
+      }
+      io.stdout.write(completionScript(shell as Shell));
+      return exitCodes.ok;
+    }
+    case 'decrypt':
+      return await decryptCommand(args, io, options.json, () => config().encryption.identityFiles);
+    case 'migrate':
+      return await (await session()).migrate(config(), options, io);
+    case 'retention':
+      return retentionCommand(args, io, options.json, new Date());
+    case 'serve':
+      return await (await import('./serve-command.ts')).serveCommand(config(), io);
+    case 'worker':
+      return await (await import('./worker-command.ts')).workerCommand(config(), io);
+    case 'discord':
+      return await (await import('./discord-command.ts')).discordCommand(args, config(), io, options);
+    case 'audit':
+      return await (await import('./audit-command.ts')).auditCommand(args, config(), io, options);
+    case 'keys':
+      return await (await import('./keys-command.ts')).keysCommand(args, config(), io, options);
+    case 'token':
+      return await (await import('./token-command.ts')).tokenCommand(args, config(), io, options);
+    case 'web':
+      return await (await import('./web-command.ts')).webCommand(args, config(), io, options);
+    case 'catalog': {
+      const catalog = parseCatalogArgs(args);
+      if (typeof catalog === 'string') return usageError(io, options.json, catalog, { usage: catalogUsage });
+      return await (await session()).rebuild(config(), options, io, catalog.trustUnsigned);
+    }
+  }
+  if (options.help && name in usage) {
+    const entry = usage[name as keyof typeof usage];
+    io.stdout.write(`Usage: backstop ${entry.line}\n${entry.purpose}.\n`);
+    return exitCodes.ok;
+  }
+  const parsed = parseCommand(words, { surfaceFlags: globalFlags });
+  if (!parsed.ok) {
+    return usageError(io, options.json, parsed.message, {
+      ...(parsed.usage ? { usage: `backstop ${parsed.usage}` } : { seeHelp: true }),
+    });
+  }
+  if (parsed.command.name === 'help') return render(io, options, handleHelp(parsed.command, 'backstop '));
+  return await (await session()).run(parsed.command, config(), options, io, words.join(' '));
 }
 
 /** How long a command waits for a starting server to take commands (opening the embedded state takes a while). */
@@ -196,9 +233,10 @@ function helpText(): string {
     ...lines,
     '',
     'Administration:',
-    ...Object.values(adminUsage).map((line) => `  ${line}`),
+    ...Object.values(adminUsage).map((line) => `  ${line.split('\n')[0]}`),
     '',
-    'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --wait, --yes, --verbose, --help',
+    'Options: --config <file> (or BACKSTOP_CONFIG, default ./backstop.yaml), --json, --progress json, --wait, --yes,',
+    '         --verbose, --no-color (or NO_COLOR=1), --help',
     'Exit status: 0 ok, 1 the operation failed, 2 usage or configuration error.',
     '',
   ].join('\n');

@@ -9,13 +9,13 @@ import {
   simulateRetention,
   ZoneCalendar,
 } from '../src/retention/index.ts';
-import { unexpectedWord } from './unexpected-word.ts';
+import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags, adminSubcommands } from './admin-flags.ts';
+import { unknownSubcommand } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const retentionUsage =
   'backstop retention simulate --days <n> [--every 1d|12h|30m] [--policy daily=7,weekly=4,monthly=12] [--timezone <IANA zone>]';
-
-const simulateFlags = ['--days', '--every', '--policy', '--timezone'];
 
 /** More simulated backups than this take long enough to look hung; nobody needs a finer picture of a policy. */
 const maxSimulatedBackups = 100_000;
@@ -56,20 +56,14 @@ export function retentionCommand(
 /** The simulation the arguments ask for, or what is wrong with them. */
 function parseSimulation(args: string[]): Simulation | string {
   const [subcommand, ...rest] = args;
-  if (subcommand !== 'simulate') return 'retention takes one subcommand: simulate';
-  const flags = new Map<string, string>();
-  for (let i = 0; i < rest.length; i++) {
-    const [flag = '', inline] = rest[i]!.split(/=(.*)/s, 2);
-    if (!simulateFlags.includes(flag)) return unexpectedWord(rest[i]!, simulateFlags);
-    const value = inline ?? rest[++i];
-    if (value === undefined) return `${flag} needs a value`;
-    flags.set(flag, value);
-  }
-  const daysText = flags.get('--days');
+  if (subcommand !== 'simulate') return unknownSubcommand('retention', subcommand, adminSubcommands['retention']!);
+  const parsed = parseAdminArgs(rest, adminFlags['retention simulate'], { command: 'retention simulate' });
+  if (typeof parsed === 'string') return parsed;
+  const daysText = parsed.string('days');
   if (daysText === undefined) return 'simulate needs --days <n>, the number of days to simulate';
   const days = Number(daysText);
   if (!/^\d+$/.test(daysText) || days < 1) return `--days ${daysText}: expected a whole number of days, 1 or more`;
-  const everyText = flags.get('--every') ?? '1d';
+  const everyText = parsed.string('every') ?? '1d';
   const every = /^(\d+)([mhd])$/.exec(everyText);
   const everyMinutes = every ? Number(every[1]) * units[every[2]!]! : 0;
   if (everyMinutes < 1) return `--every ${everyText}: expected an interval such as 1d, 12h or 30m`;
@@ -77,8 +71,8 @@ function parseSimulation(args: string[]): Simulation | string {
     return `${days} days every ${everyText} is more than ${maxSimulatedBackups} backups: simulate fewer days or a longer interval`;
   // Policy and time zone are checked here, so that a mistake in them is a usage error.
   try {
-    const base = { ...defaultRetentionPolicy, timezone: flags.get('--timezone') ?? defaultRetentionPolicy.timezone };
-    const policyText = flags.get('--policy');
+    const base = { ...defaultRetentionPolicy, timezone: parsed.string('timezone') ?? defaultRetentionPolicy.timezone };
+    const policyText = parsed.string('policy');
     const policy = policyText === undefined ? base : parseRetentionPolicy(policyText, base);
     ZoneCalendar.of(policy.timezone);
     return { days, everyMinutes, policy };

@@ -25,6 +25,7 @@ import { compressionWarnings } from './compression-check.ts';
 import { listenForHandOff } from './hand-off-server.ts';
 import { handOffSocketPath } from './hand-off-socket-path.ts';
 import { runHandedOff } from './handed-off-command.ts';
+import { LogTaps } from './log-taps.ts';
 import { createProcessLog, logFormatOf, processSay } from './process-log.ts';
 import { type StopRequests, stopSignals } from './signalled.ts';
 import { realAfter, type StoppableListener, stopHttp } from './stop-http.ts';
@@ -72,7 +73,9 @@ type ServeStopRequests = Pick<StopRequests, 'stop'> & Partial<Pick<StopRequests,
 export async function serveCommand(config: BackstopConfig, io: CliIo, requests?: ServeStopRequests): Promise<number> {
   const state = await openStateWhenFree(config, io);
   const format = logFormatOf(config, io);
-  const log = await createProcessLog(io.stderr, format);
+  // Commands handed to this server with --verbose see the lines of the work they follow (see LogTaps).
+  const logTaps = new LogTaps();
+  const log = logTaps.wrap(await createProcessLog(io.stderr, format));
   const say = processSay(io, format, log);
   try {
     const applied = await migrateToLatest(state.db);
@@ -127,7 +130,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, requests?:
         ? await listenForHandOff(
             handOffSocketPath(config.dataDir),
             (argv, clientIo, signal) =>
-              runHandedOff(engine, argv, clientIo, signal, state.db, webBaseOf(config, server)),
+              runHandedOff(engine, argv, clientIo, signal, state.db, webBaseOf(config, server), logTaps),
             log,
           )
         : undefined;

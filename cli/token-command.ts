@@ -1,4 +1,6 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
+import { renderReplyView } from '../adapters/console/render-reply-view.ts';
+import type { ViewBlock } from '../commands/handlers/reply-view.ts';
 import { AccessPolicy } from '../src/access/access-policy.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { isBackstopError } from '../src/domain/backstop-error.ts';
@@ -8,9 +10,12 @@ import { type ApiToken, apiTokenJson, isRole } from '../src/state/api-tokens.ts'
 import { AuditLog } from '../src/state/audit-log.ts';
 import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
 import { createApiToken, listApiTokens, revokeApiToken, type TokenContext } from '../src/use-cases/api-tokens.ts';
+import { parseAdminArgs } from './admin-args.ts';
+import { adminFlags, adminSubcommands } from './admin-flags.ts';
 import { cliOperator } from './cli-operator.ts';
 import type { GlobalOptions } from './global-options.ts';
-import { unexpectedWord } from './unexpected-word.ts';
+import { terminalStyle } from './render-reply.ts';
+import { unknownSubcommand } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const tokenUsage =
@@ -32,7 +37,7 @@ export async function tokenCommand(
   args: string[],
   config: BackstopConfig,
   io: CliIo,
-  options: Pick<GlobalOptions, 'json'>,
+  options: Pick<GlobalOptions, 'json' | 'noColor'>,
 ): Promise<number> {
   const action = parseTokenArgs(args, config);
   if (typeof action === 'string') return usageError(io, options.json, action, { usage: tokenUsage });
@@ -40,7 +45,7 @@ export async function tokenCommand(
   try {
     await migrateToLatest(state.db);
     const access = AccessPolicy.fromConfig(config.raw.apps);
-    return await runParsed(tokenContext(state.db, { ...config, access }, io, new Date()), action, io, options.json);
+    return await runParsed(tokenContext(state.db, { ...config, access }, io, new Date()), action, io, options);
   } finally {
     await state.close();
   }
@@ -52,12 +57,12 @@ export async function runTokenCommand(
   args: string[],
   config: { targets: readonly Target[]; access: AccessPolicy },
   io: CliIo,
-  options: Pick<GlobalOptions, 'json'>,
+  options: Pick<GlobalOptions, 'json' | 'noColor'>,
   now: Date = new Date(),
 ): Promise<number> {
   const action = parseTokenArgs(args, config);
   if (typeof action === 'string') return usageError(io, options.json, action, { usage: tokenUsage });
-  return runParsed(tokenContext(db, config, io, now), action, io, options.json);
+  return runParsed(tokenContext(db, config, io, now), action, io, options);
 }
 
 /** The token use cases' context over a state database: its audit log, the config's targets and grants. */
@@ -77,7 +82,13 @@ function tokenContext(
   };
 }
 
-async function runParsed(ctx: TokenContext, action: TokenAction, io: CliIo, json: boolean): Promise<number> {
+async function runParsed(
+  ctx: TokenContext,
+  action: TokenAction,
+  io: CliIo,
+  options: Pick<GlobalOptions, 'json' | 'noColor'>,
+): Promise<number> {
+  const { json } = options;
   const now = ctx.clock();
   switch (action.name) {
     case 'create':
@@ -90,7 +101,7 @@ async function runParsed(ctx: TokenContext, action: TokenAction, io: CliIo, json
           'No API tokens yet. Create one with: backstop token create --name ci --role operator --apps *\n',
         );
       } else {
-        io.stdout.write(`${tokens.map(tokenLine).join('\n')}\n`);
+        io.stdout.write(`${renderReplyView([tokenTable(tokens)], terminalStyle(io, options, io.stdout))}\n`);
       }
       return exitCodes.ok;
     }
@@ -160,20 +171,15 @@ function parseTokenArgs(args: string[], config: { targets: readonly Target[] }):
   const [sub, ...rest] = args;
   switch (sub) {
     case 'create': {
-      const flags: Record<string, string> = {};
-      for (let i = 0; i < rest.length; i++) {
-        const arg = rest[i]!;
-        const match = /^--(name|role|apps)(?:=(.*))?$/.exec(arg);
-        if (!match) return unexpectedWord(arg, ['--name', '--role', '--apps']);
-        const value = match[2] ?? rest[++i];
-        if (value === undefined || value === '') return `--${match[1]} needs a value`;
-        flags[match[1]!] = value;
-      }
-      const missing = ['name', 'role', 'apps'].filter((flag) => flags[flag] === undefined);
-      if (missing.length > 0) return `token create needs ${missing.map((m) => `--${m}`).join(', ')}`;
-      const apps = flags['apps']!.split(',').map((a) => a.trim());
+      const flags = adminFlags['token create'];
+      const parsed = parseAdminArgs(rest, flags, { command: 'token create' });
+      if (typeof parsed === 'string') return parsed;
+      const [tokenName, role, appsText] = [parsed.string('name'), parsed.string('role'), parsed.string('apps')];
+      const missing = Object.keys(flags).filter((flag) => parsed.string(flag) === undefined);
+      if (tokenName === undefined || role === undefined || appsText === undefined)
+        return `token create needs ${missing.map((m) => `--${m}`).join(', ')}`;
+      const apps = appsText.split(',').map((a) => a.trim());
       if (apps.some((a) => a === '')) return `--apps takes app names separated by commas, or '*'`;
-      const role = flags['role']!;
       if (!isRole(role)) return `unknown role '${role}': use ${roles.join(', ')}`;
       // A token for an app that is not configured would be refused everywhere: most likely a typo.
       const configured = [...new Set(config.targets.map((t) => t.app))];
@@ -182,24 +188,37 @@ function parseTokenArgs(args: string[], config: { targets: readonly Target[] }):
         const known = configured.length > 0 ? `configured apps: ${configured.join(', ')}` : 'no apps are configured';
         return `unknown app '${unknown}' (${known})`;
       }
-      return { name: 'create', tokenName: flags['name']!, role, apps };
+      return { name: 'create', tokenName, role, apps };
     }
-    case 'list':
-      return rest.length === 0 ? { name: 'list' } : unexpectedWord(rest[0]!);
-    case 'revoke':
-      if (rest.length !== 1) return 'token revoke takes one token id';
-      return { name: 'revoke', id: rest[0]! };
-    case undefined:
-      return 'token takes a subcommand: create, list or revoke';
+    case 'list': {
+      const parsed = parseAdminArgs(rest, adminFlags['token list'], { command: 'token list' });
+      return typeof parsed === 'string' ? parsed : { name: 'list' };
+    }
+    case 'revoke': {
+      const parsed = parseAdminArgs(rest, adminFlags['token revoke'], { command: 'token revoke', positionals: 1 });
+      if (typeof parsed === 'string') return parsed;
+      const [id] = parsed.positionals;
+      return id === undefined ? 'token revoke takes one token id' : { name: 'revoke', id };
+    }
     default:
-      return `unknown token subcommand '${sub}': use create, list or revoke`;
+      return unknownSubcommand('token', sub, adminSubcommands['token']!);
   }
 }
 
-function tokenLine(token: ApiToken): string {
-  const used = token.lastUsedAt ? `last used ${token.lastUsedAt.toISOString()}` : 'never used';
-  const revoked = token.revokedAt ? `  REVOKED ${token.revokedAt.toISOString()}` : '';
-  return `${token.id}  ${token.name}  ${token.role} on ${appsText(token)}  created ${token.createdAt.toISOString()}  ${used}${revoked}`;
+function tokenTable(tokens: readonly ApiToken[]): ViewBlock {
+  return {
+    kind: 'table',
+    columns: ['ID', 'NAME', 'ROLE', 'APPS', 'CREATED', 'LAST USED', 'REVOKED'],
+    rows: tokens.map((token) => [
+      token.id,
+      token.name,
+      token.role,
+      appsText(token),
+      { at: token.createdAt },
+      token.lastUsedAt ? { at: token.lastUsedAt } : { text: 'never', tone: 'quiet' },
+      token.revokedAt ? [{ text: 'revoked ', tone: 'bad' }, { at: token.revokedAt }] : '',
+    ]),
+  };
 }
 
 function appsText(token: ApiToken): string {

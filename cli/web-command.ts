@@ -5,7 +5,9 @@ import { durationSeconds } from '../src/config/config-schema.ts';
 import type { HttpAppOptions } from '../src/http/create-http-app.ts';
 import { migrateToLatest, openState, type StateDb } from '../src/state/state.ts';
 import { WebSessions } from '../src/state/web-sessions.ts';
+import { adminSubcommands } from './admin-flags.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { unexpectedWord, unknownSubcommand } from './unexpected-word.ts';
 import { usageError } from './usage-error.ts';
 
 export const webUsage =
@@ -111,7 +113,10 @@ export async function runWebLogin(
 }
 
 export function webUsageError(args: string[], io: CliIo, options: Pick<GlobalOptions, 'json'>): number {
+  const [sub, ...rest] = args;
   const problem =
-    args.length === 0 ? 'web needs a subcommand: login' : `web takes one subcommand, login (not "${args.join(' ')}")`;
+    sub === 'login' && rest.length > 0
+      ? unexpectedWord(rest[0]!, [], 'web login')
+      : unknownSubcommand('web', sub, adminSubcommands['web']!);
   return usageError(io, options.json, problem, { usage: webUsage });
 }

@@ -11,7 +11,7 @@ export const usage: Record<CommandName, { line: string; purpose: string }> = {
   show: {
     line: 'show <id>',
     purpose:
-      'show one backup (parts, sizes, checksums, note), or a restore, a download with its links, or an operation, by its id',
+      'show one backup (parts, sizes, checksums, note), or a restore, a download with its links, a drill, or an operation, by its id',
   },
   restore: {
     line: 'restore <id> [db|media|db+media] [to <app/env>] [--no-safety-backup]',

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the peers the tests use are here: the age CLI and the PostgreSQL client tools (Debian packages), and a
-# PostgreSQL server on 127.0.0.1:5432. Installs or starts what is missing when it can (as root with apt-get), and
+# Makes sure the peers the tests use are here: the age CLI, the PostgreSQL client tools, Chromium, zsh and fish (Debian
+# packages), and a PostgreSQL server on 127.0.0.1:5432. Installs or starts what is missing when it can (as root with apt-get), and
 # otherwise says what to do. Run by `npm test` before the tests and by .ci/run.
 set -euo pipefail
 
@@ -9,6 +9,9 @@ command -v age >/dev/null 2>&1 || missing+=(age)
 command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v tar >/dev/null 2>&1 || missing+=(tar)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The shell completion scripts are tried in the shells themselves.
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v fish >/dev/null 2>&1 || missing+=(fish)
 if ((${#missing[@]} > 0)); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${missing[*]} for the tests..."

@@ -7,9 +7,10 @@ backstop_node_required=22.13
 backstop_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 backstop_local_node="$backstop_root/.node/node_modules/.bin"
 
-# Whether the node at $1 is 22.13 or newer.
+# Whether the node at $1 is 22.13 or newer (told by its exit status: printed output would be coloured under
+# FORCE_COLOR).
 backstop_node_fits() {
-  [ "$("$1" -p 'const [a, b] = process.versions.node.split(".").map(Number); a > 22 || (a === 22 && b >= 13)' 2>/dev/null)" = true ]
+  "$1" -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 13) ? 0 : 1)' 2>/dev/null
 }
 
 if [ -x "$backstop_local_node/node" ] && backstop_node_fits "$backstop_local_node/node"; then

@@ -14,11 +14,20 @@ export interface Acknowledgement<Delivery> {
   /** Why the request was refused, for the log only (never told to the sender). */
   refused?: string;
   /**
-   * Set when the body must come from Backstop's state, which only the main thread holds (Discord's autocomplete):
-   * the front asks the endpoint's `answer` with it and sends what it resolves to, or `json` when no answer comes in
-   * time. Such a request starts no work: it has no delivery.
+   * Set when the answer depends on what only the main thread holds: Discord's autocomplete (the choices are the
+   * caller's backups and targets) or a submitted Slack modal (answered with the form's errors, or empty to close it).
+   * The front asks the endpoint's `answer` with it and waits a bounded time; when no answer comes in time, it sends
+   * `json` and hands on `delivery` as above.
    */
   question?: unknown;
+}
+
+/** The main thread's answer to an acknowledgement's `question`. */
+export interface QuestionAnswer {
+  /** The response body; none sends the acknowledgement's own `json`. */
+  json?: unknown;
+  /** False: the acknowledgement's delivery is not handed on (the answer says what is wrong, nothing runs). */
+  deliver?: boolean;
 }
 
 /**
@@ -74,12 +83,13 @@ export interface ChatEndpoint {
   deliver(delivery: unknown): void;
   notStarted(delivery: unknown): void;
   /**
-   * Answers an acknowledgement's `question` on the main thread: resolves to the response body. It only reads (a
-   * request asking it is neither recorded nor delivered, so a copy of it is simply answered again) and must be quick:
-   * the front stops waiting after its `answerTimeoutMs` and sends the acknowledgement's own `json`, as it does when
-   * this rejects or is missing.
+   * Answers an acknowledgement's `question` on the main thread, before the response is sent and before its delivery
+   * (if any) is recorded or handed to `deliver`. It must change nothing: a request asked about may then be found a
+   * replay, or be answered without it, and a copy of it is simply asked about again. It must be quick: the front stops
+   * waiting after its `answerTimeoutMs` (well within the platform's 3 seconds) and answers as the acknowledgement
+   * says, as it does when this rejects or is missing.
    */
-  answer?(question: unknown): Promise<unknown>;
+  answer?(question: unknown): Promise<QuestionAnswer>;
 }
 
 /**

@@ -9,6 +9,8 @@ export interface CliIo {
   cwd: string;
   /** Asks a question on the terminal and resolves to the answer (only called when stdin is a TTY). */
   prompt: (question: string) => Promise<string>;
+  /** With --progress json: writes one progress line at once, while the result waits for the end (JsonLinesOutput). */
+  progressEvents?: (event: { type: string } & Record<string, unknown>) => void;
 }
 
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;

@@ -182,7 +182,9 @@ export function createDiscord(options: DiscordOptions): DiscordChat {
       settings: { platform: 'discord', publicKey: options.publicKey },
       deliver: (delivery) => deliver(delivery as DiscordDelivery),
       notStarted: (delivery) => notStarted(delivery as DiscordDelivery),
-      answer: (question) => answerAutocomplete(question as DiscordQuestion, options.suggestions),
+      answer: async (question) => ({
+        json: await answerAutocomplete(question as DiscordQuestion, options.suggestions),
+      }),
     },
     announcer: {
       channelPrefix: 'discord-channel:',

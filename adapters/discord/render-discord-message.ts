@@ -7,6 +7,7 @@ import {
   ComponentType,
 } from 'discord.js';
 import type { ChatButton, ChatMessage } from '../../commands/chat/chat-types.ts';
+import { splitMentions } from '../../commands/chat/mention.ts';
 
 /**
  * A message body for Discord's create and edit endpoints. `embeds` and `components` are always present (empty when
@@ -51,61 +52,70 @@ const buttonStyles: Record<ChatButton['style'], APIButtonComponentWithCustomId['
  * one embed's fields (inline when short), buttons become action rows of up to five buttons whose `custom_id` is the
  * button's action. Text beyond Discord's limits is cut with a marker, never sent to be refused.
  *
- * People are mentioned: a Discord user's principal in the text or a field (`discord:123`, as the use cases name who
- * asked, approved or denied) becomes `<@123>`, which Discord shows as their name (without pinging them: see
- * `allowed_mentions`). Not in a refusal: there the principal is what to add to the config's `access:` lists, and a
- * name would hide it.
+ * People are mentioned: a Discord user Backstop names in the text or a field (a mention of commands/chat/mention.ts:
+ * who asked, approved or denied) becomes `<@123>`, which Discord shows as their name (without pinging them: see
+ * `allowed_mentions`). A principal only written as text stays as it is: a refusal's `discord:123` is what to add to
+ * the config's `access:` lists, and a name would hide it.
  */
 export function renderDiscordMessage(message: ChatMessage): DiscordMessageBody {
-  const style = { mentions: message.outcome !== 'refused' };
-  const fields = renderFields(message.fields ?? [], style);
+  const fields = renderFields(message.fields ?? []);
   return {
-    content: fitContent(toDiscordMarkdown(message.text, style)),
+    content: fitContent(toDiscordMarkdown(message.text)),
     embeds: fields.length === 0 ? [] : [{ color: outcomeColors[message.outcome], fields }],
     components: renderButtons(message.buttons ?? []),
     allowed_mentions: { parse: [] },
   };
 }
 
-/** How text is written: whether Discord users' principals become mentions. */
-interface TextStyle {
-  mentions: boolean;
-}
-
-const urlPattern = /https?:\/\/[^\s<>]+[^\s<>.,;:!?)'"\]]/g;
+const urlPattern = /https?:\/\/[^\s<>\uE000]+[^\s<>.,;:!?)'"\]\uE000]/g;
 const boldPattern = /\*([^*\n]+)\*/g;
-/** A Discord user's principal as the config writes it; not `discord-role:` or `discord-channel:`. */
-const userPrincipalPattern = /(?<![\w-])discord:(\d{1,25})(?![\w-])/g;
+// A mention's placeholder while text is formatted: private-use characters, which splitMentions leaves out of text.
+const placeholderOpen = '\uE000';
+const placeholderClose = '\uE001';
+const placeholderPattern = /\uE000(\d+)\uE001/g;
 
-/** `*bold*` to `**bold**`, everything else escaped, links as `<url>`, user principals as mentions unless told not to. */
-export function toDiscordMarkdown(text: string, style: TextStyle = { mentions: true }): string {
+/**
+ * `*bold*` to `**bold**`, everything else escaped, links as `<url>`; people Backstop names (commands/chat/mention.ts)
+ * as Discord mentions when they are Discord users (`discord:456` is `<@456>`, shown without pinging them:
+ * `allowed_mentions` is empty), else as their principal id. A principal merely written in the text (a refusal saying
+ * what to add to `access:`, a note) stays as it is written.
+ */
+export function toDiscordMarkdown(text: string): string {
+  // Each mention waits as a numbered placeholder while the text is formatted, so that one may stand in bold.
+  const people: string[] = [];
+  const held = splitMentions(text)
+    .map((piece) =>
+      'text' in piece ? piece.text : `${placeholderOpen}${people.push(piece.principal) - 1}${placeholderClose}`,
+    )
+    .join('');
   let out = '';
   let last = 0;
-  for (const match of text.matchAll(urlPattern)) {
-    out += formatted(text.slice(last, match.index), style);
+  for (const match of held.matchAll(urlPattern)) {
+    out += formatted(held.slice(last, match.index));
     out += `<${match[0]}>`;
     last = match.index + match[0].length;
   }
-  out += formatted(text.slice(last), style);
+  out += formatted(held.slice(last));
   // Block markdown only counts at the start of a line: quotes and headings.
-  return out.replace(/^([ \t]*)([>#])/gm, '$1\\$2');
+  return out
+    .replace(/^([ \t]*)([>#])/gm, '$1\\$2')
+    .replace(placeholderPattern, (_, index: string) => discordMention(people[Number(index)]!));
 }
 
-function formatted(text: string, style: TextStyle): string {
+function discordMention(principal: string): string {
+  const user = /^discord:(\d{1,25})$/.exec(principal)?.[1];
+  return user === undefined ? escapeMarkdown(principal) : `<@${user}>`;
+}
+
+function formatted(text: string): string {
   let out = '';
   let last = 0;
   for (const match of text.matchAll(boldPattern)) {
-    out += plain(text.slice(last, match.index), style);
-    out += `**${plain(match[1] ?? '', style)}**`;
+    out += escapeMarkdown(text.slice(last, match.index));
+    out += `**${escapeMarkdown(match[1] ?? '')}**`;
     last = match.index + match[0].length;
   }
-  return out + plain(text.slice(last), style);
-}
-
-/** Escaped; a principal has no character markdown escapes, so it is still whole to be made a mention. */
-function plain(text: string, style: TextStyle): string {
-  const escaped = escapeMarkdown(text);
-  return style.mentions ? escaped.replace(userPrincipalPattern, '<@$1>') : escaped;
+  return out + escapeMarkdown(text.slice(last));
 }
 
 function escapeMarkdown(text: string): string {
@@ -121,12 +131,12 @@ function fitContent(content: string): string {
   return content.slice(0, lineEnd > room / 2 ? lineEnd : room) + cutMarker;
 }
 
-function renderFields(fields: NonNullable<ChatMessage['fields']>, style: TextStyle): APIEmbedField[] {
+function renderFields(fields: NonNullable<ChatMessage['fields']>): APIEmbedField[] {
   const rendered: APIEmbedField[] = [];
   let total = 0;
   for (const field of fields.slice(0, discordLimits.fields)) {
-    const name = cut(toDiscordMarkdown(field.label, style), discordLimits.fieldName) || '\u200b';
-    const value = cut(toDiscordMarkdown(field.value, style), discordLimits.fieldValue) || '—';
+    const name = cut(toDiscordMarkdown(field.label), discordLimits.fieldName) || '\u200b';
+    const value = cut(toDiscordMarkdown(field.value), discordLimits.fieldValue) || '—';
     total += name.length + value.length;
     if (total > discordLimits.embedTotal) break;
     rendered.push({ name, value, inline: isShort(field) });

@@ -1,4 +1,4 @@
-import type { AcknowledgerSettings, DeliveryRecord } from '../chat-platform/chat-platform.ts';
+import type { AcknowledgerSettings, DeliveryRecord, QuestionAnswer } from '../chat-platform/chat-platform.ts';
 
 /** What the front thread is started with (its workerData). */
 export interface FrontSettings {
@@ -9,7 +9,7 @@ export interface FrontSettings {
   endpoints: Array<{ path: string; settings: AcknowledgerSettings }>;
   /** The largest chat request read (Slack's and Discord's are a few kilobytes); larger ones get 413. */
   bodyLimitBytes: number;
-  /** How long a request whose body the main thread answers (a `question`) waits for it before the fallback is sent. */
+  /** How long the front waits for the main thread's answer to a `question` before answering without it. */
   answerTimeoutMs: number;
 }
 
@@ -22,7 +22,7 @@ export type FrontMessage =
    * how to record it in the fleet's record of delivered requests.
    */
   | { type: 'answered'; path: string; status: number; delivery?: unknown; record?: DeliveryRecord }
-  /** The body of a chat request's answer must come from the main thread: the endpoint's `answer` to `question`. */
+  /** A chat request's answer must come from the main thread: the endpoint's `answer` to `question`, as `answer`. */
   | { type: 'question'; id: number; path: string; question: unknown }
   | { type: 'log'; line: string }
   | { type: 'chat-refused' }
@@ -38,5 +38,5 @@ export type MainMessage =
   | { type: 'refuse-chat' }
   | { type: 'drain' }
   | { type: 'close' }
-  /** The answer to the `question` with this id; none when the endpoint had none (the front sends its fallback). */
-  | { type: 'answer'; id: number; json?: unknown };
+  /** The answer to the `question` with this id; none when the endpoint had none (the front answers without it). */
+  | { type: 'answer'; id: number; answer?: QuestionAnswer };

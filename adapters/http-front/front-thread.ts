@@ -4,16 +4,17 @@
  * is proxied to the app the main thread serves on a loopback port. Acknowledging never waits for the main thread, so
  * a burst of commands whose work keeps the main thread busy is still acknowledged within milliseconds.
  *
- * The one exception is a request whose answer is made of Backstop's state (Discord's autocomplete: the choices are
- * the caller's backups and targets, which only the main thread can read). Its acknowledgement carries a `question`,
- * posted to the main thread; the answer is sent when it comes back, or the acknowledgement's own fallback body once
- * `answerTimeoutMs` has passed, so the platform hears something within its deadline however busy the main thread is.
+ * The one exception is a request whose answer is made of Backstop's state, which only the main thread can read:
+ * Discord's autocomplete (the choices are the caller's backups and targets) and a submitted Slack modal (answered
+ * with the form's errors, which need the access check). Its acknowledgement carries a `question`, posted to the main
+ * thread; the answer is sent when it comes back, or the acknowledgement's own once `answerTimeoutMs` has passed, so
+ * the platform hears something within its deadline however busy the main thread is.
  *
  * Messages in: `{ type: 'refuse-chat' }` (chat paths answer 503 from then on; answered with `chat-refused`),
  * `{ type: 'drain' }` (stop listening and let the requests under way finish, see ConnectionDrain; answered with
  * `draining` at once and `drained` once the last connection has ended), `{ type: 'close' }` (stop listening, close
  * every connection still open and end; answered with `closed`).
- * `{ type: 'answer' }` answers a `question`.
+ * `{ type: 'answer', id, answer }` answers a `question`.
  * Messages out: `listening`, `listen-failed`, `question`, `answered` (one per chat request whose answer was sent, with
  * its delivery and how to record it, if any), `log`, `chat-refused`, `draining`, `drained`, `closed`, as typed in
  * front-protocol.ts.
@@ -22,7 +23,7 @@ import { Agent, createServer, type IncomingMessage, type ServerResponse } from '
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConnectionDrain } from '../../src/http/connection-drain.ts';
-import type { DeliveryRecord } from '../chat-platform/chat-platform.ts';
+import type { DeliveryRecord, QuestionAnswer } from '../chat-platform/chat-platform.ts';
 import { type Acknowledger, acknowledgerFor } from './acknowledgers.ts';
 import type { FrontMessage, FrontSettings, MainMessage } from './front-protocol.ts';
 import { proxyRequest } from './proxy-request.ts';
@@ -45,19 +46,19 @@ const upstream = {
 };
 let refusingChat = false;
 // Questions posted to the main thread, by id: each is settled once, by its answer or by its time running out.
-const questions = new Map<number, (json: unknown) => void>();
+const questions = new Map<number, (answer: QuestionAnswer | undefined) => void>();
 let lastQuestion = 0;
 
 /** The main thread's answer to `question`, or undefined when none came within `answerTimeoutMs`. */
-function askMainThread(path: string, question: unknown): Promise<unknown> {
+function askMainThread(path: string, question: unknown): Promise<QuestionAnswer | undefined> {
   lastQuestion += 1;
   const id = lastQuestion;
   return new Promise((resolve) => {
     const timer = setTimeout(() => settle(undefined), settings.answerTimeoutMs);
-    const settle = (json: unknown) => {
+    const settle = (answer: QuestionAnswer | undefined) => {
       clearTimeout(timer);
       questions.delete(id);
-      resolve(json);
+      resolve(answer);
     };
     questions.set(id, settle);
     send({ type: 'question', id, path, question });
@@ -110,7 +111,12 @@ const server = createServer((request, response) => {
         log(`${endpoint.platform}: refused a request to ${path} (${answer.refused})`);
       }
       if (answer.question !== undefined) {
-        void askMainThread(path, answer.question).then((json) => reply(answer.status, json ?? answer.json));
+        void askMainThread(path, answer.question).then((decided) => {
+          if (decided === undefined)
+            log(`${endpoint.platform}: answered a request to ${path} without its answer (late)`);
+          if (decided?.deliver === false) reply(answer.status, decided.json ?? answer.json);
+          else reply(answer.status, decided?.json ?? answer.json, { delivery: answer.delivery, record: answer.record });
+        });
         return;
       }
       reply(answer.status, answer.json, { delivery: answer.delivery, record: answer.record });
@@ -137,7 +143,7 @@ port.on('message', (message: MainMessage) => {
     send({ type: 'draining', open: drain.drain() });
     void drain.drained.then(() => send({ type: 'drained' }));
   } else if (message.type === 'answer') {
-    questions.get(message.id)?.(message.json);
+    questions.get(message.id)?.(message.answer);
   } else if (message.type === 'close') {
     // Questions still waiting stop waiting (their timers would hold the thread): their connections are being closed.
     for (const settle of [...questions.values()]) settle(undefined);

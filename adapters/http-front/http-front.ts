@@ -34,9 +34,10 @@ export interface HttpFrontOptions {
    */
   recordTimeoutMs?: number;
   /**
-   * How long the front waits for an endpoint's `answer` to a request whose body must come from this thread (Discord's
-   * autocomplete) before it sends the acknowledgement's fallback instead: 2 s by default. Discord wants the answer
-   * within 3 s of sending the request, and the network takes its share of those both ways.
+   * How long the front waits for an endpoint's `answer` to a request whose answer must come from this thread
+   * (Discord's autocomplete, a submitted Slack modal) before it answers as the acknowledgement says: 2 s by default.
+   * Both platforms want the answer within 3 s of sending the request, and the network takes its share of those both
+   * ways.
    */
   answerTimeoutMs?: number;
   /** The thread's code; front-thread.ts unless a test puts another in its place. */
@@ -227,7 +228,7 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
     return 'delivered';
   }
 
-  /** Asks the endpoint for a request's body; no answer (none, or a failure, logged) lets the front send its fallback. */
+  /** Asks the endpoint for a request's answer; no answer (none, or a failure, logged) lets the front answer without. */
   function answer({ id, path, question }: Extract<FrontMessage, { type: 'question' }>): void {
     const endpoint = endpoints.get(path);
     void Promise.resolve()
@@ -236,8 +237,8 @@ export async function startHttpFront(options: HttpFrontOptions): Promise<HttpFro
         log(`http: could not answer a request to ${path}: ${String(error)}`);
         return undefined;
       })
-      .then((json) => {
-        if (!exited) post({ type: 'answer', id, json });
+      .then((decided) => {
+        if (!exited) post({ type: 'answer', id, ...(decided !== undefined && { answer: decided }) });
       });
   }
 

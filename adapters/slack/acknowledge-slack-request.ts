@@ -24,6 +24,12 @@ export const maxSlackRequestAgeSeconds = 5 * 60;
  * the delivery (Bolt's parsing: a form, whose `payload` field holds the JSON of a click; else JSON). Pure and cheap,
  * so the acknowledging thread never waits for the work. A forged or stale request gets 401 with no detail; the
  * reason is returned for the log.
+ *
+ * A submitted modal (`view_submission`) is the exception: Slack takes the answer to it as the modal's fate (an
+ * empty 200 closes it; `response_action: errors` keeps it open with an error under each field it names), and only
+ * the main thread can tell whether the form is valid. So it carries a `question`: the front asks the adapter for the
+ * answer and waits for it a bounded time (2 s, within Slack's 3), then answers with an empty 200 and delivers the
+ * submission, whose run tells the person privately of anything wrong (see http-front.ts).
  */
 export function acknowledgeSlackRequest(
   request: RawChatRequest,
@@ -47,14 +53,12 @@ export function acknowledgeSlackRequest(
   const retryHeader = header(request, 'x-slack-retry-num');
   const retryNum = retryHeader !== undefined && /^\d{1,6}$/.test(retryHeader) ? Number(retryHeader) : undefined;
   const retryReason = header(request, 'x-slack-retry-reason');
-  return {
-    status: 200,
-    delivery: {
-      body,
-      ...(retryNum !== undefined ? { retryNum } : {}),
-      ...(retryReason !== undefined ? { retryReason } : {}),
-    },
+  const delivery: SlackDelivery = {
+    body,
+    ...(retryNum !== undefined ? { retryNum } : {}),
+    ...(retryReason !== undefined ? { retryReason } : {}),
   };
+  return { status: 200, ...(body['type'] === 'view_submission' && { question: delivery }), delivery };
 }
 
 function signatureFailure(request: RawChatRequest, signingSecret: string, nowMs: number): string | undefined {

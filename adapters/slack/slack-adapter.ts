@@ -4,7 +4,10 @@ import { BackstopError, isBackstopError } from '../../src/domain/backstop-error.
 import { type ChatPlatform, notStartedText } from '../chat-platform/chat-platform.ts';
 import type { SlackDelivery } from './acknowledge-slack-request.ts';
 import { renderSlackMessage, type SlackMessage } from './render-slack-message.ts';
+import { slackFormCallbackId } from './render-slack-view.ts';
 import { slackCaller } from './slack-caller.ts';
+import { checkSlackFormSubmission, readSlackFormSubmission } from './slack-form-submission.ts';
+import { createSlackHomeTab } from './slack-home-tab.ts';
 import { describe, parseMessageReference, postPrivately, SlackOutput, type UpdateTarget } from './slack-output.ts';
 import { type SlackWebApi, webClientApi } from './slack-web-api.ts';
 
@@ -35,11 +38,14 @@ export interface SlackAdapterOptions {
  */
 export type SlackChat = ChatPlatform;
 
-/** The path Slack posts slash commands and button clicks to (the app's Request URL is `<publicUrl>/slack/events`). */
+/**
+ * The path Slack posts slash commands, button clicks, modal submissions and events to (the app's Request URL is
+ * `<publicUrl>/slack/events`).
+ */
 export const slackEventsPath = '/slack/events';
 
-// Bolt asks auth.test who the bot is unless told; Backstop handles only commands and clicks, never events that could
-// come from itself, so placeholders do (and Backstop starts without reaching Slack).
+// Bolt asks auth.test who the bot is unless told; Backstop handles commands, clicks, submissions and the App Home
+// event, never events that could come from itself, so placeholders do (and Backstop starts without reaching Slack).
 const botIdentity = { botId: 'B0BACKSTOP', botUserId: 'U0BACKSTOP' };
 
 /**
@@ -47,10 +53,14 @@ const botIdentity = { botId: 'B0BACKSTOP', botUserId: 'U0BACKSTOP' };
  * and age (401 to a forged or stale one) and acknowledges it at once with an empty 200, well within Slack's 3
  * seconds, on its own thread (acknowledge-slack-request.ts); its delivery then comes here and Bolt dispatches it.
  *
- * A slash command (any command whose Request URL is this one, `/backup` by the README's manifest): a "Working on ..."
- * message is posted in the channel and the handler runs with an output whose `update` edits that message; the
- * caller's email is read from their profile only for `download`, the one command that sends mail. A button click: its
- * `update` edits the clicked message.
+ * A slash command (any command whose Request URL is this one, `/backup` by the README's manifest) runs the handler
+ * with an output whose first `update` posts the command's public message in the channel and later ones edit it;
+ * private answers (help, reads, refusals) are ephemeral, so a command that only answers privately leaves nothing in
+ * the channel. The caller's email is read from their profile only for `download`, the one command that sends mail. A
+ * button click: its `update` edits the clicked message, and a click that opens a form opens a modal with its trigger
+ * id. A modal's submission is checked first, while the front waits (the endpoint's `answer`): errors go back into
+ * the modal; a valid one closes it and runs, its public message posted in the channel the form was opened from. The
+ * App Home tab is published each time someone opens it, and again after they click a button on it.
  */
 export function createSlack(options: SlackAdapterOptions): SlackChat {
   checkOptions(options);
@@ -89,7 +99,11 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
       await work();
     } catch (error) {
       log(`slack: ${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      await output.update(failureMessage(error, what));
+      // Where the work already shows in the channel, its message ends saying so; else only the caller hears of it.
+      const failure = failureMessage(error, what);
+      await (output.shownPublicly ? output.update(failure) : output.private(failure)).catch((told: unknown) =>
+        log(`slack: could not tell that ${what} failed: ${describe(told)}`),
+      );
     } finally {
       await output.finish();
       running.delete(output);
@@ -98,26 +112,26 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
 
   const startCommand = async (command: SlashCommand, respond: RespondFn): Promise<void> => {
     const typed = `${command.command} ${command.text}`.trim();
-    const working = renderSlackMessage(
-      { outcome: 'ok', text: `Working on \`${typed.replace(/`/g, "'")}\`...` },
-      { user: command.user_id },
-    );
-    const target = await api.postMessage(command.channel_id, working).then(
-      (posted): UpdateTarget => ({ kind: 'message', channel: posted.channel, ts: posted.ts }),
-      (error: unknown): UpdateTarget => {
+    // Posted at the first public update: where the bot may not post, the command's response URL shows it instead.
+    const post = async (first: SlackMessage): Promise<UpdateTarget> => {
+      try {
+        const posted = await api.postMessage(command.channel_id, first);
+        return { kind: 'message', channel: posted.channel, ts: posted.ts };
+      } catch (error) {
         log(
           `slack: could not post in channel ${command.channel_id} (${describe(error)}); answering through the ` +
             "command's response URL instead (invite the app to the channel to see progress)",
         );
         const inChannel = (message: SlackMessage) => answer(respond, { response_type: 'in_channel', ...message });
+        await inChannel(first);
         return { kind: 'response-url', respond: inChannel };
-      },
-    );
+      }
+    };
     const output = new SlackOutput({
       api,
       channel: command.channel_id,
       user: command.user_id,
-      target,
+      post,
       request: { user: command.user_id, command: typed },
       updateIntervalMs,
       now: () => clock().getTime(),
@@ -127,10 +141,64 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
     await run(output, `\`${typed}\``, () => handler.command(caller, command.text, output));
   };
 
-  const startAction = async (user: string, channel: string, value: string, target: UpdateTarget): Promise<void> => {
+  const startAction = async (
+    user: string,
+    channel: string,
+    value: string,
+    target: UpdateTarget,
+    triggerId: string,
+  ): Promise<void> => {
     const email = () => emailOf(api, user, log);
-    const output = new SlackOutput({ api, channel, user, target, updateIntervalMs, now: () => clock().getTime(), log });
+    const output = new SlackOutput({
+      api,
+      channel,
+      user,
+      target,
+      triggerId,
+      updateIntervalMs,
+      now: () => clock().getTime(),
+      log,
+    });
     await run(output, 'that button', () => handler.action(slackCaller(user, channel, email), value, output));
+  };
+
+  const homeTab = createSlackHomeTab({
+    api,
+    handler,
+    log,
+    run,
+    output: { updateIntervalMs, now: () => clock().getTime() },
+    email: (user) => () => emailOf(api, user, log),
+  });
+
+  /**
+   * A valid modal submission (checked by the endpoint's `answer` while the front waited, the modal closed): runs what
+   * it asks, its public message posted in the channel the form was opened from, or in a direct message where the bot
+   * cannot post.
+   */
+  const startSubmission = async (body: Record<string, unknown>): Promise<void> => {
+    const submission = readSlackFormSubmission(body);
+    if (submission === undefined) return;
+    const { user, metadata, values } = submission;
+    const post = async (first: SlackMessage): Promise<UpdateTarget> => {
+      const posted = await api.postMessage(metadata.channel, first).catch(async (error: unknown) => {
+        log(`slack: could not post in channel ${metadata.channel} (${describe(error)}); sending a direct message`);
+        return api.postMessage(await api.openDirectMessage(user), first);
+      });
+      return { kind: 'message', channel: posted.channel, ts: posted.ts };
+    };
+    const output = new SlackOutput({
+      api,
+      channel: metadata.channel,
+      user,
+      post,
+      request: { user },
+      updateIntervalMs,
+      now: () => clock().getTime(),
+      log,
+    });
+    const caller = slackCaller(user, metadata.channel, () => emailOf(api, user, log));
+    await run(output, 'that form', () => handler.submitForm(caller, metadata.form, values, output));
   };
 
   // Any slash command pointed at this URL speaks the /backup language. The front has acknowledged it already; ack()
@@ -147,6 +215,13 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
   bolt.action(/.*/, async ({ body, action, ack, respond }) => {
     await ack();
     if (body.type !== 'block_actions' || action.type !== 'button' || action.value === undefined) return;
+    const value = action.value;
+    if (body.container['type'] === 'view' && body.view?.type === 'home') {
+      await homeTab
+        .clicked(body.user.id, value)
+        .catch((error: unknown) => log(`slack: the button "${value}" failed: ${describe(error)}`));
+      return;
+    }
     const channel = body.channel?.id ?? (body.container['channel_id'] as string | undefined);
     if (channel === undefined) {
       log(`slack: ignored a click on "${action.value}" from outside a channel`);
@@ -157,10 +232,22 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
       body.message?.ts !== undefined
         ? { kind: 'message', channel, ts: body.message.ts }
         : { kind: 'response-url', respond: (message) => answer(respond, { replace_original: true, ...message }) };
-    const value = action.value;
-    await startAction(body.user.id, channel, value, target).catch((error: unknown) =>
+    await startAction(body.user.id, channel, value, target, body.trigger_id).catch((error: unknown) =>
       log(`slack: the button "${value}" failed: ${describe(error)}`),
     );
+  });
+
+  // The front checked the submission (`answer` below) and closed the modal before it came here.
+  bolt.view({ callback_id: slackFormCallbackId, type: 'view_submission' }, async ({ body, ack }) => {
+    await ack();
+    await startSubmission(body as unknown as Record<string, unknown>).catch((error: unknown) =>
+      log(`slack: a form submitted by ${body.user.id} failed: ${describe(error)}`),
+    );
+  });
+
+  bolt.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home') return;
+    await homeTab.opened(event.user, event.channel);
   });
 
   bolt.error(async (error) => {
@@ -192,6 +279,10 @@ export function createSlack(options: SlackAdapterOptions): SlackChat {
           )
           .finally(() => telling.delete(told));
         telling.add(told);
+      },
+      answer(question) {
+        const { body } = question as SlackDelivery;
+        return checkSlackFormSubmission(handler, body, (user) => () => emailOf(api, user, log));
       },
     },
     announcer: {
@@ -237,14 +328,21 @@ async function emailOf(api: SlackWebApi, user: string, log: (line: string) => vo
   }
 }
 
-/** Who sent a slash command or clicked a button, and in which channel; undefined for anything else. */
-function askerOf(body: Record<string, unknown>): { user: string; channel: string } | undefined {
+/**
+ * Who sent a slash command, clicked a button or submitted a form, and in which channel (none for a click in the App
+ * Home: they are told by direct message); undefined for anything else (an event: nobody asked for anything).
+ */
+function askerOf(body: Record<string, unknown>): { user: string; channel: string | undefined } | undefined {
+  const submission = readSlackFormSubmission(body);
+  if (submission !== undefined) return { user: submission.user, channel: submission.metadata.channel };
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
   const field = (value: unknown, key: string) =>
     typeof value === 'object' && value !== null ? text((value as Record<string, unknown>)[key]) : undefined;
   const user = text(body['user_id']) ?? field(body['user'], 'id');
+  if (user === undefined || body['type'] === 'event_callback') return undefined;
+  if (field(body['container'], 'type') === 'view') return { user, channel: undefined };
   const channel = text(body['channel_id']) ?? field(body['channel'], 'id') ?? field(body['container'], 'channel_id');
-  return user === undefined || channel === undefined ? undefined : { user, channel };
+  return channel === undefined ? undefined : { user, channel };
 }
 
 async function answer(respond: RespondFn, message: Parameters<RespondFn>[0]): Promise<void> {

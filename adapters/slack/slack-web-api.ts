@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { BackstopError } from '../../src/domain/backstop-error.ts';
 import type { SlackMessage } from './render-slack-message.ts';
+import type { SlackHomeView, SlackModalView } from './render-slack-view.ts';
 
 /**
  * The part of Slack's Web API the adapter uses, in its own words. Every method rejects with a `BackstopError` coded
@@ -17,6 +18,10 @@ export interface SlackWebApi {
   openDirectMessage(user: string): Promise<string>;
   /** `users.info`: the user's profile email, or undefined when it is hidden (scope `users:read.email` missing). */
   userEmail(user: string): Promise<string | undefined>;
+  /** `views.open`: shows a modal to whoever clicked; `triggerId` is the click's, good for 3 seconds after it. */
+  openView(triggerId: string, view: SlackModalView): Promise<void>;
+  /** `views.publish`: replaces `user`'s App Home tab (needs the Home tab enabled in the app's settings). */
+  publishView(user: string, view: SlackHomeView): Promise<void>;
 }
 
 /** The Web API through Bolt's client (which holds the bot token, the API URL and the retry policy). */
@@ -42,6 +47,12 @@ export function webClientApi(client: webApi.WebClient): SlackWebApi {
     async userEmail(user) {
       const result = await call('users.info', () => client.users.info({ user }));
       return result.user?.profile?.email || undefined;
+    },
+    async openView(triggerId, view) {
+      await call('views.open', () => client.views.open({ trigger_id: triggerId, view }));
+    },
+    async publishView(user, view) {
+      await call('views.publish', () => client.views.publish({ user_id: user, view }));
     },
   };
 }

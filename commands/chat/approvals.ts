@@ -1,5 +1,6 @@
 import { BackstopError } from '../../src/domain/backstop-error.ts';
 import type { Operation } from '../../src/domain/operation.ts';
+import { partKinds } from '../../src/domain/parts.ts';
 import { reasonOf } from '../../src/domain/reason-of.ts';
 import type { RestoreRequest } from '../../src/domain/restore-request.ts';
 import { targetName } from '../../src/domain/target.ts';
@@ -13,14 +14,16 @@ import { formatBytes, formatTime } from '../handlers/format.ts';
 import type { HandlerContext } from '../handlers/reply.ts';
 import { resolveTarget } from '../handlers/resolve-target.ts';
 import { type ChatContext, chatPrincipal } from './chat-handler.ts';
-import type { ChatAnnouncer, ChatCaller, ChatMessage, ChatOutput } from './chat-types.ts';
+import type { ChatAnnouncer, ChatButton, ChatCaller, ChatMessage, ChatOutput } from './chat-types.ts';
+import { mention, mentionIn } from './mention.ts';
 import { UpdateThrottle } from './update-throttle.ts';
 
 /**
  * A restore asked in chat whose destination needs a second person's approval (see needsApproval): records the
  * request through the use case (which checks roles and that the restore is possible, and audits), posts its card
- * (what it overwrites, with Approve, Deny and Withdraw) and tells the requester. False when the destination needs no
- * approval: the restore is then asked for as any other command.
+ * (what it overwrites, with Approve, Deny and Withdraw) and tells the requester privately (the card tells the
+ * channel; a refusal is the requester's alone). False when the destination needs no approval: the restore is then
+ * asked for as any other command.
  */
 export async function requestRestoreApproval(
   chat: ChatContext,
@@ -53,12 +56,12 @@ export async function requestRestoreApproval(
     );
   } catch (error) {
     if (!(error instanceof BackstopError) || error.userMessage === undefined) throw error;
-    await output.update({ outcome: 'refused', text: error.userMessage });
+    await output.private({ outcome: 'refused', text: error.userMessage });
     return true;
   }
   const reference = await output.announce(await cardOf(chat, request, 'pending'));
   await chat.engine.requests.addCard(request.id, reference);
-  await output.update({
+  await output.private({
     outcome: 'ok',
     text:
       `${targetName(destination)} is protected: restore request ${request.id} waits for someone else with the approver role ` +
@@ -93,8 +96,12 @@ export async function decideRestoreRequest(
     decided = await decide(chat.engine, chatPrincipal(caller), decision, id);
   } catch (error) {
     if (!(error instanceof BackstopError) || error.userMessage === undefined) throw error;
-    if (error.code === 'request-decided') await showOnCards(chat, await chat.engine.requests.get(id), edit);
-    await output.private({ outcome: 'refused', text: error.userMessage });
+    // The use case's words, with whoever asked for the request or decided it as mentions ("already approved by @ben").
+    const request =
+      error.code === 'request-not-found' ? undefined : await chat.engine.requests.get(id).catch(() => undefined);
+    if (error.code === 'request-decided' && request) await showOnCards(chat, request, edit);
+    const people = [request?.requestedBy, request?.decidedBy].filter((p): p is string => typeof p === 'string');
+    await output.private({ outcome: 'refused', text: mentionIn(error.userMessage, people) });
     return;
   }
   await showOnCards(chat, decided.request, edit);
@@ -130,7 +137,7 @@ async function followApproved(
   try {
     await followOperation(chat.engine, operation, {
       onProgress: (progress) => {
-        const text = `Approved by ${request.decidedBy}: ${progress.phase} ${formatBytes(progress.bytesDone)}`;
+        const text = `Approved by ${decider(request)}: ${progress.phase} ${formatBytes(progress.bytesDone)}`;
         if (text === shown) return; // the same words again: no edit
         shown = text;
         void progressEdits.push(text);
@@ -161,7 +168,7 @@ async function cardState(
     case 'withdrawn':
       return {
         shown: request.status,
-        status: `${request.status === 'denied' ? 'Denied' : 'Withdrawn'} by ${request.decidedBy}: nothing was restored.`,
+        status: `${request.status === 'denied' ? 'Denied' : 'Withdrawn'} by ${decider(request)}: nothing was restored.`,
         outcome: 'ok',
       };
     case 'approved': {
@@ -172,7 +179,8 @@ async function cardState(
         return {
           shown: 'restore-succeeded',
           status:
-            `Restored into ${destination}, asked by ${request.requestedBy}, approved by ${request.decidedBy}.` +
+            `Restored into ${destination}, asked by ${mention(request.requestedBy)}, approved by ` +
+            `${decider(request)}.` +
             (coverage
               ? ` Safety backup: ${coverage.safetyBackupId} (undo with /backup restore ${coverage.safetyBackupId}).` +
                 (created.length > 0
@@ -191,7 +199,7 @@ async function cardState(
           outcome: 'failed',
         };
       }
-      return { shown: 'approved', status: `Approved by ${request.decidedBy}: restoring now.`, outcome: 'ok' };
+      return { shown: 'approved', status: `Approved by ${decider(request)}: restoring now.`, outcome: 'ok' };
     }
   }
 }
@@ -268,7 +276,7 @@ async function cardOf(
   return {
     outcome,
     text:
-      `*Restore request ${request.id}*: ${request.requestedBy} asks to restore backup ${backup.id} into ` +
+      `*Restore request ${request.id}*: ${mention(request.requestedBy)} asks to restore backup ${backup.id} into ` +
       `*${request.destApp}/${request.destEnv}* (protected).` +
       (pending ? ` Waiting for approval until ${formatTime(request.expiresAt)}.` : `\n${status}`),
     fields: [
@@ -288,11 +296,51 @@ async function cardOf(
       { label: 'Safety backup first', value: request.safetyBackup ? 'yes' : 'no' },
     ],
     ...(pending && {
-      buttons: [
-        { action: `approve:${request.id}`, label: 'Approve', style: 'primary' as const },
-        { action: `deny:${request.id}`, label: 'Deny', style: 'danger' as const },
-        { action: `withdraw:${request.id}`, label: 'Withdraw', style: 'default' as const },
-      ],
+      buttons: [...decisionButtons(request), { action: `withdraw:${request.id}`, label: 'Withdraw', style: 'default' }],
     }),
   };
+}
+
+/** Who decided the request, as a mention (someone always did, once it is no longer pending or expired). */
+function decider(request: RestoreRequest): string {
+  return request.decidedBy === null ? 'someone' : mention(request.decidedBy);
+}
+
+/**
+ * Approve and Deny for a pending request, each asking first: approving overwrites the destination at once, and
+ * neither can be taken back.
+ */
+export function decisionButtons(request: RestoreRequest): ChatButton[] {
+  const destination = `${request.destApp}/${request.destEnv}`;
+  const parts = partKinds(request.parts)
+    .map((kind) => (kind === 'db' ? 'database' : 'media'))
+    .join(' and ');
+  return [
+    {
+      action: `approve:${request.id}`,
+      label: 'Approve',
+      style: 'primary',
+      confirm: {
+        title: 'Approve this restore?',
+        text:
+          `Backup ${request.backupId} is restored into ${destination} at once, overwriting its ${parts}. ` +
+          (request.safetyBackup ? 'A safety backup of it is taken first.' : 'No safety backup is taken first.'),
+        confirm: 'Approve and restore',
+        deny: 'Cancel',
+        danger: true,
+      },
+    },
+    {
+      action: `deny:${request.id}`,
+      label: 'Deny',
+      style: 'danger',
+      confirm: {
+        title: 'Deny this restore?',
+        text: `Nothing is restored into ${destination}, and request ${request.id} cannot be approved any more.`,
+        confirm: 'Deny',
+        deny: 'Cancel',
+        danger: true,
+      },
+    },
+  ];
 }

@@ -5,6 +5,7 @@ import { withDeliveries } from '../../src/state/webhook-deliveries.ts';
 import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 import type { ChannelBindings } from './channel-bindings.ts';
 import type { ChatAnnouncer, ChatMessage } from './chat-types.ts';
+import { mentionIn } from './mention.ts';
 import { waitAtMost } from './wait-at-most.ts';
 
 const CURSOR = 'chat-channels';
@@ -81,11 +82,13 @@ export class ChannelAnnouncements {
   }
 }
 
+/** The event's message, with the people it names (who asked for a drill) written as mentions. */
 function chatMessageOf(event: BackstopEvent): ChatMessage {
   const message = eventMessage(event);
+  const people = message.people ?? [];
   return {
     outcome: message.severity === 'failure' ? 'failed' : 'ok',
-    text: `*${message.title}*\n${message.summary}`,
-    fields: message.fields.map((f) => ({ label: f.label, value: f.value })),
+    text: mentionIn(`*${message.title}*\n${message.summary}`, people),
+    fields: message.fields.map((f) => ({ label: f.label, value: mentionIn(f.value, people) })),
   };
 }

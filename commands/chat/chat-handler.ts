@@ -1,3 +1,4 @@
+import { BackstopError } from '../../src/domain/backstop-error.ts';
 import type { Principal } from '../../src/domain/principal.ts';
 import { reasonOf } from '../../src/domain/reason-of.ts';
 import { followOperation } from '../../src/jobs/follow-operation.ts';
@@ -13,8 +14,11 @@ import { tokenize } from '../tokenize.ts';
 import { decideRestoreRequest, requestRestoreApproval } from './approvals.ts';
 import type { ChannelBindings } from './channel-bindings.ts';
 import type { ChatCaller, ChatHandler, ChatMessage, ChatOutput } from './chat-types.ts';
+import { homeView } from './home-view.ts';
+import { mention } from './mention.ts';
 import { answerRestoreConfirmation, askToConfirmRestore } from './restore-confirmation.ts';
 import { isRestoreConfirmation } from './restore-confirmation-action.ts';
+import { backupOfRestoreForm, checkRestoreForm, restoreForm, restoreFormCommand } from './restore-form.ts';
 
 /** What the chat flow needs: the use cases' context and which channel is bound to what. */
 export interface ChatContext {
@@ -28,10 +32,33 @@ export function chatPrincipal(caller: ChatCaller): Principal {
 }
 
 /**
+ * Commands whose work the channel sees: they change something (a backup taken, a restore, a pin), prepare a download
+ * (whose links still go to the asker alone) or prove a backup restores (a drill), so their progress and outcome are
+ * public. Everything else (help, reads, and any refusal) is answered to the caller alone.
+ */
+const publicCommands = new Set<Command['name']>([
+  'create',
+  'restore',
+  'download',
+  'verify',
+  'drill',
+  'pin',
+  'unpin',
+  'prune',
+  'cancel',
+]);
+
+/** Whether a command's outcome is for the channel (see publicCommands); `prune --dry-run` changes nothing. */
+function isPublic(command: Command): boolean {
+  return publicCommands.has(command.name) && !(command.name === 'prune' && command.dryRun);
+}
+
+/**
  * The /backup language in chat: parse, run it through the use cases as the caller (they check roles and write the
  * audit log), follow queued work with progress, send download links privately, and route restores into protected
- * targets through an approval card. Mistyped commands and unknown buttons are refused and audited here, since no
- * use case sees them.
+ * targets through an approval card. What changes something is shown to the channel (`update`): its progress and
+ * outcome; help, usage errors, reads and refusals go to the caller alone (`private`). Mistyped commands and unknown
+ * buttons are refused and audited here, since no use case sees them. People are written as mentions.
  */
 export function createChatHandler(chat: ChatContext): ChatHandler {
   const handler: ChatHandler = {
@@ -41,7 +68,7 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
         ...(binding && { boundAppEnvironments: environmentsOf(chat, binding.app) }),
       });
       if (!parsed.ok) {
-        await output.update({
+        await output.private({
           outcome: 'refused',
           text: `${parsed.message}${parsed.usage ? `\nUsage: /backup ${parsed.usage}` : '\nSee: /backup help'}`,
         });
@@ -56,16 +83,22 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
       }
       const command = parsed.command;
       if (command.name === 'help') {
-        await output.update(handleHelp(command, '/backup '));
+        await output.private(handleHelp(command, '/backup '));
         return;
       }
+      const shown = isPublic(command) ? output.update.bind(output) : output.private.bind(output);
       const ctx: HandlerContext = {
         engine: chat.engine,
         principal: chatPrincipal(caller),
         asked: text,
+        person: mention,
         ...(binding && { binding }),
-        follow: (operation) =>
-          followOperation(chat.engine, operation, {
+        follow: (operation) => {
+          // Queued: from here the work is under way, and a public command's message shows it.
+          if (isPublic(command)) {
+            void output.update({ outcome: 'ok', text: `Working on \`/backup ${text}\`...` }).catch(() => undefined);
+          }
+          return followOperation(chat.engine, operation, {
             onProgress: (progress) => {
               const total = progress.bytesExpected ? ` / ${formatBytes(progress.bytesExpected)}` : '';
               void output
@@ -75,7 +108,8 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
                 })
                 .catch(() => undefined);
             },
-          }),
+          });
+        },
       };
       try {
         if (command.name === 'restore' && options.confirmRestore) {
@@ -89,17 +123,19 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
         });
         const completed = (reply.data as { id?: string; status?: string } | undefined) ?? {};
         if ((command.name === 'create' || command.name === 'show') && completed.status === 'completed') {
-          reply.buttons = [{ action: `download:${completed.id}`, label: 'Prepare download', style: 'default' }];
+          reply.buttons = backupButtons(completed.id!);
         }
-        if ((command.name === 'download' || reply.carriesLinks) && reply.outcome === 'ok') {
+        if (reply.outcome === 'refused') {
           await output.private(reply);
-          await output.update({ outcome: 'ok', text: publicDownloadText(reply) });
+        } else if ((command.name === 'download' || reply.carriesLinks) && reply.outcome === 'ok') {
+          await output.private(reply);
+          if (isPublic(command)) await output.update({ outcome: 'ok', text: publicDownloadText(reply) });
         } else {
-          await output.update(reply);
+          await shown(reply);
         }
       } catch (error) {
         chat.engine.log(`chat command "${text}" by ${caller.user} failed: ${reasonOf(error)}`);
-        await output.update({ outcome: 'failed', text: 'Something went wrong on Backstop’s side; see its log.' });
+        await shown({ outcome: 'failed', text: 'Something went wrong on Backstop’s side; see its log.' });
       }
     },
 
@@ -115,6 +151,10 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
         await decideRestoreRequest(chat, caller, verb, id, output);
         return;
       }
+      if (verb === 'restore-form' && id) {
+        await openRestoreForm(chat, caller, id, output);
+        return;
+      }
       if (verb === 'download' && id) {
         // The clicker's own download: everything it says goes to them alone, the backup's message stays as it is.
         await handler.command(caller, `download ${id}`, {
@@ -128,8 +168,69 @@ export function createChatHandler(chat: ChatContext): ChatHandler {
       await output.private({ outcome: 'refused', text: 'That button is not known to this Backstop.' });
       await record(chat.engine, chatPrincipal(caller), { app: null, action }, 'refused', 'unknown action');
     },
+
+    async checkForm(caller, form, values) {
+      const backupId = backupOfRestoreForm(form);
+      if (backupId === undefined) return {};
+      return checkRestoreForm(chat, chatPrincipal(caller), backupId, values);
+    },
+
+    async submitForm(caller, form, values, output) {
+      const backupId = backupOfRestoreForm(form);
+      if (backupId === undefined) {
+        await output.private({ outcome: 'refused', text: 'That form is not known to this Backstop.' });
+        await record(chat.engine, chatPrincipal(caller), { app: null, action: form }, 'refused', 'unknown form');
+        return;
+      }
+      // The restore as if typed: the same parsing, use case, approval card and audit entry.
+      await handler.command(caller, restoreFormCommand(backupId, values), output);
+    },
+
+    home: (caller) => homeView(chat, chatPrincipal(caller)),
   };
   return handler;
+}
+
+/** The buttons under a completed backup: a download for the clicker, and a restore form. */
+function backupButtons(backupId: string): ChatMessage['buttons'] {
+  return [
+    { action: `download:${backupId}`, label: 'Prepare download', style: 'default' },
+    {
+      action: `restore-form:${backupId}`,
+      label: 'Restore...',
+      style: 'default',
+      confirm: {
+        title: 'Restore from this backup?',
+        text:
+          `Next you choose what to restore from backup ${backupId} and into which environment; what is there now ` +
+          'is overwritten when you submit.',
+        confirm: 'Choose',
+        deny: 'Cancel',
+        danger: false,
+      },
+    },
+  ];
+}
+
+/**
+ * A click on Restore...: the restore form, where the platform has forms; a refusal (no restorer role, a backup not
+ * completed) goes privately to the clicker, and so does the command to type where there are no forms.
+ */
+async function openRestoreForm(chat: ChatContext, caller: ChatCaller, backupId: string, output: ChatOutput) {
+  try {
+    const form = await restoreForm(chat, chatPrincipal(caller), backupId);
+    if (output.openForm === undefined) {
+      await output.private({
+        outcome: 'ok',
+        text: `Restore it with: /backup restore ${backupId} [db|media|db+media] [to <app/env>] [--no-safety-backup]`,
+      });
+      return;
+    }
+    await output.openForm(form);
+  } catch (error) {
+    if (!(error instanceof BackstopError) || error.userMessage === undefined) throw error;
+    await output.private({ outcome: 'refused', text: error.userMessage });
+  }
 }
 
 async function withCallerEmail(command: Command, caller: ChatCaller): Promise<Command> {

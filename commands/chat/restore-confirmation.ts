@@ -8,6 +8,7 @@ import type { HandlerContext } from '../handlers/reply.ts';
 import { resolveTarget } from '../handlers/resolve-target.ts';
 import { type ChatContext, chatPrincipal } from './chat-handler.ts';
 import type { ChatCaller, ChatMessage, ChatOutput } from './chat-types.ts';
+import { mention } from './mention.ts';
 import {
   type AskedRestore,
   confirmationActions,
@@ -96,7 +97,7 @@ export async function askToConfirmRestore(
       const app = command.to?.app ?? ctx.binding?.app ?? null;
       await record(chat.engine, ctx.principal, { app, action: ctx.asked ?? 'restore' }, 'refused', error.userMessage);
     }
-    await output.update({ outcome: 'refused', text: error.userMessage });
+    await output.private({ outcome: 'refused', text: error.userMessage });
   }
 }
 
@@ -123,7 +124,7 @@ export async function answerRestoreConfirmation(
   const words = restoreWords(asked);
   if (caller.user !== asked.asker) {
     const message = `Only the person who asked for this restore can confirm or cancel it. To ask yourself: /backup ${words}`;
-    await output.private({ outcome: 'refused', text: message });
+    // Recorded before the answer goes out: whoever reads the audit log after the answer finds it there.
     await record(
       chat.engine,
       chatPrincipal(caller),
@@ -131,6 +132,7 @@ export async function answerRestoreConfirmation(
       'refused',
       message,
     );
+    await output.private({ outcome: 'refused', text: message });
     return;
   }
   if (button === 'cancel') {
@@ -181,7 +183,7 @@ function channelMessage(
   );
   return {
     output: {
-      update: (message) => edits.push({ ...message, text: `${message.text}\nAsked by ${asker}.` }),
+      update: (message) => edits.push({ ...message, text: `${message.text}\nAsked by ${mention(asker)}.` }),
       private: (message) => output.private(message),
       announce: (message) => output.announce(message),
       edit: (ref, message) => output.edit(ref, message),

@@ -3,7 +3,7 @@ import { createBackup } from '../../src/use-cases/create-backup.ts';
 import { backupJson } from '../../src/use-cases/json-shapes.ts';
 import { showBackup } from '../../src/use-cases/read-backups.ts';
 import type { Command } from '../command.ts';
-import { formatBytes, shortCodeVersion, withoutRowsSentence } from './format.ts';
+import { formatBytes, operationError, shortCodeVersion, withoutRowsSentence } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 import { resolveTarget } from './resolve-target.ts';
 
@@ -37,7 +37,7 @@ export async function handleCreate(ctx: HandlerContext, command: Extract<Command
   const ended = await ctx.follow(operation);
   const { backup, retention } = await showBackup(ctx.engine, ctx.principal, queued.id);
   if (backup.status !== 'completed') {
-    const why = ended.status === 'cancelled' ? ended.error : (backup.error ?? ended.error);
+    const why = ended.status === 'cancelled' ? operationError(ended, ctx.person) : (backup.error ?? ended.error);
     return {
       outcome: 'failed',
       text: `Backup ${backup.id} of ${targetName(target)} ${ended.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${why}`,

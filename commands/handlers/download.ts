@@ -1,7 +1,7 @@
 import { downloadJson } from '../../src/use-cases/json-shapes.ts';
 import { requestDownload } from '../../src/use-cases/request-download.ts';
 import type { Command } from '../command.ts';
-import { downloadLinkLines, formatTime } from './format.ts';
+import { downloadLinkLines, formatTime, readyDownloadView } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 
 /**
@@ -55,5 +55,6 @@ export async function handleDownload(
     text: lines.join('\n'),
     data: { ...downloadJson(download), operationId: operation.id },
     carriesLinks: true,
+    view: readyDownloadView(download, mail),
   };
 }

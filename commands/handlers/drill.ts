@@ -1,8 +1,10 @@
 import type { Drill } from '../../src/domain/drill.ts';
+import type { Operation } from '../../src/domain/operation.ts';
 import { targetName } from '../../src/domain/target.ts';
 import { drillBackup } from '../../src/use-cases/drill-backup.ts';
 import { drillJson } from '../../src/use-cases/json-shapes.ts';
 import type { Command } from '../command.ts';
+import { operationError } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 import { resolveTarget } from './resolve-target.ts';
 
@@ -29,13 +31,20 @@ export async function handleDrill(ctx: HandlerContext, command: Extract<Command,
   }
   const ended = await ctx.follow(operation);
   const drill = await ctx.engine.catalog.drills.get(queued.id);
-  return { ...drillOutcome(drill, of, ended.error), data: { ...drillJson(drill), operationId: operation.id } };
+  return { ...drillOutcome(ctx, drill, of, ended), data: { ...drillJson(drill), operationId: operation.id } };
 }
 
-function drillOutcome(drill: Drill, of: string, operationError: string | null): Pick<Reply, 'outcome' | 'text'> {
+function drillOutcome(
+  ctx: HandlerContext,
+  drill: Drill,
+  of: string,
+  ended: Operation,
+): Pick<Reply, 'outcome' | 'text'> {
   if (drill.status === 'succeeded') {
     return { outcome: 'ok', text: `Drill ${drill.id}: ${of} proven restorable (in ${drill.seconds} s).` };
   }
-  const how = drill.status === 'cancelled' ? 'was cancelled' : 'FAILED';
-  return { outcome: 'failed', text: `Drill ${drill.id} of ${of} ${how}: ${drill.error ?? operationError}` };
+  // Whoever cancelled it is named as the surface writes people ("cancelled by @ana" in chat).
+  const why = ended.status === 'cancelled' ? operationError(ended, ctx.person) : (drill.error ?? ended.error);
+  const how = drill.status === 'cancelled' || ended.status === 'cancelled' ? 'was cancelled' : 'FAILED';
+  return { outcome: 'failed', text: `Drill ${drill.id} of ${of} ${how}: ${why}` };
 }

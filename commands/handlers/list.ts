@@ -1,7 +1,7 @@
 import { backupJson } from '../../src/use-cases/json-shapes.ts';
 import { listBackups } from '../../src/use-cases/read-backups.ts';
 import type { Command } from '../command.ts';
-import { backupLine } from './format.ts';
+import { backupLine, backupTable } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 import { resolveTarget } from './resolve-target.ts';
 
@@ -25,5 +25,10 @@ export async function handleList(ctx: HandlerContext, command: Extract<Command, 
           `${backups.length} backup${backups.length === 1 ? '' : 's'}${scope}, newest first:`,
           ...backups.map((b) => backupLine(b, retention.get(b.id))),
         ].join('\n');
-  return { outcome: 'ok', text, data: backups.map((b) => backupJson(b, retention.get(b.id))) };
+  return {
+    outcome: 'ok',
+    text,
+    data: backups.map((b) => backupJson(b, retention.get(b.id))),
+    view: backups.length === 0 ? [{ kind: 'line', phrase: text }] : [backupTable(backups, retention)],
+  };
 }

@@ -4,6 +4,7 @@ import { restoreJson } from '../../src/use-cases/json-shapes.ts';
 import { requestRestore } from '../../src/use-cases/request-restore.ts';
 import { partsInWords, safetyCoverage } from '../../src/use-cases/safety-coverage.ts';
 import type { Command } from '../command.ts';
+import { operationError } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 import { resolveTarget } from './resolve-target.ts';
 
@@ -47,7 +48,7 @@ export async function handleRestore(
   const ended = await ctx.follow(operation);
   const restore = await ctx.engine.catalog.getRestore(queued.id);
   if (restore.status !== 'succeeded') {
-    const why = ended.status === 'cancelled' ? ended.error : (restore.error ?? ended.error);
+    const why = ended.status === 'cancelled' ? operationError(ended, ctx.person) : (restore.error ?? ended.error);
     return {
       outcome: 'failed',
       text: `Restore ${restore.id} of backup ${restore.backupId} into ${destination} ${ended.status === 'cancelled' ? 'was cancelled' : 'failed'}; ${destination} was left as it was. ${why}`,

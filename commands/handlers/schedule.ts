@@ -5,6 +5,7 @@ import { readSchedules } from '../../src/use-cases/read-schedules.ts';
 import type { Command } from '../command.ts';
 import { formatTime } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
+import { type Phrase, statusTone, type ViewBlock } from './reply-view.ts';
 import { resolveTarget } from './resolve-target.ts';
 
 /** `schedule [target]`: each target's schedule, next run, last scheduled result and retention policy. */
@@ -23,15 +24,91 @@ export async function handleSchedule(
   });
   const text =
     summaries.length === 0 ? 'No targets are configured.' : summaries.map((s) => scheduleText(s)).join('\n\n');
-  return { outcome: 'ok', text, data: summaries.map(scheduleJson) };
+  return {
+    outcome: 'ok',
+    text,
+    data: summaries.map(scheduleJson),
+    view: summaries.length === 0 ? [{ kind: 'line', phrase: text }] : scheduleView(summaries),
+  };
+}
+
+/**
+ * The schedules as a table (with the drills' schedules and proofs when a target has either), then each retention
+ * policy with the targets that keep it.
+ */
+function scheduleView(summaries: readonly ScheduleSummary[]): ViewBlock[] {
+  const drilled = summaries.some((summary) => summary.drill.schedule !== 'off' || summary.drill.lastProven !== null);
+  const rows = summaries.map((summary): Phrase[] => [
+    ...backupCells(summary),
+    ...(drilled ? drillCells(summary.drill) : []),
+  ]);
+  const policies = new Map<string, string[]>();
+  for (const summary of summaries) {
+    const policy = retentionText(summary);
+    policies.set(policy, [...(policies.get(policy) ?? []), targetName(summary)]);
+  }
+  const columns = ['TARGET', 'PARTS', 'CRON', 'TIME ZONE', 'NEXT RUN', 'LAST SCHEDULED BACKUP'];
+  const noDrills: ViewBlock[] = drilled
+    ? []
+    : [{ kind: 'line', phrase: 'Drills: none scheduled; no backup proven restorable yet.' }];
+  return [
+    {
+      kind: 'table',
+      columns: [...columns, ...(drilled ? ['DRILLS', 'NEXT DRILL', 'LAST PROVEN RESTORABLE'] : [])],
+      rows,
+    },
+    { kind: 'line', phrase: '' },
+    ...[...policies].map(
+      ([policy, targets]): ViewBlock => ({
+        kind: 'line',
+        phrase: `Retention of ${targets.join(', ')}: ${policy}`,
+      }),
+    ),
+    ...noDrills,
+  ];
+}
+
+/** A target's backup schedule, next run and last scheduled backup, as cells. */
+function backupCells(summary: ScheduleSummary): Phrase[] {
+  const last = summary.lastBackup;
+  const lastPhrase: Phrase =
+    last === null
+      ? { text: 'none yet', tone: 'quiet' }
+      : [
+          `${last.id} `,
+          { text: last.status, tone: statusTone(last.status) },
+          ' ',
+          { at: last.createdAt },
+          ...(last.error ? [`: ${last.error}`] : []),
+        ];
+  if (summary.schedule === 'off') return [targetName(summary), '', { text: 'off', tone: 'quiet' }, '', '', lastPhrase];
+  const { parts, cron, timezone } = summary.schedule;
+  return [targetName(summary), parts, cron, timezone, summary.nextRunAt ? { at: summary.nextRunAt } : '', lastPhrase];
+}
+
+/** A target's drill schedule ("0 5 * * 0 (UTC)" or off), next drill and the backup last proven restorable. */
+function drillCells(drill: ScheduleSummary['drill']): Phrase[] {
+  const proven = drill.lastProven;
+  const last: Phrase =
+    proven === null
+      ? { text: 'none yet', tone: 'quiet' }
+      : [`${proven.backupId}${proven.seconds === null ? '' : ` in ${proven.seconds} s`}, `, { at: proven.at }];
+  if (drill.schedule === 'off') return [{ text: 'off', tone: 'quiet' }, '', last];
+  return [`${drill.schedule.cron} (${drill.schedule.timezone})`, drill.nextRunAt ? { at: drill.nextRunAt } : '', last];
+}
+
+/** "scheduled 7 daily / 4 weekly / 12 monthly, on-demand 3 newest + 30 days" */
+function retentionText(summary: ScheduleSummary): string {
+  const { scheduled, onDemand } = summary.retention;
+  return (
+    `scheduled ${scheduled.daily} daily / ${scheduled.weekly} weekly / ${scheduled.monthly} monthly` +
+    `, on-demand ${onDemand.keepLast} newest + ${onDemand.maxAgeDays} days`
+  );
 }
 
 function scheduleText(summary: ScheduleSummary): string {
   const name = targetName(summary);
-  const { scheduled, onDemand } = summary.retention;
-  const retention =
-    `retention: scheduled ${scheduled.daily} daily / ${scheduled.weekly} weekly / ${scheduled.monthly} monthly` +
-    `, on-demand ${onDemand.keepLast} newest + ${onDemand.maxAgeDays} days`;
+  const retention = `retention: ${retentionText(summary)}`;
   const drill = drillText(summary.drill);
   if (summary.schedule === 'off') return `*${name}*: no schedule (schedule: off)\n  ${retention}\n  ${drill}`;
   const last = summary.lastBackup;

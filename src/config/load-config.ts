@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { isMap, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { BackstopError } from '../domain/backstop-error.ts';
 import { configuredParts, type MediaLocation, type Target } from '../domain/target.ts';
 import { defaultRetentionPolicy } from '../retention/retention-policy.ts';
@@ -57,8 +57,15 @@ function findConfigFile({ explicitPath, env, cwd }: LoadConfigOptions): string |
 export function parseConfig(text: string, path: string, options: LoadConfigOptions): BackstopConfig {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  // The line of a key's own name: a value written as an indented block starts on the line after it.
   const lineOf = (keyPath: readonly PropertyKey[]): number | undefined => {
     for (let depth = keyPath.length; depth >= 0; depth--) {
+      const parent = depth > 0 ? document.getIn(keyPath.slice(0, depth - 1) as unknown[], true) : undefined;
+      if (isMap(parent)) {
+        const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === keyPath[depth - 1]);
+        const keyRange = (pair?.key as { range?: [number] } | undefined)?.range;
+        if (keyRange) return lines.linePos(keyRange[0]).line;
+      }
       const node = document.getIn(keyPath.slice(0, depth) as unknown[], true) as { range?: [number] } | undefined;
       if (node?.range) return lines.linePos(node.range[0]).line;
     }

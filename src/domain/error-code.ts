@@ -107,6 +107,7 @@ export type ErrorCode =
   | 'slack-api-failed'
   | 'slack-bad-reference'
   | 'slack-config-invalid'
+  | 'slack-no-context'
   | 'discord-api'
   | 'discord-bad-reference'
   | 'discord-config'

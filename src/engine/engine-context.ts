@@ -38,6 +38,11 @@ export interface EngineContext {
   drillScratchDir?: string;
   clock: () => Date;
   log: (line: string) => void;
+  /**
+   * What a person should read whatever the verbosity: something about a backup they would want to fix (a pattern that
+   * matched no table, a code version that could not be read). Absent: it goes to `log`.
+   */
+  warn?: (line: string) => void;
 }
 
 /** Options every long-running use case takes. */

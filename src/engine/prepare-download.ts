@@ -43,6 +43,7 @@ export async function prepareDownload(
       const filename = `${backup.app}-${backup.env}-${backup.id}${kind === 'db' ? '.dump' : '-media.tar'}`;
       const key = `${downloadFolder(download.id)}${filename}`;
       written.push(key);
+      ctx.log(`download ${download.id} of backup ${backup.id}: decrypting the ${kind} part into ${key}`);
       await decryptInto(ctx, part, key, identities, options);
       const url = await ctx.store.link(key, ctx.linkTtlSeconds, { filename });
       files.push({ kind, key, filename, url, sizeBytes: part.sizeBytes });

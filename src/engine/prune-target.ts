@@ -57,6 +57,7 @@ export async function pruneTarget(
       continue;
     }
     try {
+      ctx.log(`prune: deleting backup ${backup.id} of ${target.app}/${target.env} (${decision.reason})`);
       await deleteBackup(ctx, backup);
       report.deleted.push({ id: backup.id, reason: decision.reason });
     } catch (error) {

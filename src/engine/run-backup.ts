@@ -106,12 +106,22 @@ export async function runBackup(ctx: EngineContext, backupId: string, options: R
 
 /** The part with what its plaintext holds, as its source told (a database's tables and their row counts). */
 function withContents(ctx: EngineContext, backupId: string, part: BackupPart, contents: PartContents): BackupPart {
-  const { tableRows, tablesWithoutRows } = contents;
+  const { tableRows, tablesWithoutRows, unmatchedPatterns } = contents;
+  for (const pattern of unmatchedPatterns ?? []) {
+    (ctx.warn ?? ctx.log)(
+      `backup ${backupId}: the excludeTableData pattern ${JSON.stringify(pattern)} matched no table, so nothing was ` +
+        'left out for it: check its spelling (a name without a schema means a table in the search path, usually public)',
+    );
+  }
   const result = { ...part };
   if (tableRows !== undefined) {
     result.tableRows = tableRows;
+    const tables = Object.keys(tableRows).length;
     const rows = Object.values(tableRows).reduce((sum, count) => sum + count, 0);
-    ctx.log(`backup ${backupId}: ${Object.keys(tableRows).length} tables, ${rows} rows in the dump's snapshot`);
+    ctx.log(
+      `backup ${backupId}: ${tables} ${tables === 1 ? 'table' : 'tables'}, ${rows} ${rows === 1 ? 'row' : 'rows'} ` +
+        "in the dump's snapshot",
+    );
   }
   if (tablesWithoutRows !== undefined && tablesWithoutRows.length > 0) {
     result.tablesWithoutRows = tablesWithoutRows;
@@ -129,7 +139,7 @@ async function readCodeVersion(ctx: EngineContext, target: Target, backupId: str
   try {
     return (await ctx.codeVersionOf(target)) ?? null;
   } catch (error) {
-    ctx.log(`backup ${backupId}: taken without the application's code version: ${reasonOf(error)}`);
+    (ctx.warn ?? ctx.log)(`backup ${backupId}: taken without the application's code version: ${reasonOf(error)}`);
     return null;
   }
 }

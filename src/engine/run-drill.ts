@@ -112,6 +112,7 @@ async function restoreAndCheck(
     for (const space of scratch.filter((s) => s.kind === 'database')) await removeScratch(space);
     await restoreParts(
       ctx,
+      `drill ${drill.id}`,
       parts,
       (kind) => (kind === 'db' ? database!.scratch.source() : new MediaDirSource({ path: directory! })),
       options,

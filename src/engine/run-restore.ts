@@ -58,8 +58,12 @@ export async function runRestore(ctx: EngineContext, restoreId: string, options:
   await ctx.catalog.updateRestore(restore.id, { status: 'running', startedAt: ctx.clock() });
   try {
     const parts = restorableParts(backup, restore.parts);
+    ctx.log(
+      `restore ${restore.id}: ${restore.parts} of backup ${backup.id} into ${targetName(target)}` +
+        `${restore.safetyBackup ? ', after a safety backup of what is there' : ', without a safety backup'}`,
+    );
     if (restore.safetyBackup) await takeSafetyBackup(ctx, restore, backup, target, options);
-    await restoreParts(ctx, parts, (kind) => ctx.sourceFor(target, kind), options);
+    await restoreParts(ctx, `restore ${restore.id}`, parts, (kind) => ctx.sourceFor(target, kind), options);
     await ctx.catalog.updateRestore(restore.id, { status: 'succeeded', completedAt: ctx.clock() });
     ctx.log(`restore ${restore.id} of backup ${backup.id} into ${targetName(target)} succeeded`);
   } catch (thrown) {
@@ -101,6 +105,7 @@ async function takeSafetyBackup(
     requestedBy: restore.requestedBy,
   });
   await ctx.catalog.updateRestore(restore.id, { safetyBackupId: safety.id });
+  ctx.log(`restore ${restore.id}: taking safety backup ${safety.id} of ${targetName(target)} (${safety.parts})`);
   try {
     await runBackup(ctx, safety.id, options);
   } catch (error) {
@@ -114,9 +119,11 @@ async function takeSafetyBackup(
 /**
  * Streams each part from the store through age decryption and a sha256 check into the source `sourceOf` gives for its
  * kind; the parts commit together, and only once every one was decrypted, authenticated and matched its sha256.
+ * `work` names the restore or drill in the log ("restore 4tq9zz").
  */
 export async function restoreParts(
   ctx: EngineContext,
+  work: string,
   parts: readonly BackupPart[],
   sourceOf: (kind: PartKind) => Source,
   options: RunOptions,
@@ -129,7 +136,7 @@ export async function restoreParts(
   await settleAll(
     parts.map(async (part) => {
       try {
-        await restorePart(ctx, sourceOf(part.kind), part, identities, barrier, abort.signal, options);
+        await restorePart(ctx, work, sourceOf(part.kind), part, identities, barrier, abort.signal, options);
       } catch (error) {
         barrier.fail(error);
         throw error;
@@ -141,6 +148,7 @@ export async function restoreParts(
 
 async function restorePart(
   ctx: EngineContext,
+  work: string,
   source: Source,
   part: BackupPart,
   identities: string[],
@@ -148,6 +156,7 @@ async function restorePart(
   signal: AbortSignal,
   options: RunOptions,
 ): Promise<void> {
+  ctx.log(`${work}: reading the ${part.kind} part from ${part.key} in ${ctx.store.describe()}`);
   const stored = await ctx.store.read(part.key);
   const plain = new HashCounter();
   let readError: unknown;
@@ -165,6 +174,10 @@ async function restorePart(
             'so nothing was restored. The object may have been replaced; run verify on the backup.';
           throw new BackstopError('backup-mismatch', message, { userMessage: message });
         }
+        ctx.log(
+          `${work}: the ${part.kind} part decrypted, authenticated and matched its sha256 ` +
+            `(${plain.bytes} bytes); it commits together with the other parts`,
+        );
         await options.fence?.();
         await barrier.arrive();
       },

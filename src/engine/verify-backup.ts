@@ -41,13 +41,17 @@ export async function verifyBackup(
   const identities = await ctx.identities();
   const parts: PartVerification[] = [];
   for (const part of backup.storedParts) {
+    ctx.log(`verify ${backup.id}: reading the ${part.kind} part ${part.key} in ${ctx.store.describe()}`);
     try {
       await verifyPart(ctx, part, identities, checks[part.kind], options);
       parts.push({ kind: part.kind, ok: true });
+      ctx.log(`verify ${backup.id}: the ${part.kind} part is ok (${part.sizeBytes} bytes, sha256 and format check)`);
     } catch (error) {
       parts.push({ kind: part.kind, ok: false, problem: reasonOf(error) });
+      ctx.log(`verify ${backup.id}: the ${part.kind} part FAILED: ${reasonOf(error)}`);
     }
   }
+  ctx.log(`verify ${backup.id}: reading backup.json back and checking its signature`);
   const metadata = await verifyMetadata(ctx, backup, identities);
   const failed = [...parts, { kind: 'metadata', ...metadata }].filter((p) => !p.ok);
   const summary = failed.length === 0 ? null : failed.map((p) => `${p.kind}: ${p.problem}`).join('; ');

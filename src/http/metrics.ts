@@ -2,7 +2,6 @@ import type { RequestHandler } from 'express';
 import { sql } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { StateDb } from '../state/state.ts';
-import { jsonField } from '../state/state-dialect.ts';
 
 const OPERATION_KINDS = ['backup', 'restore', 'download', 'delivery', 'drill'];
 const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -48,7 +47,7 @@ interface Snapshot {
  * - `backstop_last_completed_backup_stored_bytes{app,env,trigger}`: what it stores;
  * - `backstop_last_proven_restorable_timestamp_seconds{app,env}`: when a drill last proved a backup of the target
  *   restorable (alert on its age against the drill schedule).
- * Counters, from the event log (which keeps every event, so they only grow; use rate() and increase()):
+ * Counters, from the event log's counts (kept as each event is recorded; they only grow: use rate() and increase()):
  * - `backstop_backups_completed_total{app,env,trigger}`, `backstop_backups_failed_total{app,env,trigger}`;
  * - `backstop_backup_duration_seconds_total{app,env,trigger}`: the run time of the completed backups, summed (its
  *   rate over the rate of completions is the mean duration over a window);
@@ -89,7 +88,7 @@ export function createMetricsRegistry(db: StateDb): Registry {
   });
   new Gauge({
     name: 'backstop_operations',
-    help: 'Operations (backups, restores, downloads, deliveries) in the queue and its recent history, by kind and status.',
+    help: 'Operations (backups, restores, downloads, deliveries, drills) in the queue and its recent history, by kind and status.',
     labelNames: ['kind', 'status'],
     registers: [registry],
     async collect() {
@@ -303,21 +302,11 @@ async function readSnapshot(db: StateDb): Promise<Snapshot> {
     .where('proven_at', 'is not', null)
     .groupBy(['app', 'env'])
     .execute();
-  const trigger = jsonField(db, 'data', 'trigger');
-  const durationMs = jsonField(db, 'data', 'durationMs');
+  // Kept up as events are recorded (EventLog.record): one row per type, target and trigger, however long the log.
   const events = await db
-    .selectFrom('events')
-    .select([
-      'type',
-      'app',
-      'env',
-      trigger.as('trigger'),
-      (eb) => eb.fn.countAll<string>().as('count'),
-      sql<string | null>`sum(cast(${durationMs} as double precision))`.as('duration_ms'),
-    ])
+    .selectFrom('event_counts')
+    .select(['type', 'app', 'env', 'trigger', 'count', 'duration_ms'])
     .where('type', 'in', COUNTED_EVENTS)
-    .where('app', 'is not', null)
-    .groupBy(['type', 'app', 'env', trigger])
     .execute();
   return {
     operations: operations.map((o) => ({ kind: o.kind, status: o.status, count: Number(o.count) })),
@@ -335,7 +324,7 @@ async function readSnapshot(db: StateDb): Promise<Snapshot> {
       type: e.type,
       app: e.app ?? '',
       env: e.env ?? '',
-      trigger: e.trigger,
+      trigger: e.trigger === '' ? null : e.trigger,
       count: Number(e.count),
       seconds: Number(e.duration_ms ?? 0) / 1000,
     })),

@@ -8,20 +8,37 @@ const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
 /**
  * Follows an operation until it has ended and resolves to it as it ended, reporting its recorded progress on the
- * way. With `runHere`, this process also offers to run it: whichever worker claims it first runs it (the CLI holding
+ * way (`onProgress`: the phase and bytes while it runs; `onChange`: the row whenever its status, attempt, phase or
+ * bytes differ from the last one seen, the row it ended with included). With `runHere`, this process also offers to run it: whichever worker claims it first runs it (the CLI holding
  * the state itself has no other worker; with a shared database a running `backstop worker` may be first). With
  * `signal`, stops following when aborted (the operation goes on) and rejects with the abort reason.
  */
 export async function followOperation(
   ctx: JobsContext,
   operation: Operation,
-  options: { onProgress?: ProgressListener; runHere?: Worker; pollMs?: number; signal?: AbortSignal } = {},
+  options: {
+    onProgress?: ProgressListener;
+    onChange?: (operation: Operation) => void;
+    runHere?: Worker;
+    pollMs?: number;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<Operation> {
   const pollMs = options.pollMs ?? 500;
   let runningHere: Promise<unknown> | undefined;
+  let seen: string | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
     const current = await ctx.operations.get(operation.id);
+    const state = JSON.stringify([
+      current.status,
+      current.attempts,
+      current.phase,
+      current.bytesDone,
+      current.bytesExpected,
+    ]);
+    if (options.onChange && state !== seen) options.onChange(current);
+    seen = state;
     if (FINISHED.has(current.status)) {
       await runningHere;
       return current;

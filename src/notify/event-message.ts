@@ -21,6 +21,8 @@ export interface EventMessage {
   summary: string;
   fields: MessageField[];
   severity: MessageSeverity;
+  /** The people the message names, as principal ids (who asked): a format that can mention them does. */
+  people?: string[];
 }
 
 /** The message's facts as plain lines: "Target: shop/live". */
@@ -28,8 +30,14 @@ export function messageLines(message: EventMessage): string[] {
   return message.fields.map((field) => `${field.label}: ${field.value}`);
 }
 
-/** The message of one event. */
+/** The message of one event, naming who asked for it in `people` when someone did. */
 export function eventMessage(event: BackstopEvent): EventMessage {
+  const message = messageOf(event);
+  const requestedBy = str(event.data, 'requestedBy');
+  return requestedBy === undefined || requestedBy === 'schedule' ? message : { ...message, people: [requestedBy] };
+}
+
+function messageOf(event: BackstopEvent): EventMessage {
   switch (event.type) {
     case 'backup.succeeded':
       return backupSucceeded(event);
@@ -185,13 +193,21 @@ function drillFailed(event: BackstopEvent): EventMessage {
   const backupId = str(event.data, 'backupId') ?? '?';
   const reason = str(event.data, 'reason') ?? 'no reason was recorded';
   const trigger = str(event.data, 'trigger');
+  const requestedBy = str(event.data, 'requestedBy');
   return {
     title: `Restore drill of ${target} failed`,
     summary: `The restore drill of backup ${backupId} of ${target} failed: ${firstLine(reason)}`,
     severity: 'failure',
     fields: compact([
       ['Target', target],
-      ['Trigger', trigger === 'scheduled' ? 'scheduled' : trigger ? 'on demand' : undefined],
+      [
+        'Trigger',
+        trigger === 'scheduled'
+          ? 'scheduled'
+          : trigger
+            ? `on demand${requestedBy ? `, by ${requestedBy}` : ''}`
+            : undefined,
+      ],
       ['Backup', backupId],
       ['Reason', reason],
       ['What to do', str(event.data, 'hint')],

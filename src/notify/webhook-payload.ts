@@ -73,14 +73,18 @@ const SLACK_SECTION_MAX = 3000;
 const SLACK_BLOCKS_MAX = 50;
 const SLACK_EMOJI = { failure: ':red_circle:', success: ':white_check_mark:', notice: ':information_source:' };
 
-/** `{ text, blocks }`: the summary as the notification text, then the title and the facts as mrkdwn sections. */
+/**
+ * `{ text, blocks }`: the summary as the notification text, then the title and the facts as mrkdwn sections. The
+ * Slack users the message names (`people`: who asked) are mentioned, `<@U123>`, where their principal id stands.
+ */
 export function slackBody(message: EventMessage): SlackBody {
+  const mentioned = (text: string) => slackMentions(text, message.people ?? []);
   const sections = [
-    `${SLACK_EMOJI[message.severity]} *${slackEscape(message.title)}*\n${slackEscape(message.summary)}`,
+    `${SLACK_EMOJI[message.severity]} *${slackEscape(message.title)}*\n${mentioned(slackEscape(message.summary))}`,
   ];
   let current = '';
   for (const field of message.fields) {
-    const value = slackEscape(field.value);
+    const value = mentioned(slackEscape(field.value));
     const line = value.includes('\n')
       ? `*${slackEscape(field.label)}*\n${value}`
       : `*${slackEscape(field.label)}:* ${value}`;
@@ -93,12 +97,22 @@ export function slackBody(message: EventMessage): SlackBody {
   if (current !== '') sections.push(current);
   const kept = sections.slice(0, SLACK_BLOCKS_MAX);
   return {
-    text: slackEscape(message.summary),
+    text: mentioned(slackEscape(message.summary)),
     blocks: kept.map((text) => ({
       type: 'section',
       text: { type: 'mrkdwn', text: truncate(text, SLACK_SECTION_MAX) },
     })),
   };
+}
+
+/** `text` (escaped) with each of `people` that is a Slack user (`slack:U123`) written as a mention, `<@U123>`. */
+function slackMentions(text: string, people: readonly string[]): string {
+  let out = text;
+  for (const principal of people) {
+    const user = /^slack:([UW][A-Z0-9]{1,30})$/.exec(principal)?.[1];
+    if (user !== undefined) out = out.replace(new RegExp(`(?<![\\w:])slack:${user}(?![\\w])`, 'g'), `<@${user}>`);
+  }
+  return out;
 }
 
 /** Slack's three control characters (a note such as "<!channel>" must not ping anyone). */

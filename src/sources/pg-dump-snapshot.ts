@@ -11,6 +11,8 @@ export interface DumpContents {
   tableRows: Record<string, number>;
   /** The tables kept without their rows (`excludeTableData`); their count in `tableRows` is 0, as a restore has. */
   tablesWithoutRows: string[];
+  /** The `excludeTableData` patterns that matched no table (a misspelt name, most likely). */
+  unmatchedPatterns: string[];
 }
 
 /**
@@ -65,13 +67,14 @@ export class DumpSnapshot {
    */
   async contents(excludeTableData: readonly string[]): Promise<DumpContents> {
     const tables = (await this.client.query<{ name: string }>(DUMPED_TABLES_QUERY)).rows.map((row) => row.name);
-    const excluded =
-      excludeTableData.length === 0
-        ? []
-        : await this.client
-            .query<{ name: string }>(tablesMatchingQuery(excludeTableData))
-            .then((result) => result.rows.map((row) => row.name));
-    const withoutRows = new Set(excluded);
+    const withoutRows = new Set<string>();
+    const unmatchedPatterns: string[] = [];
+    for (const pattern of excludeTableData) {
+      const { rows } = await this.client.query<{ name: string }>(tablesMatchingQuery([pattern]));
+      if (rows.length === 0) unmatchedPatterns.push(pattern);
+      for (const row of rows) withoutRows.add(row.name);
+    }
+    const excluded = [...withoutRows].sort();
     const tableRows: Record<string, number> = {};
     for (const table of [...tables, ...excluded].sort()) {
       if (withoutRows.has(table)) {
@@ -82,7 +85,7 @@ export class DumpSnapshot {
       const { rows } = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
       tableRows[table] = Number(rows[0]!.n);
     }
-    return { tableRows, tablesWithoutRows: excluded };
+    return { tableRows, tablesWithoutRows: excluded, unmatchedPatterns };
   }
 
   /**

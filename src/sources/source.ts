@@ -18,6 +18,8 @@ export interface PartContents {
   tableRows?: Record<string, number>;
   /** Tables the plaintext holds without their rows (`excludeTableData`): a restore leaves them empty. */
   tablesWithoutRows?: string[];
+  /** `excludeTableData` patterns that matched no table. */
+  unmatchedPatterns?: string[];
 }
 
 export interface OpenOptions {

@@ -9,22 +9,17 @@ import type { EventsTable } from './tables.ts';
 export class EventLog {
   constructor(private readonly db: StateDb) {}
 
-  /** Records an event; returns false when an event with the same dedupe key exists. */
+  /**
+   * Records an event and counts it (event_counts, in the same transaction); returns false when an event with the same
+   * dedupe key exists (it is then not counted again).
+   */
   async record(event: NewEvent, now: Date): Promise<boolean> {
-    const result = await this.db
-      .insertInto('events')
-      .values({
-        type: event.type,
-        app: event.app,
-        env: event.env,
-        subject_id: event.subjectId,
-        data: JSON.stringify(event.data),
-        created_at: now,
-        dedupe_key: event.dedupeKey ?? null,
-      })
-      .onConflict((oc) => oc.column('dedupe_key').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await insertEvent(trx, event, now);
+      if (inserted && event.app !== null && event.env !== null)
+        await countEvent(trx, { ...event, app: event.app, env: event.env });
+      return inserted;
+    });
   }
 
   /** Events, oldest first, optionally only of some types or after an event id. */
@@ -54,4 +49,44 @@ export function toEvent(row: Selectable<EventsTable>): BackstopEvent {
     data: JSON.parse(row.data),
     createdAt: row.created_at,
   } as BackstopEvent;
+}
+
+async function insertEvent(db: StateDb, event: NewEvent, now: Date): Promise<boolean> {
+  const result = await db
+    .insertInto('events')
+    .values({
+      type: event.type,
+      app: event.app,
+      env: event.env,
+      subject_id: event.subjectId,
+      data: JSON.stringify(event.data),
+      created_at: now,
+      dedupe_key: event.dedupeKey ?? null,
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** Adds the event to its type's and target's count (and its run time, where it has one). */
+async function countEvent(db: StateDb, event: NewEvent & { app: string; env: string }): Promise<void> {
+  const data = event.data as { trigger?: unknown; durationMs?: unknown };
+  const durationMs = typeof data.durationMs === 'number' ? Math.round(data.durationMs) : 0;
+  await db
+    .insertInto('event_counts')
+    .values({
+      type: event.type,
+      app: event.app,
+      env: event.env,
+      trigger: typeof data.trigger === 'string' ? data.trigger : '',
+      count: 1,
+      duration_ms: durationMs,
+    })
+    .onConflict((oc) =>
+      oc.columns(['type', 'app', 'env', 'trigger']).doUpdateSet((eb) => ({
+        count: eb('event_counts.count', '+', 1),
+        duration_ms: eb('event_counts.duration_ms', '+', eb.ref('excluded.duration_ms')),
+      })),
+    )
+    .execute();
 }

@@ -73,6 +73,44 @@ export async function openState(options: {
   }
 }
 
+/**
+ * Opens the state only to read it, quickly or not at all (shell completion while someone types): the embedded file
+ * without taking its lock (SQLite lets a reader in beside the process that holds it, and a reader waits at most
+ * `timeoutMs` for a write to end), or PostgreSQL with one connection that gives up after `timeoutMs`, as its
+ * statements do. Undefined when there is no state yet; nothing is created or migrated. A caller that writes through it
+ * gets an error.
+ */
+export async function openStateForReading(options: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  timeoutMs: number;
+}): Promise<State | undefined> {
+  if (options.databaseUrl !== undefined) {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 1,
+      connectionTimeoutMillis: options.timeoutMs,
+      statement_timeout: options.timeoutMs,
+      idleTimeoutMillis: 1,
+    });
+    pool.on('error', () => {}); // a connection lost while idle: the next query says so, if any
+    const db = new Kysely<StateTables>({ dialect: new PostgresDialect({ pool }) });
+    return { db, description: 'PostgreSQL (DATABASE_URL), read only', close: () => db.destroy() };
+  }
+  const file = join(options.dataDir, EMBEDDED_STATE_FILE);
+  if (!existsSync(file)) return undefined;
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new Kysely<StateTables>({
+    dialect: new SqliteStateDialect(() => {
+      const database = new DatabaseSync(file, { readOnly: true });
+      database.exec(`pragma busy_timeout = ${Math.round(options.timeoutMs)}`);
+      return database;
+    }),
+  });
+  return { db, description: `the embedded state in ${file}, read only`, close: () => db.destroy() };
+}
+
 /** The embedded state's file under the data directory. */
 export const EMBEDDED_STATE_FILE = 'state.sqlite';
 

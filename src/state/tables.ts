@@ -14,6 +14,7 @@ export interface StateTables {
   operations: OperationsTable;
   schedules: SchedulesTable;
   events: EventsTable;
+  event_counts: EventCountsTable;
   downloads: DownloadsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
@@ -136,6 +137,17 @@ export interface SchedulesTable {
   app: string;
   env: string;
   first_seen_at: Timestamp;
+}
+
+/** Events counted by type and target (and trigger, '' when none): the metrics' counters; kept by EventLog.record. */
+export interface EventCountsTable {
+  type: string;
+  app: string;
+  env: string;
+  trigger: string;
+  count: BigCount;
+  /** The summed `durationMs` of the events that carry one. */
+  duration_ms: BigCount;
 }
 
 export interface EventsTable {

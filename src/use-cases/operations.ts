@@ -4,13 +4,13 @@ import type { Principal } from '../domain/principal.ts';
 import { audited, authorizedRead } from './audited.ts';
 import { cancelOperation, findOperation } from './cancel-operation.ts';
 import { readableApps } from './read-backups.ts';
-import type { UseCaseContext } from './use-case-context.ts';
+import type { ReadingContext, UseCaseContext } from './use-case-context.ts';
 
 /**
- * The app an operation works for: its target's, for a download its backup's, for a drill its drill's; null for work of no app (a webhook
- * delivery), which needs the role on every app.
+ * The app an operation works for: its target's, for a download its backup's, for a drill its drill's; null for work
+ * of no app (a webhook delivery), which needs the role on every app.
  */
-export async function appOfOperation(ctx: UseCaseContext, operation: Operation): Promise<string | null> {
+export async function appOfOperation(ctx: ReadingContext, operation: Operation): Promise<string | null> {
   // A drill's lane names a database server, not a target: its app is its drill's.
   if (operation.kind === 'drill') return (await ctx.catalog.drills.find(operation.subjectId))?.app ?? null;
   if (operation.target !== null) return operation.target.split('/')[0]!;
@@ -23,7 +23,7 @@ export async function appOfOperation(ctx: UseCaseContext, operation: Operation):
 }
 
 /** Queued and running operations in the order they run, of the apps the principal may read. */
-export async function listActiveOperations(ctx: UseCaseContext, principal: Principal): Promise<Operation[]> {
+export async function listActiveOperations(ctx: ReadingContext, principal: Principal): Promise<Operation[]> {
   return visibleTo(ctx, principal, await ctx.operations.listActive());
 }
 
@@ -70,7 +70,7 @@ export async function listOperations(
   }
 }
 
-async function visibleTo(ctx: UseCaseContext, principal: Principal, operations: Operation[]): Promise<Operation[]> {
+async function visibleTo(ctx: ReadingContext, principal: Principal, operations: Operation[]): Promise<Operation[]> {
   const visible: Operation[] = [];
   for (const operation of operations) {
     if (mayReadOperationOf(ctx, principal, await appOfOperation(ctx, operation))) visible.push(operation);
@@ -82,7 +82,7 @@ async function visibleTo(ctx: UseCaseContext, principal: Principal, operations: 
  * Whether the principal may read operations of `app` (as `appOfOperation` names it): the viewer role on it; work of no
  * app only for whoever holds the config.
  */
-export function mayReadOperationOf(ctx: UseCaseContext, principal: Principal, app: string | null): boolean {
+export function mayReadOperationOf(ctx: ReadingContext, principal: Principal, app: string | null): boolean {
   if (principal.kind === 'operator') return true;
   return app !== null && readableApps(ctx, principal).includes(app);
 }

@@ -8,7 +8,7 @@ import type { Principal } from '../domain/principal.ts';
 import { planBackupsRetention } from '../engine/plan-target-retention.ts';
 import type { RetentionDecision } from '../retention/retention-decision.ts';
 import { authorizedRead, record } from './audited.ts';
-import type { UseCaseContext } from './use-case-context.ts';
+import type { ReadingContext, UseCaseContext } from './use-case-context.ts';
 import { visibleTargets } from './visible-targets.ts';
 
 /** Backups with what retention decides about each, by backup id. */
@@ -59,7 +59,7 @@ export async function showBackup(
 }
 
 /** The apps of the config (and of the access grants) the principal may read. */
-export function readableApps(ctx: UseCaseContext, principal: Principal): string[] {
+export function readableApps(ctx: Pick<ReadingContext, 'access' | 'targets'>, principal: Principal): string[] {
   const apps = [...new Set(ctx.targets.map((t) => t.app))];
   return apps.filter((app) => refusal(ctx.access, principal, 'backup.read', app) === undefined);
 }
@@ -80,4 +80,13 @@ function noAppToRead(ctx: UseCaseContext, principal: Principal): BackstopError {
     `${principal.id} may not read the backups of any app. Ask whoever runs Backstop to add ${principal.id} to ` +
     `apps.<app>.access.viewer${apps.length > 0 ? ` (apps: ${apps.join(', ')})` : ''}.`;
   return new BackstopError('forbidden', message, { userMessage: message, details: { requiredRole: 'viewer' } });
+}
+
+/**
+ * The newest `limit` backups of the apps the principal may read, newest first, without retention's decisions: what a
+ * picker offers (shell completion of backup ids).
+ */
+export async function recentBackups(ctx: ReadingContext, principal: Principal, limit: number): Promise<Backup[]> {
+  const apps = principal.kind === 'operator' ? undefined : readableApps(ctx, principal);
+  return ctx.catalog.listBackups({ limit, ...(apps !== undefined && { apps }) });
 }

@@ -23,3 +23,9 @@ export interface UseCaseContext extends JobsContext {
   /** Email addresses by principal (slack:U1, cli:ana): where links go when the caller gives none. */
   people: Readonly<Record<string, string>>;
 }
+
+/**
+ * The part of the context that reading the catalogue and the queue needs: enough for a surface that only looks (shell
+ * completion opens the state read-only and builds just this).
+ */
+export type ReadingContext = Pick<UseCaseContext, 'catalog' | 'operations' | 'downloads' | 'access' | 'targets'>;

@@ -5,6 +5,7 @@ import { afterAll, expect, test } from 'vitest';
 import { AuditLog } from '../../src/state/audit-log.ts';
 import { migrateToLatest, openState } from '../../src/state/state.ts';
 import { runBackstop } from '../support/cli.ts';
+import { readTable } from '../support/text-table.ts';
 
 const cwd = mkdtempSync(join(tmpdir(), 'backstop-audit-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -28,11 +29,13 @@ test('backstop audit lists who did what, newest first, filtered by app, as text 
   );
   await state.close();
 
-  const text = await runBackstop(['audit', '--app', 'shop'], { cwd });
+  // Times in the reader's zone (TZ), aligned columns.
+  const text = await runBackstop(['audit', '--app', 'shop'], { cwd, env: { TZ: 'Europe/Zurich' } });
   expect(text.code).toBe(0);
   expect(text.stdout.split('\n').filter(Boolean)).toEqual([
-    '2026-11-27 10:05 UTC  slack:UBOB  shop  OK  approve r1',
-    '2026-11-27 10:00 UTC  slack:UEVE  shop  REFUSED  create db live  (needs operator)',
+    'WHEN              WHO         APP   OUTCOME  ACTION          DETAIL',
+    '2026-11-27 11:05  slack:UBOB  shop  ok       approve r1',
+    '2026-11-27 11:00  slack:UEVE  shop  refused  create db live  needs operator',
   ]);
   const json = await runBackstop(['audit', '--json', '--limit', '1'], { cwd });
   expect(json.json()).toEqual([
@@ -40,7 +43,10 @@ test('backstop audit lists who did what, newest first, filtered by app, as text 
   ]);
   // blog is no longer configured: its history still reads; an app never seen is a typo and says so.
   const removed = await runBackstop(['audit', '--app', 'blog'], { cwd });
-  expect([removed.code, removed.stdout]).toEqual([0, expect.stringContaining('discord:42  blog  OK  list')]);
+  expect([removed.code, readTable(removed.stdout, 'WHEN')]).toEqual([
+    0,
+    [expect.objectContaining({ WHO: 'discord:42', APP: 'blog', OUTCOME: 'ok', ACTION: 'list' })],
+  ]);
   const typo = await runBackstop(['audit', '--app', 'shpo'], { cwd });
   expect([typo.code, typo.stderr]).toEqual([2, expect.stringContaining('Unknown app shpo. Did you mean shop?')]);
   const wrong = await runBackstop(['audit', '--ap', 'shop'], { cwd });

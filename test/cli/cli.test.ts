@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runBackstop } from '../support/cli.ts';
 import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
+import { readTable } from '../support/text-table.ts';
 
 describe('the backstop command without configuration', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'backstop-cli-'));
@@ -305,8 +306,19 @@ describe('the backstop command on a configured app', () => {
     expect(list.json().map((b: { id: string }) => b.id)).toEqual([backup.id]);
     expect(list.json()[0].retention).toEqual({ keep: true, reason: expect.stringContaining('3 newest') });
     const listText = await runBackstop(['list', 'shop/live'], { cwd, env: env() });
-    expect(listText.stdout).toContain(`${backup.id}  shop/live`);
-    expect(listText.stdout).toContain('"before deploy"');
+    expect(readTable(listText.stdout, 'ID')).toEqual([
+      {
+        ID: backup.id,
+        TARGET: 'shop/live',
+        CREATED: expect.stringMatching(/^(just now|\d+ min ago)$/),
+        TRIGGER: 'on-demand',
+        PARTS: 'db+media',
+        SIZE: expect.stringMatching(/^\d+(\.\d)? KB$/),
+        STATUS: 'completed',
+        RETENTION: 'one of 3 newest',
+        NOTE: 'before deploy',
+      },
+    ]);
 
     const show = await runBackstop(['show', backup.id, '--json'], { cwd, env: env() });
     expect(show.json()).toEqual(backup);

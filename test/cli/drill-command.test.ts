@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runBackstop } from '../support/cli.ts';
 import { adminUrl, createDatabase, dropDatabase, sql } from '../support/postgres.ts';
 import { freePort, startServe } from '../support/serve-process.ts';
+import { readTable } from '../support/text-table.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'backstop.js');
 
@@ -74,14 +75,27 @@ workers: { leaseSeconds: 2 }
     expect(drill.stdout).toMatch(
       new RegExp(`^Drill ${drilled.json().id} of backup ${id} of shop/live: proven restorable \\(in [\\d.]+ s\\)`),
     );
+    // The terminal writes when in the reader's zone, relative within a day; the drill's duration comes first.
     const shown = await runBackstop(['show', id], { cwd, env: env() });
-    expect(shown.stdout).toMatch(/drill: {5}proven restorable at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in [\d.]+ s\)/);
-    const listed = await runBackstop(['list', 'shop/live'], { cwd, env: env() });
-    expect(listed.stdout).toMatch(new RegExp(`${id} .*proven restorable at`));
-    const schedule = await runBackstop(['schedule', 'shop/live'], { cwd, env: env() });
-    expect(schedule.stdout).toMatch(
-      new RegExp(`drills: none scheduled; last proven restorable: ${id} at .* \\(in [\\d.]+ s\\)`),
+    expect(shown.stdout).toMatch(
+      /^ {2}drill: +proven restorable in [\d.]+ s, at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ \((just now|\d+ min ago)\)$/m,
     );
+    const listed = await runBackstop(['list', 'shop/live'], { cwd, env: env() });
+    expect(readTable(listed.stdout, 'ID')).toEqual([
+      expect.objectContaining({
+        ID: id,
+        DRILL: expect.stringMatching(/^proven restorable in [\d.]+ s, (just now|\d+ min ago)$/),
+      }),
+    ]);
+    const schedule = await runBackstop(['schedule', 'shop/live'], { cwd, env: env() });
+    expect(readTable(schedule.stdout, 'TARGET')).toEqual([
+      expect.objectContaining({
+        TARGET: 'shop/live',
+        DRILLS: 'off',
+        'NEXT DRILL': '',
+        'LAST PROVEN RESTORABLE': expect.stringMatching(new RegExp(`^${id} in [\\d.]+ s, (just now|\\d+ min ago)$`)),
+      }),
+    ]);
     const json = (await runBackstop(['show', id, '--json'], { cwd, env: env() })).json();
     expect(json.provenAt).toEqual(expect.any(String));
     expect(json.proofError).toBeNull();

@@ -11,6 +11,7 @@ import { Receiver } from '../notify/receiver.ts';
 import { runBackstop } from '../support/cli.ts';
 import { createDatabase, dropDatabase } from '../support/postgres.ts';
 import { sharedKeyYaml } from '../support/shared-key.ts';
+import { readTable } from '../support/text-table.ts';
 
 function project(prefix: string, extra = ''): string {
   const cwd = mkdtempSync(join(tmpdir(), prefix));
@@ -62,7 +63,17 @@ describe('queued work on a shared PostgreSQL state', () => {
       }),
     ]);
     const statusText = await runBackstop(['status'], { cwd, env: env() });
-    expect(statusText.stdout).toContain(`op ${queued.operationId}  backup ${queued.id} of shop/live  queued since`);
+    expect(readTable(statusText.stdout, 'OP')).toEqual([
+      {
+        OP: queued.operationId,
+        WHAT: `backup ${queued.id}`,
+        TARGET: 'shop/live',
+        STATUS: 'queued',
+        WHEN: expect.stringMatching(/^(just now|\d+ min ago)$/),
+        DETAIL: '',
+        BY: 'cli:ana',
+      },
+    ]);
 
     const cancel = await runBackstop(['cancel', queued.id], { cwd, env: env() });
     expect(cancel.code).toBe(0);
@@ -101,8 +112,13 @@ describe('queued work on a shared PostgreSQL state', () => {
       ]),
     );
     const allText = await runBackstop(['status', '--all'], { cwd, env: env() });
-    expect(allText.stdout).toMatch(/Finished last, newest first:\n.*op \w+ {2}backup \w+ of shop\/staging {2}failed /);
-    expect(allText.stdout).toMatch(/backup \w+ of shop\/live {2}cancelled .*: cancelled by cli:ana/);
+    const finished = readTable(allText.stdout.split('Finished last, newest first:\n')[1]!, 'OP');
+    expect(finished).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ WHAT: expect.stringMatching(/^backup /), TARGET: 'shop/staging', STATUS: 'failed' }),
+        expect.objectContaining({ TARGET: 'shop/live', STATUS: 'cancelled', DETAIL: 'cancelled by cli:ana' }),
+      ]),
+    );
 
     const [backup] = (await runBackstop(['list', 'shop/live', '--json'], { cwd, env: env() }))
       .json()
@@ -132,10 +148,21 @@ describe('queued work on a shared PostgreSQL state', () => {
   test('schedule shows each schedule with its next run, last result and retention policy', async () => {
     const text = await runBackstop(['schedule'], { cwd, env: env() });
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain('*shop/live*: media at "30 3 * * *" (Europe/Zurich)');
-    expect(text.stdout).toContain('next run: ');
-    expect(text.stdout).toContain('retention: scheduled 7 daily / 4 weekly / 12 monthly, on-demand 3 newest + 30 days');
-    expect(text.stdout).toContain('*shop/staging*: no schedule (schedule: off)');
+    // A table on the terminal; chat's *bold* markup stays in chat.
+    expect(text.stdout).not.toContain('*shop/');
+    expect(readTable(text.stdout, 'TARGET')).toEqual([
+      expect.objectContaining({
+        TARGET: 'shop/live',
+        PARTS: 'media',
+        CRON: '30 3 * * *',
+        'TIME ZONE': 'Europe/Zurich',
+        'NEXT RUN': expect.stringMatching(/^in \d+ (min|h)$|^\d{4}-\d\d-\d\d \d\d:\d\d$/),
+      }),
+      expect.objectContaining({ TARGET: 'shop/staging', CRON: 'off', 'NEXT RUN': '' }),
+    ]);
+    expect(text.stdout).toContain(
+      'Retention of shop/live, shop/staging: scheduled 7 daily / 4 weekly / 12 monthly, on-demand 3 newest + 30 days',
+    );
     const json = await runBackstop(['schedule', 'shop/live', '--json'], { cwd, env: env() });
     const [live] = json.json();
     expect(live).toMatchObject({

@@ -14,12 +14,14 @@ import {
 } from '../adapters/discord/discord-fakes.ts';
 import { FakeSlackApi } from '../adapters/slack/fake-slack-api.ts';
 import {
+  appHomeOpened,
   blockActions,
   formBody,
   payloadBody,
   postSigned,
   signingSecret,
   slashCommand,
+  viewSubmission,
 } from '../adapters/slack/slack-requests.ts';
 import { freePort, startServe } from '../support/serve-process.ts';
 
@@ -271,7 +273,7 @@ test('serve: a restore request opened through the API gets a card in the bound c
     ),
   );
   expect(click.status).toBe(200);
-  await edited(card.answer?.['ts'], /Restored into site\/live, asked by api:ci, approved by slack:U456/);
+  await edited(card.answer?.['ts'], /Restored into site\/live, asked by api:ci, approved by <@U456>/);
   expect(await get(`/restore-requests/${asked.body.requestId}`)).toMatchObject({
     status: 'approved',
     decidedBy: 'slack:U456',
@@ -283,6 +285,85 @@ test('serve: a restore request opened through the API gets a card in the bound c
   expect((await post(`/restore-requests/${second.body.requestId}/withdraw`)).status).toBe(200);
   const withdrawn = await edited(secondCard.answer?.['ts'], /Withdrawn by api:ci: nothing was restored/);
   expect(JSON.stringify(withdrawn.body['blocks'])).not.toContain('Approve');
+
+  child.kill('SIGTERM');
+  expect(await done).toBe(0);
+}, 120_000);
+
+// Slack as its users expect it, through serve's own front and composition: a refusal stays with the asker; a
+// completed backup's Restore... opens a modal; a submission with a mistake gets its errors back in the answer to the
+// submission itself (the front asks the main thread); a valid one restores; the Home tab is published on opening.
+test('serve with Slack: private refusals, the restore modal and its checked submission, the App Home tab', async () => {
+  const fake = await FakeSlackApi.start();
+  cleanups.push(() => fake.close());
+  const dir = mkdtempSync(join(tmpdir(), 'backstop-serve-modal-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'live'));
+  writeFileSync(join(dir, 'live', 'photo.jpg'), Buffer.alloc(10_000, 7));
+  const port = await freePort();
+  const config = {
+    http: { port },
+    chat: { slack: { signingSecret, botToken: 'xoxb-serve-test', apiUrl: fake.apiUrl } },
+    apps: {
+      site: {
+        access: { viewer: ['*'], restorer: ['slack:U123'], approver: ['slack:U456'] },
+        channels: ['slack:C123'],
+        environments: {
+          live: { media: './live', schedule: 'off', protected: true },
+          staging: { media: './staging', schedule: 'off' },
+        },
+      },
+    },
+  };
+  writeFileSync(join(dir, 'backstop.yaml'), `${JSON.stringify(config)}\n`);
+  const { child, done } = await startServe(dir, cleanups);
+  const url = `http://127.0.0.1:${port}`;
+
+  // A viewer's refusal goes to her alone: nothing appears in the channel.
+  await postSigned(url, formBody(slashCommand({ user_id: 'U999', text: 'create media live' })));
+  const refusal = await fake.waitFor(() => fake.callsTo('chat.postEphemeral')[0], 30_000);
+  expect(refusal.body).toMatchObject({ channel: 'C123', user: 'U999' });
+  expect(String(refusal.body['text'])).toContain('create needs the operator role on site');
+
+  const created = await postSigned(url, formBody(slashCommand({ text: 'create media live' })));
+  expect(created.status).toBe(200);
+  const completed = await fake.waitFor(
+    () => fake.callsTo('chat.update').find((call) => /completed/.test(String(call.body['text']))),
+    60_000,
+  );
+  expect(fake.callsTo('chat.postMessage').map((call) => call.body['channel'])).toEqual(['C123']);
+  const backupId = /Backup (\w+) of site\/live completed/.exec(String(completed.body['text']))![1]!;
+  expect(JSON.stringify(completed.body['blocks'])).toContain(`"value":"restore-form:${backupId}"`);
+
+  const click = blockActions({ user: 'U123', channel: 'C123', value: `restore-form:${backupId}` });
+  await postSigned(url, payloadBody(click));
+  const opened = await fake.waitFor(() => fake.callsTo('views.open')[0], 30_000);
+  expect(opened.body['trigger_id']).toBe(click['trigger_id']);
+  expect(opened.body['view']).toMatchObject({ type: 'modal', callback_id: 'backstop.form' });
+
+  const submit = (values: Record<string, string | boolean>) =>
+    postSigned(
+      url,
+      payloadBody(viewSubmission({ user: 'U123', form: `restore:${backupId}`, channel: 'C123', values })),
+    );
+  const mistaken = await submit({ parts: 'db', destination: 'site/staging', safetyBackup: true });
+  expect([mistaken.status, await mistaken.json()]).toEqual([
+    200,
+    { response_action: 'errors', errors: { parts: `Choose what to restore: backup ${backupId} holds media.` } },
+  ]);
+  const valid = await submit({ parts: 'media', destination: 'site/staging', safetyBackup: true });
+  expect([valid.status, await valid.text()]).toEqual([200, '']);
+  const restored = await fake.waitFor(
+    () => fake.callsTo('chat.update').find((call) => String(call.body['text']).startsWith('Restored media')),
+    60_000,
+  );
+  expect(String(restored.body['text'])).toContain(`Restored media of backup ${backupId} into site/staging.`);
+
+  const home = await postSigned(url, JSON.stringify(appHomeOpened('U456')), { contentType: 'application/json' });
+  expect(home.status).toBe(200);
+  const published = await fake.waitFor(() => fake.callsTo('views.publish')[0], 30_000);
+  expect(published.body['user_id']).toBe('U456');
+  expect(JSON.stringify(published.body['view'])).toContain(`*live* (protected): ${backupId} completed`);
 
   child.kill('SIGTERM');
   expect(await done).toBe(0);

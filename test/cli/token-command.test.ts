@@ -40,7 +40,7 @@ async function token(args: string[], json = false): Promise<{ code: number; stdo
     cwd,
     prompt: async () => '',
   };
-  const code = await tokenCommand(args, config, io, { json });
+  const code = await tokenCommand(args, config, io, { json, noColor: false });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 

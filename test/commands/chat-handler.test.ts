@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { ApprovalCards } from '../../commands/chat/approval-cards.ts';
 import type { ChatContext } from '../../commands/chat/chat-handler.ts';
-import type { ChatCaller, ChatHandler, ChatMessage, ChatOutput } from '../../commands/chat/chat-types.ts';
+import type { ChatCaller, ChatForm, ChatHandler, ChatMessage, ChatOutput } from '../../commands/chat/chat-types.ts';
+import { mention } from '../../commands/chat/mention.ts';
 import { type ChatRig, startChatRig } from '../support/chat.ts';
 import { type TestEngine, target } from '../support/engine.ts';
 import { ManualClock } from '../support/manual-clock.ts';
@@ -28,8 +29,13 @@ class RecordingOutput implements ChatOutput {
   async edit(reference: string, message: ChatMessage) {
     this.edits.push({ reference, message });
   }
+  /** The last public update. */
   last(): ChatMessage {
     return this.updates.at(-1)!;
+  }
+  /** The last private message. */
+  lastPrivate(): ChatMessage {
+    return this.privates.at(-1)!;
   }
 }
 
@@ -98,16 +104,19 @@ describe('the /backup command in chat', () => {
     });
   });
 
-  test('/backup drill in a bound channel drills the newest backup and says it was proven restorable, audited', async () => {
+  test('/backup drill in a bound channel drills the newest backup and tells the channel it was proven restorable, audited', async () => {
     const id = await backupOfLive('to drill');
     const refused = new RecordingOutput();
     await handler.command(eve, 'drill live', refused);
-    expect(refused.last()).toMatchObject({
+    // A refusal goes to the caller alone; the drill itself is work the channel sees.
+    expect(refused.updates).toEqual([]);
+    expect(refused.lastPrivate()).toMatchObject({
       outcome: 'refused',
       text: expect.stringContaining('drill needs the operator role on shop'),
     });
     const output = new RecordingOutput();
     await handler.command(ana, 'drill live', output);
+    expect(output.privates).toEqual([]);
     expect(output.last()).toMatchObject({ outcome: 'ok' });
     expect(output.last().text).toMatch(
       new RegExp(`^Drill \\w+: backup ${id} of shop/live proven restorable \\(in [\\d.]+ s\\)\\.$`),
@@ -119,9 +128,11 @@ describe('the /backup command in chat', () => {
   test('a user without the role is refused, told which role, and the refusal is audited', async () => {
     const output = new RecordingOutput();
     await handler.command(eve, 'create media live', output);
-    expect(output.last()).toMatchObject({ outcome: 'refused' });
-    expect(output.last().text).toContain('create needs the operator role on shop');
-    expect(output.last().text).toContain('apps.shop.access.operator');
+    // Told to the caller alone: the channel sees nothing of a refusal.
+    expect(output.updates).toEqual([]);
+    expect(output.lastPrivate()).toMatchObject({ outcome: 'refused' });
+    expect(output.lastPrivate().text).toContain('create needs the operator role on shop');
+    expect(output.lastPrivate().text).toContain('apps.shop.access.operator');
     const [entry] = await chat.engine.audit.list({ app: 'shop' });
     expect(entry).toMatchObject({ principal: 'slack:UEVE', outcome: 'refused' });
   });
@@ -129,7 +140,8 @@ describe('the /backup command in chat', () => {
   test('a mistyped command gets the suggestion and the usage line', async () => {
     const output = new RecordingOutput();
     await handler.command(ana, 'restor abc123', output);
-    expect(output.last()).toMatchObject({
+    expect(output.updates).toEqual([]);
+    expect(output.lastPrivate()).toMatchObject({
       outcome: 'refused',
       text: expect.stringContaining("did you mean 'restore'"),
     });
@@ -161,7 +173,8 @@ describe('the /backup command in chat', () => {
   test('a flag chat does not have (--json) and a misplaced part are refused with the usage line; nothing is queued', async () => {
     const flag = new RecordingOutput();
     await handler.command(ana, 'create media live --json', flag);
-    expect(flag.last()).toEqual({
+    expect(flag.updates).toEqual([]);
+    expect(flag.lastPrivate()).toEqual({
       outcome: 'refused',
       text:
         "unexpected '--json': create takes no flags (a note that starts with a dash goes after --: create ... -- --json)\n" +
@@ -169,7 +182,7 @@ describe('the /backup command in chat', () => {
     });
     const misplaced = new RecordingOutput();
     await handler.command(ana, 'create shop/live media', misplaced);
-    expect(misplaced.last().text).toContain(
+    expect(misplaced.lastPrivate().text).toContain(
       "'media' names parts, which come right after create: write: create media shop/live",
     );
     expect(await chat.engine.operations.listActive()).toEqual([]);
@@ -180,8 +193,12 @@ describe('the /backup command in chat', () => {
     writeFileSync(join(live, 'logo.png'), 'broken pixels');
     const asked = new RecordingOutput();
     await handler.command(ana, `restore ${id}`, asked);
-    expect(asked.last().text).toContain('is protected: restore request');
+    // The card tells the channel; the requester alone hears that it waits.
+    expect(asked.updates).toEqual([]);
+    expect(asked.lastPrivate().text).toContain('is protected: restore request');
     const [card] = asked.announced;
+    // People are mentions, which each platform renders its own way.
+    expect(card?.text).toContain(`${mention('slack:UANA')} asks to restore backup ${id}`);
     expect(card?.fields?.map((f) => f.label)).toEqual([
       'Backup',
       'Age',
@@ -214,11 +231,11 @@ describe('the /backup command in chat', () => {
     const restores = await engine.state.db.selectFrom('restores').selectAll().where('backup_id', '=', id).execute();
     expect(restores).toHaveLength(1);
     expect([...first.privates, ...second.privates].map((m) => m.text)).toEqual([
-      expect.stringContaining('was already approved by slack:UBOB'),
+      expect.stringContaining(`was already approved by ${mention('slack:UBOB')}`),
     ]);
     expect(readFileSync(join(live, 'logo.png'), 'utf8')).toBe('live pixels');
     const finalCard = [...first.edits, ...second.edits].at(-1)!.message;
-    expect(finalCard.text).toContain('asked by slack:UANA, approved by slack:UBOB');
+    expect(finalCard.text).toContain(`asked by ${mention('slack:UANA')}, approved by ${mention('slack:UBOB')}`);
     expect(finalCard.buttons).toBeUndefined();
     // Progress is shown paced: never the same words twice in a row (each edit counts against the platform's limit).
     for (const output of [first, second]) {
@@ -335,19 +352,18 @@ describe('the /backup command in chat', () => {
     };
     const shown = new RecordingOutput();
     await handler.command(anaWithProfile, `show ${id}`, shown);
-    expect(shown.last().outcome).toBe('ok');
+    expect(shown.lastPrivate().outcome).toBe('ok');
     expect(lookups).toBe(0);
     const withEmail = new RecordingOutput();
     await handler.command(anaWithProfile, `download ${id}`, withEmail);
     expect(lookups).toBe(1);
     const downloadId = (withEmail.privates[0]!.data as { id: string }).id;
     expect((await engine.ctx.downloads.get(downloadId)).email).toBe('ana@example.com');
-    // Shown again by its id, the links go to the asker alone too.
+    // Shown again by its id, the links go to the asker alone too, and a read tells the channel nothing.
     const again = new RecordingOutput();
     await handler.command(ana, `show ${downloadId}`, again);
     expect(again.privates[0]?.text).toContain('/downloads/');
-    expect(again.last().text).toContain('the links were sent privately');
-    expect(again.last().text).not.toContain('/downloads/');
+    expect(again.updates).toEqual([]);
   }, 60_000);
 
   test('a completed backup offers "Prepare download"; a click sends the clicker the links privately', async () => {
@@ -362,5 +378,54 @@ describe('the /backup command in chat', () => {
     const refused = new RecordingOutput();
     await handler.action(eve, button!.action, refused);
     expect(refused.privates[0]?.text).toContain('download needs the operator role on shop');
+  }, 60_000);
+
+  test('help and reads answer the asker alone; a change shows in the channel from when its work starts', async () => {
+    for (const words of ['help', 'list live', 'status', 'schedule', 'prune live --dry-run']) {
+      const read = new RecordingOutput();
+      await handler.command(ana, words, read);
+      expect([words, read.updates]).toEqual([words, []]);
+      expect(read.privates).toHaveLength(1);
+    }
+    const created = new RecordingOutput();
+    await handler.command(ana, 'create media live', created);
+    expect(created.updates[0]).toEqual({ outcome: 'ok', text: 'Working on `/backup create media live`...' });
+    expect(created.last().text).toMatch(/completed/);
+    expect(created.privates).toEqual([]);
+  }, 60_000);
+
+  test('who asked is a mention in what chat shows (show, status), the principal id on the command line', async () => {
+    const id = await backupOfLive('who asked');
+    const shown = new RecordingOutput();
+    await handler.command(ana, `show ${id}`, shown);
+    expect(shown.lastPrivate().text).toContain(`trigger:   on-demand by ${mention('slack:UANA')}`);
+  }, 60_000);
+
+  test('Restore... opens the restore form where the platform has forms, and says what to type where it has none', async () => {
+    const id = await backupOfLive('to restore by form');
+    const forms: ChatForm[] = [];
+    const withForms = Object.assign(new RecordingOutput(), {
+      openForm: async (form: ChatForm) => {
+        forms.push(form);
+      },
+    });
+    await handler.action(ana, `restore-form:${id}`, withForms);
+    expect(forms.map((form) => [form.id, form.fields.map((field) => field.name)])).toEqual([
+      [`restore:${id}`, ['parts', 'destination', 'safetyBackup']],
+    ]);
+    const without = new RecordingOutput();
+    await handler.action(ana, `restore-form:${id}`, without);
+    expect(without.lastPrivate().text).toBe(
+      `Restore it with: /backup restore ${id} [db|media|db+media] [to <app/env>] [--no-safety-backup]`,
+    );
+    // Checked and submitted, it is the typed restore.
+    const values = { parts: 'media', destination: 'shop/staging', safetyBackup: false };
+    expect(await handler.checkForm(eve, `restore:${id}`, values)).toEqual({
+      destination: expect.stringContaining('restore needs the restorer role on shop'),
+    });
+    expect(await handler.checkForm(ana, `restore:${id}`, values)).toEqual({});
+    const submitted = new RecordingOutput();
+    await handler.submitForm(ana, `restore:${id}`, values, submitted);
+    expect(submitted.last().text).toContain(`Restored media of backup ${id} into shop/staging. No safety backup`);
   }, 60_000);
 });

@@ -277,6 +277,18 @@ apps:
     expect(problems).toMatch(/backstop.yaml:18: .*dev\.codeVersion\.env: write an environment variable name/);
   });
 
+  test("a misspelt key whose value is an indented block is named on its own line, not the block's first", () => {
+    const problems = problemsOf(`apps:
+  shop:
+    enviroments:
+      live:
+        database: postgres://db/live
+`);
+    expect(problems).toMatch(
+      /backstop.yaml:3: apps\.shop: unknown key 'enviroments' \(did you mean 'environments'\?\)/,
+    );
+  });
+
   test('every mistake is named with its line, its path and what to write', () => {
     const message = problemsOf(`dataDir: ./data
 databse: x

@@ -193,6 +193,29 @@ describe('eventMessage', () => {
     expect(messageLines(missed)).toContain('Last proven: k3qx27 at 2026-11-29 05:01 UTC');
   });
 
+  test('a drill someone asked for names them, as a person the message mentions', () => {
+    const failed = eventMessage(
+      asRecorded({
+        type: 'drill.failed',
+        app: 'shop',
+        env: 'live',
+        subjectId: 'd7r1ll',
+        data: {
+          drillId: 'd7r1ll',
+          backupId: 'k3qx27',
+          app: 'shop',
+          env: 'live',
+          trigger: 'on-demand',
+          requestedBy: 'slack:UANA',
+          reason: 'check "select count(*) > 0 from auth_user" did not hold',
+          hint: 'Look at the check.',
+        },
+      }),
+    );
+    expect(messageLines(failed)).toContain('Trigger: on demand, by slack:UANA');
+    expect(failed.people).toEqual(['slack:UANA']);
+  });
+
   test('a missed backup of a target that never had one says so', () => {
     const message = eventMessage(
       // Without a hint, as an older version recorded it.

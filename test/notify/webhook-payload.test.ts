@@ -21,7 +21,8 @@ describe('Slack incoming webhook', () => {
     expect(body.blocks[0]!.text.text).toMatch(/^:red_circle: \*Backup of shop\/live failed\*\n/);
     const facts = body.blocks[1]!.text.text;
     expect(facts).toContain('*Target:* shop/live');
-    expect(facts).toContain('*Trigger:* on demand, by slack:U1');
+    // Who asked is a Slack user: mentioned.
+    expect(facts).toContain('*Trigger:* on demand, by <@U1>');
     expect(facts).toContain('*Note:* before deploy');
     expect(facts).toContain('*Reason:* pg_dump could not connect');
     expect(facts).toContain('*What to do:* Check that the database of shop/live is up');
@@ -35,6 +36,24 @@ describe('Slack incoming webhook', () => {
     const body = slackBody(eventMessage(asRecorded(event)));
     expect(JSON.stringify(body)).not.toContain('<!channel>');
     expect(body.blocks[1]!.text.text).toContain('*Note:* &lt;!channel&gt; &amp; co');
+  });
+
+  test('mentions only the Slack user who asked, where their id stands; anyone else is their principal id', () => {
+    const asked = (requestedBy: string, note: string) =>
+      slackBody(
+        eventMessage(
+          asRecorded({
+            ...sampleEvents.backupSucceeded,
+            data: { ...sampleEvents.backupSucceeded.data, trigger: 'on-demand', requestedBy, note },
+          }),
+        ),
+      );
+    const bySlack = JSON.stringify(asked('slack:U0ANA', 'not slack:U0ANA2 nor slack:U0BEN'));
+    expect(bySlack).toContain('on demand, by <@U0ANA>');
+    expect(bySlack).toContain('not slack:U0ANA2 nor slack:U0BEN');
+    const byToken = JSON.stringify(asked('api:ci', 'nightly'));
+    expect(byToken).toContain('on demand, by api:ci');
+    expect(byToken).not.toContain('<@');
   });
 
   test('long messages stay within Slack’s limits', () => {

@@ -69,7 +69,8 @@ describe('backstop retention simulate', () => {
 
   test.each([
     [[], 'retention takes one subcommand: simulate'],
-    [['prune'], 'retention takes one subcommand: simulate'],
+    [['prune'], "unknown retention subcommand 'prune': use simulate"],
+    [['simulat'], "unknown retention subcommand 'simulat': did you mean 'simulate'?"],
     [['simulate'], 'simulate needs --days <n>'],
     [['simulate', '--days'], '--days needs a value'],
     [['simulate', '--days', '0'], '--days 0: expected a whole number of days, 1 or more'],

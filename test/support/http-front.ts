@@ -11,6 +11,7 @@ import { Occurrences } from './occurrences.ts';
  * with a request; `close` stops it all. `delivered` is the record of delivered requests (the state's, for a test of
  * instances sharing one); a record in memory of this front's own by default. `recordTimeoutMs` and `answerTimeoutMs`
  * are the front's.
+ * are the front's.
  */
 export async function serveBehindFront(
   app: Express,

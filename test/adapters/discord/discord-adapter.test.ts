@@ -47,11 +47,10 @@ async function start(
     updateIntervalMs?: number;
     delivered?: DeliveredRequests;
     recordTimeoutMs?: number;
-    answerTimeoutMs?: number;
     suggestions?: ChatSuggestions;
   } = {},
 ) {
-  const { delivered, recordTimeoutMs, answerTimeoutMs, ...adapterOptions } = options;
+  const { delivered, recordTimeoutMs, ...adapterOptions } = options;
   settled = new Occurrences<void>();
   discord = createDiscord({
     publicKey: signer.publicKeyHex,
@@ -66,7 +65,6 @@ async function start(
   });
   served = await serveBehindFront(express(), [discord.endpoint], logs, delivered, {
     ...(recordTimeoutMs !== undefined && { recordTimeoutMs }),
-    ...(answerTimeoutMs !== undefined && { answerTimeoutMs }),
   });
   endpoint = `${served.url}/discord/interactions`;
 }
@@ -503,12 +501,6 @@ describe('createDiscord behind the front: autocomplete', () => {
     ]);
     expect(handler.calls).toEqual([]);
     expect(fake.requests).toEqual([]);
-  });
-
-  test('suggestions that do not answer in time: no choices, sent when the time is up', async () => {
-    await start({ suggestions: recordingSuggestions(() => new Promise(() => {})).suggestions, answerTimeoutMs: 200 });
-    const response = await post(autocomplete('show', 'id', '7k'));
-    expect([response.status, response.json]).toEqual([200, { type: 8, data: { choices: [] } }]);
   });
 
   test('suggestions that fail: no choices, and the log says why', async () => {

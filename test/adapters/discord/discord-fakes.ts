@@ -1,7 +1,13 @@
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ChatCaller, ChatHandler, ChatOutput } from '../../../commands/chat/chat-types.ts';
+import type {
+  ChatCaller,
+  ChatFormErrors,
+  ChatHandler,
+  ChatMessage,
+  ChatOutput,
+} from '../../../commands/chat/chat-types.ts';
 
 export const applicationId = '111111111111111111';
 export const channelId = '222222222222222222';
@@ -169,6 +175,16 @@ export class RecordingHandler implements ChatHandler {
     const call: HandlerCall = { kind: 'action', caller, input: action };
     this.calls.push(call);
     await this.script(output, call);
+  }
+  // Discord shows no forms and no overview: nothing calls these.
+  async checkForm(): Promise<ChatFormErrors> {
+    return {};
+  }
+
+  async submitForm(): Promise<void> {}
+
+  async home(): Promise<ChatMessage[]> {
+    return [];
   }
 }
 

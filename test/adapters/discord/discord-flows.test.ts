@@ -86,17 +86,22 @@ const contents = (method: string, path: string | RegExp) =>
 
 describe('Discord, end to end', () => {
   test('create -> completed message; restore into a protected target -> card -> approved by another -> restored', async () => {
-    // Someone with only the viewer role may not create backups: refused, naming the role.
+    // Someone with only the viewer role may not create backups: refused, naming the role, to them alone (an
+    // ephemeral follow-up; the channel's "thinking..." placeholder is removed).
     const viewer = { member: { user: { id: '123123123123123123', username: 'eve' }, roles: [] }, token: 't-refused' };
     const createDb = [
       { name: 'parts', type: 3, value: 'db' },
       { name: 'target', type: 3, value: 'live' },
     ];
     expect(await post(slashCommand('create', createDb, viewer))).toBe(200);
-    await fake.waitFor(() => contents('PATCH', `/webhooks/${applicationId}/t-refused/messages/@original`).length > 0);
-    expect(contents('PATCH', `/webhooks/${applicationId}/t-refused/messages/@original`).at(-1)).toContain(
-      'needs the operator role on shop',
-    );
+    await fake.waitFor(() => fake.find('DELETE', `/webhooks/${applicationId}/t-refused/messages/@original`).length > 0);
+    const refused = fake.find('POST', `/webhooks/${applicationId}/t-refused`)[0]!.body as {
+      content: string;
+      flags: number;
+    };
+    expect(refused.flags & 64).toBe(64);
+    expect(refused.content).toContain('needs the operator role on shop');
+    expect(contents('PATCH', `/webhooks/${applicationId}/t-refused/messages/@original`)).toEqual([]);
 
     // The approver (role 42) creates a backup in the bound channel.
     const creator = { member: { user: { id: approverId, username: 'bea' }, roles: ['42'] }, token: 't-create' };
@@ -157,7 +162,7 @@ describe('Discord, end to end', () => {
     expect(refusal.content).toContain('someone else with the approver role');
     expect((await sql(databases[0]!.url, 'select total from orders'))[0]).toEqual({ total: 0 });
 
-    // The approver approves (twice, as a double click): one restore, the database is back, the card names both.
+    // The approver approves (twice, as a double click): one restore, the database is back, the card mentions both.
     expect(await post(buttonClick(approve, { token: 't-approve-1' }))).toBe(200);
     expect(await post(buttonClick(approve, { token: 't-approve-2' }))).toBe(200);
     await fake.waitFor(

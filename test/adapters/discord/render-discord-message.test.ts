@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { renderDiscordMessage, toDiscordMarkdown } from '../../../adapters/discord/render-discord-message.ts';
+import { mention } from '../../../commands/chat/mention.ts';
 
 describe('renderDiscordMessage', () => {
   test('text only: Discord markdown, no embeds or buttons (empty lists, so an edit removes old ones), no pings', () => {
@@ -96,13 +97,16 @@ describe('renderDiscordMessage', () => {
 });
 
 describe('renderDiscordMessage: people are mentioned', () => {
-  test("a Discord user's principal in a card's text and fields becomes a mention, which pings nobody", () => {
+  const ana = mention('discord:333333333333333333');
+  const bea = mention('discord:999999999999999999');
+
+  test("a Discord user named in a card's text and fields becomes a mention, which pings nobody", () => {
     const rendered = renderDiscordMessage({
       outcome: 'ok',
       text:
-        '*Restore request r4x9ka*: discord:333333333333333333 asks to restore backup 7k3qx2 into *shop/live*.\n' +
-        'Restored into shop/live, asked by discord:333333333333333333, approved by discord:999999999999999999.',
-      fields: [{ label: 'Requested by', value: 'discord:333333333333333333' }],
+        `*Restore request r4x9ka*: ${ana} asks to restore backup 7k3qx2 into *shop/live*.\n` +
+        `Restored into shop/live, asked by ${ana}, approved by ${bea}.`,
+      fields: [{ label: 'Requested by', value: ana }],
     });
     expect(rendered.content).toBe(
       '**Restore request r4x9ka**: <@333333333333333333> asks to restore backup 7k3qx2 into **shop/live**.\n' +
@@ -114,17 +118,25 @@ describe('renderDiscordMessage: people are mentioned', () => {
     expect(rendered.allowed_mentions).toEqual({ parse: [] });
   });
 
-  test('in bold, in a "who asked" line; other platforms, roles, channels and links stay as they are', () => {
+  test('in bold, in a "who asked" line, after a link; principals only written as text stay as they are', () => {
+    const someone = mention('discord:42');
     expect(
       renderDiscordMessage({
         outcome: 'ok',
         text:
-          'op 4tq9zz  backup 7k3qx2 of shop/live  queued  by discord:42\n*discord:42*\n' +
-          'slack:U123 discord-role:777 discord-channel:222 mydiscord:5 discord:5x https://x.example/discord:7',
+          `op 4tq9zz  backup 7k3qx2 of shop/live  queued  by ${someone}\n*${someone}*\nhttps://x.example/d${someone}\n` +
+          'slack:U123 discord-role:777 discord-channel:222 discord:5 note: discord:42 https://x.example/discord:7',
       }).content,
     ).toBe(
-      'op 4tq9zz  backup 7k3qx2 of shop/live  queued  by <@42>\n**<@42>**\n' +
-        'slack:U123 discord-role:777 discord-channel:222 mydiscord:5 discord:5x <https://x.example/discord:7>',
+      'op 4tq9zz  backup 7k3qx2 of shop/live  queued  by <@42>\n**<@42>**\n<https://x.example/d><@42>\n' +
+        'slack:U123 discord-role:777 discord-channel:222 discord:5 note: discord:42 <https://x.example/discord:7>',
+    );
+  });
+
+  test('a refusal names people too ("already approved by"), and keeps a principal written as text', () => {
+    const text = `Already approved by ${mention('discord:42')}. Ask whoever runs Backstop to add discord:333 to apps.shop.access.approver.`;
+    expect(renderDiscordMessage({ outcome: 'refused', text }).content).toBe(
+      'Already approved by <@42>. Ask whoever runs Backstop to add discord:333 to apps.shop.access.approver.',
     );
   });
 
@@ -149,5 +161,14 @@ describe('toDiscordMarkdown', () => {
     ['*shop/live*: https://x.example/d/1_2', '**shop/live**: <https://x.example/d/1_2>'],
   ])('%s', (text, markdown) => {
     expect(toDiscordMarkdown(text)).toBe(markdown);
+  });
+});
+
+describe('mentions', () => {
+  test('a Discord user Backstop names is a mention, without a ping; anyone else is their principal id, escaped', () => {
+    const text = `*Restore request r1*: ${mention('discord:333333333333333333')} asks; ${mention('slack:U1')} and ${mention('api:ci_x')}`;
+    const rendered = renderDiscordMessage({ outcome: 'ok', text });
+    expect(rendered.content).toBe('**Restore request r1**: <@333333333333333333> asks; slack:U1 and api:ci\\_x');
+    expect(rendered.allowed_mentions).toEqual({ parse: [] });
   });
 });

@@ -10,6 +10,7 @@ import { startHttpFront } from '../../../adapters/http-front/http-front.ts';
 import { proxyRequest } from '../../../adapters/http-front/proxy-request.ts';
 import { heldGet, newConnection } from '../../support/held-get.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
+import { autocomplete, DiscordSigner } from '../discord/discord-fakes.ts';
 
 const signingSecret = 'front-test-secret';
 const cleanups: Array<() => Promise<void>> = [];
@@ -172,6 +173,114 @@ class RecordingDeliveries implements DeliveredRequests {
     return seen ? 'replay' : 'first';
   }
 }
+
+describe('HTTP front: requests whose answer the main thread gives', () => {
+  // A submitted Slack modal: its answer keeps the modal open with errors, or (empty) closes it; then it is delivered.
+  const submission = `payload=${encodeURIComponent(JSON.stringify({ type: 'view_submission', trigger_id: '1.2.3' }))}`;
+  const errors = { response_action: 'errors', errors: { destination: 'needs the restorer role on shop' } };
+  // A Discord autocomplete: its answer is the choices, or none when the main thread has not answered; nothing runs.
+  const discord = new DiscordSigner();
+  const typing = JSON.stringify(autocomplete('show', 'id', '7k'));
+  const choices = { type: 8, data: { choices: [{ name: '7k3q, 2 h ago', value: '7k3q' }] } };
+
+  async function startAsked(answer: ChatEndpoint['answer'], answerTimeoutMs?: number) {
+    const endpoint = { ...recordingEndpoint(), answer };
+    const discordEndpoint: ChatEndpoint = {
+      ...recordingEndpoint(),
+      path: '/discord/interactions',
+      settings: { platform: 'discord', publicKey: discord.publicKeyHex },
+      ...(answer !== undefined && { answer }),
+    };
+    const served = await serveBehindFront(express(), [endpoint, discordEndpoint], [], undefined, {
+      ...(answerTimeoutMs !== undefined && { answerTimeoutMs }),
+    });
+    cleanups.push(served.close);
+    return { ...served, endpoint };
+  }
+  const submit = (url: string) =>
+    fetch(`${url}/slack/events`, { method: 'POST', body: submission, headers: signed(submission) });
+  const type = (url: string) =>
+    fetch(`${url}/discord/interactions`, {
+      method: 'POST',
+      body: typing,
+      headers: discord.headers(typing, new Date()),
+    });
+
+  test('an answer that holds the request back is sent as the response, and nothing is delivered', async () => {
+    const asked: unknown[] = [];
+    const { url, endpoint, answered } = await startAsked(async (question) => {
+      asked.push(question);
+      return { deliver: false, json: errors };
+    });
+    const response = await submit(url);
+    expect([response.status, await response.json()]).toEqual([200, errors]);
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: false }]);
+    expect(asked).toEqual([{ body: { type: 'view_submission', trigger_id: '1.2.3' } }]);
+    expect(endpoint.delivered).toEqual([]);
+  });
+
+  test('an answer that lets it through is sent (here an empty 200), then the delivery is handed on', async () => {
+    const { url, endpoint, answered } = await startAsked(async () => ({ deliver: true }));
+    const response = await submit(url);
+    expect([response.status, await response.text()]).toEqual([200, '']);
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: true }]);
+    expect(endpoint.delivered).toEqual([{ body: { type: 'view_submission', trigger_id: '1.2.3' } }]);
+  });
+
+  test("a request without a delivery gets the answer's body, and starts nothing", async () => {
+    const asked: unknown[] = [];
+    const { url, answered } = await startAsked(async (question) => {
+      asked.push(question);
+      return { json: choices };
+    });
+    const response = await type(url);
+    expect([response.status, await response.json()]).toEqual([200, choices]);
+    expect(await answered.reached(1)).toEqual([{ path: '/discord/interactions', status: 200, delivered: false }]);
+    expect(asked).toEqual([{ interaction: JSON.parse(typing) }]);
+  });
+
+  test('a main thread that does not answer in time is answered for, as the acknowledgement says', async () => {
+    const { url, endpoint, answered, logs } = await startAsked(() => new Promise(() => {}), 200);
+    const response = await submit(url);
+    expect([response.status, await response.text()]).toEqual([200, '']);
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: true }]);
+    expect(endpoint.delivered).toHaveLength(1);
+    expect(logs).toContain('slack: answered a request to /slack/events without its answer (late)');
+
+    const typed = await type(url);
+    expect([typed.status, await typed.json()]).toEqual([200, { type: 8, data: { choices: [] } }]);
+    expect((await answered.reached(2))[1]).toEqual({ path: '/discord/interactions', status: 200, delivered: false });
+    expect(logs).toContain('discord: answered a request to /discord/interactions without its answer (late)');
+  });
+
+  test('an answer that fails is logged, and the request answered as the acknowledgement says', async () => {
+    const { url, endpoint, answered, logs } = await startAsked(async () => {
+      throw new Error('the state is away');
+    });
+    const failed = await submit(url);
+    expect([failed.status, await failed.text()]).toEqual([200, '']);
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: true }]);
+    expect(endpoint.delivered).toHaveLength(1);
+    expect(logs).toContain('http: could not answer a request to /slack/events: Error: the state is away');
+
+    const typed = await type(url);
+    expect([typed.status, await typed.json()]).toEqual([200, { type: 8, data: { choices: [] } }]);
+    expect(logs).toContain('http: could not answer a request to /discord/interactions: Error: the state is away');
+  });
+
+  test('a slash command or click is not asked about', async () => {
+    const asked: unknown[] = [];
+    const { url, answered } = await startAsked(async (question) => {
+      asked.push(question);
+      return { deliver: false, json: errors };
+    });
+    const body = 'command=%2Fbackup&text=list';
+    const response = await fetch(`${url}/slack/events`, { method: 'POST', body, headers: signed(body) });
+    expect([response.status, await response.text()]).toEqual([200, '']);
+    expect((await answered.reached(1))[0]?.delivered).toBe(true);
+    expect(asked).toEqual([]);
+  });
+});
 
 describe('HTTP front: each request is delivered once', () => {
   test("a delivery is recorded by its signature and Slack's trigger id, until two windows after its timestamp", async () => {

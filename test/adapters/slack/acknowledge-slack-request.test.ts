@@ -5,7 +5,15 @@ import {
   maxSlackRequestAgeSeconds,
   type SlackDelivery,
 } from '../../../adapters/slack/acknowledge-slack-request.ts';
-import { blockActions, formBody, payloadBody, signingSecret, slackSignature, slashCommand } from './slack-requests.ts';
+import {
+  blockActions,
+  formBody,
+  payloadBody,
+  signingSecret,
+  slackSignature,
+  slashCommand,
+  viewSubmission,
+} from './slack-requests.ts';
 
 /** The acknowledging thread's clock: 2023-11-14T22:13:20Z. */
 const nowMs = 1_700_000_000_000;
@@ -243,5 +251,20 @@ describe('acknowledgeSlackRequest: refused requests', () => {
     expect(answer.status).toBe(400);
     expect(answer.delivery).toBeUndefined();
     expect(answer.refused).toBe('unparsable body');
+  });
+});
+
+describe('acknowledgeSlackRequest: a submitted modal', () => {
+  it('is marked to be checked by the main thread before it is answered (its answer may carry the form errors)', () => {
+    const submission = viewSubmission({ values: { parts: 'db' } });
+
+    const answer = acknowledge(payloadBody(submission));
+
+    expect(answer).toEqual({ status: 200, question: { body: submission }, delivery: { body: submission } });
+  });
+
+  it('leaves slash commands and clicks unmarked: they are answered at once', () => {
+    expect(acknowledge(formBody(slashCommand())).question).toBeUndefined();
+    expect(acknowledge(payloadBody(blockActions())).question).toBeUndefined();
   });
 });

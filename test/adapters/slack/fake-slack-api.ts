@@ -21,7 +21,8 @@ export interface SlackApiCall {
 /**
  * A local stand-in for Slack's Web API (`<url>/api/<method>`, form-encoded or JSON, as @slack/web-api sends) and for
  * response URLs (`<url>/response/<id>`). It answers `chat.postMessage` (a new `ts` each time), `chat.update`,
- * `chat.postEphemeral`, `conversations.open` and `users.info` (a profile email from `emails`), records every call,
+ * `chat.postEphemeral`, `conversations.open`, `users.info` (a profile email from `emails`), `views.open` and
+ * `views.publish`, records every call,
  * and can be told to fail (`{ ok: false, error }`, as Slack does) or be slow per method.
  */
 export class FakeSlackApi {
@@ -126,6 +127,10 @@ export class FakeSlackApi {
         return { ok: true, message_ts: this.#newTs() };
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(body['users']).slice(1)}` } };
+      case 'views.open':
+        return { ok: true, view: { id: `V${this.#newTs().replace('.', '')}`, ...(body['view'] as object) } };
+      case 'views.publish':
+        return { ok: true, view: { id: `V${String(body['user_id'])}`, ...(body['view'] as object) } };
       case 'users.info': {
         const user = String(body['user']);
         const email = this.emails.get(user);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeSlackText, renderSlackMessage } from '../../../adapters/slack/render-slack-message.ts';
 import type { ChatMessage } from '../../../commands/chat/chat-types.ts';
+import { mention } from '../../../commands/chat/mention.ts';
 
 /** An approval card as commands post it: bold text, fields, Approve and Deny buttons. */
 function approvalCard(overrides: Partial<ChatMessage> = {}): ChatMessage {
@@ -127,5 +128,59 @@ describe('renderSlackMessage', () => {
     expect(escapeSlackText('<@U1> & <!channel> *bold* `code`')).toBe(
       '&lt;@U1&gt; &amp; &lt;!channel&gt; *bold* `code`',
     );
+  });
+
+  it('mentions the Slack people Backstop names, and writes everyone else as their principal id, escaped', () => {
+    const text = `Approved by ${mention('slack:U02BEN')}, asked by ${mention('api:ci<x>')} and ${mention('discord:4567')}`;
+    const rendered = renderSlackMessage({ outcome: 'ok', text, fields: [{ label: 'By', value: mention('slack:W1') }] });
+    expect(rendered.text).toBe('Approved by <@U02BEN>, asked by api:ci&lt;x&gt; and discord:4567');
+    expect(rendered.blocks[1]).toEqual({ type: 'section', fields: [{ type: 'mrkdwn', text: '*By*\n<@W1>' }] });
+  });
+
+  it('mentions no one for text that only looks like a mention: typed text is escaped, a forged marker is text', () => {
+    const note = 'note: <@U1> \uE000slack:U2\uE001';
+    expect(renderSlackMessage({ outcome: 'ok', text: note }).text).toBe('note: &lt;@U1&gt; slack:U2');
+  });
+
+  it("puts a button's confirm dialog in plain text, red where going on destroys something, within Slack's limits", () => {
+    const rendered = renderSlackMessage({
+      outcome: 'ok',
+      text: 'card',
+      buttons: [
+        {
+          action: 'approve:r1',
+          label: 'Approve',
+          style: 'primary',
+          confirm: {
+            title: 'Approve?',
+            text: 'x'.repeat(400),
+            confirm: 'Approve and restore',
+            deny: 'Cancel',
+            danger: true,
+          },
+        },
+        {
+          action: 'restore-form:7k3q',
+          label: 'Restore...',
+          style: 'default',
+          confirm: { title: 'Restore?', text: '<b> & co', confirm: 'Choose', deny: 'Cancel', danger: false },
+        },
+      ],
+    });
+    const [approve, restore] = (rendered.blocks[1] as unknown as { elements: Array<Record<string, unknown>> }).elements;
+    expect(approve?.['confirm']).toEqual({
+      title: { type: 'plain_text', text: 'Approve?', emoji: true },
+      text: { type: 'plain_text', text: `${'x'.repeat(299)}…`, emoji: true },
+      confirm: { type: 'plain_text', text: 'Approve and restore', emoji: true },
+      deny: { type: 'plain_text', text: 'Cancel', emoji: true },
+      style: 'danger',
+    });
+    // Plain text is shown as written: nothing to escape, and no style (Slack's default) where nothing is destroyed.
+    expect(restore?.['confirm']).toEqual({
+      title: { type: 'plain_text', text: 'Restore?', emoji: true },
+      text: { type: 'plain_text', text: '<b> & co', emoji: true },
+      confirm: { type: 'plain_text', text: 'Choose', emoji: true },
+      deny: { type: 'plain_text', text: 'Cancel', emoji: true },
+    });
   });
 });

@@ -4,8 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DeliveredRequests, notStartedText } from '../../../adapters/chat-platform/chat-platform.ts';
 import type { AnsweredChatRequest, HttpFront } from '../../../adapters/http-front/http-front.ts';
 import { renderSlackMessage } from '../../../adapters/slack/render-slack-message.ts';
+import { renderSlackHome, renderSlackModal } from '../../../adapters/slack/render-slack-view.ts';
 import { createSlack, type SlackChat } from '../../../adapters/slack/slack-adapter.ts';
-import type { ChatHandler, ChatMessage } from '../../../commands/chat/chat-types.ts';
+import type { ChatForm, ChatHandler, ChatMessage } from '../../../commands/chat/chat-types.ts';
+import type { BackstopError } from '../../../src/domain/backstop-error.ts';
 import { DeliveredChatRequests } from '../../../src/state/delivered-chat-requests.ts';
 import { serveBehindFront } from '../../support/http-front.ts';
 import { Occurrences } from '../../support/occurrences.ts';
@@ -13,13 +15,16 @@ import { sharedStateDatabase } from '../../support/shared-state.ts';
 import { FakeSlackApi, type SlackApiCall } from './fake-slack-api.ts';
 import { RecordingChatHandler } from './recording-chat-handler.ts';
 import {
+  appHomeOpened,
   blockActions,
   formBody,
+  homeBlockActions,
   payloadBody,
   postSigned,
   signingSecret,
   slackSignature,
   slashCommand,
+  viewSubmission,
 } from './slack-requests.ts';
 
 const botToken = 'xoxb-1234-5678-test';
@@ -87,6 +92,7 @@ describe('Slack adapter: slash commands', () => {
   it('acknowledges at once while the handler takes 5 s, then runs it with the caller, the text and the email', async () => {
     const handler = new RecordingChatHandler({
       command: async (_caller, _text, output) => {
+        await output.update({ outcome: 'ok', text: 'Working on `/backup create db`...' });
         await sleep(5000);
         await output.update({ outcome: 'ok', text: '*Backup 7k3q completed* (12.3 MB)' });
       },
@@ -113,7 +119,8 @@ describe('Slack adapter: slash commands', () => {
       email: expect.any(Function),
     });
 
-    const working = fake.callsTo('chat.postMessage')[0];
+    // The first update posts the command's message in the channel; the next ones edit it.
+    const working = await fake.waitFor(() => fake.callsTo('chat.postMessage')[0]);
     expect(working?.body['channel']).toBe('C123');
     expect(text(working)).toBe('Working on `/backup create db`...');
     expect(working?.token).toBe(botToken);
@@ -245,8 +252,9 @@ describe('Slack adapter: slash commands', () => {
     await postSigned(url, formBody(slashCommand({ text: 'restore 7k3q to shop/live' })));
     await (await fake.waitFor(() => handler.calls[0])).done;
 
-    const [working, announced] = fake.callsTo('chat.postMessage');
-    expect(text(working)).toContain('restore 7k3q to shop/live');
+    // No update: the card is the command's only message in the channel.
+    const [announced, ...others] = fake.callsTo('chat.postMessage');
+    expect(others).toEqual([]);
     expect(announced?.body['channel']).toBe('C123');
     expect(announced?.body['blocks']).toEqual(renderSlackMessage(card).blocks);
     expect(announced?.body['blocks']).toContainEqual({
@@ -262,20 +270,60 @@ describe('Slack adapter: slash commands', () => {
     expect(text(edit)).toBe('Restore approved by &lt;@U456&gt;');
   });
 
-  it('tells the user when the handler fails, with the details only in the log', async () => {
+  it('tells the user privately when the handler fails before showing anything, with the details only in the log', async () => {
     const handler = new RecordingChatHandler({
       command: async () => {
         throw new Error('connection to postgres://admin:secret@db/state refused');
       },
     });
-    const { url, fake, logs } = await startSlack(handler);
+    const { url, fake, logs, settled } = await startSlack(handler);
 
     await postSigned(url, formBody(slashCommand({ text: 'status' })));
-    const update = await fake.waitFor(() => fake.callsTo('chat.update')[0]);
+    const told = await fake.waitFor(() => fake.callsTo('chat.postEphemeral')[0]);
+    await settled.reached(1);
 
-    expect(text(update)).toBe(":x: Something went wrong with `/backup status`; the details are in Backstop's log.");
-    expect(text(update)).not.toContain('secret');
+    expect(told.body).toMatchObject({ channel: 'C123', user: 'U123' });
+    expect(text(told)).toBe(":x: Something went wrong with `/backup status`; the details are in Backstop's log.");
+    expect(text(told)).not.toContain('secret');
+    expect(fake.callsTo('chat.postMessage')).toEqual([]);
     expect(logs.join('\n')).toContain('connection to postgres');
+  });
+
+  it('ends the public message saying so when the handler fails after showing its work', async () => {
+    const handler = new RecordingChatHandler({
+      command: async (_caller, _text, output) => {
+        await output.update({ outcome: 'ok', text: 'Working on `/backup create db`...' });
+        throw new Error('connection to postgres://admin:secret@db/state refused');
+      },
+    });
+    const { url, fake, settled } = await startSlack(handler);
+
+    await postSigned(url, formBody(slashCommand({ text: 'create db' })));
+    await settled.reached(1);
+
+    expect(fake.callsTo('chat.postMessage').map(text)).toEqual(['Working on `/backup create db`...']);
+    expect(fake.callsTo('chat.update').map(text)).toEqual([
+      ":x: Something went wrong with `/backup create db`; the details are in Backstop's log.",
+    ]);
+    expect(fake.callsTo('chat.postEphemeral')).toEqual([]);
+  });
+
+  it('posts nothing in the channel for a command that answers only privately', async () => {
+    const handler = new RecordingChatHandler({
+      command: async (_caller, _text, output) => {
+        await output.private({ outcome: 'refused', text: 'create needs the operator role on shop' });
+      },
+    });
+    const { url, fake, settled } = await startSlack(handler);
+
+    await postSigned(url, formBody(slashCommand({ text: 'create db', user_id: 'U777' })));
+    await settled.reached(1);
+
+    expect(fake.callsTo('chat.postMessage')).toEqual([]);
+    expect(fake.callsTo('chat.update')).toEqual([]);
+    expect(fake.callsTo('chat.postEphemeral').map((c) => [c.body['user'], text(c)])).toEqual([
+      ['U777', ':warning: create needs the operator role on shop'],
+    ]);
   });
 
   it('gives the handler no email, and logs why, when users.info fails', async () => {
@@ -391,6 +439,137 @@ describe('Slack adapter: buttons', () => {
   });
 });
 
+describe('Slack adapter: forms and the App Home tab', () => {
+  const form: ChatForm = {
+    id: 'restore:7k3q',
+    title: 'Restore 7k3q',
+    intro: 'Backup *7k3q* of shop/live',
+    submit: 'Restore',
+    fields: [{ kind: 'checkbox', name: 'safetyBackup', label: 'Safety backup', description: 'First', checked: true }],
+  };
+
+  it("opens a form as a modal with the click's trigger id, remembering the channel it was opened from", async () => {
+    const handler = new RecordingChatHandler({ action: async (_caller, _action, output) => output.openForm?.(form) });
+    const { url, fake, settled } = await startSlack(handler);
+    const click = blockActions({ user: 'U123', channel: 'C777', value: 'restore-form:7k3q' });
+
+    await postSigned(url, payloadBody(click));
+    await settled.reached(1);
+
+    const [opened] = fake.callsTo('views.open');
+    expect(opened?.body['trigger_id']).toBe(click['trigger_id']);
+    expect(opened?.body['view']).toEqual(renderSlackModal(form, { form: 'restore:7k3q', channel: 'C777' }));
+  });
+
+  it('tells the clicker privately when the form came too late for its trigger id', async () => {
+    const handler = new RecordingChatHandler({
+      action: async (_caller, _action, output) => {
+        try {
+          await output.openForm?.(form);
+        } catch (error) {
+          await output.private({ outcome: 'refused', text: (error as BackstopError).userMessage ?? 'none' });
+        }
+      },
+    });
+    const { url, fake, settled } = await startSlack(handler);
+    fake.failures.set('views.open', 'expired_trigger_id');
+
+    await postSigned(url, payloadBody(blockActions({ user: 'U123', value: 'restore-form:7k3q' })));
+    await settled.reached(1);
+
+    expect(text(fake.callsTo('chat.postEphemeral')[0])).toBe(
+      ':warning: The form could not open in time (Slack allows 3 seconds after a click): click the button again.',
+    );
+  });
+
+  it('answers a submission with its errors from the handler, keeping the modal open; nothing runs', async () => {
+    const handler = new RecordingChatHandler();
+    handler.formErrors = { parts: 'Choose what to restore: backup 7k3q holds media.' };
+    const { url, answered } = await startSlack(handler);
+    const submission = viewSubmission({ user: 'U123', channel: 'C777', values: { parts: 'db', safetyBackup: false } });
+
+    const response = await postSigned(url, payloadBody(submission));
+
+    expect(await response.json()).toEqual({
+      response_action: 'errors',
+      errors: { parts: 'Choose what to restore: backup 7k3q holds media.' },
+    });
+    expect(await answered.reached(1)).toEqual([{ path: '/slack/events', status: 200, delivered: false }]);
+    expect(handler.calls.map((c) => [c.kind, c.input, c.caller.user, c.caller.channel, c.values])).toEqual([
+      ['check-form', 'restore:7k3q', 'slack:U123', 'slack-channel:C777', { parts: 'db', safetyBackup: false }],
+    ]);
+  });
+
+  it('closes the modal on a valid submission, then runs it, its public message in the channel of the form', async () => {
+    const handler = new RecordingChatHandler({
+      submitForm: async (_caller, _form, output) => {
+        await output.update({ outcome: 'ok', text: 'Working on `/backup restore 7k3q media to shop/staging`...' });
+      },
+    });
+    const { url, fake, settled } = await startSlack(handler);
+    const values = { parts: 'media', destination: 'shop/staging', safetyBackup: true };
+
+    const response = await postSigned(url, payloadBody(viewSubmission({ user: 'U456', channel: 'C777', values })));
+    expect([response.status, await response.text()]).toEqual([200, '']);
+    await settled.reached(1);
+
+    expect(handler.calls.map((c) => [c.kind, c.values])).toEqual([
+      ['check-form', values],
+      ['submit-form', values],
+    ]);
+    const [posted] = fake.callsTo('chat.postMessage');
+    expect(posted?.body['channel']).toBe('C777');
+    expect(posted?.body['blocks']).toContainEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: 'Asked by <@U456>' }],
+    });
+  });
+
+  it('publishes the Home tab when opened, as the handler shows it, for whoever opened it', async () => {
+    const handler = new RecordingChatHandler();
+    handler.homeMessages = [
+      { outcome: 'ok', text: '*shop*' },
+      { outcome: 'ok', text: '*Running now*' },
+    ];
+    const { url, fake, settled } = await startSlack(handler);
+
+    const opened = await postSigned(url, JSON.stringify(appHomeOpened('U456', 'D0456')), {
+      contentType: 'application/json',
+    });
+    expect([opened.status, await opened.text()]).toEqual([200, '']);
+    await settled.reached(1);
+
+    expect(handler.calls.map((c) => [c.kind, c.caller.user, c.caller.channel])).toEqual([
+      ['home', 'slack:U456', 'slack-channel:D0456'],
+    ]);
+    expect(fake.callsTo('views.publish').map((c) => c.body)).toEqual([
+      { user_id: 'U456', view: renderSlackHome(handler.homeMessages) },
+    ]);
+  });
+
+  it('passes a click on the Home tab to the handler, answers it by direct message, and publishes the tab again', async () => {
+    const handler = new RecordingChatHandler({
+      action: async (_caller, _action, output) => {
+        await output.private({ outcome: 'refused', text: 'Restore request r1 was already approved.' });
+      },
+    });
+    const { url, fake, settled } = await startSlack(handler);
+
+    await postSigned(url, payloadBody(homeBlockActions('U456', 'approve:r1')));
+    await settled.reached(1);
+
+    expect(handler.calls.map((c) => [c.kind, c.input, c.caller.channel])).toContainEqual([
+      'action',
+      'approve:r1',
+      'slack-channel:D456',
+    ]);
+    expect(fake.callsTo('chat.postEphemeral')).toEqual([]);
+    const direct = fake.callsTo('chat.postMessage').find((c) => c.body['channel'] === 'D456');
+    expect(text(direct)).toBe(':warning: Restore request r1 was already approved.');
+    expect(fake.callsTo('views.publish').map((c) => c.body['user_id'])).toEqual(['U456', 'U456']);
+  });
+});
+
 describe('Slack adapter: request verification', () => {
   const body = formBody(slashCommand({ text: 'restore 7k3q to shop/live --no-safety-backup' }));
   const now = Math.floor(Date.now() / 1000);
@@ -495,7 +674,8 @@ describe('Slack adapter: request verification', () => {
     await front.refuseChat();
     await slack.close();
 
-    expect(fake.callsTo('chat.update').map(text)).toEqual(['Backing up: 10%', 'Backup 7k3q completed']);
+    expect(fake.callsTo('chat.postMessage').map(text)).toEqual(['Backing up: 10%']);
+    expect(fake.callsTo('chat.update').map(text)).toEqual(['Backup 7k3q completed']);
     const response = await postSigned(url, body);
     expect(response.status).toBe(503);
     expect((await answered.reached(2)).map((a) => [a.status, a.delivered])).toEqual([

@@ -86,9 +86,15 @@ describe('Slack, end to end', () => {
     expect(backup).toMatchObject({ status: 'completed', note: 'good', requestedBy: 'slack:UBOB' });
     writeFileSync(join(media, 'logo.png'), 'broken pixels');
 
-    // A user without a role is refused, told which role is needed.
+    // A user without a role is refused, told which role is needed: privately, the channel sees nothing of it.
+    const postedBefore = fake.callsTo('chat.postMessage').length;
     await postSigned(base, formBody(slashCommand({ user_id: 'UEVE', text: 'create media' })));
-    await fake.waitFor(() => texts('chat.update').some((t) => t.includes('needs the operator role on shop')), 30_000);
+    const refusal = await fake.waitFor(
+      () => fake.callsTo('chat.postEphemeral').find((c) => String(c.body['text']).includes('needs the operator role')),
+      30_000,
+    );
+    expect(refusal.body).toMatchObject({ channel: 'C123', user: 'UEVE' });
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(postedBefore);
 
     // The restorer asks for a restore of the protected target: a card with Approve / Deny / Withdraw is posted.
     await postSigned(base, formBody(slashCommand({ user_id: 'UANA', text: `restore ${backup!.id}` })));
@@ -113,10 +119,12 @@ describe('Slack, end to end', () => {
       postSigned(base, payloadBody(blockActions({ user: 'UBOB', messageTs: cardTs, value: approve }))),
     ]);
     await fake.waitFor(
-      () => texts('chat.update').some((t) => t.includes('asked by slack:UANA, approved by slack:UBOB')),
+      () => texts('chat.update').some((t) => t.includes('asked by <@UANA>, approved by <@UBOB>')),
       60_000,
     );
     expect(readFileSync(join(media, 'logo.png'), 'utf8')).toBe('good pixels');
+    // The second click is told, privately, who approved first: a mention, not an id.
+    await fake.waitFor(() => texts('chat.postEphemeral').some((t) => t.includes('was already approved by <@UBOB>')));
     const restores = await engine.state.db.selectFrom('restores').selectAll().execute();
     expect(restores.filter((r) => r.backup_id === backup!.id)).toHaveLength(1);
     const entries = await audit.list({ app: 'shop' });

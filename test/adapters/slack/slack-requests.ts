@@ -138,3 +138,90 @@ export async function postSigned(baseUrl: string, body: string, options: SignOpt
     body,
   });
 }
+
+export interface ViewSubmissionOverrides {
+  user?: string;
+  /** What Backstop put in the modal's private_metadata: the form's id and the channel it was opened from. */
+  form?: string;
+  channel?: string;
+  /** The answers: a choice by field name (undefined: none chosen), a checkbox as ticked or not. */
+  values?: Record<string, string | boolean | undefined>;
+  callbackId?: string;
+}
+
+/**
+ * The `payload` Slack posts when someone submits a modal (type `view_submission`): the answers are in
+ * `view.state.values`, by block id and action id (`value` in Backstop's modals), shaped by the element's type.
+ */
+export function viewSubmission(overrides: ViewSubmissionOverrides = {}): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(overrides.values ?? {})) {
+    values[name] = {
+      value:
+        typeof value === 'boolean'
+          ? {
+              type: 'checkboxes',
+              selected_options: value ? [{ text: { type: 'plain_text', text: 'ticked' }, value: 'yes' }] : [],
+            }
+          : {
+              type: 'static_select',
+              selected_option: value === undefined ? null : { text: { type: 'plain_text', text: value }, value },
+            },
+    };
+  }
+  return {
+    type: 'view_submission',
+    team: { id: 'T0001', domain: 'example' },
+    user: { id: overrides.user ?? 'U123', username: 'ana', name: 'ana', team_id: 'T0001' },
+    api_app_id: 'A123456',
+    token: 'gIkuvaNzQIHg97ATvDxqgjtO',
+    trigger_id: triggerId(),
+    view: {
+      id: 'V0001',
+      team_id: 'T0001',
+      type: 'modal',
+      blocks: [],
+      private_metadata: JSON.stringify({
+        form: overrides.form ?? 'restore:7k3q',
+        channel: overrides.channel ?? 'C123',
+      }),
+      callback_id: overrides.callbackId ?? 'backstop.form',
+      state: { values },
+      hash: '1700000000.abc',
+      title: { type: 'plain_text', text: 'Restore 7k3q' },
+      submit: { type: 'plain_text', text: 'Restore' },
+      close: { type: 'plain_text', text: 'Cancel' },
+      root_view_id: 'V0001',
+      app_id: 'A123456',
+      bot_id: 'B0BACKSTOP',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+  };
+}
+
+/** The JSON body Slack posts when someone opens the app's Home tab (Events API, `app_home_opened`). */
+export function appHomeOpened(user = 'U123', channel = 'D0123'): Record<string, unknown> {
+  triggers += 1;
+  return {
+    token: 'gIkuvaNzQIHg97ATvDxqgjtO',
+    team_id: 'T0001',
+    api_app_id: 'A123456',
+    event: { type: 'app_home_opened', user, channel, tab: 'home', event_ts: '1700000000.000100' },
+    type: 'event_callback',
+    event_id: `Ev${String(triggers).padStart(8, '0')}HOME`,
+    event_time: 1700000000,
+    authorizations: [{ team_id: 'T0001', user_id: 'U0BACKSTOP', is_bot: true }],
+  };
+}
+
+/** The `payload` of a click on a button of the app's Home tab: no channel, the view as container. */
+export function homeBlockActions(user: string, value: string): Record<string, unknown> {
+  const click = blockActions({ user, value, messageTs: null });
+  const { channel: _channel, message: _message, response_url: _url, ...rest } = click;
+  return {
+    ...rest,
+    container: { type: 'view', view_id: 'VHOME' },
+    view: { id: 'VHOME', type: 'home', blocks: [], private_metadata: '', callback_id: '', state: { values: {} } },
+  };
+}
