@@ -84,6 +84,9 @@ async function languageWords(
       return given.length === 0 ? [...(await facts.operations()), ...(await facts.backups())] : [];
     case 'cancel':
       return given.length === 0 ? [...(await facts.operations())] : [];
+    case 'drill':
+      // A backup by id, or a target's newest completed backup.
+      return given.length === 0 ? [...(await facts.backups()), ...targets] : [];
   }
   if (!byBackupId.has(command)) return [];
   if (given.length === 0) return [...(await facts.backups())];

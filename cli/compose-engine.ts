@@ -127,6 +127,8 @@ export async function composeEngine(
       target.codeVersion === undefined
         ? undefined
         : readCodeVersion(target.codeVersion, { env: hooks.env ?? process.env }),
+    // Under the data directory rather than the system's temporary one: a media restore needs the room of the media.
+    drillScratchDir: join(config.dataDir, 'drills'),
     clock,
     log: hooks.log,
     warn: hooks.notice,

@@ -7,10 +7,13 @@ import { ChannelAnnouncements } from '../commands/chat/channel-announcements.ts'
 import { ChannelBindings } from '../commands/chat/channel-bindings.ts';
 import type { BackstopConfig } from '../src/config/backstop-config.ts';
 import { isBackstopError } from '../src/domain/backstop-error.ts';
+import { reasonOf } from '../src/domain/reason-of.ts';
 import { ConnectionDrain } from '../src/http/connection-drain.ts';
 import { createHttpApp } from '../src/http/create-http-app.ts';
 import { listenFailure } from '../src/http/listen-failure.ts';
+import { DrillScheduler } from '../src/jobs/drill-scheduler.ts';
 import { NodeScheduleTimers } from '../src/jobs/node-schedule-timers.ts';
+import { removeDrillLeftovers } from '../src/jobs/remove-drill-leftovers.ts';
 import { Scheduler } from '../src/jobs/scheduler.ts';
 import { WebhookNotifier } from '../src/notify/webhook-notifier.ts';
 import { DeliveredChatRequests } from '../src/state/delivered-chat-requests.ts';
@@ -82,6 +85,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, requests?:
     const stopWaking = engine.operations.onEnqueued(() => worker.wake());
     const notifier = new WebhookNotifier(engine, [...config.webhooks, ...config.emailAlerts]);
     const scheduler = new Scheduler(engine, { timers: new NodeScheduleTimers() });
+    const drillScheduler = new DrillScheduler(engine, { timers: new NodeScheduleTimers() });
     const storeProbe = engine.store instanceof RetryingStore ? engine.store.inner : engine.store;
     const chat = composeChat(config, engine);
     const platforms = await chatPlatforms(config, chat.handler, engine, log);
@@ -137,8 +141,13 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, requests?:
       await notifier.start();
       await announcements.start();
       approvalCards.start();
+      // What drills killed mid-way left (a scratch database or directory) goes now; live drills' stay.
+      await removeDrillLeftovers(engine).catch((error: unknown) =>
+        log(`could not look for drills' scratch space: ${reasonOf(error)}`, 'warn'),
+      );
       worker.start();
       await scheduler.start();
+      drillScheduler.start();
       const { address } = server;
       say(
         `Backstop is running on ${state.description}${applied.length > 0 ? ` (applied ${applied.join(', ')})` : ''}; ` +
@@ -167,6 +176,7 @@ export async function serveCommand(config: BackstopConfig, io: CliIo, requests?:
       // Running operations go on while HTTP drains (one may end meanwhile), and are given back after.
       worker.stopClaiming();
       await scheduler.stop();
+      await drillScheduler.stop();
       await handOff?.close();
       // HTTP before chat, so that the commands of chat requests still under way start, and their last messages go out.
       await stopHttp({

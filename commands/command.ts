@@ -16,6 +16,8 @@ export type Command =
   | { name: 'show'; id: string }
   | { name: 'restore'; id: string; parts?: PartsChoice; to?: TargetRef; safetyBackup: boolean }
   | { name: 'verify'; id: string }
+  /** A backup by `id`, or the newest completed backup of `target` (or of the channel's bound target). */
+  | { name: 'drill'; id?: string; target?: TargetRef }
   | { name: 'pin'; id: string }
   | { name: 'unpin'; id: string }
   | { name: 'prune'; target?: TargetRef; dryRun: boolean }

@@ -108,6 +108,12 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
   verify(reader) {
     return { name: 'verify', id: reader.id() };
   },
+  drill(reader) {
+    const word = reader.next();
+    if (word === undefined) return { name: 'drill' };
+    if (reader.looksLikeTarget(word) || word.includes('/')) return { name: 'drill', target: reader.target(word) };
+    return { name: 'drill', id: reader.idFrom(word, 'a backup id or a target app/env') };
+  },
   pin(reader) {
     return { name: 'pin', id: reader.id() };
   },

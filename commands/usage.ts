@@ -11,7 +11,7 @@ export const usage: Record<CommandName, { line: string; purpose: string }> = {
   show: {
     line: 'show <id>',
     purpose:
-      'show one backup (parts, sizes, checksums, note), or a restore, a download with its links, or an operation, by its id',
+      'show one backup (parts, sizes, checksums, note), or a restore, a download with its links, a drill, or an operation, by its id',
   },
   restore: {
     line: 'restore <id> [db|media|db+media] [to <app/env>] [--no-safety-backup]',
@@ -19,6 +19,11 @@ export const usage: Record<CommandName, { line: string; purpose: string }> = {
       'overwrite an environment with a backup (default: its own environment, every part); a safety backup of the destination is taken first',
   },
   verify: { line: 'verify <id>', purpose: 'read a backup back, decrypt it and check every checksum' },
+  drill: {
+    line: 'drill <id|app/env>',
+    purpose:
+      "prove a backup restores: restore it into a scratch database and directory, check every table's row count and the configured checks, then remove them (app/env: its newest completed backup)",
+  },
   pin: { line: 'pin <id>', purpose: 'keep a backup whatever the retention policy says' },
   unpin: { line: 'unpin <id>', purpose: 'let the retention policy decide about a backup again' },
   prune: {

@@ -12,6 +12,7 @@ import * as webSessions from './0010-web-sessions.ts';
 import * as leaseGeneration from './0011-lease-generation.ts';
 import * as runnableOperations from './0012-runnable-operations.ts';
 import * as whatABackupHolds from './0013-what-a-backup-holds.ts';
+import * as restoreDrills from './0014-restore-drills.ts';
 import * as embeddedSchema from './sqlite/0010-embedded-schema.ts';
 
 /**
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '0011-lease-generation': leaseGeneration,
   '0012-runnable-operations': runnableOperations,
   '0013-what-a-backup-holds': whatABackupHolds,
+  '0014-restore-drills': restoreDrills,
 };
 
 /**
@@ -43,4 +45,5 @@ export const sqliteMigrations: Record<string, Migration> = {
   '0011-lease-generation': leaseGeneration,
   '0012-runnable-operations': runnableOperations,
   '0013-what-a-backup-holds': whatABackupHolds,
+  '0014-restore-drills': restoreDrills,
 };

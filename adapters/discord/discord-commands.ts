@@ -146,6 +146,10 @@ const subcommands: Record<CommandName, SubcommandSpec> = {
     ],
   },
   verify: { description: 'Read a backup back, decrypt it and check every checksum', options: [backupId()] },
+  drill: {
+    description: 'Prove a backup restores: restore it into scratch space, check it, remove it',
+    options: [backupId('Backup id, or app/env for its newest completed backup')],
+  },
   pin: { description: 'Keep a backup whatever the retention policy says', options: [backupId()] },
   unpin: { description: 'Let the retention policy decide about a backup again', options: [backupId()] },
   prune: {
@@ -196,6 +200,7 @@ const subcommandOrder: readonly CommandName[] = [
   'restore',
   'download',
   'verify',
+  'drill',
   'pin',
   'unpin',
   'prune',

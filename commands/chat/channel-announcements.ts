@@ -5,15 +5,16 @@ import { withDeliveries } from '../../src/state/webhook-deliveries.ts';
 import type { UseCaseContext } from '../../src/use-cases/use-case-context.ts';
 import type { ChannelBindings } from './channel-bindings.ts';
 import type { ChatAnnouncer, ChatMessage } from './chat-types.ts';
+import { mentionIn } from './mention.ts';
 import { waitAtMost } from './wait-at-most.ts';
 
 const CURSOR = 'chat-channels';
 
 /** How long stopping waits for a tick under way: a pod's grace period must cover it. */
 const stopWaitMs = 10_000;
-/** Events a bound channel hears without asking: scheduled results and missed backups. */
+/** Events a bound channel hears without asking: scheduled results, missed backups and drills, failed drills. */
 export function isAnnounced(event: BackstopEvent): boolean {
-  if (event.type === 'backup.missed') return true;
+  if (event.type === 'backup.missed' || event.type === 'drill.failed' || event.type === 'drill.missed') return true;
   return (event.type === 'backup.succeeded' || event.type === 'backup.failed') && event.data['trigger'] === 'scheduled';
 }
 
@@ -81,11 +82,13 @@ export class ChannelAnnouncements {
   }
 }
 
+/** The event's message, with the people it names (who asked for a drill) written as mentions. */
 function chatMessageOf(event: BackstopEvent): ChatMessage {
   const message = eventMessage(event);
+  const people = message.people ?? [];
   return {
     outcome: message.severity === 'failure' ? 'failed' : 'ok',
-    text: `*${message.title}*\n${message.summary}`,
-    fields: message.fields.map((f) => ({ label: f.label, value: f.value })),
+    text: mentionIn(`*${message.title}*\n${message.summary}`, people),
+    fields: message.fields.map((f) => ({ label: f.label, value: mentionIn(f.value, people) })),
   };
 }

@@ -32,15 +32,16 @@ export function chatPrincipal(caller: ChatCaller): Principal {
 }
 
 /**
- * Commands whose work the channel sees: they change something (a backup taken, a restore, a pin) or prepare a
- * download (whose links still go to the asker alone), so their progress and outcome are public. Everything else
- * (help, reads, and any refusal) is answered to the caller alone.
+ * Commands whose work the channel sees: they change something (a backup taken, a restore, a pin), prepare a download
+ * (whose links still go to the asker alone) or prove a backup restores (a drill), so their progress and outcome are
+ * public. Everything else (help, reads, and any refusal) is answered to the caller alone.
  */
 const publicCommands = new Set<Command['name']>([
   'create',
   'restore',
   'download',
   'verify',
+  'drill',
   'pin',
   'unpin',
   'prune',

@@ -46,6 +46,7 @@ const backupFits: Partial<Record<CommandName, (backup: Backup) => boolean>> = {
   restore: (backup) => backup.status === 'completed',
   download: (backup) => backup.status === 'completed',
   verify: (backup) => backup.status === 'completed',
+  drill: (backup) => backup.status === 'completed',
   pin: (backup) => backup.status === 'completed' && !backup.pinned,
   unpin: (backup) => backup.pinned,
 };

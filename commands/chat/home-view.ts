@@ -1,6 +1,7 @@
 import type { Backup } from '../../src/domain/backup.ts';
 import type { Principal } from '../../src/domain/principal.ts';
 import type { RestoreRequest } from '../../src/domain/restore-request.ts';
+import { proofWords } from '../../src/text/proof-words.ts';
 import { listActiveOperations } from '../../src/use-cases/operations.ts';
 import { listBackups } from '../../src/use-cases/read-backups.ts';
 import { listRestoreRequests } from '../../src/use-cases/read-restore-requests.ts';
@@ -87,13 +88,18 @@ export async function homeView(chat: ChatContext, principal: Principal): Promise
   return messages;
 }
 
-/** "7k3qx2 completed 2026-05-01 02:00 UTC, db+media 12.3 MB, scheduled, "before deploy"". */
+/**
+ * "7k3qx2 completed 2026-05-01 02:00 UTC, db+media 12.3 MB, scheduled, "before deploy", proven restorable at ...
+ * (in 42 s)" (or the drill that failed).
+ */
 function backupSummary(backup: Backup): string {
   const size = backup.storedParts.reduce((sum, part) => sum + part.storedSizeBytes, 0);
   const when = formatTime(backup.completedAt ?? backup.createdAt);
   const parts = backup.status === 'completed' ? `${backup.parts} ${formatBytes(size)}` : backup.parts;
+  const proof = proofWords(backup);
   return (
-    `${backup.id} ${backup.status} ${when}, ${parts}, ${backup.trigger}` + `${backup.note ? `, "${backup.note}"` : ''}`
+    `${backup.id} ${backup.status} ${when}, ${parts}, ${backup.trigger}` +
+    `${backup.note ? `, "${backup.note}"` : ''}${proof ? `, ${proof}` : ''}`
   );
 }
 

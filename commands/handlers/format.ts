@@ -3,11 +3,13 @@ import type { Download } from '../../src/domain/download.ts';
 import type { Operation } from '../../src/domain/operation.ts';
 import type { RetentionDecision } from '../../src/retention/retention-decision.ts';
 import { formatBytes, formatTime, shortCodeVersion } from '../../src/text/format-units.ts';
+import { proofWords } from '../../src/text/proof-words.ts';
+import { proofPhrase } from './proof-phrase.ts';
 import { type Phrase, type Span, statusTone, type ViewBlock } from './reply-view.ts';
 
 export { formatBytes, formatTime, shortCodeVersion };
 
-/** One line per backup for lists: id, target, trigger, status, when, size, retention, note. */
+/** One line per backup for lists: id, target, trigger, status, when, size, retention, drill result, note. */
 export function backupLine(backup: Backup, retention?: RetentionDecision): string {
   const size = backup.storedParts.reduce((sum, p) => sum + p.storedSizeBytes, 0);
   const note = backup.note ? `  "${backup.note}"` : '';
@@ -20,7 +22,9 @@ export function backupLine(backup: Backup, retention?: RetentionDecision): strin
       : retention.keep
         ? `  [${retention.reason}]`
         : `  [pending deletion: ${retention.reason}]`;
-  return `${backup.id}  ${backup.app}/${backup.env}  ${formatTime(backup.createdAt)}  ${backup.trigger}  ${state}  ${formatBytes(size)}${leftOut}${code}${kept}${note}`;
+  const proof = proofWords(backup);
+  const drilled = proof === undefined ? '' : `  ${proof}`;
+  return `${backup.id}  ${backup.app}/${backup.env}  ${formatTime(backup.createdAt)}  ${backup.trigger}  ${state}  ${formatBytes(size)}${leftOut}${code}${kept}${drilled}${note}`;
 }
 
 /** " (2 tables without rows)" for a backup whose database part left the rows of tables out; else "". */
@@ -37,10 +41,11 @@ export function withoutRowsSentence(backup: Backup): string {
 
 /**
  * Backups as a table for the terminal: the values of backupLine, one column each; CODE only when a backup listed
- * recorded its application's code version.
+ * recorded its application's code version, DRILL only when one was drilled.
  */
 export function backupTable(backups: readonly Backup[], retention: ReadonlyMap<string, RetentionDecision>): ViewBlock {
   const withCode = backups.some((backup) => backup.codeVersion !== null);
+  const withDrill = backups.some((backup) => proofPhrase(backup, 'cell') !== undefined);
   return {
     kind: 'table',
     columns: [
@@ -52,6 +57,7 @@ export function backupTable(backups: readonly Backup[], retention: ReadonlyMap<s
       'SIZE',
       'STATUS',
       'RETENTION',
+      ...(withDrill ? ['DRILL'] : []),
       ...(withCode ? ['CODE'] : []),
       'NOTE',
     ],
@@ -74,6 +80,7 @@ export function backupTable(backups: readonly Backup[], retention: ReadonlyMap<s
           : '',
         { text: backup.status, tone: statusTone(backup.status) },
         kept,
+        ...(withDrill ? [proofPhrase(backup, 'cell') ?? ''] : []),
         ...(withCode ? [backup.codeVersion ? shortCodeVersion(backup.codeVersion) : ''] : []),
         backup.note ?? '',
       ];

@@ -6,6 +6,7 @@ import type { Command } from '../command.ts';
 import { handleCancel } from './cancel.ts';
 import { handleCreate } from './create.ts';
 import { handleDownload } from './download.ts';
+import { handleDrill } from './drill.ts';
 import { handleHelp } from './help.ts';
 import { handleList } from './list.ts';
 import { handlePin } from './pin.ts';
@@ -43,6 +44,8 @@ export async function runCommand(ctx: HandlerContext, command: Command, options:
         return await handleRestore(ctx, command);
       case 'verify':
         return await handleVerify(ctx, command, options.checks);
+      case 'drill':
+        return await handleDrill(ctx, command);
       case 'pin':
       case 'unpin':
         return await handlePin(ctx, command);

@@ -32,32 +32,31 @@ export async function handleSchedule(
   };
 }
 
-/** The schedules as a table, then each retention policy with the targets that keep it. */
+/**
+ * The schedules as a table (with the drills' schedules and proofs when a target has either), then each retention
+ * policy with the targets that keep it.
+ */
 function scheduleView(summaries: readonly ScheduleSummary[]): ViewBlock[] {
-  const rows = summaries.map((summary): Phrase[] => {
-    const last = summary.lastBackup;
-    const lastPhrase: Phrase =
-      last === null
-        ? { text: 'none yet', tone: 'quiet' }
-        : [
-            `${last.id} `,
-            { text: last.status, tone: statusTone(last.status) },
-            ' ',
-            { at: last.createdAt },
-            ...(last.error ? [`: ${last.error}`] : []),
-          ];
-    if (summary.schedule === 'off')
-      return [targetName(summary), '', { text: 'off', tone: 'quiet' }, '', '', lastPhrase];
-    const { parts, cron, timezone } = summary.schedule;
-    return [targetName(summary), parts, cron, timezone, summary.nextRunAt ? { at: summary.nextRunAt } : '', lastPhrase];
-  });
+  const drilled = summaries.some((summary) => summary.drill.schedule !== 'off' || summary.drill.lastProven !== null);
+  const rows = summaries.map((summary): Phrase[] => [
+    ...backupCells(summary),
+    ...(drilled ? drillCells(summary.drill) : []),
+  ]);
   const policies = new Map<string, string[]>();
   for (const summary of summaries) {
     const policy = retentionText(summary);
     policies.set(policy, [...(policies.get(policy) ?? []), targetName(summary)]);
   }
+  const columns = ['TARGET', 'PARTS', 'CRON', 'TIME ZONE', 'NEXT RUN', 'LAST SCHEDULED BACKUP'];
+  const noDrills: ViewBlock[] = drilled
+    ? []
+    : [{ kind: 'line', phrase: 'Drills: none scheduled; no backup proven restorable yet.' }];
   return [
-    { kind: 'table', columns: ['TARGET', 'PARTS', 'CRON', 'TIME ZONE', 'NEXT RUN', 'LAST SCHEDULED BACKUP'], rows },
+    {
+      kind: 'table',
+      columns: [...columns, ...(drilled ? ['DRILLS', 'NEXT DRILL', 'LAST PROVEN RESTORABLE'] : [])],
+      rows,
+    },
     { kind: 'line', phrase: '' },
     ...[...policies].map(
       ([policy, targets]): ViewBlock => ({
@@ -65,7 +64,37 @@ function scheduleView(summaries: readonly ScheduleSummary[]): ViewBlock[] {
         phrase: `Retention of ${targets.join(', ')}: ${policy}`,
       }),
     ),
+    ...noDrills,
   ];
+}
+
+/** A target's backup schedule, next run and last scheduled backup, as cells. */
+function backupCells(summary: ScheduleSummary): Phrase[] {
+  const last = summary.lastBackup;
+  const lastPhrase: Phrase =
+    last === null
+      ? { text: 'none yet', tone: 'quiet' }
+      : [
+          `${last.id} `,
+          { text: last.status, tone: statusTone(last.status) },
+          ' ',
+          { at: last.createdAt },
+          ...(last.error ? [`: ${last.error}`] : []),
+        ];
+  if (summary.schedule === 'off') return [targetName(summary), '', { text: 'off', tone: 'quiet' }, '', '', lastPhrase];
+  const { parts, cron, timezone } = summary.schedule;
+  return [targetName(summary), parts, cron, timezone, summary.nextRunAt ? { at: summary.nextRunAt } : '', lastPhrase];
+}
+
+/** A target's drill schedule ("0 5 * * 0 (UTC)" or off), next drill and the backup last proven restorable. */
+function drillCells(drill: ScheduleSummary['drill']): Phrase[] {
+  const proven = drill.lastProven;
+  const last: Phrase =
+    proven === null
+      ? { text: 'none yet', tone: 'quiet' }
+      : [`${proven.backupId}${proven.seconds === null ? '' : ` in ${proven.seconds} s`}, `, { at: proven.at }];
+  if (drill.schedule === 'off') return [{ text: 'off', tone: 'quiet' }, '', last];
+  return [`${drill.schedule.cron} (${drill.schedule.timezone})`, drill.nextRunAt ? { at: drill.nextRunAt } : '', last];
 }
 
 /** "scheduled 7 daily / 4 weekly / 12 monthly, on-demand 3 newest + 30 days" */
@@ -80,7 +109,8 @@ function retentionText(summary: ScheduleSummary): string {
 function scheduleText(summary: ScheduleSummary): string {
   const name = targetName(summary);
   const retention = `retention: ${retentionText(summary)}`;
-  if (summary.schedule === 'off') return `*${name}*: no schedule (schedule: off)\n  ${retention}`;
+  const drill = drillText(summary.drill);
+  if (summary.schedule === 'off') return `*${name}*: no schedule (schedule: off)\n  ${retention}\n  ${drill}`;
   const last = summary.lastBackup;
   const lastText =
     last === null
@@ -91,5 +121,20 @@ function scheduleText(summary: ScheduleSummary): string {
     `  next run: ${summary.nextRunAt ? formatTime(summary.nextRunAt) : 'none'}`,
     `  last: ${lastText}`,
     `  ${retention}`,
+    `  ${drill}`,
   ].join('\n');
+}
+
+/** "drills: "0 5 * * 0" (UTC), next 2026-12-13 05:00 UTC; last proven restorable: 7k3qx2 at ... (in 42 s)". */
+function drillText(drill: ScheduleSummary['drill']): string {
+  const when =
+    drill.schedule === 'off'
+      ? 'drills: none scheduled'
+      : `drills: "${drill.schedule.cron}" (${drill.schedule.timezone}), next ${drill.nextRunAt ? formatTime(drill.nextRunAt) : 'none'}`;
+  const proven = drill.lastProven;
+  const last =
+    proven === null
+      ? 'no backup proven restorable yet'
+      : `last proven restorable: ${proven.backupId} at ${formatTime(proven.at)}${proven.seconds === null ? '' : ` (in ${proven.seconds} s)`}`;
+  return `${when}; ${last}`;
 }

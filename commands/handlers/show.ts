@@ -1,8 +1,10 @@
 import type { Backup, BackupPart, Restore } from '../../src/domain/backup.ts';
 import type { Download } from '../../src/domain/download.ts';
+import type { Drill } from '../../src/domain/drill.ts';
 import type { Operation } from '../../src/domain/operation.ts';
 import type { RetentionDecision } from '../../src/retention/retention-decision.ts';
-import { backupJson, downloadJson, operationJson, restoreJson } from '../../src/use-cases/json-shapes.ts';
+import { proofWords } from '../../src/text/proof-words.ts';
+import { backupJson, downloadJson, drillJson, operationJson, restoreJson } from '../../src/use-cases/json-shapes.ts';
 import { showById } from '../../src/use-cases/show-by-id.ts';
 import type { Command } from '../command.ts';
 import {
@@ -13,10 +15,11 @@ import {
   operationView,
   readyDownloadView,
 } from './format.ts';
+import { proofPhrase } from './proof-phrase.ts';
 import type { HandlerContext, Reply } from './reply.ts';
 import { type Phrase, statusTone, type ViewBlock } from './reply-view.ts';
 
-/** `show <id>`: a backup in detail, or the restore, download (with its links) or operation the id names. */
+/** `show <id>`: a backup in detail, or the restore, download (with its links), drill or operation the id names. */
 export async function handleShow(ctx: HandlerContext, command: Extract<Command, { name: 'show' }>): Promise<Reply> {
   const shown = await showById(ctx.engine, ctx.principal, command.id);
   switch (shown.kind) {
@@ -26,6 +29,8 @@ export async function handleShow(ctx: HandlerContext, command: Extract<Command, 
       return showRestore(ctx, shown.restore, shown.operation);
     case 'download':
       return showDownload(shown.download, shown.operation);
+    case 'drill':
+      return showDrill(ctx, shown.drill, shown.operation);
     case 'operation':
       return {
         outcome: 'ok',
@@ -67,6 +72,10 @@ function showBackup(
     lines.push(
       `  verified:  ${formatTime(backup.verifiedAt)} ${backup.verifyError ? `FAILED: ${backup.verifyError}` : 'ok'}`,
     );
+  }
+  const proof = proofWords(backup);
+  if (backup.status === 'completed') {
+    lines.push(`  drill:     ${proof ?? `not drilled yet (prove it restores with: drill ${backup.id})`}`);
   }
   lines.push(...activeOperationLines(operation));
   return {
@@ -117,6 +126,15 @@ function backupView(
         ' ',
         backup.verifyError ? { text: `FAILED: ${backup.verifyError}`, tone: 'bad' } : { text: 'ok', tone: 'good' },
       ],
+    ]);
+  }
+  if (backup.status === 'completed') {
+    fields.push([
+      'drill',
+      proofPhrase(backup, 'field') ?? {
+        text: `not drilled yet (prove it restores with: drill ${backup.id})`,
+        tone: 'quiet',
+      },
     ]);
   }
   fields.push(...activeOperationFields(operation));
@@ -191,6 +209,36 @@ function showDownload(download: Download, operation: Operation | undefined): Rep
         ? `failed: ${download.error ?? operation?.error ?? 'see the log'}`
         : `${download.status}`;
   return { outcome: 'ok', text: [`${what}: ${state}`, ...activeOperationLines(operation)].join('\n'), data };
+}
+
+function showDrill(ctx: HandlerContext, drill: Drill, operation: Operation | undefined): Reply {
+  const ended =
+    drill.status === 'succeeded'
+      ? `proven restorable (in ${drill.seconds} s)`
+      : drill.status === 'failed'
+        ? `FAILED: ${drill.error}`
+        : drill.status;
+  const what = `Drill ${drill.id} of backup ${drill.backupId} of ${drill.app}/${drill.env}: `;
+  const lines = [
+    `${what}${ended}`,
+    `  asked:     ${formatTime(drill.createdAt)}${drill.requestedBy ? ` by ${person(ctx, drill.requestedBy)}` : ''}`,
+  ];
+  if (drill.finishedAt) lines.push(`  finished:  ${formatTime(drill.finishedAt)}`);
+  lines.push(...activeOperationLines(operation));
+  const fields: [string, Phrase][] = [
+    ['asked', [{ at: drill.createdAt }, drill.requestedBy ? ` by ${drill.requestedBy}` : '']],
+  ];
+  if (drill.finishedAt) fields.push(['finished', { at: drill.finishedAt }]);
+  fields.push(...activeOperationFields(operation));
+  return {
+    outcome: 'ok',
+    text: lines.join('\n'),
+    data: { ...drillJson(drill), ...(operation && { operationId: operation.id }) },
+    view: [
+      { kind: 'line', phrase: [what, { text: ended, tone: statusTone(drill.status) }] },
+      { kind: 'fields', fields },
+    ],
+  };
 }
 
 function activeOperationFields(operation: Operation | undefined): [string, Phrase][] {

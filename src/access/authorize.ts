@@ -9,6 +9,7 @@ export type Action =
   | 'backup.verify'
   | 'backup.pin'
   | 'backup.download'
+  | 'backup.drill'
   | 'restore.request'
   | 'restore.approve'
   | 'retention.preview'
@@ -28,6 +29,7 @@ export const neededRole: Readonly<Record<Action, Role>> = {
   'backup.verify': 'operator',
   'backup.pin': 'operator',
   'backup.download': 'operator',
+  'backup.drill': 'operator',
   'retention.prune': 'operator',
   'operation.cancel': 'operator',
   'audit.read': 'operator',
@@ -103,6 +105,7 @@ const actionWords: Readonly<Record<Action, string>> = {
   'backup.verify': 'verify',
   'backup.pin': 'pin',
   'backup.download': 'download',
+  'backup.drill': 'drill',
   'restore.request': 'restore',
   'restore.approve': 'approving a restore',
   'retention.preview': 'prune --dry-run',

@@ -237,6 +237,31 @@ const codeVersion = z.union(
   },
 );
 
+/**
+ * `drill:` restore drills of an environment's backups: `checks`, SQL assertions each drill runs in the restored scratch
+ * database (each must return true); `cron` and `timezone`, when drills run on their own (none without `cron`).
+ */
+const drill = z.strictObject(
+  {
+    cron: z
+      .string()
+      .superRefine((expression, ctx) => {
+        const problem = cronProblem(expression);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+    timezone: z.string().refine(isTimeZone, 'write an IANA time zone such as Europe/Zurich or UTC').default('UTC'),
+    checks: z
+      .array(z.string().trim().min(1, 'write a SQL query that returns true, e.g. select count(*) > 0 from auth_user'))
+      .optional(),
+  },
+  {
+    error:
+      'drill is { cron, timezone, checks } (each optional, e.g. { cron: "0 5 * * 0", timezone: UTC, checks: ' +
+      '["select count(*) > 0 from auth_user"] })',
+  },
+);
+
 const environment = z
   .strictObject({
     /** Chat channels bound to this environment (a target), so commands there may omit it. */
@@ -255,6 +280,12 @@ const environment = z
     excludeTableData,
     /** Where to read the application's code version, recorded with each backup. */
     codeVersion: codeVersion.optional(),
+    /** Restore drills: SQL checks, and a schedule (off unless a cron is given). */
+    drill: drill.optional(),
+  })
+  .refine((env) => env.drill?.checks === undefined || env.database !== undefined, {
+    message: 'drill checks run in the restored database, and this environment has no database: remove them',
+    path: ['drill', 'checks'],
   })
   .refine((env) => env.compression === undefined || env.compressionLevel === undefined, {
     message: 'write compression or compressionLevel (its older name), not both',

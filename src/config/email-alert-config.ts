@@ -3,7 +3,12 @@ import type { ConfigFile } from './config-schema.ts';
 import { DEFAULT_FIRST_DELAY_SECONDS, DEFAULT_WEBHOOK_ATTEMPTS, type SuccessPolicy } from './webhook-config.ts';
 
 /** The events an app's `notify.email` addresses hear of: something went wrong with its backups and a person should act. */
-export const EMAIL_ALERT_EVENT_TYPES: readonly EventType[] = ['backup.failed', 'backup.missed'];
+export const EMAIL_ALERT_EVENT_TYPES: readonly EventType[] = [
+  'backup.failed',
+  'backup.missed',
+  'drill.failed',
+  'drill.missed',
+];
 
 /** What every email alert endpoint's name starts with; webhook names cannot contain a colon. */
 export const EMAIL_ALERT_PREFIX = 'email:';

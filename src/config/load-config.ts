@@ -196,6 +196,10 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
       if (envConfig.excludeTableData !== undefined && envConfig.excludeTableData.length > 0)
         target.excludeTableData = envConfig.excludeTableData;
       if (envConfig.codeVersion !== undefined) target.codeVersion = envConfig.codeVersion;
+      if (envConfig.drill !== undefined) {
+        const { cron, timezone, checks = [] } = envConfig.drill;
+        target.drill = { checks, schedule: cron === undefined ? 'off' : { cron, timezone } };
+      }
       targets.push(target);
     }
   }

@@ -8,7 +8,13 @@ import { type EventType, eventTypes } from '../domain/events.ts';
  */
 
 /** Events sent at once whatever the endpoint's success policy: something went wrong and a person should act. */
-export const ALWAYS_SENT_EVENT_TYPES: readonly EventType[] = ['backup.failed', 'restore.failed', 'backup.missed'];
+export const ALWAYS_SENT_EVENT_TYPES: readonly EventType[] = [
+  'backup.failed',
+  'restore.failed',
+  'backup.missed',
+  'drill.failed',
+  'drill.missed',
+];
 
 export const WEBHOOK_FORMATS = ['generic', 'slack', 'discord'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];

@@ -39,6 +39,12 @@ export interface Backup {
   codeVersion: string | null;
   verifiedAt: Date | null;
   verifyError: string | null;
+  /** When a drill last restored this backup and every check passed; null if none did yet. */
+  provenAt: Date | null;
+  /** How long that drill took. */
+  proofSeconds: number | null;
+  /** What the newest drill of this backup found wrong; null when it passed or none ran. */
+  proofError: string | null;
   /** For a scheduled backup, the scheduled time it was taken for. */
   slot: Date | null;
   storedParts: BackupPart[];

@@ -39,6 +39,26 @@ export interface EventData {
   };
   'restore.succeeded': RestoreFacts & { durationMs: number };
   'restore.failed': RestoreFacts & { reason: string };
+  'drill.failed': {
+    drillId: string;
+    backupId: string;
+    app: string;
+    env: string;
+    trigger: 'scheduled' | 'on-demand';
+    requestedBy: string | null;
+    /** What failed: the restore, a table's count (recorded against found), an SQL check. */
+    reason: string;
+    hint: string;
+  };
+  'drill.missed': {
+    app: string;
+    env: string;
+    lastProvenBackupId: string | null;
+    lastProvenAt: string | null;
+    expectedEveryMs: number;
+    schedule: { cron: string; timezone: string };
+    hint: string;
+  };
   'retention.pruned': { deleted: Array<{ id: string; reason: string }>; kept: number };
   'download.ready': {
     downloadId: string;
@@ -61,6 +81,8 @@ export const eventTypes = [
   'backup.missed',
   'restore.succeeded',
   'restore.failed',
+  'drill.failed',
+  'drill.missed',
   'retention.pruned',
   'download.ready',
 ] as const satisfies readonly EventType[];
@@ -77,7 +99,7 @@ export type BackstopEvent = {
     type: T;
     app: string | null;
     env: string | null;
-    /** The backup, restore or download it is about. */
+    /** The backup, restore, drill or download it is about. */
     subjectId: string | null;
     data: EventData[T];
     createdAt: Date;

@@ -1,6 +1,6 @@
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
-export type OperationKind = 'backup' | 'restore' | 'download' | 'delivery';
+export type OperationKind = 'backup' | 'restore' | 'download' | 'delivery' | 'drill';
 
 /** One unit of background work: a backup or a restore (later a download preparation, a webhook delivery). */
 export interface Operation {
@@ -8,7 +8,10 @@ export interface Operation {
   kind: string;
   /** The backup or restore this operation runs. */
   subjectId: string;
-  /** "app/env" for work that must not overlap with other work on that target; null otherwise. */
+  /**
+   * The lane: "app/env" for work that must not overlap with other work on that target, `drill:<host>:<port>` for a
+   * drill (one at a time per database server); null otherwise.
+   */
   target: string | null;
   status: OperationStatus;
   attempts: number;

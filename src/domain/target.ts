@@ -25,6 +25,13 @@ export type CodeVersionSource = { env: string } | { command: string };
 /** When a target is backed up on its own: a cron in an IANA time zone, and what it backs up. */
 export type Schedule = 'off' | { cron: string; timezone: string; parts: PartsChoice };
 
+/** Restore drills of a target's backups: SQL assertions to check, and when drills run on their own. */
+export interface DrillSettings {
+  /** SQL queries run in the restored scratch database; each must return true. */
+  checks: readonly string[];
+  schedule: 'off' | { cron: string; timezone: string };
+}
+
 /** One application environment, `shop/live`. */
 export interface Target {
   app: string;
@@ -39,6 +46,8 @@ export interface Target {
   /** Where the process taking a backup reads the application's code version, recorded with the backup. */
   codeVersion?: CodeVersionSource;
   schedule: Schedule;
+  /** Restore drills (no checks and no schedule when absent). */
+  drill?: DrillSettings;
   /** What to keep of this target's backups: the environment's policy, else the app's, else the defaults. */
   retention: RetentionPolicy;
 }

@@ -145,6 +145,9 @@ export function parseBackupMetadata(text: string, origin: string): Backup {
     codeVersion: typeof data.codeVersion === 'string' ? data.codeVersion : null,
     verifiedAt: null,
     verifyError: null,
+    provenAt: null,
+    proofSeconds: null,
+    proofError: null,
     slot: typeof data.slot === 'string' ? new Date(data.slot) : null,
     storedParts: data.objects.map((o) => ({
       kind: o.kind,

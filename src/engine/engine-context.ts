@@ -31,6 +31,11 @@ export interface EngineContext {
    * taken without a version, and the reason logged). Absent: no version is ever recorded.
    */
   codeVersionOf?: (target: Target) => Promise<string | undefined>;
+  /**
+   * Where drills restore media: each drill's scratch directory is made here and removed when it ends. Default: a
+   * `backstop-drills` folder in the system's temporary directory.
+   */
+  drillScratchDir?: string;
   clock: () => Date;
   log: (line: string) => void;
   /**

@@ -14,6 +14,8 @@ export interface PruneReport {
   kept: number;
   /** Backups whose deletion failed; they stay catalogued and are tried again next time. */
   failed: Array<{ id: string; reason: string }>;
+  /** Backups the policy lets go that a queued or running drill is restoring: deleted at a later prune. */
+  heldByDrill: string[];
 }
 
 /**
@@ -34,11 +36,20 @@ export async function pruneTarget(
     deleted: [],
     kept: 0,
     failed: [],
+    heldByDrill: [],
   };
   for (const [index, backup] of backups.entries()) {
     const decision = decisions[index]!;
     if (decision.keep) {
       report.kept += 1;
+      continue;
+    }
+    // Checked just before deleting: a drill queued meanwhile is seen (drills are queued in their own lane, not in
+    // the target's, so one can be queued while this prune runs).
+    if (await ctx.catalog.drills.isBeingDrilled(backup.id)) {
+      report.kept += 1;
+      report.heldByDrill.push(backup.id);
+      ctx.log(`backup ${backup.id} (${decision.reason}) kept for now: a drill of it is queued or running`);
       continue;
     }
     if (options.dryRun) {

@@ -7,6 +7,7 @@ import type { PartKind } from '../domain/part-kind.ts';
 import { partKinds, partsChoice } from '../domain/parts.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import { type Target, targetName } from '../domain/target.ts';
+import type { Source } from '../sources/source.ts';
 import { CommitBarrier } from './commit-barrier.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
 import { HashCounter } from './hash-counter.ts';
@@ -62,22 +63,7 @@ export async function runRestore(ctx: EngineContext, restoreId: string, options:
         `${restore.safetyBackup ? ', after a safety backup of what is there' : ', without a safety backup'}`,
     );
     if (restore.safetyBackup) await takeSafetyBackup(ctx, restore, backup, target, options);
-    const identities = await ctx.identities();
-    const barrier = new CommitBarrier(parts.length);
-    const abort = new AbortController();
-    options.signal?.throwIfAborted();
-    options.signal?.addEventListener('abort', () => abort.abort(options.signal?.reason), { once: true });
-    await settleAll(
-      parts.map(async (part) => {
-        try {
-          await restorePart(ctx, restore.id, target, part, identities, barrier, abort.signal, options);
-        } catch (error) {
-          barrier.fail(error);
-          throw error;
-        }
-      }),
-      () => abort.abort(),
-    );
+    await restoreParts(ctx, `restore ${restore.id}`, parts, (kind) => ctx.sourceFor(target, kind), options);
     await ctx.catalog.updateRestore(restore.id, { status: 'succeeded', completedAt: ctx.clock() });
     ctx.log(`restore ${restore.id} of backup ${backup.id} into ${targetName(target)} succeeded`);
   } catch (thrown) {
@@ -130,18 +116,47 @@ async function takeSafetyBackup(
   }
 }
 
+/**
+ * Streams each part from the store through age decryption and a sha256 check into the source `sourceOf` gives for its
+ * kind; the parts commit together, and only once every one was decrypted, authenticated and matched its sha256.
+ * `work` names the restore or drill in the log ("restore 4tq9zz").
+ */
+export async function restoreParts(
+  ctx: EngineContext,
+  work: string,
+  parts: readonly BackupPart[],
+  sourceOf: (kind: PartKind) => Source,
+  options: RunOptions,
+): Promise<void> {
+  const identities = await ctx.identities();
+  const barrier = new CommitBarrier(parts.length);
+  const abort = new AbortController();
+  options.signal?.throwIfAborted();
+  options.signal?.addEventListener('abort', () => abort.abort(options.signal?.reason), { once: true });
+  await settleAll(
+    parts.map(async (part) => {
+      try {
+        await restorePart(ctx, work, sourceOf(part.kind), part, identities, barrier, abort.signal, options);
+      } catch (error) {
+        barrier.fail(error);
+        throw error;
+      }
+    }),
+    () => abort.abort(),
+  );
+}
+
 async function restorePart(
   ctx: EngineContext,
-  restoreId: string,
-  target: Target,
+  work: string,
+  source: Source,
   part: BackupPart,
   identities: string[],
   barrier: CommitBarrier,
   signal: AbortSignal,
   options: RunOptions,
 ): Promise<void> {
-  const source = ctx.sourceFor(target, part.kind);
-  ctx.log(`restore ${restoreId}: reading the ${part.kind} part from ${part.key} in ${ctx.store.describe()}`);
+  ctx.log(`${work}: reading the ${part.kind} part from ${part.key} in ${ctx.store.describe()}`);
   const stored = await ctx.store.read(part.key);
   const plain = new HashCounter();
   let readError: unknown;
@@ -160,7 +175,7 @@ async function restorePart(
           throw new BackstopError('backup-mismatch', message, { userMessage: message });
         }
         ctx.log(
-          `restore ${restoreId}: the ${part.kind} part decrypted, authenticated and matched its sha256 ` +
+          `${work}: the ${part.kind} part decrypted, authenticated and matched its sha256 ` +
             `(${plain.bytes} bytes); it commits together with the other parts`,
         );
         await options.fence?.();

@@ -3,10 +3,18 @@ import { sql } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { StateDb } from '../state/state.ts';
 
-const OPERATION_KINDS = ['backup', 'restore', 'download', 'delivery'];
+const OPERATION_KINDS = ['backup', 'restore', 'download', 'delivery', 'drill'];
 const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 /** The events counted, by the counter that counts them. */
-const COUNTED_EVENTS = ['backup.succeeded', 'backup.failed', 'backup.missed', 'restore.succeeded', 'restore.failed'];
+const COUNTED_EVENTS = [
+  'backup.succeeded',
+  'backup.failed',
+  'backup.missed',
+  'restore.succeeded',
+  'restore.failed',
+  'drill.failed',
+  'drill.missed',
+];
 
 /** What one scrape reads from the state database. */
 interface Snapshot {
@@ -14,6 +22,8 @@ interface Snapshot {
   storedBytes: { app: string; env: string; bytes: number }[];
   /** The newest completed backup of each target and trigger. */
   newest: { app: string; env: string; trigger: string; completedAt: number; seconds: number; bytes: number }[];
+  /** When a drill last proved a backup of each target restorable. */
+  proven: { app: string; env: string; at: number }[];
   /** Events by type and target (and trigger, for backups), with the summed run time of completed backups. */
   events: { type: string; app: string; env: string; trigger: string | null; count: number; seconds: number }[];
 }
@@ -34,13 +44,17 @@ interface Snapshot {
  * - `backstop_last_completed_backup_timestamp_seconds{app,env,trigger}`: when the newest completed backup ended
  *   (alert on `time() - ... > 2 * 86400`);
  * - `backstop_last_completed_backup_duration_seconds{app,env,trigger}`: how long it ran;
- * - `backstop_last_completed_backup_stored_bytes{app,env,trigger}`: what it stores.
+ * - `backstop_last_completed_backup_stored_bytes{app,env,trigger}`: what it stores;
+ * - `backstop_last_proven_restorable_timestamp_seconds{app,env}`: when a drill last proved a backup of the target
+ *   restorable (alert on its age against the drill schedule).
  * Counters, from the event log's counts (kept as each event is recorded; they only grow: use rate() and increase()):
  * - `backstop_backups_completed_total{app,env,trigger}`, `backstop_backups_failed_total{app,env,trigger}`;
  * - `backstop_backup_duration_seconds_total{app,env,trigger}`: the run time of the completed backups, summed (its
  *   rate over the rate of completions is the mean duration over a window);
  * - `backstop_backups_missed_total{app,env}`: `backup.missed` alerts;
- * - `backstop_restores_completed_total{app,env}`, `backstop_restores_failed_total{app,env}`: by destination.
+ * - `backstop_restores_completed_total{app,env}`, `backstop_restores_failed_total{app,env}`: by destination;
+ * - `backstop_drills_failed_total{app,env}`, `backstop_drills_missed_total{app,env}`: `drill.failed` and
+ *   `drill.missed` events.
  * Besides, the default process metrics of this instance (`process_*`, `nodejs_*`).
  */
 export function createMetricsRegistry(db: StateDb): Registry {
@@ -74,7 +88,7 @@ export function createMetricsRegistry(db: StateDb): Registry {
   });
   new Gauge({
     name: 'backstop_operations',
-    help: 'Operations (backups, restores, downloads, deliveries) in the queue and its recent history, by kind and status.',
+    help: 'Operations (backups, restores, downloads, deliveries, drills) in the queue and its recent history, by kind and status.',
     labelNames: ['kind', 'status'],
     registers: [registry],
     async collect() {
@@ -128,6 +142,12 @@ export function createMetricsRegistry(db: StateDb): Registry {
     labelNames: ['app', 'env', 'trigger'],
     samples: newest((n) => n.bytes),
   });
+  targetGauge(registry, snapshot, {
+    name: 'backstop_last_proven_restorable_timestamp_seconds',
+    help: 'When a restore drill last proved a backup of a target restorable (Unix time).',
+    labelNames: ['app', 'env'],
+    samples: (read) => read.proven.map((p): Sample => [{ app: p.app, env: p.env }, p.at]),
+  });
 
   const counted =
     (type: string, value: (e: Snapshot['events'][number]) => number, withTrigger: boolean) => (read: Snapshot) =>
@@ -174,6 +194,18 @@ export function createMetricsRegistry(db: StateDb): Registry {
     help: 'Restores failed, by destination target.',
     labelNames: ['app', 'env'],
     samples: counted('restore.failed', (e) => e.count, false),
+  });
+  eventCounter(registry, snapshot, {
+    name: 'backstop_drills_failed_total',
+    help: 'Restore drills failed, by target.',
+    labelNames: ['app', 'env'],
+    samples: counted('drill.failed', (e) => e.count, false),
+  });
+  eventCounter(registry, snapshot, {
+    name: 'backstop_drills_missed_total',
+    help: 'Missed-drill alerts (no backup proven restorable for a drill period and a day), by target.',
+    labelNames: ['app', 'env'],
+    samples: counted('drill.missed', (e) => e.count, false),
   });
   return registry;
 }
@@ -264,6 +296,12 @@ async function readSnapshot(db: StateDb): Promise<Snapshot> {
       sql<Date>`(select max(c.completed_at) from backups c where c.app = b.app and c.env = b.env and c.trigger = b.trigger and c.status = 'completed')`,
     )
     .execute();
+  const proven = await db
+    .selectFrom('backups')
+    .select(['app', 'env', sql<Date | string>`max(proven_at)`.as('at')])
+    .where('proven_at', 'is not', null)
+    .groupBy(['app', 'env'])
+    .execute();
   // Kept up as events are recorded (EventLog.record): one row per type, target and trigger, however long the log.
   const events = await db
     .selectFrom('event_counts')
@@ -281,6 +319,7 @@ async function readSnapshot(db: StateDb): Promise<Snapshot> {
       seconds: Math.max(0, (epochMs(n.completed_at) - epochMs(n.started_at)) / 1000),
       bytes: Number(n.bytes ?? 0),
     })),
+    proven: proven.map((p) => ({ app: p.app, env: p.env, at: epochMs(p.at) / 1000 })),
     events: events.map((e) => ({
       type: e.type,
       app: e.app ?? '',

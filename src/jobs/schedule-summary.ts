@@ -21,6 +21,12 @@ export interface ScheduleSummary {
   /** When the newest completed scheduled backup completed. */
   lastCompletedAt: Date | null;
   retention: Target['retention'];
+  /** Restore drills: their schedule and next run, and the newest proof of any backup of the target. */
+  drill: {
+    schedule: 'off' | { cron: string; timezone: string };
+    nextRunAt: Date | null;
+    lastProven: { backupId: string; at: Date; seconds: number | null } | null;
+  };
 }
 
 /**
@@ -56,9 +62,23 @@ export async function describeSchedules(
         : null,
       lastCompletedAt: lastCompleted?.completedAt ?? null,
       retention: target.retention,
+      drill: await drillSummary(ctx, target, now),
     });
   }
   return summaries;
+}
+
+async function drillSummary(ctx: JobsContext, target: Target, now: Date): Promise<ScheduleSummary['drill']> {
+  const schedule = target.drill?.schedule ?? 'off';
+  let proven: Backup | undefined;
+  for (const backup of await ctx.catalog.listBackups({ app: target.app, env: target.env })) {
+    if (backup.provenAt !== null && (!proven || backup.provenAt > proven.provenAt!)) proven = backup;
+  }
+  return {
+    schedule,
+    nextRunAt: schedule === 'off' ? null : nextSlot(schedule, now),
+    lastProven: proven ? { backupId: proven.id, at: proven.provenAt!, seconds: proven.proofSeconds } : null,
+  };
 }
 
 /** The newest completed scheduled backup of `target` (by the slot it was taken for), or undefined. */

@@ -4,7 +4,7 @@ import { eventMessage } from './event-message.ts';
 import type { MailMessage } from './mailer.ts';
 
 /**
- * The plain-text email of a failed or missed backup, for the addresses an app lists under `notify.email`: what went
+ * The plain-text email of a failed or missed backup or drill, for the addresses an app lists under `notify.email`: what went
  * wrong, with which target, when, the reason as Backstop tells people, what to do, and where to look. The same words
  * as the webhook and chat messages (eventMessage).
  */
@@ -14,8 +14,8 @@ export function alertEmail(event: BackstopEvent, to: readonly string[]): MailMes
   const fields = [{ label: 'When', value: formatTime(event.createdAt) }, ...message.fields];
   const width = Math.max(...fields.map((field) => field.label.length)) + 2;
   const look =
-    event.type === 'backup.failed' && event.subjectId !== null
-      ? `backstop show ${event.subjectId}`
+    (event.type === 'backup.failed' || event.type === 'drill.failed') && event.subjectId !== null
+      ? `backstop show ${event.type === 'drill.failed' ? event.data.backupId : event.subjectId}`
       : `backstop list ${target ?? ''} scheduled`.replace('  ', ' ');
   const text = [
     message.summary,

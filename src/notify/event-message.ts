@@ -49,6 +49,10 @@ function messageOf(event: BackstopEvent): EventMessage {
       return restoreSucceeded(event);
     case 'restore.failed':
       return restoreFailed(event);
+    case 'drill.failed':
+      return drillFailed(event);
+    case 'drill.missed':
+      return drillMissed(event);
     case 'retention.pruned':
       return retentionPruned(event);
     case 'download.ready':
@@ -180,6 +184,61 @@ function restoreFailed(event: BackstopEvent): EventMessage {
       ['Reason', reason],
       ['What to do', hint],
       ['Restore', facts.restoreId],
+    ]),
+  };
+}
+
+function drillFailed(event: BackstopEvent): EventMessage {
+  const target = targetOf(event);
+  const backupId = str(event.data, 'backupId') ?? '?';
+  const reason = str(event.data, 'reason') ?? 'no reason was recorded';
+  const trigger = str(event.data, 'trigger');
+  const requestedBy = str(event.data, 'requestedBy');
+  return {
+    title: `Restore drill of ${target} failed`,
+    summary: `The restore drill of backup ${backupId} of ${target} failed: ${firstLine(reason)}`,
+    severity: 'failure',
+    fields: compact([
+      ['Target', target],
+      [
+        'Trigger',
+        trigger === 'scheduled'
+          ? 'scheduled'
+          : trigger
+            ? `on demand${requestedBy ? `, by ${requestedBy}` : ''}`
+            : undefined,
+      ],
+      ['Backup', backupId],
+      ['Reason', reason],
+      ['What to do', str(event.data, 'hint')],
+      ['Drill', str(event.data, 'drillId')],
+    ]),
+  };
+}
+
+function drillMissed(event: BackstopEvent): EventMessage {
+  const target = targetOf(event);
+  const lastAt = date(event.data, 'lastProvenAt');
+  const every = num(event.data, 'expectedEveryMs');
+  const schedule = field(event.data, 'schedule') as { cron?: unknown; timezone?: unknown } | undefined;
+  const cron = typeof schedule?.cron === 'string' ? schedule.cron : undefined;
+  return {
+    title: lastAt
+      ? `No backup of ${target} proven restorable since ${formatTime(lastAt)}`
+      : `No backup of ${target} proven restorable yet`,
+    summary: `No drill has proven a backup of ${target} restorable ${lastAt ? `since ${formatTime(lastAt)}` : 'yet'}${every !== undefined ? `; drills are scheduled every ${formatDuration(every)}` : ''}.`,
+    severity: 'failure',
+    fields: compact([
+      ['Target', target],
+      [
+        'Last proven',
+        lastAt ? `${str(event.data, 'lastProvenBackupId') ?? 'a backup'} at ${formatTime(lastAt)}` : 'never',
+      ],
+      [
+        'Drill schedule',
+        cron ? `${cron}${typeof schedule?.timezone === 'string' ? ` (${schedule.timezone})` : ''}` : undefined,
+      ],
+      ['What to do', str(event.data, 'hint')],
     ]),
   };
 }

@@ -129,6 +129,18 @@ export class PgConnection {
     return new PgConnection(params);
   }
 
+  /** The same server, role and parameters, for another database of that server (a drill's scratch database). */
+  withDatabase(database: string): PgConnection {
+    const params = new Map(this.#params);
+    params.set('dbname', database);
+    return new PgConnection(params);
+  }
+
+  /** `host:port` (or the socket directory and port): one database server, whichever database of it is meant. */
+  get server(): string {
+    return `${this.host}:${this.port}`;
+  }
+
   /** True when the host is a Unix socket directory rather than a network name. */
   get isSocket(): boolean {
     return this.host.startsWith('/');

@@ -20,7 +20,7 @@ export interface DumpContents {
  * system schemas and other sessions' temporary ones, not an extension's own (CREATE EXTENSION makes those and their
  * rows at the restore, whatever the dump holds). Unlogged tables are dumped with their rows, as pg_dump does.
  */
-const TABLES_QUERY = `SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name
+export const DUMPED_TABLES_QUERY = `SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind = 'r' AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
@@ -66,7 +66,7 @@ export class DumpSnapshot {
    * their rows) and are not read. One table at a time, on this one connection, beside pg_dump's.
    */
   async contents(excludeTableData: readonly string[]): Promise<DumpContents> {
-    const tables = (await this.client.query<{ name: string }>(TABLES_QUERY)).rows.map((row) => row.name);
+    const tables = (await this.client.query<{ name: string }>(DUMPED_TABLES_QUERY)).rows.map((row) => row.name);
     const withoutRows = new Set<string>();
     const unmatchedPatterns: string[] = [];
     for (const pattern of excludeTableData) {

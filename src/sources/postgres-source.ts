@@ -42,6 +42,8 @@ export interface PostgresSourceOptions {
    * default true.
    */
   countRows?: boolean;
+  /** Another database of the URL's server, with the URL's role (a drill restores into a scratch database so). */
+  database?: string;
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
@@ -74,7 +76,8 @@ export class PostgresSource implements Source {
     if (!(Number.isInteger(lockTimeoutMs) && lockTimeoutMs > 0)) {
       throw new BackstopError('invalid-option', `lockTimeoutMs must be a positive integer, not ${lockTimeoutMs}`);
     }
-    this.#connection = PgConnection.fromUrl(options.url);
+    const connection = PgConnection.fromUrl(options.url);
+    this.#connection = options.database === undefined ? connection : connection.withDatabase(options.database);
     this.#spawn = options.spawn ?? nodeSpawn;
     this.#compression = compression;
     this.#binRoot = options.binRoot;

@@ -4,6 +4,7 @@ import type { Backup, BackupPart, NewBackup, NewRestore, Restore, Trigger } from
 import { fencedOut, type LeaseFence } from '../domain/lease-fence.ts';
 import type { ListPosition } from '../domain/list-position.ts';
 import { isWellFormedId, noSuchId } from '../domain/new-id.ts';
+import { DrillBook } from './drill-book.ts';
 import { comesAfter } from './newest-first.ts';
 import type { StateDb } from './state.ts';
 import type { BackupPartsTable, BackupsTable, RestoresTable } from './tables.ts';
@@ -173,6 +174,21 @@ export class Catalog {
 
   async recordVerification(id: string, now: Date, error: string | null): Promise<void> {
     await this.db.updateTable('backups').set({ verified_at: now, verify_error: error }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Records what a drill of the backup found: passed (`error` null: proven restorable at `at`, in `seconds`) or the
+   * check that failed (the earlier proof, if any, stays: it was true when made).
+   */
+  async recordProof(id: string, at: Date, seconds: number, error: string | null): Promise<void> {
+    const update =
+      error === null ? { proven_at: at, proof_seconds: seconds, proof_error: null } : { proof_error: error };
+    await this.db.updateTable('backups').set(update).where('id', '=', id).execute();
+  }
+
+  /** The drills of the state database, inside this catalogue's transaction when it has one. */
+  get drills(): DrillBook {
+    return new DrillBook(this.db, this.newId);
   }
 
   /** Adds a completed backup known from its backup.json; returns false when its id is already catalogued. */
@@ -406,6 +422,9 @@ function toBackup(row: Selectable<BackupsTable>, parts: Selectable<BackupPartsTa
     codeVersion: row.code_version ?? null,
     verifiedAt: row.verified_at,
     verifyError: row.verify_error,
+    provenAt: row.proven_at ?? null,
+    proofSeconds: row.proof_seconds === null || row.proof_seconds === undefined ? null : Number(row.proof_seconds),
+    proofError: row.proof_error ?? null,
     slot: row.slot ?? null,
     storedParts: parts
       .map((p) => ({

@@ -21,6 +21,7 @@ export const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set([
   'first_seen_at',
   'last_used_at',
   'lease_expires_at',
+  'proven_at',
   'ready_at',
   'revoked_at',
   'run_after',

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { BackupStatus, RestoreStatus, Trigger } from '../domain/backup.ts';
 import type { DownloadStatus } from '../domain/download.ts';
+import type { DrillStatus } from '../domain/drill.ts';
 import type { OperationStatus } from '../domain/operation.ts';
 import type { RestoreRequestStatus } from '../domain/restore-request.ts';
 
@@ -8,6 +9,7 @@ import type { RestoreRequestStatus } from '../domain/restore-request.ts';
 export interface StateTables {
   backups: BackupsTable;
   backup_parts: BackupPartsTable;
+  drills: DrillsTable;
   restores: RestoresTable;
   operations: OperationsTable;
   schedules: SchedulesTable;
@@ -51,7 +53,26 @@ export interface BackupsTable {
   code_version: string | null;
   verified_at: Timestamp | null;
   verify_error: string | null;
+  /** When a drill last proved this backup restorable, how long it took, and what the newest drill found wrong. */
+  proven_at: Timestamp | null;
+  proof_seconds: number | null;
+  proof_error: string | null;
   /** The scheduled time a scheduled backup was taken for; unique per target. Null for on-demand backups. */
+  slot: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface DrillsTable {
+  id: string;
+  backup_id: string;
+  app: string;
+  env: string;
+  status: DrillStatus;
+  requested_by: string | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  error: string | null;
+  seconds: number | null;
   slot: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 

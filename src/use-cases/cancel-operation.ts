@@ -21,13 +21,14 @@ export async function cancelOperation(ctx: UseCaseContext, id: string, by: strin
   return after;
 }
 
-/** The operation with this id, or the one running the backup, restore or download with this id. */
+/** The operation with this id, or the one running the backup, restore, download or drill with this id. */
 export async function findOperation(queue: OperationQueue, id: string): Promise<Operation> {
   return (
     (await queue.find(id)) ??
     (await queue.findBySubject('backup', id)) ??
     (await queue.findBySubject('restore', id)) ??
     (await queue.findBySubject('download', id)) ??
+    (await queue.findBySubject('drill', id)) ??
     (await queue.get(id)) // throws the "no operation" error a person can act on
   );
 }

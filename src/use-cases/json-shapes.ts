@@ -4,6 +4,7 @@
 import type { AuditEntry } from '../domain/audit-entry.ts';
 import type { Backup, Restore } from '../domain/backup.ts';
 import type { Download } from '../domain/download.ts';
+import type { Drill } from '../domain/drill.ts';
 import type { Operation } from '../domain/operation.ts';
 import type { RestoreRequest } from '../domain/restore-request.ts';
 import type { ScheduleSummary } from '../jobs/schedule-summary.ts';
@@ -38,6 +39,26 @@ export function backupJson(backup: Backup, retention?: RetentionDecision) {
     error: backup.error,
     verifiedAt: backup.verifiedAt?.toISOString() ?? null,
     verifyError: backup.verifyError,
+    provenAt: backup.provenAt?.toISOString() ?? null,
+    proofSeconds: backup.proofSeconds,
+    proofError: backup.proofError,
+  };
+}
+
+/** A drill for --json: `drill` prints it (with `operationId`). */
+export function drillJson(drill: Drill) {
+  return {
+    id: drill.id,
+    backupId: drill.backupId,
+    app: drill.app,
+    env: drill.env,
+    status: drill.status,
+    requestedBy: drill.requestedBy,
+    createdAt: drill.createdAt.toISOString(),
+    startedAt: drill.startedAt?.toISOString() ?? null,
+    finishedAt: drill.finishedAt?.toISOString() ?? null,
+    seconds: drill.seconds,
+    error: drill.error,
   };
 }
 
@@ -134,6 +155,18 @@ export function scheduleJson(summary: ScheduleSummary) {
           },
     lastCompletedAt: summary.lastCompletedAt?.toISOString() ?? null,
     retention: summary.retention,
+    drill: {
+      schedule: summary.drill.schedule,
+      nextRunAt: summary.drill.nextRunAt?.toISOString() ?? null,
+      lastProven:
+        summary.drill.lastProven === null
+          ? null
+          : {
+              backupId: summary.drill.lastProven.backupId,
+              at: summary.drill.lastProven.at.toISOString(),
+              seconds: summary.drill.lastProven.seconds,
+            },
+    },
   };
 }
 

@@ -13,11 +13,17 @@ import { RetryLater } from '../jobs/retry-later.ts';
 import type { OperationRunner, OperationRunners } from '../jobs/worker.ts';
 import { downloadEmail } from '../notify/download-email.ts';
 import { isRetryable } from '../retry/retry-policy.ts';
+import { drillRunner } from './drill-runner.ts';
 import type { UseCaseContext } from './use-case-context.ts';
 
-/** The runners of backups and restores over one engine. */
+/** The runners of backups, restores, downloads and drills over one engine. */
 export function engineRunners(ctx: UseCaseContext, options: RunnerOptions = {}): OperationRunners {
-  return { backup: backupRunner(ctx, options), restore: restoreRunner(ctx), download: downloadRunner(ctx) };
+  return {
+    backup: backupRunner(ctx, options),
+    restore: restoreRunner(ctx),
+    download: downloadRunner(ctx),
+    drill: drillRunner(ctx),
+  };
 }
 
 export interface RunnerOptions {

@@ -7,10 +7,12 @@ import { readableApps } from './read-backups.ts';
 import type { ReadingContext, UseCaseContext } from './use-case-context.ts';
 
 /**
- * The app an operation works for: its target's, or for a download its backup's; null for work of no app (a webhook
- * delivery), which needs the role on every app.
+ * The app an operation works for: its target's, for a download its backup's, for a drill its drill's; null for work
+ * of no app (a webhook delivery), which needs the role on every app.
  */
 export async function appOfOperation(ctx: ReadingContext, operation: Operation): Promise<string | null> {
+  // A drill's lane names a database server, not a target: its app is its drill's.
+  if (operation.kind === 'drill') return (await ctx.catalog.drills.find(operation.subjectId))?.app ?? null;
   if (operation.target !== null) return operation.target.split('/')[0]!;
   if (operation.kind === 'download') {
     const download = await ctx.downloads.find(operation.subjectId);

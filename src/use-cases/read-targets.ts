@@ -9,6 +9,8 @@ export interface TargetAbilities {
   createBackup: boolean;
   pinOrVerify: boolean;
   prepareDownload: boolean;
+  /** Drill its backups: restore them into scratch space and check them. */
+  drill: boolean;
   /** Restore into this target: at once, or as a request for approval when `protected`. */
   restoreInto: boolean;
   /** Approve or deny other people's requests to restore into it (a person: never a token). */
@@ -21,6 +23,7 @@ const abilityActions: Record<keyof TargetAbilities, Action> = {
   createBackup: 'backup.create',
   pinOrVerify: 'backup.pin',
   prepareDownload: 'backup.download',
+  drill: 'backup.drill',
   restoreInto: 'restore.request',
   approve: 'restore.approve',
   cancel: 'operation.cancel',

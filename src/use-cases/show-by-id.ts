@@ -1,9 +1,11 @@
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup, Restore } from '../domain/backup.ts';
 import type { Download } from '../domain/download.ts';
+import type { Drill } from '../domain/drill.ts';
 import type { Operation } from '../domain/operation.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { RetentionDecision } from '../retention/retention-decision.ts';
+import { showDrill } from './drill-backup.ts';
 import { showOperation } from './operations.ts';
 import { showBackup } from './read-backups.ts';
 import { showDownload } from './request-download.ts';
@@ -20,6 +22,7 @@ export type Shown =
     }
   | { kind: 'restore'; restore: Restore; operation: Operation | undefined }
   | { kind: 'download'; download: Download; operation: Operation | undefined }
+  | { kind: 'drill'; drill: Drill; operation: Operation | undefined }
   | { kind: 'operation'; operation: Operation };
 
 /**
@@ -33,22 +36,23 @@ export async function showById(ctx: UseCaseContext, principal: Principal, id: st
   const operation = await ctx.operations.find(id);
   if (operation === undefined) {
     const message =
-      `There is no backup ${id}, nor a restore, download or operation with that id. ` +
+      `There is no backup ${id}, nor a restore, download, drill or operation with that id. ` +
       'Backups are listed by list, operations by status --all.';
     throw new BackstopError('not-found', message, { userMessage: message });
   }
   // An operation is shown as what it runs; one whose subject is gone (a pruned backup), or a webhook delivery, as
   // itself.
-  const subject = ['backup', 'restore', 'download'].includes(operation.kind)
+  const subject = ['backup', 'restore', 'download', 'drill'].includes(operation.kind)
     ? await subjectOf(ctx, principal, operation.subjectId)
     : undefined;
   return subject ?? { kind: 'operation', operation: await showOperation(ctx, principal, id) };
 }
 
-/** The backup, restore or download with this id, if there is one. */
+/** The backup, restore, download or drill with this id, if there is one. */
 async function subjectOf(ctx: UseCaseContext, principal: Principal, id: string): Promise<Shown | undefined> {
   if (await ctx.catalog.findBackup(id)) return { kind: 'backup', ...(await showBackup(ctx, principal, id)) };
   if (await ctx.catalog.findRestore(id)) return { kind: 'restore', ...(await showRestore(ctx, principal, id)) };
   if (await ctx.downloads.find(id)) return { kind: 'download', ...(await showDownload(ctx, principal, id)) };
+  if (await ctx.catalog.drills.find(id)) return { kind: 'drill', ...(await showDrill(ctx, principal, id)) };
   return undefined;
 }

@@ -420,7 +420,7 @@ describe('the backstop command on a configured app', () => {
     const prune = await runBackstop(['prune', 'shop/live', '--dry-run', '--json'], { cwd, env: env() });
     expect(prune.code).toBe(0);
     expect(prune.json()).toEqual([
-      { app: 'shop', env: 'live', dryRun: true, deleted: [], kept: expect.any(Number), failed: [] },
+      { app: 'shop', env: 'live', dryRun: true, deleted: [], kept: expect.any(Number), failed: [], heldByDrill: [] },
     ]);
   });
 

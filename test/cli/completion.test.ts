@@ -48,7 +48,7 @@ describe('shell completion', () => {
   }
   const values = async (words: string[]) => (await offered(words)).map((line) => line.split('\t')[0]);
 
-  test('__complete offers commands, flags, parts, targets from the config and the newest backup ids', async () => {
+  test('__complete offers commands, flags, parts, targets from the config and the newest backup ids (drill: both)', async () => {
     expect(await values(['']).then((all) => all.slice(0, 3))).toEqual(['help', 'list', 'create']);
     expect(await values(['re'])).toEqual(['restore', 'retention']);
     expect(await values(['--c'])).toEqual(['--config']);
@@ -65,6 +65,9 @@ describe('shell completion', () => {
     expect(await values(['restore', ids[1]!, '--n'])).toEqual(['--no-safety-backup', '--no-color']);
     expect(await values(['download', ids[1]!, ''])).toEqual(['db', 'media', 'db+media']);
     expect(await values(['--json', 'verify', ''])).toEqual(ids);
+    expect(await values(['drill', ''])).toEqual([...ids, 'shop/live', 'shop/staging', 'blog/prod']);
+    expect(await values(['drill', 'shop/'])).toEqual(['shop/live', 'shop/staging']);
+    expect(await values(['drill', ids[1]!, ''])).toEqual([]);
     expect(await values(['token', ''])).toEqual(['create', 'list', 'revoke']);
     expect(await values(['config', ''])).toEqual(['check', 'schema']);
     expect(await values(['con'])).toEqual(['config']);

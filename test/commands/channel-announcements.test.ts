@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ChannelAnnouncements } from '../../commands/chat/channel-announcements.ts';
 import { ChannelBindings } from '../../commands/chat/channel-bindings.ts';
 import type { ChatAnnouncer, ChatMessage } from '../../commands/chat/chat-types.ts';
+import { splitMentions } from '../../commands/chat/mention.ts';
 import type { NewEvent } from '../../src/domain/events.ts';
 import { makeEngine, makeStore, type TestEngine } from '../support/engine.ts';
 
@@ -97,4 +98,36 @@ test('a channel that cannot be reached is logged and the others still hear it', 
   expect(await announcements.tick()).toBe(1);
   expect(discord.posts).toHaveLength(1);
   expect(engine.logs.some((line) => line.includes('channel_not_found'))).toBe(true);
+});
+
+test('a failed drill is announced in the bound channels, whoever asked for it written as a mention', async () => {
+  const bindings = new ChannelBindings({ shop: { environments: { live: {} }, channels: ['slack:CDRILL'] } } as never);
+  const slack = recorder('slack-channel:');
+  const announcements = new ChannelAnnouncements(engine.ctx, bindings, [slack], 3_600_000);
+  await announcements.start();
+  await engine.ctx.events.record(
+    {
+      type: 'drill.failed',
+      app: 'shop',
+      env: 'live',
+      subjectId: 'd1',
+      data: {
+        drillId: 'd1',
+        backupId: 'b1',
+        app: 'shop',
+        env: 'live',
+        trigger: 'on-demand',
+        requestedBy: 'slack:UANA',
+        reason: 'check "select false" did not hold',
+        hint: 'Look at the check.',
+      },
+    },
+    new Date(),
+  );
+  expect(await announcements.tick()).toBe(1);
+  await announcements.stop();
+  const [[channel, message]] = slack.posts as [[string, ChatMessage]];
+  expect([channel, message.outcome]).toEqual(['CDRILL', 'failed']);
+  const trigger = message.fields?.find((field) => field.label === 'Trigger');
+  expect(splitMentions(trigger!.value)).toEqual([{ text: 'on demand, by ' }, { principal: 'slack:UANA' }]);
 });

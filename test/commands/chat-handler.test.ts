@@ -104,6 +104,27 @@ describe('the /backup command in chat', () => {
     });
   });
 
+  test('/backup drill in a bound channel drills the newest backup and tells the channel it was proven restorable, audited', async () => {
+    const id = await backupOfLive('to drill');
+    const refused = new RecordingOutput();
+    await handler.command(eve, 'drill live', refused);
+    // A refusal goes to the caller alone; the drill itself is work the channel sees.
+    expect(refused.updates).toEqual([]);
+    expect(refused.lastPrivate()).toMatchObject({
+      outcome: 'refused',
+      text: expect.stringContaining('drill needs the operator role on shop'),
+    });
+    const output = new RecordingOutput();
+    await handler.command(ana, 'drill live', output);
+    expect(output.privates).toEqual([]);
+    expect(output.last()).toMatchObject({ outcome: 'ok' });
+    expect(output.last().text).toMatch(
+      new RegExp(`^Drill \\w+: backup ${id} of shop/live proven restorable \\(in [\\d.]+ s\\)\\.$`),
+    );
+    const [entry] = await chat.engine.audit.list({ app: 'shop' });
+    expect(entry).toMatchObject({ principal: 'slack:UANA', action: 'drill live', outcome: 'ok' });
+  });
+
   test('a user without the role is refused, told which role, and the refusal is audited', async () => {
     const output = new RecordingOutput();
     await handler.command(eve, 'create media live', output);

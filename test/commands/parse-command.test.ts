@@ -46,6 +46,9 @@ describe('parseCommand', () => {
     ['prune', { name: 'prune', dryRun: false }],
     ['prune shop/live --dry-run', { name: 'prune', target: { app: 'shop', env: 'live' }, dryRun: true }],
     ['verify 7K3QX2', { name: 'verify', id: '7k3qx2' }],
+    ['drill 7K3QX2', { name: 'drill', id: '7k3qx2' }],
+    ['drill shop/live', { name: 'drill', target: { app: 'shop', env: 'live' } }],
+    ['drill', { name: 'drill' }],
     ['restore 7k3qx2', { name: 'restore', id: '7k3qx2', safetyBackup: true }],
     [
       'restore 7k3qx2 db to shop/staging --no-safety-backup',
@@ -132,6 +135,9 @@ describe('parseCommand', () => {
     ['download 7k3qx2 --email', '--email needs an address, e.g. --email ana@example.com', expect.any(String)],
     ['download 7k3qx2 --emial a@b.c', "unexpected '--emial': did you mean '--email'?", expect.any(String)],
     ['shedule', "unknown command 'shedule': did you mean 'schedule'?", undefined],
+    ['drill 7k3qx2 shop/live', "unexpected 'shop/live'", 'drill <id|app/env>'],
+    ['drill sh@p', "'sh@p' is not a backup id or a target app/env (ids look like 7k3qx2)", 'drill <id|app/env>'],
+    ['dril 7k3qx2', "unknown command 'dril': did you mean 'drill'?", undefined],
   ])('%j is a usage error', (text, message, usageLine) => {
     const result = parseCommand(tokenize(text));
     expect(result).toMatchObject({ ok: false, message, usage: usageLine });

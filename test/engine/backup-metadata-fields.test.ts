@@ -21,6 +21,9 @@ const completed: Backup = {
   codeVersion: 'v2026.12.1',
   verifiedAt: null,
   verifyError: null,
+  provenAt: null,
+  proofSeconds: null,
+  proofError: null,
   slot: null,
   storedParts: [
     {

@@ -373,6 +373,41 @@ describe('backups, restores, downloads and operations', () => {
     expect([again.status, again.body.code]).toEqual([409, 'operation-finished']);
   });
 
+  test('an operator drills a backup: 202 with the drill and its operation; the backup is then proven restorable', async () => {
+    expect((await api('POST', `/backups/${backupId}/drill`, { token: secrets['viewer']! })).status).toBe(403);
+    const drilled = await api('POST', `/backups/${backupId}/drill`, { token: secrets['operator']! });
+    expect(drilled.status).toBe(202);
+    expect(drilled.body).toMatchObject({
+      backupId,
+      app: 'shop',
+      env: 'live',
+      status: 'queued',
+      requestedBy: 'api:ci-deploy',
+      operationId: expect.any(String),
+    });
+    expect(drilled.headers.get('location')).toBe(`/api/v1/operations/${drilled.body.operationId}`);
+    expect(await worker.runOnce({ id: drilled.body.operationId })).toBe(true);
+    const operation = await api('GET', `/operations/${drilled.body.operationId}`, { token: secrets['viewer']! });
+    // A backup without a database part drills in a lane of its target's own, beside its backups.
+    expect(operation.body).toMatchObject({ kind: 'drill', status: 'succeeded', target: 'drill:shop/live' });
+    const shown = await api('GET', `/drills/${drilled.body.id}`, { token: secrets['viewer']! });
+    expect(shown.body).toMatchObject({ status: 'succeeded', error: null, seconds: expect.any(Number) });
+    expect((await api('GET', `/drills/${drilled.body.id}`, { token: secrets['blog']! })).status).toBe(403);
+    const backup = await api('GET', `/backups/${backupId}`, { token: secrets['viewer']! });
+    expect(backup.body).toMatchObject({
+      provenAt: expect.any(String),
+      proofSeconds: shown.body.seconds,
+      proofError: null,
+    });
+    // A target's newest completed backup, by the target.
+    const byTarget = await api('POST', '/drills', { token: secrets['operator']!, body: { app: 'shop', env: 'live' } });
+    expect(byTarget.status).toBe(202);
+    expect(byTarget.body).toMatchObject({ app: 'shop', env: 'live', status: 'queued', backupId: expect.any(String) });
+    const unknown = await api('POST', '/drills', { token: secrets['operator']!, body: { app: 'shop', env: 'lvie' } });
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'unknown-target']);
+    expect(await worker.runOnce({ id: byTarget.body.operationId })).toBe(true);
+  });
+
   test('an operator prepares a download: 202 with the download and its operation', async () => {
     const viewer = await api('POST', '/downloads', { token: secrets['viewer']!, body: { backupId } });
     expect(viewer.status).toBe(403);

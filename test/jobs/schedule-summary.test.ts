@@ -68,6 +68,7 @@ test('one summary per configured target, in configuration order', async () => {
       },
       lastCompletedAt: at('2026-11-25T01:12:00Z'),
       retention: shopLive.retention,
+      drill: { schedule: 'off', nextRunAt: null, lastProven: null },
     },
     {
       app: 'shop',
@@ -77,6 +78,7 @@ test('one summary per configured target, in configuration order', async () => {
       lastBackup: null,
       lastCompletedAt: null,
       retention: defaultRetentionPolicy,
+      drill: { schedule: 'off', nextRunAt: null, lastProven: null },
     },
     {
       app: 'blog',
@@ -86,8 +88,24 @@ test('one summary per configured target, in configuration order', async () => {
       lastBackup: null,
       lastCompletedAt: null,
       retention: defaultRetentionPolicy,
+      drill: { schedule: 'off', nextRunAt: null, lastProven: null },
     },
   ]);
+});
+
+test('a target on a drill schedule says when it drills next and when a backup was last proven restorable', async () => {
+  const drilled = { ...shopLive, drill: { checks: [], schedule: { cron: '0 5 * * 0', timezone: 'UTC' } } };
+  await engine.ctx.catalog.recordProof(ids['completed']!, at('2026-11-25T05:00:00Z'), 42, null);
+  try {
+    const [summary] = await describeSchedules({ ...engine.ctx, targets: [drilled] }, {}, now);
+    expect(summary?.drill).toEqual({
+      schedule: { cron: '0 5 * * 0', timezone: 'UTC' },
+      nextRunAt: at('2026-11-29T05:00:00Z'),
+      lastProven: { backupId: ids['completed'], at: at('2026-11-25T05:00:00Z'), seconds: 42 },
+    });
+  } finally {
+    await engine.state.db.updateTable('backups').set({ proven_at: null, proof_seconds: null }).execute();
+  }
 });
 
 test('a filter picks an app, an environment, or both; one naming nothing gives nothing', async () => {

@@ -163,6 +163,36 @@ describe('alerts by email, through a real SMTP server', () => {
     expect(mail!.text).toContain('To look: backstop list shop/live scheduled');
   });
 
+  test('a failed drill is emailed, as the drill records it: what failed and what to do', async () => {
+    smtp.mails.length = 0;
+    const now = new Date();
+    await engine.ctx.events.record(
+      {
+        type: 'drill.failed',
+        app: 'shop',
+        env: 'live',
+        subjectId: 'd7r1ll',
+        data: {
+          drillId: 'd7r1ll',
+          backupId: 'k3qx27',
+          app: 'shop',
+          env: 'live',
+          trigger: 'on-demand',
+          requestedBy: 'cli:ana',
+          reason: 'table shop.orders: recorded 1201 rows, found 1200',
+          hint: 'Do not rely on backup k3qx27: take a new backup.',
+        },
+      },
+      now,
+    );
+    expect(await deliver(config.emailAlerts, now)).toBe(1);
+    const [mail] = await waitFor('the alert', () => (smtp.mails.length > 0 ? smtp.mails : undefined));
+    expect(mail!.subject).toBe('[Backstop] Restore drill of shop/live failed');
+    expect(mail!.text).toMatch(/^Reason: +table shop\.orders: recorded 1201 rows, found 1200$/m);
+    expect(mail!.text).toMatch(/^What to do: +Do not rely on backup k3qx27/m);
+    expect(mail!.text).toContain('To look: backstop show k3qx27 (or /backup show k3qx27 in chat).');
+  });
+
   test('an address the server refuses (5xx) is given up at once, saying what to check', async () => {
     const refused: EmailAlertEndpoint[] = [
       { ...config.emailAlerts[0]!, name: 'email:shop', to: ['x@refused.example'] },
@@ -213,7 +243,7 @@ describe('notify.email in the config', () => {
         name: 'email:shop',
         app: 'shop',
         to: ['ops@example.com', 'ana@example.com'],
-        events: ['backup.failed', 'backup.missed'],
+        events: ['backup.failed', 'backup.missed', 'drill.failed', 'drill.missed'],
         success: 'never',
         retry: { attempts: 8, firstDelayMs: 30_000 },
       },

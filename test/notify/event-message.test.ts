@@ -140,6 +140,82 @@ describe('eventMessage', () => {
     expect(messageLines(message)).toEqual(lines);
   });
 
+  test('a failed drill says what failed and what to do; a missed drill when the last proof was', () => {
+    const failed = eventMessage(
+      asRecorded({
+        type: 'drill.failed',
+        app: 'shop',
+        env: 'live',
+        subjectId: 'd7r1ll',
+        data: {
+          drillId: 'd7r1ll',
+          backupId: 'k3qx27',
+          app: 'shop',
+          env: 'live',
+          trigger: 'scheduled',
+          requestedBy: 'schedule',
+          reason: 'table shop.orders: recorded 1201 rows, found 1200',
+          hint: 'Do not rely on backup k3qx27: take a new backup.',
+        },
+      }),
+    );
+    expect(failed.severity).toBe('failure');
+    expect(failed.title).toBe('Restore drill of shop/live failed');
+    expect(failed.summary).toBe(
+      'The restore drill of backup k3qx27 of shop/live failed: table shop.orders: recorded 1201 rows, found 1200.',
+    );
+    expect(messageLines(failed)).toEqual([
+      'Target: shop/live',
+      'Trigger: scheduled',
+      'Backup: k3qx27',
+      'Reason: table shop.orders: recorded 1201 rows, found 1200',
+      'What to do: Do not rely on backup k3qx27: take a new backup.',
+      'Drill: d7r1ll',
+    ]);
+    const missed = eventMessage(
+      asRecorded({
+        type: 'drill.missed',
+        app: 'shop',
+        env: 'live',
+        subjectId: null,
+        data: {
+          app: 'shop',
+          env: 'live',
+          lastProvenBackupId: 'k3qx27',
+          lastProvenAt: '2026-11-29T05:01:00.000Z',
+          expectedEveryMs: 7 * 86_400_000,
+          schedule: { cron: '0 5 * * 0', timezone: 'UTC' },
+          hint: 'Check that backstop serve is running.',
+        },
+      }),
+    );
+    expect(missed.title).toBe('No backup of shop/live proven restorable since 2026-11-29 05:01 UTC');
+    expect(messageLines(missed)).toContain('Last proven: k3qx27 at 2026-11-29 05:01 UTC');
+  });
+
+  test('a drill someone asked for names them, as a person the message mentions', () => {
+    const failed = eventMessage(
+      asRecorded({
+        type: 'drill.failed',
+        app: 'shop',
+        env: 'live',
+        subjectId: 'd7r1ll',
+        data: {
+          drillId: 'd7r1ll',
+          backupId: 'k3qx27',
+          app: 'shop',
+          env: 'live',
+          trigger: 'on-demand',
+          requestedBy: 'slack:UANA',
+          reason: 'check "select count(*) > 0 from auth_user" did not hold',
+          hint: 'Look at the check.',
+        },
+      }),
+    );
+    expect(messageLines(failed)).toContain('Trigger: on demand, by slack:UANA');
+    expect(failed.people).toEqual(['slack:UANA']);
+  });
+
   test('a missed backup of a target that never had one says so', () => {
     const message = eventMessage(
       // Without a hint, as an older version recorded it.

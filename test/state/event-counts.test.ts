@@ -3,6 +3,7 @@ import { Migrator } from 'kysely/migration';
 import { afterEach, describe, expect, test } from 'vitest';
 import { migrations, sqliteMigrations } from '../../migrations/index.ts';
 import type { NewEvent } from '../../src/domain/events.ts';
+import { createMetricsRegistry } from '../../src/http/metrics.ts';
 import { EventLog } from '../../src/state/event-log.ts';
 import { migrateToLatest } from '../../src/state/state.ts';
 import { isEmbeddedState } from '../../src/state/state-dialect.ts';
@@ -64,6 +65,45 @@ describe.each(bothStates('event-counts'))('event counts on %s', (_name, open) =>
       { type: 'backup.succeeded', app: 'shop', env: 'live', trigger: 'on-demand', count: 1, duration_ms: 700 },
       { type: 'backup.succeeded', app: 'shop', env: 'live', trigger: 'scheduled', count: 2, duration_ms: 4000 },
     ]);
+  });
+
+  test('failed and missed drills are counted, and /metrics reads their counters from the counts', async () => {
+    opened = await open();
+    await migrateToLatest(opened.state.db);
+    const events = new EventLog(opened.state.db);
+    const at = new Date('2026-12-01T00:00:00Z');
+    const failed = (id: string, trigger: 'scheduled' | 'on-demand'): NewEvent => ({
+      type: 'drill.failed',
+      app: 'shop',
+      env: 'live',
+      subjectId: id,
+      data: {
+        drillId: id,
+        backupId: 'b1',
+        app: 'shop',
+        env: 'live',
+        trigger,
+        requestedBy: trigger === 'scheduled' ? 'schedule' : 'cli:ana',
+        reason: 'table shop.orders: recorded 1201 rows, found 1200',
+        hint: 'Take a new backup.',
+      },
+    });
+    await events.record(failed('d1', 'scheduled'), at);
+    await events.record(failed('d2', 'on-demand'), at);
+    await events.record(failed('d3', 'on-demand'), at);
+    const missed = { type: 'drill.missed', app: 'shop', env: 'live', subjectId: null, data: {}, dedupeKey: 'm1' };
+    await events.record(missed as never, at);
+    expect(await counts(opened)).toEqual([
+      { type: 'drill.failed', app: 'shop', env: 'live', trigger: 'on-demand', count: 2, duration_ms: 0 },
+      { type: 'drill.failed', app: 'shop', env: 'live', trigger: 'scheduled', count: 1, duration_ms: 0 },
+      { type: 'drill.missed', app: 'shop', env: 'live', trigger: '', count: 1, duration_ms: 0 },
+    ]);
+    // An event written past the log (as no code of Backstop does) is not counted: the scrape never reads the log.
+    await sql`insert into events (type, app, env, subject_id, data, created_at)
+      values ('drill.missed', 'shop', 'live', null, '{}', ${at})`.execute(opened.state.db);
+    const metrics = await createMetricsRegistry(opened.state.db).metrics();
+    expect(metrics).toContain('backstop_drills_failed_total{app="shop",env="live"} 3');
+    expect(metrics).toContain('backstop_drills_missed_total{app="shop",env="live"} 1');
   });
 
   test('the migration counts the events recorded before it', async () => {

@@ -415,6 +415,9 @@ describe.each(dialects)('the stores keep their contract on %s', (_name, open) =>
         codeVersion: '4f2c9e1 (release 2026.10)',
         verifiedAt: null,
         verifyError: null,
+        provenAt: null,
+        proofSeconds: null,
+        proofError: null,
         slot: at('2026-10-01T03:00:00Z'),
         storedParts: [
           {

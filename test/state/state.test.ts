@@ -55,6 +55,7 @@ describe.each(dialects)('state on %s', (_name, open) => {
         '0011-lease-generation',
         '0012-runnable-operations',
         '0013-what-a-backup-holds',
+        '0014-restore-drills',
       ]);
     else
       expect(applied).toEqual([
@@ -71,6 +72,7 @@ describe.each(dialects)('state on %s', (_name, open) => {
         '0011-lease-generation',
         '0012-runnable-operations',
         '0013-what-a-backup-holds',
+        '0014-restore-drills',
       ]);
     expect(await migrateToLatest(state.db)).toEqual([]);
   });

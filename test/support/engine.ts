@@ -78,6 +78,8 @@ export async function makeEngine(options: {
   access?: ConfigFile['apps'];
   /** The age identity (default: a fresh one), e.g. another engine's, as after its state was lost. */
   identity?: string;
+  /** Where drills make their scratch directories (default: the system's, as in the engine). */
+  drillScratchDir?: string;
 }): Promise<TestEngine> {
   const dataDir = await mkdtemp(join(tmpdir(), 'backstop-engine-'));
   const state = await openState({ databaseUrl: undefined, dataDir });
@@ -119,6 +121,7 @@ export async function makeEngine(options: {
         if (target.media?.type !== 'dir') throw new Error('test targets keep media in directories');
         return new MediaDirSource({ path: target.media.path });
       }),
+    ...(options.drillScratchDir !== undefined && { drillScratchDir: options.drillScratchDir }),
     clock: options.clock ?? (() => new Date()),
     log: (line) => logs.push(line),
   };

@@ -216,6 +216,31 @@ describe('the Backups view', () => {
     expect(audit.some((e) => e.principal === 'web:olga' && e.action.startsWith('create media shop/live'))).toBe(true);
   });
 
+  test("drill from a backup's page: the drill runs, and the page then says the backup was proven restorable", async () => {
+    const olga = await signedIn('web:olga', 'Olga');
+    const created = await olga.post('/backups', { target: 'shop/live', parts: 'media', note: 'to drill' });
+    const backupOperation = (created.location as string).split('?')[0] as string;
+    await until(async () => (await olga.get(backupOperation)).text.includes('Completed'));
+    const backup = (await engine.ctx.catalog.listBackups({ app: 'shop', env: 'live' })).find(
+      (b) => b.note === 'to drill',
+    )!;
+    const page = await olga.get(`/backups/${backup.id}`);
+    expect(page.text).toContain(`action="/backups/${backup.id}/drill"`);
+    const drilled = await olga.post(`/backups/${backup.id}/drill`, {});
+    expect(drilled.status).toBe(303);
+    expect(drilled.location).toMatch(/^\/operations\/\w+\?notice=drill-queued$/);
+    const drillOperation = (drilled.location as string).split('?')[0] as string;
+    await until(async () => (await olga.get(drillOperation)).text.includes('Completed'));
+    const after = await olga.get(`/backups/${backup.id}`);
+    expect(after.text).toMatch(
+      /<dt>Proven restorable<\/dt><dd><time datetime="[^"]+">[^<]+<\/time> \(in [\d.]+ s\)<\/dd>/,
+    );
+    // A viewer is offered no Drill button, and is refused when posting anyway.
+    const vera = await signedIn('web:vera', 'Vera');
+    expect((await vera.get(`/backups/${backup.id}`)).text).not.toContain('/drill"');
+    expect((await vera.post(`/backups/${backup.id}/drill`, {})).status).toBe(403);
+  });
+
   test('a viewer sees no Create button and is refused when posting anyway, by the page and by the API', async () => {
     const vera = await signedIn('web:vera', 'Vera');
     const page = await vera.get('/backups?target=shop/live');
@@ -426,7 +451,7 @@ describe('the Backups view', () => {
     expect((await olga.get('/api/v1/nothing')).headers.get('content-type')).toContain('application/problem+json');
   });
 
-  test('the code version and the tables kept without rows are shown on the list and the backup page', async () => {
+  test("the code version, the tables kept without rows and the drills' proof are shown on the list and the backup page", async () => {
     const at = new Date(Date.UTC(2025, 6, 1));
     const backup = await engine.ctx.catalog.insertBackup(
       { app: 'shop', env: 'staging', trigger: 'on-demand', parts: 'db', note: 'versioned', requestedBy: 'cli:ana' },
@@ -450,6 +475,17 @@ describe('the Backups view', () => {
     const page = await olga.get(`/backups/${backup.id}`);
     expect(page.text).toContain('<dt>Code version</dt><dd><code>4f2c9e1d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d</code></dd>');
     expect(page.text).toContain('without the rows of public.django_session, public.&#34;Logs&#34;');
+    expect(page.text).toContain('<dt>Proven restorable</dt><dd><span class="muted">not drilled yet</span></dd>');
+    await engine.ctx.catalog.recordProof(backup.id, at, 42, null);
+    const proven = await olga.get(`/backups/${backup.id}`);
+    expect(proven.text).toContain(
+      `<dt>Proven restorable</dt><dd><time datetime="${at.toISOString()}">2025-07-01 00:00 UTC</time> (in 42 s)</dd>`,
+    );
+    await engine.ctx.catalog.recordProof(backup.id, at, 3, 'table public.orders: recorded 3 rows, found 2');
+    const failed = await olga.get('/backups?target=shop/staging');
+    expect(failed.text).toContain(
+      '<td data-label="Proven restorable"><span class="status failed">drill failed</span></td>',
+    );
     await engine.ctx.catalog.deleteBackup(backup.id);
   });
 

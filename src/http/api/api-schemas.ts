@@ -48,6 +48,9 @@ export const createDownloadBody = z.strictObject({
   email: z.email().optional(),
 });
 
+/** A drill of a target's newest completed backup (a backup by its id: POST /backups/<id>/drill). */
+export const createDrillBody = z.strictObject({ app: name, env: name });
+
 export const listOperationsQuery = z.strictObject({
   state: z.enum(['active', 'finished', 'all']).default('all'),
   ...pageQuery,

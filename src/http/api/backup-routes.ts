@@ -1,18 +1,19 @@
 import type { Router } from 'express';
 import type { PartsChoice } from '../../domain/part-kind.ts';
 import { createBackup } from '../../use-cases/create-backup.ts';
-import { backupJson } from '../../use-cases/json-shapes.ts';
+import { drillBackup, showDrill } from '../../use-cases/drill-backup.ts';
+import { backupJson, drillJson } from '../../use-cases/json-shapes.ts';
 import { pinBackup } from '../../use-cases/pin-backup.ts';
 import { listBackups, showBackup } from '../../use-cases/read-backups.ts';
 import type { UseCaseContext } from '../../use-cases/use-case-context.ts';
 import { verifyStoredBackup } from '../../use-cases/verify-stored-backup.ts';
 import { principalOf } from './api-access.ts';
 import { parseWith } from './api-errors.ts';
-import { createBackupBody, listBackupsQuery } from './api-schemas.ts';
+import { createBackupBody, createDrillBody, listBackupsQuery } from './api-schemas.ts';
 import { sendPage } from './pagination.ts';
 import { accepted, idIn } from './route-helpers.ts';
 
-/** `/backups`: create, list, show, pin and unpin, verify. */
+/** `/backups`: create, list, show, pin and unpin, verify, drill; `/drills`: drill a target's newest backup, show one. */
 export function backupRoutes(router: Router, engine: UseCaseContext): void {
   router.post('/backups', async (request, response) => {
     const body = parseWith(createBackupBody, request.body, 'body');
@@ -52,6 +53,24 @@ export function backupRoutes(router: Router, engine: UseCaseContext): void {
       response.json(backupJson(backup));
     });
   }
+
+  router.post('/backups/:id/drill', async (request, response) => {
+    const { drill, operation } = await drillBackup(engine, principalOf(response), {
+      backupId: idIn(request, 'backup'),
+    });
+    accepted(request, response, operation).json({ ...drillJson(drill), operationId: operation.id });
+  });
+
+  router.post('/drills', async (request, response) => {
+    const body = parseWith(createDrillBody, request.body, 'body');
+    const { drill, operation } = await drillBackup(engine, principalOf(response), { app: body.app, env: body.env });
+    accepted(request, response, operation).json({ ...drillJson(drill), operationId: operation.id });
+  });
+
+  router.get('/drills/:id', async (request, response) => {
+    const { drill, operation } = await showDrill(engine, principalOf(response), idIn(request, 'drill'));
+    response.json({ ...drillJson(drill), ...(operation && { operationId: operation.id }) });
+  });
 
   router.post('/backups/:id/verify', async (request, response) => {
     const { backup, parts, metadata } = await verifyStoredBackup(

@@ -4,6 +4,7 @@ import type { Role } from '../../domain/principal.ts';
 import {
   createBackupBody,
   createDownloadBody,
+  createDrillBody,
   createRestoreBody,
   listAuditQuery,
   listBackupsQuery,
@@ -73,6 +74,22 @@ export const endpoints: readonly Endpoint[] = [
     role: 'operator',
     answer: ok('The backup with verification: { ok, parts, metadata }'),
   },
+  {
+    method: 'post',
+    path: '/backups/{id}/drill',
+    summary: 'Drill a backup: restore it into scratch space, check every table and the configured checks (queued)',
+    role: 'operator',
+    answer: { status: 202, description: 'The drill and its operationId; Location: the operation' },
+  },
+  {
+    method: 'post',
+    path: '/drills',
+    summary: "Drill a target's newest completed backup (queued)",
+    role: 'operator',
+    body: createDrillBody,
+    answer: { status: 202, description: 'The drill and its operationId; Location: the operation' },
+  },
+  { method: 'get', path: '/drills/{id}', summary: 'Show a drill', role: 'viewer', answer: ok('The drill') },
   {
     method: 'post',
     path: '/restores',

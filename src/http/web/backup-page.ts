@@ -50,6 +50,13 @@ export function backupPage(data: BackupPageData): Html {
   <dt>Kept because</dt><dd>${data.retention ? (data.retention.keep ? data.retention.reason : html`<span class="tag warn">pending deletion</span> ${data.retention.reason}`) : '—'}</dd>
   <dt>Pinned</dt><dd>${backup.pinned ? 'yes: retention never deletes it' : 'no'}</dd>
   <dt>Last verified</dt><dd>${backup.verifyError ? html`<span class="status failed">failed</span> ${backup.verifyError}` : timeOf(backup.verifiedAt)}</dd>
+  <dt>Proven restorable</dt><dd>${
+    backup.proofError
+      ? html`<span class="status failed">drill failed</span> ${backup.proofError}`
+      : backup.provenAt
+        ? html`${timeOf(backup.provenAt)}${backup.proofSeconds === null ? '' : ` (in ${backup.proofSeconds} s)`}`
+        : html`<span class="muted">not drilled yet</span>`
+  }</dd>
 </dl>
 ${data.operation && (data.operation.status === 'queued' || data.operation.status === 'running') ? html`<section aria-labelledby="work-heading" data-reload-on-end><h2 id="work-heading">In progress</h2><ul class="operations">${operationRow(data.operation)}</ul></section>` : ''}
 <section aria-labelledby="parts-heading">
@@ -102,6 +109,14 @@ ${
     ${csrfField(session)}
     <input type="hidden" name="pinned" value="${backup.pinned ? 'false' : 'true'}">
     <button type="submit">${backup.pinned ? 'Unpin' : 'Pin (keep it whatever the retention policy)'}</button>
+  </form>`
+      : ''
+  }
+  ${
+    abilities?.drill && completed
+      ? html`<form method="post" action="/backups/${backup.id}/drill" class="inline">
+    ${csrfField(session)}
+    <button type="submit">Drill (restore into scratch space, check every table, remove it)</button>
   </form>`
       : ''
   }

@@ -102,7 +102,7 @@ function backupTable(
     backups.length === 0
       ? html`<p class="muted">No ${title.toLowerCase()} backups yet.</p>`
       : html`<div class="scroll"><table class="stack">
-    <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Size</th><th scope="col">Note</th><th scope="col">Asked by</th><th scope="col">Status</th><th scope="col">Kept because</th><th scope="col">Verified</th></tr></thead>
+    <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Size</th><th scope="col">Note</th><th scope="col">Asked by</th><th scope="col">Status</th><th scope="col">Kept because</th><th scope="col">Verified</th><th scope="col">Proven restorable</th></tr></thead>
     <tbody>${backups.map((b) => backupRow(b, retention.get(b.id)))}</tbody>
   </table></div>`
   }
@@ -125,6 +125,7 @@ function backupRow(backup: Backup, decision: RetentionDecision | undefined): Htm
   <td data-label="Status"><span><span class="status ${backup.status}">${backup.status}</span>${backup.pinned ? html` <span class="tag">pinned</span>` : ''}</span></td>
   <td data-label="Kept because">${decision ? (decision.keep ? decision.reason : html`<span class="tag warn">pending deletion</span>`) : ''}</td>
   <td data-label="Verified">${backup.verifyError ? html`<span class="status failed">failed</span>` : timeOf(backup.verifiedAt)}</td>
+  <td data-label="Proven restorable">${backup.proofError ? html`<span class="status failed">drill failed</span>` : timeOf(backup.provenAt)}</td>
 </tr>`;
 }
 

@@ -9,6 +9,8 @@ const notices = {
   'restore-queued': 'The restore is queued: its progress shows here as it runs.',
   'approval-requested':
     'The restore into a protected target waits for another approver: it is listed here and posted to the channels bound to it.',
+  'drill-queued':
+    'The drill is queued: the backup is restored into scratch space and checked; the backup page then says how it went.',
   'download-queued': 'The download is being prepared: its links appear here when ready, and by email when configured.',
   pinned: 'Pinned: retention never deletes this backup until it is unpinned.',
   unpinned: 'Unpinned: retention decides about this backup again.',

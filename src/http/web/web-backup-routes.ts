@@ -6,6 +6,7 @@ import type { PartsChoice } from '../../domain/part-kind.ts';
 import type { Principal } from '../../domain/principal.ts';
 import { targetName } from '../../domain/target.ts';
 import { createBackup } from '../../use-cases/create-backup.ts';
+import { drillBackup } from '../../use-cases/drill-backup.ts';
 import { listBackupFiles } from '../../use-cases/list-backup-files.ts';
 import { listOperations } from '../../use-cases/operations.ts';
 import { pinBackup } from '../../use-cases/pin-backup.ts';
@@ -29,7 +30,7 @@ const shown = 100;
 /** How many files of a media backup a page lists. */
 const filesPerPage = 200;
 
-/** The Backups view, a backup's page, and creating, restoring, downloading and pinning from them. */
+/** The Backups view, a backup's page, and creating, restoring, downloading, drilling and pinning from them. */
 export function backupRoutes(
   router: Router,
   { engine, approvalReachable }: WebOptions,
@@ -243,6 +244,12 @@ export function backupRoutes(
       email: emailOf(session.principal, engine.people),
     });
     response.redirect(303, `/prepared-downloads/${download.id}?notice=download-queued`);
+  });
+
+  router.post('/backups/:id/drill', ...changes, async (request, response) => {
+    const session = sessionIn(response);
+    const { operation } = await drillBackup(engine, session.principal, { backupId: idParam(request.params['id']) });
+    response.redirect(303, `/operations/${operation.id}?notice=drill-queued`);
   });
 
   router.post('/backups/:id/pin', ...changes, async (request, response) => {

@@ -40,6 +40,7 @@ describe('registerDiscordCommands', () => {
       'restore to',
       'download id',
       'verify id',
+      'drill id',
       'pin id',
       'unpin id',
       'prune target',

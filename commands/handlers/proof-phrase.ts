@@ -1,0 +1,23 @@
+import type { ProofFacts } from '../../src/text/proof-words.ts';
+import type { Phrase, Span } from './reply-view.ts';
+
+/**
+ * What drills found of a backup, for the terminal (proofWords says it in chat): "proven restorable in 42 s, at
+ * <time>" in a field ("..., 2 h ago" in a table cell, where times are short), or "drill FAILED: <check>" followed by
+ * the earlier proof, if a drill passed before; undefined when no drill has run. The time is a moment the terminal
+ * writes in the reader's zone, relative within a day: the drill's duration comes first so that "in 42 s" never
+ * stands beside "2 h ago".
+ */
+export function proofPhrase(backup: ProofFacts, where: 'field' | 'cell'): Phrase | undefined {
+  const proven = (words: Span): Span[] => [
+    words,
+    backup.proofSeconds === null ? '' : ` in ${backup.proofSeconds} s`,
+    where === 'field' ? ', at ' : ', ',
+    { at: backup.provenAt! },
+  ];
+  if (backup.proofError === null) {
+    return backup.provenAt === null ? undefined : proven({ text: 'proven restorable', tone: 'good' });
+  }
+  const failed: Span = { text: `drill FAILED: ${backup.proofError}`, tone: 'bad' };
+  return backup.provenAt === null ? failed : [failed, ' (earlier ', ...proven('proven restorable'), ')'];
+}

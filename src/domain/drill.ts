@@ -1,0 +1,47 @@
+export type DrillStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/**
+ * One restore drill: a backup restored into scratch space that is made for the drill and always removed, then
+ * checked (every table's row count as recorded at backup time, the configured SQL assertions, every media file's
+ * sha256). It never touches the backup's target.
+ */
+export interface Drill {
+  id: string;
+  backupId: string;
+  app: string;
+  env: string;
+  status: DrillStatus;
+  requestedBy: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** What failed: the check, the table, recorded against found; null while running or when it passed. */
+  error: string | null;
+  /** How long the restore and the checks took, once it ended. */
+  seconds: number | null;
+  /** For a scheduled drill, the scheduled time it was fired for. */
+  slot: Date | null;
+}
+
+export type NewDrill = Pick<Drill, 'backupId' | 'app' | 'env' | 'requestedBy'>;
+
+/** What every drill's scratch database and directory are named after, with the id of the operation running it. */
+export const DRILL_SCRATCH_PREFIX = 'backstop_drill_';
+
+/**
+ * The scratch space of the attempt under lease `generation` of the drill run by operation `operationId`:
+ * `backstop_drill_<operationId>` (`backstop_drill_<operationId>_g2` for a later attempt), as a database name and a
+ * directory name. Named after the operation, so that whatever a killed drill left is found again and removed only once
+ * that attempt's lease is no longer live; and after the attempt, so that an attempt cut off past its lease removes
+ * only its own, never the scratch space of the attempt that took over.
+ */
+export function drillScratchName(operationId: string, generation = 1): string {
+  return `${DRILL_SCRATCH_PREFIX}${operationId}${generation > 1 ? `_g${generation}` : ''}`;
+}
+
+/** The operation and lease generation a scratch name belongs to, or undefined when it is not a drill's. */
+export function attemptOfScratch(name: string): { operationId: string; generation: number } | undefined {
+  const match = /^backstop_drill_([a-z0-9]{1,32})(?:_g([0-9]{1,9}))?$/.exec(name);
+  if (match === null) return undefined;
+  return { operationId: match[1]!, generation: match[2] === undefined ? 1 : Number(match[2]) };
+}

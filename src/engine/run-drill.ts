@@ -1,0 +1,161 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BackstopError } from '../domain/backstop-error.ts';
+import type { Backup } from '../domain/backup.ts';
+import { type Drill, drillScratchName } from '../domain/drill.ts';
+import type { LeaseFence } from '../domain/lease-fence.ts';
+import { reasonOf } from '../domain/reason-of.ts';
+import { type Target, targetName } from '../domain/target.ts';
+import { MediaDirSource } from '../sources/media-dir-source.ts';
+import { ScratchDatabase } from '../sources/pg-scratch-database.ts';
+import { describeScratch, drillScratchRoot, removeScratch, type ScratchSpace } from './drill-scratch.ts';
+import type { EngineContext, RunOptions } from './engine-context.ts';
+import { restorableParts, restoreParts } from './run-restore.ts';
+
+/** A drill's run: the lease it holds names its scratch space. */
+export interface DrillRunOptions extends RunOptions {
+  lease: LeaseFence;
+}
+
+/**
+ * Runs a queued drill: restores every part of its backup into scratch space named after the attempt (a database on
+ * the target's server, created by the restore; a directory under the scratch root), through the same code as a
+ * restore (decryption, the sha256 of each part, and for media each file's sha256 against the manifest as it is
+ * unpacked: media-tar-reader.ts), then checks the restored database: every table recorded at backup time is there
+ * with exactly its recorded row count, and each of the environment's SQL checks returns true. The scratch space is
+ * removed whatever happens (finally). The target's own database and media are never opened.
+ *
+ * Resolves to the drill as it ended, `succeeded` or `failed` (with what failed in `error`); the backup's proof is
+ * recorded either way. Rejects only when the run was stopped (cancelled, given back) or the state failed.
+ */
+export async function runDrill(ctx: EngineContext, drillId: string, options: DrillRunOptions): Promise<Drill> {
+  const drill = await ctx.catalog.drills.get(drillId);
+  const startedAt = ctx.clock();
+  await ctx.catalog.drills.update(drill.id, { status: 'running', startedAt, error: null });
+  const scratch: ScratchSpace[] = [];
+  let failure: string | undefined;
+  try {
+    failure = await restoreAndCheck(
+      ctx,
+      drill,
+      drillScratchName(options.lease.operationId, options.lease.generation),
+      scratch,
+      options,
+    );
+  } catch (error) {
+    if (options.signal?.aborted) {
+      // Cancelled: the drill ends so. Given back (a shutdown, a lost lease): the next attempt runs it again.
+      if (!options.abandoned?.()) {
+        await ctx.catalog.drills.update(drill.id, {
+          status: 'cancelled',
+          finishedAt: ctx.clock(),
+          error: reasonOf(options.signal.reason),
+        });
+      }
+      throw options.signal.reason ?? error;
+    }
+    failure = reasonOf(error);
+  } finally {
+    for (const space of scratch) {
+      await removeScratch(space).catch((error: unknown) =>
+        ctx.log(`drill ${drill.id}: could not remove ${describeScratch(space)}: ${reasonOf(error)}`),
+      );
+    }
+  }
+  const finishedAt = ctx.clock();
+  const seconds = Math.round((finishedAt.getTime() - startedAt.getTime()) / 100) / 10;
+  await options.fence?.();
+  await ctx.catalog.drills.update(drill.id, {
+    status: failure === undefined ? 'succeeded' : 'failed',
+    finishedAt,
+    seconds,
+    error: failure ?? null,
+  });
+  if (await ctx.catalog.findBackup(drill.backupId)) {
+    await ctx.catalog.recordProof(drill.backupId, finishedAt, seconds, failure ?? null);
+  }
+  ctx.log(
+    failure === undefined
+      ? `drill ${drill.id}: backup ${drill.backupId} proven restorable in ${seconds} s`
+      : `drill ${drill.id} of backup ${drill.backupId} failed: ${failure}`,
+  );
+  return ctx.catalog.drills.get(drill.id);
+}
+
+/** Restores into fresh scratch space (recorded in `scratch` as it is made) and checks it; resolves to what failed. */
+async function restoreAndCheck(
+  ctx: EngineContext,
+  drill: Drill,
+  name: string,
+  scratch: ScratchSpace[],
+  options: DrillRunOptions,
+): Promise<string | undefined> {
+  const backup = await ctx.catalog.findBackup(drill.backupId);
+  if (!backup) return `backup ${drill.backupId} no longer exists (deleted before the drill ran)`;
+  const target = ctx.targets.find((t) => t.app === backup.app && t.env === backup.env);
+  const parts = restorableParts(backup, backup.parts);
+  const database = parts.some((p) => p.kind === 'db') ? scratchDatabase(backup, target, name) : undefined;
+  let directory: string | undefined;
+  if (database !== undefined) scratch.push({ kind: 'database', url: database.url, name });
+  if (parts.some((p) => p.kind === 'media')) {
+    const root = drillScratchRoot(ctx);
+    scratch.push({ kind: 'directory', root, name });
+    await mkdir(join(root, name), { recursive: true });
+    // Inside the scratch directory, so that the restore's staging directory beside it is removed with it.
+    directory = join(root, name, 'media');
+  }
+  // One drill at a time per database server: the queue runs the drills of a server's lane one by one, and this lock
+  // holds also where two targets name one server differently, or another Backstop drills on it.
+  const lock = database === undefined ? undefined : await ScratchDatabase.lockServer(database.url, options.signal);
+  try {
+    // An attempt that was killed may have left this very name behind (a restart of the same attempt): start afresh.
+    for (const space of scratch.filter((s) => s.kind === 'database')) await removeScratch(space);
+    await restoreParts(
+      ctx,
+      `drill ${drill.id}`,
+      parts,
+      (kind) => (kind === 'db' ? database!.scratch.source() : new MediaDirSource({ path: directory! })),
+      options,
+    );
+    return database === undefined ? undefined : await checkDatabase(ctx, drill, backup, target, database.scratch);
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** Every recorded table with its recorded count, then each SQL check; resolves to what failed. */
+async function checkDatabase(
+  ctx: EngineContext,
+  drill: Drill,
+  backup: Backup,
+  target: Target | undefined,
+  scratch: ScratchDatabase,
+): Promise<string | undefined> {
+  const db = backup.storedParts.find((p) => p.kind === 'db')!;
+  if (db.tableRows === undefined) {
+    ctx.log(`drill ${drill.id}: backup ${backup.id} recorded no row counts (taken by an older Backstop): not compared`);
+  } else {
+    const difference = await scratch.differenceFrom(db.tableRows);
+    if (difference !== undefined) return difference;
+  }
+  for (const check of target?.drill?.checks ?? []) {
+    const failed = await scratch.failedAssertion(check);
+    if (failed !== undefined) return failed;
+  }
+  return undefined;
+}
+
+/** The scratch database of a drill, on the server of the backup's target. */
+function scratchDatabase(
+  backup: Backup,
+  target: Target | undefined,
+  name: string,
+): { url: string; scratch: ScratchDatabase } {
+  if (target?.database === undefined) {
+    const message =
+      `A drill of backup ${backup.id} restores its database onto ${targetName(backup)}'s database server, and ` +
+      `${targetName(backup)} has no database configured (any more): add it to the config, or drill another backup.`;
+    throw new BackstopError('drill-not-possible', message, { userMessage: message });
+  }
+  return { url: target.database, scratch: new ScratchDatabase(target.database, name) };
+}

@@ -1,0 +1,21 @@
+import { formatTime } from './format-units.ts';
+
+/** What drills found of a backup, as the backup records it. */
+export interface ProofFacts {
+  provenAt: Date | null;
+  proofSeconds: number | null;
+  proofError: string | null;
+}
+
+/**
+ * "proven restorable at 2026-12-05 10:25 UTC (in 42 s)", or "drill FAILED: table shop.orders: recorded 1201 rows,
+ * found 1200" (with the earlier proof, if a drill passed before); undefined when no drill has run.
+ */
+export function proofWords(backup: ProofFacts): string | undefined {
+  const proven =
+    backup.provenAt === null
+      ? undefined
+      : `proven restorable at ${formatTime(backup.provenAt)}${backup.proofSeconds === null ? '' : ` (in ${backup.proofSeconds} s)`}`;
+  if (backup.proofError === null) return proven;
+  return `drill FAILED: ${backup.proofError}${proven === undefined ? '' : ` (earlier ${proven})`}`;
+}
