@@ -6,11 +6,15 @@
  *   backstop-run.ts backup  <stateUrl> <storeDir> <identityFile> <db|media> <dbUrl|mediaDir> [compression] [uncounted]
  *   (`uncounted`: the database part without counting each table's rows, to measure what counting costs)
  *   backstop-run.ts restore <stateUrl> <storeDir> <identityFile> <backupId> <db|media> <dbUrl|mediaDir>
+ *   backstop-run.ts drill   <stateUrl> <storeDir> <identityFile> <backupId> db <dbUrl>
+ *   (a drill of a database backup: restored into a scratch database on dbUrl's server, every table's rows counted
+ *   against the recorded counts, the scratch database dropped; prints {"seconds", "status", "error"})
  */
 import { readIdentityFiles, recipientOf } from '../src/crypto/index.ts';
 import { newId } from '../src/domain/new-id.ts';
 import { type PgCompression, parsePgCompression } from '../src/domain/pg-compression.ts';
 import { queueBackup, runBackup } from '../src/engine/run-backup.ts';
+import { runDrill } from '../src/engine/run-drill.ts';
 import { queueRestore, runRestore } from '../src/engine/run-restore.ts';
 import { OperationQueue } from '../src/jobs/operation-queue.ts';
 import { defaultRetentionPolicy } from '../src/retention/retention-policy.ts';
@@ -34,6 +38,7 @@ function engineFor(kind: string, location: string, compression?: PgCompression, 
   const target = {
     app: 'bench',
     env: 'main',
+    ...(kind === 'db' && { database: location }),
     protected: false,
     schedule: 'off' as const,
     retention: defaultRetentionPolicy,
@@ -90,6 +95,16 @@ if (operation === 'backup') {
   const started = performance.now();
   await runRestore(ctx, queued.id);
   result = { seconds: (performance.now() - started) / 1000 };
+} else if (operation === 'drill') {
+  const [backupId, kind, location] = rest;
+  const ctx = engineFor(kind!, location!);
+  const drill = await ctx.catalog.drills.insert(
+    { backupId: backupId!, app: 'bench', env: 'main', requestedBy: null },
+    new Date(),
+  );
+  const started = performance.now();
+  const ended = await runDrill(ctx, drill!.id, { lease: { operationId: newId(), generation: 1 } });
+  result = { seconds: (performance.now() - started) / 1000, status: ended.status, error: ended.error };
 } else {
   throw new Error(`unknown operation ${operation}`);
 }

@@ -3,7 +3,7 @@
  * also adds the table to bench/RESULTS.md with the command that produced it.
  *
  *   node --import tsx bench/generate-data.ts [--scale S]
- *   node --import tsx bench/run.ts [--scale S] [--runs N] [--only db|media] [--record]
+ *   node --import tsx bench/run.ts [--scale S] [--runs N] [--only db|media|drill] [--record]
  *
  * Peers: `pg_dump -Fc -Z1 | age -r KEY > file` (and -Z6, each beside Backstop at the same compression), `age -d | pg_restore --single-transaction`, `tar -cf - | age -r KEY`,
  * and `restic backup` on a fresh repository (installed with apt-get when missing and allowed). Each pair runs N times,
@@ -31,9 +31,10 @@ interface Measure {
 }
 
 const { urlOf, admin } = benchPostgres(adminUrl);
-/** `--only db` or `--only media`: that half of the run alone. */
+/** `--only db`, `--only media` or `--only drill`: that part of the run alone (the database part includes the drill). */
 const only = ((index) => (index < 0 ? undefined : argv[index + 1]))(argv.indexOf('--only'));
-if (only !== undefined && only !== 'db' && only !== 'media') throw new Error('--only takes db or media');
+if (only !== undefined && only !== 'db' && only !== 'media' && only !== 'drill')
+  throw new Error('--only takes db, media or drill');
 
 /** Runs a command under GNU time; returns wall seconds, peak RSS and stdout. */
 function timed(command: string[], env: Record<string, string> = {}): Measure & { stdout: string } {
@@ -107,8 +108,8 @@ async function main(): Promise<void> {
 
   // Database backup: the same pg_dump at the same compression on both sides, at Backstop's default (gzip:1) and at
   // pg_dump's own default (gzip at level 6). The restores below read the gzip:1 pair.
-  if (only !== 'media') {
-    let lastBackup = '';
+  let lastBackup = '';
+  if (only === undefined || only === 'db') {
     for (const [compression, flag] of [
       ['gzip:1', '-Z1'],
       ['gzip:6', '-Z6'],
@@ -180,8 +181,46 @@ async function main(): Promise<void> {
     rows.push(restoreRow);
   }
 
+  // A restore drill of the gzip:1 backup: Backstop's (a scratch database on the same server, restored, every table's
+  // rows counted against the counts recorded at backup time, dropped) against the same by hand.
+  if (only === undefined || only === 'db' || only === 'drill') {
+    const peerFile = join(work, 'db.dump.age');
+    if (lastBackup === '') {
+      sh(`pg_dump -Fc -Z1 '${urlOf(databaseName)}' | age -r ${recipient} > '${peerFile}'`);
+      lastBackup = backstop(['backup', stateUrl, store, keyFile, 'db', urlOf(databaseName), 'gzip:1']).result[
+        'backupId'
+      ] as string;
+    }
+    const peerName = 'createdb + age -d | pg_restore --single-transaction + count(*) of every table + dropdb';
+    const drillRow: Row = { name: 'database restore drill', backstop: [], peers: { [peerName]: [] } };
+    const scratch = 'backstop_bench_drill_peer';
+    const countAll =
+      "psql -qAt -d '" +
+      urlOf(scratch) +
+      "' -c \"select format('select count(*) from %I.%I;', schemaname, relname) from pg_stat_user_tables\" | psql -qAt -d '" +
+      urlOf(scratch) +
+      "' > /dev/null";
+    for (let i = 0; i < runs; i++) {
+      const peer = () =>
+        drillRow.peers[peerName]!.push(
+          sh(
+            `createdb -h 127.0.0.1 -U postgres ${scratch} && age -d -i '${keyFile}' '${peerFile}' | ` +
+              `pg_restore --single-transaction --no-owner --no-acl -d '${urlOf(scratch)}' && ${countAll} && ` +
+              `dropdb -h 127.0.0.1 -U postgres ${scratch}`,
+          ),
+        );
+      const ours = () => {
+        const measure = backstop(['drill', stateUrl, store, keyFile, lastBackup, 'db', urlOf(databaseName)]);
+        if (measure.result['status'] !== 'succeeded') throw new Error(`the drill failed: ${measure.result['error']}`);
+        drillRow.backstop.push(measure);
+      };
+      for (const step of i % 2 === 0 ? [peer, ours] : [ours, peer]) step();
+    }
+    rows.push(drillRow);
+  }
+
   // Media backups of the three trees.
-  for (const tree of only === 'db' ? [] : ['media-large', 'media-small', 'media-huge']) {
+  for (const tree of only === 'db' || only === 'drill' ? [] : ['media-large', 'media-small', 'media-huge']) {
     const dir = join(dataDir, tree);
     const row: Row = { name: `${tree} backup`, backstop: [], peers: { 'tar -cf - | age': [] } };
     if (hasRestic) row.peers['restic backup (fresh repo)'] = [];
