@@ -42,6 +42,8 @@ export async function runDrill(ctx: EngineContext, drillId: string, options: Dri
       scratch,
       options,
     );
+    // Cancelled while its checks ran: it proves nothing (a check cut short must not read as passed or failed).
+    options.signal?.throwIfAborted();
   } catch (error) {
     if (options.signal?.aborted) {
       // Cancelled: the drill ends so. Given back (a shutdown, a lost lease): the next attempt runs it again.
@@ -117,7 +119,9 @@ async function restoreAndCheck(
       (kind) => (kind === 'db' ? database!.scratch.source() : new MediaDirSource({ path: directory! })),
       options,
     );
-    return database === undefined ? undefined : await checkDatabase(ctx, drill, backup, target, database.scratch);
+    return database === undefined
+      ? undefined
+      : await checkDatabase(ctx, drill, backup, target, database.scratch, options.signal);
   } finally {
     await lock?.release();
   }
@@ -130,16 +134,17 @@ async function checkDatabase(
   backup: Backup,
   target: Target | undefined,
   scratch: ScratchDatabase,
+  signal: AbortSignal | undefined,
 ): Promise<string | undefined> {
   const db = backup.storedParts.find((p) => p.kind === 'db')!;
   if (db.tableRows === undefined) {
     ctx.log(`drill ${drill.id}: backup ${backup.id} recorded no row counts (taken by an older Backstop): not compared`);
   } else {
-    const difference = await scratch.differenceFrom(db.tableRows);
+    const difference = await scratch.differenceFrom(db.tableRows, signal);
     if (difference !== undefined) return difference;
   }
   for (const check of target?.drill?.checks ?? []) {
-    const failed = await scratch.failedAssertion(check);
+    const failed = await scratch.failedAssertion(check, signal);
     if (failed !== undefined) return failed;
   }
   return undefined;

@@ -90,11 +90,13 @@ export class ScratchDatabase {
    * exactly its count. Resolves to the first difference in words ("table public.orders: recorded 1200 rows, found
    * 1199"), or undefined when all agree.
    */
-  async differenceFrom(recorded: Readonly<Record<string, number>>): Promise<string | undefined> {
+  async differenceFrom(recorded: Readonly<Record<string, number>>, signal?: AbortSignal): Promise<string | undefined> {
     const client = await this.#scratch.connect();
+    const stop = cancelOnAbort(client, this.#scratch, signal);
     try {
       const present = new Set((await client.query<{ name: string }>(DUMPED_TABLES_QUERY)).rows.map((r) => r.name));
       for (const [table, rows] of Object.entries(recorded)) {
+        signal?.throwIfAborted();
         if (!present.has(table)) return `table ${table}: recorded ${rows} rows, but the restore has no such table`;
         // The name was written by format('%I.%I') at backup time, quoted as SQL needs; it exists, as checked above.
         const found = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
@@ -102,6 +104,7 @@ export class ScratchDatabase {
       }
       return undefined;
     } finally {
+      stop();
       await client.end();
     }
   }
@@ -110,9 +113,10 @@ export class ScratchDatabase {
    * Runs one SQL assertion from the config in a read-only transaction: it passes when its first row's first column
    * is true. Resolves to why it failed, or undefined when it passed.
    */
-  async failedAssertion(query: string): Promise<string | undefined> {
+  async failedAssertion(query: string, signal?: AbortSignal): Promise<string | undefined> {
     const client = await this.#scratch.connect();
     client.on('error', () => undefined);
+    const stop = cancelOnAbort(client, this.#scratch, signal);
     try {
       await client.query('BEGIN READ ONLY');
       await client.query(`SET LOCAL statement_timeout = ${ASSERTION_TIMEOUT_MS}`);
@@ -121,8 +125,11 @@ export class ScratchDatabase {
       if (value === true) return undefined;
       return `check "${query}" returned ${value === undefined ? 'no row' : JSON.stringify(value)}, not true`;
     } catch (error) {
+      // Stopped on purpose: the drill is cancelled, not failed by its check.
+      signal?.throwIfAborted();
       return `check "${query}" failed: ${this.#scratch.redact(reasonOf(error))}`;
     } finally {
+      stop();
       await client.end().catch(() => undefined);
     }
   }
@@ -151,4 +158,28 @@ export class ScratchDatabase {
 /** A session on the server's maintenance database, to list, create and drop databases. */
 function connectToServer(connection: PgConnection): Promise<pg.Client> {
   return connection.connect('postgres').catch(() => connection.connect('template1'));
+}
+
+/**
+ * While `signal` has not aborted, nothing; once it does, asks the server to cancel what `client` is running (a check
+ * may sleep or scan for its whole 60 s: a cancelled drill must not wait for it). Returns what stops listening.
+ */
+function cancelOnAbort(client: pg.Client, connection: PgConnection, signal: AbortSignal | undefined): () => void {
+  if (signal === undefined) return () => {};
+  const processId = (client as unknown as { processID?: number }).processID;
+  const cancel = () => {
+    if (processId === undefined) return;
+    void connection
+      .connect()
+      .then(async (other) => {
+        try {
+          await other.query('SELECT pg_catalog.pg_cancel_backend($1)', [processId]);
+        } finally {
+          await other.end();
+        }
+      })
+      .catch(() => undefined);
+  };
+  signal.addEventListener('abort', cancel, { once: true });
+  return () => signal.removeEventListener('abort', cancel);
 }

@@ -237,6 +237,36 @@ describe('what a drill checks', () => {
     }
   }, 120_000);
 
+  test('a drill cancelled while a check runs ends cancelled at once, proving nothing', async () => {
+    const taken = await backup();
+    (live as { drill?: Target['drill'] }).drill = { checks: ['select pg_sleep(120) is not null'], schedule: 'off' };
+    try {
+      const { drill: queued, operation } = await drillBackup(engine.ctx, operator, { backupId: taken.id });
+      const running = engineWorker(engine.ctx).runOnce({ id: operation.id });
+      // The check is under way on the scratch database.
+      await vi.waitFor(
+        async () => {
+          const sleeping = await sql(
+            database.url,
+            "select pid from pg_stat_activity where query like 'select pg_sleep(120)%' and datname like 'backstop_drill_%'",
+          );
+          expect(sleeping).toHaveLength(1);
+        },
+        { timeout: 60_000, interval: 20 },
+      );
+      await cancelOperation(engine.ctx, queued.id, 'cli:test');
+      await running; // well before the check's 120 s (or its 60 s limit): the test's own time limit would fail first
+      expect(await engine.ctx.catalog.drills.get(queued.id)).toMatchObject({
+        status: 'cancelled',
+        error: 'cancelled by cli:test',
+      });
+      expect(await engine.ctx.catalog.getBackup(taken.id)).toMatchObject({ provenAt: null, proofError: null });
+      expect(await scratchDatabasesOf([operation.id])).toEqual([]);
+    } finally {
+      delete (live as { drill?: Target['drill'] }).drill;
+    }
+  }, 50_000);
+
   test('a check that fails to run fails the drill with the database error', async () => {
     const taken = await backup();
     (live as { drill?: Target['drill'] }).drill = {
