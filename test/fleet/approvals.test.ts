@@ -297,14 +297,19 @@ describe('two serve hosts with Slack: an approval clicked on both while one is p
           },
           90_000,
         );
+        // The restore's row ends first, then its operation's (the worker records the outcome, then gives the
+        // operation up): wait for both.
         await fleet.waitFor(
-          'the restore to end',
+          'the restore and its operation to end',
           async () => {
-            const [row] = await fleet.query<{ status: string }>(
-              'select s.status from restore_requests r join restores s on s.id = r.restore_id where r.id = $1',
+            const [row] = await fleet.query<{ status: string; operation: string | null }>(
+              `select s.status, o.status as operation from restore_requests r join restores s on s.id = r.restore_id
+               left join operations o on o.kind = 'restore' and o.subject_id = s.id where r.id = $1`,
               [requestId],
             );
-            return row?.status === 'succeeded' || row?.status === 'failed' ? true : undefined;
+            const ended = (status: string | null | undefined) =>
+              status === 'succeeded' || status === 'failed' || status === 'cancelled';
+            return ended(row?.status) && ended(row?.operation) ? true : undefined;
           },
           90_000,
         );
