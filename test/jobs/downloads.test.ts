@@ -165,7 +165,10 @@ describe.each<StoreKind>(['directory', 's3'])('downloads on the %s store', (stor
     // An altered link is refused; after the lifetime every link is refused and the files are deleted.
     if (storeKind === 'directory') {
       const url = fetchable(download.links[0]!.url);
-      const altered = `${url.slice(0, -3)}${url.endsWith('A') ? 'B' : 'A'}${url.slice(-2)}`;
+      // The character replaced is the one tested: a link whose third-last character is already 'A' must still change.
+      const replaced = url.at(-3) === 'A' ? 'B' : 'A';
+      const altered = `${url.slice(0, -3)}${replaced}${url.slice(-2)}`;
+      expect(altered).not.toBe(url);
       expect((await fetch(altered)).status).toBe(403);
     }
     // Whoever serves a link judges its age by their own clock: Backstop's route (the directory store) by the engine's,
