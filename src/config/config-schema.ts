@@ -239,10 +239,19 @@ const codeVersion = z.union(
 
 /**
  * `drill:` restore drills of an environment's backups: `checks`, SQL assertions each drill runs in the restored scratch
- * database (each must return true); `cron` and `timezone`, when drills run on their own (none without `cron`).
+ * database (each must return true); `cron` and `timezone`, when drills run on their own (none without `cron`);
+ * `server`, a PostgreSQL URL whose server holds the scratch databases instead of the target's own. `drill: off` is the
+ * same as no `drill:` (drills by hand only, no checks).
  */
-const drill = z.strictObject(
+const drillSettings = z.strictObject(
   {
+    server: z
+      .string()
+      .regex(
+        /^postgres(ql)?:\/\//,
+        'write a postgres:// URL of the server drills restore onto (its role needs CREATEDB)',
+      )
+      .optional(),
     cron: z
       .string()
       .superRefine((expression, ctx) => {
@@ -257,10 +266,15 @@ const drill = z.strictObject(
   },
   {
     error:
-      'drill is { cron, timezone, checks } (each optional, e.g. { cron: "0 5 * * 0", timezone: UTC, checks: ' +
-      '["select count(*) > 0 from auth_user"] })',
+      'drill is off or { cron, timezone, checks, server } (each optional, e.g. { cron: "0 5 * * 0", timezone: UTC, ' +
+      'checks: ["select count(*) > 0 from auth_user"] })',
   },
 );
+const drill = z.union([z.literal('off'), drillSettings], {
+  error:
+    'drill is off or { cron, timezone, checks, server } (each optional, e.g. { cron: "0 5 * * 0", timezone: UTC, ' +
+    'checks: ["select count(*) > 0 from auth_user"] })',
+});
 
 const environment = z
   .strictObject({
@@ -283,9 +297,13 @@ const environment = z
     /** Restore drills: SQL checks, and a schedule (off unless a cron is given). */
     drill: drill.optional(),
   })
-  .refine((env) => env.drill?.checks === undefined || env.database !== undefined, {
+  .refine((env) => env.drill === 'off' || env.drill?.checks === undefined || env.database !== undefined, {
     message: 'drill checks run in the restored database, and this environment has no database: remove them',
     path: ['drill', 'checks'],
+  })
+  .refine((env) => env.drill === 'off' || env.drill?.server === undefined || env.database !== undefined, {
+    message: 'a drill server holds restored databases, and this environment has no database: remove it',
+    path: ['drill', 'server'],
   })
   .refine((env) => env.compression === undefined || env.compressionLevel === undefined, {
     message: 'write compression or compressionLevel (its older name), not both',

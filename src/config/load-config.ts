@@ -196,9 +196,13 @@ function resolveConfig(file: ConfigFile, path: string | undefined, options: Load
       if (envConfig.excludeTableData !== undefined && envConfig.excludeTableData.length > 0)
         target.excludeTableData = envConfig.excludeTableData;
       if (envConfig.codeVersion !== undefined) target.codeVersion = envConfig.codeVersion;
-      if (envConfig.drill !== undefined) {
-        const { cron, timezone, checks = [] } = envConfig.drill;
-        target.drill = { checks, schedule: cron === undefined ? 'off' : { cron, timezone } };
+      if (envConfig.drill !== undefined && envConfig.drill !== 'off') {
+        const { cron, timezone, checks = [], server } = envConfig.drill;
+        target.drill = {
+          checks,
+          schedule: cron === undefined ? 'off' : { cron, timezone },
+          ...(server !== undefined && { server }),
+        };
       }
       targets.push(target);
     }

@@ -30,6 +30,8 @@ export interface DrillSettings {
   /** SQL queries run in the restored scratch database; each must return true. */
   checks: readonly string[];
   schedule: 'off' | { cron: string; timezone: string };
+  /** A PostgreSQL URL whose server holds the drills' scratch databases, instead of the target's own server. */
+  server?: string;
 }
 
 /** One application environment, `shop/live`. */
@@ -50,6 +52,14 @@ export interface Target {
   drill?: DrillSettings;
   /** What to keep of this target's backups: the environment's policy, else the app's, else the defaults. */
   retention: RetentionPolicy;
+}
+
+/**
+ * The PostgreSQL URL drills of `target` restore onto: its drill server when configured, else its own database's
+ * server (the scratch database is named by the drill; the URL's database is only where to connect first).
+ */
+export function drillServerUrl(target: Pick<Target, 'database' | 'drill'> | undefined): string | undefined {
+  return target?.drill?.server ?? target?.database;
 }
 
 /** `shop/live`. */

@@ -5,7 +5,7 @@ import type { Backup } from '../domain/backup.ts';
 import { type Drill, drillScratchName } from '../domain/drill.ts';
 import type { LeaseFence } from '../domain/lease-fence.ts';
 import { reasonOf } from '../domain/reason-of.ts';
-import { type Target, targetName } from '../domain/target.ts';
+import { drillServerUrl, type Target, targetName } from '../domain/target.ts';
 import { MediaDirSource } from '../sources/media-dir-source.ts';
 import { ScratchDatabase } from '../sources/pg-scratch-database.ts';
 import { describeScratch, drillScratchRoot, removeScratch, type ScratchSpace } from './drill-scratch.ts';
@@ -110,6 +110,8 @@ async function restoreAndCheck(
   // holds also where two targets name one server differently, or another Backstop drills on it.
   const lock = database === undefined ? undefined : await ScratchDatabase.lockServer(database.url, options.signal);
   try {
+    const refusal = await database?.scratch.refusalToCreate();
+    if (refusal !== undefined) return refusal;
     // An attempt that was killed may have left this very name behind (a restart of the same attempt): start afresh.
     for (const space of scratch.filter((s) => s.kind === 'database')) await removeScratch(space);
     await restoreParts(
@@ -127,7 +129,13 @@ async function restoreAndCheck(
   }
 }
 
-/** Every recorded table with its recorded count, then each SQL check; resolves to what failed. */
+/** How many failures a drill's error lists one by one; the rest are counted. */
+const FAILURES_LISTED = 5;
+
+/**
+ * Every recorded table with its recorded count, then every SQL check (all of them, so that one drill tells all that
+ * is wrong); resolves to what failed, or undefined when everything held.
+ */
 async function checkDatabase(
   ctx: EngineContext,
   drill: Drill,
@@ -136,31 +144,39 @@ async function checkDatabase(
   scratch: ScratchDatabase,
   signal: AbortSignal | undefined,
 ): Promise<string | undefined> {
+  const failures: string[] = [];
   const db = backup.storedParts.find((p) => p.kind === 'db')!;
   if (db.tableRows === undefined) {
     ctx.log(`drill ${drill.id}: backup ${backup.id} recorded no row counts (taken by an older Backstop): not compared`);
   } else {
-    const difference = await scratch.differenceFrom(db.tableRows, signal);
-    if (difference !== undefined) return difference;
+    const differences = await scratch.differencesFrom(db.tableRows, signal);
+    failures.push(...differences);
+    const tables = Object.keys(db.tableRows).length;
+    if (differences.length === 0) ctx.log(`drill ${drill.id}: all ${tables} tables have their recorded row counts`);
   }
   for (const check of target?.drill?.checks ?? []) {
     const failed = await scratch.failedAssertion(check, signal);
-    if (failed !== undefined) return failed;
+    if (failed === undefined) ctx.log(`drill ${drill.id}: check "${check}" holds`);
+    else failures.push(failed);
   }
-  return undefined;
+  if (failures.length <= 1) return failures[0];
+  const listed = failures.slice(0, FAILURES_LISTED).join('; ');
+  const more = failures.length - FAILURES_LISTED;
+  return `${failures.length} checks failed: ${listed}${more > 0 ? `; and ${more} more` : ''}`;
 }
 
-/** The scratch database of a drill, on the server of the backup's target. */
+/** The scratch database of a drill, on the target's drill server, else on the target's own database server. */
 function scratchDatabase(
   backup: Backup,
   target: Target | undefined,
   name: string,
 ): { url: string; scratch: ScratchDatabase } {
-  if (target?.database === undefined) {
+  const server = drillServerUrl(target);
+  if (server === undefined) {
     const message =
       `A drill of backup ${backup.id} restores its database onto ${targetName(backup)}'s database server, and ` +
       `${targetName(backup)} has no database configured (any more): add it to the config, or drill another backup.`;
     throw new BackstopError('drill-not-possible', message, { userMessage: message });
   }
-  return { url: target.database, scratch: new ScratchDatabase(target.database, name) };
+  return { url: server, scratch: new ScratchDatabase(server, name) };
 }

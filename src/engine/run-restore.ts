@@ -186,8 +186,31 @@ async function restorePart(
     // A source reports a failed input as its own failure; the reading side (a damaged object, a failing store)
     // is the cause a person must act on. A reading side that only stopped because the source gave up is not.
     const stoppedBySource = (readError as { code?: string } | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
-    throw readError !== undefined && !stoppedBySource ? readError : error;
+    throw namingPart(readError !== undefined && !stoppedBySource ? readError : error, part);
   }
+}
+
+/** The decryption errors that say the stored object itself is at fault (or the key): the part is named in them. */
+const STORED_OBJECT_ERRORS = new Set(['decrypt-corrupt', 'decrypt-truncated', 'decrypt-no-identity']);
+
+/**
+ * A decryption error of `part` made to name the part and its object, so that a restore or drill of several parts
+ * says which one is damaged. An X25519 header that no identity opens reads like a wrong key, and is one unless the
+ * header was damaged: the message says how to tell the two apart.
+ */
+function namingPart(error: unknown, part: BackupPart): unknown {
+  if (!(error instanceof BackstopError) || !STORED_OBJECT_ERRORS.has(error.code)) return error;
+  const what = `The ${part.kind} part (${part.key})`;
+  let userMessage = `${what} cannot be restored: ${reasonOf(error)}`;
+  if (error.code === 'decrypt-no-identity') {
+    userMessage +=
+      " If the same identities restore other backups taken with the same key, this object's header is damaged: " +
+      'run verify on the backup, and take a new one.';
+  }
+  return new BackstopError(error.code, `${part.kind} part ${part.key}: ${error.message}`, {
+    userMessage,
+    cause: error,
+  });
 }
 
 /** The stored parts a restore of `parts` needs; an error names what the backup lacks. */

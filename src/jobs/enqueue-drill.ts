@@ -2,20 +2,20 @@ import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup } from '../domain/backup.ts';
 import type { Drill } from '../domain/drill.ts';
 import type { Operation } from '../domain/operation.ts';
-import { type Target, targetName } from '../domain/target.ts';
+import { drillServerUrl, type Target, targetName } from '../domain/target.ts';
 import { ScratchDatabase } from '../sources/pg-scratch-database.ts';
 import type { JobsContext } from './jobs-context.ts';
 
 /**
- * The queue lane drills of `backup` run in: `drill:<host>:<port>` of its target's database server, or
+ * The queue lane drills of `backup` run in: `drill:<host>:<port>` of the server its drills restore onto (the target's
+ * drill server, else its own database server), or
  * `drill:<app>/<env>` for a backup without a database. The queue runs one operation of a lane at a time, in order,
  * across every instance: so one drill at a time per database server (a drill loads the server as a restore does), and
  * never in the target's own lane, so a drill, however long, never holds up the target's backups and restores.
  */
 export function drillLane(backup: Pick<Backup, 'app' | 'env' | 'parts'>, target: Target | undefined): string {
-  if (backup.parts.includes('db') && target?.database !== undefined) {
-    return `drill:${ScratchDatabase.serverOf(target.database)}`;
-  }
+  const server = drillServerUrl(target);
+  if (backup.parts.includes('db') && server !== undefined) return `drill:${ScratchDatabase.serverOf(server)}`;
   return `drill:${targetName(backup)}`;
 }
 
@@ -33,10 +33,10 @@ export async function enqueueDrill(
     throw new BackstopError('backup-not-restorable', message, { userMessage: message });
   }
   const target = ctx.targets.find((t) => t.app === backup.app && t.env === backup.env);
-  if (backup.parts.includes('db') && target?.database === undefined) {
+  if (backup.parts.includes('db') && drillServerUrl(target) === undefined) {
     const message =
-      `A drill restores the database onto ${targetName(backup)}'s database server, and ${targetName(backup)} has no ` +
-      'database configured: add it to the config first.';
+      `A drill restores the database onto ${targetName(backup)}'s database server (or its drill.server), and ` +
+      `${targetName(backup)} has no database configured: add it to the config first.`;
     throw new BackstopError('drill-not-possible', message, { userMessage: message });
   }
   const queued = await ctx.catalog.transaction(async (catalog, db) => {

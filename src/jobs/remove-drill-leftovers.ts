@@ -13,7 +13,9 @@ import type { JobsContext } from './jobs-context.ts';
  * looked at again next time.
  */
 export async function removeDrillLeftovers(ctx: JobsContext, databaseUrls?: readonly string[]): Promise<number> {
-  const urls = databaseUrls ?? ctx.targets.flatMap((t) => (t.database === undefined ? [] : [t.database]));
+  const urls =
+    databaseUrls ??
+    ctx.targets.flatMap((t) => [t.database, t.drill?.server].filter((url): url is string => url !== undefined));
   const found = await findDrillScratch(ctx, urls, (server, error) =>
     ctx.log(`could not look for drill scratch databases on ${server}: ${reasonOf(error)}`),
   );

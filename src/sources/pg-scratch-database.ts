@@ -75,6 +75,29 @@ export class ScratchDatabase {
     return { release: () => client.end().catch(() => undefined) };
   }
 
+  /**
+   * Why the URL's role may not create the scratch database on its server, in words that say what to do; undefined
+   * when it may (it has CREATEDB or is a superuser). Asked before restoring, so that a drill without the right fails
+   * at once, saying so, rather than with the advice a restore gives (create the database by hand first).
+   */
+  async refusalToCreate(): Promise<string | undefined> {
+    const client = await connectToServer(this.#server);
+    try {
+      const { rows } = await client.query<{ may: boolean }>(
+        'SELECT rolcreatedb OR rolsuper AS may FROM pg_catalog.pg_roles WHERE rolname = current_user',
+      );
+      if (rows[0]?.may === true) return undefined;
+      const user = this.#server.user;
+      return (
+        `${user} may not create databases on ${this.#server.server}, and a drill restores into a scratch database ` +
+        `it creates there (${this.name}); nothing was restored. Give the role the right (ALTER ROLE "${user}" ` +
+        'CREATEDB), or set drill.server to a PostgreSQL URL whose role may create databases'
+      );
+    } finally {
+      await client.end();
+    }
+  }
+
   /** The database as a Source to restore into (it is created if it does not exist). */
   source(): PostgresSource {
     return new PostgresSource({
@@ -87,22 +110,26 @@ export class ScratchDatabase {
 
   /**
    * Compares the restored tables with the counts recorded at backup time: every recorded table must exist with
-   * exactly its count. Resolves to the first difference in words ("table public.orders: recorded 1200 rows, found
-   * 1199"), or undefined when all agree.
+   * exactly its count. Resolves to every difference in words, in table order ("table public.orders: recorded 1200
+   * rows, found 1199"), empty when all agree.
    */
-  async differenceFrom(recorded: Readonly<Record<string, number>>, signal?: AbortSignal): Promise<string | undefined> {
+  async differencesFrom(recorded: Readonly<Record<string, number>>, signal?: AbortSignal): Promise<string[]> {
     const client = await this.#scratch.connect();
     const stop = cancelOnAbort(client, this.#scratch, signal);
+    const differences: string[] = [];
     try {
       const present = new Set((await client.query<{ name: string }>(DUMPED_TABLES_QUERY)).rows.map((r) => r.name));
       for (const [table, rows] of Object.entries(recorded)) {
         signal?.throwIfAborted();
-        if (!present.has(table)) return `table ${table}: recorded ${rows} rows, but the restore has no such table`;
+        if (!present.has(table)) {
+          differences.push(`table ${table}: recorded ${rows} rows, but the restore has no such table`);
+          continue;
+        }
         // The name was written by format('%I.%I') at backup time, quoted as SQL needs; it exists, as checked above.
         const found = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
-        if (found !== rows) return `table ${table}: recorded ${rows} rows, found ${found}`;
+        if (found !== rows) differences.push(`table ${table}: recorded ${rows} rows, found ${found}`);
       }
-      return undefined;
+      return differences;
     } finally {
       stop();
       await client.end();
@@ -110,8 +137,9 @@ export class ScratchDatabase {
   }
 
   /**
-   * Runs one SQL assertion from the config in a read-only transaction: it passes when its first row's first column
-   * is true. Resolves to why it failed, or undefined when it passed.
+   * Runs one SQL assertion from the config in a read-only transaction, as one statement (the extended protocol takes
+   * no more): it passes when it returns at least one row and every value it returns is true, so that neither an
+   * empty result nor a later false row passes unseen. Resolves to why it failed, or undefined when it passed.
    */
   async failedAssertion(query: string, signal?: AbortSignal): Promise<string | undefined> {
     const client = await this.#scratch.connect();
@@ -120,13 +148,21 @@ export class ScratchDatabase {
     try {
       await client.query('BEGIN READ ONLY');
       await client.query(`SET LOCAL statement_timeout = ${ASSERTION_TIMEOUT_MS}`);
-      const result = await client.query({ text: query, rowMode: 'array' });
-      const value = (result.rows[0] as unknown[] | undefined)?.[0];
-      if (value === true) return undefined;
-      return `check "${query}" returned ${value === undefined ? 'no row' : JSON.stringify(value)}, not true`;
+      // queryMode is pg's (8.11 and later), not yet in its type definitions.
+      const oneStatement = { text: query, rowMode: 'array', queryMode: 'extended' } as pg.QueryArrayConfig;
+      const result = await client.query(oneStatement);
+      const rows = result.rows as unknown[][];
+      if (rows.length === 0) return `check "${query}" returned no row, not true`;
+      const notTrue = rows.flat().find((value) => value !== true);
+      if (notTrue === undefined && rows.every((row) => row.length > 0)) return undefined;
+      const shown = notTrue === undefined ? 'no value' : JSON.stringify(notTrue);
+      return `check "${query}" returned ${shown}${rows.length > 1 || rows[0]!.length > 1 ? ' among its values' : ''}, not true`;
     } catch (error) {
       // Stopped on purpose: the drill is cancelled, not failed by its check.
       signal?.throwIfAborted();
+      if ((error as { code?: string }).code === '42601' && /multiple commands/.test(reasonOf(error))) {
+        return `check "${query}" is several statements: write each as a check of its own (one SELECT that returns true)`;
+      }
       return `check "${query}" failed: ${this.#scratch.redact(reasonOf(error))}`;
     } finally {
       stop();

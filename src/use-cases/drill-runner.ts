@@ -2,6 +2,7 @@ import { BackstopError } from '../domain/backstop-error.ts';
 import type { Drill } from '../domain/drill.ts';
 import type { NewEvent } from '../domain/events.ts';
 import { reasonOf } from '../domain/reason-of.ts';
+import { drillServerUrl, type Target } from '../domain/target.ts';
 import { runDrill } from '../engine/run-drill.ts';
 import type { JobsContext } from '../jobs/jobs-context.ts';
 import { removeDrillLeftovers } from '../jobs/remove-drill-leftovers.ts';
@@ -17,7 +18,7 @@ export function drillRunner(ctx: JobsContext): OperationRunner {
     async run(operation, options) {
       const drill = await ctx.catalog.drills.get(operation.subjectId);
       const target = ctx.targets.find((t) => t.app === drill.app && t.env === drill.env);
-      await removeDrillLeftovers(ctx, target?.database === undefined ? [] : [target.database]);
+      await removeDrillLeftovers(ctx, drillServers(target));
       const ended = await runDrill(ctx, drill.id, options);
       if (ended.status === 'failed') {
         // Deleted meanwhile (a prune that checked for drills just before this one was queued): nothing to alert on.
@@ -37,7 +38,7 @@ export function drillRunner(ctx: JobsContext): OperationRunner {
     async abandon(operation, reason) {
       const drill = await ctx.catalog.drills.find(operation.subjectId);
       const target = drill && ctx.targets.find((t) => t.app === drill.app && t.env === drill.env);
-      await removeDrillLeftovers(ctx, target?.database === undefined ? [] : [target.database]).catch((error: unknown) =>
+      await removeDrillLeftovers(ctx, drillServers(target)).catch((error: unknown) =>
         ctx.log(`drill ${operation.subjectId}: ${reasonOf(error)}`),
       );
       if (!drill || ['succeeded', 'failed', 'cancelled'].includes(drill.status)) return;
@@ -53,24 +54,35 @@ export function drillRunner(ctx: JobsContext): OperationRunner {
   };
 }
 
+/** The server a target's drills restore onto, as a list (none without a database). */
+function drillServers(target: Target | undefined): string[] {
+  const server = drillServerUrl(target);
+  return server === undefined ? [] : [server];
+}
+
 /** What a person does about a failed drill, from what failed. */
 export function drillFailureHint(drill: Drill): string {
   const reason = drill.error ?? '';
   const again = `drill it again with: backstop drill ${drill.backupId}`;
-  if (/^table .*recorded \d+ rows/.test(reason)) {
+  if (/\btable .*recorded \d+ rows/.test(reason)) {
     return (
       `The restored database does not hold what the backup recorded. Do not rely on backup ${drill.backupId}: ` +
       `take a new backup (backstop create ${drill.app}/${drill.env}), drill it, and look at what changed (pg_restore --list).`
     );
   }
-  if (/^check "/.test(reason)) {
+  if (/\bcheck "/.test(reason)) {
     return `An SQL check under apps.${drill.app}.environments.${drill.env}.drill.checks did not hold in the restored copy: look at the check and at backup ${drill.backupId} (backstop show ${drill.backupId}), then ${again}.`;
   }
   if (/sha256|decrypt|authenticat|damaged|truncated|manifest/i.test(reason)) {
     return `The stored backup is damaged: verify it (backstop verify ${drill.backupId}), take a new backup, and check the storage.`;
   }
   if (/may not create|permission denied|createdb/i.test(reason)) {
-    return `A drill creates a scratch database on the target's server: give the role of ${drill.app}/${drill.env}'s database URL the CREATEDB right, then ${again}.`;
+    return (
+      `A drill creates a scratch database (backstop_drill_...) on the target's database server, or on its drill ` +
+      `server when apps.${drill.app}.environments.${drill.env}.drill.server is set: give the role of that URL the ` +
+      `CREATEDB right (ALTER ROLE <role> CREATEDB), or set drill.server to a server where it may create databases, ` +
+      `then ${again}.`
+    );
   }
   return `Fix the cause named in the reason, then ${again}.`;
 }

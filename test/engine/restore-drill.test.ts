@@ -141,7 +141,8 @@ describe.each<StoreKind>(['directory', 's3'])('restore drills on the %s store', 
     await tamper(store, taken.storedParts.find((p) => p.kind === 'media')!.key);
     const { drill: ended, operation } = await drill({ backupId: taken.id });
     expect(ended.status).toBe('failed');
-    expect(ended.error).toMatch(/damaged|authenticat|corrupt/i);
+    // Which part is damaged is named: a drill restores several.
+    expect(ended.error).toMatch(/^The media part \(\S+media\S*\) cannot be restored: .*(damaged|authenticat|corrupt)/i);
     expect(operation.status).toBe('failed');
     const recorded = await engine.ctx.catalog.getBackup(taken.id);
     expect(recorded.proofError).toBe(ended.error);
@@ -151,6 +152,57 @@ describe.each<StoreKind>(['directory', 's3'])('restore drills on the %s store', 
     const events = await engine.ctx.events.list({ types: ['drill.failed'] });
     expect(events.at(-1)).toMatchObject({ subjectId: ended.id, data: { backupId: taken.id } });
   }, 120_000);
+});
+
+describe('a drill of a backup whose database object has a damaged header', () => {
+  let engine: TestEngine;
+  let store: Store;
+  let database: { name: string; url: string };
+  let workDir: string;
+  let cleanupStore: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ store, cleanup: cleanupStore } = await makeStore('directory'));
+    workDir = mkdtempSync(join(tmpdir(), 'backstop-drill-header-'));
+    database = await createDatabase('header');
+    await fill(database.url, join(workDir, 'media'));
+    const live = target('shop', 'live', { database: database.url });
+    engine = await makeEngine({ store, targets: [live], drillScratchDir: join(workDir, 'drills') });
+  }, 60_000);
+
+  afterAll(async () => {
+    await engine?.close();
+    await dropDatabase(database.name);
+    await cleanupStore?.();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('fails naming the part, and says how a damaged header differs from a wrong key', async () => {
+    const queued = await queueBackup(engine.ctx, {
+      app: 'shop',
+      env: 'live',
+      trigger: 'on-demand',
+      parts: 'db',
+      note: null,
+      requestedBy: 'test',
+    });
+    const taken = await runBackup(engine.ctx, queued.id);
+    const key = taken.storedParts.find((p) => p.kind === 'db')!.key;
+    // The X25519 stanza's body (the wrapped file key) is the header's third line: one character of it changed.
+    const bytes = await buffer(await store.read(key));
+    const body = bytes.indexOf('\n', bytes.indexOf('\n') + 1) + 5;
+    bytes[body] = bytes[body] === 0x41 ? 0x42 : 0x41;
+    await store.write(key, Readable.from([bytes]));
+    const { drill: asked, operation } = await drillBackup(engine.ctx, operator, { backupId: taken.id });
+    await engineWorker(engine.ctx).runOnce({ id: operation.id });
+    const ended = await engine.ctx.catalog.drills.get(asked.id);
+    expect(ended.status).toBe('failed');
+    expect(ended.error).toMatch(
+      new RegExp(`^The db part \\(${key}\\) cannot be restored: The identity cannot decrypt`),
+    );
+    expect(ended.error).toMatch(/this object's header is damaged: run verify on the backup/);
+    expect(await scratchDatabasesOf([operation.id])).toEqual([]);
+  }, 60_000);
 });
 
 describe('what a drill checks', () => {
@@ -235,6 +287,57 @@ describe('what a drill checks', () => {
     } finally {
       delete (live as { drill?: Target['drill'] }).drill;
     }
+  }, 120_000);
+
+  test('one drill names every difference and every failing check, not only the first', async () => {
+    const taken = await backup();
+    await engine.state.db
+      .updateTable('backup_parts')
+      .set({ table_rows: JSON.stringify({ 'public.auth_user': 3, 'public.django_session': 1, 'shop.orders': 1201 }) })
+      .where('backup_id', '=', taken.id)
+      .execute();
+    (live as { drill?: Target['drill'] }).drill = {
+      checks: ['select count(*) > 5 from auth_user', 'select count(*) > 0 from auth_user', 'select false'],
+      schedule: 'off',
+    };
+    try {
+      const { drill: ended } = await drill(taken.id);
+      expect(ended.error).toBe(
+        '4 checks failed: table public.auth_user: recorded 3 rows, found 2; ' +
+          'table shop.orders: recorded 1201 rows, found 1200; ' +
+          'check "select count(*) > 5 from auth_user" returned false, not true; check "select false" returned false, not true',
+      );
+      // What held is said as the drill goes (on stderr with --verbose).
+      expect(engine.logs).toContainEqual(expect.stringContaining('check "select count(*) > 0 from auth_user" holds'));
+    } finally {
+      delete (live as { drill?: Target['drill'] }).drill;
+    }
+  }, 120_000);
+
+  test('a check passes only when it returns rows and every value is true; several statements are refused', async () => {
+    const taken = await backup();
+    const outcomes: Record<string, string | null> = {};
+    for (const check of [
+      'select true, true union all select true, true;',
+      'select true union all select false',
+      'select true where false',
+      'select count(*) > 0 from auth_user; select false',
+      'delete from auth_user returning true',
+    ]) {
+      (live as { drill?: Target['drill'] }).drill = { checks: [check], schedule: 'off' };
+      outcomes[check] = (await drill(taken.id)).drill.error;
+    }
+    delete (live as { drill?: Target['drill'] }).drill;
+    expect(outcomes).toEqual({
+      'select true, true union all select true, true;': null,
+      'select true union all select false':
+        'check "select true union all select false" returned false among its values, not true',
+      'select true where false': 'check "select true where false" returned no row, not true',
+      'select count(*) > 0 from auth_user; select false':
+        'check "select count(*) > 0 from auth_user; select false" is several statements: write each as a check of ' +
+        'its own (one SELECT that returns true)',
+      'delete from auth_user returning true': expect.stringMatching(/failed: .*read-only transaction/),
+    });
   }, 120_000);
 
   test('a drill cancelled while a check runs ends cancelled at once, proving nothing', async () => {
