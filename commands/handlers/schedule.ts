@@ -5,7 +5,7 @@ import { readSchedules } from '../../src/use-cases/read-schedules.ts';
 import type { Command } from '../command.ts';
 import { formatTime } from './format.ts';
 import type { HandlerContext, Reply } from './reply.ts';
-import { type Phrase, statusTone, type ViewBlock } from './reply-view.ts';
+import { type Phrase, type Span, statusTone, type ViewBlock } from './reply-view.ts';
 import { resolveTarget } from './resolve-target.ts';
 
 /** `schedule [target]`: each target's schedule, next run, last scheduled result and retention policy. */
@@ -37,7 +37,10 @@ export async function handleSchedule(
  * policy with the targets that keep it.
  */
 function scheduleView(summaries: readonly ScheduleSummary[]): ViewBlock[] {
-  const drilled = summaries.some((summary) => summary.drill.schedule !== 'off' || summary.drill.lastProven !== null);
+  const drilled = summaries.some(
+    (summary) =>
+      summary.drill.schedule !== 'off' || summary.drill.lastProven !== null || summary.drill.lastFailed !== null,
+  );
   const rows = summaries.map((summary): Phrase[] => [
     ...backupCells(summary),
     ...(drilled ? drillCells(summary.drill) : []),
@@ -57,6 +60,18 @@ function scheduleView(summaries: readonly ScheduleSummary[]): ViewBlock[] {
       columns: [...columns, ...(drilled ? ['DRILLS', 'NEXT DRILL', 'LAST PROVEN RESTORABLE'] : [])],
       rows,
     },
+    ...summaries.flatMap((summary): ViewBlock[] => {
+      const failed = summary.drill.lastFailed;
+      if (failed === null) return [];
+      const phrase: Phrase = [
+        `${targetName(summary)}: `,
+        { text: 'drill FAILED', tone: 'bad' },
+        ' at ',
+        { at: failed.at },
+        ` (drill ${failed.drillId} of backup ${failed.backupId}): ${failed.error}`,
+      ];
+      return [{ kind: 'line', phrase }];
+    }),
     { kind: 'line', phrase: '' },
     ...[...policies].map(
       ([policy, targets]): ViewBlock => ({
@@ -93,8 +108,19 @@ function drillCells(drill: ScheduleSummary['drill']): Phrase[] {
     proven === null
       ? { text: 'none yet', tone: 'quiet' }
       : [`${proven.backupId}${proven.seconds === null ? '' : ` in ${proven.seconds} s`}, `, { at: proven.at }];
-  if (drill.schedule === 'off') return [{ text: 'off', tone: 'quiet' }, '', last];
-  return [`${drill.schedule.cron} (${drill.schedule.timezone})`, drill.nextRunAt ? { at: drill.nextRunAt } : '', last];
+  if (drill.schedule === 'off') return [{ text: 'off', tone: 'quiet' }, '', withFailure(last, drill)];
+  return [
+    `${drill.schedule.cron} (${drill.schedule.timezone})`,
+    drill.nextRunAt ? { at: drill.nextRunAt } : '',
+    withFailure(last, drill),
+  ];
+}
+
+/** The last proof's cell, marked when a drill failed since (what failed is said below the table). */
+function withFailure(last: Phrase, drill: ScheduleSummary['drill']): Phrase {
+  if (drill.lastFailed === null) return last;
+  const before: readonly Span[] = typeof last === 'object' && Symbol.iterator in last ? last : [last as Span];
+  return [{ text: 'FAILED since', tone: 'bad' }, ' (below); before: ', ...before];
 }
 
 /** "scheduled 7 daily / 4 weekly / 12 monthly, on-demand 3 newest + 30 days" */
@@ -136,5 +162,10 @@ function drillText(drill: ScheduleSummary['drill']): string {
     proven === null
       ? 'no backup proven restorable yet'
       : `last proven restorable: ${proven.backupId} at ${formatTime(proven.at)}${proven.seconds === null ? '' : ` (in ${proven.seconds} s)`}`;
-  return `${when}; ${last}`;
+  const failed = drill.lastFailed;
+  const failure =
+    failed === null
+      ? ''
+      : `; drill FAILED at ${formatTime(failed.at)} (drill ${failed.drillId} of backup ${failed.backupId}): ${failed.error}`;
+  return `${when}; ${last}${failure}`;
 }

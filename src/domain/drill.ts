@@ -1,3 +1,6 @@
+import type { Backup } from './backup.ts';
+import { configuredParts, type Target } from './target.ts';
+
 export type DrillStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /**
@@ -44,4 +47,24 @@ export function attemptOfScratch(name: string): { operationId: string; generatio
   const match = /^backstop_drill_([a-z0-9]{1,32})(?:_g([0-9]{1,9}))?$/.exec(name);
   if (match === null) return undefined;
   return { operationId: match[1]!, generation: match[2] === undefined ? 1 : Number(match[2]) };
+}
+
+/**
+ * The backup a drill of a whole target proves, from its backups newest first: the newest completed one that holds
+ * every part the target has, so that a media-only backup taken last does not leave the database unproven while the
+ * target reads as proven; else the newest completed one with the database; else the newest completed one.
+ */
+export function backupToDrill(
+  backups: readonly Backup[],
+  target: Pick<Target, 'database' | 'media'> | undefined,
+): Backup | undefined {
+  const completed = backups.filter((backup) => backup.status === 'completed');
+  const holds = (backup: Backup, parts: string) =>
+    parts.split('+').every((part) => backup.parts.split('+').includes(part));
+  const everyPart = target === undefined ? undefined : configuredParts(target);
+  return (
+    (everyPart === undefined ? undefined : completed.find((backup) => holds(backup, everyPart))) ??
+    completed.find((backup) => holds(backup, 'db')) ??
+    completed[0]
+  );
 }

@@ -1,3 +1,4 @@
+import { backupToDrill } from '../domain/drill.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import { type Target, targetName } from '../domain/target.ts';
 import { nextSlot, schedulePeriodMs } from './cron-slots.ts';
@@ -77,8 +78,7 @@ export class DrillScheduler {
    */
   async fire(target: Target, slot: Date): Promise<boolean> {
     const at = new Date(Math.floor(slot.getTime() / 1000) * 1000);
-    const backups = await this.ctx.catalog.listBackups({ app: target.app, env: target.env });
-    const newest = backups.find((backup) => backup.status === 'completed');
+    const newest = backupToDrill(await this.ctx.catalog.listBackups({ app: target.app, env: target.env }), target);
     if (!newest) {
       this.ctx.log(`scheduled drill of ${targetName(target)} for ${at.toISOString()}: no completed backup to drill`);
       return false;

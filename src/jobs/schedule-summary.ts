@@ -26,6 +26,8 @@ export interface ScheduleSummary {
     schedule: 'off' | { cron: string; timezone: string };
     nextRunAt: Date | null;
     lastProven: { backupId: string; at: Date; seconds: number | null } | null;
+    /** The newest failed drill when it ended after the last proof (or there is none): what is wrong now. */
+    lastFailed: { drillId: string; backupId: string; at: Date; error: string } | null;
   };
 }
 
@@ -74,10 +76,15 @@ async function drillSummary(ctx: JobsContext, target: Target, now: Date): Promis
   for (const backup of await ctx.catalog.listBackups({ app: target.app, env: target.env })) {
     if (backup.provenAt !== null && (!proven || backup.provenAt > proven.provenAt!)) proven = backup;
   }
+  const failed = await ctx.catalog.drills.newestFailed(target.app, target.env);
+  const failedSince = failed !== undefined && (proven === undefined || failed.finishedAt! > proven.provenAt!);
   return {
     schedule,
     nextRunAt: schedule === 'off' ? null : nextSlot(schedule, now),
     lastProven: proven ? { backupId: proven.id, at: proven.provenAt!, seconds: proven.proofSeconds } : null,
+    lastFailed: failedSince
+      ? { drillId: failed.id, backupId: failed.backupId, at: failed.finishedAt!, error: failed.error ?? 'unknown' }
+      : null,
   };
 }
 

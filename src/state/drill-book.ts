@@ -93,6 +93,21 @@ export class DrillBook {
     return row !== undefined;
   }
 
+  /** The target's drill that failed last (by when it ended), or undefined when none failed. */
+  async newestFailed(app: string, env: string): Promise<Drill | undefined> {
+    const row = await this.db
+      .selectFrom('drills')
+      .selectAll()
+      .where('app', '=', app)
+      .where('env', '=', env)
+      .where('status', '=', 'failed')
+      .where('finished_at', 'is not', null)
+      .orderBy('finished_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toDrill(row) : undefined;
+  }
+
   /** When the first scheduled drill of a target was queued, or undefined when none was. */
   async firstScheduled(app: string, env: string): Promise<Date | undefined> {
     const row = await this.db

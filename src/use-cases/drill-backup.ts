@@ -1,16 +1,16 @@
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup } from '../domain/backup.ts';
-import type { Drill } from '../domain/drill.ts';
+import { backupToDrill, type Drill } from '../domain/drill.ts';
 import { findTarget } from '../domain/find-target.ts';
 import type { Operation } from '../domain/operation.ts';
 import type { Principal } from '../domain/principal.ts';
-import { targetName } from '../domain/target.ts';
+import { type Target, targetName } from '../domain/target.ts';
 import { enqueueDrill } from '../jobs/enqueue-drill.ts';
 import { audited, authorizedRead } from './audited.ts';
 import type { UseCaseContext } from './use-case-context.ts';
 import { visibleTargets } from './visible-targets.ts';
 
-/** What to drill: a backup by its id, or a target's newest completed backup. */
+/** What to drill: a backup by its id, or a target's newest completed backup holding its parts (backupToDrill). */
 export type DrillInput = { backupId: string } | { app: string; env: string };
 
 /**
@@ -32,7 +32,7 @@ export async function drillBackup(
     } else {
       scope.authorize('backup.drill', input.app);
       const target = findTarget(visibleTargets(ctx, principal, 'backup.drill'), input.app, input.env);
-      backup = await newestCompleted(ctx, target.app, target.env);
+      backup = await backupToDrillOf(ctx, target);
     }
     const queued = await enqueueDrill(ctx, { backupId: backup.id, requestedBy: principal.id });
     // Only a scheduled drill's slot can have been taken already.
@@ -53,10 +53,10 @@ export async function showDrill(
   return { drill, operation: await ctx.operations.findBySubject('drill', drill.id) };
 }
 
-async function newestCompleted(ctx: UseCaseContext, app: string, env: string): Promise<Backup> {
-  const backups = await ctx.catalog.listBackups({ app, env });
-  const newest = backups.find((backup) => backup.status === 'completed');
-  if (newest) return newest;
+async function backupToDrillOf(ctx: UseCaseContext, target: Target): Promise<Backup> {
+  const { app, env } = target;
+  const chosen = backupToDrill(await ctx.catalog.listBackups({ app, env }), target);
+  if (chosen) return chosen;
   const message = `${targetName({ app, env })} has no completed backup to drill yet: take one with: create ${app}/${env}`;
   throw new BackstopError('backup-not-found', message, { userMessage: message });
 }

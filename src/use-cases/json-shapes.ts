@@ -166,6 +166,10 @@ export function scheduleJson(summary: ScheduleSummary) {
               at: summary.drill.lastProven.at.toISOString(),
               seconds: summary.drill.lastProven.seconds,
             },
+      lastFailed:
+        summary.drill.lastFailed === null
+          ? null
+          : { ...summary.drill.lastFailed, at: summary.drill.lastFailed.at.toISOString() },
     },
   };
 }

@@ -68,7 +68,7 @@ test('one summary per configured target, in configuration order', async () => {
       },
       lastCompletedAt: at('2026-11-25T01:12:00Z'),
       retention: shopLive.retention,
-      drill: { schedule: 'off', nextRunAt: null, lastProven: null },
+      drill: { schedule: 'off', nextRunAt: null, lastProven: null, lastFailed: null },
     },
     {
       app: 'shop',
@@ -78,7 +78,7 @@ test('one summary per configured target, in configuration order', async () => {
       lastBackup: null,
       lastCompletedAt: null,
       retention: defaultRetentionPolicy,
-      drill: { schedule: 'off', nextRunAt: null, lastProven: null },
+      drill: { schedule: 'off', nextRunAt: null, lastProven: null, lastFailed: null },
     },
     {
       app: 'blog',
@@ -88,7 +88,7 @@ test('one summary per configured target, in configuration order', async () => {
       lastBackup: null,
       lastCompletedAt: null,
       retention: defaultRetentionPolicy,
-      drill: { schedule: 'off', nextRunAt: null, lastProven: null },
+      drill: { schedule: 'off', nextRunAt: null, lastProven: null, lastFailed: null },
     },
   ]);
 });
@@ -102,9 +102,33 @@ test('a target on a drill schedule says when it drills next and when a backup wa
       schedule: { cron: '0 5 * * 0', timezone: 'UTC' },
       nextRunAt: at('2026-11-29T05:00:00Z'),
       lastProven: { backupId: ids['completed'], at: at('2026-11-25T05:00:00Z'), seconds: 42 },
+      lastFailed: null,
     });
   } finally {
     await engine.state.db.updateTable('backups').set({ proven_at: null, proof_seconds: null }).execute();
+  }
+});
+
+test('a drill that failed after the last proof is said beside it; one before it is not', async () => {
+  const drilled = { ...shopLive, drill: { checks: [], schedule: { cron: '0 5 * * 0', timezone: 'UTC' } } };
+  const drills = engine.ctx.catalog.drills;
+  const shop = { backupId: ids['completed']!, app: 'shop', env: 'live', requestedBy: 'schedule' };
+  const older = await drills.insert(shop, at('2026-11-24T05:00:00Z'));
+  await drills.update(older!.id, { status: 'failed', finishedAt: at('2026-11-24T05:01:00Z'), error: 'old' });
+  await engine.ctx.catalog.recordProof(ids['completed']!, at('2026-11-25T05:00:00Z'), 42, null);
+  try {
+    const summarize = async () => (await describeSchedules({ ...engine.ctx, targets: [drilled] }, {}, now))[0]!;
+    expect((await summarize()).drill.lastFailed).toBeNull();
+    const newer = await drills.insert(shop, at('2026-11-26T05:00:00Z'));
+    const error = 'table shop.orders: recorded 1201 rows, found 1200';
+    await drills.update(newer!.id, { status: 'failed', finishedAt: at('2026-11-26T05:01:00Z'), error });
+    expect((await summarize()).drill).toMatchObject({
+      lastProven: { backupId: ids['completed'], at: at('2026-11-25T05:00:00Z') },
+      lastFailed: { drillId: newer!.id, backupId: ids['completed'], at: at('2026-11-26T05:01:00Z'), error },
+    });
+  } finally {
+    await engine.state.db.updateTable('backups').set({ proven_at: null, proof_seconds: null }).execute();
+    await engine.state.db.deleteFrom('drills').execute();
   }
 });
 
