@@ -1,7 +1,7 @@
 import { backupToDrill } from '../domain/drill.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import { type Target, targetName } from '../domain/target.ts';
-import { nextSlot, schedulePeriodMs } from './cron-slots.ts';
+import { nextSlot, previousSlot, schedulePeriodMs } from './cron-slots.ts';
 import type { CronTimer, CronTimers } from './cron-timers.ts';
 import { enqueueDrill } from './enqueue-drill.ts';
 import type { JobsContext } from './jobs-context.ts';
@@ -18,7 +18,10 @@ const DAY_MS = 86_400_000;
  * Contract:
  * - Each firing queues a drill of the target's newest completed backup for that slot (`fire`); the drills' unique
  *   (target, slot) makes any number of instances queue it exactly once. A target without a completed backup is
- *   skipped and logged. A slot that passed while no instance ran is not caught up: the next one drills.
+ *   skipped and logged.
+ * - On start, the latest slot that passed while no instance ran is queued once (`catchUp`), when the schedule had
+ *   fired before it (a scheduled drill of the target exists from before that slot): a drill schedule just added does
+ *   not drill at once, and a restart after a missed Sunday drills that Sunday's slot rather than waiting a week.
  * - A target whose newest proof (or, before its first, its first scheduled drill) is older than its drill period
  *   plus a day gets one `drill.missed` event per stretch, whichever instance notices first (`checkMissed`).
  * - Nothing its timers run can crash the process: failures are logged. `stop()` cancels its timers and waits for the
@@ -39,7 +42,10 @@ export class DrillScheduler {
     this.missedCheckMs = options.missedCheckMs ?? 60_000;
   }
 
-  /** Sets a timer per drill schedule (cron and zone) and the periodic missed-drill check. */
+  /**
+   * Sets a timer per drill schedule (cron and zone) and the periodic missed-drill check, then catches up a missed
+   * slot in the background (awaited by `stop()`).
+   */
   start(): void {
     const groups = new Map<string, DrilledTarget[]>();
     for (const target of drilledTargets(this.ctx.targets)) {
@@ -58,6 +64,7 @@ export class DrillScheduler {
       else this.ctx.log(`the drill schedule ${cron} (${timezone}) has no future firing, so it is not scheduled`);
     }
     if (groups.size > 0) {
+      void this.track('catching up a missed drill', () => this.catchUp(this.ctx.clock()));
       this.missedTimer = setInterval(
         () => void this.track('checking for missed drills', () => this.checkMissed(this.ctx.clock())),
         this.missedCheckMs,
@@ -89,6 +96,25 @@ export class DrillScheduler {
       `scheduled drill ${queued.drill.id} of backup ${newest.id} of ${targetName(target)} for ${at.toISOString()} queued`,
     );
     return true;
+  }
+
+  /**
+   * For each target on a drill schedule, queues the drill of the latest slot at or before `now` when its schedule had
+   * fired before that slot and nobody queued that slot's drill. Returns how many drills this call queued.
+   */
+  async catchUp(now: Date): Promise<number> {
+    let queued = 0;
+    for (const target of drilledTargets(this.ctx.targets)) {
+      try {
+        const slot = previousSlot(target.drill.schedule, now);
+        const first = await this.ctx.catalog.drills.firstScheduled(target.app, target.env);
+        if (first === undefined || slot.getTime() <= first.getTime()) continue;
+        if (await this.fire(target, slot)) queued += 1;
+      } catch (error) {
+        this.failed(target, error);
+      }
+    }
+    return queued;
   }
 
   /**

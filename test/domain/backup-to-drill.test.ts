@@ -7,7 +7,7 @@ function backups(...rows: [id: string, status: Backup['status'], parts: string][
   return rows.map(([id, status, parts]) => ({ id, status, parts }) as Backup);
 }
 
-const both = { database: 'postgres://db/shop', media: { type: 'directory' as const, path: '/srv/media' } };
+const both = { database: 'postgres://db/shop', media: { type: 'dir' as const, path: '/srv/media' } };
 
 test("a target's drill proves its newest completed backup holding every part the target has", () => {
   const list = backups(['m1', 'completed', 'media'], ['f1', 'failed', 'db+media'], ['b1', 'completed', 'db+media']);

@@ -158,4 +158,32 @@ describe('scheduled drills', () => {
       ],
     ]);
   });
+  test('on start, the latest slot missed while no instance ran is drilled once, if the schedule had fired before', async () => {
+    // The first test's drill (slot 2026-11-29 05:00) is the schedule's first firing; then no instance ran on Sunday
+    // 2026-12-06, and one starts on the Monday.
+    const clock = new ManualClock(at('2026-12-07T10:00:00Z'));
+    const [one, two] = states.map((state) => instance(state, clock)) as [
+      ReturnType<typeof instance>,
+      ReturnType<typeof instance>,
+    ];
+    await completedBackup(one.ctx.catalog, idle, at('2026-12-01T02:00:00Z'));
+    const slots = async (env: string) =>
+      (await states[0]!.db.selectFrom('drills').select('slot').where('env', '=', env).orderBy('slot').execute()).map(
+        (row) => row.slot,
+      );
+    expect(await slots('live')).toEqual([at('2026-11-29T05:00:00Z')]);
+    const [queued, again] = await Promise.all([
+      new DrillScheduler(one.ctx).catchUp(clock.now()),
+      new DrillScheduler(two.ctx).catchUp(clock.now()),
+    ]);
+    expect(queued + again).toBe(1);
+    expect(await slots('live')).toEqual([at('2026-11-29T05:00:00Z'), at('2026-12-06T05:00:00Z')]);
+    // shop/idle's schedule never fired (it had no backup): not drilled at once on start.
+    expect(await slots('idle')).toEqual([]);
+    // Through start(), too: nothing more to catch up.
+    const scheduler = new DrillScheduler(one.ctx, { timers: one.timers });
+    scheduler.start();
+    await scheduler.stop();
+    expect(await slots('live')).toHaveLength(2);
+  });
 });
