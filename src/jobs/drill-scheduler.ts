@@ -6,6 +6,7 @@ import type { CronTimer, CronTimers } from './cron-timers.ts';
 import { enqueueDrill } from './enqueue-drill.ts';
 import type { JobsContext } from './jobs-context.ts';
 import { NodeScheduleTimers } from './node-schedule-timers.ts';
+import { recordMissed } from './record-missed.ts';
 
 type DrilledTarget = Target & { drill: { schedule: { cron: string; timezone: string } } };
 
@@ -139,30 +140,16 @@ export class DrillScheduler {
         );
         if (now.getTime() <= due) continue;
         const name = targetName(target);
-        const isNew = await this.ctx.events.record(
-          {
-            type: 'drill.missed',
-            app: target.app,
-            env: target.env,
-            subjectId: null,
-            data: {
-              app: target.app,
-              env: target.env,
-              lastProvenBackupId: proven?.id ?? null,
-              lastProvenAt: proven?.provenAt?.toISOString() ?? null,
-              expectedEveryMs: period,
-              schedule: { cron: target.drill.schedule.cron, timezone: target.drill.schedule.timezone },
-              hint:
-                `Check that backstop serve (or a worker) is running and look at the drills of ${name}: ` +
-                `backstop status --all, then drill by hand with: backstop drill ${name}`,
-            },
-            dedupeKey: `drill.missed:${name}:${reference.toISOString()}`,
-          },
-          now,
-        );
-        if (!isNew) continue;
-        recorded += 1;
-        this.ctx.log(`no backup of ${name} proven restorable since ${reference.toISOString()}: drill.missed`);
+        const facts = {
+          lastProvenBackupId: proven?.id ?? null,
+          lastProvenAt: proven?.provenAt?.toISOString() ?? null,
+          expectedEveryMs: period,
+          schedule: { cron: target.drill.schedule.cron, timezone: target.drill.schedule.timezone },
+          hint:
+            `Check that backstop serve (or a worker) is running and look at the drills of ${name}: ` +
+            `backstop status --all, then drill by hand with: backstop drill ${name}`,
+        };
+        if (await recordMissed(this.ctx, 'drill.missed', target, reference, facts, now)) recorded += 1;
       } catch (error) {
         this.failed(target, error);
       }

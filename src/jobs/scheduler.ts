@@ -9,6 +9,7 @@ import { enqueueScheduledBackup } from './enqueue.ts';
 import type { JobsContext } from './jobs-context.ts';
 import { NodeScheduleTimers } from './node-schedule-timers.ts';
 import { pruneAndRecord } from './prune-and-record.ts';
+import { recordMissed } from './record-missed.ts';
 import { lastCompletedScheduledBackup, scheduledTimeOf } from './schedule-summary.ts';
 
 export interface SchedulerOptions {
@@ -149,29 +150,14 @@ export class Scheduler {
         const reference = lastAt && lastAt.getTime() > firstSeen.getTime() ? lastAt : firstSeen;
         const period = schedulePeriodMs(target.schedule, reference);
         if (now.getTime() <= missedAfter(target.schedule, reference, period).getTime()) return;
-        const name = targetName(target);
-        const isNew = await this.ctx.events.record(
-          {
-            type: 'backup.missed',
-            app: target.app,
-            env: target.env,
-            subjectId: null,
-            data: {
-              app: target.app,
-              env: target.env,
-              lastCompletedBackupId: last?.id ?? null,
-              lastCompletedAt: last?.completedAt?.toISOString() ?? null,
-              expectedEveryMs: period,
-              schedule: { cron: target.schedule.cron, timezone: target.schedule.timezone },
-              hint: MISSED_HINT.replace('app/env', name),
-            },
-            dedupeKey: `backup.missed:${name}:${reference.toISOString()}`,
-          },
-          now,
-        );
-        if (!isNew) return;
-        recorded += 1;
-        this.ctx.log(`no scheduled backup of ${name} completed since ${reference.toISOString()}: backup.missed`);
+        const facts = {
+          lastCompletedBackupId: last?.id ?? null,
+          lastCompletedAt: last?.completedAt?.toISOString() ?? null,
+          expectedEveryMs: period,
+          schedule: { cron: target.schedule.cron, timezone: target.schedule.timezone },
+          hint: MISSED_HINT.replace('app/env', targetName(target)),
+        };
+        if (await recordMissed(this.ctx, 'backup.missed', target, reference, facts, now)) recorded += 1;
       });
     }
     return recorded;

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Target } from '../../src/domain/target.ts';
-import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
 import { drillBackup } from '../../src/use-cases/drill-backup.ts';
-import { engineWorker, makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
+import { engineWorker, makeEngine, makeStore, type TestEngine, takeBackup, target } from '../support/engine.ts';
 import { adminUrl, databaseUrl, sql } from '../support/postgres.ts';
 
 const operator = { kind: 'operator', id: 'cli:test' } as const;
@@ -36,15 +35,7 @@ describe('a drill server', () => {
     workDir = mkdtempSync(join(tmpdir(), 'backstop-drill-server-'));
     live = target('shop', 'live', { database: url });
     engine = await makeEngine({ store: made.store, targets: [live], drillScratchDir: join(workDir, 'drills') });
-    const queued = await queueBackup(engine.ctx, {
-      app: 'shop',
-      env: 'live',
-      trigger: 'on-demand',
-      parts: 'db',
-      note: null,
-      requestedBy: 'test',
-    });
-    backupId = (await runBackup(engine.ctx, queued.id)).id;
+    backupId = (await takeBackup(engine.ctx, 'db')).id;
   }, 60_000);
 
   afterAll(async () => {

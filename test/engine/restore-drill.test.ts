@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Target } from '../../src/domain/target.ts';
 import { deleteBackupObjects } from '../../src/engine/delete-backup-objects.ts';
 import { pruneTarget } from '../../src/engine/prune-target.ts';
-import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
 import { createMetricsRegistry } from '../../src/http/metrics.ts';
 import { removeDrillLeftovers } from '../../src/jobs/remove-drill-leftovers.ts';
 import { MediaS3Source } from '../../src/sources/media-s3-source.ts';
@@ -17,7 +16,15 @@ import { DRILL_SERVER_LOCK } from '../../src/sources/pg-scratch-database.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { cancelOperation } from '../../src/use-cases/cancel-operation.ts';
 import { drillBackup } from '../../src/use-cases/drill-backup.ts';
-import { engineWorker, makeEngine, makeStore, type StoreKind, type TestEngine, target } from '../support/engine.ts';
+import {
+  engineWorker,
+  makeEngine,
+  makeStore,
+  type StoreKind,
+  type TestEngine,
+  takeBackup,
+  target,
+} from '../support/engine.ts';
 import { adminUrl, createDatabase, dropDatabase, sql } from '../support/postgres.ts';
 import { type S3rverPeer, startS3rver } from '../support/s3rver.ts';
 
@@ -88,15 +95,7 @@ describe.each<StoreKind>(['directory', 's3'])('restore drills on the %s store', 
   });
 
   async function backup() {
-    const queued = await queueBackup(engine.ctx, {
-      app: 'shop',
-      env: 'live',
-      trigger: 'on-demand',
-      parts: 'db+media',
-      note: null,
-      requestedBy: 'test',
-    });
-    return runBackup(engine.ctx, queued.id);
+    return takeBackup(engine.ctx, 'db+media');
   }
 
   async function drill(input: Parameters<typeof drillBackup>[2]) {
@@ -154,57 +153,6 @@ describe.each<StoreKind>(['directory', 's3'])('restore drills on the %s store', 
   }, 120_000);
 });
 
-describe('a drill of a backup whose database object has a damaged header', () => {
-  let engine: TestEngine;
-  let store: Store;
-  let database: { name: string; url: string };
-  let workDir: string;
-  let cleanupStore: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, cleanup: cleanupStore } = await makeStore('directory'));
-    workDir = mkdtempSync(join(tmpdir(), 'backstop-drill-header-'));
-    database = await createDatabase('header');
-    await fill(database.url, join(workDir, 'media'));
-    const live = target('shop', 'live', { database: database.url });
-    engine = await makeEngine({ store, targets: [live], drillScratchDir: join(workDir, 'drills') });
-  }, 60_000);
-
-  afterAll(async () => {
-    await engine?.close();
-    await dropDatabase(database.name);
-    await cleanupStore?.();
-    rmSync(workDir, { recursive: true, force: true });
-  });
-
-  test('fails naming the part, and says how a damaged header differs from a wrong key', async () => {
-    const queued = await queueBackup(engine.ctx, {
-      app: 'shop',
-      env: 'live',
-      trigger: 'on-demand',
-      parts: 'db',
-      note: null,
-      requestedBy: 'test',
-    });
-    const taken = await runBackup(engine.ctx, queued.id);
-    const key = taken.storedParts.find((p) => p.kind === 'db')!.key;
-    // The X25519 stanza's body (the wrapped file key) is the header's third line: one character of it changed.
-    const bytes = await buffer(await store.read(key));
-    const body = bytes.indexOf('\n', bytes.indexOf('\n') + 1) + 5;
-    bytes[body] = bytes[body] === 0x41 ? 0x42 : 0x41;
-    await store.write(key, Readable.from([bytes]));
-    const { drill: asked, operation } = await drillBackup(engine.ctx, operator, { backupId: taken.id });
-    await engineWorker(engine.ctx).runOnce({ id: operation.id });
-    const ended = await engine.ctx.catalog.drills.get(asked.id);
-    expect(ended.status).toBe('failed');
-    expect(ended.error).toMatch(
-      new RegExp(`^The db part \\(${key}\\) cannot be restored: The identity cannot decrypt`),
-    );
-    expect(ended.error).toMatch(/this object's header is damaged: run verify on the backup/);
-    expect(await scratchDatabasesOf([operation.id])).toEqual([]);
-  }, 60_000);
-});
-
 describe('what a drill checks', () => {
   let engine: TestEngine;
   let live: Target;
@@ -230,15 +178,7 @@ describe('what a drill checks', () => {
   });
 
   async function backup() {
-    const queued = await queueBackup(engine.ctx, {
-      app: 'shop',
-      env: 'live',
-      trigger: 'on-demand',
-      parts: 'db',
-      note: null,
-      requestedBy: 'test',
-    });
-    return runBackup(engine.ctx, queued.id);
+    return takeBackup(engine.ctx, 'db');
   }
 
   async function drill(backupId: string) {
@@ -247,6 +187,24 @@ describe('what a drill checks', () => {
     return { drill: await engine.ctx.catalog.drills.get(queued.id), operationId: operation.id };
   }
 
+  test('a damaged object header fails the drill naming the part, saying how that differs from a wrong key', async () => {
+    const taken = await takeBackup(engine.ctx, 'db');
+    const key = taken.storedParts.find((p) => p.kind === 'db')!.key;
+    // The X25519 stanza's body (the wrapped file key) is the header's third line: one character of it changed.
+    const bytes = await buffer(await engine.ctx.store.read(key));
+    const body = bytes.indexOf('\n', bytes.indexOf('\n') + 1) + 5;
+    bytes[body] = bytes[body] === 0x41 ? 0x42 : 0x41;
+    await engine.ctx.store.write(key, Readable.from([bytes]));
+    const { drill: asked, operation } = await drillBackup(engine.ctx, operator, { backupId: taken.id });
+    await engineWorker(engine.ctx).runOnce({ id: operation.id });
+    const ended = await engine.ctx.catalog.drills.get(asked.id);
+    expect(ended.status).toBe('failed');
+    expect(ended.error).toMatch(
+      new RegExp(`^The db part \\(${key}\\) cannot be restored: The identity cannot decrypt`),
+    );
+    expect(ended.error).toMatch(/this object's header is damaged: run verify on the backup/);
+    expect(await scratchDatabasesOf([operation.id])).toEqual([]);
+  }, 60_000);
   test('counts that differ from what restores fail the drill, naming the table, recorded against found', async () => {
     const taken = await backup();
     // As if the dump had lost rows: the catalogue says 1201 where the dump holds 1200.
@@ -505,15 +463,7 @@ describe('cancelling a drill', () => {
   });
 
   test('a drill cancelled while it restores ends cancelled, and its scratch space is removed', async () => {
-    const queued = await queueBackup(engine.ctx, {
-      app: 'shop',
-      env: 'live',
-      trigger: 'on-demand',
-      parts: 'db+media',
-      note: null,
-      requestedBy: 'test',
-    });
-    const taken = await runBackup(engine.ctx, queued.id);
+    const taken = await takeBackup(engine.ctx, 'db+media');
     const { drill, operation } = await drillBackup(engine.ctx, operator, { backupId: taken.id });
     const running = engineWorker(engine.ctx).runOnce({ id: operation.id });
     const drills = join(workDir, 'drills');
@@ -577,15 +527,7 @@ describe('a drill of media kept in S3', () => {
   });
 
   test('is restored into a scratch directory, every file checked against the manifest, and removed', async () => {
-    const queued = await queueBackup(engine.ctx, {
-      app: 'shop',
-      env: 'live',
-      trigger: 'on-demand',
-      parts: 'media',
-      note: null,
-      requestedBy: 'test',
-    });
-    const taken = await runBackup(engine.ctx, queued.id);
+    const taken = await takeBackup(engine.ctx, 'media');
     const { drill, operation } = await drillBackup(engine.ctx, operator, { backupId: taken.id });
     expect(operation.target).toBe('drill:shop/live');
     await engineWorker(engine.ctx).runOnce({ id: operation.id });

@@ -5,8 +5,10 @@ import { AccessPolicy } from '../../src/access/access-policy.ts';
 import type { ConfigFile } from '../../src/config/config-schema.ts';
 import { generateIdentity, recipientOf } from '../../src/crypto/index.ts';
 import { BackstopError } from '../../src/domain/backstop-error.ts';
+import type { Backup } from '../../src/domain/backup.ts';
 import { newId } from '../../src/domain/new-id.ts';
 import type { Target } from '../../src/domain/target.ts';
+import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
 import type { JobsContext } from '../../src/jobs/jobs-context.ts';
 import { OperationQueue } from '../../src/jobs/operation-queue.ts';
 import { Worker, type WorkerOptions } from '../../src/jobs/worker.ts';
@@ -176,4 +178,14 @@ export function target(
     ...(parts.database !== undefined && { database: parts.database }),
     ...(parts.mediaDir !== undefined && { media: { type: 'dir' as const, path: parts.mediaDir } }),
   };
+}
+
+/** Takes an on-demand backup of `parts` of shop/live (or the given target) at once, without a worker. */
+export async function takeBackup(
+  ctx: UseCaseContext,
+  parts: 'db' | 'media' | 'db+media',
+  which: { app: string; env: string } = { app: 'shop', env: 'live' },
+): Promise<Backup> {
+  const queued = await queueBackup(ctx, { ...which, trigger: 'on-demand', parts, note: null, requestedBy: 'test' });
+  return runBackup(ctx, queued.id);
 }
