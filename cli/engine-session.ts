@@ -15,6 +15,7 @@ import { checkMediaTar } from '../src/sources/media-tar-check.ts';
 import { checkPgDump } from '../src/sources/pg-dump-check.ts';
 import type { ProgressListener } from '../src/sources/source.ts';
 import { migrateToLatest, openState, type State } from '../src/state/state.ts';
+import { formatTime } from '../src/text/format-units.ts';
 import { engineRunners } from '../src/use-cases/operation-runners.ts';
 import { cancelOperationAs } from '../src/use-cases/operations.ts';
 import type { UseCaseContext } from '../src/use-cases/use-case-context.ts';
@@ -181,6 +182,7 @@ export async function runWithEngine(
         const ended = followOperation(engine, operation, {
           ...(progress && { onProgress: progress.update }),
           ...(events && { onChange: (row: Operation) => events(progressEvent(row)) }),
+          ...(!options.json && { onWaiting: (ahead: Operation) => print(waitingWords(ahead, engine.clock())) }),
           ...(how.runHere && { runHere: how.runHere }),
           ...(how.signal && { signal: how.signal }),
         });
@@ -302,4 +304,22 @@ async function withEngine(
 /** `promise`, or nothing once `ms` have passed: a bound on cleanup before leaving. */
 function within(ms: number, promise: Promise<unknown>): Promise<unknown> {
   return Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+}
+
+/**
+ * "Waiting for operation x (drill, running since ...) ahead of it in drill:127.0.0.1:5432", and when that one's lease
+ * has run out or is about to, that a process killed while running it is taken over once its lease ends.
+ */
+function waitingWords(ahead: Operation, now: Date): string {
+  const state =
+    ahead.status === 'running' && ahead.startedAt !== null
+      ? `running since ${formatTime(ahead.startedAt)}`
+      : ahead.status;
+  const lease =
+    ahead.status === 'running' && ahead.leaseExpiresAt !== null
+      ? `; if the process running it was killed, it is taken over when its lease runs out (${
+          ahead.leaseExpiresAt.getTime() <= now.getTime() ? 'now' : formatTime(ahead.leaseExpiresAt)
+        })`
+      : '';
+  return `Waiting for operation ${ahead.id} (${ahead.kind}, ${state}) ahead of this one in ${ahead.target}${lease}...`;
 }

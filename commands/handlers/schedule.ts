@@ -119,8 +119,10 @@ function drillCells(drill: ScheduleSummary['drill']): Phrase[] {
 /** The last proof's cell, marked when a drill failed since (what failed is said below the table). */
 function withFailure(last: Phrase, drill: ScheduleSummary['drill']): Phrase {
   if (drill.lastFailed === null) return last;
+  const failed: Span = { text: 'FAILED (below)', tone: 'bad' };
+  if (drill.lastProven === null) return failed;
   const before: readonly Span[] = typeof last === 'object' && Symbol.iterator in last ? last : [last as Span];
-  return [{ text: 'FAILED since', tone: 'bad' }, ' (below); before: ', ...before];
+  return [failed, '; proven before: ', ...before];
 }
 
 /** "scheduled 7 daily / 4 weekly / 12 monthly, on-demand 3 newest + 30 days" */

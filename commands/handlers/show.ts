@@ -73,7 +73,7 @@ function showBackup(
       `  verified:  ${formatTime(backup.verifiedAt)} ${backup.verifyError ? `FAILED: ${backup.verifyError}` : 'ok'}`,
     );
   }
-  const proof = proofWords(backup);
+  const proof = proofWords(backup, 'under a label');
   if (backup.status === 'completed') {
     lines.push(`  drill:     ${proof ?? `not drilled yet (prove it restores with: drill ${backup.id})`}`);
   }

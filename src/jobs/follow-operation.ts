@@ -19,6 +19,8 @@ export async function followOperation(
   options: {
     onProgress?: ProgressListener;
     onChange?: (operation: Operation) => void;
+    /** Told once per operation found ahead of this one in its lane while this one waits its turn. */
+    onWaiting?: (ahead: Operation) => void;
     runHere?: Worker;
     pollMs?: number;
     signal?: AbortSignal;
@@ -27,6 +29,7 @@ export async function followOperation(
   const pollMs = options.pollMs ?? 500;
   let runningHere: Promise<unknown> | undefined;
   let seen: string | undefined;
+  let waitingFor: string | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
     const current = await ctx.operations.get(operation.id);
@@ -56,6 +59,11 @@ export async function followOperation(
           runningHere = undefined;
         });
     }
+    if (current.status === 'queued' && current.target !== null && options.onWaiting) {
+      const ahead = await operationAhead(ctx, current);
+      if (ahead !== undefined && ahead.id !== waitingFor) options.onWaiting(ahead);
+      waitingFor = ahead?.id;
+    }
     if (current.status === 'queued' && current.attempts > 0 && current.runAfter !== null && options.onProgress) {
       // An attempt failed with an error that may pass: say so while the next one waits its turn.
       options.onProgress({
@@ -84,4 +92,14 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
       resolve();
     }
   });
+}
+
+/** The operation that runs before `operation` in its lane (the running one, else the first queued before it). */
+async function operationAhead(ctx: JobsContext, operation: Operation): Promise<Operation | undefined> {
+  const lane = (await ctx.operations.listActive()).filter((other) => other.target === operation.target);
+  const before = lane.slice(
+    0,
+    lane.findIndex((other) => other.id === operation.id),
+  );
+  return before.find((other) => other.status === 'running') ?? before[0];
 }

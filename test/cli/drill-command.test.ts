@@ -141,9 +141,13 @@ workers: { leaseSeconds: 2 }
       expect(readdirSync(drills).length).toBe(1);
 
       // The next drill first finishes the killed one (its lease ran out; another attempt runs it), then its own.
-      const again = await runBackstop(['drill', id, '--json'], { cwd, env: env() });
+      // It says what it waits for rather than waiting in silence.
+      const again = await runBackstop(['drill', id], { cwd, env: env() });
       expect(again.code, again.stderr).toBe(0);
-      expect(again.json()).toMatchObject({ status: 'succeeded' });
+      expect(again.stdout).toMatch(/proven restorable/);
+      expect(again.stderr).toMatch(
+        /Waiting for operation \w+ \(drill, running since .+\) ahead of this one in drill:127\.0\.0\.1:5432; if the process running it was killed, it is taken over when its lease runs out/,
+      );
       expect(await scratchDatabases()).toEqual([]);
       expect(readdirSync(drills)).toEqual([]);
       const status = await runBackstop(['status', '--all', '--json'], { cwd, env: env() });

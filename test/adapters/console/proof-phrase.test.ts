@@ -33,11 +33,15 @@ test('a drill result reads on the terminal as in chat, its time in the reader’
   });
   expect(written(failedAfterPassing)).toEqual({
     field:
-      '  drill: drill FAILED: table shop.orders: recorded 1201 rows, found 1200 (earlier proven restorable in 42 s, ' +
+      '  drill: FAILED: table shop.orders: recorded 1201 rows, found 1200 (earlier proven restorable in 42 s, ' +
       'at 2026-12-05 11:00:00 CET (2 h ago))',
-    cell: 'drill FAILED: table shop.orders: recorded 1201 rows, found 1200 (earlier proven restorable in 42 s, 2 h ago)',
+    // A cell shows the start of what failed; the field all of it.
+    cell: 'FAILED: table shop.orders: recorded 1201 rows, found 1200 (earlier proven restorable in 42 s, 2 h ago)',
   });
-  expect(written(failed).cell).toBe('drill FAILED: check "select false" returned false');
+  const long = { ...failed, proofError: `2 checks failed: ${'x'.repeat(100)}` };
+  expect(written(long).cell).toBe(`FAILED: 2 checks failed: ${'x'.repeat(42)}…`);
+  expect(written(long).field).toContain('x'.repeat(100));
+  expect(written(failed).cell).toBe('FAILED: check "select false" returned false');
   expect(proofPhrase(never, 'field')).toBeUndefined();
   // Chat says the same in its own words.
   expect(proofWords(failedAfterPassing)).toBe(
@@ -51,5 +55,5 @@ test('on a terminal in colour, a proof is green and a failed drill red', () => {
   ];
   const [, green, red] = renderReplyView(view, { ...style, colour: true }).split('\n');
   expect(green).toContain('\x1b[32mproven restorable\x1b[39m');
-  expect(red).toContain('\x1b[31mdrill FAILED: check "select false" returned false\x1b[39m');
+  expect(red).toContain('\x1b[31mFAILED: check "select false" returned false\x1b[39m');
 });
