@@ -235,6 +235,12 @@ describe('the Backups view', () => {
     expect(after.text).toMatch(
       /<dt>Proven restorable<\/dt><dd><time datetime="[^"]+">[^<]+<\/time> \(in [\d.]+ s\)<\/dd>/,
     );
+    // The target's page says it too, above its backups.
+    expect((await olga.get('/backups?target=shop/live')).text).toMatch(
+      new RegExp(
+        `<p class="drill-summary">Last proven restorable: <a href="/backups/${backup.id}">${backup.id}</a> at <time [^>]+>[^<]+</time> \\(in [\\d.]+ s\\)\\.</p>`,
+      ),
+    );
     // A viewer is offered no Drill button, and is refused when posting anyway.
     const vera = await signedIn('web:vera', 'Vera');
     expect((await vera.get(`/backups/${backup.id}`)).text).not.toContain('/drill"');
@@ -476,16 +482,32 @@ describe('the Backups view', () => {
     expect(page.text).toContain('<dt>Code version</dt><dd><code>4f2c9e1d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d</code></dd>');
     expect(page.text).toContain('without the rows of public.django_session, public.&#34;Logs&#34;');
     expect(page.text).toContain('<dt>Proven restorable</dt><dd><span class="muted">not drilled yet</span></dd>');
+    expect((await olga.get('/backups?target=shop/staging')).text).toContain(
+      '<p class="drill-summary"><span class="muted">No backup proven restorable yet.</span></p>',
+    );
     await engine.ctx.catalog.recordProof(backup.id, at, 42, null);
     const proven = await olga.get(`/backups/${backup.id}`);
     expect(proven.text).toContain(
       `<dt>Proven restorable</dt><dd><time datetime="${at.toISOString()}">2025-07-01 00:00 UTC</time> (in 42 s)</dd>`,
     );
     await engine.ctx.catalog.recordProof(backup.id, at, 3, 'table public.orders: recorded 3 rows, found 2');
+    const drill = await engine.ctx.catalog.drills.insert(
+      { backupId: backup.id, app: 'shop', env: 'staging', requestedBy: 'web:olga' },
+      at,
+    );
+    const later = new Date(at.getTime() + 60_000);
+    const error = 'table public.orders: recorded 3 rows, found 2';
+    await engine.ctx.catalog.drills.update(drill!.id, { status: 'failed', finishedAt: later, error });
     const failed = await olga.get('/backups?target=shop/staging');
     expect(failed.text).toContain(
       '<td data-label="Proven restorable"><span class="status failed">drill failed</span></td>',
     );
+    // The target's line says the failure after the last proof, what failed and of which backup.
+    expect(failed.text).toContain(
+      `<span class="status failed">Drill failed</span> <time datetime="${later.toISOString()}">2025-07-01 00:01 UTC</time> ` +
+        `(backup <a href="/backups/${backup.id}">${backup.id}</a>): ${error}`,
+    );
+    await engine.state.db.deleteFrom('drills').where('id', '=', drill!.id).execute();
     await engine.ctx.catalog.deleteBackup(backup.id);
   });
 

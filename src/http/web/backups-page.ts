@@ -1,6 +1,7 @@
 import type { Backup } from '../../domain/backup.ts';
 import type { Operation } from '../../domain/operation.ts';
 import { targetName } from '../../domain/target.ts';
+import type { ScheduleSummary } from '../../jobs/schedule-summary.ts';
 import type { RetentionDecision } from '../../retention/retention-decision.ts';
 import type { WebSession } from '../../state/web-sessions.ts';
 import { formatBytes, shortCodeVersion } from '../../text/format-units.ts';
@@ -19,6 +20,8 @@ export interface BackupsPageData {
   onDemand: BackupPage;
   retention: Map<string, RetentionDecision>;
   active: Operation[];
+  /** The target's drills: when a backup was last proven restorable, a failure since, the next drill. */
+  drill?: ScheduleSummary['drill'];
   notice?: { kind: 'ok' | 'error'; text: string };
 }
 
@@ -36,6 +39,7 @@ export function backupsPage(data: BackupsPageData): Html {
     },
     html`<h1>Backups of ${name}${chosen.target.protected ? html` <span class="tag">protected</span>` : ''}</h1>
 ${targetPicker(data.targets, name)}
+${data.drill ? drillSummary(data.drill) : ''}
 ${chosen.abilities.createBackup ? createForm(session, chosen) : ''}
 <section aria-labelledby="work-heading" data-live-list="${name}">
   <h2 id="work-heading">In progress</h2>
@@ -44,6 +48,21 @@ ${chosen.abilities.createBackup ? createForm(session, chosen) : ''}
 ${backupTable('Scheduled', 'scheduled', data.scheduled, data.retention, name)}
 ${backupTable('On-demand', 'on-demand', data.onDemand, data.retention, name)}`,
   );
+}
+
+/** "Last proven restorable: <backup> at <time> (in 42 s)", a drill failed since, and the next scheduled drill. */
+function drillSummary(drill: ScheduleSummary['drill']): Html {
+  const { lastProven: proven, lastFailed: failed } = drill;
+  const provenHtml = proven
+    ? html`Last proven restorable: <a href="/backups/${proven.backupId}">${proven.backupId}</a> at ${timeOf(proven.at)}${
+        proven.seconds === null ? '' : ` (in ${proven.seconds} s)`
+      }.`
+    : html`<span class="muted">No backup proven restorable yet.</span>`;
+  const failedHtml = failed
+    ? html` <span class="status failed">Drill failed</span> ${timeOf(failed.at)} (backup <a href="/backups/${failed.backupId}">${failed.backupId}</a>): ${failed.error}`
+    : '';
+  const next = drill.nextRunAt ? html` Next drill ${timeOf(drill.nextRunAt)}.` : '';
+  return html`<p class="drill-summary">${provenHtml}${failedHtml}${next}</p>`;
 }
 
 function targetPicker(targets: TargetView[], current: string): Html {

@@ -11,6 +11,7 @@ import { listBackupFiles } from '../../use-cases/list-backup-files.ts';
 import { listOperations } from '../../use-cases/operations.ts';
 import { pinBackup } from '../../use-cases/pin-backup.ts';
 import { listBackups, showBackup } from '../../use-cases/read-backups.ts';
+import { readSchedules } from '../../use-cases/read-schedules.ts';
 import { readTargets } from '../../use-cases/read-targets.ts';
 import { requestDownload } from '../../use-cases/request-download.ts';
 import { previewRestore, restoreOrRequestApproval } from '../../use-cases/request-restore.ts';
@@ -83,10 +84,11 @@ export function backupRoutes(
         ...(after && { after }),
       });
     };
-    const [scheduled, onDemand, active] = await Promise.all([
+    const [scheduled, onDemand, active, [summary]] = await Promise.all([
       pageOfKind('scheduled'),
       pageOfKind('on-demand'),
       listOperations(engine, session.principal, { state: 'active', limit: 100 }),
+      readSchedules(engine, session.principal, { app, env }),
     ]);
     const notice = noticeIn(request);
     send(
@@ -100,6 +102,7 @@ export function backupRoutes(
         onDemand: pageOf(onDemand.backups, request.query['on-demand'] !== undefined),
         retention: new Map([...scheduled.retention, ...onDemand.retention]),
         active: active.filter((o) => o.target === targetName(chosen.target)),
+        ...(summary && { drill: summary.drill }),
         ...(notice && { notice }),
       }),
     );
