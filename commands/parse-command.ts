@@ -97,6 +97,7 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
     const note: string[] = [];
     const literal: string[] = [];
     for (; word !== undefined; word = reader.next()) (reader.literal ? literal : note).push(word);
+    checkMistypedParts(command, note, literal);
     checkNote(command, note, literal);
     const text = [...note, ...literal].join(' ').trim();
     if (text !== '') command.note = text;
@@ -178,6 +179,29 @@ const parsers: { [K in CommandName]: (reader: WordReader) => Extract<Command, { 
     return command;
   },
 };
+
+/**
+ * Refuses a note that is a mistyped part: its first word when a target follows it (`create dbb shop/live`: a note never
+ * comes before the target), or its only word (`create shop/live dbb`), when that word is near db, media or db+media.
+ * Said as what was probably meant, with how to keep the word as a note (after `--`).
+ */
+function checkMistypedParts(command: Extract<Command, { name: 'create' }>, note: string[], literal: string[]): void {
+  const [first, second] = note;
+  // Only a bare word as typed: a note given as one (Discord's note option, quoted text) is a note whatever it says.
+  if (first === undefined || command.parts !== undefined || !/^[a-z+]{3,}$/i.test(first)) return;
+  if (partsWords.includes(first.toLowerCase())) return; // a part itself, misplaced: checkNote says so
+  const beforeTarget = second !== undefined && targetPattern.test(second) && command.target === undefined;
+  const alone = note.length === 1 && literal.length === 0;
+  if (!beforeTarget && !alone) return;
+  const meant = closestWord(first.toLowerCase(), partsWords) as PartsChoice | undefined;
+  if (meant === undefined) return;
+  const target = beforeTarget ? targetRef(second!) : command.target;
+  const rest = note.slice(beforeTarget ? 2 : 1);
+  throw new UsageError(
+    `unknown parts '${first}': did you mean '${meant}'? write: ${write(meant, target, [...rest, ...literal])}` +
+      ` (or, if it belongs to the note, put the note after --: ${write(undefined, target, ['--', ...rest, first, ...literal])})`,
+  );
+}
 
 /**
  * Refuses a note that holds a part or a target: far more often a misplaced word (`create shop/live db`) than a note,

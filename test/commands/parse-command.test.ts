@@ -32,6 +32,9 @@ describe('parseCommand', () => {
       { name: 'create', target: { app: 'blog', env: 'live' }, note: '--not-a-flag' },
     ],
     ['create -- db', { name: 'create', note: 'db' }],
+    // A note that only resembles a part, among other words, stays a note.
+    ['create blog/live medium risk', { name: 'create', target: { app: 'blog', env: 'live' }, note: 'medium risk' }],
+    ['create blog/live -- dbb', { name: 'create', target: { app: 'blog', env: 'live' }, note: 'dbb' }],
     [
       'create media shop/live before -- -- after',
       { name: 'create', parts: 'media', target: { app: 'shop', env: 'live' }, note: 'before -- after' },
@@ -114,6 +117,17 @@ describe('parseCommand', () => {
       'create blog/live db',
       "'db' names parts, which come right after create: write: create db blog/live (or, if it belongs to the note, put the note after --: create blog/live -- db)",
       'create [db|media|db+media] [<app/env>] [note...]',
+    ],
+    // A mistyped part is said as the part meant, not turned into a note.
+    [
+      'create dbb blog/live',
+      "unknown parts 'dbb': did you mean 'db'? write: create db blog/live (or, if it belongs to the note, put the note after --: create blog/live -- dbb)",
+      'create [db|media|db+media] [<app/env>] [note...]',
+    ],
+    [
+      'create blog/live meda',
+      "unknown parts 'meda': did you mean 'media'? write: create media blog/live (or, if it belongs to the note, put the note after --: create blog/live -- meda)",
+      expect.any(String),
     ],
     [
       'create hello blog/live',
