@@ -1,6 +1,7 @@
 import { findTarget } from '../domain/find-target.ts';
 import { partKinds } from '../domain/parts.ts';
 import { targetName } from '../domain/target.ts';
+import { formatTime } from '../text/format-units.ts';
 import type { EngineContext } from './engine-context.ts';
 import { restorableParts } from './run-restore.ts';
 
@@ -25,6 +26,6 @@ export async function describeRestore(
     destination: targetName(target),
     protected: target.protected,
     overwrites,
-    backupSummary: `backup ${backup.id} of ${backup.app}/${backup.env} from ${backup.createdAt.toISOString()}${note}`,
+    backupSummary: `backup ${backup.id} of ${backup.app}/${backup.env} from ${formatTime(backup.createdAt)}${note}`,
   };
 }

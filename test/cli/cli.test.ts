@@ -337,7 +337,12 @@ describe('the backstop command on a configured app', () => {
       answers: ['shop/live'],
     });
     expect(wrongName.code).toBe(2);
-    expect(wrongName.stderr).toContain('This restore OVERWRITES shop/staging');
+    // The backup's time as people read it, not ISO.
+    expect(wrongName.stderr).toMatch(
+      new RegExp(
+        `This restore OVERWRITES shop/staging with backup ${backup.id} of shop/live from \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC`,
+      ),
+    );
     expect(wrongName.prompts).toEqual(['Type shop/staging to go on: ']);
     expect(wrongName.stderr).toContain('Nothing was restored');
 
