@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { PartsChoice } from '../../src/domain/part-kind.ts';
 import type { Target } from '../../src/domain/target.ts';
 import { queueBackup, runBackup } from '../../src/engine/run-backup.ts';
@@ -100,12 +100,18 @@ describe.each<StoreKind>(['directory', 's3'])('a restore of a damaged small back
       expect(await engine.ctx.catalog.getRestore(restore.id)).toMatchObject({ status: 'failed' });
       expect(await databaseFingerprint(staging.database!)).toEqual(dbBefore);
       expect(treeFingerprint(join(work, 'staging'))).toEqual(mediaBefore);
-      const [{ locks }] = (await sql<{ locks: number }>(
-        staging.database!,
-        `select count(*)::int as locks from pg_locks l join pg_database d on d.oid = l.database
-       where d.datname = current_database() and l.pid <> pg_backend_pid()`,
-      )) as [{ locks: number }];
-      expect(locks).toBe(0);
+      // No session is left holding a lock on it (a rolled-back restore's backend may take a moment to exit).
+      await vi.waitFor(
+        async () => {
+          const [{ locks }] = (await sql<{ locks: number }>(
+            staging.database!,
+            `select count(*)::int as locks from pg_locks l join pg_database d on d.oid = l.database
+           where d.datname = current_database() and l.pid <> pg_backend_pid()`,
+          )) as [{ locks: number }];
+          expect(locks).toBe(0);
+        },
+        { timeout: 5000, interval: 50 },
+      );
     },
   );
 });
