@@ -13,6 +13,7 @@ import type { EngineContext, RunOptions } from './engine-context.ts';
 import { HashCounter } from './hash-counter.ts';
 import { queueBackup, runBackup } from './run-backup.ts';
 import { settleAll } from './settle-all.ts';
+import { explainUndecryptable } from './undecryptable-part.ts';
 
 export interface RestoreRequest {
   backupId: string;
@@ -186,7 +187,8 @@ async function restorePart(
     // A source reports a failed input as its own failure; the reading side (a damaged object, a failing store)
     // is the cause a person must act on. A reading side that only stopped because the source gave up is not.
     const stoppedBySource = (readError as { code?: string } | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
-    throw namingPart(readError !== undefined && !stoppedBySource ? readError : error, part);
+    const cause = readError !== undefined && !stoppedBySource ? readError : error;
+    throw namingPart(await explainUndecryptable(ctx, part, cause), part);
   }
 }
 
@@ -195,18 +197,11 @@ const STORED_OBJECT_ERRORS = new Set(['decrypt-corrupt', 'decrypt-truncated', 'd
 
 /**
  * A decryption error of `part` made to name the part and its object, so that a restore or drill of several parts
- * says which one is damaged. An X25519 header that no identity opens reads like a wrong key, and is one unless the
- * header was damaged: the message says how to tell the two apart.
+ * says which one is damaged (or which one the key does not open).
  */
 function namingPart(error: unknown, part: BackupPart): unknown {
   if (!(error instanceof BackstopError) || !STORED_OBJECT_ERRORS.has(error.code)) return error;
-  const what = `The ${part.kind} part (${part.key})`;
-  let userMessage = `${what} cannot be restored: ${reasonOf(error)}`;
-  if (error.code === 'decrypt-no-identity') {
-    userMessage +=
-      " If the same identities restore other backups taken with the same key, this object's header is damaged: " +
-      'run verify on the backup, and take a new one.';
-  }
+  const userMessage = `The ${part.kind} part (${part.key}) cannot be restored: ${reasonOf(error)}`;
   return new BackstopError(error.code, `${part.kind} part ${part.key}: ${error.message}`, {
     userMessage,
     cause: error,

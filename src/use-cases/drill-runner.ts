@@ -73,6 +73,9 @@ export function drillFailureHint(drill: Drill): string {
   if (/\bcheck "/.test(reason)) {
     return `An SQL check under apps.${drill.app}.environments.${drill.env}.drill.checks did not hold in the restored copy: look at the check and at backup ${drill.backupId} (backstop show ${drill.backupId}), then ${again}.`;
   }
+  if (/so it is the key/.test(reason)) {
+    return `The backup is intact but the identities this instance holds do not open it: give it the identity file that was in use when backup ${drill.backupId} was taken (encryption.identities in the config), then ${again}.`;
+  }
   if (/sha256|decrypt|authenticat|damaged|truncated|manifest/i.test(reason)) {
     return `The stored backup is damaged: verify it (backstop verify ${drill.backupId}), take a new backup, and check the storage.`;
   }

@@ -6,9 +6,11 @@ import { buffer } from 'node:stream/consumers';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { generateIdentity } from '../../src/crypto/index.ts';
 import type { Target } from '../../src/domain/target.ts';
 import { deleteBackupObjects } from '../../src/engine/delete-backup-objects.ts';
 import { pruneTarget } from '../../src/engine/prune-target.ts';
+import { verifyBackup } from '../../src/engine/verify-backup.ts';
 import { createMetricsRegistry } from '../../src/http/metrics.ts';
 import { removeDrillLeftovers } from '../../src/jobs/remove-drill-leftovers.ts';
 import { MediaS3Source } from '../../src/sources/media-s3-source.ts';
@@ -187,7 +189,7 @@ describe('what a drill checks', () => {
     return { drill: await engine.ctx.catalog.drills.get(queued.id), operationId: operation.id };
   }
 
-  test('a damaged object header fails the drill naming the part, saying how that differs from a wrong key', async () => {
+  test('a damaged object header fails the drill naming the part as damaged, not as a wrong key (its sha256 tells)', async () => {
     const taken = await takeBackup(engine.ctx, 'db');
     const key = taken.storedParts.find((p) => p.kind === 'db')!.key;
     // The X25519 stanza's body (the wrapped file key) is the header's third line: one character of it changed.
@@ -199,12 +201,34 @@ describe('what a drill checks', () => {
     await engineWorker(engine.ctx).runOnce({ id: operation.id });
     const ended = await engine.ctx.catalog.drills.get(asked.id);
     expect(ended.status).toBe('failed');
-    expect(ended.error).toMatch(
-      new RegExp(`^The db part \\(${key}\\) cannot be restored: The identity cannot decrypt`),
+    // Not a key problem: the object is no longer what was written, which its recorded sha256 tells.
+    expect(ended.error).toBe(
+      `The db part (${key}) cannot be restored: the stored object is damaged: it is no longer what was written (its ` +
+        'sha256 differs from the one recorded), and its header no longer opens with the key. Take a new backup, and ' +
+        'check the storage.',
     );
-    expect(ended.error).toMatch(/this object's header is damaged: run verify on the backup/);
+    // verify says the same.
+    const verified = await verifyBackup(engine.ctx, taken.id, {});
+    expect(verified.parts).toEqual([
+      { kind: 'db', ok: false, problem: expect.stringMatching(/^the stored object is damaged/) },
+    ]);
     expect(await scratchDatabasesOf([operation.id])).toEqual([]);
   }, 60_000);
+  test('an intact object that the identities do not open is said to be a key problem', async () => {
+    const taken = await takeBackup(engine.ctx, 'db');
+    const stranger = generateIdentity().identity;
+    const verified = await verifyBackup({ ...engine.ctx, identities: async () => [stranger] }, taken.id, {});
+    expect(verified.parts).toEqual([
+      {
+        kind: 'db',
+        ok: false,
+        problem: expect.stringMatching(
+          /^The identity cannot decrypt .* The stored object is exactly as it was written \(its sha256 matches\), so it is the key/,
+        ),
+      },
+    ]);
+  }, 60_000);
+
   test('counts that differ from what restores fail the drill, naming the table, recorded against found', async () => {
     const taken = await backup();
     // As if the dump had lost rows: the catalogue says 1201 where the dump holds 1200.
