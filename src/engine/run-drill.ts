@@ -129,8 +129,11 @@ async function restoreAndCheck(
   }
 }
 
-/** How many failures a drill's error lists one by one; the rest are counted. */
-const FAILURES_LISTED = 5;
+/**
+ * How many failures a drill's error lists one by one (the rest are counted, and every one is in the log): enough for
+ * any config's checks, few enough that a database whose every table differs still gives a readable message.
+ */
+const FAILURES_LISTED = 50;
 
 /**
  * Every recorded table with its recorded count, then every SQL check (all of them, so that one drill tells all that
@@ -159,10 +162,11 @@ async function checkDatabase(
     if (failed === undefined) ctx.log(`drill ${drill.id}: check "${check}" holds`);
     else failures.push(failed);
   }
+  for (const failure of failures) ctx.log(`drill ${drill.id}: FAILED: ${failure}`);
   if (failures.length <= 1) return failures[0];
   const listed = failures.slice(0, FAILURES_LISTED).join('; ');
   const more = failures.length - FAILURES_LISTED;
-  return `${failures.length} checks failed: ${listed}${more > 0 ? `; and ${more} more` : ''}`;
+  return `${failures.length} failures: ${listed}${more > 0 ? `; and ${more} more (each is in the log)` : ''}`;
 }
 
 /** The scratch database of a drill, on the target's drill server, else on the target's own database server. */

@@ -285,7 +285,7 @@ describe('what a drill checks', () => {
     try {
       const { drill: ended } = await drill(taken.id);
       expect(ended.error).toBe(
-        '4 checks failed: table public.auth_user: recorded 3 rows, found 2; ' +
+        '4 failures: table public.auth_user: recorded 3 rows, found 2; ' +
           'table shop.orders: recorded 1201 rows, found 1200; ' +
           'check "select count(*) > 5 from auth_user" returned false, not true; check "select false" returned false, not true',
       );
