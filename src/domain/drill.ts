@@ -68,3 +68,12 @@ export function backupToDrill(
     completed[0]
   );
 }
+
+/**
+ * Whether a backup's proof stands for its target: a backup without the database part proves nothing of a target that
+ * has a database (its media restored, its database unproven), so only backups holding the database count there; for
+ * a target without a database (or one no longer configured: `target` undefined), every backup counts.
+ */
+export function provesTarget(backup: Pick<Backup, 'parts'>, target: Pick<Target, 'database'> | undefined): boolean {
+  return target?.database === undefined || backup.parts.split('+').includes('db');
+}

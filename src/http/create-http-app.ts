@@ -82,7 +82,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   if (options.engine) {
     const approvalReachable = options.approvalReachable ?? (() => false);
     const sessions = options.web ? new WebSessions(options.state, options.engine.clock) : undefined;
-    app.get('/metrics', metricsHandler(createMetricsRegistry(options.state)));
+    app.get('/metrics', metricsHandler(createMetricsRegistry(options.state, options.engine.targets)));
     app.use(
       '/api/v1',
       createApiRouter({

@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
 import { sql } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { provesTarget } from '../domain/drill.ts';
+import type { Target } from '../domain/target.ts';
 import type { StateDb } from '../state/state.ts';
 
 const OPERATION_KINDS = ['backup', 'restore', 'download', 'delivery', 'drill'];
@@ -46,7 +48,7 @@ interface Snapshot {
  * - `backstop_last_completed_backup_duration_seconds{app,env,trigger}`: how long it ran;
  * - `backstop_last_completed_backup_stored_bytes{app,env,trigger}`: what it stores;
  * - `backstop_last_proven_restorable_timestamp_seconds{app,env}`: when a drill last proved a backup of the target
- *   restorable (alert on its age against the drill schedule).
+ *   restorable, one holding its database when the target has one (alert on its age against the drill schedule).
  * Counters, from the event log's counts (kept as each event is recorded; they only grow: use rate() and increase()):
  * - `backstop_backups_completed_total{app,env,trigger}`, `backstop_backups_failed_total{app,env,trigger}`;
  * - `backstop_backup_duration_seconds_total{app,env,trigger}`: the run time of the completed backups, summed (its
@@ -57,7 +59,7 @@ interface Snapshot {
  *   `drill.missed` events.
  * Besides, the default process metrics of this instance (`process_*`, `nodejs_*`).
  */
-export function createMetricsRegistry(db: StateDb): Registry {
+export function createMetricsRegistry(db: StateDb, targets: readonly Target[] = []): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -65,7 +67,7 @@ export function createMetricsRegistry(db: StateDb): Registry {
   // refills itself synchronously after that read, so concurrent scrapes never see a half-filled metric.
   let pending: Promise<Snapshot | undefined> | undefined;
   const snapshot = () => {
-    pending ??= readSnapshot(db).then(
+    pending ??= readSnapshot(db, targets).then(
       (read) => {
         pending = undefined;
         return read;
@@ -261,7 +263,7 @@ export function metricsHandler(registry: Registry): RequestHandler {
   };
 }
 
-async function readSnapshot(db: StateDb): Promise<Snapshot> {
+async function readSnapshot(db: StateDb, targets: readonly Target[]): Promise<Snapshot> {
   const operations = await db
     .selectFrom('operations')
     .select(['kind', 'status', (eb) => eb.fn.countAll<string>().as('count')])
@@ -296,12 +298,21 @@ async function readSnapshot(db: StateDb): Promise<Snapshot> {
       sql<Date>`(select max(c.completed_at) from backups c where c.app = b.app and c.env = b.env and c.trigger = b.trigger and c.status = 'completed')`,
     )
     .execute();
-  const proven = await db
+  // Per target and parts (a few rows a target): which proofs stand for the target is decided with its config.
+  const provenByParts = await db
     .selectFrom('backups')
-    .select(['app', 'env', sql<Date | string>`max(proven_at)`.as('at')])
+    .select(['app', 'env', 'parts', sql<Date | string>`max(proven_at)`.as('at')])
     .where('proven_at', 'is not', null)
-    .groupBy(['app', 'env'])
+    .groupBy(['app', 'env', 'parts'])
     .execute();
+  const proven = new Map<string, { app: string; env: string; at: number }>();
+  for (const row of provenByParts) {
+    const target = targets.find((t) => t.app === row.app && t.env === row.env);
+    if (!provesTarget(row, target)) continue;
+    const at = epochMs(row.at) / 1000;
+    const key = JSON.stringify([row.app, row.env]);
+    if ((proven.get(key)?.at ?? Number.NEGATIVE_INFINITY) < at) proven.set(key, { app: row.app, env: row.env, at });
+  }
   // Kept up as events are recorded (EventLog.record): one row per type, target and trigger, however long the log.
   const events = await db
     .selectFrom('event_counts')
@@ -319,7 +330,7 @@ async function readSnapshot(db: StateDb): Promise<Snapshot> {
       seconds: Math.max(0, (epochMs(n.completed_at) - epochMs(n.started_at)) / 1000),
       bytes: Number(n.bytes ?? 0),
     })),
-    proven: proven.map((p) => ({ app: p.app, env: p.env, at: epochMs(p.at) / 1000 })),
+    proven: [...proven.values()],
     events: events.map((e) => ({
       type: e.type,
       app: e.app ?? '',

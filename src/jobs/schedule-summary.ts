@@ -1,4 +1,5 @@
 import type { Backup, BackupStatus } from '../domain/backup.ts';
+import { provesTarget } from '../domain/drill.ts';
 import type { Target } from '../domain/target.ts';
 import { nextSlot } from './cron-slots.ts';
 import type { JobsContext } from './jobs-context.ts';
@@ -74,7 +75,8 @@ async function drillSummary(ctx: JobsContext, target: Target, now: Date): Promis
   const schedule = target.drill?.schedule ?? 'off';
   let proven: Backup | undefined;
   for (const backup of await ctx.catalog.listBackups({ app: target.app, env: target.env })) {
-    if (backup.provenAt !== null && (!proven || backup.provenAt > proven.provenAt!)) proven = backup;
+    if (backup.provenAt === null || !provesTarget(backup, target)) continue;
+    if (!proven || backup.provenAt > proven.provenAt!) proven = backup;
   }
   const failed = await ctx.catalog.drills.newestFailed(target.app, target.env);
   const failedSince = failed !== undefined && (proven === undefined || failed.finishedAt! > proven.provenAt!);

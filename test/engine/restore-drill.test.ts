@@ -129,7 +129,7 @@ describe.each<StoreKind>(['directory', 's3'])('restore drills on the %s store', 
     expect(proven.proofSeconds).toBe(ended.seconds);
     expect(await scratchDatabasesOf([operation.id])).toEqual([]);
     expect(readdirSync(scratchDir)).toEqual([]);
-    const metrics = await createMetricsRegistry(engine.state.db).metrics();
+    const metrics = await createMetricsRegistry(engine.state.db, engine.ctx.targets).metrics();
     expect(metrics).toContain(
       `backstop_last_proven_restorable_timestamp_seconds{app="shop",env="live"} ${proven.provenAt!.getTime() / 1000}`,
     );

@@ -1,6 +1,7 @@
 import schedule from 'node-schedule';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Target } from '../../src/domain/target.ts';
+import { createMetricsRegistry } from '../../src/http/metrics.ts';
 import { describeSchedules } from '../../src/jobs/schedule-summary.ts';
 import { defaultRetentionPolicy } from '../../src/retention/retention-policy.ts';
 import { makeEngine, makeStore, type TestEngine, target } from '../support/engine.ts';
@@ -106,6 +107,35 @@ test('a target on a drill schedule says when it drills next and when a backup wa
     });
   } finally {
     await engine.state.db.updateTable('backups').set({ proven_at: null, proof_seconds: null }).execute();
+  }
+});
+
+test("a media-only backup's proof does not stand for a target with a database: not in schedule, nor in /metrics", async () => {
+  const drilled = { ...shopLive, media: { type: 'dir' as const, path: '/srv/media' } };
+  const media = await engine.ctx.catalog.insertBackup(
+    { app: 'shop', env: 'live', trigger: 'on-demand', parts: 'media', note: null, requestedBy: 'test' },
+    at('2026-11-26T10:00:00Z'),
+  );
+  await engine.ctx.catalog.completeBackup(media.id, [], at('2026-11-26T10:01:00Z'));
+  await engine.ctx.catalog.recordProof(ids['completed']!, at('2026-11-25T05:00:00Z'), 42, null);
+  await engine.ctx.catalog.recordProof(media.id, at('2026-11-26T11:00:00Z'), 1, null);
+  try {
+    const [summary] = await describeSchedules({ ...engine.ctx, targets: [drilled] }, {}, now);
+    expect(summary?.drill.lastProven).toEqual({
+      backupId: ids['completed'],
+      at: at('2026-11-25T05:00:00Z'),
+      seconds: 42,
+    });
+    const gauge = 'backstop_last_proven_restorable_timestamp_seconds{app="shop",env="live"}';
+    const metrics = await createMetricsRegistry(engine.state.db, [drilled]).metrics();
+    expect(metrics).toContain(`${gauge} ${at('2026-11-25T05:00:00Z').getTime() / 1000}`);
+    // A target without a database is proven by its media backups.
+    const mediaOnly = { ...drilled, database: undefined } as unknown as Target;
+    const [ofMedia] = await describeSchedules({ ...engine.ctx, targets: [mediaOnly] }, {}, now);
+    expect(ofMedia?.drill.lastProven?.backupId).toBe(media.id);
+  } finally {
+    await engine.state.db.updateTable('backups').set({ proven_at: null, proof_seconds: null }).execute();
+    await engine.ctx.catalog.deleteBackup(media.id);
   }
 });
 
