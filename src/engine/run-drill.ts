@@ -108,10 +108,15 @@ async function restoreAndCheck(
   }
   // One drill at a time per database server: the queue runs the drills of a server's lane one by one, and this lock
   // holds also where two targets name one server differently, or another Backstop drills on it.
-  const lock = database === undefined ? undefined : await ScratchDatabase.lockServer(database.url, options.signal);
+  const lock =
+    database === undefined
+      ? undefined
+      : await ScratchDatabase.lockServer(database.url, options.signal).catch((error: unknown) => {
+          throw onDrillServer(error, database.drillServer);
+        });
   try {
     const refusal = await database?.scratch.refusalToCreate();
-    if (refusal !== undefined) return refusal;
+    if (refusal !== undefined) return mayNotCreate(refusal, database!.drillServer, name);
     // An attempt that was killed may have left this very name behind (a restart of the same attempt): start afresh.
     for (const space of scratch.filter((s) => s.kind === 'database')) await removeScratch(space);
     await restoreParts(
@@ -169,12 +174,39 @@ async function checkDatabase(
   return `${failures.length} failures: ${listed}${more > 0 ? `; and ${more} more (each is in the log)` : ''}`;
 }
 
-/** The scratch database of a drill, on the target's drill server, else on the target's own database server. */
+/** What a drill says when the role it restores as may not create its scratch database. */
+function mayNotCreate(
+  refusal: { user: string; server: string },
+  drillServer: string | undefined,
+  name: string,
+): string {
+  const where = drillServer === undefined ? refusal.server : `the drill server ${refusal.server} (${drillServer})`;
+  const advice =
+    drillServer === undefined
+      ? 'or set drill.server to a PostgreSQL URL whose role may create databases'
+      : `or change ${drillServer} to a URL whose role may create databases`;
+  return (
+    `${refusal.user} may not create databases on ${where}, and a drill restores into a scratch database it creates ` +
+    `there (${name}); nothing was restored. Give the role the right (ALTER ROLE "${refusal.user}" CREATEDB), ${advice}`
+  );
+}
+
+/** An error met on a configured drill server, said to be about it (the target's own server is not involved). */
+function onDrillServer(error: unknown, drillServer: string | undefined): unknown {
+  if (drillServer === undefined) return error;
+  const message = `The drill server (${drillServer}) could not be used: ${reasonOf(error)}`;
+  return new BackstopError('drill-failed', message, { userMessage: message, cause: error });
+}
+
+/**
+ * The scratch database of a drill, on the target's drill server, else on the target's own database server;
+ * `drillServer` names the config key of a drill server, for messages.
+ */
 function scratchDatabase(
   backup: Backup,
   target: Target | undefined,
   name: string,
-): { url: string; scratch: ScratchDatabase } {
+): { url: string; scratch: ScratchDatabase; drillServer: string | undefined } {
   const server = drillServerUrl(target);
   if (server === undefined) {
     const message =
@@ -182,5 +214,7 @@ function scratchDatabase(
       `${targetName(backup)} has no database configured (any more): add it to the config, or drill another backup.`;
     throw new BackstopError('drill-not-possible', message, { userMessage: message });
   }
-  return { url: server, scratch: new ScratchDatabase(server, name) };
+  const drillServer =
+    target?.drill?.server === undefined ? undefined : `apps.${backup.app}.environments.${backup.env}.drill.server`;
+  return { url: server, scratch: new ScratchDatabase(server, name), drillServer };
 }

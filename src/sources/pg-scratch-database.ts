@@ -76,23 +76,18 @@ export class ScratchDatabase {
   }
 
   /**
-   * Why the URL's role may not create the scratch database on its server, in words that say what to do; undefined
-   * when it may (it has CREATEDB or is a superuser). Asked before restoring, so that a drill without the right fails
-   * at once, saying so, rather than with the advice a restore gives (create the database by hand first).
+   * The role of the URL and its server (`host:port`) when that role may not create the scratch database there;
+   * undefined when it may (it has CREATEDB or is a superuser). Asked before restoring, so that a drill without the
+   * right fails at once, saying so, rather than with the advice a restore gives (create the database by hand first).
    */
-  async refusalToCreate(): Promise<string | undefined> {
+  async refusalToCreate(): Promise<{ user: string; server: string } | undefined> {
     const client = await connectToServer(this.#server);
     try {
       const { rows } = await client.query<{ may: boolean }>(
         'SELECT rolcreatedb OR rolsuper AS may FROM pg_catalog.pg_roles WHERE rolname = current_user',
       );
       if (rows[0]?.may === true) return undefined;
-      const user = this.#server.user;
-      return (
-        `${user} may not create databases on ${this.#server.server}, and a drill restores into a scratch database ` +
-        `it creates there (${this.name}); nothing was restored. Give the role the right (ALTER ROLE "${user}" ` +
-        'CREATEDB), or set drill.server to a PostgreSQL URL whose role may create databases'
-      );
+      return { user: this.#server.user, server: this.#server.server };
     } finally {
       await client.end();
     }

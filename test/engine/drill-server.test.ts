@@ -69,6 +69,26 @@ describe('a drill server', () => {
     });
   }, 60_000);
 
+  test('a drill server that cannot be used is named as such: unreachable, or its role may not create databases', async () => {
+    try {
+      live.drill = { schedule: 'off', checks: [], server: 'postgres://postgres@127.0.0.1:1/postgres' };
+      const unreachable = await drill();
+      expect(unreachable.drill.error).toMatch(
+        /^The drill server \(apps\.shop\.environments\.live\.drill\.server\) could not be used: .*127\.0\.0\.1:1/,
+      );
+      live.drill = { schedule: 'off', checks: [], server: databaseUrl('postgres').replace('postgres@', `${role}@`) };
+      const refused = await drill();
+      expect(refused.drill.error).toMatch(
+        new RegExp(
+          `^${role} may not create databases on the drill server 127\\.0\\.0\\.1:5432 \\(apps\\.shop\\.environments\\.live\\.drill\\.server\\).*` +
+            'or change apps\\.shop\\.environments\\.live\\.drill\\.server to a URL whose role may create databases$',
+        ),
+      );
+    } finally {
+      delete live.drill;
+    }
+  }, 60_000);
+
   test('with one, the scratch database is made there by its role, and drills queue in its lane', async () => {
     live.drill = {
       schedule: 'off',
