@@ -1,5 +1,6 @@
 import { type CliIo, exitCodes } from '../adapters/console/cli-io.ts';
 import { confirmRestore } from '../adapters/console/confirm-restore.ts';
+import { relativeTime } from '../adapters/console/human-time.ts';
 import { progressEvent } from '../adapters/console/json-lines-output.ts';
 import { ProgressLine } from '../adapters/console/progress-line.ts';
 import type { Command } from '../commands/command.ts';
@@ -182,7 +183,10 @@ export async function runWithEngine(
         const ended = followOperation(engine, operation, {
           ...(progress && { onProgress: progress.update }),
           ...(events && { onChange: (row: Operation) => events(progressEvent(row)) }),
-          ...(!options.json && { onWaiting: (ahead: Operation) => print(waitingWords(ahead, engine.clock())) }),
+          ...(!options.json && {
+            onWaiting: (ahead: Operation) => print(waitingWords(ahead, engine.clock())),
+            onWaited: (ahead: Operation) => print(waitedWords(ahead)),
+          }),
           ...(how.runHere && { runHere: how.runHere }),
           ...(how.signal && { signal: how.signal }),
         });
@@ -311,15 +315,26 @@ function within(ms: number, promise: Promise<unknown>): Promise<unknown> {
  * has run out or is about to, that a process killed while running it is taken over once its lease ends.
  */
 function waitingWords(ahead: Operation, now: Date): string {
+  const when = (at: Date) => relativeTime(at, now) ?? formatTime(at);
   const state =
-    ahead.status === 'running' && ahead.startedAt !== null
-      ? `running since ${formatTime(ahead.startedAt)}`
-      : ahead.status;
+    ahead.status === 'running' && ahead.startedAt !== null ? `running since ${when(ahead.startedAt)}` : ahead.status;
   const lease =
     ahead.status === 'running' && ahead.leaseExpiresAt !== null
       ? `; if the process running it was killed, it is taken over when its lease runs out (${
-          ahead.leaseExpiresAt.getTime() <= now.getTime() ? 'now' : formatTime(ahead.leaseExpiresAt)
+          ahead.leaseExpiresAt.getTime() <= now.getTime() ? 'now' : when(ahead.leaseExpiresAt)
         })`
       : '';
   return `Waiting for operation ${ahead.id} (${ahead.kind}, ${state}) ahead of this one in ${ahead.target}${lease}...`;
+}
+
+/** "Operation x (drill) has succeeded; this one goes on." once the operation a command waited for is out of its way. */
+function waitedWords(ahead: Operation): string {
+  const outcome: Record<string, string> = {
+    succeeded: 'has succeeded',
+    failed: 'has failed',
+    cancelled: 'was cancelled',
+    running: 'is running again (taken over)',
+    queued: 'is queued again',
+  };
+  return `Operation ${ahead.id} (${ahead.kind}) ${outcome[ahead.status] ?? ahead.status}; this one goes on.`;
 }

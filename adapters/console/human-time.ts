@@ -7,12 +7,15 @@ const minute = 60_000;
 const hour = 60 * minute;
 const day = 24 * hour;
 
-/** "just now", "3 min ago", "2 h ago", "in 40 min", "in 5 h", or undefined when `at` is a day or more away. */
+/**
+ * "just now", "3 min ago", "2 h ago", "in 40 s", "in 40 min", "in 5 h", or undefined when `at` is a day or more
+ * away. A moment to come within the minute is counted in seconds: "just now" would read as already past.
+ */
 export function relativeTime(at: Date, now: Date): string | undefined {
   const delta = at.getTime() - now.getTime();
   const distance = Math.abs(delta);
   if (distance >= day) return undefined;
-  if (distance < minute) return 'just now';
+  if (distance < minute) return delta > 1000 ? `in ${Math.ceil(delta / 1000)} s` : 'just now';
   const amount = distance < hour ? `${Math.floor(distance / minute)} min` : `${Math.floor(distance / hour)} h`;
   return delta < 0 ? `${amount} ago` : `in ${amount}`;
 }

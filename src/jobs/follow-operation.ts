@@ -21,6 +21,8 @@ export async function followOperation(
     onChange?: (operation: Operation) => void;
     /** Told once per operation found ahead of this one in its lane while this one waits its turn. */
     onWaiting?: (ahead: Operation) => void;
+    /** Told once the operation it waited for is no longer ahead, with that operation as it is then. */
+    onWaited?: (ahead: Operation) => void;
     runHere?: Worker;
     pollMs?: number;
     signal?: AbortSignal;
@@ -59,9 +61,11 @@ export async function followOperation(
           runningHere = undefined;
         });
     }
-    if (current.status === 'queued' && current.target !== null && options.onWaiting) {
-      const ahead = await operationAhead(ctx, current);
-      if (ahead !== undefined && ahead.id !== waitingFor) options.onWaiting(ahead);
+    if (current.target !== null && (options.onWaiting || options.onWaited)) {
+      const ahead = current.status === 'queued' ? await operationAhead(ctx, current) : undefined;
+      if (waitingFor !== undefined && ahead?.id !== waitingFor)
+        options.onWaited?.(await ctx.operations.get(waitingFor));
+      if (ahead !== undefined && ahead.id !== waitingFor) options.onWaiting?.(ahead);
       waitingFor = ahead?.id;
     }
     if (current.status === 'queued' && current.attempts > 0 && current.runAfter !== null && options.onProgress) {

@@ -146,8 +146,11 @@ workers: { leaseSeconds: 2 }
       expect(again.code, again.stderr).toBe(0);
       expect(again.stdout).toMatch(/proven restorable/);
       expect(again.stderr).toMatch(
-        /Waiting for operation \w+ \(drill, running since .+\) ahead of this one in drill:127\.0\.0\.1:5432; if the process running it was killed, it is taken over when its lease runs out/,
+        /Waiting for operation (\w+) \(drill, running since .+\) ahead of this one in drill:127\.0\.0\.1:5432; if the process running it was killed, it is taken over when its lease runs out \((now|in \d+ s)\)/,
       );
+      // ...and when that one is out of the way.
+      const killed = /Waiting for operation (\w+)/.exec(again.stderr)![1];
+      expect(again.stderr).toContain(`Operation ${killed} (drill) has succeeded; this one goes on.`);
       expect(await scratchDatabases()).toEqual([]);
       expect(readdirSync(drills)).toEqual([]);
       const status = await runBackstop(['status', '--all', '--json'], { cwd, env: env() });
