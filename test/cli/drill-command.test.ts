@@ -109,7 +109,11 @@ workers: { leaseSeconds: 2 }
     expect(wrong.stderr).toMatch(/Unknown target shop\/lvie\. Did you mean shop\/live\?/);
     const bare = await runBackstop(['drill'], { cwd, env: env() });
     expect(bare.code).toBe(2);
-    expect(bare.stderr).toMatch(/drill needs a target/);
+    expect(bare.stderr).toContain('drill needs a backup id (see list) or a target app/env (configured: shop/live).');
+    // An app where a backup id or a target goes: its targets are what was meant.
+    const app = await runBackstop(['drill', 'shop'], { cwd, env: env() });
+    expect(app.code).toBe(2);
+    expect(app.stderr).toContain("'shop' is an app, not a backup id: drill one of its targets, e.g. drill shop/live");
   });
 
   test('SIGKILL mid-drill: the next drill removes what the killed one left, and no scratch space stays', async () => {
