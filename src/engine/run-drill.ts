@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackstopError } from '../domain/backstop-error.ts';
 import type { Backup } from '../domain/backup.ts';
@@ -102,7 +102,11 @@ async function restoreAndCheck(
   if (parts.some((p) => p.kind === 'media')) {
     const root = drillScratchRoot(ctx);
     scratch.push({ kind: 'directory', root, name });
-    await mkdir(join(root, name), { recursive: true });
+    // Owner only, like the data directory's keys: it holds decrypted media while the drill runs (and after a kill,
+    // until the next drill or serve start removes it).
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    await chmod(root, 0o700);
+    await mkdir(join(root, name), { recursive: true, mode: 0o700 });
     // Inside the scratch directory, so that the restore's staging directory beside it is removed with it.
     directory = join(root, name, 'media');
   }

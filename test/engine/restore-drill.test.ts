@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -129,6 +129,8 @@ describe.each<StoreKind>(['directory', 's3'])('restore drills on the %s store', 
     expect(proven.proofSeconds).toBe(ended.seconds);
     expect(await scratchDatabasesOf([operation.id])).toEqual([]);
     expect(readdirSync(scratchDir)).toEqual([]);
+    // The scratch root holds decrypted media while a drill runs: its owner's alone.
+    expect(statSync(scratchDir).mode & 0o777).toBe(0o700);
     const metrics = await createMetricsRegistry(engine.state.db, engine.ctx.targets).metrics();
     expect(metrics).toContain(
       `backstop_last_proven_restorable_timestamp_seconds{app="shop",env="live"} ${proven.provenAt!.getTime() / 1000}`,
