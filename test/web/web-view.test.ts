@@ -407,6 +407,8 @@ describe('the Backups view', () => {
     expect(schedules.text).toContain('Kept scheduled backups: 7 daily, 4 weekly, 12 monthly');
     // An environment without a schedule has no scheduled backups to draw.
     expect(schedules.text.match(/<figure class="timeline">/g)?.length).toBe(1);
+    // Drills too: their schedule and what they proved.
+    expect(schedules.text).toMatch(/<dt>Drills<\/dt><dd>none scheduled \(drill from a backup&#39;s page\) <p class="drill-summary">/);
     const audit = await olga.get('/audit');
     expect(audit.status).toBe(200);
     expect(audit.text).toContain('web:olga');

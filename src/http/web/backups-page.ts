@@ -6,6 +6,7 @@ import type { RetentionDecision } from '../../retention/retention-decision.ts';
 import type { WebSession } from '../../state/web-sessions.ts';
 import { formatBytes, shortCodeVersion } from '../../text/format-units.ts';
 import type { readTargets } from '../../use-cases/read-targets.ts';
+import { drillSummary } from './drill-summary.ts';
 import { type Html, html } from './html.ts';
 import { csrfField, page, timeOf } from './layout.ts';
 import { operationRow } from './operation-row.ts';
@@ -48,21 +49,6 @@ ${chosen.abilities.createBackup ? createForm(session, chosen) : ''}
 ${backupTable('Scheduled', 'scheduled', data.scheduled, data.retention, name)}
 ${backupTable('On-demand', 'on-demand', data.onDemand, data.retention, name)}`,
   );
-}
-
-/** "Last proven restorable: <backup> at <time> (in 42 s)", a drill failed since, and the next scheduled drill. */
-function drillSummary(drill: ScheduleSummary['drill']): Html {
-  const { lastProven: proven, lastFailed: failed } = drill;
-  const provenHtml = proven
-    ? html`Last proven restorable: <a href="/backups/${proven.backupId}">${proven.backupId}</a> at ${timeOf(proven.at)}${
-        proven.seconds === null ? '' : ` (in ${proven.seconds} s)`
-      }.`
-    : html`<span class="muted">No backup proven restorable yet.</span>`;
-  const failedHtml = failed
-    ? html` <span class="status failed">Drill failed</span> ${timeOf(failed.at)} (backup <a href="/backups/${failed.backupId}">${failed.backupId}</a>): ${failed.error}`
-    : '';
-  const next = drill.nextRunAt ? html` Next drill ${timeOf(drill.nextRunAt)}.` : '';
-  return html`<p class="drill-summary">${provenHtml}${failedHtml}${next}</p>`;
 }
 
 function targetPicker(targets: TargetView[], current: string): Html {

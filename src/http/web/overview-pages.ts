@@ -2,6 +2,7 @@ import type { AuditEntry } from '../../domain/audit-entry.ts';
 import type { RetentionPolicy } from '../../domain/retention-policy.ts';
 import type { ScheduleSummary } from '../../jobs/schedule-summary.ts';
 import type { WebSession } from '../../state/web-sessions.ts';
+import { drillSummary } from './drill-summary.ts';
 import { type Html, html } from './html.ts';
 import { page, timeOf } from './layout.ts';
 
@@ -23,6 +24,7 @@ function scheduleSection(summary: ScheduleSummary): Html {
     <dt>Schedule</dt><dd>${summary.schedule === 'off' ? 'off (on-demand backups only)' : html`<code>${summary.schedule.cron}</code> (${summary.schedule.timezone}), ${summary.schedule.parts}`}</dd>
     <dt>Next run</dt><dd>${timeOf(summary.nextRunAt)}</dd>
     <dt>Last run</dt><dd>${last ? html`<a href="/backups/${last.id}"><span class="status ${last.status}">${last.status}</span></a> ${timeOf(last.createdAt)}${last.error ? html` <span class="error">${last.error}</span>` : ''}` : html`<span class="muted">none yet</span>`}</dd>
+    <dt>Drills</dt><dd>${summary.drill.schedule === 'off' ? "none scheduled (drill from a backup's page)" : html`<code>${summary.drill.schedule.cron}</code> (${summary.drill.schedule.timezone})`} ${drillSummary(summary.drill)}</dd>
     <dt>Retention</dt><dd>scheduled: ${summary.retention.scheduled.daily} daily, ${summary.retention.scheduled.weekly} weekly, ${summary.retention.scheduled.monthly} monthly; on-demand: the ${summary.retention.onDemand.keepLast} newest, others ${summary.retention.onDemand.maxAgeDays} days</dd>
   </dl>
   ${summary.schedule === 'off' ? '' : retentionTimeline(summary.retention)}
