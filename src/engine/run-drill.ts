@@ -1,6 +1,6 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BackstopError } from '../domain/backstop-error.ts';
+import { BackstopError, isBackstopError } from '../domain/backstop-error.ts';
 import type { Backup } from '../domain/backup.ts';
 import { type Drill, drillScratchName } from '../domain/drill.ts';
 import type { LeaseFence } from '../domain/lease-fence.ts';
@@ -56,7 +56,7 @@ export async function runDrill(ctx: EngineContext, drillId: string, options: Dri
       }
       throw options.signal.reason ?? error;
     }
-    failure = reasonOf(error);
+    failure = drillFailureOf(error);
   } finally {
     for (const space of scratch) {
       await removeScratch(space).catch((error: unknown) =>
@@ -82,6 +82,21 @@ export async function runDrill(ctx: EngineContext, drillId: string, options: Dri
       : `drill ${drill.id} of backup ${drill.backupId} failed: ${failure}`,
   );
   return ctx.catalog.drills.get(drill.id);
+}
+
+/**
+ * What failed, for a drill: a database restore's failure is about the scratch database, never the target, so the
+ * restore's "the database was not changed" is left out; a permission the restoring role lacks is said to be its.
+ */
+function drillFailureOf(error: unknown): string {
+  if (!isBackstopError(error, 'pg-restore-failed')) return reasonOf(error);
+  const extension = /permission denied to create extension "([^"]+)"/.exec(error.message);
+  const advice =
+    extension === null
+      ? ''
+      : ` The role that restores (of drill.server, or of the target's URL) must be able to create extension ` +
+        `${extension[1]}: a superuser, or the extension marked trusted; or set drill.server to a server where it may.`;
+  return `Restoring the database part into the scratch database failed: ${error.message}${advice}`;
 }
 
 /** Restores into fresh scratch space (recorded in `scratch` as it is made) and checks it; resolves to what failed. */

@@ -27,6 +27,7 @@ describe('a drill server', () => {
 
   beforeAll(async () => {
     await sql(adminUrl, `create role ${role} login nocreatedb`);
+    await sql(adminUrl, `create role ${role}_scratch login createdb`);
     await sql(adminUrl, `create database ${name} owner ${role}`);
     const url = databaseUrl(name).replace('postgres@', `${role}@`);
     await sql(url, 'create table orders (id int); insert into orders select generate_series(1, 50);');
@@ -42,6 +43,7 @@ describe('a drill server', () => {
     await engine?.close();
     await sql(adminUrl, `drop database if exists ${name} with (force)`);
     await sql(adminUrl, `drop role if exists ${role}`);
+    await sql(adminUrl, `drop role if exists ${role}_scratch`);
     await cleanupStore?.();
     rmSync(workDir, { recursive: true, force: true });
   });
@@ -104,5 +106,28 @@ describe('a drill server', () => {
     expect(operation.target).toBe('drill:localhost:5432');
     const left = await sql(adminUrl, "select datname from pg_database where starts_with(datname, 'backstop_drill_')");
     expect(left.filter((row) => String(row['datname']).includes(operation.id))).toEqual([]);
+  }, 60_000);
+
+  test('an extension the restoring role may not create fails the drill saying whose right it is', async () => {
+    // Made by a superuser in the application's database: its dump creates it again, which a plain role may not.
+    await sql(databaseUrl(name), 'create extension if not exists bloom');
+    const taken = await takeBackup(engine.ctx, 'db');
+    live.drill = {
+      schedule: 'off',
+      checks: [],
+      server: databaseUrl('postgres').replace('postgres@', `${role}_scratch@`),
+    };
+    try {
+      const { drill: asked, operation } = await drillBackup(engine.ctx, operator, { backupId: taken.id });
+      await engineWorker(engine.ctx).runOnce({ id: operation.id });
+      const ended = await engine.ctx.catalog.drills.get(asked.id);
+      expect(ended.error).toMatch(
+        /^Restoring the database part into the scratch database failed: .*permission denied to create extension "bloom".* The role that restores \(of drill\.server, or of the target's URL\) must be able to create extension bloom/s,
+      );
+      expect(ended.error).not.toContain('the database was not changed');
+    } finally {
+      delete live.drill;
+      await sql(databaseUrl(name), 'drop extension bloom');
+    }
   }, 60_000);
 });

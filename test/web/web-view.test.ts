@@ -408,7 +408,9 @@ describe('the Backups view', () => {
     // An environment without a schedule has no scheduled backups to draw.
     expect(schedules.text.match(/<figure class="timeline">/g)?.length).toBe(1);
     // Drills too: their schedule and what they proved.
-    expect(schedules.text).toMatch(/<dt>Drills<\/dt><dd>none scheduled \(drill from a backup&#39;s page\) <p class="drill-summary">/);
+    expect(schedules.text).toMatch(
+      /<dt>Drills<\/dt><dd>none scheduled \(drill from a backup&#39;s page\) <p class="drill-summary">/,
+    );
     const audit = await olga.get('/audit');
     expect(audit.status).toBe(200);
     expect(audit.text).toContain('web:olga');
