@@ -134,10 +134,19 @@ export function operationTable(operations: readonly Operation[]): ViewBlock {
       operation.target ?? '',
       { text: operation.status, tone: statusTone(operation.status) },
       { at: operation.finishedAt ?? operation.startedAt ?? operation.createdAt },
-      operationDetail(operation),
+      cellDetail(operationDetail(operation)),
       operation.requestedBy ?? '',
     ]),
   };
+}
+
+/** How much of an operation's error a table row shows: `status <op>` shows all of it. */
+const DETAIL_CELL_CHARS = 80;
+
+/** An error as a table cell: its start, so that a row stays one readable line. */
+function cellDetail(detail: Phrase): Phrase {
+  if (typeof detail !== 'string' || detail.length <= DETAIL_CELL_CHARS) return detail;
+  return `${detail.slice(0, DETAIL_CELL_CHARS - 1)}…`;
 }
 
 /** One operation in detail for the terminal: what it does, its status, times, attempts, progress, error. */
