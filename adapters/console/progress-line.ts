@@ -15,6 +15,12 @@ export class ProgressLine {
   ) {}
 
   readonly update = (progress: Progress): void => {
+    // An operation's progress names its phases together ("media, restore"): a report naming a phase replaces every
+    // earlier one that named it, so a phase that joined or ended leaves no frozen figure behind.
+    const names = new Set(progress.phase.split(', '));
+    for (const phase of this.phases.keys()) {
+      if (phase.split(', ').some((name) => names.has(name))) this.phases.delete(phase);
+    }
     this.phases.set(progress.phase, progress);
     const now = this.now();
     if (now - this.lastDraw < 100) return;
