@@ -131,32 +131,44 @@ export interface DiscordBody {
     fields: Array<{ name: string; value: string; inline: boolean }>;
     timestamp: string;
   }>;
-  allowed_mentions: { parse: string[] };
+  allowed_mentions: { parse: string[]; users: string[] };
 }
 
 /** Discord's red, green and blurple. */
 export const DISCORD_COLORS = { failure: 0xed4245, success: 0x57f287, notice: 0x5865f2 } as const;
 
-/** `{ content, embeds }`: the title as the message, one embed with the summary and the facts as fields. */
+/**
+ * `{ content, embeds }`: the title as the message, one embed with the summary and the facts as fields. Discord users
+ * the message names (`people`: who asked) are mentioned, `<@123>`, where their principal id stands, and only they may
+ * be pinged (a note's "@everyone" stays text).
+ */
 export function discordBody(message: EventMessage, timestamp: Date): DiscordBody {
+  const { mentioned, users } = discordMentions(message.people ?? []);
   return {
     content: truncate(message.title, 2000),
     embeds: [
       {
         title: truncate(message.title, 256),
-        description: truncate(message.summary, 4096),
+        description: truncate(mentioned(message.summary), 4096),
         color: DISCORD_COLORS[message.severity],
         fields: message.fields.slice(0, 25).map((field) => ({
           name: truncate(field.label, 256),
-          value: truncate(field.value, 1024),
+          value: truncate(mentioned(field.value), 1024),
           inline: field.value.length <= 40 && !field.value.includes('\n'),
         })),
         timestamp: timestamp.toISOString(),
       },
     ],
-    // A note that says "@everyone" is text, not a ping.
-    allowed_mentions: { parse: [] },
+    allowed_mentions: { parse: [], users },
   };
+}
+
+/** Writes each of `people` that is a Discord user (`discord:123`) as a mention; `users`, their ids. */
+function discordMentions(people: readonly string[]): { mentioned: (text: string) => string; users: string[] } {
+  const users = people.flatMap((principal) => /^discord:(\d{1,20})$/.exec(principal)?.[1] ?? []);
+  const mentioned = (text: string) =>
+    users.reduce((out, user) => out.replace(new RegExp(`(?<![\\w:])discord:${user}(?!\\d)`, 'g'), `<@${user}>`), text);
+  return { mentioned, users: users.slice(0, 100) };
 }
 
 // --- Generic (Standard Webhooks) -----------------------------------------------------------------------------------

@@ -76,12 +76,33 @@ describe('Discord webhook', () => {
     expect(embed!.timestamp).toBe('2026-11-27T10:04:00.000Z');
     expect(embed!.fields).toContainEqual({ name: 'Target', value: 'shop/live', inline: true });
     expect(embed!.fields.find((f) => f.name === 'What to do')).toMatchObject({ inline: false });
-    expect(failed.allowed_mentions).toEqual({ parse: [] });
+    expect(failed.allowed_mentions).toEqual({ parse: [], users: [] });
 
     const ok = discordBody(eventMessage(asRecorded(sampleEvents.backupSucceeded)), new Date());
     expect(ok.embeds[0]!.color).toBe(DISCORD_COLORS.success);
     const missed = discordBody(eventMessage(asRecorded(sampleEvents.backupMissed)), new Date());
     expect(missed.embeds[0]!.color).toBe(DISCORD_COLORS.failure);
+  });
+
+  test('mentions only the Discord user who asked, where their id stands, and lets only them be pinged', () => {
+    const body = discordBody(
+      eventMessage(
+        asRecorded({
+          ...sampleEvents.backupSucceeded,
+          data: {
+            ...sampleEvents.backupSucceeded.data,
+            trigger: 'on-demand',
+            requestedBy: 'discord:80351110224678912',
+            note: 'not discord:803511102246789120 @everyone',
+          },
+        }),
+      ),
+      new Date(),
+    );
+    const text = JSON.stringify(body.embeds);
+    expect(text).toContain('on demand, by <@80351110224678912>');
+    expect(text).toContain('not discord:803511102246789120 @everyone');
+    expect(body.allowed_mentions).toEqual({ parse: [], users: ['80351110224678912'] });
   });
 
   test('at most 25 fields of at most 1024 characters', () => {
