@@ -33,6 +33,9 @@ export async function runDrill(ctx: EngineContext, drillId: string, options: Dri
   const startedAt = ctx.clock();
   await ctx.catalog.drills.update(drill.id, { status: 'running', startedAt, error: null });
   const scratch: ScratchSpace[] = [];
+  // Whether the backup itself was reached: a drill that fails before restoring (no right to create the scratch
+  // database, a drill server away) says nothing of the backup, so its failure is not recorded on it.
+  const reached = { backup: false };
   let failure: string | undefined;
   try {
     failure = await restoreAndCheck(
@@ -40,6 +43,7 @@ export async function runDrill(ctx: EngineContext, drillId: string, options: Dri
       drill,
       drillScratchName(options.lease.operationId, options.lease.generation),
       scratch,
+      reached,
       options,
     );
     // Cancelled while its checks ran: it proves nothing (a check cut short must not read as passed or failed).
@@ -73,7 +77,9 @@ export async function runDrill(ctx: EngineContext, drillId: string, options: Dri
     seconds,
     error: failure ?? null,
   });
-  if (await ctx.catalog.findBackup(drill.backupId)) {
+  if (!reached.backup && failure !== undefined) {
+    ctx.log(`drill ${drill.id} could not restore backup ${drill.backupId}, which it therefore does not judge`);
+  } else if (await ctx.catalog.findBackup(drill.backupId)) {
     await ctx.catalog.recordProof(drill.backupId, finishedAt, seconds, failure ?? null);
   }
   ctx.log(
@@ -105,6 +111,7 @@ async function restoreAndCheck(
   drill: Drill,
   name: string,
   scratch: ScratchSpace[],
+  reached: { backup: boolean },
   options: DrillRunOptions,
 ): Promise<string | undefined> {
   const backup = await ctx.catalog.findBackup(drill.backupId);
@@ -138,6 +145,7 @@ async function restoreAndCheck(
     if (refusal !== undefined) return mayNotCreate(refusal, database!.drillServer, name);
     // An attempt that was killed may have left this very name behind (a restart of the same attempt): start afresh.
     for (const space of scratch.filter((s) => s.kind === 'database')) await removeScratch(space);
+    reached.backup = true;
     await restoreParts(
       ctx,
       `drill ${drill.id}`,

@@ -44,12 +44,9 @@ export function drillRunner(ctx: JobsContext): OperationRunner {
       if (!drill || ['succeeded', 'failed', 'cancelled'].includes(drill.status)) return;
       const status = operation.cancelRequestedBy ? 'cancelled' : 'failed';
       await ctx.catalog.drills.update(drill.id, { status, finishedAt: ctx.clock(), error: reason });
-      if (status === 'failed') {
-        if (await ctx.catalog.findBackup(drill.backupId)) {
-          await ctx.catalog.recordProof(drill.backupId, ctx.clock(), 0, reason);
-        }
-        await recordFailure(ctx, { ...drill, status, error: reason });
-      }
+      // A drill given up (its attempts ran out: killed, lost, never ending) failed to run, which says nothing of the
+      // backup: the failure is the drill's (and alerted on), not recorded on the backup.
+      if (status === 'failed') await recordFailure(ctx, { ...drill, status, error: reason });
     },
   };
 }

@@ -69,12 +69,15 @@ describe('a drill server', () => {
     expect(event?.data).toMatchObject({
       hint: expect.stringContaining('apps.shop.environments.live.drill.server'),
     });
+    // The drill failed to run; the backup was never reached, so it is not judged (not "drill FAILED" in list).
+    expect(await engine.ctx.catalog.getBackup(backupId)).toMatchObject({ provenAt: null, proofError: null });
   }, 60_000);
 
   test('a drill server that cannot be used is named as such: unreachable, or its role may not create databases', async () => {
     try {
       live.drill = { schedule: 'off', checks: [], server: 'postgres://postgres@127.0.0.1:1/postgres' };
       const unreachable = await drill();
+      expect(await engine.ctx.catalog.getBackup(backupId)).toMatchObject({ proofError: null });
       expect(unreachable.drill.error).toMatch(
         /^The drill server \(apps\.shop\.environments\.live\.drill\.server\) could not be used: .*127\.0\.0\.1:1/,
       );
