@@ -77,3 +77,20 @@ export function backupToDrill(
 export function provesTarget(backup: Pick<Backup, 'parts'>, target: Pick<Target, 'database'> | undefined): boolean {
   return target?.database === undefined || backup.parts.split('+').includes('db');
 }
+
+/**
+ * The backup that stands as its target's proof: of the backups a drill proved restorable and that prove the target
+ * (provesTarget), the newest one, by when it was taken. Not the proof made last: drilling an old backup again says
+ * nothing of the recent ones, and must not keep an alert on the target's proof quiet.
+ */
+export function provenBackupOf<B extends Pick<Backup, 'parts' | 'provenAt' | 'createdAt'>>(
+  backups: readonly B[],
+  target: Pick<Target, 'database'> | undefined,
+): B | undefined {
+  let proven: B | undefined;
+  for (const backup of backups) {
+    if (backup.provenAt === null || !provesTarget(backup, target)) continue;
+    if (!proven || backup.createdAt > proven.createdAt) proven = backup;
+  }
+  return proven;
+}

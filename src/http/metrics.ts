@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { sql } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { provesTarget } from '../domain/drill.ts';
+import { provenBackupOf } from '../domain/drill.ts';
 import type { Target } from '../domain/target.ts';
 import type { StateDb } from '../state/state.ts';
 
@@ -298,20 +298,33 @@ async function readSnapshot(db: StateDb, targets: readonly Target[]): Promise<Sn
       sql<Date>`(select max(c.completed_at) from backups c where c.app = b.app and c.env = b.env and c.trigger = b.trigger and c.status = 'completed')`,
     )
     .execute();
-  // Per target and parts (a few rows a target): which proofs stand for the target is decided with its config.
-  const provenByParts = await db
+  // Every backup a drill proved (as many as retention keeps drilled): which stands for its target is decided with the
+  // target's config, as schedule decides it (provenBackupOf).
+  const provenRows = await db
     .selectFrom('backups')
-    .select(['app', 'env', 'parts', sql<Date | string>`max(proven_at)`.as('at')])
+    .select(['app', 'env', 'parts', 'created_at', 'proven_at'])
     .where('proven_at', 'is not', null)
-    .groupBy(['app', 'env', 'parts'])
     .execute();
-  const proven = new Map<string, { app: string; env: string; at: number }>();
-  for (const row of provenByParts) {
-    const target = targets.find((t) => t.app === row.app && t.env === row.env);
-    if (!provesTarget(row, target)) continue;
-    const at = epochMs(row.at) / 1000;
+  const byTarget = new Map<string, { app: string; env: string; parts: string; createdAt: Date; provenAt: Date }[]>();
+  for (const row of provenRows) {
     const key = JSON.stringify([row.app, row.env]);
-    if ((proven.get(key)?.at ?? Number.NEGATIVE_INFINITY) < at) proven.set(key, { app: row.app, env: row.env, at });
+    const backup = {
+      app: row.app,
+      env: row.env,
+      parts: row.parts,
+      createdAt: new Date(epochMs(row.created_at)),
+      provenAt: new Date(epochMs(row.proven_at!)),
+    };
+    byTarget.set(key, [...(byTarget.get(key) ?? []), backup]);
+  }
+  const proven: { app: string; env: string; at: number }[] = [];
+  for (const backups of byTarget.values()) {
+    const { app, env } = backups[0]!;
+    const chosen = provenBackupOf(
+      backups,
+      targets.find((t) => t.app === app && t.env === env),
+    );
+    if (chosen) proven.push({ app, env, at: chosen.provenAt.getTime() / 1000 });
   }
   // Kept up as events are recorded (EventLog.record): one row per type, target and trigger, however long the log.
   const events = await db
@@ -330,7 +343,7 @@ async function readSnapshot(db: StateDb, targets: readonly Target[]): Promise<Sn
       seconds: Math.max(0, (epochMs(n.completed_at) - epochMs(n.started_at)) / 1000),
       bytes: Number(n.bytes ?? 0),
     })),
-    proven: [...proven.values()],
+    proven,
     events: events.map((e) => ({
       type: e.type,
       app: e.app ?? '',

@@ -1,4 +1,4 @@
-import { backupToDrill, provesTarget } from '../domain/drill.ts';
+import { backupToDrill, provenBackupOf } from '../domain/drill.ts';
 import { reasonOf } from '../domain/reason-of.ts';
 import { type Target, targetName } from '../domain/target.ts';
 import { nextSlot, previousSlot, schedulePeriodMs } from './cron-slots.ts';
@@ -128,9 +128,7 @@ export class DrillScheduler {
     for (const target of drilledTargets(this.ctx.targets)) {
       try {
         const backups = await this.ctx.catalog.listBackups({ app: target.app, env: target.env });
-        const proven = backups
-          .filter((backup) => backup.provenAt !== null && provesTarget(backup, target))
-          .sort((a, b) => b.provenAt!.getTime() - a.provenAt!.getTime())[0];
+        const proven = provenBackupOf(backups, target);
         const reference = proven?.provenAt ?? (await this.ctx.catalog.drills.firstScheduled(target.app, target.env));
         if (reference === undefined || reference === null) continue;
         const period = schedulePeriodMs(target.drill.schedule, reference);

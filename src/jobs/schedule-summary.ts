@@ -1,5 +1,5 @@
 import type { Backup, BackupStatus } from '../domain/backup.ts';
-import { provesTarget } from '../domain/drill.ts';
+import { provenBackupOf, provesTarget } from '../domain/drill.ts';
 import type { Target } from '../domain/target.ts';
 import { nextSlot } from './cron-slots.ts';
 import type { JobsContext } from './jobs-context.ts';
@@ -73,13 +73,17 @@ export async function describeSchedules(
 
 async function drillSummary(ctx: JobsContext, target: Target, now: Date): Promise<ScheduleSummary['drill']> {
   const schedule = target.drill?.schedule ?? 'off';
-  let proven: Backup | undefined;
-  for (const backup of await ctx.catalog.listBackups({ app: target.app, env: target.env })) {
-    if (backup.provenAt === null || !provesTarget(backup, target)) continue;
-    if (!proven || backup.provenAt > proven.provenAt!) proven = backup;
-  }
+  const backups = await ctx.catalog.listBackups({ app: target.app, env: target.env });
+  const proven = provenBackupOf(backups, target);
+  // A failure counts against the target when its backup could have stood as the proof: it proves the target and is
+  // no older than the proven one; and it came after that proof.
   const failed = await ctx.catalog.drills.newestFailed(target.app, target.env);
-  const failedSince = failed !== undefined && (proven === undefined || failed.finishedAt! > proven.provenAt!);
+  const failedBackup = failed && backups.find((backup) => backup.id === failed.backupId);
+  const failedSince =
+    failed !== undefined &&
+    failedBackup !== undefined &&
+    provesTarget(failedBackup, target) &&
+    (proven === undefined || (failedBackup.createdAt >= proven.createdAt && failed.finishedAt! > proven.provenAt!));
   return {
     schedule,
     nextRunAt: schedule === 'off' ? null : nextSlot(schedule, now),

@@ -139,6 +139,41 @@ test("a media-only backup's proof does not stand for a target with a database: n
   }
 });
 
+test("the target's proof is its newest backup proven, not the proof made last; an older backup's failure is not its", async () => {
+  const catalog = engine.ctx.catalog;
+  const newer = await catalog.insertBackup(
+    { app: 'shop', env: 'live', trigger: 'on-demand', parts: 'db', note: null, requestedBy: 'test' },
+    at('2026-11-27T10:00:00Z'),
+  );
+  await catalog.completeBackup(newer.id, [], at('2026-11-27T10:01:00Z'));
+  await catalog.recordProof(newer.id, at('2026-11-27T11:00:00Z'), 5, null);
+  await catalog.recordProof(ids['completed']!, at('2026-11-27T11:30:00Z'), 7, null); // the older one, drilled later
+  const drill = async (backupId: string, finishedAt: Date) => {
+    const inserted = await catalog.drills.insert(
+      { backupId, app: 'shop', env: 'live', requestedBy: 'test' },
+      finishedAt,
+    );
+    await catalog.drills.update(inserted!.id, { status: 'failed', finishedAt, error: 'boom' });
+    return inserted!.id;
+  };
+  try {
+    const summarize = async () => (await describeSchedules({ ...engine.ctx, targets: [shopLive] }, {}, now))[0]!.drill;
+    expect((await summarize()).lastProven).toEqual({ backupId: newer.id, at: at('2026-11-27T11:00:00Z'), seconds: 5 });
+    const metrics = await createMetricsRegistry(engine.state.db, [shopLive]).metrics();
+    expect(metrics).toContain(
+      `backstop_last_proven_restorable_timestamp_seconds{app="shop",env="live"} ${at('2026-11-27T11:00:00Z').getTime() / 1000}`,
+    );
+    await drill(ids['completed']!, at('2026-11-27T11:45:00Z'));
+    expect((await summarize()).lastFailed).toBeNull();
+    const failedId = await drill(newer.id, at('2026-11-27T11:50:00Z'));
+    expect((await summarize()).lastFailed).toMatchObject({ drillId: failedId, backupId: newer.id });
+  } finally {
+    await engine.state.db.updateTable('backups').set({ proven_at: null, proof_seconds: null }).execute();
+    await engine.state.db.deleteFrom('drills').execute();
+    await catalog.deleteBackup(newer.id);
+  }
+});
+
 test('a drill that failed after the last proof is said beside it; one before it is not', async () => {
   const drilled = { ...shopLive, drill: { checks: [], schedule: { cron: '0 5 * * 0', timezone: 'UTC' } } };
   const drills = engine.ctx.catalog.drills;
