@@ -13,7 +13,7 @@ import type { EngineContext, RunOptions } from './engine-context.ts';
 import { HashCounter } from './hash-counter.ts';
 import { queueBackup, runBackup } from './run-backup.ts';
 import { settleAll } from './settle-all.ts';
-import { explainUndecryptable } from './undecryptable-part.ts';
+import { explainDecryptFailure } from './undecryptable-part.ts';
 
 export interface RestoreRequest {
   backupId: string;
@@ -188,9 +188,12 @@ async function restorePart(
     // is the cause a person must act on. A reading side that only stopped because the source gave up is not.
     const stoppedBySource = (readError as { code?: string } | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
     const cause = readError !== undefined && !stoppedBySource ? readError : error;
-    throw namingPart(await explainUndecryptable(ctx, part, cause), part);
+    throw namingPart(await explainDecryptFailure(ctx, part, cause, EXPLAIN_READS_AT_MOST), part);
   }
 }
+
+/** How large an object a failed restore reads again to tell damage from a wrong key (see explainDecryptFailure). */
+const EXPLAIN_READS_AT_MOST = 1024 ** 3;
 
 /** The decryption errors that say the stored object itself is at fault (or the key): the part is named in them. */
 const STORED_OBJECT_ERRORS = new Set(['decrypt-corrupt', 'decrypt-truncated', 'decrypt-no-identity']);

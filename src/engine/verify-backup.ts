@@ -9,7 +9,7 @@ import { reasonOf } from '../domain/reason-of.ts';
 import { readBackupMetadata } from './backup-metadata.ts';
 import type { EngineContext, RunOptions } from './engine-context.ts';
 import { HashCounter } from './hash-counter.ts';
-import { explainUndecryptable } from './undecryptable-part.ts';
+import { explainDecryptFailure } from './undecryptable-part.ts';
 
 /**
  * Checks a plaintext's own format (a tar against its manifest, a dump's header): reads the stream to its end and
@@ -48,7 +48,7 @@ export async function verifyBackup(
       parts.push({ kind: part.kind, ok: true });
       ctx.log(`verify ${backup.id}: the ${part.kind} part is ok (${part.sizeBytes} bytes, sha256 and format check)`);
     } catch (thrown) {
-      const error = await explainUndecryptable(ctx, part, thrown);
+      const error = await explainDecryptFailure(ctx, part, thrown);
       parts.push({ kind: part.kind, ok: false, problem: reasonOf(error) });
       ctx.log(`verify ${backup.id}: the ${part.kind} part FAILED: ${reasonOf(error)}`);
     }

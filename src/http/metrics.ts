@@ -48,7 +48,8 @@ interface Snapshot {
  * - `backstop_last_completed_backup_duration_seconds{app,env,trigger}`: how long it ran;
  * - `backstop_last_completed_backup_stored_bytes{app,env,trigger}`: what it stores;
  * - `backstop_last_proven_restorable_timestamp_seconds{app,env}`: when a drill last proved a backup of the target
- *   restorable, one holding its database when the target has one (alert on its age against the drill schedule).
+ *   restorable: its newest proven backup, one holding its database when it has one (alert on its age against the
+ *   drill schedule).
  * Counters, from the event log's counts (kept as each event is recorded; they only grow: use rate() and increase()):
  * - `backstop_backups_completed_total{app,env,trigger}`, `backstop_backups_failed_total{app,env,trigger}`;
  * - `backstop_backup_duration_seconds_total{app,env,trigger}`: the run time of the completed backups, summed (its

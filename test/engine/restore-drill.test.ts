@@ -145,7 +145,10 @@ describe.each<StoreKind>(['directory', 's3'])('restore drills on the %s store', 
     const { drill: ended, operation } = await drill({ backupId: taken.id });
     expect(ended.status).toBe('failed');
     // Which part is damaged is named: a drill restores several.
-    expect(ended.error).toMatch(/^The media part \(\S+media\S*\) cannot be restored: .*(damaged|authenticat|corrupt)/i);
+    // Said as every damage is: the stored object is no longer what was written, with what decryption found.
+    expect(ended.error).toMatch(
+      /^The media part \(\S+media\S*\) cannot be restored: the stored object is damaged: it is no longer what was written \(its sha256 differs from the one recorded; decrypting it found: .*authenticat/i,
+    );
     expect(operation.status).toBe('failed');
     const recorded = await engine.ctx.catalog.getBackup(taken.id);
     expect(recorded.proofError).toBe(ended.error);
@@ -206,8 +209,8 @@ describe('what a drill checks', () => {
     // Not a key problem: the object is no longer what was written, which its recorded sha256 tells.
     expect(ended.error).toBe(
       `The db part (${key}) cannot be restored: the stored object is damaged: it is no longer what was written (its ` +
-        'sha256 differs from the one recorded), and its header no longer opens with the key. Take a new backup, and ' +
-        'check the storage.',
+        'sha256 differs from the one recorded; decrypting it found: its header opens with none of the identities). ' +
+        'Take a new backup, and check the storage.',
     );
     // verify says the same.
     const verified = await verifyBackup(engine.ctx, taken.id, {});
