@@ -336,5 +336,7 @@ function waitedWords(ahead: Operation): string {
     running: 'is running again (taken over)',
     queued: 'is queued again',
   };
-  return `Operation ${ahead.id} (${ahead.kind}) ${outcome[ahead.status] ?? ahead.status}; this one goes on.`;
+  // A later attempt: the one that was killed was taken over (by this command, or by a worker) and finished.
+  const attempt = ahead.attempts > 1 ? `, taken over on attempt ${ahead.attempts}` : '';
+  return `Operation ${ahead.id} (${ahead.kind}) ${outcome[ahead.status] ?? ahead.status}${attempt}; this one goes on.`;
 }

@@ -153,9 +153,14 @@ async function restoreAndCheck(
       (kind) => (kind === 'db' ? database!.scratch.source() : new MediaDirSource({ path: directory! })),
       options,
     );
-    return database === undefined
-      ? undefined
-      : await checkDatabase(ctx, drill, backup, target, database.scratch, options.signal);
+    if (database === undefined) {
+      const checks = target?.drill?.checks.length ?? 0;
+      if (checks > 0) {
+        ctx.log(`drill ${drill.id}: backup ${backup.id} has no database part, so the ${checks} SQL checks do not run`);
+      }
+      return undefined;
+    }
+    return await checkDatabase(ctx, drill, backup, target, database.scratch, options.signal);
   } finally {
     await lock?.release();
   }
@@ -187,7 +192,10 @@ async function checkDatabase(
     const differences = await scratch.differencesFrom(db.tableRows, signal);
     failures.push(...differences);
     const tables = Object.keys(db.tableRows).length;
-    if (differences.length === 0) ctx.log(`drill ${drill.id}: all ${tables} tables have their recorded row counts`);
+    if (differences.length === 0) {
+      const which = tables === 1 ? 'the one table has its' : `all ${tables} tables have their`;
+      ctx.log(`drill ${drill.id}: ${which} recorded row counts`);
+    }
   }
   for (const check of target?.drill?.checks ?? []) {
     const failed = await scratch.failedAssertion(check, signal);

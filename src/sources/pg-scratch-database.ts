@@ -151,7 +151,9 @@ export class ScratchDatabase {
       const notTrue = rows.flat().find((value) => value !== true);
       if (notTrue === undefined && rows.every((row) => row.length > 0)) return undefined;
       const shown = notTrue === undefined ? 'no value' : JSON.stringify(notTrue);
-      return `check "${query}" returned ${shown}${rows.length > 1 || rows[0]!.length > 1 ? ' among its values' : ''}, not true`;
+      const among = rows.length > 1 || rows[0]!.length > 1 ? ' among its values' : '';
+      if (notTrue === false || notTrue === null) return `check "${query}" returned ${shown}${among}, not true`;
+      return `check "${query}" returned ${shown}${among}, not true or false: write a query that returns a boolean (select count(*) > 0 from ...)`;
     } catch (error) {
       // Stopped on purpose: the drill is cancelled, not failed by its check.
       signal?.throwIfAborted();

@@ -10,13 +10,23 @@ import { readTable } from '../support/text-table.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'backstop.js');
 
-/** The drills' scratch databases on the test server. */
-async function scratchDatabases(): Promise<string[]> {
+/**
+ * The drills' scratch databases on the test server of the given operations (other test files drill on the same server
+ * at the same time: only this file's own are looked at).
+ */
+async function scratchDatabases(operationIds: readonly string[]): Promise<string[]> {
   const rows = await sql<{ name: string }>(
     adminUrl,
     "select datname as name from pg_database where starts_with(datname, 'backstop_drill_')",
   );
-  return rows.map((r) => r.name);
+  return rows.map((r) => r.name).filter((name) => operationIds.some((id) => name.startsWith(`backstop_drill_${id}`)));
+}
+
+/** The operations whose scratch directories are in `drills` now (a directory is named like its database). */
+function operationsIn(drills: string): string[] {
+  return existsSync(drills)
+    ? readdirSync(drills).map((name) => name.replace(/^backstop_drill_/, '').replace(/_g\d+$/, ''))
+    : [];
 }
 
 /** Resolves once `condition` holds, checking every few milliseconds while the child runs. */
@@ -99,7 +109,7 @@ workers: { leaseSeconds: 2 }
     const json = (await runBackstop(['show', id, '--json'], { cwd, env: env() })).json();
     expect(json.provenAt).toEqual(expect.any(String));
     expect(json.proofError).toBeNull();
-    expect(await scratchDatabases()).toEqual([]);
+    expect(await scratchDatabases([drilled.json().operationId])).toEqual([]);
     expect(readdirSync(drills)).toEqual([]);
   }, 120_000);
 
@@ -136,13 +146,14 @@ workers: { leaseSeconds: 2 }
       );
       await until(
         child,
-        async () => existsSync(drills) && readdirSync(drills).length > 0 && (await scratchDatabases()).length > 0,
+        async () => operationsIn(drills).length > 0 && (await scratchDatabases(operationsIn(drills))).length > 0,
         'scratch database and directory',
       );
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
-      expect((await scratchDatabases()).length).toBe(1);
-      expect(readdirSync(drills).length).toBe(1);
+      const killedOperations = operationsIn(drills);
+      expect(killedOperations).toHaveLength(1);
+      expect(await scratchDatabases(killedOperations)).toHaveLength(1);
 
       // The next drill first finishes the killed one (its lease ran out; another attempt runs it), then its own.
       // It says what it waits for rather than waiting in silence.
@@ -154,12 +165,14 @@ workers: { leaseSeconds: 2 }
       );
       // ...and when that one is out of the way.
       const killed = /Waiting for operation (\w+)/.exec(again.stderr)![1];
-      expect(again.stderr).toContain(`Operation ${killed} (drill) has succeeded; this one goes on.`);
-      expect(await scratchDatabases()).toEqual([]);
+      expect(again.stderr).toMatch(
+        new RegExp(`Operation ${killed} \\(drill\\) has succeeded, taken over on attempt \\d; this one goes on\\.`),
+      );
       expect(readdirSync(drills)).toEqual([]);
       const status = await runBackstop(['status', '--all', '--json'], { cwd, env: env() });
       const drillOps = status.json().filter((o: { kind: string }) => o.kind === 'drill');
       expect(drillOps.map((o: { status: string }) => o.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+      expect(await scratchDatabases(drillOps.map((o: { id: string }) => o.id))).toEqual([]);
     } finally {
       rmSync(join(cwd, 'media', 'big.bin'), { force: true });
     }
@@ -198,7 +211,7 @@ describe('backstop serve at start', () => {
     mkdirSync(join(dir, '.backstop', 'drills', left, 'media'), { recursive: true });
 
     const { child, done, stderr } = await startServe(dir, cleanups);
-    expect(await scratchDatabases()).not.toContain(left);
+    expect(await scratchDatabases([drilled.json().operationId])).not.toContain(left);
     expect(readdirSync(join(dir, '.backstop', 'drills'))).toEqual([]);
     expect(stderr()).toContain(`removed the scratch database ${left} on 127.0.0.1:5432`);
     child.kill('SIGTERM');

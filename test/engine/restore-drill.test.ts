@@ -310,6 +310,7 @@ describe('what a drill checks', () => {
       'select true where false',
       'select count(*) > 0 from auth_user; select false',
       'delete from auth_user returning true',
+      'select count(*) from auth_user',
     ]) {
       (live as { drill?: Target['drill'] }).drill = { checks: [check], schedule: 'off' };
       outcomes[check] = (await drill(taken.id)).drill.error;
@@ -324,6 +325,9 @@ describe('what a drill checks', () => {
         'check "select count(*) > 0 from auth_user; select false" is several statements: write each as a check of ' +
         'its own (one SELECT that returns true)',
       'delete from auth_user returning true': expect.stringMatching(/failed: .*read-only transaction/),
+      'select count(*) from auth_user':
+        'check "select count(*) from auth_user" returned "2", not true or false: write a query that returns a boolean ' +
+        '(select count(*) > 0 from ...)',
     });
   }, 120_000);
 

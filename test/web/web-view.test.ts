@@ -238,7 +238,7 @@ describe('the Backups view', () => {
     // The target's page says it too, above its backups.
     expect((await olga.get('/backups?target=shop/live')).text).toMatch(
       new RegExp(
-        `<p class="drill-summary">Last proven restorable: <a href="/backups/${backup.id}">${backup.id}</a> at <time [^>]+>[^<]+</time> \\(in [\\d.]+ s\\)\\.</p>`,
+        `<p class="drill-summary">Last proven restorable: <a href="/backups/${backup.id}">${backup.id}</a>, <time [^>]+>[^<]+</time> \\(in [\\d.]+ s\\)\\.</p>`,
       ),
     );
     // A viewer is offered no Drill button, and is refused when posting anyway.

@@ -6,7 +6,7 @@ import { timeOf } from './layout.ts';
 export function drillSummary(drill: ScheduleSummary['drill']): Html {
   const { lastProven: proven, lastFailed: failed } = drill;
   const provenHtml = proven
-    ? html`Last proven restorable: <a href="/backups/${proven.backupId}">${proven.backupId}</a> at ${timeOf(proven.at)}${
+    ? html`Last proven restorable: <a href="/backups/${proven.backupId}">${proven.backupId}</a>, ${timeOf(proven.at)}${
         proven.seconds === null ? '' : ` (in ${proven.seconds} s)`
       }.`
     : html`<span class="muted">No backup proven restorable yet.</span>`;
