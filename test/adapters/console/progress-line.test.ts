@@ -9,7 +9,12 @@ function lastDrawn(written: string[]): string {
 
 test('a phase that joins another or ends leaves no frozen figure; separate phases stand side by side', () => {
   const written: string[] = [];
-  const out = new Writable({ write: (chunk, _encoding, done) => (written.push(String(chunk)), done()) });
+  const out = new Writable({
+    write: (chunk, _encoding, done) => {
+      written.push(String(chunk));
+      done();
+    },
+  });
   let now = 0;
   const line = new ProgressLine(out, () => (now += 200));
   const mb = 1048576;
