@@ -22,7 +22,7 @@ export const usage: Record<CommandName, { line: string; purpose: string }> = {
   drill: {
     line: 'drill <id|app/env>',
     purpose:
-      "prove a backup restores: restore it into a scratch database and directory, check every table's row count and the configured checks, then remove them (app/env: its newest completed backup)",
+      "prove a backup restores: restore it into a scratch database and directory, check every table's row count and the configured checks, then remove them (app/env: its newest completed backup holding all its parts; add --wait to get the outcome's exit code when a server runs it)",
   },
   pin: { line: 'pin <id>', purpose: 'keep a backup whatever the retention policy says' },
   unpin: { line: 'unpin <id>', purpose: 'let the retention policy decide about a backup again' },
