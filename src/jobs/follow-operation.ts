@@ -100,7 +100,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 
 /** The operation that runs before `operation` in its lane (the running one, else the first queued before it). */
 async function operationAhead(ctx: JobsContext, operation: Operation): Promise<Operation | undefined> {
-  const lane = (await ctx.operations.listActive()).filter((other) => other.target === operation.target);
+  const lane = await ctx.operations.listActive({ target: operation.target! });
   const before = lane.slice(
     0,
     lane.findIndex((other) => other.id === operation.id),

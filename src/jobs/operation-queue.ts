@@ -362,14 +362,11 @@ export class OperationQueue {
     return row ? toOperation(row) : undefined;
   }
 
-  /** Queued and running operations, in the order they run. */
-  async listActive(): Promise<Operation[]> {
-    const rows = await this.db
-      .selectFrom('operations')
-      .selectAll()
-      .where('status', 'in', ['queued', 'running'])
-      .orderBy('seq')
-      .execute();
+  /** Queued and running operations (of one lane, with `target`), in the order they run. */
+  async listActive(filter: { target?: string } = {}): Promise<Operation[]> {
+    let query = this.db.selectFrom('operations').selectAll().where('status', 'in', ['queued', 'running']);
+    if (filter.target !== undefined) query = query.where('target', '=', filter.target);
+    const rows = await query.orderBy('seq').execute();
     return rows.map(toOperation);
   }
 
