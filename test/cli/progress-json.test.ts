@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
-import { freePort, startServe } from '../support/serve-process.ts';
+import { mediaServeDir, startServe } from '../support/serve-process.ts';
 import { backstopBin, runPiped } from '../support/terminal.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: one JSON line of any shape, checked by the assertions that read it.
@@ -193,14 +193,7 @@ describe('--progress json of a command handed to a running server', () => {
   });
 
   test('the server writes the progress lines and the result line to the terminal that asked', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'backstop-progress-served-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    mkdirSync(join(dir, 'media'));
-    writeFileSync(join(dir, 'media', 'photo.jpg'), Buffer.alloc(2000, 7));
-    writeFileSync(
-      join(dir, 'backstop.yaml'),
-      `http: { port: ${await freePort()} }\napps: { shop: { environments: { live: { media: ./media, schedule: off } } } }\n`,
-    );
+    const dir = await mediaServeDir('backstop-progress-served-', cleanups);
     const serve = await startServe(dir, cleanups);
     const run = follow(['create', 'media', 'shop/live', '--progress', 'json'], { cwd: dir, env: {} });
     expect(await run.exited).toBe(0);

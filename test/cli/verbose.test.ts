@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runBackstop } from '../support/cli.ts';
 import { createDatabase, dropDatabase, sql } from '../support/postgres.ts';
-import { exited, freePort, startServe } from '../support/serve-process.ts';
+import { exited, mediaServeDir, startServe } from '../support/serve-process.ts';
 import { backstopBin } from '../support/terminal.ts';
 
 describe('--verbose logs each step on stderr; stdout stays the answer', () => {
@@ -106,14 +106,7 @@ describe('--verbose of a command handed to a running server', () => {
   });
 
   test('shows the server’s steps of the work it follows on the terminal that asked', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'backstop-verbose-served-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    mkdirSync(join(dir, 'media'));
-    writeFileSync(join(dir, 'media', 'photo.jpg'), Buffer.alloc(2000, 7));
-    writeFileSync(
-      join(dir, 'backstop.yaml'),
-      `http: { port: ${await freePort()} }\napps: { shop: { environments: { live: { media: ./media, schedule: off } } } }\n`,
-    );
+    const dir = await mediaServeDir('backstop-verbose-served-', cleanups);
     const serve = await startServe(dir, cleanups);
     const child = spawn(
       process.execPath,

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'backstop.js');
@@ -46,4 +48,20 @@ export async function startServe(
     });
   });
   return { child, done, stderr: () => stderr };
+}
+
+/**
+ * A fresh folder for `serve`: one media-only target shop/live over a one-file media folder, on a free port; removed
+ * by `cleanups`. Returns its path.
+ */
+export async function mediaServeDir(prefix: string, cleanups: (() => Promise<void> | void)[]): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'media'));
+  writeFileSync(join(dir, 'media', 'photo.jpg'), Buffer.alloc(2000, 7));
+  writeFileSync(
+    join(dir, 'backstop.yaml'),
+    `http: { port: ${await freePort()} }\napps: { shop: { environments: { live: { media: ./media, schedule: off } } } }\n`,
+  );
+  return dir;
 }
